@@ -1,0 +1,398 @@
+"""The event contract: every Kafka message of the system, typed and versioned, in one place.
+
+Each message travels as a JSON :class:`Envelope` whose ``body`` is one of the payload structs
+below, chosen by ``type``. ``docs/protocol.md`` documents the same thing for non-Python
+clients; change both in the same commit.
+
+Decoding is two-staged on purpose: the envelope is validated first, then the body against
+the struct registered for ``type``. Any failure — not JSON, missing field, wrong type, unknown
+message type, unsupported schema version — raises :class:`ContractError` and nothing else, so
+a consumer has exactly one error to route to the dead-letter topic.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from typing import ClassVar, Literal
+
+import msgspec
+
+SCHEMA_VERSION = 1
+
+
+class ContractError(ValueError):
+    """Bytes that are not a valid message of this contract (reason in ``str(exc)``)."""
+
+
+class Payload(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
+    """Base of every message body. ``TYPE`` is the wire name; ``KEY_FIELD`` the partition key."""
+
+    TYPE: ClassVar[str] = ""
+    KEY_FIELD: ClassVar[str] = ""
+
+    def partition_key(self) -> str:
+        return str(getattr(self, self.KEY_FIELD))
+
+
+# --------------------------------------------------------------------------- driver requests
+class ChargeRequested(Payload, frozen=True):
+    """A driver asks for a supply at ``cp_id`` (or at any free CP when ``cp_id`` is None)."""
+
+    TYPE: ClassVar[str] = "charge_requested"
+    KEY_FIELD: ClassVar[str] = "driver_id"
+    driver_id: str
+    token: str
+    request_id: str
+    cp_id: str | None = None
+
+
+class ChargeCancelled(Payload, frozen=True):
+    """A driver gives up a reservation that has not turned into a supply yet."""
+
+    TYPE: ClassVar[str] = "charge_cancelled"
+    KEY_FIELD: ClassVar[str] = "driver_id"
+    driver_id: str
+    token: str
+    session_id: str
+
+
+# --------------------------------------------------------------------- driver notifications
+DenyReason = Literal[
+    "invalid_token",
+    "unknown_driver",
+    "unknown_cp",
+    "cp_unavailable",
+    "cp_disconnected",
+    "no_free_cp",
+    "driver_busy",
+]
+
+
+class ChargeAuthorized(Payload, frozen=True):
+    TYPE: ClassVar[str] = "charge_authorized"
+    KEY_FIELD: ClassVar[str] = "driver_id"
+    driver_id: str
+    request_id: str
+    session_id: str
+    cp_id: str
+    location: str
+    price_eur_kwh: float
+    reservation_expires_at: float
+
+
+class ChargeDenied(Payload, frozen=True):
+    TYPE: ClassVar[str] = "charge_denied"
+    KEY_FIELD: ClassVar[str] = "driver_id"
+    driver_id: str
+    request_id: str
+    reason: DenyReason
+    detail: str = ""
+    cp_id: str | None = None
+
+
+class ReservationExpired(Payload, frozen=True):
+    TYPE: ClassVar[str] = "reservation_expired"
+    KEY_FIELD: ClassVar[str] = "driver_id"
+    driver_id: str
+    session_id: str
+    cp_id: str
+
+
+class SupplyStartedNotice(Payload, frozen=True):
+    TYPE: ClassVar[str] = "supply_started_notice"
+    KEY_FIELD: ClassVar[str] = "driver_id"
+    driver_id: str
+    session_id: str
+    cp_id: str
+    started_at: float
+
+
+class SupplyProgress(Payload, frozen=True):
+    """Live values of a running supply, forwarded to its driver once per telemetry tick."""
+
+    TYPE: ClassVar[str] = "supply_progress"
+    KEY_FIELD: ClassVar[str] = "driver_id"
+    driver_id: str
+    session_id: str
+    cp_id: str
+    kw: float
+    kwh: float
+    eur: float
+
+
+InterruptReason = Literal["fault", "operator_stop", "monitor_lost", "cancelled"]
+
+
+class SupplyInterrupted(Payload, frozen=True):
+    """The supply ended before the driver unplugged; the final ticket follows when known."""
+
+    TYPE: ClassVar[str] = "supply_interrupted"
+    KEY_FIELD: ClassVar[str] = "driver_id"
+    driver_id: str
+    session_id: str
+    cp_id: str
+    reason: InterruptReason
+    detail: str = ""
+
+
+SupplyOutcome = Literal["completed", "fault", "operator_stop", "monitor_lost", "interrupted"]
+
+
+class Ticket(Payload, frozen=True):
+    """The final bill of one supply. Energy is the Engine's journal value, billed once."""
+
+    TYPE: ClassVar[str] = "ticket"
+    KEY_FIELD: ClassVar[str] = "driver_id"
+    driver_id: str
+    session_id: str
+    cp_id: str
+    started_at: float
+    ended_at: float
+    kwh: float
+    eur: float
+    price_eur_kwh: float
+    outcome: SupplyOutcome
+
+
+# ------------------------------------------------------------------------------- CP events
+class SupplyStarted(Payload, frozen=True):
+    """The Engine began supplying energy (car plugged in) for an authorized session."""
+
+    TYPE: ClassVar[str] = "supply_started"
+    KEY_FIELD: ClassVar[str] = "cp_id"
+    cp_id: str
+    session_id: str
+    started_at: float
+
+
+class Telemetry(Payload, frozen=True):
+    """Once per second while supplying. ``seq`` grows per session: an older one is stale."""
+
+    TYPE: ClassVar[str] = "telemetry"
+    KEY_FIELD: ClassVar[str] = "cp_id"
+    cp_id: str
+    session_id: str
+    seq: int
+    kw: float
+    kwh: float
+    eur: float
+
+
+FinishReason = Literal["unplugged", "operator_stop", "monitor_lost", "interrupted", "cancelled"]
+
+
+class SupplyFinished(Payload, frozen=True):
+    """Final report of a supply, from the Engine's journal (also after an Engine crash)."""
+
+    TYPE: ClassVar[str] = "supply_finished"
+    KEY_FIELD: ClassVar[str] = "cp_id"
+    cp_id: str
+    session_id: str
+    started_at: float
+    ended_at: float
+    kwh: float
+    eur: float
+    reason: FinishReason
+
+
+class ManualSupplyRequested(Payload, frozen=True):
+    """Someone at the CP asked for a supply from its own menu; Central authorizes it."""
+
+    TYPE: ClassVar[str] = "manual_supply_requested"
+    KEY_FIELD: ClassVar[str] = "cp_id"
+    cp_id: str
+    request_id: str
+
+
+class EngineOnline(Payload, frozen=True):
+    """An Engine (re)started and listens for commands; lets Central resend what it needs."""
+
+    TYPE: ClassVar[str] = "engine_online"
+    KEY_FIELD: ClassVar[str] = "cp_id"
+    cp_id: str
+
+
+# ----------------------------------------------------------------------------- CP commands
+class AuthorizeSupply(Payload, frozen=True):
+    TYPE: ClassVar[str] = "authorize_supply"
+    KEY_FIELD: ClassVar[str] = "cp_id"
+    cp_id: str
+    session_id: str
+    driver_id: str
+    price_eur_kwh: float
+    max_kw: float
+    expires_at: float
+
+
+class CancelAuthorization(Payload, frozen=True):
+    TYPE: ClassVar[str] = "cancel_authorization"
+    KEY_FIELD: ClassVar[str] = "cp_id"
+    cp_id: str
+    session_id: str
+    reason: Literal["expired", "cancelled", "operator_stop"]
+
+
+class StopSupply(Payload, frozen=True):
+    """End the running supply now (operator stop, lost monitor); the Engine sends SupplyFinished."""
+
+    TYPE: ClassVar[str] = "stop_supply"
+    KEY_FIELD: ClassVar[str] = "cp_id"
+    cp_id: str
+    session_id: str
+    reason: Literal["operator_stop", "monitor_lost"]
+
+
+class SetAvailability(Payload, frozen=True):
+    """Operator Parar (``available=False``) / Reanudar (``available=True``) for one CP."""
+
+    TYPE: ClassVar[str] = "set_availability"
+    KEY_FIELD: ClassVar[str] = "cp_id"
+    cp_id: str
+    available: bool
+
+
+# ------------------------------------------------------------------------ operator commands
+class OperatorCommand(Payload, frozen=True):
+    """From the dashboard: stop/resume one CP, or every CP when ``cp_id`` is ``"*"``."""
+
+    TYPE: ClassVar[str] = "operator_command"
+    KEY_FIELD: ClassVar[str] = "cp_id"
+    action: Literal["stop", "resume"]
+    cp_id: str
+    operator: str = "operator"
+
+
+# -------------------------------------------------------------------------------- CP state
+CpStateName = Literal["available", "reserved", "charging", "out_of_order", "faulted", "disconnected"]
+
+
+class CpState(Payload, frozen=True):
+    """The current picture of one CP; the compacted state topic keeps the latest per cp_id."""
+
+    TYPE: ClassVar[str] = "cp_state"
+    KEY_FIELD: ClassVar[str] = "cp_id"
+    cp_id: str
+    location: str
+    price_eur_kwh: float
+    max_kw: float
+    state: CpStateName
+    driver_id: str | None = None
+    session_id: str | None = None
+    kw: float = 0.0
+    kwh: float = 0.0
+    eur: float = 0.0
+    reserved_until: float | None = None
+    fault_reason: str | None = None
+    last_seen: float | None = None
+
+
+class CentralHeartbeat(Payload, frozen=True):
+    """Central is alive; clients show "Central down" when these stop while Kafka works."""
+
+    TYPE: ClassVar[str] = "central_heartbeat"
+    KEY_FIELD: ClassVar[str] = "instance"
+    instance: str
+    started_at: float
+    interval_s: float
+    cps_total: int = 0
+    cps_connected: int = 0
+
+
+# ----------------------------------------------------------------------------- dead letters
+class DeadLetter(Payload, frozen=True):
+    TYPE: ClassVar[str] = "dead_letter"
+    KEY_FIELD: ClassVar[str] = "origin_topic"
+    origin_topic: str
+    partition: int
+    offset: int
+    key: str | None
+    value: str  # the original bytes, decoded as UTF-8 with backslash escapes for the rest
+    reason: str
+    consumer: str
+
+
+PAYLOAD_TYPES: dict[str, type[Payload]] = {
+    cls.TYPE: cls
+    for cls in (
+        ChargeRequested, ChargeCancelled, ChargeAuthorized, ChargeDenied, ReservationExpired,
+        SupplyStartedNotice, SupplyProgress, SupplyInterrupted, Ticket, SupplyStarted, Telemetry,
+        SupplyFinished, ManualSupplyRequested, EngineOnline, AuthorizeSupply, CancelAuthorization,
+        StopSupply, SetAvailability, OperatorCommand, CpState, CentralHeartbeat, DeadLetter,
+    )
+}
+
+
+class Envelope(msgspec.Struct, frozen=True):
+    """What travels on every topic. ``id`` is unique per logical message and is the
+    idempotency key: a resend of the same message keeps its id."""
+
+    id: str
+    type: str
+    v: int
+    ts: float
+    source: str
+    key: str
+    body: Payload
+
+
+class _WireEnvelope(msgspec.Struct, frozen=True):
+    id: str
+    type: str
+    v: int
+    ts: float
+    source: str
+    key: str
+    body: msgspec.Raw
+
+
+_envelope_decoder = msgspec.json.Decoder(_WireEnvelope)
+_body_decoders = {name: msgspec.json.Decoder(cls) for name, cls in PAYLOAD_TYPES.items()}
+_encoder = msgspec.json.Encoder()
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def envelope(body: Payload, source: str, *, msg_id: str | None = None, ts: float | None = None) -> Envelope:
+    """Wrap *body*; pass *msg_id* to make a resend of the same fact recognisably the same."""
+    return Envelope(
+        id=msg_id or new_id(),
+        type=body.TYPE,
+        v=SCHEMA_VERSION,
+        ts=time.time() if ts is None else ts,
+        source=source,
+        key=body.partition_key(),
+        body=body,
+    )
+
+
+def encode(env: Envelope) -> bytes:
+    return _encoder.encode(env)
+
+
+def decode(data: bytes | bytearray | memoryview | None) -> Envelope:
+    """Bytes → Envelope, or :class:`ContractError` explaining what is wrong."""
+    if data is None:
+        raise ContractError("empty message (null value)")
+    try:
+        wire = _envelope_decoder.decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise ContractError(f"invalid envelope: {exc}") from None
+    decoder = _body_decoders.get(wire.type)
+    if decoder is None:
+        raise ContractError(f"unknown message type '{wire.type}'")
+    if wire.v != SCHEMA_VERSION:
+        raise ContractError(f"unsupported schema version {wire.v} for '{wire.type}'")
+    try:
+        body = decoder.decode(wire.body)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise ContractError(f"invalid body of '{wire.type}': {exc}") from None
+    return Envelope(wire.id, wire.type, wire.v, wire.ts, wire.source, wire.key, body)
+
+
+def describe_bytes(data: bytes | None) -> str:
+    """Printable form of arbitrary bytes for a dead-letter entry (nothing is lost)."""
+    if data is None:
+        return ""
+    return data.decode("utf-8", errors="backslashreplace")

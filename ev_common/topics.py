@@ -1,0 +1,59 @@
+"""Topic names, derived from one configurable prefix, and what each needs at creation."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Topics:
+    prefix: str = "ev"
+
+    @property
+    def driver_requests(self) -> str:
+        return f"{self.prefix}.driver.requests"
+
+    @property
+    def driver_notifications(self) -> str:
+        return f"{self.prefix}.driver.notifications"
+
+    @property
+    def cp_events(self) -> str:
+        return f"{self.prefix}.cp.events"
+
+    @property
+    def cp_commands(self) -> str:
+        return f"{self.prefix}.cp.commands"
+
+    @property
+    def operator_commands(self) -> str:
+        return f"{self.prefix}.operator.commands"
+
+    @property
+    def cp_state(self) -> str:
+        return f"{self.prefix}.cp.state"
+
+    @property
+    def central_heartbeat(self) -> str:
+        return f"{self.prefix}.central.heartbeat"
+
+    @property
+    def dead_letters(self) -> str:
+        return f"{self.prefix}.deadletters"
+
+    def all(self) -> list[str]:
+        return [
+            self.driver_requests, self.driver_notifications, self.cp_events, self.cp_commands,
+            self.operator_commands, self.cp_state, self.central_heartbeat, self.dead_letters,
+        ]
+
+    def creation_configs(self) -> dict[str, dict[str, str]]:
+        """Per-topic configs: the state topic is compacted (latest per cp_id survives);
+        the heartbeat topic only needs minutes of history."""
+        return {
+            self.cp_state: {"cleanup.policy": "compact", "min.compaction.lag.ms": "0",
+                            "segment.ms": "60000"},
+            self.central_heartbeat: {"retention.ms": "600000"},
+        }
+
+    def partitions(self, topic: str) -> int:
+        return 1 if topic == self.central_heartbeat else 6

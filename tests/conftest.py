@@ -1,0 +1,51 @@
+"""Shared fixtures: one real Kafka broker per test session, unique topics per test.
+
+The broker is the real Apache Kafka jar (see ev_common/kafka/broker.py) on free ports in a
+temporary directory; tests that stop/restart a broker start their own with
+:func:`tests.helpers.start_private_broker` instead of touching this shared one.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from ev_common.kafka.admin import ensure_topics
+from ev_common.kafka.broker import BrokerConfig, LocalBroker, free_port
+from ev_common.logsetup import setup_logging
+from ev_common.topics import Topics
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+setup_logging("tests", os.environ.get("EV_TEST_LOG_LEVEL", "INFO"))
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(tmp_path_factory: pytest.TempPathFactory):
+    """Bootstrap address of a real Kafka broker shared by the whole session."""
+    existing = os.environ.get("EV_TEST_BOOTSTRAP")
+    if existing:  # run the suite against an already running cluster
+        yield existing
+        return
+    data_dir = tmp_path_factory.mktemp("kafka")
+    broker = LocalBroker(BrokerConfig(data_dir=data_dir, port=free_port(),
+                                      controller_port=free_port(), heap_mb=768))
+    addr = broker.start(timeout=120)
+    yield addr
+    broker.stop()
+
+
+@pytest.fixture
+def topics(kafka_broker: str) -> Topics:
+    """A fresh topic prefix per test, with every topic created: tests never see each other."""
+    t = Topics(prefix=f"t{uuid.uuid4().hex[:10]}")
+    ensure_topics(kafka_broker, t)
+    return t
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "data"
+    d.mkdir()
+    return d
