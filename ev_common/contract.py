@@ -296,6 +296,7 @@ class CentralHeartbeat(Payload, frozen=True):
     interval_s: float
     cps_total: int = 0
     cps_connected: int = 0
+    counters: dict[str, int] = {}  # rejected/bad-input counters, for support (additive, optional)
 
 
 # ----------------------------------------------------------------------------- dead letters

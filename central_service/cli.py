@@ -1,0 +1,78 @@
+"""``ev-central``: the control center. Runs until Ctrl+C / SIGTERM.
+
+Every option also has an environment variable (``EV_<NAME>``) and a config-file key.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from ev_common.logsetup import setup_logging
+from ev_common.settings import add_common_args, common_settings, setting
+from central_service.service import CentralConfig, CentralService
+
+log = logging.getLogger("central")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ev-central", description="EVCharging CENTRAL: authorizes supplies, "
+                                "keeps CP state, issues tickets; the only owner of the database.")
+    p.add_argument("--port", type=int, default=int(setting("central_port", "7000")),
+                   help="TCP port for monitors and drivers (env EV_CENTRAL_PORT; default %(default)s)")
+    p.add_argument("--host", default=setting("central_listen_host", "0.0.0.0"),
+                   help="address to listen on (env EV_CENTRAL_LISTEN_HOST; default %(default)s)")
+    p.add_argument("--db", default=setting("db", "") or None,
+                   help="database URL: sqlite:///path or postgresql://user:pw@host/db "
+                        "(env EV_DB; default a SQLite file in the data dir)")
+    p.add_argument("--reservation-timeout", type=float, default=float(setting("reservation_timeout", "30")),
+                   help="seconds a reservation waits for the supply to start (default %(default)s)")
+    p.add_argument("--monitor-timeout", type=float, default=float(setting("monitor_timeout", "5")),
+                   help="seconds without a monitor heartbeat before a CP is disconnected (default %(default)s)")
+    p.add_argument("--heartbeat-interval", type=float, default=float(setting("heartbeat_interval", "1")),
+                   help="Central heartbeat and expected monitor heartbeat interval, s (default %(default)s)")
+    p.add_argument("--token-secret", default=setting("token_secret", "") or None,
+                   help="HMAC secret for driver tokens (env EV_TOKEN_SECRET; default generated once "
+                        "into the data dir)")
+    p.add_argument("--token-ttl", type=float, default=float(setting("token_ttl", str(12 * 3600))),
+                   help="driver token lifetime, s (default %(default)s)")
+    p.add_argument("--interrupted-timeout", type=float, default=float(setting("interrupted_timeout", "600")),
+                   help="seconds an interrupted supply waits for the Engine's final report before it is "
+                        "closed with the last telemetry (default %(default)s)")
+    add_common_args(p)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    common = common_settings(args)
+    setup_logging("central", common.log_level)
+    config = CentralConfig(
+        port=args.port, host=args.host, bootstrap_servers=common.bootstrap_servers,
+        topic_prefix=common.topic_prefix, data_dir=common.data_dir, db_url=args.db,
+        reservation_timeout=args.reservation_timeout, monitor_timeout=args.monitor_timeout,
+        heartbeat_interval=args.heartbeat_interval, token_secret=args.token_secret,
+        token_ttl=args.token_ttl, interrupted_timeout=args.interrupted_timeout)
+    service = CentralService(config)
+
+    async def _main() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, service.request_stop)
+        await service.run()
+
+    try:
+        asyncio.run(_main())
+    except OSError as exc:
+        log.error("No se puede arrancar la CENTRAL: %s (¿puerto %d ocupado?)", exc, args.port)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - a sentence for the console, the traceback in the log
+        log.exception("La CENTRAL se ha detenido por un error: %s", exc)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

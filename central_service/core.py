@@ -1,0 +1,398 @@
+"""Central's application core: contract messages and monitor events → domain → DB → effects.
+
+Knows the domain and the repository; knows nothing of Kafka, sockets or threads. Every public
+``on_*`` method must be called by the one thread that owns the state, inside a DB transaction
+opened by the caller (the service), and returns the effects (contract payloads) to send once
+that transaction has committed. ``CpState`` snapshots of every CP whose picture changed are
+appended automatically.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+
+import msgspec
+
+from ev_common import contract as c
+from central_service.domain import billing
+from central_service.domain.cp import MANUAL_DRIVER, ChargePoint, IllegalTransition, RunningSession
+from central_service.domain.reservations import Denial, choose_cp, deny, driver_active_session, due_reservations
+from central_service.store import Store
+from central_service.tokens import TokenError, TokenSigner
+
+log = logging.getLogger("central")
+
+
+class CentralCore:
+    def __init__(self, store: Store, signer: TokenSigner, *, reservation_timeout: float = 30.0,
+                 monitor_timeout: float = 5.0, interrupted_timeout: float = 600.0,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.signer = signer
+        self.reservation_timeout = reservation_timeout
+        self.monitor_timeout = monitor_timeout
+        self.interrupted_timeout = interrupted_timeout
+        self.clock = clock
+        self.cps: dict[str, ChargePoint] = {}
+        self.counters: Counter[str] = Counter()
+        # interrupted supplies awaiting the Engine's final report: session → (cp, last values, since)
+        self._interrupted: dict[str, tuple[str, RunningSession, float]] = {}
+        self._dirty_live: dict[str, RunningSession] = {}
+        self._published: dict[str, c.CpState] = {}
+        self._touched: list[str] = []
+
+    # ------------------------------------------------------------------ state
+    def load(self) -> None:
+        """(Re)load every fact from the DB: all CPs disconnected until their monitors return."""
+        self.cps = self.store.load_charge_points()
+        self._interrupted = {}
+        for s in self.store.interrupted_before(float("inf")):
+            self._interrupted[s.id] = (s.cp_id, RunningSession(s.id, s.driver_id, s.started_at or 0.0,
+                                                               s.kw, s.kwh, s.eur, s.telemetry_seq),
+                                       s.interrupted_at or self.clock())
+        self._published = {}
+        self._dirty_live = {}
+
+    def reload_after_failure(self) -> None:
+        """After a rolled-back transaction: DB facts again, live monitor facts (not in the DB) kept."""
+        old = self.cps
+        self.load()
+        for cp_id, cp in self.cps.items():
+            prev = old.get(cp_id)
+            if prev is None:
+                continue
+            cp.monitor_connected, cp.engine_ok = prev.monitor_connected, prev.engine_ok
+            cp.fault_reason, cp.last_seen = prev.fault_reason, prev.last_seen
+            if cp.session and prev.session and prev.session.session_id == cp.session.session_id \
+                    and prev.session.seq > cp.session.seq:
+                cp.session = prev.session
+        self.all_states()
+
+    def all_states(self) -> list[c.CpState]:
+        self._published = {cp_id: cp.snapshot() for cp_id, cp in self.cps.items()}
+        return list(self._published.values())
+
+    def _reject(self, counter: str, text: str) -> list[c.Payload]:
+        self.counters[counter] += 1
+        log.warning("rejected (%s): %s", counter, text)
+        return []
+
+    def _finish(self, effects: list[c.Payload]) -> list[c.Payload]:
+        """Append CpState snapshots for touched CPs whose picture changed; persist CP facts."""
+        for cp_id in dict.fromkeys(self._touched):
+            cp = self.cps.get(cp_id)
+            if cp is None:
+                continue
+            snap = cp.snapshot()
+            prev = self._published.get(cp_id)
+            if prev is None or msgspec.structs.replace(prev, last_seen=snap.last_seen) != snap:
+                if prev is None or prev.state != snap.state:
+                    log.info("cp=%s state %s → %s", cp_id, prev.state if prev else "?", snap.state)
+                self.store.save_cp(cp)
+                self._published[cp_id] = snap
+                effects.append(snap)
+        self._touched.clear()
+        return effects
+
+    def _drop_bookkeeping(self, cp: ChargePoint, before_ses: RunningSession | None,
+                          before_res, reason: str) -> None:
+        """Record in the DB the supply/reservation a transition just took away from *cp*."""
+        now = self.clock()
+        if before_ses is not None and cp.session is None:
+            s = before_ses
+            self.store.update_session(s.session_id, status="interrupted", interrupt_reason=reason,
+                                      interrupted_at=now, kw=s.kw, kwh=s.kwh, eur=s.eur, telemetry_seq=s.seq)
+            self._interrupted[s.session_id] = (cp.cp_id, s, now)
+            self.store.log_event("supply_interrupted", reason, cp_id=cp.cp_id, session_id=s.session_id,
+                                 driver_id=s.driver_id)
+            log.info("supply interrupted cp=%s session=%s driver=%s reason=%s", cp.cp_id, s.session_id,
+                     s.driver_id, reason)
+        if before_res is not None and cp.reservation is None:
+            status = "expired" if reason == "expired" else "cancelled"
+            self.store.update_session(before_res.session_id, status=status, ended_at=now, outcome=reason)
+            self.store.log_event(f"reservation_{status}", reason, cp_id=cp.cp_id,
+                                 session_id=before_res.session_id, driver_id=before_res.driver_id)
+            log.info("reservation " + status + " cp=%s session=%s driver=%s reason=%s", cp.cp_id,
+                     before_res.session_id, before_res.driver_id, reason)
+
+    def _apply(self, cp: ChargePoint, reason: str, transition: Callable[[], list[c.Payload]]) -> list[c.Payload]:
+        before_ses, before_res = cp.session, cp.reservation
+        effects = transition()
+        self._drop_bookkeeping(cp, before_ses, before_res, reason)
+        self._touched.append(cp.cp_id)
+        return effects
+
+    # --------------------------------------------------------- Kafka messages
+    def on_message(self, env: c.Envelope) -> list[c.Payload]:
+        handler = getattr(self, f"_on_{env.type}", None)
+        if handler is None:
+            log.info("ignoring message type=%s id=%s (not for Central)", env.type, env.id)
+            return []
+        return self._finish(handler(env.body))
+
+    def _on_charge_requested(self, m: c.ChargeRequested) -> list[c.Payload]:
+        now = self.clock()
+        try:
+            token_driver = self.signer.verify(m.token)
+        except TokenError as exc:
+            token_driver, why = None, str(exc)
+        else:
+            why = "token issued to another driver"
+        if token_driver != m.driver_id:
+            self._reject("invalid_token", f"charge request driver={m.driver_id} request={m.request_id}: {why}")
+            return [self._denied(m, deny("invalid_token"))]
+        earlier = self.store.session_by_request(m.driver_id, m.request_id)
+        if earlier is not None and earlier.status in ("reserved", "charging"):
+            cp = self.cps[earlier.cp_id]
+            log.info("repeat of request=%s driver=%s: same session=%s", m.request_id, m.driver_id, earlier.id)
+            return [self._authorized(m, cp, earlier.id, earlier.reservation_expires_at or now)]
+        if not self.store.driver_exists(m.driver_id):
+            return [self._denied(m, deny("unknown_driver"))]
+        busy = driver_active_session(m.driver_id, self.cps.values())
+        if busy is not None:
+            return [self._denied(m, deny("driver_busy", session=busy))]
+        choice = choose_cp(m.cp_id, self.cps)
+        if isinstance(choice, Denial):
+            return [self._denied(m, choice)]
+        session_id = c.new_id()
+        expires_at = now + self.reservation_timeout
+        self.store.create_session(session_id, m.driver_id, choice, m.request_id, now, expires_at)
+        effects = self._apply(choice, "reserve", lambda: choice.reserve(session_id, m.driver_id, expires_at))
+        self.store.log_event("authorized", f"request={m.request_id}", cp_id=choice.cp_id,
+                             session_id=session_id, driver_id=m.driver_id)
+        log.info("authorized driver=%s cp=%s session=%s (reserved until +%.0fs)", m.driver_id, choice.cp_id,
+                 session_id, self.reservation_timeout)
+        return effects + [self._authorized(m, choice, session_id, expires_at)]
+
+    def _authorized(self, m: c.ChargeRequested, cp: ChargePoint, session_id: str, expires_at: float):
+        return c.ChargeAuthorized(driver_id=m.driver_id, request_id=m.request_id, session_id=session_id,
+                                  cp_id=cp.cp_id, location=cp.location, price_eur_kwh=cp.price_eur_kwh,
+                                  reservation_expires_at=expires_at)
+
+    def _denied(self, m: c.ChargeRequested, d: Denial) -> c.ChargeDenied:
+        self.store.log_event("denied", f"{d.reason}: {d.detail}", cp_id=m.cp_id, driver_id=m.driver_id)
+        log.info("denied driver=%s cp=%s request=%s reason=%s", m.driver_id, m.cp_id or "*", m.request_id, d.reason)
+        return c.ChargeDenied(driver_id=m.driver_id, request_id=m.request_id, reason=d.reason,  # type: ignore[arg-type]
+                              detail=d.detail, cp_id=m.cp_id)
+
+    def _on_charge_cancelled(self, m: c.ChargeCancelled) -> list[c.Payload]:
+        try:
+            if self.signer.verify(m.token) != m.driver_id:
+                raise TokenError("token issued to another driver")
+        except TokenError as exc:
+            return self._reject("invalid_token", f"cancel driver={m.driver_id} session={m.session_id}: {exc}")
+        for cp in self.cps.values():
+            res = cp.reservation
+            if res is not None and res.session_id == m.session_id and res.driver_id == m.driver_id:
+                effects = self._apply(cp, "cancelled", lambda: cp.cancel_reservation(m.session_id))
+                return effects
+        log.info("cancel of session=%s driver=%s ignored: no such reservation", m.session_id, m.driver_id)
+        return []
+
+    def _cp_or_reject(self, cp_id: str, what: str) -> ChargePoint | None:
+        cp = self.cps.get(cp_id)
+        if cp is None:
+            self._reject("unknown_cp", f"{what} from unknown cp={cp_id}")
+        return cp
+
+    def _on_supply_started(self, m: c.SupplyStarted) -> list[c.Payload]:
+        cp = self._cp_or_reject(m.cp_id, "supply_started")
+        if cp is None:
+            return []
+        if cp.session is not None and cp.session.session_id == m.session_id:
+            return []  # a resend of a start already applied
+        try:
+            effects = self._apply(cp, "start", lambda: cp.start_supply(m.session_id, m.started_at))
+        except IllegalTransition as exc:
+            return self._reject("unknown_session", str(exc))
+        self.store.update_session(m.session_id, status="charging", started_at=m.started_at)
+        driver = cp.session.driver_id if cp.session else "?"
+        self.store.log_event("supply_started", cp_id=cp.cp_id, session_id=m.session_id, driver_id=driver)
+        log.info("supply started cp=%s session=%s driver=%s", cp.cp_id, m.session_id, driver)
+        return effects
+
+    def on_telemetry(self, m: c.Telemetry) -> list[c.Payload]:
+        """Live values (no DB write here: :meth:`dirty_live_values` are flushed in batches)."""
+        cp = self._cp_or_reject(m.cp_id, "telemetry")
+        if cp is None:
+            return []
+        if cp.session is None or cp.session.session_id != m.session_id:
+            held = self._interrupted.get(m.session_id)
+            if held is not None and held[0] == m.cp_id:
+                ses = held[1]
+                if m.seq > ses.seq:
+                    ses.seq, ses.kw, ses.kwh, ses.eur = m.seq, m.kw, m.kwh, m.eur
+                    self._dirty_live[ses.session_id] = ses
+                return []
+            return self._reject("unknown_session", f"telemetry cp={m.cp_id} session={m.session_id}")
+        effects = cp.telemetry(m.session_id, m.seq, m.kw, m.kwh, m.eur)
+        if effects is None:
+            self.counters["stale_telemetry"] += 1
+            return []
+        self._dirty_live[m.session_id] = cp.session
+        snap = cp.snapshot()
+        self._published[cp.cp_id] = snap
+        return effects + [snap]
+
+    def dirty_live_values(self) -> list[RunningSession]:
+        dirty, self._dirty_live = list(self._dirty_live.values()), {}
+        return dirty
+
+    def _on_supply_finished(self, m: c.SupplyFinished) -> list[c.Payload]:
+        cp = self._cp_or_reject(m.cp_id, "supply_finished")
+        if cp is None:
+            return []
+        s = self.store.session(m.session_id)
+        if s is None or s.cp_id != m.cp_id:
+            return self._reject("unknown_session", f"supply_finished cp={m.cp_id} session={m.session_id}")
+        if s.billed:
+            self.counters["duplicate_finish"] += 1
+            log.info("supply_finished cp=%s session=%s already billed: ignored", m.cp_id, m.session_id)
+            return []
+        if s.status in ("expired", "cancelled") and m.kwh <= 0:
+            log.info("supply_finished cp=%s session=%s (%s, no energy): nothing to bill", m.cp_id, s.id, s.status)
+            return []
+        if cp.holds(m.session_id):
+            self._apply(cp, "finish", lambda: (cp.finish_supply(m.session_id), [])[1])
+        self._interrupted.pop(m.session_id, None)
+        self._dirty_live.pop(m.session_id, None)
+        outcome = billing.outcome(m.reason, s.interrupt_reason)
+        return self._bill(s, cp.cp_id, ended_at=m.ended_at, kwh=m.kwh, eur=round(m.eur, 2), outcome=outcome,
+                          started_at=s.started_at or m.started_at)
+
+    def _bill(self, s, cp_id: str, *, ended_at: float, kwh: float, eur: float, outcome: str,
+              started_at: float) -> list[c.Payload]:
+        if s.started_at is None:
+            self.store.update_session(s.id, started_at=started_at)
+            s.started_at = started_at
+        t = self.store.issue_ticket(s, ended_at=ended_at, kwh=kwh, eur=eur, outcome=outcome, now=self.clock())
+        self.store.log_event("ticket", f"kwh={kwh:.3f} eur={eur:.2f} outcome={outcome}", cp_id=cp_id,
+                             session_id=s.id, driver_id=s.driver_id)
+        log.info("ticket cp=%s session=%s driver=%s kwh=%.3f eur=%.2f outcome=%s", cp_id, s.id, s.driver_id,
+                 kwh, eur, outcome)
+        if s.driver_id == MANUAL_DRIVER:
+            return []
+        return [c.Ticket(driver_id=s.driver_id, session_id=s.id, cp_id=cp_id, started_at=t.started_at,
+                         ended_at=ended_at, kwh=kwh, eur=eur, price_eur_kwh=s.price_eur_kwh,
+                         outcome=outcome)]  # type: ignore[arg-type]
+
+    def _on_manual_supply_requested(self, m: c.ManualSupplyRequested) -> list[c.Payload]:
+        cp = self._cp_or_reject(m.cp_id, "manual_supply_requested")
+        if cp is None:
+            return []
+        if cp.state != "available":
+            log.info("manual supply at cp=%s ignored: CP is %s", cp.cp_id, cp.state)
+            self.store.log_event("manual_ignored", cp.state, cp_id=cp.cp_id)
+            return []
+        now = self.clock()
+        session_id, expires_at = c.new_id(), now + self.reservation_timeout
+        self.store.create_session(session_id, MANUAL_DRIVER, cp, m.request_id, now, expires_at)
+        effects = self._apply(cp, "reserve", lambda: cp.reserve(session_id, MANUAL_DRIVER, expires_at))
+        self.store.log_event("authorized", "manual", cp_id=cp.cp_id, session_id=session_id, driver_id=MANUAL_DRIVER)
+        log.info("manual supply authorized cp=%s session=%s", cp.cp_id, session_id)
+        return effects
+
+    def _on_engine_online(self, m: c.EngineOnline) -> list[c.Payload]:
+        cp = self._cp_or_reject(m.cp_id, "engine_online")
+        if cp is None:
+            return []
+        if cp.reservation is not None:
+            log.info("engine online cp=%s: resending authorization session=%s", cp.cp_id, cp.reservation.session_id)
+            return [cp.authorize_command()]
+        log.info("engine online cp=%s", cp.cp_id)
+        return []
+
+    def _on_operator_command(self, m: c.OperatorCommand) -> list[c.Payload]:
+        if m.cp_id == "*":
+            targets = list(self.cps.values())
+        else:
+            cp = self._cp_or_reject(m.cp_id, "operator_command")
+            targets = [cp] if cp else []
+        effects: list[c.Payload] = []
+        for cp in targets:
+            if m.action == "stop":
+                effects += self._apply(cp, "operator_stop", cp.operator_stop)
+            else:
+                effects += self._apply(cp, "operator_resume", cp.operator_resume)
+            self.store.log_event(f"operator_{m.action}", m.operator, cp_id=cp.cp_id)
+        log.info("operator %s %s cp=%s (%d CPs)", m.operator, m.action, m.cp_id, len(targets))
+        return effects
+
+    # ------------------------------------------------------- monitor events (socket)
+    def known_cp(self, cp_id: str) -> ChargePoint | None:
+        """The CP, also one added to the DB (``ev-db add-cp``) since Central started."""
+        cp = self.cps.get(cp_id)
+        if cp is None:
+            cp = self.store.load_charge_point(cp_id)
+            if cp is not None:
+                self.cps[cp_id] = cp
+        return cp
+
+    def on_monitor_auth(self, cp_id: str) -> list[c.Payload]:
+        cp = self.cps[cp_id]
+        now = self.clock()
+        effects = self._apply(cp, "auth", lambda: cp.monitor_authenticated(now))
+        self.store.log_event("monitor_connected", cp_id=cp_id)
+        log.info("monitor authenticated cp=%s", cp_id)
+        return self._finish(effects)
+
+    def on_monitor_heartbeat(self, cp_id: str, engine_ok: bool) -> list[c.Payload]:
+        cp = self.cps[cp_id]
+        now = self.clock()
+        effects: list[c.Payload] = []
+        if not cp.monitor_connected:  # silent for a while, but its authenticated link is back
+            log.info("monitor of cp=%s heard again", cp_id)
+            effects += self._apply(cp, "auth", lambda: cp.monitor_authenticated(now))
+        if cp.engine_ok != engine_ok:
+            log.info("cp=%s engine %s (heartbeat)", cp_id, "OK" if engine_ok else "KO")
+        effects += self._apply(cp, "fault", lambda: cp.heartbeat(engine_ok, now))
+        return self._finish(effects)
+
+    def on_monitor_fault(self, cp_id: str, reason: str) -> list[c.Payload]:
+        cp = self.cps[cp_id]
+        now = self.clock()
+        if not cp.monitor_connected:
+            self._apply(cp, "auth", lambda: cp.monitor_authenticated(now))
+        effects = self._apply(cp, "fault", lambda: cp.fault(reason, now))
+        self.store.log_event("fault", reason, cp_id=cp_id)
+        log.info("fault cp=%s reason=%s", cp_id, reason)
+        return self._finish(effects)
+
+    def on_monitor_recover(self, cp_id: str) -> list[c.Payload]:
+        cp = self.cps[cp_id]
+        now = self.clock()
+        if not cp.monitor_connected:
+            self._apply(cp, "auth", lambda: cp.monitor_authenticated(now))
+        effects = self._apply(cp, "recover", lambda: cp.recover(now))
+        self.store.log_event("recovered", cp_id=cp_id)
+        log.info("recovered cp=%s", cp_id)
+        return self._finish(effects)
+
+    # ----------------------------------------------------------------- timers
+    def on_tick(self) -> list[c.Payload]:
+        """Expire reservations, disconnect silent monitors, close supplies whose final report
+        never came. Cheap when nothing is due (no DB access)."""
+        now = self.clock()
+        effects: list[c.Payload] = []
+        for cp in due_reservations(self.cps.values(), now):
+            effects += self._apply(cp, "expired", lambda: cp.expire_reservation(now))
+        for cp in self.cps.values():
+            if cp.monitor_connected and now - (cp.last_seen or 0.0) > self.monitor_timeout:
+                log.warning("cp=%s monitor silent for %.1fs: disconnected", cp.cp_id, now - (cp.last_seen or 0))
+                effects += self._apply(cp, "monitor_lost", lambda: cp.monitor_lost(now))
+                self.store.log_event("monitor_lost", cp_id=cp.cp_id)
+        for session_id, (cp_id, ses, since) in list(self._interrupted.items()):
+            if now - since < self.interrupted_timeout:
+                continue
+            del self._interrupted[session_id]
+            s = self.store.session(session_id)
+            if s is None or s.billed:
+                continue
+            kwh, eur = billing.closing_amounts(ses.kwh, ses.eur, s.price_eur_kwh)
+            log.warning("session=%s cp=%s: no final report after %.0fs, closing with last telemetry",
+                        session_id, cp_id, self.interrupted_timeout)
+            effects += self._bill(s, cp_id, ended_at=now, kwh=kwh, eur=eur,
+                                  outcome=s.interrupt_reason or "interrupted", started_at=s.started_at or since)
+        return self._finish(effects)

@@ -1,0 +1,182 @@
+"""Peewee models of Central's database, bound at start-up to SQLite or PostgreSQL.
+
+Models are defined once against a :class:`peewee.DatabaseProxy`; :func:`connect` turns the
+``--db`` URL into a database (``playhouse.db_url``), binds the proxy and creates / migrates the
+tables. Migration is additive on purpose: missing tables are created and missing columns are
+added (with their defaults), so an older database file keeps working after an upgrade.
+
+Central is the only process that writes here; ``ev-db`` reads it for the admin views and may
+add drivers / CPs.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import peewee as pw
+from playhouse.db_url import connect as url_connect
+from playhouse.migrate import SchemaMigrator, migrate
+
+log = logging.getLogger(__name__)
+
+database = pw.DatabaseProxy()
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = database
+
+
+class Driver(BaseModel):
+    id = pw.CharField(primary_key=True, max_length=64)
+    password_hash = pw.TextField()
+    created_at = pw.FloatField(default=time.time)
+
+    class Meta:
+        table_name = "drivers"
+
+
+class ChargePointRow(BaseModel):
+    """A CP and the facts about it that survive a restart (monitor/engine facts do not)."""
+
+    id = pw.CharField(primary_key=True, max_length=64)
+    location = pw.CharField(max_length=200, default="")
+    price_eur_kwh = pw.FloatField(default=0.30)
+    max_kw = pw.FloatField(default=22.0)
+    key_hash = pw.TextField()
+    stopped_by_operator = pw.BooleanField(default=False)
+    last_seen = pw.FloatField(null=True)
+    last_state = pw.CharField(max_length=20, default="disconnected")
+    created_at = pw.FloatField(default=time.time)
+
+    class Meta:
+        table_name = "charge_points"
+
+
+class Supply(BaseModel):
+    """One session: a reservation that may become a supply, then a ticket.
+
+    ``status``: reserved → charging → finished, or reserved → expired / cancelled, or
+    charging → interrupted (awaiting the Engine's final report) → finished.
+    """
+
+    id = pw.CharField(primary_key=True, max_length=64)
+    driver_id = pw.CharField(max_length=64, index=True)
+    cp_id = pw.CharField(max_length=64, index=True)
+    request_id = pw.CharField(max_length=64, default="")
+    status = pw.CharField(max_length=16, index=True)
+    created_at = pw.FloatField()
+    reservation_expires_at = pw.FloatField(null=True)
+    started_at = pw.FloatField(null=True)
+    ended_at = pw.FloatField(null=True)
+    price_eur_kwh = pw.FloatField()
+    kw = pw.FloatField(default=0.0)
+    kwh = pw.FloatField(default=0.0)
+    eur = pw.FloatField(default=0.0)
+    telemetry_seq = pw.IntegerField(default=-1)
+    interrupt_reason = pw.CharField(max_length=20, null=True)
+    interrupted_at = pw.FloatField(null=True)
+    outcome = pw.CharField(max_length=20, null=True)
+    billed = pw.BooleanField(default=False)
+
+    class Meta:
+        table_name = "supplies"
+
+
+class TicketRow(BaseModel):
+    session_id = pw.CharField(primary_key=True, max_length=64)
+    driver_id = pw.CharField(max_length=64, index=True)
+    cp_id = pw.CharField(max_length=64)
+    started_at = pw.FloatField()
+    ended_at = pw.FloatField()
+    kwh = pw.FloatField()
+    eur = pw.FloatField()
+    price_eur_kwh = pw.FloatField()
+    outcome = pw.CharField(max_length=20)
+    issued_at = pw.FloatField()
+
+    class Meta:
+        table_name = "tickets"
+
+
+class ProcessedMessage(BaseModel):
+    """Envelope ids already applied: written in the same transaction as their effect."""
+
+    id = pw.CharField(primary_key=True, max_length=64)
+    type = pw.CharField(max_length=40)
+    processed_at = pw.FloatField()
+
+    class Meta:
+        table_name = "processed_messages"
+
+
+class EventLog(BaseModel):
+    ts = pw.FloatField(index=True)
+    kind = pw.CharField(max_length=40)
+    cp_id = pw.CharField(max_length=64, null=True, index=True)
+    session_id = pw.CharField(max_length=64, null=True, index=True)
+    driver_id = pw.CharField(max_length=64, null=True, index=True)
+    detail = pw.TextField(default="")
+
+    class Meta:
+        table_name = "event_log"
+
+
+class PendingEffect(BaseModel):
+    """Transactional outbox: Kafka messages decided in a DB transaction, not yet handed to
+    the ReliableProducer (see ``central_service.store``)."""
+
+    topic = pw.CharField(max_length=200)
+    payload = pw.BlobField()
+    created_at = pw.FloatField()
+
+    class Meta:
+        table_name = "pending_effects"
+
+
+MODELS: list[type[BaseModel]] = [Driver, ChargePointRow, Supply, TicketRow, ProcessedMessage,
+                                 EventLog, PendingEffect]
+
+
+def default_db_url(data_dir: Path) -> str:
+    return f"sqlite:///{Path(data_dir) / 'central.sqlite3'}"
+
+
+def connect(url: str) -> pw.Database:
+    """Open *url*, bind the proxy, create/migrate the tables; returns the database."""
+    if url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///"):])
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        db = url_connect(url, pragmas={"journal_mode": "wal", "synchronous": "normal",
+                                       "foreign_keys": 1, "busy_timeout": 5000})
+    else:
+        db = url_connect(url)
+    database.initialize(db)
+    db.connect(reuse_if_open=True)
+    db.create_tables(MODELS, safe=True)
+    _add_missing_columns(db)
+    return db
+
+
+def _add_missing_columns(db: pw.Database) -> None:
+    migrator = SchemaMigrator.from_database(db)
+    ops = []
+    for model in MODELS:
+        table = model._meta.table_name
+        have = {c.name for c in db.get_columns(table)}
+        for field in model._meta.sorted_fields:
+            if field.column_name not in have:
+                if not field.null and field.default is None:
+                    field.null = True  # cannot backfill a required column without a default
+                ops.append(migrator.add_column(table, field.column_name, field))
+                log.info("migrating: adding column %s.%s", table, field.column_name)
+    if ops:
+        migrate(*ops)
+
+
+def close() -> None:
+    obj = database.obj
+    if obj is not None and not obj.is_closed():
+        obj.close()

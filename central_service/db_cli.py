@@ -1,0 +1,159 @@
+"""``ev-db``: terminal admin of Central's database (plain, readable tables).
+
+    ev-db --db URL init | seed [--drivers N] [--cps N] | cps | supplies [--driver D] [--cp C]
+          | supply SESSION_ID | add-driver ID --password P
+          | add-cp ID --location L --price P --max-kw K --key K | events [--limit N]
+
+The CP state shown by ``cps`` is the last one Central persisted (Central owns the live state).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from ev_common.settings import default_data_dir, setting
+from central_service import db
+from central_service.db import ChargePointRow, EventLog, Supply, TicketRow
+from central_service.store import Store
+
+LOCATIONS = ["C/ Mayor 1, Alicante", "Av. Maisonnave 20, Alicante", "Campus UA, San Vicente",
+             "Pl. Luceros 3, Alicante", "C/ San Fernando 40, Alicante", "Puerto, Muelle 12, Alicante",
+             "Av. Elche 150, Alicante", "Playa San Juan, Av. Niza 8", "Estación ADIF, Alicante",
+             "Hospital General, Alicante"]
+PRICES = [0.30, 0.35, 0.28, 0.42, 0.33, 0.39, 0.25, 0.45, 0.31, 0.37]
+MAX_KW = [22.0, 50.0, 11.0, 7.4, 150.0, 22.0, 50.0, 11.0, 22.0, 100.0]
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    cells = [[_fmt(v) for v in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in cells]
+    if not rows:
+        out.append("(ninguno)")
+    return "\n".join(out)
+
+
+def _fmt(v: object) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, bool):
+        return "sí" if v else "no"
+    if isinstance(v, float):
+        return f"{v:.3f}".rstrip("0").rstrip(".") if abs(v) < 1e6 else _when(v)
+    return str(v)
+
+
+def _when(ts: float | None) -> str:
+    return "-" if ts is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+
+
+def seed(store: Store, drivers: int, cps: int) -> tuple[int, int]:
+    added_d = sum(store.add_driver(f"driver{i}", "pass123") for i in range(1, drivers + 1))
+    added_c = 0
+    for i in range(1, cps + 1):
+        j = (i - 1) % len(LOCATIONS)
+        added_c += store.add_cp(f"CP{i:03d}", LOCATIONS[j], PRICES[j], MAX_KW[j], "demo-cp-key")
+    return added_d, added_c
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ev-db", description="Administración de la base de datos de la CENTRAL")
+    p.add_argument("--db", default=setting("db", "") or None,
+                   help="database URL (env EV_DB; default the SQLite file in the data dir)")
+    p.add_argument("--data-dir", type=Path, default=default_data_dir(), help="data dir (env EV_DATA_DIR)")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("init", help="create / migrate the tables")
+    s = sub.add_parser("seed", help="demo data: driver1..N / pass123, CP001..N / demo-cp-key")
+    s.add_argument("--drivers", type=int, default=10)
+    s.add_argument("--cps", type=int, default=10)
+    sub.add_parser("cps", help="list CPs with their last known state")
+    s = sub.add_parser("supplies", help="list supplies")
+    s.add_argument("--driver")
+    s.add_argument("--cp")
+    s.add_argument("--limit", type=int, default=50)
+    s = sub.add_parser("supply", help="one supply and its history")
+    s.add_argument("session_id")
+    s = sub.add_parser("add-driver")
+    s.add_argument("id")
+    s.add_argument("--password", required=True)
+    s = sub.add_parser("add-cp")
+    s.add_argument("id")
+    s.add_argument("--location", required=True)
+    s.add_argument("--price", type=float, required=True)
+    s.add_argument("--max-kw", type=float, required=True)
+    s.add_argument("--key", required=True)
+    s = sub.add_parser("events")
+    s.add_argument("--limit", type=int, default=30)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    url = args.db or db.default_db_url(Path(args.data_dir).expanduser())
+    try:
+        db.connect(url)
+    except Exception as exc:  # noqa: BLE001 - a sentence, not a traceback
+        print(f"No se puede abrir la base de datos {url}: {exc}", file=sys.stderr)
+        return 2
+    store = Store()
+    try:
+        return _run(args, store, url)
+    finally:
+        db.close()
+
+
+def _run(args: argparse.Namespace, store: Store, url: str) -> int:
+    if args.cmd == "init":
+        print(f"Base de datos lista: {url}")
+    elif args.cmd == "seed":
+        with store.atomic():
+            d, c = seed(store, args.drivers, args.cps)
+        print(f"Semilla aplicada: {d} conductores y {c} puntos de carga nuevos "
+              f"(conductores driver1..driver{args.drivers} / pass123; CPs con clave demo-cp-key)")
+    elif args.cmd == "cps":
+        rows = [(r.id, r.location, r.price_eur_kwh, r.max_kw, r.last_state, r.stopped_by_operator,
+                 _when(r.last_seen)) for r in ChargePointRow.select().order_by(ChargePointRow.id)]
+        print(table(["cp", "ubicación", "€/kWh", "kW máx", "estado", "parado", "visto"], rows))
+    elif args.cmd == "supplies":
+        q = Supply.select().order_by(Supply.created_at.desc()).limit(args.limit)
+        if args.driver:
+            q = q.where(Supply.driver_id == args.driver)
+        if args.cp:
+            q = q.where(Supply.cp_id == args.cp)
+        rows = [(s.id, s.driver_id, s.cp_id, s.status, _when(s.started_at), _when(s.ended_at), s.kwh,
+                 f"{s.eur:.2f}", s.outcome) for s in q]
+        print(table(["sesión", "conductor", "cp", "estado", "inicio", "fin", "kWh", "€", "resultado"], rows))
+    elif args.cmd == "supply":
+        s = Supply.get_or_none(Supply.id == args.session_id)
+        if s is None:
+            print(f"No existe el suministro {args.session_id}", file=sys.stderr)
+            return 1
+        t = TicketRow.get_or_none(TicketRow.session_id == s.id)
+        print(table(["campo", "valor"], [
+            ("sesión", s.id), ("conductor", s.driver_id), ("cp", s.cp_id), ("estado", s.status),
+            ("reservado", _when(s.created_at)), ("inicio", _when(s.started_at)), ("fin", _when(s.ended_at)),
+            ("kWh", s.kwh), ("€", f"{s.eur:.2f}"), ("precio €/kWh", s.price_eur_kwh),
+            ("resultado", s.outcome), ("ticket", "emitido" if t else "no")]))
+        print()
+        ev = EventLog.select().where(EventLog.session_id == s.id).order_by(EventLog.ts, EventLog.id)
+        print(table(["hora", "evento", "detalle"], [(_when(e.ts), e.kind, e.detail) for e in ev]))
+    elif args.cmd == "add-driver":
+        store.add_driver(args.id, args.password, replace=True)
+        print(f"Conductor {args.id} guardado")
+    elif args.cmd == "add-cp":
+        store.add_cp(args.id, args.location, args.price, args.max_kw, args.key, replace=True)
+        print(f"Punto de carga {args.id} guardado")
+    elif args.cmd == "events":
+        ev = EventLog.select().order_by(EventLog.ts.desc(), EventLog.id.desc()).limit(args.limit)
+        print(table(["hora", "evento", "cp", "sesión", "conductor", "detalle"],
+                    [(_when(e.ts), e.kind, e.cp_id, e.session_id, e.driver_id, e.detail) for e in reversed(list(ev))]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

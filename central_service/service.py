@@ -1,0 +1,338 @@
+"""Central's wiring: Kafka batches, monitor sockets and timers → core → DB transaction → effects.
+
+Threads: the asyncio loop owns every state change and every DB access. The consumer thread
+hands each batch to the loop (``run_coroutine_threadsafe``) and waits, so offsets are committed
+only after the batch was applied. Argon2 checks run in the default executor (no DB there).
+
+Effects and crashes (the choice the issue asks to document): the effects of a message are
+written as rows of ``pending_effects`` *in the same DB transaction* as the state change and the
+processed message id (a transactional outbox). Only after the commit are they handed to the
+:class:`ReliableProducer` (whose own outbox is durable) and deleted. So:
+
+* death before the commit → nothing happened; the message is redelivered and applied once;
+* death after the commit, before the hand-over → the rows are still there and are handed over at
+  the next start; the redelivered message is skipped as already processed;
+* death after the hand-over, before the rows' deletion → those effects are handed over again with
+  the *same* envelope ids, which consumers deduplicate.
+Telemetry is the exception: it is idempotent by ``seq``, its effects (SupplyProgress, CpState)
+are superseded by the next tick, and live values are persisted at most once per second.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ev_common import contract as c
+from ev_common.kafka.consumer import Delivery, ResilientConsumer
+from ev_common.kafka.producer import ReliableProducer
+from ev_common.topics import Topics
+from central_service import db
+from central_service.core import CentralCore
+from central_service.socket_server import SocketServer
+from central_service.store import Store, is_db_error
+from central_service.tokens import TokenSigner, load_or_create_secret, verify_secret
+
+log = logging.getLogger("central")
+
+_CP_COMMANDS = (c.AuthorizeSupply, c.CancelAuthorization, c.StopSupply, c.SetAvailability)
+
+
+@dataclass(frozen=True)
+class CentralConfig:
+    port: int
+    bootstrap_servers: str
+    data_dir: Path
+    topic_prefix: str = "ev"
+    host: str = "0.0.0.0"
+    db_url: str | None = None
+    reservation_timeout: float = 30.0
+    monitor_timeout: float = 5.0
+    heartbeat_interval: float = 1.0
+    token_secret: str | None = None
+    token_ttl: float = 12 * 3600
+    interrupted_timeout: float = 600.0
+    instance: str = "central"
+    tick_interval: float = 0.2
+    live_flush_interval: float = 1.0
+
+
+class CentralService:
+    def __init__(self, config: CentralConfig, clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.clock = clock
+        self.topics = Topics(config.topic_prefix)
+        self.store = Store()
+        self.core: CentralCore | None = None
+        self.port: int | None = None
+        self.ready = threading.Event()
+        self.failed: BaseException | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+        self._producer: ReliableProducer | None = None
+        self._consumer: ResilientConsumer | None = None
+        self._server: SocketServer | None = None
+        self._started_at = time.time()
+
+    @property
+    def counters(self):
+        return self.core.counters if self.core else {}
+
+    # ------------------------------------------------------------------ lifecycle
+    async def run(self) -> None:
+        """Start everything, serve until :meth:`request_stop`, then shut down cleanly."""
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        try:
+            await self._start()
+        except BaseException as exc:
+            self.failed = exc
+            self.ready.set()
+            raise
+        self.ready.set()
+        tasks = [asyncio.create_task(self._every(self.config.tick_interval, self._tick)),
+                 asyncio.create_task(self._every(self.config.heartbeat_interval, self._heartbeat)),
+                 asyncio.create_task(self._every(30.0, self._log_counters))]
+        try:
+            await self._stopping.wait()
+        finally:
+            for t in tasks:
+                t.cancel()
+            await self._shutdown()
+
+    async def _start(self) -> None:
+        cfg = self.config
+        url = cfg.db_url or db.default_db_url(cfg.data_dir)
+        db.connect(url)
+        log.info("database %s ready", url.split("@")[-1])
+        signer = TokenSigner(load_or_create_secret(cfg.data_dir, cfg.token_secret), cfg.token_ttl, self.clock)
+        self.core = CentralCore(self.store, signer, reservation_timeout=cfg.reservation_timeout,
+                                monitor_timeout=cfg.monitor_timeout,
+                                interrupted_timeout=cfg.interrupted_timeout, clock=self.clock)
+        self.core.load()
+        self._producer = ReliableProducer(cfg.bootstrap_servers, cfg.data_dir / "outbox-central.sqlite3",
+                                          client_id=f"{cfg.topic_prefix}.central")
+        self._relay()  # effects committed before a crash but not handed over yet
+        for snap in self.core.all_states():
+            self._send(snap)
+        log.info("loaded %d CPs (all disconnected until their monitors authenticate)", len(self.core.cps))
+        self._server = SocketServer(self, cfg.host, cfg.port, cfg.heartbeat_interval, self.core.counters)
+        self.port = await self._server.start()
+        self._consumer = ResilientConsumer(
+            cfg.bootstrap_servers,
+            [self.topics.driver_requests, self.topics.cp_events, self.topics.operator_commands],
+            group_id=f"{cfg.topic_prefix}.central", client_id=f"{cfg.topic_prefix}.central",
+            on_batch=self._on_batch, dead_letters=self._producer,
+            dead_letter_topic=self.topics.dead_letters)
+        self._consumer.start()
+        log.info("Central ready: port=%d kafka=%s prefix=%s", self.port, cfg.bootstrap_servers, cfg.topic_prefix)
+
+    async def _shutdown(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._consumer is not None:  # its thread may wait on this loop: never block the loop
+            await loop.run_in_executor(None, self._consumer.stop)
+        if self._server is not None:
+            await self._server.stop()
+        if self.core is not None:
+            try:
+                self.store.save_live_values(self.core.dirty_live_values())
+            except Exception:  # noqa: BLE001
+                log.exception("could not save live values at shutdown")
+        if self._producer is not None:
+            await loop.run_in_executor(None, self._producer.close)
+        db.close()
+        log.info("Central stopped")
+
+    def request_stop(self) -> None:
+        if self._loop is not None and self._stopping is not None:
+            self._loop.call_soon_threadsafe(self._stopping.set)
+
+    def start_in_thread(self, timeout: float = 60.0) -> "CentralService":
+        """Run in a background thread (tests, embedding); returns once serving."""
+        self._thread = threading.Thread(target=lambda: asyncio.run(self.run()), name="central", daemon=True)
+        self._thread.start()
+        if not self.ready.wait(timeout):
+            raise TimeoutError("Central did not start in time")
+        if self.failed is not None:
+            raise RuntimeError(f"Central failed to start: {self.failed!r}") from self.failed
+        return self
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self.request_stop()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def consumer_partitions(self) -> int:
+        """Partitions the consumer reads (as of its last health check); 0 while joining the group."""
+        lag = self._consumer.lag_by_partition() if self._consumer is not None else None
+        return len(lag or {})
+
+    def call(self, fn: Callable, timeout: float = 10.0):
+        """Run *fn()* on the service loop and return its result (tests, admin)."""
+        assert self._loop is not None
+
+        async def _do():
+            return fn()
+        return asyncio.run_coroutine_threadsafe(_do(), self._loop).result(timeout)
+
+    async def _every(self, interval: float, fn: Callable[[], None]) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                fn()
+            except Exception:  # noqa: BLE001 - a timer must keep running
+                log.exception("timer %s failed", getattr(fn, "__name__", fn))
+
+    # ------------------------------------------------------------------- effects
+    def _topic_for(self, p: c.Payload) -> str:
+        if isinstance(p, _CP_COMMANDS):
+            return self.topics.cp_commands
+        if isinstance(p, c.CpState):
+            return self.topics.cp_state
+        if isinstance(p, c.CentralHeartbeat):
+            return self.topics.central_heartbeat
+        return self.topics.driver_notifications
+
+    def _send(self, p: c.Payload) -> None:
+        assert self._producer is not None
+        self._producer.send(self._topic_for(p), c.envelope(p, source=self.config.instance))
+
+    def _stage(self, effects: list[c.Payload]) -> None:
+        rows = [(self._topic_for(p), c.encode(c.envelope(p, source=self.config.instance))) for p in effects]
+        self.store.add_effects(rows, time.time())
+
+    def _relay(self) -> None:
+        """Hand committed effects to the producer (durable), then forget them."""
+        assert self._producer is not None
+        while True:
+            pending = self.store.pending_effects()
+            if not pending:
+                return
+            for e in pending:
+                env = c.decode(e.payload)
+                self._producer.send(e.topic, env)
+            self.store.delete_effects([e.id for e in pending])
+
+    def _transact(self, step: Callable[[], list[c.Payload]]) -> None:
+        """Run a state change and stage its effects in one DB transaction, then relay."""
+        assert self.core is not None
+        try:
+            with self.store.atomic():
+                self._stage(step())
+        except Exception:
+            self.core.reload_after_failure()
+            raise
+        self._relay()
+
+    # ---------------------------------------------------------------- Kafka input
+    def _on_batch(self, deliveries: list[Delivery]) -> None:
+        """Consumer thread: apply the batch on the loop and wait (offsets commit afterwards)."""
+        assert self._loop is not None
+
+        async def _apply() -> None:
+            self._apply_batch(deliveries)
+        asyncio.run_coroutine_threadsafe(_apply(), self._loop).result()
+
+    def _apply_batch(self, deliveries: list[Delivery]) -> None:
+        assert self.core is not None
+        for d in deliveries:
+            env = d.envelope
+            if isinstance(env.body, c.Telemetry):
+                for p in self.core.on_telemetry(env.body):
+                    self._send(p)
+                continue
+            try:
+                with self.store.atomic():
+                    if self.store.is_processed(env.id):
+                        self.core.counters["duplicates"] += 1
+                        log.info("duplicate message id=%s type=%s: already applied", env.id, env.type)
+                        continue
+                    effects = self.core.on_message(env)
+                    self.store.mark_processed(env.id, env.type, time.time())
+                    self._stage(effects)
+            except Exception as exc:
+                self.core.reload_after_failure()
+                if is_db_error(exc):
+                    raise  # the consumer retries the batch; applied messages are skipped by id
+                self.core.counters["handler_errors"] += 1
+                log.exception("message id=%s type=%s could not be applied: dead-lettered", env.id, env.type)
+                self._dead_letter(d, f"central failed: {type(exc).__name__}: {exc}")
+        self._relay()
+
+    def _dead_letter(self, d: Delivery, reason: str) -> None:
+        body = c.DeadLetter(origin_topic=d.topic, partition=d.partition, offset=d.offset, key=d.key,
+                            value=c.encode(d.envelope).decode("utf-8"), reason=reason,
+                            consumer=f"{self.config.topic_prefix}.central")
+        assert self._producer is not None
+        self._producer.send(self.topics.dead_letters, c.envelope(body, source=self.config.instance))
+
+    # ------------------------------------------------------------- timers
+    _last_flush = 0.0
+
+    def _tick(self) -> None:
+        assert self.core is not None
+        self._transact(self.core.on_tick)
+        now = time.monotonic()
+        if now - self._last_flush >= self.config.live_flush_interval:
+            self._last_flush = now
+            dirty = self.core.dirty_live_values()
+            if dirty:
+                self.store.save_live_values(dirty)
+
+    def _heartbeat(self) -> None:
+        assert self.core is not None
+        cps = self.core.cps.values()
+        self._send(c.CentralHeartbeat(instance=self.config.instance, started_at=self._started_at,
+                                      interval_s=self.config.heartbeat_interval, cps_total=len(cps),
+                                      cps_connected=sum(1 for cp in cps if cp.monitor_connected),
+                                      counters=dict(self.core.counters)))
+
+    _logged_counters: dict = {}
+
+    def _log_counters(self) -> None:
+        assert self.core is not None
+        now = dict(self.core.counters)
+        if now != self._logged_counters:
+            self._logged_counters = now
+            log.info("counters: %s", " ".join(f"{k}={v}" for k, v in sorted(now.items())) or "none")
+
+    # ------------------------------------------------ socket gateway (on the loop)
+    async def authenticate_cp(self, cp_id: str, key: str) -> tuple[str, str] | None:
+        assert self.core is not None
+        if self.core.known_cp(cp_id) is None:
+            return ("unknown_cp", f"El punto de carga {cp_id} no está registrado en la CENTRAL")
+        key_hash = self.store.cp_key_hash(cp_id) or ""
+        ok = await asyncio.get_running_loop().run_in_executor(None, verify_secret, key_hash, key)
+        if not ok:
+            return ("bad_credentials", f"Clave incorrecta para el punto de carga {cp_id}")
+        self._transact(lambda: self.core.on_monitor_auth(cp_id))
+        return None
+
+    def monitor_event(self, kind: str, cp_id: str, arg: str = "") -> None:
+        assert self.core is not None
+        if kind == "hb":
+            self._transact(lambda: self.core.on_monitor_heartbeat(cp_id, arg == "OK"))
+        elif kind == "fault":
+            self._transact(lambda: self.core.on_monitor_fault(cp_id, arg))
+        elif kind == "recover":
+            self._transact(lambda: self.core.on_monitor_recover(cp_id))
+
+    async def login(self, driver_id: str, password: str) -> tuple[str, int] | None:
+        assert self.core is not None
+        stored = self.store.driver_password_hash(driver_id)
+        if stored is None:
+            return None
+        ok = await asyncio.get_running_loop().run_in_executor(None, verify_secret, stored, password)
+        if not ok:
+            return None
+        issued = self.core.signer.issue(driver_id)
+        return issued.token, issued.expires_at
+
+    def history(self, token: str) -> list[dict]:
+        assert self.core is not None
+        return self.store.history(self.core.signer.verify(token))

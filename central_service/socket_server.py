@@ -1,0 +1,153 @@
+"""Central's TCP server (asyncio, any number of connections): Monitors and driver apps.
+
+Framing from :mod:`ev_common.framing`: every frame is ACKed (or NACKed when bad) and then
+answered with one frame, ``OK#...`` or ``ERR#code#text``. Messages (docs/design.md):
+
+- Monitor: ``AUTH#cp_id#key#location#price#max_kw`` → ``OK#heartbeat_interval_s``;
+  then on that connection ``HB#cp_id#OK|KO``, ``FAULT#cp_id#reason``, ``RECOVER#cp_id`` → ``OK``.
+- Driver: ``LOGIN#driver_id#password`` → ``OK#token#expires_at``; ``HISTORY#token`` →
+  ``OK#<base64 JSON list>``.
+
+A bad frame gets a NACK, a log line and a counter; nothing a peer sends can stop the server.
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+from collections import Counter
+from typing import Protocol
+
+from ev_common.framing import ACK, NACK, BadFrame, FramedStream, FrameError
+
+log = logging.getLogger("central.sockets")
+
+
+class CentralGateway(Protocol):
+    """What the socket server needs from the service (all called on the service loop)."""
+
+    async def authenticate_cp(self, cp_id: str, key: str) -> tuple[str, str] | None: ...
+    def monitor_event(self, kind: str, cp_id: str, arg: str = "") -> None: ...
+    async def login(self, driver_id: str, password: str) -> tuple[str, int] | None: ...
+    def history(self, token: str) -> list[dict]: ...
+
+
+class SocketServer:
+    def __init__(self, gateway: CentralGateway, host: str, port: int, heartbeat_interval: float,
+                 counters: Counter[str], idle_timeout: float = 10.0) -> None:
+        self.gateway = gateway
+        self.host, self.port = host, port
+        self.heartbeat_interval = heartbeat_interval
+        self.counters = counters
+        self.idle_timeout = idle_timeout
+        self._server: asyncio.base_events.Server | None = None
+        self._conns: set[asyncio.Task] = set()
+
+    async def start(self) -> int:
+        self._server = await asyncio.start_server(self._serve, self.host, self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        log.info("listening on %s:%d (monitors and drivers)", self.host, self.port)
+        return self.port
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._conns):
+            task.cancel()
+        if self._conns:
+            await asyncio.gather(*self._conns, return_exceptions=True)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._conns.add(task)
+        peer = writer.get_extra_info("peername")
+        stream = FramedStream(reader, writer, timeout=self.idle_timeout)
+        conn = _Connection(peer)
+        try:
+            while True:
+                try:
+                    frame = await stream.read_frame()
+                except asyncio.TimeoutError:
+                    continue  # idle is fine; the monitor timeout is judged by heartbeats
+                if isinstance(frame, BadFrame):
+                    self.counters["bad_frames"] += 1
+                    log.warning("bad frame from %s: %s (NACK)", peer, frame.reason)
+                    await stream.send_control(NACK)
+                    continue
+                await stream.send_control(ACK)
+                try:
+                    answer = await self._dispatch(conn, frame.fields)
+                except Exception:  # noqa: BLE001 - one request's bug must not kill the server
+                    log.exception("error handling %s from %s", frame.fields[:1], peer)
+                    answer = ["ERR", "internal", "Error interno de la CENTRAL; inténtalo de nuevo"]
+                await stream.answer(answer)
+        except (FrameError, ConnectionError, OSError, asyncio.IncompleteReadError):
+            pass
+        except asyncio.CancelledError:
+            pass
+        finally:
+            if conn.cp_id:
+                log.info("monitor link of cp=%s closed (%s)", conn.cp_id, peer)
+            self._conns.discard(task)  # type: ignore[arg-type]
+            await stream.close()
+
+    async def _dispatch(self, conn: "_Connection", fields: list[str]) -> list[str]:
+        cmd = fields[0].upper() if fields else ""
+        if cmd == "AUTH" and len(fields) >= 3:
+            return await self._auth(conn, fields[1], fields[2])
+        if cmd in ("HB", "FAULT", "RECOVER") and len(fields) >= 2:
+            cp_id = fields[1]
+            if conn.cp_id != cp_id:
+                self.counters["unauthenticated"] += 1
+                log.warning("%s for cp=%s from %s without AUTH on this link: refused", cmd, cp_id, conn.peer)
+                return ["ERR", "not_authenticated", "Autentica el punto de carga primero (AUTH)"]
+            if cmd == "HB":
+                status = fields[2].upper() if len(fields) > 2 else "OK"
+                if status not in ("OK", "KO"):
+                    return self._bad(conn, fields)
+                self.gateway.monitor_event("hb", cp_id, status)
+            elif cmd == "FAULT":
+                self.gateway.monitor_event("fault", cp_id, "#".join(fields[2:]) or "avería")
+            else:
+                self.gateway.monitor_event("recover", cp_id)
+            return ["OK"]
+        if cmd == "LOGIN" and len(fields) >= 3:
+            issued = await self.gateway.login(fields[1], fields[2])
+            if issued is None:
+                self.counters["login_failures"] += 1
+                log.warning("login refused driver=%s from %s", fields[1], conn.peer)
+                return ["ERR", "bad_credentials", "Usuario o contraseña incorrectos"]
+            log.info("login driver=%s", fields[1])
+            return ["OK", issued[0], str(issued[1])]
+        if cmd == "HISTORY" and len(fields) >= 2:
+            try:
+                rows = self.gateway.history(fields[1])
+            except ValueError as exc:
+                self.counters["invalid_token"] += 1
+                log.warning("history refused from %s: %s", conn.peer, exc)
+                return ["ERR", "invalid_token", "Tu sesión no es válida o ha caducado. Vuelve a iniciar sesión."]
+            blob = base64.b64encode(json.dumps(rows).encode("utf-8")).decode("ascii")
+            return ["OK", blob]
+        return self._bad(conn, fields)
+
+    def _bad(self, conn: "_Connection", fields: list[str]) -> list[str]:
+        self.counters["bad_requests"] += 1
+        log.warning("unknown or incomplete request %r from %s", fields[:2], conn.peer)
+        return ["ERR", "bad_request", "Petición desconocida o incompleta"]
+
+    async def _auth(self, conn: "_Connection", cp_id: str, key: str) -> list[str]:
+        refused = await self.gateway.authenticate_cp(cp_id, key)
+        if refused is not None:
+            self.counters["auth_failures"] += 1
+            log.warning("AUTH refused cp=%s from %s: %s", cp_id, conn.peer, refused[0])
+            return ["ERR", refused[0], refused[1]]
+        conn.cp_id = cp_id
+        return ["OK", f"{self.heartbeat_interval:g}"]
+
+
+class _Connection:
+    def __init__(self, peer) -> None:
+        self.peer = peer
+        self.cp_id: str | None = None

@@ -1,0 +1,170 @@
+"""Repository: everything Central reads from / writes to its database, in domain terms.
+
+Callers own the transaction (``with store.atomic():``); the service wraps each message in one
+so its processed id, state change, event-log line and pending effects commit together.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import peewee as pw
+
+from central_service.db import (
+    ChargePointRow, Driver, EventLog, PendingEffect, ProcessedMessage, Supply, TicketRow, database,
+)
+from central_service.domain.cp import ChargePoint, Reservation, RunningSession
+from central_service.tokens import hash_secret
+
+ACTIVE = ("reserved", "charging")
+
+
+@dataclass(frozen=True)
+class StoredEffect:
+    id: int
+    topic: str
+    payload: bytes
+
+
+class Store:
+    def atomic(self):
+        return database.atomic()
+
+    # ------------------------------------------------------------------ loading
+    def load_charge_points(self) -> dict[str, ChargePoint]:
+        """Every known CP (monitor not connected yet) with its open reservation / supply."""
+        cps = {row.id: ChargePoint(cp_id=row.id, location=row.location, price_eur_kwh=row.price_eur_kwh,
+                                   max_kw=row.max_kw, stopped_by_operator=row.stopped_by_operator,
+                                   last_seen=row.last_seen)
+               for row in ChargePointRow.select()}
+        for s in Supply.select().where(Supply.status.in_(ACTIVE)).order_by(Supply.created_at):
+            cp = cps.get(s.cp_id)
+            if cp is None:
+                continue
+            if s.status == "reserved":
+                cp.reservation = Reservation(s.id, s.driver_id, s.reservation_expires_at or 0.0)
+            else:
+                cp.session = RunningSession(s.id, s.driver_id, s.started_at or s.created_at,
+                                            kw=s.kw, kwh=s.kwh, eur=s.eur, seq=s.telemetry_seq)
+        return cps
+
+    def load_charge_point(self, cp_id: str) -> ChargePoint | None:
+        row = ChargePointRow.get_or_none(ChargePointRow.id == cp_id)
+        if row is None:
+            return None
+        return ChargePoint(cp_id=row.id, location=row.location, price_eur_kwh=row.price_eur_kwh,
+                           max_kw=row.max_kw, stopped_by_operator=row.stopped_by_operator,
+                           last_seen=row.last_seen)
+
+    # ------------------------------------------------------------- identities
+    def driver_password_hash(self, driver_id: str) -> str | None:
+        row = Driver.get_or_none(Driver.id == driver_id)
+        return row.password_hash if row else None
+
+    def driver_exists(self, driver_id: str) -> bool:
+        return Driver.select().where(Driver.id == driver_id).exists()
+
+    def cp_key_hash(self, cp_id: str) -> str | None:
+        row = ChargePointRow.get_or_none(ChargePointRow.id == cp_id)
+        return row.key_hash if row else None
+
+    def add_driver(self, driver_id: str, password: str, *, replace: bool = False) -> bool:
+        """False when the driver exists and *replace* is not set."""
+        if Driver.get_or_none(Driver.id == driver_id) is not None:
+            if not replace:
+                return False
+            Driver.update(password_hash=hash_secret(password)).where(Driver.id == driver_id).execute()
+            return True
+        Driver.create(id=driver_id, password_hash=hash_secret(password))
+        return True
+
+    def add_cp(self, cp_id: str, location: str, price: float, max_kw: float, key: str, *,
+               replace: bool = False) -> bool:
+        if ChargePointRow.get_or_none(ChargePointRow.id == cp_id) is not None:
+            if not replace:
+                return False
+            ChargePointRow.update(location=location, price_eur_kwh=price, max_kw=max_kw,
+                                  key_hash=hash_secret(key)).where(ChargePointRow.id == cp_id).execute()
+            return True
+        ChargePointRow.create(id=cp_id, location=location, price_eur_kwh=price, max_kw=max_kw,
+                              key_hash=hash_secret(key))
+        return True
+
+    # ---------------------------------------------------------------- CP facts
+    def save_cp(self, cp: ChargePoint) -> None:
+        ChargePointRow.update(stopped_by_operator=cp.stopped_by_operator, last_seen=cp.last_seen,
+                              last_state=cp.state).where(ChargePointRow.id == cp.cp_id).execute()
+
+    # ---------------------------------------------------------------- sessions
+    def create_session(self, session_id: str, driver_id: str, cp: ChargePoint, request_id: str,
+                       now: float, expires_at: float) -> None:
+        Supply.create(id=session_id, driver_id=driver_id, cp_id=cp.cp_id, request_id=request_id,
+                      status="reserved", created_at=now, reservation_expires_at=expires_at,
+                      price_eur_kwh=cp.price_eur_kwh)
+
+    def session(self, session_id: str) -> Supply | None:
+        return Supply.get_or_none(Supply.id == session_id)
+
+    def session_by_request(self, driver_id: str, request_id: str) -> Supply | None:
+        return (Supply.select().where((Supply.driver_id == driver_id) & (Supply.request_id == request_id))
+                .first())
+
+    def update_session(self, session_id: str, **fields) -> None:
+        Supply.update(**fields).where(Supply.id == session_id).execute()
+
+    def interrupted_before(self, deadline: float) -> list[Supply]:
+        return list(Supply.select().where((Supply.status == "interrupted") & (Supply.interrupted_at < deadline)))
+
+    def save_live_values(self, sessions: Iterable[RunningSession]) -> None:
+        with database.atomic():
+            for s in sessions:
+                Supply.update(kw=s.kw, kwh=s.kwh, eur=s.eur, telemetry_seq=s.seq).where(
+                    (Supply.id == s.session_id) & (Supply.telemetry_seq < s.seq)).execute()
+
+    def issue_ticket(self, s: Supply, *, ended_at: float, kwh: float, eur: float, outcome: str,
+                     now: float) -> TicketRow:
+        started = s.started_at or s.created_at
+        Supply.update(status="finished", ended_at=ended_at, kwh=kwh, eur=eur, outcome=outcome,
+                      billed=True).where(Supply.id == s.id).execute()
+        return TicketRow.create(session_id=s.id, driver_id=s.driver_id, cp_id=s.cp_id, started_at=started,
+                                ended_at=ended_at, kwh=kwh, eur=eur, price_eur_kwh=s.price_eur_kwh,
+                                outcome=outcome, issued_at=now)
+
+    def history(self, driver_id: str, limit: int = 100) -> list[dict]:
+        rows = (Supply.select().where(Supply.driver_id == driver_id)
+                .order_by(Supply.created_at.desc()).limit(limit))
+        return [{"session_id": r.id, "cp_id": r.cp_id, "status": r.status, "created_at": r.created_at,
+                 "started_at": r.started_at, "ended_at": r.ended_at, "kwh": r.kwh, "eur": r.eur,
+                 "price_eur_kwh": r.price_eur_kwh, "outcome": r.outcome} for r in rows]
+
+    # ------------------------------------------------------------ idempotency
+    def is_processed(self, msg_id: str) -> bool:
+        return ProcessedMessage.select().where(ProcessedMessage.id == msg_id).exists()
+
+    def mark_processed(self, msg_id: str, msg_type: str, now: float) -> None:
+        ProcessedMessage.create(id=msg_id, type=msg_type, processed_at=now)
+
+    # --------------------------------------------------------------- event log
+    def log_event(self, kind: str, detail: str = "", *, cp_id: str | None = None,
+                  session_id: str | None = None, driver_id: str | None = None) -> None:
+        EventLog.create(ts=time.time(), kind=kind, cp_id=cp_id, session_id=session_id,
+                        driver_id=driver_id, detail=detail[:2000])
+
+    # ------------------------------------------------------- transactional outbox
+    def add_effects(self, effects: Iterable[tuple[str, bytes]], now: float) -> None:
+        rows = [{"topic": t, "payload": p, "created_at": now} for t, p in effects]
+        if rows:
+            PendingEffect.insert_many(rows).execute()
+
+    def pending_effects(self, limit: int = 1000) -> list[StoredEffect]:
+        return [StoredEffect(r.id, r.topic, bytes(r.payload))
+                for r in PendingEffect.select().order_by(PendingEffect.id).limit(limit)]
+
+    def delete_effects(self, ids: list[int]) -> None:
+        for i in range(0, len(ids), 500):
+            PendingEffect.delete().where(PendingEffect.id.in_(ids[i:i + 500])).execute()
+
+
+def is_db_error(exc: BaseException) -> bool:
+    return isinstance(exc, (pw.OperationalError, pw.InterfaceError))

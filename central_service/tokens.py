@@ -1,0 +1,99 @@
+"""Secrets: argon2 password/key hashing and HMAC-signed, expiring driver tokens.
+
+A token is ``driver_id.expires_at.signature`` where ``signature`` is the URL-safe base64 of
+HMAC-SHA256(secret, ``driver_id.expires_at``). It is checked without any DB lookup; the clock
+is injectable so tests can expire tokens without sleeping.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+# OWASP's minimum argon2id profile: fast enough for a demo seed of dozens of accounts.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+
+
+def hash_secret(plain: str) -> str:
+    return _hasher.hash(plain)
+
+
+def verify_secret(stored_hash: str, plain: str) -> bool:
+    """True when *plain* matches *stored_hash*; any malformed hash is simply a mismatch."""
+    try:
+        return _hasher.verify(stored_hash, plain)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+class TokenError(ValueError):
+    """A token that is malformed, forged or expired (reason in ``str(exc)``)."""
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    driver_id: str
+    expires_at: int
+
+
+class TokenSigner:
+    def __init__(self, secret: bytes, ttl_s: float = 12 * 3600,
+                 clock: Callable[[], float] = time.time) -> None:
+        if not secret:
+            raise ValueError("token secret must not be empty")
+        self._secret = secret
+        self.ttl_s = ttl_s
+        self.clock = clock
+
+    def _sign(self, message: str) -> str:
+        mac = hmac.new(self._secret, message.encode("utf-8"), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac).rstrip(b"=").decode("ascii")
+
+    def issue(self, driver_id: str) -> IssuedToken:
+        expires_at = int(self.clock() + self.ttl_s)
+        body = f"{driver_id}.{expires_at}"
+        return IssuedToken(f"{body}.{self._sign(body)}", driver_id, expires_at)
+
+    def verify(self, token: str) -> str:
+        """The driver id the token was issued to, or :class:`TokenError`."""
+        parts = (token or "").rsplit(".", 2)
+        if len(parts) != 3 or not parts[0]:
+            raise TokenError("malformed token")
+        driver_id, expires_text, signature = parts
+        if not hmac.compare_digest(self._sign(f"{driver_id}.{expires_text}"), signature):
+            raise TokenError("bad signature")
+        try:
+            expires_at = int(expires_text)
+        except ValueError:
+            raise TokenError("malformed expiry") from None
+        if self.clock() >= expires_at:
+            raise TokenError("token expired")
+        return driver_id
+
+
+def load_or_create_secret(data_dir: Path, explicit: str | None = None) -> bytes:
+    """The token secret: *explicit* (``--token-secret``/``EV_TOKEN_SECRET``) or a random one
+    generated once and kept in ``<data_dir>/token-secret`` (mode 0600)."""
+    if explicit:
+        return explicit.encode("utf-8")
+    path = Path(data_dir) / "token-secret"
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    value = secrets.token_hex(32).encode("ascii")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(value)
+    return value

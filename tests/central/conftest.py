@@ -1,0 +1,82 @@
+"""Fixtures of Central's tests: Central in-process on the shared broker, a throwaway PostgreSQL."""
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+from ev_common.kafka.broker import free_port
+from central_service.service import CentralConfig, CentralService
+from tests.central.support import Kafka, Monitor, seed_db, sqlite_url
+from tests.helpers import wait_until
+
+
+@pytest.fixture
+def central(kafka_broker, topics, data_dir):
+    started: list[CentralService] = []
+    monitors: list[Monitor] = []
+
+    def start(**overrides) -> CentralService:
+        url = overrides.pop("db_url", sqlite_url(data_dir / "central.db"))
+        seed_db(url)
+        cfg = CentralConfig(port=0, host="127.0.0.1", bootstrap_servers=kafka_broker, data_dir=data_dir,
+                            topic_prefix=topics.prefix, db_url=url, heartbeat_interval=0.5,
+                            monitor_timeout=3.0, reservation_timeout=overrides.pop("reservation_timeout", 60.0),
+                            **overrides)
+        svc = CentralService(cfg).start_in_thread()
+        # a fresh group on fresh topics may first be assigned nothing (metadata not known yet)
+        wait_until(lambda: svc.consumer_partitions() == 18, 90, interval=0.2, message="consumer assigned")
+        svc.monitors = monitors
+        started.append(svc)
+        return svc
+
+    kafka = Kafka(kafka_broker, topics)
+    start.kafka = kafka
+    start.topics = topics
+    start.monitor = lambda svc, cp_id, **kw: monitors.append(Monitor(svc.port, cp_id, **kw).start()) or monitors[-1]
+    yield start
+    for m in monitors:
+        m.stop()
+    for svc in started:
+        svc.stop()
+    kafka.close()
+
+
+def _pg_bin() -> str | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return os.path.dirname(found[-1]) if found else None
+
+
+@pytest.fixture
+def postgres_url():
+    """A throwaway PostgreSQL cluster (Debian's postgresql package), removed afterwards."""
+    bindir = _pg_bin()
+    if bindir is None:
+        pytest.skip("PostgreSQL server binaries not installed (/usr/lib/postgresql/*/bin/initdb missing; "
+                    "Debian: apt-get install postgresql) — the SQLite runs cover the same flow")
+    as_root = os.geteuid() == 0
+    if as_root and shutil.which("runuser") is None:
+        pytest.skip("running as root without runuser: initdb refuses to run as root")
+    base = tempfile.mkdtemp(prefix="ev-pg-")
+    os.chmod(base, 0o755)
+    data = os.path.join(base, "data")
+    prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
+    if as_root:
+        shutil.chown(base, "postgres")
+    user = "postgres" if as_root else os.environ.get("USER", "postgres")
+    port = free_port()
+    subprocess.run(prefix + [f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", user, "--no-sync"],
+                   check=True, capture_output=True)
+    subprocess.run(prefix + [f"{bindir}/pg_ctl", "-D", data, "-l", os.path.join(base, "pg.log"), "-w", "-t", "60",
+                             "-o", f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+                   check=True, capture_output=True)
+    try:
+        yield f"postgresql://{user}@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(prefix + [f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"],
+                       capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)

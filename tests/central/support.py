@@ -1,0 +1,180 @@
+"""Helpers for Central's integration tests: a synchronous framed client (plays the Monitor and
+the driver app over the socket), a monitor that keeps heart-beating, Kafka send/collect."""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from ev_common import contract as c
+from ev_common.framing import ACK, NACK, BadFrame, FrameDecoder, encode_frame
+from ev_common.topics import Topics
+from central_service import db
+from central_service.db_cli import seed
+from central_service.store import Store
+from tests.helpers import wait_until
+
+
+def seed_db(url: str, drivers: int = 3, cps: int = 3) -> None:
+    db.connect(url)
+    with db.database.atomic():
+        seed(Store(), drivers, cps)
+    db.close()
+
+
+class SyncFramed:
+    """Blocking framed request/answer client (test side only)."""
+
+    def __init__(self, port: int, host: str = "127.0.0.1", timeout: float = 10.0) -> None:
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.sock.settimeout(timeout)
+        self.dec = FrameDecoder()
+        self.buf = bytearray()
+        self.lock = threading.Lock()
+
+    def _read(self) -> bytes:
+        chunk = self.sock.recv(4096)
+        if not chunk:
+            raise ConnectionError("closed by Central")
+        return chunk
+
+    def raw(self, data: bytes) -> bytes:
+        """Send arbitrary bytes, return the first control byte answered."""
+        with self.lock:
+            self.sock.sendall(data)
+            return self._read()[:1]
+
+    def request(self, fields: list[str]) -> list[str]:
+        with self.lock:
+            self.sock.sendall(encode_frame(fields))
+            data = self._read()
+            assert data[:1] == ACK, f"expected ACK, got {data[:1]!r}"
+            frames = self.dec.feed(data[1:])
+            while not frames:
+                frames = self.dec.feed(self._read())
+            frame = frames[0]
+            assert not isinstance(frame, BadFrame), frame
+            self.sock.sendall(ACK)
+            return frame.fields
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+class Monitor:
+    """AUTHs a CP and sends HB#cp#OK|KO every *interval* seconds from a thread."""
+
+    def __init__(self, port: int, cp_id: str, key: str = "demo-cp-key", interval: float = 0.3) -> None:
+        self.port, self.cp_id, self.key, self.interval = port, cp_id, key, interval
+        self.engine_ok = True
+        self._stop = threading.Event()
+        self.client: SyncFramed | None = None
+        self.answers: list[list[str]] = []
+        self._thread: threading.Thread | None = None
+
+    def auth(self) -> list[str]:
+        self.client = SyncFramed(self.port)
+        return self.client.request(["AUTH", self.cp_id, self.key, "x", "0.3", "22"])
+
+    def start(self) -> "Monitor":
+        answer = self.auth()
+        assert answer[0] == "OK", answer
+        self._thread = threading.Thread(target=self._beat, daemon=True)
+        self._thread.start()
+        return self
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                assert self.client is not None
+                self.answers.append(self.client.request(["HB", self.cp_id, "OK" if self.engine_ok else "KO"]))
+            except (OSError, ConnectionError, AssertionError):
+                try:  # Central restarted: reconnect like a real monitor
+                    self.auth()
+                except OSError:
+                    pass
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(5)
+        if self.client:
+            self.client.close()
+
+
+def login(port: int, driver: str = "driver1", password: str = "pass123") -> str:
+    cl = SyncFramed(port)
+    try:
+        answer = cl.request(["LOGIN", driver, password])
+    finally:
+        cl.close()
+    assert answer[0] == "OK", answer
+    return answer[1]
+
+
+class Kafka:
+    """Produce contract messages and collect everything on the given topics (from the start)."""
+
+    def __init__(self, bootstrap: str, topics: Topics) -> None:
+        self.topics = topics
+        self.producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), acks="all")
+        self.consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), enable_auto_commit=False,
+                                      group_id=None, consumer_timeout_ms=100)
+        tps = []
+        for t in (topics.driver_notifications, topics.cp_commands, topics.cp_state, topics.dead_letters,
+                  topics.central_heartbeat):
+            parts = wait_until(lambda t=t: self.consumer.partitions_for_topic(t), 30, message=f"partitions {t}")
+            tps += [TopicPartition(t, p) for p in parts]
+        self.consumer.assign(tps)
+        self.consumer.seek_to_beginning(*tps)
+        self.seen: list[tuple[str, c.Envelope]] = []
+
+    def send(self, topic: str, body: c.Payload, msg_id: str | None = None) -> c.Envelope:
+        env = c.envelope(body, source="test", msg_id=msg_id)
+        self.send_env(topic, env)
+        return env
+
+    def send_env(self, topic: str, env: c.Envelope) -> None:
+        self.producer.send(topic, key=env.key.encode(), value=c.encode(env)).get(30)
+
+    def send_raw(self, topic: str, value: bytes, key: bytes = b"x") -> None:
+        self.producer.send(topic, key=key, value=value).get(30)
+
+    def poll(self) -> None:
+        for batch in self.consumer.poll(timeout_ms=200).values():
+            for rec in batch:
+                self.seen.append((rec.topic, c.decode(rec.value)))
+
+    def bodies(self, t: type, **match) -> list:
+        self.poll()
+        return [e.body for _, e in self.seen if isinstance(e.body, t)
+                and all(getattr(e.body, k) == v for k, v in match.items())]
+
+    def wait(self, t: type, timeout: float = 30.0, **match):
+        """The first message of type *t* whose fields equal *match*."""
+        return wait_until(lambda: (self.bodies(t, **match) or [None])[0], timeout,
+                          message=f"{t.__name__} {match}")
+
+    def wait_state(self, cp_id: str, state: str, timeout: float = 30.0) -> c.CpState:
+        def latest():
+            states = self.bodies(c.CpState, cp_id=cp_id)
+            return states[-1] if states and states[-1].state == state else None
+        return wait_until(latest, timeout, message=f"{cp_id} {state}")
+
+    def close(self) -> None:
+        self.producer.close(timeout=5)
+        self.consumer.close()
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def now() -> float:
+    return time.time()
