@@ -1,0 +1,800 @@
+"""Step-by-step Kafka connectivity diagnostics: *why* is Kafka unreachable from this machine?
+
+Plain Python (no Qt): the desktop app's diagnostics dialog runs :func:`run_diagnostics` in a
+worker thread; a CLI or a test may call it directly. Every step is bounded by ``timeout_s``
+per network operation, the function never raises, and each step carries a stable ``code``
+plus Spanish text (the product language) so a view can translate by code.
+
+Steps, in order (later ones are skipped, with the reason, when an earlier one makes them
+impossible):
+
+``resolve``    name resolution of each bootstrap host (``socket.getaddrinfo``)
+``tcp``        TCP connect to each bootstrap address: refused / timeout / unreachable
+``handshake``  a raw Kafka ``ApiVersions`` request on that socket: "something listens but it
+               is not Kafka"
+``metadata``   a raw ``Metadata`` request on the same bootstrap socket: cluster id, controller,
+               brokers with their *advertised* host:port. Done on the bootstrap connection
+               itself (not through a client) so it works even when the advertised addresses
+               are wrong — which is exactly what the next step checks.
+``advertised`` resolve + TCP connect to every advertised address: bootstrap OK but advertised
+               unreachable = the classic ``advertised.listeners`` mistake
+``topics``     the expected topics (``Topics.all()``) exist (admin client)
+``roundtrip``  produce → consume of a throwaway record on ``<prefix>.diagnostics`` (created on
+               demand: 1 partition, 10 min retention), with its latency
+``lag``        consumer lag of the given group ids (committed offsets vs end offsets)
+"""
+from __future__ import annotations
+
+import errno
+import ipaddress
+import logging
+import socket
+import struct
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from ev_common.topics import Topics
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORT = 9092
+LAG_WARNING = 100          # total messages behind above which the lag step warns
+SLOW_ROUNDTRIP_MS = 2000   # round trip above this is a warning
+CLIENT_ID = "ev-diagnostics"
+
+
+class StepStatus(str, Enum):
+    OK = "ok"
+    WARNING = "warning"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    PENDING = "pending"   # only used by views before a step has run
+
+
+#: (id, Spanish title) of every step, in execution order.
+STEPS: tuple[tuple[str, str], ...] = (
+    ("resolve", "Resolución de nombres"),
+    ("tcp", "Conexión TCP"),
+    ("handshake", "Saludo Kafka (ApiVersions)"),
+    ("metadata", "Metadatos del clúster"),
+    ("advertised", "Direcciones anunciadas"),
+    ("topics", "Temas esperados"),
+    ("roundtrip", "Envío y recepción de prueba"),
+    ("lag", "Retraso de los consumidores"),
+)
+STEP_TITLES = dict(STEPS)
+
+#: code -> (explanation, next action); Spanish templates formatted with StepResult.params.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "resolve.ok": ("Nombres resueltos: {summary}.", ""),
+    "resolve.bad_address": (
+        "La dirección «{value}» no es válida: se espera host:puerto (p. ej. 192.168.1.20:9092).",
+        "Corrija la dirección de Kafka (opción --kafka / bootstrap servers)."),
+    "resolve.partial": (
+        "No se puede resolver {failed}; los demás servidores sí se resuelven.",
+        "Corrija o quite ese nombre de la lista de servidores de Kafka."),
+    "resolve.unresolvable": (
+        "No se puede resolver el nombre {failed} ({error}): nombre de máquina desconocido.",
+        "Compruebe que el nombre está bien escrito y que el DNS o el fichero hosts de esta "
+        "máquina lo conocen, o use directamente la IP del servidor de Kafka (p. ej. la IP de PC2)."),
+    "tcp.ok": ("Conexión TCP establecida con {targets}.", ""),
+    "tcp.partial": (
+        "{failed} Los demás servidores sí aceptan la conexión.",
+        "Revise el servidor que falla; mientras tanto se usarán los demás."),
+    "tcp.refused": (
+        "Conexión rechazada: no hay nada escuchando en {target} — ¿está Kafka arrancado? "
+        "¿es el puerto correcto?",
+        "Arranque Kafka en esa máquina (ev-kafka start) o corrija el puerto. Si Kafka escucha "
+        "sólo en 127.0.0.1, arránquelo con --listen-host 0.0.0.0 para aceptar otras máquinas."),
+    "tcp.timeout": (
+        "Sin respuesta de {target} en {timeout_s} s: un cortafuegos descarta los paquetes o la "
+        "máquina no es alcanzable.",
+        "Abra el puerto {port}/TCP en el cortafuegos de la máquina de Kafka (y de la red) y "
+        "compruebe que la IP es la correcta."),
+    "tcp.unreachable": (
+        "La red no tiene ruta hacia {target} ({error}).",
+        "Compruebe que esta máquina está en la misma red que el servidor de Kafka (cable, "
+        "Wi-Fi, VPN, IP y máscara)."),
+    "tcp.error": ("No se pudo conectar con {target}: {error}.",
+                  "Compruebe la dirección y la red."),
+    "handshake.ok": ("{target} responde como Kafka ({api_count} APIs admitidas).", ""),
+    "handshake.silent": (
+        "Algo escucha en {target}, pero no contesta al protocolo Kafka en {timeout_s} s: "
+        "no es Kafka (o espera TLS/SSL).",
+        "Compruebe el puerto: probablemente apunta a otro servicio. Use el puerto de clientes "
+        "de Kafka (listeners=PLAINTEXT, normalmente 9092)."),
+    "handshake.closed": (
+        "{target} aceptó la conexión y la cerró sin contestar: no es un broker Kafka (o es un "
+        "puerto con TLS/SASL).",
+        "Compruebe el puerto y el protocolo: use el puerto PLAINTEXT de clientes de Kafka."),
+    "handshake.garbage": (
+        "{target} contestó algo que no es Kafka ({preview}): hay otro servicio en ese puerto.",
+        "Corrija el puerto: apunte al puerto de clientes de Kafka (normalmente 9092)."),
+    "handshake.error_code": (
+        "El broker en {target} rechazó la petición ApiVersions: {error}.",
+        "Compruebe la versión de Kafka (se necesita 2.x o superior)."),
+    "metadata.ok": (
+        "Clúster {cluster_id}, controlador {controller_id}, brokers anunciados: {brokers}.", ""),
+    "metadata.failed": (
+        "{target} contesta al saludo Kafka pero no a la petición de metadatos: {error}.",
+        "¿Apunta al puerto del controlador KRaft en vez del de clientes? Use el puerto de "
+        "clientes (listeners=PLAINTEXT)."),
+    "metadata.no_brokers": (
+        "El clúster no anuncia ningún broker (¿está todavía arrancando?).",
+        "Espere unos segundos y pulse Repetir."),
+    "advertised.ok": (
+        "Todas las direcciones anunciadas son accesibles desde esta máquina: {brokers}.", ""),
+    "advertised.unreachable": (
+        "El broker se anuncia como {advertised}, pero esta máquina no puede alcanzar esa "
+        "dirección ({reason}). Ajuste advertised.listeners en el broker a una dirección "
+        "accesible desde los clientes (p. ej. la IP de PC2).",
+        "En el broker: advertised.listeners=PLAINTEXT://<IP de PC2>:{port} (con ev-kafka: "
+        "--advertised-host <IP de PC2>) y reinícielo."),
+    "advertised.loopback": (
+        "El broker se anuncia como {advertised} (una dirección local) aunque usted conecta por "
+        "{bootstrap_host}: desde otra máquina esa dirección apunta a ella misma.",
+        "En el broker: advertised.listeners=PLAINTEXT://<IP de PC2>:{port} (con ev-kafka: "
+        "--advertised-host <IP de PC2>) y reinícielo."),
+    "topics.ok": ("Existen los {count} temas esperados (prefijo «{prefix}»).", ""),
+    "topics.missing": (
+        "Faltan {count} temas: {missing}.",
+        "Arranque la Central o ejecute «ev-kafka start --topic-prefix {prefix}» para crearlos, "
+        "y compruebe que todos los componentes usan el mismo prefijo de temas."),
+    "topics.failed": (
+        "No se pudo obtener la lista de temas a través de los brokers anunciados: {error}.",
+        "Repita la comprobación; si persiste, revise los registros del broker."),
+    "roundtrip.ok": (
+        "Mensaje de prueba enviado y recibido en {latency_ms} ms (tema {topic}).", ""),
+    "roundtrip.slow": (
+        "Mensaje de prueba enviado y recibido, pero tardó {latency_ms} ms (tema {topic}).",
+        "El enlace o el broker van lentos; revise la red y la carga del broker."),
+    "roundtrip.produce_failed": (
+        "No se pudo enviar un mensaje de prueba a {topic}: {error}.",
+        "Revise los registros del broker (disco lleno, permisos/ACL, réplicas insuficientes)."),
+    "roundtrip.consume_failed": (
+        "El mensaje de prueba se envió (offset {offset}) pero no se recibió en {timeout_s} s.",
+        "Revise los registros del broker; la lectura desde Kafka no funciona."),
+    "roundtrip.failed": (
+        "Falló la prueba de envío y recepción: {error}.",
+        "Repita la comprobación; si persiste, revise los registros del broker."),
+    "lag.ok": ("Retraso de los consumidores: {summary}.", ""),
+    "lag.behind": (
+        "Hay mensajes pendientes de leer: {summary}.",
+        "Si no baja, el consumidor de la aplicación está parado o es lento; revise el "
+        "indicador de estado y los registros."),
+    "lag.failed": ("No se pudo consultar el retraso de los consumidores: {error}.",
+                   "Repita la comprobación más tarde."),
+    "lag.none": ("No se indicó ningún grupo de consumidores.", ""),
+    "skipped.after_failure": ("Omitido porque falló el paso «{step}».", ""),
+    "skipped.cancelled": ("Cancelado.", ""),
+    "internal.error": ("Error inesperado durante la comprobación: {error}.",
+                       "Copie el informe y envíelo al equipo de soporte."),
+    "ok": ("Kafka accesible y funcionando: envío y recepción en {latency_ms} ms.", ""),
+    "ok.warnings": ("Kafka funciona, con avisos: {detail}", ""),
+    "cancelled": ("Comprobación cancelada.", ""),
+}
+
+
+def render(code: str, params: dict[str, Any]) -> tuple[str, str]:
+    """Spanish (explanation, next action) for *code*; never raises."""
+    explanation, action = MESSAGES.get(code, ("{code}", ""))
+    try:
+        return explanation.format(code=code, **params), action.format(code=code, **params)
+    except (KeyError, IndexError, ValueError):
+        return f"{code}: {params}", action
+
+
+@dataclass(frozen=True)
+class StepResult:
+    id: str
+    status: StepStatus
+    code: str                     # stable: a view may translate MESSAGES[code] itself
+    params: dict[str, Any]        # values for the message templates
+    explanation: str              # Spanish, plain words
+    action: str                   # Spanish next step for the user ("" when nothing to do)
+    duration_ms: float = 0.0
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return STEP_TITLES.get(self.id, self.id)
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    code: str          # "ok", "ok.warnings", "cancelled" or the decisive step's code
+    text: str          # one line, Spanish
+    step_id: str | None = None
+
+
+@dataclass
+class DiagnosticsReport:
+    bootstrap_servers: str
+    started_at: datetime
+    steps: list[StepResult]
+    diagnosis: Diagnosis
+    duration_ms: float
+
+    @property
+    def ok(self) -> bool:
+        return self.diagnosis.code == "ok"
+
+    def step(self, step_id: str) -> StepResult:
+        return next(s for s in self.steps if s.id == step_id)
+
+    def as_text(self) -> str:
+        """The plain-text report behind "Copiar informe"."""
+        lines = [
+            "Diagnóstico de conexión con Kafka",
+            f"Fecha: {self.started_at.isoformat(timespec='seconds')}",
+            f"Servidores (bootstrap): {self.bootstrap_servers}",
+            f"Máquina: {socket.gethostname()}",
+            f"Resultado: [{self.diagnosis.code}] {self.diagnosis.text}",
+            f"Duración total: {self.duration_ms:.0f} ms",
+            "",
+        ]
+        for n, s in enumerate(self.steps, 1):
+            lines.append(f"{n}. {s.title} [{s.id}] — {s.status.value.upper()} "
+                         f"({s.duration_ms:.0f} ms) código={s.code}")
+            lines.append(f"   {s.explanation}")
+            if s.action:
+                lines.append(f"   Qué hacer: {s.action}")
+            for key, value in s.facts.items():
+                lines.append(f"   - {key}: {value}")
+        return "\n".join(lines) + "\n"
+
+
+# ----------------------------------------------------------------------------------- helpers
+
+class _StepError(Exception):
+    """A step's outcome decided early: carries status, code, params and facts."""
+
+    def __init__(self, status: StepStatus, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.status, self.code, self.params = status, code, params
+
+
+@dataclass
+class _Server:
+    host: str
+    port: int
+    addrs: list[tuple] = field(default_factory=list)   # getaddrinfo results
+    sock: socket.socket | None = None
+
+    @property
+    def target(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+@dataclass
+class _Ctx:
+    bootstrap: str
+    topics: Topics
+    group_ids: list[str]
+    timeout_s: float
+    servers: list[_Server] = field(default_factory=list)
+    kafka_server: _Server | None = None
+    api_versions: dict[int, int] = field(default_factory=dict)   # api_key -> max version
+    brokers: list[tuple[int, str, int]] = field(default_factory=list)
+    admin: Any = None
+    reachable_bootstrap: list[str] = field(default_factory=list)
+
+
+def parse_bootstrap(value: str) -> list[tuple[str, int]]:
+    """``"h1:9092,[::1]:9092,h2"`` → [(host, port)]; ValueError on a malformed entry."""
+    result = []
+    for raw in value.split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        if item.startswith("["):
+            host, _, rest = item[1:].partition("]")
+            port_s = rest[1:] if rest.startswith(":") else ""
+        elif item.count(":") == 1:
+            host, port_s = item.split(":")
+        elif item.count(":") > 1:   # bare IPv6 literal
+            host, port_s = item, ""
+        else:
+            host, port_s = item, ""
+        try:
+            port = int(port_s) if port_s else DEFAULT_PORT
+        except ValueError:
+            raise ValueError(item) from None
+        if not host or not 0 < port < 65536:
+            raise ValueError(item)
+        result.append((host, port))
+    if not result:
+        raise ValueError(value)
+    return result
+
+
+def _connect(addrs: list[tuple], timeout_s: float) -> socket.socket:
+    """Connect to the first address that accepts; re-raise the first address's error."""
+    first_exc: OSError | None = None
+    for family, socktype, proto, _, sockaddr in addrs:
+        sock = socket.socket(family, socktype, proto)
+        sock.settimeout(timeout_s)
+        try:
+            sock.connect(sockaddr)
+            return sock
+        except OSError as exc:
+            sock.close()
+            first_exc = first_exc or exc
+    assert first_exc is not None
+    raise first_exc
+
+
+def _classify_connect_error(exc: OSError) -> tuple[str, str]:
+    """(kind, Spanish reason) for a failed connect."""
+    if isinstance(exc, ConnectionRefusedError):
+        return "refused", "conexión rechazada"
+    if isinstance(exc, (TimeoutError, socket.timeout)):
+        return "timeout", "sin respuesta (tiempo agotado)"
+    if exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL):
+        return "unreachable", f"red inalcanzable: {exc.strerror or exc}"
+    return "error", str(exc)
+
+
+def _resolve(host: str, port: int) -> list[tuple]:
+    return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+
+
+def _recv_exact(sock: socket.socket, n: int) -> bytes:
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise ConnectionResetError("closed")
+        buf += chunk
+    return bytes(buf)
+
+
+def _recv_some(sock: socket.socket, n: int) -> bytes:
+    """Up to *n* more bytes if they are already there (for the preview of a non-Kafka answer)."""
+    sock.settimeout(0.2)
+    try:
+        return sock.recv(n)
+    except OSError:
+        return b""
+
+
+def _kafka_request(sock: socket.socket, request: Any, response_cls: Any, version: int,
+                   correlation_id: int) -> Any:
+    """Send one framed Kafka request on a raw socket and decode its framed response."""
+    request.API_VERSION = version
+    request.with_header(correlation_id=correlation_id, client_id=CLIENT_ID)
+    sock.sendall(request.encode(version=version, header=True, framed=True))
+    head = _recv_exact(sock, 4)
+    size = struct.unpack(">i", head)[0]
+    if not 0 < size < 64 * 1024 * 1024:
+        raise _Garbage(head + _recv_some(sock, 60))
+    body = _recv_exact(sock, size)
+    if struct.unpack(">i", body[:4])[0] != correlation_id:
+        raise _Garbage(head + body[:28])
+    return response_cls.decode(body, version=version, header=True)
+
+
+class _Garbage(Exception):
+    def __init__(self, data: bytes) -> None:
+        super().__init__("unexpected bytes")
+        self.data = data
+
+
+def _preview(data: bytes) -> str:
+    text = data[:40].decode("latin-1").split("\r")[0].split("\n")[0]
+    printable = "".join(c if 32 <= ord(c) < 127 else "·" for c in text)
+    return f"«{printable}»"
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _retrying(call: Callable[[], Any], deadline: float, facts: dict[str, Any]) -> Any:
+    """*call()*, retried on retriable Kafka errors (e.g. a topic or coordinator that a fresh
+    broker is still creating) until *deadline* (monotonic); the last error propagates."""
+    while True:
+        try:
+            return call()
+        except Exception as exc:  # noqa: BLE001 - only retriable ones are swallowed
+            if not getattr(exc, "retriable", False) or time.monotonic() + 0.2 > deadline:
+                raise
+            facts["reintentos"] = facts.get("reintentos", 0) + 1
+            time.sleep(0.2)
+
+
+def _admin(ctx: _Ctx) -> Any:
+    from kafka import KafkaAdminClient
+
+    ms = int(ctx.timeout_s * 1000)
+    return KafkaAdminClient(bootstrap_servers=ctx.reachable_bootstrap or ctx.bootstrap.split(","),
+                            client_id=CLIENT_ID, bootstrap_timeout_ms=ms,
+                            request_timeout_ms=max(ms, 1000), reconnect_backoff_max_ms=500)
+
+
+# ------------------------------------------------------------------------------------ steps
+
+def _step_resolve(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    try:
+        pairs = parse_bootstrap(ctx.bootstrap)
+    except ValueError as exc:
+        raise _StepError(StepStatus.FAILED, "resolve.bad_address", value=str(exc) or ctx.bootstrap)
+    failed: list[str] = []
+    errors: list[str] = []
+    for host, port in pairs:
+        server = _Server(host, port)
+        try:
+            server.addrs = _resolve(host, port)
+            ips = sorted({a[4][0] for a in server.addrs})
+            facts[server.target] = ", ".join(ips)
+            ctx.servers.append(server)
+        except (socket.gaierror, UnicodeError, OSError) as exc:
+            facts[server.target] = f"no se resuelve: {exc}"
+            failed.append(host)
+            errors.append(str(exc))
+    params = {"failed": ", ".join(failed), "error": "; ".join(errors),
+              "summary": "; ".join(f"{k} → {v}" for k, v in facts.items())}
+    if not ctx.servers:
+        raise _StepError(StepStatus.FAILED, "resolve.unresolvable", **params)
+    if failed:
+        raise _StepError(StepStatus.WARNING, "resolve.partial", **params)
+    return "resolve.ok", params
+
+
+def _step_tcp(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    failures: list[tuple[_Server, str, str]] = []
+    for server in ctx.servers:
+        t0 = time.monotonic()
+        try:
+            server.sock = _connect(server.addrs, ctx.timeout_s)
+            peer = server.sock.getpeername()[0]
+            facts[server.target] = f"conectado a {peer} en {(time.monotonic() - t0) * 1000:.0f} ms"
+            ctx.reachable_bootstrap.append(server.target)
+        except OSError as exc:
+            kind, reason = _classify_connect_error(exc)
+            facts[server.target] = f"{reason} tras {(time.monotonic() - t0) * 1000:.0f} ms ({exc!r})"
+            failures.append((server, kind, str(exc)))
+    if not failures:
+        return "tcp.ok", {"targets": ", ".join(ctx.reachable_bootstrap)}
+    first, kind, error = failures[0]
+    params = {"target": first.target, "port": first.port, "timeout_s": f"{ctx.timeout_s:g}",
+              "error": error}
+    if not ctx.reachable_bootstrap:
+        raise _StepError(StepStatus.FAILED, f"tcp.{kind}", **params)
+    explanation, _ = render(f"tcp.{kind}", params)
+    raise _StepError(StepStatus.WARNING, "tcp.partial", failed=explanation, **params)
+
+
+def _step_handshake(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    from kafka.protocol.metadata import ApiVersionsRequest, ApiVersionsResponse
+
+    server = next(s for s in ctx.servers if s.sock is not None)
+    params: dict[str, Any] = {"target": server.target, "timeout_s": f"{ctx.timeout_s:g}"}
+    try:
+        # v0 is understood by every broker since 0.10 (and still by Kafka 4.x).
+        response = _kafka_request(server.sock, ApiVersionsRequest(), ApiVersionsResponse, 0, 1)
+    except (TimeoutError, socket.timeout):
+        raise _StepError(StepStatus.FAILED, "handshake.silent", **params)
+    except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
+        raise _StepError(StepStatus.FAILED, "handshake.closed", **params)
+    except _Garbage as exc:
+        facts["bytes"] = exc.data[:32].hex(" ")
+        raise _StepError(StepStatus.FAILED, "handshake.garbage", preview=_preview(exc.data), **params)
+    except Exception as exc:  # noqa: BLE001 - undecodable answer = not Kafka
+        facts["decode_error"] = repr(exc)
+        raise _StepError(StepStatus.FAILED, "handshake.garbage", preview=type(exc).__name__, **params)
+    if response.error_code != 0:
+        from kafka.errors import for_code
+
+        raise _StepError(StepStatus.FAILED, "handshake.error_code",
+                         error=for_code(response.error_code).__name__, **params)
+    ctx.kafka_server = server
+    ctx.api_versions = {a.api_key: a.max_version for a in response.api_keys}
+    facts["apis"] = len(ctx.api_versions)
+    return "handshake.ok", {**params, "api_count": len(ctx.api_versions)}
+
+
+def _step_metadata(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    from kafka.protocol.metadata import MetadataRequest, MetadataResponse
+
+    server = ctx.kafka_server
+    assert server is not None and server.sock is not None
+    version = min(ctx.api_versions.get(MetadataRequest.API_KEY, 0), MetadataRequest.max_version, 12)
+    params: dict[str, Any] = {"target": server.target}
+    try:
+        response = _kafka_request(server.sock, MetadataRequest(topics=[], allow_auto_topic_creation=False),
+                                  MetadataResponse, version, 2)
+    except (TimeoutError, socket.timeout):
+        raise _StepError(StepStatus.FAILED, "metadata.failed", error="sin respuesta", **params)
+    except (OSError, _Garbage, ValueError) as exc:
+        raise _StepError(StepStatus.FAILED, "metadata.failed", error=repr(exc), **params)
+    ctx.brokers = [(b.node_id, b.host, b.port) for b in response.brokers]
+    brokers = ", ".join(f"{node}={host}:{port}" for node, host, port in ctx.brokers)
+    facts.update(cluster_id=response.cluster_id, controller_id=response.controller_id,
+                 brokers=brokers, metadata_version=version)
+    if not ctx.brokers:
+        raise _StepError(StepStatus.FAILED, "metadata.no_brokers", **params)
+    return "metadata.ok", {**params, "cluster_id": response.cluster_id,
+                           "controller_id": response.controller_id, "brokers": brokers}
+
+
+def _step_advertised(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    bad: list[tuple[str, int, str]] = []
+    loopback: list[tuple[str, int]] = []
+    bootstrap_hosts = [s.host for s in ctx.servers]
+    for node, host, port in ctx.brokers:
+        label = f"broker {node} {host}:{port}"
+        try:
+            addrs = _resolve(host, port)
+        except (socket.gaierror, UnicodeError, OSError) as exc:
+            facts[label] = f"no se resuelve: {exc}"
+            bad.append((host, port, f"el nombre «{host}» no se resuelve aquí"))
+            continue
+        t0 = time.monotonic()
+        try:
+            _connect(addrs, ctx.timeout_s).close()
+            facts[label] = f"accesible ({(time.monotonic() - t0) * 1000:.0f} ms)"
+        except OSError as exc:
+            _, reason = _classify_connect_error(exc)
+            facts[label] = f"{reason} ({exc!r})"
+            bad.append((host, port, reason))
+            continue
+        if _is_loopback(host) and not all(_is_loopback(h) for h in bootstrap_hosts):
+            loopback.append((host, port))
+    if bad:
+        host, port, reason = bad[0]
+        raise _StepError(StepStatus.FAILED, "advertised.unreachable",
+                         advertised=f"{host}:{port}", port=port, reason=reason)
+    if loopback:
+        host, port = loopback[0]
+        raise _StepError(StepStatus.WARNING, "advertised.loopback", advertised=f"{host}:{port}",
+                         port=port, bootstrap_host=bootstrap_hosts[0])
+    return "advertised.ok", {"brokers": ", ".join(f"{h}:{p}" for _, h, p in ctx.brokers)}
+
+
+def _step_topics(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    try:
+        ctx.admin = _admin(ctx)
+        existing = set(ctx.admin.list_topics())
+    except Exception as exc:  # noqa: BLE001 - any client failure is this step's result
+        raise _StepError(StepStatus.FAILED, "topics.failed", error=f"{type(exc).__name__}: {exc}")
+    expected = ctx.topics.all()
+    missing = [t for t in expected if t not in existing]
+    # Topics created a moment ago (a Central starting up) can take a while to show in the
+    # broker's metadata: look again until the timeout before calling them missing.
+    deadline = time.monotonic() + ctx.timeout_s
+    while missing and time.monotonic() + 0.25 < deadline:
+        time.sleep(0.25)
+        facts["reintentos"] = facts.get("reintentos", 0) + 1
+        try:
+            existing = set(ctx.admin.list_topics())
+        except Exception:  # noqa: BLE001 - keep the last answer
+            log.debug("list_topics retry failed", exc_info=True)
+        missing = [t for t in expected if t not in existing]
+    facts["esperados"] = len(expected)
+    if missing:
+        facts["faltan"] = ", ".join(missing)
+        raise _StepError(StepStatus.FAILED, "topics.missing", count=len(missing),
+                         missing=", ".join(missing), prefix=ctx.topics.prefix)
+    return "topics.ok", {"count": len(expected), "prefix": ctx.topics.prefix}
+
+
+def _ensure_diag_topic(ctx: _Ctx, topic: str, facts: dict[str, Any]) -> None:
+    from kafka.admin import NewTopic
+    from kafka.errors import TopicAlreadyExistsError
+
+    if topic in set(ctx.admin.list_topics()):
+        return
+    try:
+        ctx.admin.create_topics([NewTopic(name=topic, num_partitions=1, replication_factor=-1,
+                                          topic_configs={"retention.ms": "600000"})],
+                                timeout_ms=int(ctx.timeout_s * 1000))
+        facts["tema_creado"] = True
+    except TopicAlreadyExistsError:
+        pass
+    # a topic just created takes a moment to reach the brokers' metadata
+    deadline = time.monotonic() + ctx.timeout_s
+    while topic not in set(ctx.admin.list_topics()) and time.monotonic() + 0.2 < deadline:
+        time.sleep(0.2)
+
+
+def _step_roundtrip(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+    topic = f"{ctx.topics.prefix}.diagnostics"
+    params: dict[str, Any] = {"topic": topic, "timeout_s": f"{ctx.timeout_s:g}"}
+    ms = int(ctx.timeout_s * 1000)
+    common = dict(bootstrap_servers=ctx.reachable_bootstrap, client_id=CLIENT_ID,
+                  bootstrap_timeout_ms=ms, request_timeout_ms=max(ms, 1000),
+                  reconnect_backoff_max_ms=500)
+    consumer = producer = None
+    try:
+        try:
+            _ensure_diag_topic(ctx, topic, facts)
+            tp = TopicPartition(topic, 0)
+            consumer = KafkaConsumer(group_id=None, enable_auto_commit=False, fetch_max_wait_ms=50,
+                                     **common)
+            consumer.assign([tp])
+            consumer.seek_to_end(tp)
+            start = _retrying(lambda: consumer.position(tp, timeout_ms=ms),
+                              time.monotonic() + ctx.timeout_s, facts)
+            producer = KafkaProducer(max_block_ms=ms, linger_ms=0, **common)
+        except Exception as exc:  # noqa: BLE001
+            raise _StepError(StepStatus.FAILED, "roundtrip.failed", error=f"{type(exc).__name__}: {exc}",
+                             **params)
+        key = f"diag-{uuid.uuid4().hex}".encode()
+        t0 = time.monotonic()
+        try:
+            meta = producer.send(topic, key=key, value=b"ev-diagnostics round trip",
+                                 partition=0).get(timeout=ctx.timeout_s)
+        except Exception as exc:  # noqa: BLE001
+            raise _StepError(StepStatus.FAILED, "roundtrip.produce_failed",
+                             error=f"{type(exc).__name__}: {exc}", **params)
+        facts["ack_ms"] = round((time.monotonic() - t0) * 1000, 1)
+        facts["offset"] = meta.offset
+        params["offset"] = meta.offset
+        deadline = time.monotonic() + ctx.timeout_s
+        while time.monotonic() < deadline:
+            batch = consumer.poll(timeout_ms=100)
+            if any(r.key == key for records in batch.values() for r in records):
+                latency = (time.monotonic() - t0) * 1000
+                facts["latency_ms"] = round(latency, 1)
+                facts["start_offset"] = start
+                params["latency_ms"] = f"{latency:.0f}"
+                if latency > SLOW_ROUNDTRIP_MS:
+                    raise _StepError(StepStatus.WARNING, "roundtrip.slow", **params)
+                return "roundtrip.ok", params
+        raise _StepError(StepStatus.FAILED, "roundtrip.consume_failed", **params)
+    finally:
+        for client in (producer, consumer):
+            if client is not None:
+                try:
+                    client.close(timeout=1) if client is producer else client.close()
+                except Exception:  # noqa: BLE001 - closing is best effort
+                    log.debug("closing diagnostics client failed", exc_info=True)
+
+
+def _step_lag(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    from kafka.admin import OffsetSpec
+
+    deadline = time.monotonic() + ctx.timeout_s
+    try:
+        # CoordinatorNotAvailable is retried: a fresh broker creates __consumer_offsets lazily
+        committed = _retrying(lambda: ctx.admin.list_group_offsets({g: None for g in ctx.group_ids}),
+                              deadline, facts)
+        partitions = {tp for offsets in committed.values() for tp in offsets}
+        ends = _retrying(lambda: ctx.admin.list_partition_offsets(
+            {tp: OffsetSpec.LATEST for tp in partitions}), deadline, facts) if partitions else {}
+    except Exception as exc:  # noqa: BLE001
+        raise _StepError(StepStatus.FAILED, "lag.failed", error=f"{type(exc).__name__}: {exc}")
+    total = 0
+    parts = []
+    for group in ctx.group_ids:
+        offsets = committed.get(group) or {}
+        if not offsets:
+            facts[group] = "sin posiciones confirmadas todavía"
+            parts.append(f"{group}: sin posiciones confirmadas")
+            continue
+        lag = sum(max(0, ends[tp].offset - om.offset) for tp, om in offsets.items()
+                  if tp in ends and om.offset >= 0)
+        total += lag
+        facts[group] = f"{lag} mensajes pendientes en {len(offsets)} particiones"
+        parts.append(f"{group}: {lag} pendientes")
+    summary = "; ".join(parts)
+    if total > LAG_WARNING:
+        raise _StepError(StepStatus.WARNING, "lag.behind", summary=summary, total=total)
+    return "lag.ok", {"summary": summary, "total": total}
+
+
+_STEP_FUNCS: dict[str, Callable[[_Ctx, dict[str, Any]], tuple[str, dict[str, Any]]]] = {
+    "resolve": _step_resolve, "tcp": _step_tcp, "handshake": _step_handshake,
+    "metadata": _step_metadata, "advertised": _step_advertised, "topics": _step_topics,
+    "roundtrip": _step_roundtrip, "lag": _step_lag,
+}
+
+
+# --------------------------------------------------------------------------------- driver
+
+#: failures after which the following steps still make sense
+_NON_BLOCKING = {"topics.missing", "roundtrip.failed", "roundtrip.produce_failed",
+                 "roundtrip.consume_failed", "lag.failed"}
+
+def _make(step_id: str, status: StepStatus, code: str, params: dict[str, Any],
+          duration_ms: float = 0.0, facts: dict[str, Any] | None = None) -> StepResult:
+    explanation, action = render(code, params)
+    return StepResult(id=step_id, status=status, code=code, params=params,
+                      explanation=explanation, action=action, duration_ms=round(duration_ms, 1),
+                      facts=dict(facts or {}))
+
+
+def _run_step(step_id: str, ctx: _Ctx) -> StepResult:
+    facts: dict[str, Any] = {}
+    t0 = time.monotonic()
+    try:
+        code, params = _STEP_FUNCS[step_id](ctx, facts)
+        status = StepStatus.OK
+    except _StepError as outcome:
+        status, code, params = outcome.status, outcome.code, outcome.params
+    except Exception as exc:  # noqa: BLE001 - the engine never raises: it reports
+        log.exception("diagnostics step %s crashed", step_id)
+        status, code, params = StepStatus.FAILED, "internal.error", {"error": f"{type(exc).__name__}: {exc}"}
+    return _make(step_id, status, code, params, (time.monotonic() - t0) * 1000, facts)
+
+
+def _diagnose(steps: list[StepResult], cancelled: bool) -> Diagnosis:
+    for s in steps:
+        if s.status is StepStatus.FAILED:
+            return Diagnosis(s.code, s.explanation, s.id)
+    if cancelled:
+        return Diagnosis("cancelled", render("cancelled", {})[0])
+    warnings = [s for s in steps if s.status is StepStatus.WARNING]
+    if warnings:
+        return Diagnosis("ok.warnings", render("ok.warnings", {"detail": warnings[0].explanation})[0],
+                         warnings[0].id)
+    latency = next((s.params.get("latency_ms") for s in steps if s.id == "roundtrip"), "?")
+    return Diagnosis("ok", render("ok", {"latency_ms": latency})[0])
+
+
+def run_diagnostics(bootstrap_servers: str, topics: Topics, *, group_ids: list[str] | None = None,
+                    timeout_s: float = 3.0, on_step: Callable[[StepResult], None] | None = None,
+                    cancel: threading.Event | None = None) -> DiagnosticsReport:
+    """Run every step in order and return the report. Blocking; never raises.
+
+    *on_step* is called (from the calling thread) with each finished step, skipped ones
+    included; its own exceptions are logged and ignored. *cancel*, when set, skips the
+    remaining steps (a step in progress finishes within its timeouts).
+    """
+    started_at = datetime.now().astimezone()
+    t_start = time.monotonic()
+    ctx = _Ctx(bootstrap=bootstrap_servers, topics=topics, group_ids=list(group_ids or []),
+               timeout_s=max(0.2, float(timeout_s)))
+    steps: list[StepResult] = []
+    blocker: str | None = None
+    cancelled = False
+    try:
+        for step_id, _title in STEPS:
+            if cancel is not None and cancel.is_set():
+                cancelled = True
+                result = _make(step_id, StepStatus.SKIPPED, "skipped.cancelled", {})
+            elif blocker is not None:
+                result = _make(step_id, StepStatus.SKIPPED, "skipped.after_failure",
+                               {"step": STEP_TITLES[blocker]})
+            elif step_id == "lag" and not ctx.group_ids:
+                result = _make(step_id, StepStatus.SKIPPED, "lag.none", {})
+            else:
+                result = _run_step(step_id, ctx)
+                # roundtrip and lag are independent checks: their failure blocks nothing after
+                if result.status is StepStatus.FAILED and result.code not in _NON_BLOCKING:
+                    blocker = step_id
+            steps.append(result)
+            if on_step is not None:
+                try:
+                    on_step(result)
+                except Exception:  # noqa: BLE001
+                    log.exception("diagnostics on_step callback failed")
+    finally:
+        for server in ctx.servers:
+            if server.sock is not None:
+                server.sock.close()
+        if ctx.admin is not None:
+            try:
+                ctx.admin.close()
+            except Exception:  # noqa: BLE001
+                log.debug("closing diagnostics admin failed", exc_info=True)
+    report = DiagnosticsReport(bootstrap_servers=bootstrap_servers, started_at=started_at,
+                               steps=steps, diagnosis=_diagnose(steps, cancelled),
+                               duration_ms=round((time.monotonic() - t_start) * 1000, 1))
+    log.info("kafka diagnostics bootstrap=%s result=%s (%.0f ms)", bootstrap_servers,
+             report.diagnosis.code, report.duration_ms)
+    return report
