@@ -1,0 +1,109 @@
+"""The driver's socket client to Central: LOGIN and HISTORY over the framed protocol.
+
+One short connection per call (Central may restart between calls; nothing to keep alive).
+Every failure becomes :class:`LoginError` with a code and a Spanish sentence that says what to
+do next; the log keeps the underlying exception.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from ev_common.framing import FrameError, FramedStream
+
+log = logging.getLogger(__name__)
+
+MSG_BAD_CREDENTIALS = "Usuario o contraseña incorrectos"
+MSG_INVALID_TOKEN = "La sesión ha caducado — vuelva a iniciar sesión"
+
+
+class LoginError(Exception):
+    """Login/history failed. ``code``: bad_credentials, invalid_token, unreachable, protocol,
+    or the code Central sent; ``message``: what to show the user."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    driver_id: str
+    token: str
+    expires_at: float
+
+
+def unreachable_text(host: str, port: int) -> str:
+    return (f"Imposible conectar con la CENTRAL ({host}:{port}) — compruebe que está en "
+            "marcha y reintente")
+
+
+class CentralClient:
+    """``await login(id, pw)`` → :class:`LoginResult`; ``await history(token)`` → list of dicts."""
+
+    def __init__(self, host: str, port: int, timeout: float = 5.0) -> None:
+        self.host = host
+        self.port = port
+        self.timeout = timeout
+
+    async def _call(self, fields: list[str]) -> list[str]:
+        try:
+            stream = await FramedStream.connect(self.host, self.port, self.timeout)
+        except FrameError as exc:
+            log.warning("central %s:%s unreachable: %s", self.host, self.port, exc)
+            raise LoginError("unreachable", unreachable_text(self.host, self.port)) from exc
+        try:
+            return await stream.request(fields)
+        except FrameError as exc:
+            log.warning("central %s:%s: %s failed: %s", self.host, self.port, fields[0], exc)
+            raise LoginError("unreachable", unreachable_text(self.host, self.port)) from exc
+        finally:
+            await stream.close()
+
+    @staticmethod
+    def _error(answer: list[str]) -> LoginError:
+        code = answer[1] if len(answer) > 1 and answer[1] else "protocol"
+        text = answer[2] if len(answer) > 2 else ""
+        if code in ("bad_credentials", "unknown_driver"):
+            return LoginError(code, MSG_BAD_CREDENTIALS)
+        if code == "invalid_token":
+            return LoginError(code, MSG_INVALID_TOKEN)
+        return LoginError(code, text or f"La CENTRAL rechazó la petición ({code})")
+
+    async def login(self, driver_id: str, password: str) -> LoginResult:
+        driver_id = driver_id.strip()
+        if not driver_id or not password:
+            raise LoginError("bad_credentials", MSG_BAD_CREDENTIALS)
+        try:
+            answer = await self._call(["LOGIN", driver_id, password])
+        except ValueError as exc:  # '#' or a control character in the id/password
+            raise LoginError("bad_credentials", MSG_BAD_CREDENTIALS) from exc
+        if answer and answer[0] == "OK" and len(answer) >= 3:
+            try:
+                expires = float(answer[2])
+            except ValueError:
+                expires = 0.0
+            log.info("driver=%s logged in (token expires %s)", driver_id, expires)
+            return LoginResult(driver_id, answer[1], expires)
+        if answer and answer[0] == "ERR":
+            raise self._error(answer)
+        raise LoginError("protocol", f"Respuesta inesperada de la CENTRAL: {'#'.join(answer)}")
+
+    async def history(self, token: str) -> list[dict[str, Any]]:
+        answer = await self._call(["HISTORY", token])
+        if answer and answer[0] == "OK":
+            if len(answer) < 2 or not answer[1]:
+                return []
+            try:
+                data = json.loads(base64.b64decode(answer[1], validate=True))
+            except (binascii.Error, ValueError) as exc:
+                raise LoginError("protocol", "La CENTRAL envió un historial ilegible") from exc
+            return list(data) if isinstance(data, list) else []
+        if answer and answer[0] == "ERR":
+            raise self._error(answer)
+        raise LoginError("protocol", f"Respuesta inesperada de la CENTRAL: {'#'.join(answer)}")

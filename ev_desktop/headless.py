@@ -1,0 +1,269 @@
+"""``ev-driver``: the driver without a window — log in, request one supply (or run a services
+file) and print every step as a plain Spanish line.
+
+The last line of each supply is machine-readable for scripts and scale tests::
+
+    RESULT index=1/1 requested=CP003 session=… cp=CP003 outcome=completed kwh=2.150 eur=0.753
+
+Exit codes: 0 every supply reached an end (ticket, denial, expiry); 1 some supply timed out;
+2 login failed / bad arguments / unreadable services file; 130 Ctrl+C.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ev_common.contract import (
+    ChargeAuthorized, ChargeDenied, ReservationExpired, SupplyInterrupted, SupplyProgress,
+    SupplyStartedNotice, Ticket,
+)
+from ev_common.kafka.status import LinkState
+from ev_common.logsetup import setup_logging
+from ev_common.settings import (DEFAULT_CENTRAL, add_common_args, common_settings, host_port_arg,
+                                setting)
+
+from .core.driver import DriverConfig, DriverCore, LoginError
+from .core.events import LinkChanged, RequestQueued, ReservationCancelled, link_text
+from .core.services import (ServiceOutcome, ServicesFileError, ServicesProgress, ServicesRunner,
+                            load_services_file)
+from .core.tracker import INTERRUPT_TEXT, OUTCOME_TEXT, SupplyTracker, deny_text
+
+log = logging.getLogger("ev_desktop.headless")
+DEMO_PASSWORD = "pass123"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="ev-driver",
+        description="Conductor sin ventana: inicia sesión, solicita una recarga (o un fichero "
+                    "de servicios) y muestra cada paso.")
+    add_common_args(p)
+    p.set_defaults(log_level=setting("log_level", "WARNING"))
+    p.add_argument("--central", type=host_port_arg,
+                   default=host_port_arg(setting("central", DEFAULT_CENTRAL)),
+                   help="HOST:PORT del socket de la CENTRAL (env EV_CENTRAL; por defecto %(default)s)")
+    p.add_argument("--driver-id", default=setting("driver_id", ""),
+                   help="identificador del conductor (env EV_DRIVER_ID)")
+    p.add_argument("--password", default=os.environ.get("EV_DRIVER_PASSWORD"),
+                   help="contraseña (env EV_DRIVER_PASSWORD; con --demo, pass123)")
+    p.add_argument("--demo", action="store_true",
+                   help=f"cuentas de demostración: contraseña por defecto '{DEMO_PASSWORD}'")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--cp", help="punto de recarga a solicitar, p. ej. CP003")
+    what.add_argument("--any", action="store_true", help="cualquier punto libre (por defecto)")
+    what.add_argument("--services", help="fichero de servicios: un punto de recarga por línea")
+    p.add_argument("--pause", type=float, default=4.0,
+                   help="segundos de espera entre servicios (por defecto %(default)s)")
+    p.add_argument("--supply-timeout", type=float, default=600.0,
+                   help="máximo de segundos esperando el final de cada recarga (por defecto %(default)s)")
+    p.add_argument("--reservation-wait", type=float, default=None,
+                   help="segundos que se mantiene una reserva sin que empiece la recarga antes de "
+                        "cancelarla (por defecto: hasta que la CENTRAL la caduque)")
+    return p
+
+
+def clock(ts: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(ts))
+
+
+class Printer:
+    """Turns core events into lines; only the current supply's events (filtered by the tracker)."""
+
+    def __init__(self, core: DriverCore, out=None) -> None:
+        self.core = core
+        self.out = out or sys.stdout
+        self._link: LinkState | None = None
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def _relevant(self, ev: Any, tr: SupplyTracker) -> bool:
+        rid = getattr(ev, "request_id", None)
+        if isinstance(ev, (ChargeAuthorized, ChargeDenied)) and rid == tr.request_id:
+            return True
+        sid = getattr(ev, "session_id", None)
+        return sid is not None and sid == tr.session_id
+
+    def __call__(self, ev: Any) -> None:
+        tr = self.core.tracker
+        assert tr is not None
+        if isinstance(ev, LinkChanged):
+            self._on_link(ev)
+        elif isinstance(ev, RequestQueued):
+            self.say(f"Solicitud en cola para {ev.cp_id or 'cualquier punto libre'} "
+                     f"({link_text(ev.link_state)})")
+        elif isinstance(ev, ReservationCancelled):
+            self.say(f"Reserva{' en ' + ev.cp_id if ev.cp_id else ''} cancelada")
+        elif not self._relevant(ev, tr):
+            log.debug("ignoring %s (not the current supply)", type(ev).__name__)
+        elif isinstance(ev, ChargeAuthorized):
+            self.say(f"Autorizado en {ev.cp_id} ({ev.location}, {ev.price_eur_kwh:.2f} €/kWh) — "
+                     f"reserva hasta {clock(ev.reservation_expires_at)}")
+        elif isinstance(ev, ChargeDenied):
+            self.say(f"Denegado{' en ' + ev.cp_id if ev.cp_id else ''}: {deny_text(ev.reason, ev.detail)}")
+        elif isinstance(ev, ReservationExpired):
+            self.say(f"La reserva en {ev.cp_id} ha caducado sin empezar la recarga")
+        elif isinstance(ev, SupplyStartedNotice):
+            self.say(f"Recarga iniciada en {ev.cp_id} a las {clock(ev.started_at)}")
+        elif isinstance(ev, SupplyProgress):
+            self.say(f"CARGANDO ⚡ {ev.kw:.1f} kW {ev.kwh:.2f} kWh {ev.eur:.2f} €")
+        elif isinstance(ev, SupplyInterrupted):
+            reason = INTERRUPT_TEXT.get(ev.reason, ev.reason)
+            tail = " — esperando el ticket" if tr.ticket_expected else ""
+            self.say(f"Recarga interrumpida en {ev.cp_id}: {reason}"
+                     f"{' (' + ev.detail + ')' if ev.detail else ''}{tail}")
+        elif isinstance(ev, Ticket):
+            self.say(f"TICKET {ev.cp_id}: {ev.kwh:.2f} kWh {ev.eur:.2f} € "
+                     f"({OUTCOME_TEXT.get(ev.outcome, ev.outcome)})")
+
+    def _on_link(self, ev: LinkChanged) -> None:
+        st = ev.status
+        if st.state != LinkState.CONNECTED and (not st.last_error
+                                                or st.last_error == "not connected yet"):
+            return  # the producer has not tried yet: wait for a real verdict
+        if st.state == self._link:
+            return
+        self._link = st.state
+        if st.state == LinkState.CONNECTED:
+            self.say(f"Kafka conectado ({st.bootstrap})"
+                     + (f" — {st.queued} evento(s) pendientes se envían ahora" if st.queued else ""))
+        elif st.state == LinkState.OFFLINE:
+            self.say(f"Kafka no disponible en {st.bootstrap} — lo enviado queda en cola "
+                     f"({st.queued}) y se enviará al volver [{st.last_error}]")
+        else:
+            self.say(f"Kafka con problemas en {st.bootstrap} — reintentando [{st.last_error}]")
+
+
+def result_line(o: ServiceOutcome) -> str:
+    return (f"RESULT index={o.index}/{o.total} requested={o.cp_id} session={o.session_id or '-'} "
+            f"cp={o.served_cp or '-'} outcome={o.outcome} kwh={o.kwh:.3f} eur={o.eur:.3f}")
+
+
+async def run(args: argparse.Namespace) -> int:
+    settings = common_settings(args)
+    host, port = args.central
+    cps: list[str | None]
+    if args.services:
+        try:
+            cps = list(load_services_file(args.services))
+        except ServicesFileError as exc:
+            print(str(exc), file=sys.stderr, flush=True)
+            return 2
+    else:
+        cps = [args.cp or None]
+    password = args.password or (DEMO_PASSWORD if args.demo else None)
+    if password is None:
+        if not sys.stdin.isatty():
+            print("Falta la contraseña: use --password o EV_DRIVER_PASSWORD (o --demo)",
+                  file=sys.stderr, flush=True)
+            return 2
+        password = getpass.getpass(f"Contraseña de {args.driver_id}: ")
+
+    core = DriverCore(DriverConfig(settings.bootstrap_servers, host, port, settings.data_dir,
+                                   settings.topic_prefix))
+    printer = Printer(core)
+    try:
+        await core.login(args.driver_id, password)
+    except LoginError as exc:
+        print(f"Error de inicio de sesión: {exc.message}", file=sys.stderr, flush=True)
+        return 2
+    printer.say(f"Sesión iniciada como {args.driver_id} (CENTRAL {host}:{port})")
+    core.add_listener(printer)
+    core.start()
+    watcher = None
+    if args.reservation_wait is not None:
+        watcher = asyncio.create_task(_cancel_stale_reservations(core, args.reservation_wait, printer))
+
+    def progress(p: ServicesProgress) -> None:
+        if p.outcome is None:
+            if p.total > 1:
+                printer.say(f"Servicio {p.index}/{p.total}: {p.cp_id}")
+        else:
+            if p.outcome.outcome == "timeout":
+                printer.say(f"Sin final para {p.cp_id} tras {args.supply_timeout:.0f} s")
+            printer.say(result_line(p.outcome))
+
+    runner = ServicesRunner(core, cps, pause_s=args.pause, timeout_s=args.supply_timeout,
+                            progress=progress)  # type: ignore[arg-type]
+    interrupted = _stop_on_signals(runner)
+    try:
+        outcomes = await runner.run()
+    finally:
+        if watcher:
+            watcher.cancel()
+        await core.close()
+    if interrupted():
+        print("Interrumpido por el usuario; lo pendiente queda en cola para la próxima vez.",
+              file=sys.stderr, flush=True)
+        return 130
+    done = sum(1 for o in outcomes if o.outcome not in ("timeout", "stopped"))
+    printer.say(f"Fin: {done}/{len(cps)} servicio(s) terminados")
+    return 0 if done == len(cps) else 1
+
+
+def _stop_on_signals(runner: ServicesRunner) -> Callable[[], bool]:
+    """Ctrl+C / SIGTERM: stop the runner and close cleanly (a second one exits at once).
+    Where the loop cannot take signal handlers (Windows), KeyboardInterrupt does the job."""
+    count = [0]
+
+    def on_signal() -> None:
+        count[0] += 1
+        if count[0] > 1:
+            os._exit(130)
+        runner.stop()
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, on_signal)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+    return lambda: count[0] > 0
+
+
+async def _cancel_stale_reservations(core: DriverCore, wait_s: float, printer: Printer) -> None:
+    """--reservation-wait: give up a reservation that did not turn into a supply in time."""
+    from .core.tracker import SupplyPhase
+
+    cancelled: set[str] = set()
+    while True:
+        await asyncio.sleep(0.5)
+        tr = core.tracker
+        if tr is None or tr.phase != SupplyPhase.AUTHORIZED or not tr.session_id:
+            continue
+        if tr.session_id in cancelled:
+            continue
+        if tr.authorized_at is not None and time.time() - tr.authorized_at >= wait_s:
+            cancelled.add(tr.session_id)
+            printer.say(f"Reserva en {tr.cp_id} sin recarga tras {wait_s:.0f} s: se cancela")
+            core.cancel(tr.session_id)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if not args.driver_id:
+        print("Falta --driver-id (o EV_DRIVER_ID)", file=sys.stderr)
+        return 2
+    setup_logging(f"driver-{args.driver_id}", args.log_level)
+    try:
+        sys.stdout.reconfigure(errors="replace")  # type: ignore[union-attr]
+    except (AttributeError, ValueError):
+        pass
+    try:
+        return asyncio.run(run(args))
+    except KeyboardInterrupt:
+        print("Interrumpido por el usuario; lo pendiente queda en cola para la próxima vez.",
+              file=sys.stderr, flush=True)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

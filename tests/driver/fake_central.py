@@ -1,0 +1,166 @@
+"""A tiny stand-in for Central, for the driver's integration tests.
+
+Real framed socket (LOGIN / HISTORY) and real Kafka (driver_requests in, driver_notifications
+out through the project's ReliableProducer/ResilientConsumer). Each ChargeRequested gets the
+scripted answer: ChargeAuthorized → SupplyStartedNotice → SupplyProgress ×3 → Ticket, or
+ChargeDenied for an invalid token / the CP id ``CPBAD``. ``hold_ticket`` (an Event) delays the
+ticket until the test sets it.
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import threading
+import time
+from pathlib import Path
+
+from ev_common import contract
+from ev_common.contract import (
+    ChargeAuthorized, ChargeDenied, ChargeRequested, SupplyProgress, SupplyStartedNotice, Ticket,
+)
+from ev_common.framing import ACK, NACK, BadFrame, FrameError, FramedStream
+from ev_common.kafka.consumer import ResilientConsumer
+from ev_common.kafka.producer import ReliableProducer
+from ev_common.topics import Topics
+
+PRICE = 0.35
+LOCATIONS = {"CP001": "Alicante", "CP002": "Elche", "CP003": "Madrid"}
+
+
+def token_for(driver_id: str) -> str:
+    return f"tok-{driver_id}"
+
+
+class FakeCentral:
+    def __init__(self, topics: Topics, data_dir: Path,
+                 passwords: dict[str, str] | None = None) -> None:
+        self.topics = topics
+        self.data_dir = data_dir
+        self.passwords = passwords or {"driver1": "pass123", "driver2": "pass123"}
+        self.hold_ticket: threading.Event | None = None
+        self.requests: list[ChargeRequested] = []
+        self.tickets: list[Ticket] = []
+        self.history: dict[str, list[dict]] = {}
+        self.port: int | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: asyncio.base_events.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.producer: ReliableProducer | None = None
+        self._consumer: ResilientConsumer | None = None
+        self._scripts: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ socket
+    def start_socket(self) -> int:
+        ready = threading.Event()
+
+        def run() -> None:
+            self._loop = asyncio.new_event_loop()
+            self._server = self._loop.run_until_complete(
+                asyncio.start_server(self._handle, "127.0.0.1", 0))
+            self.port = self._server.sockets[0].getsockname()[1]
+            ready.set()
+            self._loop.run_forever()
+            self._server.close()
+            self._loop.run_until_complete(self._server.wait_closed())
+            self._loop.close()
+
+        self._thread = threading.Thread(target=run, name="fake-central-socket", daemon=True)
+        self._thread.start()
+        assert ready.wait(10)
+        return self.port  # type: ignore[return-value]
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        fs = FramedStream(reader, writer, timeout=30)
+        try:
+            while True:
+                frame = await fs.read_frame()
+                if isinstance(frame, BadFrame):
+                    await fs.send_control(NACK)
+                    continue
+                await fs.send_control(ACK)
+                await fs.answer(self.answer(frame.fields))
+        except (FrameError, asyncio.TimeoutError, ConnectionError, OSError):
+            pass
+        finally:
+            await fs.close()
+
+    def answer(self, fields: list[str]) -> list[str]:
+        if fields[0] == "LOGIN" and len(fields) == 3:
+            driver, pw = fields[1], fields[2]
+            if self.passwords.get(driver) != pw:
+                return ["ERR", "bad_credentials", "unknown driver or wrong password"]
+            return ["OK", token_for(driver), f"{time.time() + 3600:.0f}"]
+        if fields[0] == "HISTORY" and len(fields) == 2:
+            driver = fields[1].removeprefix("tok-")
+            if fields[1] != token_for(driver) or driver not in self.passwords:
+                return ["ERR", "invalid_token", "token not valid"]
+            data = json.dumps(self.history.get(driver, [])).encode()
+            return ["OK", base64.b64encode(data).decode()]
+        return ["ERR", "bad_request", "unknown command"]
+
+    # ------------------------------------------------------------------ Kafka
+    def start_kafka(self, bootstrap: str) -> None:
+        self.producer = ReliableProducer(bootstrap, self.data_dir / "fake-central-outbox.sqlite3",
+                                         client_id="fake-central")
+        self._consumer = ResilientConsumer(bootstrap, [self.topics.driver_requests], group_id=None,
+                                           client_id="fake-central", on_batch=self._on_batch,
+                                           start_from="earliest")
+        self._consumer.start()
+
+    def _on_batch(self, deliveries) -> None:
+        for d in deliveries:
+            body = d.envelope.body
+            if isinstance(body, ChargeRequested):
+                with self._lock:
+                    self.requests.append(body)
+                t = threading.Thread(target=self._script, args=(body,), daemon=True)
+                self._scripts.append(t)
+                t.start()
+
+    def _send(self, body: contract.Payload) -> None:
+        assert self.producer is not None
+        self.producer.send(self.topics.driver_notifications, contract.envelope(body, source="central"))
+
+    def _script(self, req: ChargeRequested) -> None:
+        d, r = req.driver_id, req.request_id
+        if req.token != token_for(d):
+            self._send(ChargeDenied(driver_id=d, request_id=r, reason="invalid_token"))
+            return
+        if req.cp_id == "CPBAD":
+            self._send(ChargeDenied(driver_id=d, request_id=r, reason="unknown_cp", cp_id="CPBAD"))
+            return
+        cp = req.cp_id or "CP001"
+        session = f"S-{r[:8]}"
+        now = time.time()
+        self._send(ChargeAuthorized(driver_id=d, request_id=r, session_id=session, cp_id=cp,
+                                    location=LOCATIONS.get(cp, "Valencia"), price_eur_kwh=PRICE,
+                                    reservation_expires_at=now + 30))
+        self._send(SupplyStartedNotice(driver_id=d, session_id=session, cp_id=cp, started_at=now))
+        for i in range(1, 4):
+            kwh = 0.2 * i
+            self._send(SupplyProgress(driver_id=d, session_id=session, cp_id=cp, kw=7.2,
+                                      kwh=kwh, eur=round(kwh * PRICE, 4)))
+        if self.hold_ticket is not None:
+            self.hold_ticket.wait(300)
+        ticket = Ticket(driver_id=d, session_id=session, cp_id=cp, started_at=now,
+                        ended_at=time.time(), kwh=0.6, eur=0.21, price_eur_kwh=PRICE,
+                        outcome="completed")
+        self._send(ticket)
+        with self._lock:
+            self.tickets.append(ticket)
+
+    # ------------------------------------------------------------------ lifecycle
+    def stop(self) -> None:
+        if self.hold_ticket is not None:
+            self.hold_ticket.set()
+        if self._consumer is not None:
+            self._consumer.stop()
+        if self.producer is not None:
+            self.producer.flush(5)
+            self.producer.close()
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(5)

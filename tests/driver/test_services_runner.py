@@ -1,0 +1,89 @@
+"""ServicesRunner against a scripted core (no Kafka): order, pause, outcomes, timeout, stop."""
+from __future__ import annotations
+
+import asyncio
+import time
+
+from ev_common.contract import ChargeAuthorized, ChargeDenied, SupplyStartedNotice, Ticket
+from ev_common.kafka.status import LinkState
+from ev_desktop.core.events import RequestQueued
+from ev_desktop.core.services import ServicesRunner
+from ev_desktop.core.tracker import SupplyTracker
+
+D = "driver1"
+
+
+class ScriptedCore:
+    """Answers each request on the loop like Central would: CPBAD denied, CPSLOW never ends."""
+
+    def __init__(self) -> None:
+        self.tracker = SupplyTracker(D)
+        self.listeners: list = []
+        self.requested: list[tuple[str | None, float]] = []
+
+    def add_listener(self, cb) -> None:
+        self.listeners.append(cb)
+
+    def remove_listener(self, cb) -> None:
+        self.listeners.remove(cb)
+
+    def emit(self, ev) -> None:
+        self.tracker.apply(ev)
+        for cb in list(self.listeners):
+            cb(ev)
+
+    def request_charge(self, cp_id: str | None) -> str:
+        rid = f"r{len(self.requested)}"
+        self.requested.append((cp_id, time.monotonic()))
+        loop = asyncio.get_running_loop()
+        script = [RequestQueued(rid, cp_id, LinkState.CONNECTED, time.time())]
+        if cp_id == "CPBAD":
+            script.append(ChargeDenied(driver_id=D, request_id=rid, reason="unknown_cp"))
+        elif cp_id != "CPSLOW":
+            sid = f"s{rid}"
+            cp = cp_id or "CP001"
+            script += [
+                ChargeAuthorized(driver_id=D, request_id=rid, session_id=sid, cp_id=cp, location="x",
+                                 price_eur_kwh=0.3, reservation_expires_at=time.time() + 30),
+                SupplyStartedNotice(driver_id=D, session_id=sid, cp_id=cp, started_at=time.time()),
+                Ticket(driver_id=D, session_id=sid, cp_id=cp, started_at=0, ended_at=1, kwh=1.0,
+                       eur=0.3, price_eur_kwh=0.3, outcome="completed"),
+            ]
+        for i, ev in enumerate(script):
+            loop.call_later(0.01 * (i + 1), self.emit, ev)
+        return rid
+
+
+def test_runs_in_order_with_pause_and_outcomes():
+    core = ScriptedCore()
+    progress = []
+
+    async def go():
+        runner = ServicesRunner(core, ["CP001", "CPBAD", "CPSLOW", "CP002"], pause_s=0.3,
+                                timeout_s=1.0, progress=progress.append)
+        return await runner.run()
+
+    outcomes = asyncio.run(go())
+    assert [o.outcome for o in outcomes] == ["completed", "denied", "timeout", "completed"]
+    assert [c for c, _ in core.requested] == ["CP001", "CPBAD", "CPSLOW", "CP002"]
+    gaps = [b - a for (_, a), (_, b) in zip(core.requested, core.requested[1:])]
+    assert all(g >= 0.3 for g in gaps)
+    assert outcomes[0].served_cp == "CP001" and outcomes[0].kwh == 1.0
+    assert [(p.index, p.outcome is None) for p in progress][:2] == [(1, True), (1, False)]
+    assert core.listeners == []
+
+
+def test_stop_ends_the_wait_and_sends_nothing_more():
+    core = ScriptedCore()
+
+    async def go():
+        runner = ServicesRunner(core, ["CPSLOW", "CP001"], pause_s=0.1, timeout_s=None)
+        task = asyncio.create_task(runner.run())
+        while not core.requested:
+            await asyncio.sleep(0.01)
+        runner.stop()
+        return await asyncio.wait_for(task, 5)
+
+    outcomes = asyncio.run(go())
+    assert [o.outcome for o in outcomes] == ["stopped"]
+    assert len(core.requested) == 1
