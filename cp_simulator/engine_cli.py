@@ -1,0 +1,71 @@
+"""``ev-cp-engine``: the charging point's Engine (simulated charger)."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from ev_common.logsetup import setup_logging
+from ev_common.settings import add_common_args, common_settings, host_port_arg
+from ev_common.topics import Topics
+from cp_simulator.engine import AutoConfig
+from cp_simulator.engine_app import EngineApp, EngineConfig
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ev-cp-engine", description="Engine de un punto de recarga (simulado)")
+    add_common_args(p)
+    p.add_argument("--listen", type=host_port_arg, required=True, metavar="HOST:PORT",
+                   help="dónde escucha los chequeos de salud de su Monitor")
+    p.add_argument("--cp-id", default=None,
+                   help="id del CP (opcional: si no, se aprende del HELLO del Monitor)")
+    p.add_argument("--auto", action="store_true",
+                   help="modo demo: enchufa y desenchufa solo tras cada autorización")
+    p.add_argument("--auto-plug-delay", type=float, default=3.0, metavar="S",
+                   help="segundos entre la autorización y el enchufe automático (%(default)s)")
+    p.add_argument("--auto-duration", type=float, default=10.0, metavar="S",
+                   help="duración del suministro automático en segundos (%(default)s)")
+    p.add_argument("--auto-kwh", type=float, default=None, metavar="X",
+                   help="en modo demo, desenchufa al llegar a X kWh (en vez de --auto-duration)")
+    p.add_argument("--monitor-timeout", type=float, default=3.0, metavar="S",
+                   help="segundos sin PING tras los que el Monitor se da por perdido (%(default)s)")
+    p.add_argument("--no-menu", action="store_true", help="no leer órdenes de la entrada estándar")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = common_settings(args)
+    setup_logging("cp-engine", settings.log_level)
+    host, port = args.listen
+    auto = (AutoConfig(args.auto_plug_delay, args.auto_duration, args.auto_kwh) if args.auto else None)
+    cfg = EngineConfig(bootstrap_servers=settings.bootstrap_servers, topics=Topics(settings.topic_prefix),
+                       data_dir=settings.data_dir, host=host, port=port,
+                       monitor_timeout_s=args.monitor_timeout, auto=auto, menu=not args.no_menu,
+                       cp_id=args.cp_id)
+    try:
+        return asyncio.run(_run(cfg))
+    except KeyboardInterrupt:  # Ctrl+C before the loop installed its handler
+        return 0
+
+
+async def _run(cfg: EngineConfig) -> int:
+    app = EngineApp(cfg)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, app.request_stop)
+    try:
+        await app.run()
+    except OSError as exc:
+        app.console.line(f"No se puede escuchar en {cfg.host}:{cfg.port}: {exc.strerror or exc}. "
+                         "Elija otro puerto con --listen", "error")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""``ev-cp-monitor``: the CP Monitor (Engine health checks + CP authentication with Central)."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+
+from ev_common.logsetup import setup_logging
+from ev_common.settings import DEFAULT_CENTRAL, host_port_arg, setting
+from cp_simulator.console import Console
+from cp_simulator.monitor import Monitor, MonitorConfig
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ev-cp-monitor", description="Monitor de un punto de recarga")
+    p.add_argument("--engine", type=host_port_arg, required=True, metavar="HOST:PORT",
+                   help="dirección del Engine de este CP")
+    p.add_argument("--central", type=host_port_arg, metavar="HOST:PORT",
+                   default=host_port_arg(setting("central", DEFAULT_CENTRAL)),
+                   help="dirección de la CENTRAL (env EV_CENTRAL; por defecto %(default)s)")
+    p.add_argument("--cp-id", required=True, help="id del CP, p. ej. CP001")
+    p.add_argument("--cp-key", default=os.environ.get("EV_CP_KEY", "demo-cp-key"),
+                   help="clave del CP ante la CENTRAL (env EV_CP_KEY)")
+    p.add_argument("--location", default="Sin ubicación", help="ubicación mostrada del CP")
+    p.add_argument("--price", type=float, default=0.35, help="precio €/kWh (%(default)s)")
+    p.add_argument("--max-kw", type=float, default=22.0, help="potencia máxima kW (%(default)s)")
+    p.add_argument("--auth-retry", type=float, default=10.0, metavar="S",
+                   help="espera tras un rechazo de la CENTRAL (%(default)s s)")
+    p.add_argument("--log-level", default=setting("log_level", "INFO"))
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(f"cp-monitor-{args.cp_id}", args.log_level)
+    for name, value in (("cp-id", args.cp_id), ("location", args.location), ("cp-key", args.cp_key)):
+        if "#" in value or not value.strip():
+            print(f"--{name} no puede estar vacío ni contener '#'", file=sys.stderr)
+            return 2
+    cfg = MonitorConfig(cp_id=args.cp_id, engine=args.engine, central=args.central, cp_key=args.cp_key,
+                        location=args.location, price_eur_kwh=args.price, max_kw=args.max_kw,
+                        auth_retry_s=args.auth_retry)
+    try:
+        asyncio.run(_run(cfg))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+async def _run(cfg: MonitorConfig) -> None:
+    console = Console(f"MONITOR {cfg.cp_id}")
+    monitor = Monitor(cfg, console)
+    console.line(f"Monitor del CP {cfg.cp_id}: Engine {cfg.engine[0]}:{cfg.engine[1]}, "
+                 f"CENTRAL {cfg.central[0]}:{cfg.central[1]}")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    task = asyncio.create_task(monitor.run())
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    task.cancel()
+    stopper.cancel()
+    await asyncio.gather(task, stopper, return_exceptions=True)
+    console.line("Monitor detenido")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
