@@ -1,0 +1,1106 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="en_GB">
+<context>
+    <name>App</name>
+    <message>
+        <location filename="../../ev_desktop/app.py" line="90" />
+        <source>Error inesperado</source>
+        <translation>Unexpected error</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/app.py" line="91" />
+        <source>Se ha producido un error inesperado: {e}
+
+La aplicación sigue funcionando; los detalles están en el registro.</source>
+        <translation>An unexpected error occurred: {e}
+
+The app keeps running; the details are in the log.</translation>
+    </message>
+</context>
+<context>
+    <name>CentralIndicator</name>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="130" />
+        <source>CENTRAL: en línea</source>
+        <translation>CENTRAL: online</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="133" />
+        <source>CENTRAL: esperando señal…</source>
+        <translation>CENTRAL: waiting for a signal…</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="138" />
+        <source>CENTRAL: sin respuesta desde {t}</source>
+        <translation>CENTRAL: no answer since {t}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="140" />
+        <source>CENTRAL: sin respuesta</source>
+        <translation>CENTRAL: no answer</translation>
+    </message>
+</context>
+<context>
+    <name>CpTile</name>
+    <message>
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="18" />
+        <source>Disponible</source>
+        <translation>Available</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="19" />
+        <source>Reservado</source>
+        <translation>Reserved</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="20" />
+        <source>Cargando</source>
+        <translation>Charging</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="21" />
+        <source>Out of Order</source>
+        <translation>Out of Order</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="22" />
+        <source>Averiado</source>
+        <translation>Faulted</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="23" />
+        <source>Desconectado</source>
+        <translation>Disconnected</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="37" />
+        <source>{d} · quedan {t}</source>
+        <translation>{d} · {t} left</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="41" />
+        <source>Parado por el operador</source>
+        <translation>Stopped by the operator</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="43" />
+        <source>Avería</source>
+        <translation>Fault</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="46" />
+        <source>visto {t}</source>
+        <translation>seen {t}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="47" />
+        <source>nunca visto</source>
+        <translation>never seen</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="48" />
+        <source>Libre</source>
+        <translation>Free</translation>
+    </message>
+</context>
+<context>
+    <name>DiagnosticsDialog</name>
+    <message>
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="89" />
+        <source>Diagnóstico de la conexión con Kafka</source>
+        <translation>Kafka connection diagnostics</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="102" />
+        <source>Servidores de Kafka: %1</source>
+        <translation>Kafka servers: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="111" />
+        <source>Estado</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="111" />
+        <source>Paso</source>
+        <translation>Step</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="111" />
+        <source>Duración</source>
+        <translation>Duration</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="111" />
+        <source>Explicación</source>
+        <translation>Explanation</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="124" />
+        <source>Repetir</source>
+        <translation>Run again</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="125" />
+        <source>Copiar informe</source>
+        <translation>Copy report</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="126" />
+        <source>Cerrar</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="138" />
+        <source>Correcto</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="138" />
+        <source>Aviso</source>
+        <translation>Warning</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="139" />
+        <source>Fallo</source>
+        <translation>Failed</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="139" />
+        <source>Omitido</source>
+        <translation>Skipped</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="140" />
+        <source>Pendiente</source>
+        <translation>Pending</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="184" />
+        <source>Comprobando la conexión con Kafka…</source>
+        <translation>Checking the connection to Kafka…</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="187" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="223" />
+        <source>En curso…</source>
+        <translation>Running…</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="213" />
+        <source>Qué hacer: %1</source>
+        <translation>What to do: %1</translation>
+    </message>
+</context>
+<context>
+    <name>DriverPanel</name>
+    <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="52" />
+        <source>Cerrar sesión</source>
+        <translation>Log out</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="73" />
+        <source>Solicitar Carga</source>
+        <translation>Request charge</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="75" />
+        <source>Cualquier CP libre</source>
+        <translation>Any free CP</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="82" />
+        <source>Puntos de carga libres ahora</source>
+        <translation>Charging points free now</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="102" />
+        <source>Carga</source>
+        <translation>Charge</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="103" />
+        <source>Servicios</source>
+        <translation>Services</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="104" />
+        <source>Historial</source>
+        <translation>History</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="120" />
+        <source>{n} libres</source>
+        <translation>{n} free</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="136" />
+        <source>Seleccione primero un punto de carga de la lista (o pulse «Cualquier CP libre»).</source>
+        <translation>First select a charging point in the list (or press “Any free CP”).</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="144" />
+        <source>Ya hay una solicitud o carga en curso; espere a que termine.</source>
+        <translation>A request or charge is already in progress; wait for it to finish.</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="161" />
+        <source>Conductor: &lt;b&gt;{d}&lt;/b&gt;</source>
+        <translation>Driver: &lt;b&gt;{d}&lt;/b&gt;</translation>
+    </message>
+</context>
+<context>
+    <name>EventText</name>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="12" />
+        <source>sesión caducada o no válida; vuelva a iniciar sesión</source>
+        <translation>session expired or invalid; log in again</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="13" />
+        <source>conductor desconocido</source>
+        <translation>unknown driver</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="14" />
+        <source>el punto de carga no existe</source>
+        <translation>the charging point does not exist</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="15" />
+        <source>el punto de carga no está disponible</source>
+        <translation>the charging point is not available</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="16" />
+        <source>el punto de carga está desconectado</source>
+        <translation>the charging point is disconnected</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="17" />
+        <source>no hay ningún punto de carga libre</source>
+        <translation>no charging point is free</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="18" />
+        <source>ya tiene una carga en curso</source>
+        <translation>already has a charge in progress</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="25" />
+        <source>avería del punto de carga</source>
+        <translation>charging point fault</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="26" />
+        <source>parada por el operador</source>
+        <translation>stopped by the operator</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="27" />
+        <source>el punto de carga perdió la conexión</source>
+        <translation>the charging point lost its connection</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="28" />
+        <source>cancelada</source>
+        <translation>cancelled</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="29" />
+        <source>interrumpida</source>
+        <translation>interrupted</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="30" />
+        <source>completada</source>
+        <translation>completed</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="38" />
+        <source>cualquier CP libre</source>
+        <translation>any free CP</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="39" />
+        <source>{d} solicita carga en {cp}</source>
+        <translation>{d} requests a charge at {cp}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="41" />
+        <source>{d} autorizado en {cp}</source>
+        <translation>{d} authorized at {cp}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="43" />
+        <source>{d} denegado: {r}</source>
+        <translation>{d} denied: {r}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="46" />
+        <source>Reserva caducada en {cp} ({d})</source>
+        <translation>Reservation expired at {cp} ({d})</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="48" />
+        <source>{cp}: suministro iniciado</source>
+        <translation>{cp}: supply started</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="50" />
+        <source>{cp}: suministro terminado, {kwh:.2f} kWh, {eur:.2f} €</source>
+        <translation>{cp}: supply finished, {kwh:.2f} kWh, {eur:.2f} €</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="53" />
+        <source>{cp}: suministro interrumpido ({r})</source>
+        <translation>{cp}: supply interrupted ({r})</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="56" />
+        <source>Ticket {d} en {cp}: {kwh:.2f} kWh, {eur:.2f} €</source>
+        <translation>Ticket {d} at {cp}: {kwh:.2f} kWh, {eur:.2f} €</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="59" />
+        <source>{cp}: suministro manual solicitado</source>
+        <translation>{cp}: manual supply requested</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="61" />
+        <source>{cp}: motor en línea</source>
+        <translation>{cp}: engine online</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="63" />
+        <source>Parar</source>
+        <translation>Stop</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="63" />
+        <source>Reanudar</source>
+        <translation>Resume</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="64" />
+        <source>todos los CP</source>
+        <translation>every CP</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/event_text.py" line="65" />
+        <source>Operador: {v} {t}</source>
+        <translation>Operator: {v} {t}</translation>
+    </message>
+</context>
+<context>
+    <name>FreeCpModel</name>
+    <message>
+        <location filename="../../ev_desktop/models/free_cps.py" line="21" />
+        <source>Punto</source>
+        <translation>Point</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/free_cps.py" line="21" />
+        <source>Ubicación</source>
+        <translation>Location</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/free_cps.py" line="21" />
+        <source>Precio</source>
+        <translation>Price</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryView</name>
+    <message>
+        <location filename="../../ev_desktop/views/history_view.py" line="31" />
+        <source>Actualizar</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/history_view.py" line="35" />
+        <source>Fecha</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/history_view.py" line="35" />
+        <source>Punto</source>
+        <translation>Point</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/history_view.py" line="35" />
+        <source>kWh</source>
+        <translation>kWh</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/history_view.py" line="35" />
+        <source>Importe</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/history_view.py" line="36" />
+        <source>Resultado</source>
+        <translation>Outcome</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/history_view.py" line="36" />
+        <source>Sesión</source>
+        <translation>Session</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/history_view.py" line="53" />
+        <source>completado</source>
+        <translation>completed</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/history_view.py" line="53" />
+        <source>avería</source>
+        <translation>fault</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/history_view.py" line="54" />
+        <source>parado por el operador</source>
+        <translation>stopped by the operator</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/history_view.py" line="54" />
+        <source>punto desconectado</source>
+        <translation>point disconnected</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/history_view.py" line="55" />
+        <source>interrumpido</source>
+        <translation>interrupted</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/history_view.py" line="55" />
+        <source>reserva caducada</source>
+        <translation>reservation expired</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/history_view.py" line="56" />
+        <source>denegado</source>
+        <translation>denied</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/history_view.py" line="56" />
+        <source>reservado</source>
+        <translation>reserved</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/history_view.py" line="56" />
+        <source>cargando</source>
+        <translation>charging</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/history_view.py" line="57" />
+        <source>cancelado</source>
+        <translation>cancelled</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/history_view.py" line="68" />
+        <source>{n} suministros</source>
+        <translation>{n} supplies</translation>
+    </message>
+</context>
+<context>
+    <name>KafkaIndicator</name>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="82" />
+        <source>conectado</source>
+        <translation>connected</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="83" />
+        <source>degradado</source>
+        <translation>degraded</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="84" />
+        <source>sin conexión</source>
+        <translation>offline</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="85" />
+        <source>comprobando…</source>
+        <translation>checking…</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="90" />
+        <source>Kafka: {s}</source>
+        <translation>Kafka: {s}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="93" />
+        <source>{n} eventos en cola</source>
+        <translation>{n} events queued</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="95" />
+        <source>Pulse para ver el diagnóstico de la conexión con Kafka</source>
+        <translation>Click to diagnose the connection to Kafka</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="97" />
+        <source>Último error: {e}</source>
+        <translation>Last error: {e}</translation>
+    </message>
+</context>
+<context>
+    <name>LoginForm</name>
+    <message>
+        <location filename="../../ev_desktop/views/login_form.py" line="11" />
+        <source>Usuario o contraseña incorrectos</source>
+        <translation>Wrong user or password</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/login_form.py" line="13" />
+        <source>Imposible conectar con la CENTRAL ({addr}) — compruebe que está en marcha y reintente</source>
+        <translation>Cannot reach CENTRAL ({addr}) — check that it is running and try again</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/login_form.py" line="16" />
+        <source>La sesión ha caducado — vuelva a iniciar sesión</source>
+        <translation>Your session has expired — please log in again</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/login_form.py" line="28" />
+        <source>Acceso de conductores</source>
+        <translation>Driver login</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/login_form.py" line="32" />
+        <source>p. ej. driver1</source>
+        <translation>e.g. driver1</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/login_form.py" line="36" />
+        <location filename="../../ev_desktop/views/login_form.py" line="74" />
+        <source>Entrar</source>
+        <translation>Log in</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/login_form.py" line="46" />
+        <source>Conductor</source>
+        <translation>Driver</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/login_form.py" line="47" />
+        <source>Contraseña</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/login_form.py" line="66" />
+        <source>Escriba su identificador de conductor y su contraseña</source>
+        <translation>Type your driver id and your password</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/login_form.py" line="74" />
+        <source>Conectando…</source>
+        <translation>Connecting…</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../ev_desktop/main_window.py" line="37" />
+        <source>EVCharging — Centro de control</source>
+        <translation>EVCharging — Control centre</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/main_window.py" line="48" />
+        <location filename="../../ev_desktop/main_window.py" line="63" />
+        <source>Conductor</source>
+        <translation>Driver</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/main_window.py" line="52" />
+        <location filename="../../ev_desktop/main_window.py" line="63" />
+        <source>Operador</source>
+        <translation>Operator</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/main_window.py" line="71" />
+        <source>&amp;Archivo</source>
+        <translation>&amp;File</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/main_window.py" line="72" />
+        <source>Ajustes de conexión…</source>
+        <translation>Connection settings…</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/main_window.py" line="75" />
+        <source>Diagnóstico de Kafka…</source>
+        <translation>Kafka diagnostics…</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/main_window.py" line="79" />
+        <source>Salir</source>
+        <translation>Quit</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/main_window.py" line="104" />
+        <source>en cola ({n} sin enviar)</source>
+        <translation>queued ({n} not sent yet)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/main_window.py" line="105" />
+        <source>enviada</source>
+        <translation>sent</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/main_window.py" line="124" />
+        <source>Ajustes aplicados. Vuelva a iniciar sesión para usarlos en su sesión de conductor.</source>
+        <translation>Settings applied. Log in again to use them in your driver session.</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/main_window.py" line="137" />
+        <source>El diagnóstico de Kafka no está disponible en esta instalación</source>
+        <translation>Kafka diagnostics are not available in this installation</translation>
+    </message>
+</context>
+<context>
+    <name>OperatorDashboard</name>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="72" />
+        <source>Buscar por id o ubicación…</source>
+        <translation>Search by id or location…</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="75" />
+        <source>Parar todos</source>
+        <translation>Stop all</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="77" />
+        <source>Reanudar todos</source>
+        <translation>Resume all</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="116" />
+        <source>Eventos en directo</source>
+        <translation>Live events</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="151" />
+        <source>Parar {cp}</source>
+        <translation>Stop {cp}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="154" />
+        <source>Reanudar {cp}</source>
+        <translation>Resume {cp}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="174" />
+        <source>Parar todos los CP</source>
+        <translation>Stop every CP</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="175" />
+        <source>¿Parar los {n} puntos de carga? Los suministros en curso terminarán ahora.</source>
+        <translation>Stop all {n} charging points? Running supplies will end now.</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="178" />
+        <source>Reanudar todos los CP</source>
+        <translation>Resume every CP</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="179" />
+        <source>¿Reanudar los {n} puntos de carga?</source>
+        <translation>Resume all {n} charging points?</translation>
+    </message>
+</context>
+<context>
+    <name>ServicesView</name>
+    <message>
+        <location filename="../../ev_desktop/views/services_view.py" line="22" />
+        <source>Cargar fichero de servicios…</source>
+        <translation>Load services file…</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/services_view.py" line="24" />
+        <source>Ejecutar</source>
+        <translation>Run</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/services_view.py" line="26" />
+        <source>Detener</source>
+        <translation>Stop</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/services_view.py" line="28" />
+        <source>Ningún fichero cargado</source>
+        <translation>No file loaded</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/services_view.py" line="31" />
+        <source>%v de %m</source>
+        <translation>%v of %m</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/services_view.py" line="55" />
+        <source>Fichero de servicios</source>
+        <translation>Services file</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/services_view.py" line="56" />
+        <source>Ficheros de texto (*.txt);;Todos (*)</source>
+        <translation>Text files (*.txt);;All (*)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/services_view.py" line="69" />
+        <source>{f}: {n} puntos de carga ({cps})</source>
+        <translation>{f}: {n} charging points ({cps})</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/services_view.py" line="86" />
+        <source>Servicio {i} de {n}: solicitando {cp}…</source>
+        <translation>Service {i} of {n}: requesting {cp}…</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/services_view.py" line="92" />
+        <source>Servicio {i} terminado; el siguiente empieza en 4 s</source>
+        <translation>Service {i} done; the next one starts in 4 s</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/services_view.py" line="96" />
+        <source>completado</source>
+        <translation>completed</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/services_view.py" line="96" />
+        <source>avería</source>
+        <translation>fault</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/services_view.py" line="97" />
+        <source>parado por el operador</source>
+        <translation>stopped by the operator</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/services_view.py" line="97" />
+        <source>punto desconectado</source>
+        <translation>point disconnected</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/services_view.py" line="98" />
+        <source>interrumpido</source>
+        <translation>interrupted</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/services_view.py" line="98" />
+        <source>denegado</source>
+        <translation>denied</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/services_view.py" line="99" />
+        <source>reserva caducada</source>
+        <translation>reservation expired</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/services_view.py" line="99" />
+        <source>sin respuesta</source>
+        <translation>no answer</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/services_view.py" line="100" />
+        <source>detenido</source>
+        <translation>stopped</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/services_view.py" line="106" />
+        <source>(en {cp})</source>
+        <translation>(at {cp})</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/services_view.py" line="111" />
+        <source>Servicios terminados: {n} de {t}</source>
+        <translation>Services finished: {n} of {t}</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="14" />
+        <source>Ajustes de conexión</source>
+        <translation>Connection settings</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="25" />
+        <source>Servidores Kafka</source>
+        <translation>Kafka servers</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="26" />
+        <source>CENTRAL (HOST:PUERTO)</source>
+        <translation>CENTRAL (HOST:PORT)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="27" />
+        <source>Prefijo de topics</source>
+        <translation>Topic prefix</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="28" />
+        <source>Al aplicar, la aplicación se reconecta con estos valores. Los eventos en cola no se pierden.</source>
+        <translation>Applying reconnects the app with these values. Queued events are not lost.</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="36" />
+        <source>Aplicar</source>
+        <translation>Apply</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="37" />
+        <source>Cancelar</source>
+        <translation>Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>StateSummaryBar</name>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="45" />
+        <source>Total: {n} CP</source>
+        <translation>Total: {n} CPs</translation>
+    </message>
+</context>
+<context>
+    <name>SupplyView</name>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="37" />
+        <source>Potencia</source>
+        <translation>Power</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="37" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="176" />
+        <source>Energía</source>
+        <translation>Energy</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="38" />
+        <source>Importe</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="50" />
+        <source>kW</source>
+        <translation>kW</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="51" />
+        <source>segundos</source>
+        <translation>seconds</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="74" />
+        <source>la sesión ha caducado — vuelva a iniciar sesión</source>
+        <translation>your session has expired — please log in again</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="75" />
+        <source>conductor desconocido para la CENTRAL</source>
+        <translation>driver unknown to CENTRAL</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="76" />
+        <source>ese punto de carga no existe</source>
+        <translation>that charging point does not exist</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="77" />
+        <source>el punto de carga no está disponible ahora</source>
+        <translation>the charging point is not available now</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="78" />
+        <source>el punto de carga está desconectado</source>
+        <translation>the charging point is disconnected</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="79" />
+        <source>no hay ningún punto de carga libre ahora</source>
+        <translation>no charging point is free right now</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="80" />
+        <source>ya tiene una carga en curso o reservada</source>
+        <translation>you already have a charge in progress or reserved</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="85" />
+        <source>avería en el punto de carga</source>
+        <translation>fault at the charging point</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="86" />
+        <source>parada por el operador</source>
+        <translation>stopped by the operator</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="87" />
+        <source>se perdió la conexión con el punto de carga</source>
+        <translation>the connection to the charging point was lost</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="88" />
+        <source>cancelada</source>
+        <translation>cancelled</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="93" />
+        <source>completado</source>
+        <translation>completed</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="94" />
+        <source>avería</source>
+        <translation>fault</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="95" />
+        <source>parado por el operador</source>
+        <translation>stopped by the operator</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="96" />
+        <source>punto desconectado</source>
+        <translation>point disconnected</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="97" />
+        <source>interrumpido</source>
+        <translation>interrupted</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="103" />
+        <source>Enviando a la CENTRAL…</source>
+        <translation>Sending to CENTRAL…</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="105" />
+        <source>Kafka responde con errores — se enviará en cuanto se recupere</source>
+        <translation>Kafka answers with errors — it will be sent as soon as it recovers</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="106" />
+        <source>Esperando a Kafka — se enviará en cuanto haya conexión</source>
+        <translation>Waiting for Kafka — it will be sent as soon as there is a connection</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="138" />
+        <source>Sin carga en curso</source>
+        <translation>No charge in progress</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="139" />
+        <source>Elija un punto de carga libre y pulse «Solicitar Carga», o pida «Cualquier CP libre».</source>
+        <translation>Choose a free charging point and press “Request charge”, or ask for “Any free CP”.</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="140" />
+        <source>cualquier CP libre</source>
+        <translation>any free CP</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="142" />
+        <source>Solicitud en cola para {cp}</source>
+        <translation>Request queued for {cp}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="145" />
+        <source>Autorizado en {cp}</source>
+        <translation>Authorized at {cp}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="146" />
+        <source>{loc} · {price:.2f} €/kWh</source>
+        <translation>{loc} · {price:.2f} €/kWh</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="148" />
+        <source>Reservado para usted: quedan {t} para conectar el vehículo</source>
+        <translation>Reserved for you: {t} left to plug in the vehicle</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="152" />
+        <source>Solicitud denegada</source>
+        <translation>Request denied</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="153" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="160" />
+        <source>Motivo: {r}</source>
+        <translation>Reason: {r}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="155" />
+        <source>La reserva en {cp} ha caducado</source>
+        <translation>The reservation at {cp} has expired</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="156" />
+        <source>No se conectó el vehículo a tiempo; puede volver a solicitar una carga.</source>
+        <translation>The vehicle was not plugged in in time; you may request a charge again.</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="158" />
+        <source>CARGANDO ⚡ en {cp}</source>
+        <translation>CHARGING ⚡ at {cp}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="162" />
+        <source>Esperando el ticket final…</source>
+        <translation>Waiting for the final ticket…</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="163" />
+        <source>Suministro interrumpido en {cp}</source>
+        <translation>Supply interrupted at {cp}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="165" />
+        <source>Suministro terminado en {cp}</source>
+        <translation>Supply finished at {cp}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="165" />
+        <source>Este es su ticket:</source>
+        <translation>Here is your ticket:</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="173" />
+        <source>Punto de carga</source>
+        <translation>Charging point</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="174" />
+        <source>Inicio</source>
+        <translation>Start</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="175" />
+        <source>Fin</source>
+        <translation>End</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="177" />
+        <source>Precio</source>
+        <translation>Price</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="178" />
+        <source>Total</source>
+        <translation>Total</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="179" />
+        <source>Resultado</source>
+        <translation>Outcome</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,186 @@
+"""``ev-desktop``: the PySide6 app (driver panel + operator dashboard) on a qasync event loop.
+
+    ev-desktop --bootstrap-servers 192.168.1.20:9092 --central 192.168.1.20:7000 [--role driver] [--lang en]
+
+Command-line values win over the saved settings (``<data dir>/desktop-settings.json``), which
+win over the environment/config-file defaults. Errors never show a traceback: they are logged
+and the user gets one plain sentence.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+from ev_common.logsetup import setup_logging
+from ev_common.settings import default_data_dir, setting
+
+log = logging.getLogger("ev_desktop")
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ev-desktop", description="EVCharging: panel del conductor y del operador")
+    p.add_argument("--bootstrap-servers", default=None,
+                   help="Kafka HOST:PORT[,HOST:PORT] (default: saved setting, env EV_BOOTSTRAP_SERVERS, 127.0.0.1:9092)")
+    p.add_argument("--central", default=None, help="Central's socket HOST:PORT (default: saved, EV_CENTRAL, 127.0.0.1:7000)")
+    p.add_argument("--topic-prefix", default=None, help="topic prefix (default: saved, EV_TOPIC_PREFIX, ev)")
+    p.add_argument("--data-dir", type=Path, default=None, help="outboxes and saved settings (default: EV_DATA_DIR or the user data dir)")
+    p.add_argument("--role", choices=("driver", "operator"), default=None,
+                   help="driver: only the driver panel; operator: driver panel + dashboard")
+    p.add_argument("--lang", choices=("es", "en"), default=None, help="interface language (default es)")
+    p.add_argument("--log-level", default=setting("log_level", "INFO"))
+    return p
+
+
+def resolve_settings(args: argparse.Namespace, store) -> object:
+    saved = store.load()
+    overrides = {k: v for k, v in {
+        "bootstrap_servers": args.bootstrap_servers, "central": args.central,
+        "topic_prefix": args.topic_prefix, "role": args.role, "lang": args.lang,
+    }.items() if v}
+    return replace(saved, **overrides)
+
+
+def install_translator(app, lang: str) -> object | None:
+    """Load ``assets/i18n/ev_desktop_<lang>.qm`` (Spanish is the source language: nothing to load)."""
+    from PySide6.QtCore import QLibraryInfo, QTranslator
+
+    if lang == "es":
+        return None
+    translator = QTranslator(app)
+    if translator.load(str(ASSETS / "i18n" / f"ev_desktop_{lang}.qm")):
+        app.installTranslator(translator)
+    else:
+        log.warning("no translation for %s in %s", lang, ASSETS / "i18n")
+        return None
+    qt_tr = QTranslator(app)  # Qt's own strings (dialog buttons)
+    if qt_tr.load(f"qtbase_{lang}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(qt_tr)
+    return translator
+
+
+def load_style(app) -> None:
+    qss = ASSETS / "styles" / "app.qss"
+    try:
+        app.setStyleSheet(qss.read_text(encoding="utf-8"))
+    except OSError:
+        pass
+
+
+def install_error_handlers(loop: asyncio.AbstractEventLoop | None = None) -> None:
+    """Unexpected errors: full details in the log, one plain sentence on screen, the app goes on."""
+    from PySide6.QtCore import QCoreApplication, QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    showing = {"on": False}
+
+    def show(exc: BaseException) -> None:
+        app = QApplication.instance()
+        if app is None or showing["on"]:
+            return
+        def popup() -> None:
+            showing["on"] = True
+            try:
+                QMessageBox.warning(None, QCoreApplication.translate("App", "Error inesperado"),
+                                    QCoreApplication.translate("App", "Se ha producido un error inesperado: {e}\n\nLa aplicación sigue "
+                                              "funcionando; los detalles están en el registro.").format(e=exc))
+            finally:
+                showing["on"] = False
+        QTimer.singleShot(0, popup)
+
+    def excepthook(exc_type, exc, tb) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            sys.__excepthook__(exc_type, exc, tb)
+            return
+        log.error("unexpected error", exc_info=(exc_type, exc, tb))
+        show(exc)
+
+    def thread_hook(hook_args) -> None:
+        log.error("unexpected error in thread %s", getattr(hook_args.thread, "name", "?"),
+                  exc_info=(hook_args.exc_type, hook_args.exc_value, hook_args.exc_traceback))
+
+    def loop_handler(_loop, context) -> None:
+        exc = context.get("exception")
+        log.error("asyncio: %s", context.get("message"), exc_info=exc)
+        if exc is not None:
+            show(exc)
+
+    sys.excepthook = excepthook
+    threading.excepthook = thread_hook
+    if loop is not None:
+        loop.set_exception_handler(loop_handler)
+
+
+def _close_on_signals(window) -> None:
+    """Ctrl+C / SIGTERM close the window like the user would (a clean shutdown follows)."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    def handler(signum, _frame) -> None:
+        log.info("signal %s: closing", signum)
+        window.close()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            signal.signal(sig, handler)
+        except (ValueError, OSError):  # not the main thread / not supported
+            pass
+    # Python only runs signal handlers when it gets control: wake it up regularly
+    window._signal_timer = QTimer(window)
+    window._signal_timer.timeout.connect(lambda: None)
+    window._signal_timer.start(250)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging("ev-desktop", args.log_level)
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from ev_desktop.settings_store import SettingsStore
+
+    data_dir = Path(args.data_dir or default_data_dir()).expanduser()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    store = SettingsStore(data_dir)
+    settings = resolve_settings(args, store)
+    store.save(settings)
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("EVCharging")
+    app.setQuitOnLastWindowClosed(False)  # closing awaits a clean shutdown first
+    install_translator(app, settings.lang)
+    load_style(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    install_error_handlers(loop)
+
+    from ev_desktop.main_window import MainWindow
+
+    async def run() -> None:
+        window = MainWindow(settings, data_dir, store=store)
+        closed = asyncio.Event()
+        window.closed.connect(closed.set)
+        _close_on_signals(window)
+        window.show()
+        log.info("ev-desktop up: kafka %s, central %s, prefix %s, role %s, data %s", settings.bootstrap_servers,
+                 settings.central, settings.topic_prefix, settings.role, data_dir)
+        await closed.wait()
+        await window.shutdown()
+
+    try:
+        with loop:
+            loop.run_until_complete(run())
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""The one window: tabs "Conductor" / "Operador", status bar with the Kafka and Central
+indicators, settings dialog. Wires the I/O side (AppContext, QtDriverSession) to the views."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
+
+from ev_desktop.context import AppContext
+from ev_desktop.kafka.driver_session import QtDriverSession
+from ev_desktop.models.cp_grid import CpGridModel
+from ev_desktop.models.event_log import EventLogModel, LogEntry
+from ev_desktop.settings_store import AppSettings, SettingsStore
+from ev_desktop.views.driver_panel import DriverPanel
+from ev_desktop.views.event_text import log_entry
+from ev_desktop.views.operator_dashboard import OperatorDashboard
+from ev_desktop.views.settings_dialog import SettingsDialog
+from ev_desktop.views.status_widgets import CentralIndicator, KafkaIndicator
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    closed = Signal()  # the user closed the window; the app then awaits shutdown()
+
+    def __init__(self, settings: AppSettings, data_dir: Path, *, store: SettingsStore | None = None,
+                 start: bool = True, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.data_dir = Path(data_dir)
+        self.store = store
+        self.operator = settings.role != "driver"
+        self.setWindowTitle(self.tr("EVCharging — Centro de control"))
+        self.resize(1280, 820)
+
+        self.ctx = AppContext(settings, data_dir, operator=self.operator, parent=self)
+        self.session = QtDriverSession(settings, data_dir, parent=self)
+
+        self.grid = CpGridModel(self)
+        self.log_model = EventLogModel(self)
+        self.driver_panel = DriverPanel(self.session)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("roleTabs")
+        self.tabs.addTab(self.driver_panel, self.tr("Conductor"))
+        self.dashboard: OperatorDashboard | None = None
+        if self.operator:
+            self.dashboard = OperatorDashboard(self.grid, self.log_model)
+            self.tabs.addTab(self.dashboard, self.tr("Operador"))
+            self.tabs.setCurrentWidget(self.dashboard)
+            self.dashboard.stopRequested.connect(lambda cp: self.send_command("stop", cp))
+            self.dashboard.resumeRequested.connect(lambda cp: self.send_command("resume", cp))
+        else:
+            self.tabs.tabBar().hide()
+        self.setCentralWidget(self.tabs)
+
+        # status bar: Kafka (clickable) | Central | role
+        self.kafka_indicator = KafkaIndicator()
+        self.central_indicator = CentralIndicator()
+        self.role_label = QLabel(self.tr("Operador") if self.operator else self.tr("Conductor"))
+        sb = self.statusBar()
+        sb.addWidget(self.kafka_indicator)
+        sb.addWidget(self.central_indicator)
+        sb.addPermanentWidget(self.role_label)
+        self.kafka_indicator.set_summary(self.ctx.link.summary())
+        self.kafka_indicator.clicked.connect(self.open_diagnostics)
+
+        menu = self.menuBar().addMenu(self.tr("&Archivo"))
+        self.settings_action = QAction(self.tr("Ajustes de conexión…"), self)
+        self.settings_action.triggered.connect(self.open_settings)
+        menu.addAction(self.settings_action)
+        diag = QAction(self.tr("Diagnóstico de Kafka…"), self)
+        diag.triggered.connect(self.open_diagnostics)
+        menu.addAction(diag)
+        menu.addSeparator()
+        quit_action = QAction(self.tr("Salir"), self)
+        quit_action.triggered.connect(self.close)
+        menu.addAction(quit_action)
+
+        # I/O → views
+        self.ctx.link.changed.connect(self.kafka_indicator.set_summary)
+        self.ctx.centralChanged.connect(self.central_indicator.set_central)
+        self.ctx.cpStates.connect(self.grid.apply)
+        self.ctx.cpStates.connect(self.driver_panel.apply_states)
+        self.ctx.logEntries.connect(self.log_model.add)
+        self.ctx.reset.connect(self._on_context_reset)
+        self.session.linkChanged.connect(lambda st: self.ctx.link.update_producer("driver", st))
+        self.session.loggedOut.connect(lambda: self.ctx.link.forget("driver"))
+        self._diagnostics = None
+        self._closing = False
+        if start:
+            self.ctx.start()
+
+    # ------------------------------------------------------------------ actions
+    def send_command(self, action: str, cp_id: str) -> str | None:
+        msg_id = self.ctx.send_operator_command(action, cp_id)
+        if msg_id is not None:
+            from ev_common.contract import OperatorCommand
+            entry = log_entry(OperatorCommand(action=action, cp_id=cp_id), 0) or LogEntry(action)
+            queued = self.ctx.producer.queued if self.ctx.producer else 0
+            text = entry.text + " — " + (self.tr("en cola ({n} sin enviar)").format(n=queued) if queued
+                                        else self.tr("enviada"))
+            self.log_model.add([LogEntry(text, "operator")])
+        return msg_id
+
+    def open_settings(self) -> None:
+        dlg = SettingsDialog(self.settings, self)
+        if dlg.exec():
+            self.apply_settings(dlg.values())
+
+    def apply_settings(self, new: AppSettings) -> None:
+        changed = self.settings.connection_differs(new)
+        self.settings = new
+        if self.store is not None:
+            self.store.save(new)
+        if changed:
+            self.session.settings = new
+            self.ctx.apply_settings(new)
+            if self.session.core is not None:
+                self.statusBar().showMessage(
+                    self.tr("Ajustes aplicados. Vuelva a iniciar sesión para usarlos en su sesión de conductor."),
+                    8000)
+
+    def _on_context_reset(self) -> None:
+        self.grid.clear()
+        self.driver_panel.reset_states()
+        self.central_indicator.set_central(None, None)
+
+    def open_diagnostics(self) -> None:
+        try:
+            from ev_desktop.views.diagnostics_dialog import DiagnosticsDialog
+        except ImportError as exc:  # the dialog ships separately; never a traceback
+            log.warning("diagnostics dialog unavailable: %s", exc)
+            self.statusBar().showMessage(self.tr("El diagnóstico de Kafka no está disponible en esta instalación"), 5000)
+            return
+        groups = [f"{self.ctx.topics.prefix}.driver.{self.session.core.driver_id}"] if self.session.core else []
+        if self._diagnostics is not None:
+            self._diagnostics.close()
+        self._diagnostics = DiagnosticsDialog(self.settings.bootstrap_servers, self.ctx.topics, groups, self)
+        self._diagnostics.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        self._diagnostics.destroyed.connect(lambda *_: setattr(self, "_diagnostics", None))
+        self._diagnostics.show()
+
+    # ------------------------------------------------------------------ shutdown
+    async def shutdown(self) -> None:
+        """Stop every worker; undelivered events stay in the outboxes for the next start."""
+        if self._closing:
+            return
+        self._closing = True
+        await self.session.close()
+        objs = self.ctx.begin_close()
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, AppContext.stop_objects, objs)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self._diagnostics is not None:
+            self._diagnostics.close()
+        super().closeEvent(event)
+        self.closed.emit()

@@ -1,0 +1,187 @@
+"""Driver panel: login, live free-CP list, Solicitar Carga, the supply as it happens, services,
+history. Renders :class:`QtDriverSession` (which wraps the plain-Python DriverCore)."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
+                               QStackedWidget, QTableView, QTabWidget, QVBoxLayout, QWidget)
+
+from ev_common.contract import Ticket
+from ev_desktop.kafka.driver_session import QtDriverSession
+from ev_desktop.models.free_cps import FreeCpModel
+from ev_desktop.views.history_view import HistoryView
+from ev_desktop.views.login_form import LoginForm, login_error_text
+from ev_desktop.views.services_view import ServicesView
+from ev_desktop.views.supply_view import SupplyView
+
+
+class DriverPanel(QWidget):
+    def __init__(self, session: QtDriverSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.free = FreeCpModel(self)
+        self.login = LoginForm()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.login)
+        self.stack.addWidget(self._build_main())
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.stack)
+
+        self.login.loginRequested.connect(self.session.login)
+        session.loggedIn.connect(self._on_logged_in)
+        session.loginFailed.connect(self._on_login_failed)
+        session.driverEvent.connect(self._on_event)
+        session.historyLoaded.connect(self.history.show_rows)
+        session.historyFailed.connect(lambda code, msg: self.history.show_error(
+            login_error_text(self, code, msg, session.settings.central)))
+        session.servicesProgress.connect(self.services.show_progress)
+        session.servicesFinished.connect(self.services.finished)
+        session.loggedOut.connect(lambda: self.stack.setCurrentIndex(0))
+        self.services.runRequested.connect(self._run_services)
+        self.services.stopRequested.connect(session.stop_services)
+        self.history.refreshRequested.connect(session.load_history)
+        self._countdown = QTimer(self)
+        self._countdown.setInterval(1000)
+        self._countdown.timeout.connect(self.refresh)
+
+    def _build_main(self) -> QWidget:
+        page = QWidget()
+        self.who = QLabel()
+        self.who.setObjectName("driverWho")
+        self.logout_btn = QPushButton(self.tr("Cerrar sesión"))
+        self.logout_btn.clicked.connect(self._logout)
+        header = QHBoxLayout()
+        header.addWidget(self.who, 1)
+        header.addWidget(self.logout_btn)
+
+        # -- charge tab: free CPs on the left, the supply on the right
+        self.cp_table = QTableView()
+        self.cp_table.setObjectName("freeCps")
+        self.cp_table.setModel(self.free)
+        self.cp_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.cp_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.cp_table.verticalHeader().hide()
+        self.cp_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.cp_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.cp_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.cp_table.doubleClicked.connect(lambda _i: self.request_selected())
+        self.free_count = QLabel()
+        self.free.rowsInserted.connect(self._update_free_count)
+        self.free.rowsRemoved.connect(self._update_free_count)
+        self.free.modelReset.connect(self._update_free_count)
+        self.request_btn = QPushButton(self.tr("Solicitar Carga"))
+        self.request_btn.setObjectName("requestCharge")
+        self.any_btn = QPushButton(self.tr("Cualquier CP libre"))
+        self.any_btn.setObjectName("requestAny")
+        self.request_btn.clicked.connect(self.request_selected)
+        self.any_btn.clicked.connect(lambda: self.request(None))
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        title = QLabel(self.tr("Puntos de carga libres ahora"))
+        title.setObjectName("sectionTitle")
+        ll.addWidget(title)
+        ll.addWidget(self.free_count)
+        ll.addWidget(self.cp_table, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.request_btn)
+        buttons.addWidget(self.any_btn)
+        ll.addLayout(buttons)
+        self.supply = SupplyView()
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(self.supply)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        split.setSizes([420, 640])
+
+        self.services = ServicesView()
+        self.history = HistoryView()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(split, self.tr("Carga"))
+        self.tabs.addTab(self.services, self.tr("Servicios"))
+        self.tabs.addTab(self.history, self.tr("Historial"))
+        self.tabs.currentChanged.connect(self._tab_changed)
+        lay = QVBoxLayout(page)
+        lay.addLayout(header)
+        lay.addWidget(self.tabs, 1)
+        self._update_free_count()
+        return page
+
+    # ------------------------------------------------------------------ CP list
+    def apply_states(self, states: list) -> None:
+        self.free.apply(states)
+
+    def reset_states(self) -> None:
+        self.free.clear()
+
+    def _update_free_count(self, *_args) -> None:
+        self.free_count.setText(self.tr("{n} libres").format(n=self.free.rowCount()))
+
+    def selected_cp(self) -> str | None:
+        rows = self.cp_table.selectionModel().selectedRows()
+        return self.free.cp_at(rows[0].row()) if rows else None
+
+    def select_cp(self, cp_id: str) -> bool:
+        row = self.free.row_of(cp_id)
+        if row >= 0:
+            self.cp_table.selectRow(row)
+        return row >= 0
+
+    # ------------------------------------------------------------------ intents
+    def request_selected(self) -> None:
+        cp = self.selected_cp()
+        if cp is None:
+            self.supply.detail.setText(self.tr("Seleccione primero un punto de carga de la lista "
+                                               "(o pulse «Cualquier CP libre»)."))
+            return
+        self.request(cp)
+
+    def request(self, cp_id: str | None) -> str | None:
+        t = self.session.tracker
+        if t is not None and t.active:
+            self.supply.detail.setText(self.tr("Ya hay una solicitud o carga en curso; espere a que termine."))
+            return None
+        self.tabs.setCurrentIndex(0)
+        return self.session.request_charge(cp_id)
+
+    def _run_services(self, cps: list) -> None:
+        if cps and self.session.run_services(cps) is not None:
+            self.services.set_running(True)
+
+    def _logout(self) -> None:
+        import asyncio
+        asyncio.ensure_future(self.session.logout())
+
+    # ------------------------------------------------------------------ session → view
+    def _on_logged_in(self, driver_id: str) -> None:
+        self.login.set_busy(False)
+        self.login.password.clear()
+        self.who.setText(self.tr("Conductor: <b>{d}</b>").format(d=driver_id))
+        self.stack.setCurrentIndex(1)
+        self.refresh()
+
+    def _on_login_failed(self, code: str, message: str) -> None:
+        self.login.show_error(login_error_text(self, code, message, self.session.settings.central))
+
+    def _on_event(self, event: object) -> None:
+        self.refresh()
+        if isinstance(event, Ticket) and self.tabs.currentWidget() is self.history:
+            self.session.load_history()
+
+    def _tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.history:
+            self.session.load_history()
+
+    def refresh(self) -> None:
+        t = self.session.tracker
+        self.supply.render(t)
+        busy = t is not None and t.active
+        self.request_btn.setEnabled(not busy)
+        self.any_btn.setEnabled(not busy)
+        counting = t is not None and t.reservation_left() is not None
+        if counting and not self._countdown.isActive():
+            self._countdown.start()
+        elif not counting and self._countdown.isActive():
+            self._countdown.stop()

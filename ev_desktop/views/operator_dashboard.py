@@ -1,0 +1,189 @@
+"""Operator dashboard: grid of CP tiles, per-state counts, search, live event log, Parar/Reanudar.
+
+A view only: it renders :class:`CpGridModel` / :class:`EventLogModel` and turns clicks into
+``stopRequested(cp_id)`` / ``resumeRequested(cp_id)`` intents (``"*"`` = every CP). Sending
+the OperatorCommand is the controller's job (see ``main_window``).
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QSize, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QListView, QMenu,
+                               QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget)
+
+from ev_desktop.models.cp_grid import STATE_COLORS, STATES, CpGridModel, CpIdRole, FilterRole
+from ev_desktop.models.event_log import EventLogModel
+from ev_desktop.views.cp_tile_delegate import TILE_SIZE, CpTileDelegate, state_label
+from ev_desktop.views.status_widgets import Dot
+
+
+class StateSummaryBar(QWidget):
+    """● Disponible 120  ● Reservado 3 … and the total."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(14)
+        self.labels: dict[str, QLabel] = {}
+        for state in STATES:
+            box = QHBoxLayout()
+            box.setSpacing(4)
+            box.addWidget(Dot(STATE_COLORS[state]))
+            label = QLabel()
+            label.setObjectName(f"count_{state}")
+            self.labels[state] = label
+            box.addWidget(label)
+            lay.addLayout(box)
+        self.total = QLabel()
+        lay.addStretch(1)
+        lay.addWidget(self.total)
+        self.set_counts({s: 0 for s in STATES})
+
+    def set_counts(self, counts: dict[str, int]) -> None:
+        for state, label in self.labels.items():
+            label.setText(f"{state_label(state)}: {counts.get(state, 0)}")
+        self.total.setText(self.tr("Total: {n} CP").format(n=sum(counts.values())))
+
+
+class CpFilterProxy(QSortFilterProxyModel):
+    """Search by id or location (case-insensitive substring). Ids/locations do not change, so
+    rows are filtered on insert and on a new search text only — not on every state update."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setFilterRole(FilterRole)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setDynamicSortFilter(False)
+
+
+class OperatorDashboard(QWidget):
+    stopRequested = Signal(str)
+    resumeRequested = Signal(str)
+
+    def __init__(self, grid: CpGridModel, log: EventLogModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.grid = grid
+        self.log_model = log
+        self.proxy = CpFilterProxy(self)
+        self.proxy.setSourceModel(grid)
+
+        self.search = QLineEdit()
+        self.search.setObjectName("cpSearch")
+        self.search.setPlaceholderText(self.tr("Buscar por id o ubicación…"))
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        self.stop_all_btn = QPushButton(self.tr("Parar todos"))
+        self.stop_all_btn.setObjectName("stopAll")
+        self.resume_all_btn = QPushButton(self.tr("Reanudar todos"))
+        self.resume_all_btn.setObjectName("resumeAll")
+        self.stop_all_btn.clicked.connect(lambda: self.request_all("stop"))
+        self.resume_all_btn.clicked.connect(lambda: self.request_all("resume"))
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.stop_all_btn)
+        top.addWidget(self.resume_all_btn)
+
+        self.summary = StateSummaryBar()
+        grid.countsChanged.connect(self.summary.set_counts)
+
+        self.view = QListView()
+        self.view.setObjectName("cpGrid")
+        self.view.setModel(self.proxy)
+        self.delegate = CpTileDelegate(self.view)
+        self.view.setItemDelegate(self.delegate)
+        self.view.viewport().installEventFilter(self)
+        self.view.setViewMode(QListView.ViewMode.IconMode)
+        self.view.setMovement(QListView.Movement.Static)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.view.setUniformItemSizes(True)
+        self.view.setGridSize(TILE_SIZE)
+        self.view.setSpacing(0)
+        self.view.setWrapping(True)
+        self.view.setLayoutMode(QListView.LayoutMode.Batched)
+        self.view.setBatchSize(500)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+
+        self.log_view = QListView()
+        self.log_view.setObjectName("eventLog")
+        self.log_view.setModel(log)
+        self.log_view.setUniformItemSizes(True)
+        self.log_view.setAlternatingRowColors(True)
+        log_box = QWidget()
+        log_lay = QVBoxLayout(log_box)
+        log_lay.setContentsMargins(0, 0, 0, 0)
+        title = QLabel(self.tr("Eventos en directo"))
+        title.setObjectName("sectionTitle")
+        log_lay.addWidget(title)
+        log_lay.addWidget(self.log_view)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.view)
+        split.addWidget(log_box)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setSizes([900, 320])
+
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.summary)
+        lay.addWidget(split, 1)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        """Stretch the tiles so the columns fill the grid's width (no ragged empty margin)."""
+        if obj is self.view.viewport() and event.type() == QEvent.Type.Resize:
+            width = self.view.viewport().width()
+            columns = max(1, width // TILE_SIZE.width())
+            size = QSize(max(TILE_SIZE.width(), width // columns), TILE_SIZE.height())
+            if size != self.delegate.tile_size:
+                self.delegate.tile_size = size
+                self.view.setGridSize(size)
+        return super().eventFilter(obj, event)
+
+    # ------------------------------------------------------------------ intents
+    def cp_at(self, pos: QPoint) -> str | None:
+        idx = self.view.indexAt(pos)
+        return idx.data(CpIdRole) if idx.isValid() else None
+
+    def context_menu_for(self, cp_id: str) -> QMenu:
+        menu = QMenu(self)
+        stop = menu.addAction(self.tr("Parar {cp}").format(cp=cp_id))
+        stop.setObjectName("stopOne")
+        stop.triggered.connect(lambda: self.stopRequested.emit(cp_id))
+        resume = menu.addAction(self.tr("Reanudar {cp}").format(cp=cp_id))
+        resume.setObjectName("resumeOne")
+        resume.triggered.connect(lambda: self.resumeRequested.emit(cp_id))
+        return menu
+
+    def _context_menu(self, pos: QPoint) -> None:
+        cp_id = self.cp_at(pos)
+        if cp_id:
+            self.context_menu_for(cp_id).exec(self.view.viewport().mapToGlobal(pos))
+
+    def confirm(self, title: str, text: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setObjectName("confirmAll")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
+
+    def request_all(self, action: str) -> bool:
+        n = self.grid.rowCount()
+        if action == "stop":
+            ok = self.confirm(self.tr("Parar todos los CP"),
+                              self.tr("¿Parar los {n} puntos de carga? Los suministros en curso "
+                                      "terminarán ahora.").format(n=n))
+        else:
+            ok = self.confirm(self.tr("Reanudar todos los CP"),
+                              self.tr("¿Reanudar los {n} puntos de carga?").format(n=n))
+        if ok:
+            (self.stopRequested if action == "stop" else self.resumeRequested).emit("*")
+        return ok
+
+    def select_cp(self, cp_id: str) -> QModelIndex:
+        row = self.grid.row_of(cp_id)
+        idx = self.proxy.mapFromSource(self.grid.index(row)) if row >= 0 else QModelIndex()
+        if idx.isValid():
+            self.view.setCurrentIndex(idx)
+        return idx

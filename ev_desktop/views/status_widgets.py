@@ -1,0 +1,143 @@
+"""Status-bar indicators: Kafka link (clickable → diagnostics) and Central liveness.
+
+They only render what they are told (``set_status`` / ``set_central``); who feeds them is the
+main window, from the producer/consumer status listeners and :class:`CentralWatch`.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
+
+LINK_COLORS = {"connected": "#2e7d32", "degraded": "#f9a825", "offline": "#c62828", "unknown": "#9e9e9e"}
+
+
+class Dot(QWidget):
+    """A small filled circle whose colour is the state."""
+
+    def __init__(self, color: str = "#9e9e9e", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._color = QColor(color)
+        self.setFixedSize(14, 14)
+
+    def color(self) -> str:
+        return self._color.name()
+
+    def set_color(self, color: str) -> None:
+        self._color = QColor(color)
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(self._color.darker(130))
+        p.setBrush(self._color)
+        p.drawEllipse(1, 1, 12, 12)
+
+
+def link_state_name(state: object) -> str:
+    """LinkState enum member / string → 'connected' | 'degraded' | 'offline'."""
+    value = getattr(state, "value", state)
+    text = str(value).lower()
+    for name in ("connected", "degraded", "offline"):
+        if name in text:
+            return name
+    return "unknown"
+
+
+@dataclass(frozen=True)
+class LinkSummary:
+    """What the Kafka indicator shows, merged from every producer/consumer of the app."""
+
+    state: str            # connected | degraded | offline | unknown
+    bootstrap: str
+    queued: int
+    last_error: str | None = None
+
+
+class KafkaIndicator(QFrame):
+    """● Kafka: conectado — 127.0.0.1:9092 — 0 eventos en cola. Click → diagnostics."""
+
+    clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("kafkaIndicator")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.dot = Dot()
+        self.label = QLabel()
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(6, 0, 6, 0)
+        lay.setSpacing(6)
+        lay.addWidget(self.dot)
+        lay.addWidget(self.label)
+        self.summary = LinkSummary("unknown", "", 0)
+        self.set_summary(self.summary)
+
+    def state_text(self, state: str) -> str:
+        return {
+            "connected": self.tr("conectado"),
+            "degraded": self.tr("degradado"),
+            "offline": self.tr("sin conexión"),
+        }.get(state, self.tr("comprobando…"))
+
+    def set_summary(self, summary: LinkSummary) -> None:
+        self.summary = summary
+        self.dot.set_color(LINK_COLORS.get(summary.state, LINK_COLORS["unknown"]))
+        text = self.tr("Kafka: {s}").format(s=self.state_text(summary.state))
+        if summary.bootstrap:
+            text += f" — {summary.bootstrap}"
+        text += " — " + self.tr("{n} eventos en cola").format(n=summary.queued)
+        self.label.setText(text)
+        tip = self.tr("Pulse para ver el diagnóstico de la conexión con Kafka")
+        if summary.last_error:
+            tip = self.tr("Último error: {e}").format(e=summary.last_error) + "\n" + tip
+        self.setToolTip(tip)
+
+    def text(self) -> str:
+        return self.label.text()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
+
+
+class CentralIndicator(QFrame):
+    """● CENTRAL: en línea | sin respuesta desde hh:mm:ss."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("centralIndicator")
+        self.dot = Dot()
+        self.label = QLabel()
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(6, 0, 6, 0)
+        lay.setSpacing(6)
+        lay.addWidget(self.dot)
+        lay.addWidget(self.label)
+        self.up: bool | None = None
+        self.set_central(None, None)
+
+    def set_central(self, up: bool | None, last_seen: float | None) -> None:
+        """*up* None = not known yet (no heartbeat read so far)."""
+        self.up = up
+        if up:
+            self.dot.set_color(LINK_COLORS["connected"])
+            self.label.setText(self.tr("CENTRAL: en línea"))
+        elif up is None:
+            self.dot.set_color(LINK_COLORS["unknown"])
+            self.label.setText(self.tr("CENTRAL: esperando señal…"))
+        else:
+            self.dot.set_color(LINK_COLORS["offline"])
+            if last_seen:
+                since = time.strftime("%H:%M:%S", time.localtime(last_seen))
+                self.label.setText(self.tr("CENTRAL: sin respuesta desde {t}").format(t=since))
+            else:
+                self.label.setText(self.tr("CENTRAL: sin respuesta"))
+
+    def text(self) -> str:
+        return self.label.text()

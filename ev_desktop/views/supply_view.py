@@ -1,0 +1,182 @@
+"""What the driver sees of the current request/supply, rendered from the core's SupplyTracker.
+
+``render(tracker)`` is the only entry point; it is called after every driver event and once a
+second while a reservation counts down. The live chart is a pyqtgraph plot of kW over time.
+"""
+from __future__ import annotations
+
+import time
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+
+from ev_desktop.core.tracker import SupplyPhase, SupplyTracker
+from ev_desktop.views.cp_tile_delegate import fmt_left
+
+PHASE_COLORS = {
+    "idle": "#455a64", "queued": "#1565c0", "authorized": "#2e7d32", "charging": "#1b5e20",
+    "finished": "#4a148c", "denied": "#c62828", "expired": "#ef6c00", "interrupted": "#c62828",
+}
+
+
+class SupplyView(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.headline = QLabel()
+        self.headline.setObjectName("supplyHeadline")
+        self.headline.setWordWrap(True)
+        self.detail = QLabel()
+        self.detail.setObjectName("supplyDetail")
+        self.detail.setWordWrap(True)
+        values = QFrame()
+        values.setObjectName("supplyValues")
+        grid = QGridLayout(values)
+        self.kw = QLabel("—")
+        self.kwh = QLabel("—")
+        self.eur = QLabel("—")
+        for col, (caption, label) in enumerate(((self.tr("Potencia"), self.kw), (self.tr("Energía"), self.kwh),
+                                                (self.tr("Importe"), self.eur))):
+            cap = QLabel(caption)
+            cap.setObjectName("valueCaption")
+            label.setObjectName("bigValue")
+            grid.addWidget(cap, 0, col)
+            grid.addWidget(label, 1, col)
+        self.values = values
+        pg.setConfigOptions(antialias=True, background="w", foreground="#37474f")
+        self.plot = pg.PlotWidget()
+        self.plot.setObjectName("powerChart")
+        self.plot.setMinimumHeight(160)
+        self.plot.showGrid(x=True, y=True, alpha=0.25)
+        self.plot.setLabel("left", self.tr("kW"))
+        self.plot.setLabel("bottom", self.tr("segundos"))
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.curve = self.plot.plot([], [], pen=pg.mkPen("#2e7d32", width=2), fillLevel=0,
+                                    brush=pg.mkBrush(46, 125, 50, 60))
+        self.ticket = QLabel()
+        self.ticket.setObjectName("ticket")
+        self.ticket.setWordWrap(True)
+        self.ticket.hide()
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.headline)
+        lay.addWidget(self.detail)
+        lay.addWidget(values)
+        lay.addWidget(self.plot, 10)
+        lay.addWidget(self.ticket)
+        lay.addStretch(1)  # keeps the texts together at the top when the chart is hidden
+        self.phase = "idle"
+        self.render(None)
+
+    # ------------------------------------------------------------------ texts
+    def deny_text(self, reason: str | None) -> str:
+        return {
+            "invalid_token": self.tr("la sesión ha caducado — vuelva a iniciar sesión"),
+            "unknown_driver": self.tr("conductor desconocido para la CENTRAL"),
+            "unknown_cp": self.tr("ese punto de carga no existe"),
+            "cp_unavailable": self.tr("el punto de carga no está disponible ahora"),
+            "cp_disconnected": self.tr("el punto de carga está desconectado"),
+            "no_free_cp": self.tr("no hay ningún punto de carga libre ahora"),
+            "driver_busy": self.tr("ya tiene una carga en curso o reservada"),
+        }.get(reason or "", reason or "")
+
+    def interrupt_text(self, reason: str | None) -> str:
+        return {
+            "fault": self.tr("avería en el punto de carga"),
+            "operator_stop": self.tr("parada por el operador"),
+            "monitor_lost": self.tr("se perdió la conexión con el punto de carga"),
+            "cancelled": self.tr("cancelada"),
+        }.get(reason or "", reason or "")
+
+    def outcome_text(self, outcome: str) -> str:
+        return {
+            "completed": self.tr("completado"),
+            "fault": self.tr("avería"),
+            "operator_stop": self.tr("parado por el operador"),
+            "monitor_lost": self.tr("punto desconectado"),
+            "interrupted": self.tr("interrumpido"),
+        }.get(outcome, outcome)
+
+    def queued_text(self, link_state: object) -> str:
+        state = str(getattr(link_state, "value", link_state) or "")
+        if state == "connected":
+            return self.tr("Enviando a la CENTRAL…")
+        if state == "degraded":
+            return self.tr("Kafka responde con errores — se enviará en cuanto se recupere")
+        return self.tr("Esperando a Kafka — se enviará en cuanto haya conexión")
+
+    # ------------------------------------------------------------------ render
+    def render(self, t: SupplyTracker | None, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        phase = t.phase.value if t is not None else "idle"
+        self.phase = phase
+        head, detail = self._texts(t, now)
+        self.headline.setText(head)
+        self.headline.setStyleSheet(f"color: {PHASE_COLORS.get(phase, '#455a64')};")
+        self.detail.setText(detail)
+        showing_values = t is not None and phase in ("charging", "finished", "interrupted")
+        self.values.setVisible(showing_values)
+        if t is not None and showing_values:
+            self.kw.setText(f"{t.kw:.1f} kW")
+            self.kwh.setText(f"{t.kwh:.2f} kWh")
+            self.eur.setText(f"{t.eur:.2f} €")
+        points = list(t.points) if t is not None else []
+        if points:
+            t0 = points[0].t
+            self.curve.setData([p.t - t0 for p in points], [p.kw for p in points])
+        else:
+            self.curve.setData([], [])
+        self.plot.setVisible(bool(points) or phase == "charging")
+        if t is not None and t.ticket is not None:
+            self.ticket.setText(self._ticket_text(t))
+            self.ticket.show()
+        else:
+            self.ticket.hide()
+
+    def _texts(self, t: SupplyTracker | None, now: float) -> tuple[str, str]:
+        if t is None or t.phase == SupplyPhase.IDLE:
+            return (self.tr("Sin carga en curso"),
+                    self.tr("Elija un punto de carga libre y pulse «Solicitar Carga», o pida «Cualquier CP libre»."))
+        cp = t.cp_id or t.requested_cp or self.tr("cualquier CP libre")
+        if t.phase == SupplyPhase.QUEUED:
+            return (self.tr("Solicitud en cola para {cp}").format(cp=cp), self.queued_text(t.link_state))
+        if t.phase == SupplyPhase.AUTHORIZED:
+            left = t.reservation_left(now)
+            head = self.tr("Autorizado en {cp}").format(cp=t.cp_id)
+            detail = self.tr("{loc} · {price:.2f} €/kWh").format(loc=t.location, price=t.price_eur_kwh or 0)
+            if left is not None:
+                detail += "\n" + self.tr("Reservado para usted: quedan {t} para conectar el vehículo").format(
+                    t=fmt_left(left))
+            return head, detail
+        if t.phase == SupplyPhase.DENIED:
+            return (self.tr("Solicitud denegada"),
+                    self.tr("Motivo: {r}").format(r=self.deny_text(t.deny_reason)))
+        if t.phase == SupplyPhase.EXPIRED:
+            return (self.tr("La reserva en {cp} ha caducado").format(cp=cp),
+                    self.tr("No se conectó el vehículo a tiempo; puede volver a solicitar una carga."))
+        if t.phase == SupplyPhase.CHARGING:
+            return (self.tr("CARGANDO ⚡ en {cp}").format(cp=cp), t.location or "")
+        if t.phase == SupplyPhase.INTERRUPTED:
+            detail = self.tr("Motivo: {r}").format(r=self.interrupt_text(t.interrupt_reason))
+            if t.ticket is None:
+                detail += "\n" + self.tr("Esperando el ticket final…")
+            return self.tr("Suministro interrumpido en {cp}").format(cp=cp), detail
+        if t.phase == SupplyPhase.FINISHED:
+            return self.tr("Suministro terminado en {cp}").format(cp=cp), self.tr("Este es su ticket:")
+        return t.phase.value, ""
+
+    def _ticket_text(self, t: SupplyTracker) -> str:
+        tk = t.ticket
+        assert tk is not None
+        fmt = "%d/%m/%Y %H:%M:%S"
+        rows = [
+            (self.tr("Punto de carga"), tk.cp_id),
+            (self.tr("Inicio"), time.strftime(fmt, time.localtime(tk.started_at))),
+            (self.tr("Fin"), time.strftime(fmt, time.localtime(tk.ended_at))),
+            (self.tr("Energía"), f"{tk.kwh:.2f} kWh"),
+            (self.tr("Precio"), f"{tk.price_eur_kwh:.2f} €/kWh"),
+            (self.tr("Total"), f"{tk.eur:.2f} €"),
+            (self.tr("Resultado"), self.outcome_text(tk.outcome)),
+        ]
+        body = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in rows)
+        return f"<b>{self.tr('TICKET')}</b> · {tk.session_id[:12]}<table>{body}</table>"

@@ -1,0 +1,92 @@
+"""Operator dashboard on the real broker: picture from the compacted topic, Parar/Reanudar one
+and all CPs → OperatorCommand messages on the real topic, live event log."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from ev_common import contract
+from ev_desktop.main_window import MainWindow
+from ev_desktop.settings_store import AppSettings
+from tests.desktop.helpers_desktop import make_state
+from tests.desktop.kafka_support import TopicWriter, read_envelopes
+
+pytestmark = pytest.mark.kafka
+
+
+def _accept_confirmation_soon() -> None:
+    def accept() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            box.button(QMessageBox.StandardButton.Yes).click()
+        else:
+            QTimer.singleShot(50, accept)
+    QTimer.singleShot(50, accept)
+
+
+def test_dashboard_picture_commands_and_event_log(qtbot, qloop, kafka_broker, topics, data_dir):
+    writer = TopicWriter(kafka_broker)
+    for i in range(1, 31):  # the compacted topic already holds 30 CPs (and an older picture of CP0001)
+        if i == 1:
+            writer.send(topics.cp_state, make_state(1, "disconnected"))
+        writer.send(topics.cp_state, make_state(i))
+    settings = AppSettings(bootstrap_servers=kafka_broker, central="127.0.0.1:1", topic_prefix=topics.prefix)
+    w = MainWindow(settings, data_dir)
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    try:
+        # a fresh dashboard shows the full current state at once
+        qtbot.waitUntil(lambda: w.grid.rowCount() == 30, timeout=30000)
+        assert w.grid.state_of("CP0001").state == make_state(1).state
+        assert sum(w.grid.counts().values()) == 30
+        qtbot.waitUntil(lambda: "Kafka: conectado" in w.kafka_indicator.text(), timeout=30000)
+        # live updates follow
+        writer.send(topics.cp_state, make_state(7, "faulted"))
+        qtbot.waitUntil(lambda: w.grid.state_of("CP0007").state == "faulted", timeout=15000)
+
+        dash = w.dashboard
+        assert dash is not None
+        menu = dash.context_menu_for("CP0003")
+        actions = {a.objectName(): a for a in menu.actions()}
+        assert actions["stopOne"].text() == "Parar CP0003"
+        actions["stopOne"].trigger()
+        actions["resumeOne"].trigger()
+        _accept_confirmation_soon()
+        assert dash.request_all("stop") is True
+        _accept_confirmation_soon()
+        dash.resume_all_btn.click()
+        # a refused confirmation sends nothing
+        QTimer.singleShot(50, lambda: QApplication.activeModalWidget().button(QMessageBox.StandardButton.No).click())
+        assert dash.request_all("stop") is False
+
+        cmds = [e.body for e in read_envelopes(kafka_broker, topics.operator_commands, 4, timeout=30)]
+        assert [(c.action, c.cp_id) for c in cmds] == [("stop", "CP0003"), ("resume", "CP0003"),
+                                                       ("stop", "*"), ("resume", "*")]
+        assert all(isinstance(c, contract.OperatorCommand) for c in cmds)
+
+        # the live event log shows what happens on the network, newest first
+        writer.send(topics.driver_notifications, contract.ChargeAuthorized(
+            driver_id="driver9", request_id="r1", session_id="s1", cp_id="CP0002", location="x",
+            price_eur_kwh=0.3, reservation_expires_at=0))
+        writer.send(topics.cp_events, contract.SupplyStarted(cp_id="CP0002", session_id="s1", started_at=0))
+        qtbot.waitUntil(lambda: any("CP0002: suministro iniciado" in e.text for e in w.log_model.entries()),
+                        timeout=15000)
+        texts = [e.text for e in w.log_model.entries()]
+        assert any("driver9 autorizado en CP0002" in t for t in texts)
+        assert texts.index(next(t for t in texts if "suministro iniciado" in t)) < texts.index(
+            next(t for t in texts if "autorizado" in t))
+
+        # clicking the Kafka indicator opens the diagnostics dialog for this broker
+        from PySide6.QtCore import Qt
+
+        from ev_desktop.views.diagnostics_dialog import DiagnosticsDialog
+        qtbot.mouseClick(w.kafka_indicator, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: isinstance(w._diagnostics, DiagnosticsDialog) and w._diagnostics.isVisible(),
+                        timeout=5000)
+        assert kafka_broker in w._diagnostics.target_label.text()
+        w._diagnostics.close()
+    finally:
+        writer.close()
+        w.ctx.close()
