@@ -90,6 +90,10 @@ class BrokerConfig:
         return f"{self.advertised_host or self.listen_host}:{self.port}"
 
 
+def _voter_host(listen_host: str) -> str:
+    return "127.0.0.1" if listen_host in ("0.0.0.0", "::", "") else listen_host
+
+
 class LocalBroker:
     """Start/stop/inspect one KRaft broker whose files all live in ``config.data_dir``."""
 
@@ -116,7 +120,9 @@ class LocalBroker:
         props = {
             "process.roles": "broker,controller",
             "node.id": "1",
-            "controller.quorum.voters": f"1@{c.listen_host}:{cport}",
+            # a wildcard listen host (0.0.0.0, for other machines) is not a routable voter
+            # address: Kafka refuses to format/start with it; this node reaches itself locally
+            "controller.quorum.voters": f"1@{_voter_host(c.listen_host)}:{cport}",
             "listeners": f"PLAINTEXT://{c.listen_host}:{c.port},CONTROLLER://{c.listen_host}:{cport}",
             "advertised.listeners": f"PLAINTEXT://{c.advertised_host or c.listen_host}:{c.port}",
             "controller.listener.names": "CONTROLLER",
@@ -159,7 +165,10 @@ class LocalBroker:
     def _format(self, props: Path) -> None:
         if (self.dir / "logs" / "meta.properties").exists():
             return
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = "-"
+        while cluster_id.startswith("-"):  # like Kafka's Uuid.randomUuid: a leading '-' would be
+            # parsed by StorageTool as an option (1 start in 64 failed with exit status 1)
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         subprocess.run(self._java() + ["kafka.tools.StorageTool", "format", "-t", cluster_id,
                                        "-c", str(props), "-g"],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -1,0 +1,361 @@
+"""The reliable producer: ``send()`` never loses an event and never blocks on Kafka.
+
+Why it exists: the field failure was a producer that was never created because Kafka was
+down at start-up, so events were silently dropped. Here:
+
+* ``send()`` writes the event to a durable SQLite :class:`~ev_common.kafka.outbox.Outbox`
+  and returns at once (also while Kafka is down, also across an app restart);
+* one daemon delivery worker owns the kafka-python ``KafkaProducer``: it creates it lazily,
+  delivers the outbox in order, deletes a row only once the broker acknowledged it, and on
+  *any* failure closes the client and builds a new one, forever, with capped backoff;
+* a :class:`~ev_common.kafka.status.StatusNotifier` publishes CONNECTED / DEGRADED / OFFLINE
+  with a plain-words error for the status bar.
+
+Ordering: rows are sent in outbox order with an idempotent producer (acks=all, at most 5
+requests in flight per connection, which keeps per-partition order). After a failure the
+worker resends from the first unacknowledged row of each key, so per-key order holds across
+outages. A crash between the broker's ack and the row's deletion resends that row with the
+same envelope id: consumers deduplicate by id (at-least-once).
+"""
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from pathlib import Path
+
+from kafka import KafkaProducer
+from kafka import errors as kerr
+
+from ev_common import contract
+from ev_common.kafka.backoff import Backoff
+from ev_common.kafka.outbox import Outbox, OutboxRow
+from ev_common.kafka.status import LinkState, ProducerStatus, StatusListener, StatusNotifier
+
+__all__ = ["ReliableProducer", "ProducerStatus", "LinkState", "ProducerClosed"]
+
+log = logging.getLogger(__name__)
+
+# Errors after which resending the same row can never succeed: the row is quarantined.
+_PERMANENT = (kerr.MessageSizeTooLargeError, kerr.RecordListTooLargeError, kerr.InvalidTopicError,
+              kerr.InvalidRecordError, kerr.CorruptRecordError)
+
+
+class ProducerClosed(RuntimeError):
+    """``send()`` after ``close()``."""
+
+
+def _split_bootstrap(bootstrap: str) -> list[tuple[str, int]]:
+    out = []
+    for item in bootstrap.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        host, _, port = item.rpartition(":")
+        if not host:
+            host, port = item, "9092"
+        out.append((host.strip("[]"), int(port)))
+    return out
+
+
+def describe_error(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class ReliableProducer:
+    """Durable, self-healing producer of contract envelopes (see module docstring).
+
+    The constructor never blocks and never raises because of Kafka. Thread-safe: ``send`` may
+    be called from any thread.
+    """
+
+    def __init__(self, bootstrap_servers: str, outbox_path: str | Path, *, client_id: str,
+                 on_status: StatusListener | None = None, backoff_cap_s: float = 1.0,
+                 probe_interval_s: float = 0.2, batch_size: int = 500,
+                 slow_ack_s: float = 2.0, idle_check_s: float = 2.0,
+                 bootstrap_timeout_s: float = 3.0, delivery_timeout_s: float = 120.0,
+                 stuck_after_s: float = 20.0,
+                 producer_config: dict | None = None) -> None:
+        self.bootstrap = bootstrap_servers
+        self.client_id = client_id
+        self._addresses = _split_bootstrap(bootstrap_servers)
+        self._outbox = Outbox(outbox_path)
+        self._backoff_cap = min(backoff_cap_s, 1.0)
+        self._probe_interval = probe_interval_s
+        self._batch_size = batch_size
+        self._slow_ack = slow_ack_s
+        self._idle_check = idle_check_s
+        self._bootstrap_timeout = bootstrap_timeout_s
+        self._delivery_timeout = delivery_timeout_s
+        self._stuck_after = stuck_after_s
+        self._extra_config = dict(producer_config or {})
+        self._status = StatusNotifier(bootstrap_servers, self._outbox.count, name=client_id)
+        if on_status is not None:
+            self._status.add_listener(on_status)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._closed = False
+        self._drained = threading.Condition()
+        self._kp: KafkaProducer | None = None
+        self._ever_connected = False
+        self._worker = threading.Thread(target=self._run, name=f"{client_id}-producer", daemon=True)
+        self._worker.start()
+
+    # ================================================================== public API
+    def send(self, topic: str, env: contract.Envelope) -> str:
+        """Queue *env* durably for *topic* (key = ``env.key``); returns the envelope id."""
+        self.send_raw(topic, env.key.encode("utf-8"), contract.encode(env))
+        return env.id
+
+    def send_raw(self, topic: str, key: bytes | None, value: bytes | None) -> None:
+        """Queue arbitrary bytes (dead letters, tests). Durable once this returns."""
+        if self._closed:
+            raise ProducerClosed(f"producer {self.client_id} is closed")
+        self._outbox.append(topic, key, value)
+        self._status.queued_changed()
+        self._wake.set()
+
+    def status(self) -> ProducerStatus:
+        return self._status.snapshot()
+
+    def add_status_listener(self, cb: StatusListener) -> None:
+        """*cb(ProducerStatus)* is called soon with the current status, then on every change of
+        state/error and (throttled to 10/s) of the queued count — from the producer's status
+        thread: marshal to your own thread before touching GUI objects."""
+        self._status.add_listener(cb)
+
+    def remove_status_listener(self, cb: StatusListener) -> None:
+        self._status.remove_listener(cb)
+
+    @property
+    def queued(self) -> int:
+        return self._outbox.count()
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until the outbox is empty (every queued event acknowledged); False on timeout."""
+        deadline = time.monotonic() + timeout
+        self._wake.set()
+        with self._drained:
+            while self._outbox.count() > 0:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._stop.is_set():
+                    return self._outbox.count() == 0
+                self._drained.wait(min(remaining, 0.1))
+        return True
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop delivering; undelivered events stay in the outbox for the next start."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stop.set()
+        self._wake.set()
+        self._worker.join(timeout)
+        if self._worker.is_alive():
+            log.warning("producer %s: worker still busy after %.1fs; leaving it (daemon)",
+                        self.client_id, timeout)
+        else:
+            self._outbox.close()
+        self._status.stop()
+
+    def __enter__(self) -> "ReliableProducer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ================================================================== worker
+    def _run(self) -> None:
+        backoff = Backoff(0.05, self._backoff_cap)
+        last_check = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                if self._kp is None:
+                    if not self._reachable():
+                        self._stop.wait(self._probe_interval)
+                        continue
+                    self._kp = self._create()
+                    self._ever_connected = True
+                    self._status.set(LinkState.CONNECTED)
+                    last_check = time.monotonic()
+                rows = self._outbox.pending(self._batch_size)
+                if rows:
+                    self._deliver(rows)
+                    backoff.reset()
+                    last_check = time.monotonic()
+                    continue
+                self._notify_drained()
+                self._wake.wait(0.5)
+                self._wake.clear()
+                if time.monotonic() - last_check >= self._idle_check:
+                    last_check = time.monotonic()
+                    if not self._reachable():  # noticed while idle: rebuild once it is back
+                        self._drop_client()
+            except Exception as exc:  # noqa: BLE001 - any failure: rebuild the client, forever
+                if self._stop.is_set():
+                    break
+                self._on_failure(exc)
+                self._stop.wait(backoff.next())
+        self._drop_client(timeout=0.5)
+        self._notify_drained()
+
+    def _reachable(self) -> bool:
+        """Cheap TCP probe of the bootstrap servers; sets OFFLINE with the reason if none answers."""
+        errors = []
+        for host, port in self._addresses:
+            try:
+                with socket.create_connection((host, port), timeout=1.0):
+                    return True
+            except OSError as exc:
+                errors.append(f"{host}:{port} ({exc.strerror or exc})")
+        self._status.set(LinkState.OFFLINE, "cannot open a connection to Kafka at "
+                         + ", ".join(errors))
+        return False
+
+    def _create(self) -> KafkaProducer:
+        config = dict(
+            bootstrap_servers=[f"{h}:{p}" for h, p in self._addresses],
+            client_id=self.client_id,
+            acks="all",
+            enable_idempotence=True,
+            max_in_flight_requests_per_connection=5,
+            linger_ms=2,
+            bootstrap_timeout_ms=int(self._bootstrap_timeout * 1000),
+            max_block_ms=int(self._bootstrap_timeout * 1000),
+            request_timeout_ms=int(min(10.0, self._delivery_timeout / 2) * 1000),
+            delivery_timeout_ms=int(self._delivery_timeout * 1000),
+            reconnect_backoff_ms=50,
+            reconnect_backoff_max_ms=250,
+            retry_backoff_ms=100,
+        )
+        config.update(self._extra_config)
+        try:
+            kp = KafkaProducer(**config)
+        except kerr.KafkaTimeoutError as exc:
+            raise _LinkFailure(LinkState.OFFLINE,
+                               f"Kafka at {self.bootstrap} accepts connections but did not answer "
+                               f"within {self._bootstrap_timeout:.0f}s ({describe_error(exc)})") from exc
+        log.info("producer %s: connected to Kafka at %s", self.client_id, self.bootstrap)
+        return kp
+
+    def _deliver(self, rows: list[OutboxRow]) -> None:
+        """Send *rows* in order and delete the acknowledged ones; raise on any failure."""
+        kp = self._kp
+        assert kp is not None
+        issued: list[tuple[OutboxRow, object]] = []
+        send_error: BaseException | None = None
+        for row in rows:
+            try:
+                issued.append((row, kp.send(row.topic, key=row.key, value=row.value)))
+            except Exception as exc:  # noqa: BLE001 - metadata timeout, buffer full, closed...
+                send_error = exc
+                break
+        blocked: set[tuple[str, bytes | None]] = set()
+        acked: list[int] = []
+        first_error: BaseException | None = send_error
+        for row, fut in issued:
+            exc = self._wait_ack(fut, acked)
+            if exc is None:
+                if (row.topic, row.key) not in blocked:
+                    acked.append(row.id)
+                continue
+            if isinstance(exc, _Stopped):
+                break
+            if isinstance(exc, _PERMANENT):
+                log.error("producer %s: Kafka refuses outbox row %d for %s for good (%s); "
+                          "moved to quarantine", self.client_id, row.id, row.topic,
+                          describe_error(exc))
+                self._outbox.quarantine(row.id, describe_error(exc))
+                continue
+            blocked.add((row.topic, row.key))
+            first_error = first_error or exc
+        self._remove(acked)
+        if self._stop.is_set():
+            return
+        if first_error is not None:
+            raise first_error
+        self._status.set(LinkState.CONNECTED)
+
+    def _wait_ack(self, fut, acked: list[int]) -> BaseException | None:
+        """Wait for one future; returns its exception (None = acknowledged). While waiting,
+        deletes already-acked rows and reports slow acks / a vanished broker in the status.
+
+        While the broker is unreachable the kafka client keeps retrying by itself (same
+        idempotent producer id: no duplicates when it comes back), up to the delivery timeout.
+        If the broker is reachable but nothing is acknowledged for ``stuck_after_s``, the client
+        is presumed stuck: give up on it (the caller rebuilds it and resends)."""
+        started = last_probe = time.monotonic()
+        reachable_since: float | None = None
+        hard_deadline = started + self._delivery_timeout + 10.0
+        while not fut.is_done:
+            if acked:
+                self._remove(acked)
+                acked.clear()
+            if self._stop.is_set():
+                return _Stopped()
+            try:
+                fut.get(timeout=0.2)
+            except Exception:  # noqa: BLE001 - examined below via the future's state
+                pass
+            if fut.is_done:
+                break
+            waited = time.monotonic() - started
+            if waited >= self._slow_ack and time.monotonic() - last_probe >= 1.0:
+                last_probe = time.monotonic()
+                if self._reachable():
+                    reachable_since = reachable_since or last_probe
+                    self._status.set(LinkState.DEGRADED,
+                                     f"Kafka at {self.bootstrap} has not acknowledged "
+                                     f"for {waited:.0f}s")
+                    if last_probe - reachable_since >= self._stuck_after:
+                        return kerr.KafkaTimeoutError(
+                            f"no acknowledgement for {waited:.0f}s although Kafka is reachable")
+                else:
+                    reachable_since = None
+            if time.monotonic() > hard_deadline:
+                return kerr.KafkaTimeoutError(f"no acknowledgement after {waited:.0f}s")
+        return fut.exception if fut.failed() else None
+
+    def _remove(self, ids: list[int]) -> None:
+        if ids:
+            self._outbox.remove(ids)
+            self._status.queued_changed()
+
+    def _notify_drained(self) -> None:
+        with self._drained:
+            self._drained.notify_all()
+
+    def _on_failure(self, exc: BaseException) -> None:
+        self._drop_client()
+        if isinstance(exc, _LinkFailure):
+            state, text = exc.state, exc.text
+        else:
+            state = LinkState.DEGRADED
+            text = f"sending to Kafka at {self.bootstrap} failed, retrying ({describe_error(exc)})"
+        if state == LinkState.OFFLINE and self._ever_connected and self._status.state != LinkState.OFFLINE:
+            state = LinkState.DEGRADED  # reconnecting after a success
+        log.warning("producer %s: %s", self.client_id, text,
+                    exc_info=not isinstance(exc, (_LinkFailure, kerr.KafkaError)))
+        self._status.set(state, text)
+
+    def _drop_client(self, timeout: float = 0.0) -> None:
+        kp, self._kp = self._kp, None
+        if kp is not None:
+            try:
+                kp.close(timeout=timeout)
+            except Exception:  # noqa: BLE001 - closing a broken client may fail; it is gone anyway
+                log.debug("producer %s: error closing kafka client", self.client_id, exc_info=True)
+
+
+class _LinkFailure(Exception):
+    def __init__(self, state: LinkState, text: str) -> None:
+        super().__init__(text)
+        self.state = state
+        self.text = text
+
+
+class _Stopped(Exception):
+    pass
+
