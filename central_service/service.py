@@ -23,7 +23,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,8 +118,7 @@ class CentralService:
         self._producer = ReliableProducer(cfg.bootstrap_servers, cfg.data_dir / "outbox-central.sqlite3",
                                           client_id=f"{cfg.topic_prefix}.central")
         self._relay()  # effects committed before a crash but not handed over yet
-        for snap in self.core.all_states():
-            self._send(snap)
+        self._send_many(self.core.all_states())
         log.info("loaded %d CPs (all disconnected until their monitors authenticate)", len(self.core.cps))
         self._server = SocketServer(self, cfg.host, cfg.port, cfg.heartbeat_interval, self.core.counters)
         self.port = await self._server.start()
@@ -202,6 +201,12 @@ class CentralService:
         assert self._producer is not None
         self._producer.send(self._topic_for(p), c.envelope(p, source=self.config.instance))
 
+    def _send_many(self, payloads: Iterable[c.Payload]) -> None:
+        """One durable outbox write for many effects (one fsync instead of one per message)."""
+        assert self._producer is not None
+        src = self.config.instance
+        self._producer.send_many([(self._topic_for(p), c.envelope(p, source=src)) for p in payloads])
+
     def _stage(self, effects: list[c.Payload]) -> None:
         rows = [(self._topic_for(p), c.encode(c.envelope(p, source=self.config.instance))) for p in effects]
         self.store.add_effects(rows, time.time())
@@ -213,9 +218,7 @@ class CentralService:
             pending = self.store.pending_effects()
             if not pending:
                 return
-            for e in pending:
-                env = c.decode(e.payload)
-                self._producer.send(e.topic, env)
+            self._producer.send_many([(e.topic, c.decode(e.payload)) for e in pending])
             self.store.delete_effects([e.id for e in pending])
 
     def _transact(self, step: Callable[[], list[c.Payload]]) -> None:
@@ -240,12 +243,20 @@ class CentralService:
 
     def _apply_batch(self, deliveries: list[Delivery]) -> None:
         assert self.core is not None
+        # Live values (SupplyProgress, CpState from telemetry) are superseded by the next tick:
+        # keep only the latest per (type, key) within the batch and write them in one outbox
+        # transaction. They are flushed before any other message is applied and after the
+        # batch's staged effects, so the last CpState sent always reflects the latest facts.
+        live: dict[tuple[str, str], c.Payload] = {}
         for d in deliveries:
             env = d.envelope
             if isinstance(env.body, c.Telemetry):
                 for p in self.core.on_telemetry(env.body):
-                    self._send(p)
+                    live[(p.TYPE, p.partition_key())] = p
                 continue
+            if live:
+                self._send_many(live.values())
+                live.clear()
             try:
                 with self.store.atomic():
                     if self.store.is_processed(env.id):
@@ -263,6 +274,8 @@ class CentralService:
                 log.exception("message id=%s type=%s could not be applied: dead-lettered", env.id, env.type)
                 self._dead_letter(d, f"central failed: {type(exc).__name__}: {exc}")
         self._relay()
+        if live:
+            self._send_many(live.values())
 
     def _dead_letter(self, d: Delivery, reason: str) -> None:
         body = c.DeadLetter(origin_topic=d.topic, partition=d.partition, offset=d.offset, key=d.key,

@@ -19,6 +19,7 @@ same envelope id: consumers deduplicate by id (at-least-once).
 """
 from __future__ import annotations
 
+import fcntl
 import logging
 import socket
 import threading
@@ -109,6 +110,18 @@ class ReliableProducer:
         self.send_raw(topic, env.key.encode("utf-8"), contract.encode(env))
         return env.id
 
+    def send_many(self, items: list[tuple[str, contract.Envelope]]) -> list[str]:
+        """Queue several envelopes durably in one outbox transaction, in order; returns ids."""
+        if self._closed:
+            raise ProducerClosed(f"producer {self.client_id} is closed")
+        if not items:
+            return []
+        self._outbox.append_many((topic, env.key.encode("utf-8"), contract.encode(env))
+                                 for topic, env in items)
+        self._status.queued_changed()
+        self._wake.set()
+        return [env.id for _, env in items]
+
     def send_raw(self, topic: str, key: bytes | None, value: bytes | None) -> None:
         """Queue arbitrary bytes (dead letters, tests). Durable once this returns."""
         if self._closed:
@@ -167,7 +180,36 @@ class ReliableProducer:
         self.close()
 
     # ================================================================== worker
+    def _acquire_outbox(self) -> bool:
+        """One deliverer per outbox file. A second producer on the same file (two windows on
+        one data dir, a restart overlapping the old process) waits here instead of sending the
+        same rows twice; it takes over as soon as the first one exits."""
+        self._lock_file = open(f"{self._outbox.path}.lock", "a+")
+        warned = False
+        while not self._stop.is_set():
+            try:
+                fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if warned:
+                    self._outbox.refresh_count()  # the other producer delivered some rows
+                    self._status.queued_changed()
+                return True
+            except BlockingIOError:
+                if not warned:
+                    log.warning("producer %s: outbox %s is being delivered by another producer; "
+                                "waiting for it to finish", self.client_id, self._outbox.path)
+                    warned = True
+                self._stop.wait(0.5)
+        return False
+
     def _run(self) -> None:
+        if not self._acquire_outbox():
+            return
+        try:
+            self._deliver_forever()
+        finally:
+            self._lock_file.close()  # releases the flock
+
+    def _deliver_forever(self) -> None:
         backoff = Backoff(0.05, self._backoff_cap)
         last_check = time.monotonic()
         while not self._stop.is_set():
