@@ -1,0 +1,268 @@
+"""Shared plumbing: a private broker on free ports, child processes, statistics, results."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ev_common.kafka.broker import BrokerConfig, LocalBroker, free_port
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+# ----------------------------------------------------------------------------- statistics
+def pct(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100); NaN for no values."""
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    k = max(0, min(len(s) - 1, int(round(p / 100.0 * (len(s) - 1)))))
+    return s[k]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {"n": len(values), "p50": pct(values, 50), "p99": pct(values, 99),
+            "max": max(values) if values else float("nan"),
+            "mean": statistics.fmean(values) if values else float("nan")}
+
+
+def ratio(ours: float, base: float) -> float:
+    if base is None or ours is None or base != base or ours != ours or base == 0:
+        return float("nan")
+    return ours / base
+
+
+# ----------------------------------------------------------------------------- results
+@dataclass
+class Row:
+    """One line of the headline table."""
+
+    figure: str
+    ours: float
+    baseline: float | None
+    unit: str
+    target: str = ""
+    met: bool | None = None
+    higher_is_better: bool = False
+
+    @property
+    def ratio(self) -> float:
+        return ratio(self.ours, self.baseline) if self.baseline is not None else float("nan")
+
+
+@dataclass
+class BenchResult:
+    name: str
+    rows: list[Row] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        for r, row in zip(d["rows"], self.rows):
+            r["ratio"] = row.ratio
+        return d
+
+
+def machine() -> dict[str, Any]:
+    return {"python": platform.python_version(), "platform": platform.platform(),
+            "cpus": os.cpu_count(), "loadavg": os.getloadavg()}
+
+
+def write_result(res: BenchResult, quick: bool) -> Path:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{res.name}{'-quick' if quick else ''}.json"
+    payload = {"benchmark": res.name, "quick": quick, "when": time.time(), "machine": machine(),
+               **res.to_json()}
+    path.write_text(json.dumps(payload, indent=2, default=str, allow_nan=True) + "\n")
+    return path
+
+
+def fmt(v: float | None, unit: str = "") -> str:
+    if v is None or v != v:
+        return "—"
+    if unit in ("ms",) or abs(v) < 10:
+        s = f"{v:.2f}" if abs(v) < 100 else f"{v:.0f}"
+    else:
+        s = f"{v:,.0f}"
+    return f"{s} {unit}".strip()
+
+
+def table(rows: list[tuple[str, Row]]) -> str:
+    head = ["benchmark", "figure", "ours", "baseline", "ratio", "target", "met"]
+    lines = [[b, r.figure, fmt(r.ours, r.unit), fmt(r.baseline, r.unit),
+              "—" if r.ratio != r.ratio else f"{r.ratio:.2f}×", r.target,
+              {True: "yes", False: "NO", None: ""}[r.met]] for b, r in rows]
+    widths = [max(len(h), *(len(l[i]) for l in lines)) if lines else len(h) for i, h in enumerate(head)]
+    out = ["| " + " | ".join(h.ljust(w) for h, w in zip(head, widths)) + " |",
+           "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    out += ["| " + " | ".join(c.ljust(w) for c, w in zip(l, widths)) + " |" for l in lines]
+    return "\n".join(out)
+
+
+# ----------------------------------------------------------------------------- broker
+class Broker:
+    """A private broker in a temp dir on free ports (restartable on the same port)."""
+
+    def __init__(self, root: Path, name: str = "kafka") -> None:
+        cfg = BrokerConfig(data_dir=root / name, port=free_port(), controller_port=free_port(),
+                           heap_mb=512)
+        self.local = LocalBroker(cfg)
+        self.bootstrap = cfg.bootstrap
+        self.startup_s: float | None = None
+
+    def start(self) -> float:
+        t0 = time.monotonic()
+        self.local.start(timeout=120)
+        self.startup_s = time.monotonic() - t0
+        return self.startup_s
+
+    def stop(self, hard: bool = False) -> None:
+        self.local.stop(timeout=30, hard=hard)
+
+
+def make_root(prefix: str = "evbench-") -> Path:
+    return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+# ----------------------------------------------------------------------------- processes
+class Proc:
+    """``python -m module args...`` with output to a log file, in its own process group."""
+
+    def __init__(self, name: str, args: list[str], log_dir: Path, env: dict[str, str] | None = None,
+                 stdin: bool = False) -> None:
+        self.name = name
+        self.log_path = log_dir / f"{name}.log"
+        full_env = dict(os.environ)
+        full_env["PYTHONUNBUFFERED"] = "1"
+        full_env.update(env or {})
+        self._log = open(self.log_path, "ab")
+        self.popen = subprocess.Popen([sys.executable, *args], stdout=self._log,
+                                      stderr=subprocess.STDOUT,
+                                      stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                                      env=full_env, cwd=REPO, start_new_session=True)
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def wait_output(self, text: str, timeout: float = 60.0) -> None:
+        wait_until(lambda: text in self.output() or not self.alive(), timeout, f"{text!r} in {self.name}")
+        if text not in self.output():
+            raise RuntimeError(f"{self.name} exited ({self.popen.returncode}) before {text!r}:\n"
+                               + self.output()[-2000:])
+
+    def stop(self, sig: int = signal.SIGINT, timeout: float = 15.0) -> None:
+        if self.popen.poll() is None:
+            try:
+                os.killpg(self.popen.pid, sig)
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+                self.popen.wait(10)
+            except ProcessLookupError:
+                pass
+        self._log.close()
+
+
+def wait_until(pred: Callable[[], Any], timeout: float, what: str = "condition",
+               interval: float = 0.05) -> Any:
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            v = pred()
+            if v:
+                return v
+        except Exception as exc:  # noqa: BLE001 - reported on timeout
+            last = exc
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}"
+                       + (f" (last error {last!r})" if last else ""))
+
+
+def proc_cpu_rss(pid: int) -> tuple[float, int]:
+    """(user+system CPU seconds, RSS bytes) of one process from /proc."""
+    with open(f"/proc/{pid}/stat") as fh:
+        parts = fh.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = (int(parts[11]) + int(parts[12])) / ticks
+    rss = int(parts[21]) * os.sysconf("SC_PAGE_SIZE")
+    return cpu, rss
+
+
+# ----------------------------------------------------------------------------- baselines
+def bare_round_trip(bootstrap: str, samples: int, topic: str | None = None) -> list[float]:
+    """Sequential produce→consume round trips (seconds) with bare kafka-python clients
+    (acks=all, default settings) through *bootstrap*: the baseline of every latency figure."""
+    from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+    topic = topic or f"bench.rtt.{uuid.uuid4().hex[:8]}"
+    prod = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
+    prod.send(topic, b"warm-up").get(30)  # auto-creates the topic
+    cons = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=500)
+    parts = wait_until(lambda: cons.partitions_for_topic(topic), 30, "rtt topic metadata")
+    tps = [TopicPartition(topic, p) for p in sorted(parts)]
+    cons.assign(tps)
+    cons.seek_to_end(*tps)
+    for tp in tps:
+        cons.position(tp)
+    out: list[float] = []
+    try:
+        for i in range(samples + 3):
+            marker = f"rtt-{i}".encode()
+            t0 = time.perf_counter()
+            prod.send(topic, key=b"k", value=marker)
+            got = False
+            while not got:
+                for recs in cons.poll(timeout_ms=1000).values():
+                    if any(r.value == marker for r in recs):
+                        got = True
+            if i >= 3:  # first ones include connection set-up
+                out.append(time.perf_counter() - t0)
+    finally:
+        cons.close(autocommit=False)
+        prod.close(timeout=5)
+    return out
+
+
+class Sampler(threading.Thread):
+    """Calls *fn* every *interval* seconds on a thread and keeps ``(t, value)`` pairs."""
+
+    def __init__(self, fn: Callable[[], Any], interval: float) -> None:
+        super().__init__(daemon=True)
+        self.fn, self.interval = fn, interval
+        self.samples: list[tuple[float, Any]] = []
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            try:
+                self.samples.append((time.monotonic(), self.fn()))
+            except Exception as exc:  # noqa: BLE001
+                self.samples.append((time.monotonic(), exc))
+            self._halt.wait(self.interval)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(5)

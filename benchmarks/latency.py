@@ -1,0 +1,153 @@
+"""Request latencies seen by a driver, against a bare produce→consume round trip (same broker).
+
+Real processes: Central (``python -m central_service.cli``), one CP Engine
+(``--auto --auto-plug-delay 0``: the plug-in delay is not part of the figure) and its Monitor.
+The driver is :class:`ev_desktop.core.driver.DriverCore` in this process (the code the app and
+``ev-driver`` run). Samples are sequential: request → ChargeAuthorized at the driver;
+request → the Engine started supplying (``SupplyStarted.started_at``, same machine clock);
+then wait for the ticket and go again.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from pathlib import Path
+
+from ev_common import contract as c
+from ev_common.kafka.admin import ensure_topics
+from ev_common.kafka.broker import free_port
+from ev_common.topics import Topics
+from benchmarks.common import BenchResult, Broker, Proc, Row, summary
+from benchmarks.seed import CP_KEY, cp_id, seed
+
+
+def start_cp(n: int, bootstrap: str, prefix: str, central_port: int, work: Path,
+             auto: bool = True) -> tuple[Proc, Proc]:
+    port = free_port()
+    engine_args = ["-m", "cp_simulator.engine_cli", "--bootstrap-servers", bootstrap, "--topic-prefix", prefix,
+                   "--data-dir", str(work / f"engine-{n}"), "--listen", f"127.0.0.1:{port}",
+                   "--cp-id", cp_id(n), "--no-menu", "--log-level", "WARNING"]
+    if auto:
+        engine_args += ["--auto", "--auto-plug-delay", "0", "--auto-duration", "0.5"]
+    engine = Proc(f"engine-{n}", engine_args, work)
+    monitor = Proc(f"monitor-{n}", ["-m", "cp_simulator.monitor_cli", "--engine", f"127.0.0.1:{port}",
+                                    "--central", f"127.0.0.1:{central_port}", "--cp-id", cp_id(n),
+                                    "--cp-key", CP_KEY, "--log-level", "WARNING"], work)
+    return engine, monitor
+
+
+def start_central(bootstrap: str, prefix: str, work: Path, db_path: Path, port: int) -> Proc:
+    return Proc("central", ["-m", "central_service.cli", "--port", str(port), "--host", "127.0.0.1",
+                            "--db", f"sqlite:///{db_path}", "--bootstrap-servers", bootstrap,
+                            "--topic-prefix", prefix, "--data-dir", str(work / "central-data"),
+                            "--log-level", "WARNING", "--token-secret", "bench-secret"], work)
+
+
+async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, samples: int,
+                 started_at: dict[str, float]) -> dict:
+    from ev_desktop.core.driver import DriverConfig, DriverCore
+
+    queue: asyncio.Queue = asyncio.Queue()
+    core = DriverCore(DriverConfig(bootstrap_servers=bootstrap, central_host="127.0.0.1",
+                                   central_port=central_port, data_dir=work / "driver", topic_prefix=prefix),
+                      on_event=lambda ev: queue.put_nowait((time.perf_counter(), time.time(), ev)))
+    for _ in range(60):
+        try:
+            await core.login("driver1", "pass123")
+            break
+        except Exception:  # noqa: BLE001 - Central still starting
+            await asyncio.sleep(0.5)
+    core.start()
+    auth, notice, charging, denied = [], [], [], []
+    warm = 2
+    try:
+        while len(auth) < samples + warm:
+            t0, w0 = time.perf_counter(), time.time()
+            rid = core.request_charge(cp_id(1))
+            session = None
+            deadline = time.monotonic() + 60
+            t_auth = t_notice = None
+            while time.monotonic() < deadline:
+                try:
+                    t, w, ev = await asyncio.wait_for(queue.get(), 1.0)
+                except asyncio.TimeoutError:
+                    continue
+                if isinstance(ev, c.ChargeDenied) and ev.request_id == rid:
+                    denied.append(ev.reason)
+                    await asyncio.sleep(0.5)  # CP not available yet (monitor authenticating)
+                    break
+                if isinstance(ev, c.ChargeAuthorized) and ev.request_id == rid:
+                    session, t_auth = ev.session_id, t - t0
+                elif isinstance(ev, c.SupplyStartedNotice) and ev.session_id == session:
+                    t_notice = t - t0
+                elif isinstance(ev, c.Ticket) and ev.session_id == session:
+                    auth.append(t_auth)  # the first `warm` samples are dropped below
+                    if t_notice is not None:
+                        notice.append(t_notice)
+                    st = started_at.get(session)
+                    if st is not None:
+                        charging.append(st - w0)
+                    break
+            else:
+                raise TimeoutError(f"no answer to request {rid} within 60 s")
+    finally:
+        await core.close()
+    return {"auth": auth[warm:], "notice": notice[warm:], "charging": charging[warm:], "denied": denied}
+
+
+def _watch_starts(bootstrap: str, topic: str, started_at: dict[str, float], stop) -> None:
+    """SupplyStarted.started_at per session, read from the CP events topic (bare consumer)."""
+    from kafka import KafkaConsumer
+    cons = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                         enable_auto_commit=False, group_id=None, fetch_max_wait_ms=50)
+    while not stop.is_set():
+        for recs in cons.poll(timeout_ms=200).values():
+            for r in recs:
+                try:
+                    env = c.decode(r.value)
+                except c.ContractError:
+                    continue
+                if isinstance(env.body, c.SupplyStarted):
+                    started_at[env.body.session_id] = env.body.started_at
+    cons.close()
+
+
+def run_latency(broker: Broker, root: Path, quick: bool, rtt: dict) -> BenchResult:
+    import threading
+
+    samples = 10 if quick else 30
+    prefix = f"bl{uuid.uuid4().hex[:6]}"
+    topics = Topics(prefix)
+    ensure_topics(broker.bootstrap, topics, 30)
+    work = root / "latency"
+    work.mkdir()
+    db_path = work / "central.sqlite3"
+    seed(db_path, 1, charging=False, drivers=5)
+    port = free_port()
+    central = start_central(broker.bootstrap, prefix, work, db_path, port)
+    engine, monitor = start_cp(1, broker.bootstrap, prefix, port, work)
+    started_at: dict[str, float] = {}
+    stop = threading.Event()
+    watcher = threading.Thread(target=_watch_starts, args=(broker.bootstrap, topics.cp_events, started_at, stop),
+                               daemon=True)
+    watcher.start()
+    try:
+        out = asyncio.run(_drive(broker.bootstrap, prefix, port, work, samples, started_at))
+    finally:
+        stop.set()
+        for p in (monitor, engine, central):
+            p.stop()
+    a, n, ch = summary(out["auth"]), summary(out["notice"]), summary(out["charging"])
+    res = BenchResult("latency")
+    res.rows += [
+        Row("request → authorized (driver) p50", a["p50"] * 1000, rtt["p50"] * 1000, "ms",
+            target="≤ 3× bare RTT", met=a["p50"] <= 3 * rtt["p50"]),
+        Row("request → authorized (driver) p99", a["p99"] * 1000, rtt["p99"] * 1000, "ms"),
+        Row("request → CP charging p50", ch["p50"] * 1000, rtt["p50"] * 1000, "ms"),
+        Row("request → CP charging p99", ch["p99"] * 1000, rtt["p99"] * 1000, "ms"),
+    ]
+    res.details = {"samples": samples, "authorized_s": out["auth"], "charging_s": out["charging"],
+                   "supply_started_notice_s": out["notice"], "denied_warmup": out["denied"],
+                   "authorized": a, "charging": ch, "notice": n}
+    return res
