@@ -18,7 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", type=host_port_arg, required=True, metavar="HOST:PORT",
                    help="dirección del Engine de este CP")
     p.add_argument("--central", type=host_port_arg, metavar="HOST:PORT",
-                   default=host_port_arg(setting("central", DEFAULT_CENTRAL)),
+                   default=setting("central", DEFAULT_CENTRAL),  # argparse applies type= to it
                    help="dirección de la CENTRAL (env EV_CENTRAL; por defecto %(default)s)")
     p.add_argument("--cp-id", required=True, help="id del CP, p. ej. CP001")
     p.add_argument("--cp-key", default=os.environ.get("EV_CP_KEY", "demo-cp-key"),

@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_common_args(p)
     p.set_defaults(log_level=setting("log_level", "WARNING"))
     p.add_argument("--central", type=host_port_arg,
-                   default=host_port_arg(setting("central", DEFAULT_CENTRAL)),
+                   default=setting("central", DEFAULT_CENTRAL),  # argparse applies type= to it
                    help="HOST:PORT del socket de la CENTRAL (env EV_CENTRAL; por defecto %(default)s)")
     p.add_argument("--driver-id", default=setting("driver_id", ""),
                    help="identificador del conductor (env EV_DRIVER_ID)")
