@@ -97,13 +97,34 @@ class CentralService:
         self.ready.set()
         tasks = [asyncio.create_task(self._every(self.config.tick_interval, self._tick)),
                  asyncio.create_task(self._every(self.config.heartbeat_interval, self._heartbeat)),
-                 asyncio.create_task(self._every(30.0, self._log_counters))]
+                 asyncio.create_task(self._every(30.0, self._log_counters)),
+                 asyncio.create_task(self._ensure_topics())]
         try:
             await self._stopping.wait()
         finally:
             for t in tasks:
                 t.cancel()
             await self._shutdown()
+
+    async def _ensure_topics(self) -> None:
+        """Create this prefix's topics (compacted state topic included) once Kafka answers.
+
+        Runs beside normal work and retries forever: Central must start, serve sockets and
+        queue effects even while Kafka is down."""
+        from ev_common.kafka.admin import ensure_topics
+
+        loop = asyncio.get_running_loop()
+        delay = 0.5
+        while True:
+            try:
+                await loop.run_in_executor(None, ensure_topics, self.config.bootstrap_servers,
+                                           self.topics, 3.0)
+                log.info("topics %s.* ready", self.config.topic_prefix)
+                return
+            except Exception as exc:  # noqa: BLE001 - Kafka unreachable: try again later
+                log.info("topics not checked yet (%s); retrying in %.0fs", type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     async def _start(self) -> None:
         cfg = self.config

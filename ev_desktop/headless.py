@@ -102,6 +102,10 @@ class Printer:
                      f"({link_text(ev.link_state)})")
         elif isinstance(ev, ReservationCancelled):
             self.say(f"Reserva{' en ' + ev.cp_id if ev.cp_id else ''} cancelada")
+        elif isinstance(ev, Ticket) and not self._relevant(ev, tr):
+            # e.g. the ticket of a supply that ended while this driver was not running
+            self.say(f"TICKET de un suministro anterior en {ev.cp_id} (sesión {ev.session_id}): "
+                     f"{ev.kwh:.2f} kWh {ev.eur:.2f} € ({OUTCOME_TEXT.get(ev.outcome, ev.outcome)})")
         elif not self._relevant(ev, tr):
             log.debug("ignoring %s (not the current supply)", type(ev).__name__)
         elif isinstance(ev, ChargeAuthorized):

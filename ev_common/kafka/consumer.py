@@ -101,6 +101,7 @@ class ResilientConsumer:
         self._records_seen = 0          # for the stall detector
         self._records_at_check = 0
         self._stalled_since: float | None = None
+        self._unpositioned_since: float | None = None
         self._failed_checks = 0
         self._lock = threading.Lock()
 
@@ -155,6 +156,7 @@ class ResilientConsumer:
                     self._kc = self._create()
                     self._failed_checks = 0
                     self._stalled_since = None
+                    self._unpositioned_since = None
                     self._set_status(LinkState.CONNECTED)
                     next_health = 0.0
                 if time.monotonic() >= next_health:
@@ -289,9 +291,12 @@ class ResilientConsumer:
         try:
             ends = kc.end_offsets(assigned, timeout_ms=1500)
             lag = {}
+            unpositioned = 0
             for tp in assigned:
                 pos = self._known_position(kc, tp)
-                if pos is not None and tp in ends:
+                if pos is None:
+                    unpositioned += ends.get(tp, 0) > 0  # only partitions holding messages count
+                elif tp in ends:
                     lag[tp] = max(0, ends[tp] - pos)
         except (kerr.KafkaError, AssertionError) as exc:
             self._failed_checks += 1
@@ -306,8 +311,18 @@ class ResilientConsumer:
         with self._lock:
             self._lag = lag
         self._set_status(LinkState.CONNECTED)
-        # Stall detector: messages are waiting but none arrives -> the client is stuck.
+        # Stall detectors: (1) messages are waiting but none arrives; (2) an assigned partition
+        # that holds messages never gets a fetch position (kafka-python 3.0.12 can leave an
+        # offset reset unfinished under load: the client looks connected but reads nothing).
         now = time.monotonic()
+        if unpositioned and self._records_seen == self._records_at_check:
+            self._unpositioned_since = self._unpositioned_since or now
+            if now - self._unpositioned_since >= 15.0:
+                self._unpositioned_since = None
+                raise kerr.KafkaTimeoutError(f"{unpositioned} assigned partition(s) never got a "
+                                             f"read position in 15s; rebuilding the client")
+        else:
+            self._unpositioned_since = None
         if sum(lag.values()) > 0 and self._records_seen == self._records_at_check:
             self._stalled_since = self._stalled_since or now
             if now - self._stalled_since >= 15.0:
