@@ -108,13 +108,14 @@ def test_central_kill9_mid_supply_supplies_finish_and_bill_once(system: System):
     s.seed(cps=3, drivers=3)
     s.start_central()
     for cp in ("CP001", "CP002"):
-        s.start_cp(cp, duration=10)
+        s.start_cp(cp, duration=25)  # long enough that the kill lands mid-supply on a busy box
         w.wait_state(cp, "available", 90)
     d1 = s.start_driver("driver1", "--cp", "CP001")
     d2 = s.start_driver("driver2", "--cp", "CP002")
     sessions = {s.wait_supplying(cp)["session_id"] for cp in ("CP001", "CP002")}
 
     s.kill_central()
+    assert not d1.results() and not d2.results(), "the kill must land while both supplies run"
     # running supplies continue to their end without Central (the Engines close them)
     wait_until(lambda: all(sid in {x for cp in ("CP001", "CP002") for x in s.journal(cp)["recent"]}
                            for sid in sessions), 90, message="supplies finished at the Engines")
