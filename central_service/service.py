@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ev_common import contract as c
-from ev_common.kafka.consumer import Delivery, ResilientConsumer
+from ev_common.kafka.consumer import Delivery, ResilientConsumer, RetryLater
 from ev_common.kafka.producer import ReliableProducer
 from ev_common.topics import Topics
 from central_service import db
@@ -290,7 +290,9 @@ class CentralService:
             except Exception as exc:
                 self.core.reload_after_failure()
                 if is_db_error(exc):
-                    raise  # the consumer retries the batch; applied messages are skipped by id
+                    # the consumer retries the batch until the DB is back; applied messages
+                    # are skipped by id
+                    raise RetryLater(f"database unavailable: {exc}") from exc
                 self.core.counters["handler_errors"] += 1
                 log.exception("message id=%s type=%s could not be applied: dead-lettered", env.id, env.type)
                 self._dead_letter(d, f"central failed: {type(exc).__name__}: {exc}")

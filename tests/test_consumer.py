@@ -14,7 +14,7 @@ from kafka.admin import NewTopic
 
 from ev_common import contract
 from ev_common.kafka.admin import admin_client
-from ev_common.kafka.consumer import Delivery, ResilientConsumer
+from ev_common.kafka.consumer import Delivery, ResilientConsumer, RetryLater
 from ev_common.kafka.producer import LinkState, ReliableProducer
 from ev_common.topics import Topics
 from tests.helpers import start_private_broker, wait_until
@@ -152,6 +152,35 @@ def test_handler_failure_is_retried_then_dead_lettered(tmp_path: Path, kafka_bro
     letter = letters[0][2].body
     assert letter.reason.startswith("handler failed: RuntimeError")
     assert contract.decode(letter.value.encode()).id == envs[1].id
+
+
+def test_retry_later_is_retried_past_the_retry_limit_and_never_dead_lettered(
+        tmp_path: Path, kafka_broker: str, topics: Topics) -> None:
+    """A transient failure (database down) must not turn good messages into dead letters."""
+    producer = ReliableProducer(kafka_broker, tmp_path / "p.sqlite3", client_id="central")
+    attempts: list[int] = []
+    handled: list[str] = []
+
+    def on_batch(batch: list[Delivery]) -> None:
+        attempts.append(len(batch))
+        if len(attempts) <= 6:  # twice the consumer's handler_retries
+            raise RetryLater("database unavailable")
+        handled.extend(d.envelope.id for d in batch)
+
+    consumer = ResilientConsumer(kafka_broker, [topics.cp_events], group_id=f"g-{uuid.uuid4().hex}",
+                                 client_id="central", on_batch=on_batch, dead_letters=producer,
+                                 dead_letter_topic=topics.dead_letters, handler_retries=3)
+    env = telemetry("CP001", 1)
+    try:
+        producer.send(topics.cp_events, env)
+        assert producer.flush(30)
+        consumer.start()
+        wait_until(lambda: env.id in handled, timeout=90, message="message applied once the DB is back")
+    finally:
+        consumer.stop()
+        producer.close()
+    assert len(attempts) >= 7
+    assert read_envelopes(kafka_broker, topics.dead_letters, expected=0, timeout=3) == []
 
 
 def test_offsets_committed_after_batch_resume_without_redelivery(

@@ -32,11 +32,17 @@ from ev_common.kafka.backoff import Backoff
 from ev_common.kafka.producer import ReliableProducer, describe_error
 from ev_common.kafka.status import LinkState
 
-__all__ = ["ResilientConsumer", "Delivery", "LinkState"]
+__all__ = ["ResilientConsumer", "Delivery", "LinkState", "RetryLater"]
 
 log = logging.getLogger(__name__)
 
 StartFrom = str  # "committed" | "earliest" | "latest"
+
+
+class RetryLater(Exception):
+    """Raised by ``on_batch`` when the batch could not be applied for a *transient* reason
+    (e.g. the database is down): the consumer retries the same batch, forever, with capped
+    backoff, and never dead-letters it — the messages are fine, the world is not ready."""
 
 
 @dataclass(frozen=True)
@@ -454,10 +460,17 @@ class ResilientConsumer:
         False only when a stop interrupted the retries (the batch then stays uncommitted)."""
         backoff = Backoff(0.2, 1.0)
         error: BaseException | None = None
-        for attempt in range(self._handler_retries + 1):
+        attempt = 0
+        while attempt <= self._handler_retries:
             try:
                 self._on_batch(deliveries)
                 return True
+            except RetryLater as exc:  # transient: not the messages' fault, never dead-letter
+                log.warning("consumer %s: %d message(s) not applied yet, retrying: %s",
+                            self.client_id, len(deliveries), exc)
+                if self._stop.wait(min(5.0, backoff.next() * 2)):
+                    return False
+                continue
             except Exception as exc:  # noqa: BLE001 - the handler's bug must not kill the thread
                 log.exception("consumer %s: on_batch failed (attempt %d/%d) for %d message(s)",
                               self.client_id, attempt + 1, self._handler_retries + 1, len(deliveries))
@@ -465,6 +478,7 @@ class ResilientConsumer:
             if attempt < self._handler_retries:
                 if self._stop.wait(backoff.next()):
                     return False
+            attempt += 1
         # Isolate the culprit(s): one more try per message, dead-letter only those that fail.
         for d in deliveries:
             if len(deliveries) > 1:
