@@ -39,3 +39,6 @@ def qloop(_session_qloop, qapp):
     for task in asyncio.all_tasks(loop):
         task.cancel()
     qapp.processEvents()
+    # leave no "running" loop behind: later (non-Qt) tests call asyncio.run()
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
