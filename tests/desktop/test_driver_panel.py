@@ -91,7 +91,9 @@ def test_whole_supply_as_the_driver_sees_it(qtbot, qloop, kafka_broker, topics, 
         writer.send(topics.driver_notifications, contract.ChargeAuthorized(
             driver_id="driver1", request_id=req.request_id, session_id="sess-1", cp_id="CP0003",
             location="Calle 3 nº 3, Alicante", price_eur_kwh=0.35, reservation_expires_at=time.time() + 120))
-        qtbot.waitUntil(lambda: panel.supply.phase == "authorized", timeout=15000)
+        # first message to this driver's brand-new consumer group: joining may take a while
+        # on a busy machine
+        qtbot.waitUntil(lambda: panel.supply.phase == "authorized", timeout=45000)
         assert panel.supply.headline.text() == "Autorizado en CP0003"
         assert "quedan 1:5" in panel.supply.detail.text() or "quedan 2:00" in panel.supply.detail.text()
         assert not panel.request_btn.isEnabled()
