@@ -1,0 +1,55 @@
+"""The tile delegate's cache: a tile looks the same cached or not, follows every change, stays bounded."""
+from __future__ import annotations
+
+from PySide6.QtCore import QRect
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
+from ev_desktop.models.cp_grid import CpGridModel
+from ev_desktop.views.cp_tile_delegate import CpTileDelegate
+from tests.desktop.helpers_desktop import make_state
+
+
+def _paint(delegate: CpTileDelegate, model: CpGridModel, row: int, *, selected: bool = False) -> QImage:
+    img = QImage(176, 96, QImage.Format.Format_ARGB32_Premultiplied)
+    img.fill(QColor("#eceff1"))
+    opt = QStyleOptionViewItem()
+    opt.rect = QRect(0, 0, 176, 96)
+    if selected:
+        opt.state |= QStyle.StateFlag.State_Selected
+    p = QPainter(img)
+    delegate.paint(p, opt, model.index(row))
+    p.end()
+    return img
+
+
+def _model(*states) -> CpGridModel:
+    model = CpGridModel(flush_ms=10_000)
+    model.apply(states)
+    model.flush()
+    return model
+
+
+def test_cached_tile_is_the_fresh_tile_and_follows_changes(qapp):
+    model = _model(make_state(1, "charging"))
+    delegate = CpTileDelegate()
+    first = _paint(delegate, model, 0)
+    assert delegate.cache_bytes > 0
+    assert _paint(delegate, model, 0) == first            # from the cache
+    assert _paint(CpTileDelegate(), model, 0) == first    # same picture as a cold delegate
+    assert _paint(delegate, model, 0, selected=True) != first
+
+    model.apply([make_state(1, "faulted")])
+    model.flush()
+    faulted = _paint(delegate, model, 0)
+    assert faulted != first
+    assert faulted == _paint(CpTileDelegate(), model, 0)
+
+
+def test_cache_is_bounded_in_bytes(qapp):
+    model = _model(*(make_state(i, "available") for i in range(50)))
+    one_tile = 176 * 96 * 4
+    delegate = CpTileDelegate(cache_bytes=5 * one_tile)
+    for row in range(50):
+        _paint(delegate, model, row)
+    assert 0 < delegate.cache_bytes <= 5 * one_tile
