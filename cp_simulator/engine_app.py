@@ -86,6 +86,7 @@ class EngineApp:
         await self.server.close()
         if self.consumer is not None:
             await asyncio.to_thread(self.consumer.stop)
+            self.offsets.close()
         if self.engine is not None:
             self._apply(self.engine.shutdown(time.time(), time.monotonic()))
         if self.producer is not None:
@@ -121,6 +122,7 @@ class EngineApp:
             return False
         self._lock_fd = fd
         from ev_common.kafka.consumer import ResilientConsumer  # noqa: PLC0415
+        from ev_common.kafka.offsets import OffsetStore  # noqa: PLC0415
         from ev_common.kafka.producer import ReliableProducer  # noqa: PLC0415
 
         self.journal = Journal(cp_dir / "journal.json")
@@ -131,10 +133,13 @@ class EngineApp:
         self.console.line(f"CP {cp_id}: journal y cola local en {cp_dir}")
         self._publish(c.EngineOnline(cp_id))
         self._apply(self.engine.recover(time.time()))
+        # the Engine reads alone: no consumer group, read positions kept beside its journal
+        # (ev_common/kafka/offsets.py says why); commands sent while it was down are read on start
+        self.offsets = OffsetStore(cp_dir / "offsets.sqlite3")
         self.consumer = ResilientConsumer(
             self.cfg.bootstrap_servers, [self.cfg.topics.cp_commands],
-            group_id=f"{self.cfg.topics.prefix}.engine.{cp_id}", client_id=f"engine-{cp_id}",
-            on_batch=self._on_commands, start_from="committed",
+            group_id=None, client_id=f"engine-{cp_id}",
+            on_batch=self._on_commands, start_from="earliest", offset_store=self.offsets,
             dead_letters=self.producer, dead_letter_topic=self.cfg.topics.dead_letters)
         self.consumer.start()
         return True

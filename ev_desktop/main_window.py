@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
             log.warning("diagnostics dialog unavailable: %s", exc)
             self.statusBar().showMessage(self.tr("El diagnóstico de Kafka no está disponible en esta instalación"), 5000)
             return
-        groups = [f"{self.ctx.topics.prefix}.driver.{self.session.core.driver_id}"] if self.session.core else []
+        groups = [f"{self.ctx.topics.prefix}.central"]  # is Central keeping up with the requests?
         if self._diagnostics is not None:
             self._diagnostics.close()
         self._diagnostics = DiagnosticsDialog(self.settings.bootstrap_servers, self.ctx.topics, groups, self)

@@ -350,3 +350,45 @@ def test_rebalance_between_two_members_loses_nothing(tmp_path: Path, kafka_broke
         p.close()
     dup = len(a.ids()) + len(b.ids()) - len(set(a.ids()) | set(b.ids()))
     print(f"\nrebalance: a={a.count()} b={b.count()} duplicates={dup}")
+
+
+def test_lone_reader_resumes_from_its_local_positions_without_a_group(
+        tmp_path: Path, kafka_broker: str, topics: Topics) -> None:
+    """A driver app / Engine reads alone: no consumer group, positions kept in a local file;
+    a restarted reader gets exactly what arrived after what it had handled."""
+    from ev_common.kafka.offsets import OffsetStore
+
+    producer = ReliableProducer(kafka_broker, tmp_path / "p.sqlite3", client_id="engine")
+    first = [telemetry(f"CP00{i % 3}", i) for i in range(12)]
+    later = [telemetry(f"CP00{i % 3}", 100 + i) for i in range(7)]
+    try:
+        for env in first:
+            producer.send(topics.cp_events, env)
+        assert producer.flush(30)
+        got = Collector()
+        store = OffsetStore(tmp_path / "offsets.sqlite3")
+        reader = ResilientConsumer(kafka_broker, [topics.cp_events], group_id=None, client_id="lone",
+                                   on_batch=got, start_from="earliest", offset_store=store)
+        reader.start()
+        wait_until(lambda: got.count() >= len(first), 60, message="first messages")
+        reader.stop()
+        store.close()
+        assert sorted(got.ids()) == sorted(e.id for e in first)
+
+        for env in later:
+            producer.send(topics.cp_events, env)
+        assert producer.flush(30)
+        again = Collector()
+        store = OffsetStore(tmp_path / "offsets.sqlite3")
+        reader = ResilientConsumer(kafka_broker, [topics.cp_events], group_id=None, client_id="lone",
+                                   on_batch=again, start_from="earliest", offset_store=store)
+        reader.start()
+        wait_until(lambda: again.count() >= len(later), 60, message="messages sent while it was down")
+        extra = telemetry("CP009", 999)
+        producer.send(topics.cp_events, extra)
+        wait_until(lambda: extra.id in again.ids(), 60, message="live message after the resume")
+        reader.stop()
+        store.close()
+        assert sorted(again.ids()) == sorted([e.id for e in later] + [extra.id])
+    finally:
+        producer.close()

@@ -29,6 +29,7 @@ from kafka import errors as kerr
 
 from ev_common import contract
 from ev_common.kafka.backoff import Backoff
+from ev_common.kafka.offsets import OffsetStore
 from ev_common.kafka.producer import ReliableProducer, describe_error
 from ev_common.kafka.status import LinkState
 
@@ -66,7 +67,8 @@ class ResilientConsumer:
                  on_caught_up: Callable[[], None] | None = None,
                  backoff_cap_s: float = 1.0, poll_timeout_ms: int = 200, max_records: int = 500,
                  handler_retries: int = 3, health_interval_s: float = 2.0,
-                 consumer_config: dict | None = None) -> None:
+                 consumer_config: dict | None = None,
+                 offset_store: OffsetStore | None = None) -> None:
         if start_from not in ("committed", "earliest", "latest"):
             raise ValueError(f"start_from must be committed/earliest/latest, not {start_from!r}")
         if group_id is None and start_from == "committed":
@@ -108,6 +110,11 @@ class ResilientConsumer:
         self._records_at_check = 0
         self._stalled_since: float | None = None
         self._unpositioned_since: float | None = None
+        # manual mode with local positions: resume where this reader had handled up to
+        self._offset_store = offset_store if group_id is None else None
+        if self._offset_store is not None:
+            for (t, p), off in self._offset_store.load(self.topics).items():
+                self._positions[TopicPartition(t, p)] = off
         self._failed_checks = 0
         self._lock = threading.Lock()
 
@@ -389,14 +396,18 @@ class ResilientConsumer:
         if new:
             kc.assign(sorted(found | self._assigned))
         if initial:
-            if new and self._start_from == "latest":
-                kc.seek_to_end(*new)
-            elif new:
-                kc.seek_to_beginning(*new)
+            stored = {tp for tp in new if tp in self._positions}  # from the offset store
+            fresh = new - stored
+            for tp in stored:
+                kc.seek(tp, self._positions[tp])
+            if fresh and self._start_from == "latest":
+                kc.seek_to_end(*fresh)
+            elif fresh:
+                kc.seek_to_beginning(*fresh)
             ends = kc.end_offsets(sorted(new), timeout_ms=5000) if new else {}
             self._initial_targets = dict(ends)
             if self._start_from == "latest":
-                self._positions.update(ends)
+                self._positions.update({tp: off for tp, off in ends.items() if tp in fresh})
         else:
             if new:
                 # partitions seen for the first time after the start hold only new messages;
@@ -509,6 +520,15 @@ class ResilientConsumer:
 
     def _commit_pending(self, kc: KafkaConsumer | None = None) -> None:
         kc = kc or self._kc
+        if self._offset_store is not None and self._uncommitted:
+            with self._lock:
+                handled = dict(self._uncommitted)
+            self._offset_store.save({(tp.topic, tp.partition): off for tp, off in handled.items()})
+            with self._lock:
+                for tp, off in handled.items():
+                    if self._uncommitted.get(tp) == off:
+                        del self._uncommitted[tp]
+            return
         if self.group_id is None or not self._uncommitted or kc is None:
             return
         assignment = kc.assignment()

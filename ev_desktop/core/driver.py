@@ -3,8 +3,12 @@
 * ``await login()`` asks Central over the framed socket for a token;
 * ``start()`` creates the durable :class:`ReliableProducer` (outbox in
   ``<data_dir>/driver-<id>/outbox.sqlite3``) and a :class:`ResilientConsumer` on the driver
-  notifications topic with the group ``<prefix>.driver.<driver_id>``: committed offsets mean a
-  restarted app receives what it missed (e.g. the ticket of a supply that ended while closed);
+  notifications topic. The app reads alone, so it uses no consumer group: it assigns every
+  partition itself and keeps its read positions in ``<data_dir>/driver-<id>/offsets.sqlite3``
+  (see :mod:`ev_common.kafka.offsets` for why) — a restarted app receives what it missed (e.g.
+  the ticket of a supply that ended while it was closed). A brand-new installation skips
+  notifications older than an hour before its first start instead of replaying the driver's
+  whole history;
 * ``request_charge()`` / ``cancel()`` are durable at once, even with Kafka down: the field
   failure this product exists to end was a request silently dropped at that point.
 
@@ -41,6 +45,9 @@ log = logging.getLogger(__name__)
 
 EventCallback = Callable[[DriverEvent], None]
 HANDOFF_TIMEOUT_S = 10.0
+# a new installation ignores notifications older than its first start minus this margin
+# (generous: covers clock differences between Central's machine and this one)
+HISTORY_MARGIN_S = 3600.0
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,8 @@ class DriverCore:
         self.tracker: SupplyTracker | None = None
         self._producer: Any = None
         self._consumer: Any = None
+        self._offsets: Any = None
+        self._not_before = 0.0
         self._closed = False
         self._seen_ids: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._seen_lock = threading.Lock()
@@ -120,12 +129,14 @@ class DriverCore:
         assert self.driver_id
         return Path(self.config.data_dir) / f"driver-{self.driver_id}" / "outbox.sqlite3"
 
-    def group_id(self) -> str:
-        return f"{self.topics.prefix}.driver.{self.driver_id}"
+    def offsets_path(self) -> Path:
+        assert self.driver_id
+        return Path(self.config.data_dir) / f"driver-{self.driver_id}" / "offsets.sqlite3"
 
     def start(self) -> None:
         """Create the producer and the notifications consumer (after login). Never blocks on Kafka."""
         from ev_common.kafka.consumer import ResilientConsumer
+        from ev_common.kafka.offsets import OffsetStore
         from ev_common.kafka.producer import ReliableProducer
 
         if not self.login_result:
@@ -138,13 +149,15 @@ class DriverCore:
         self._producer = ReliableProducer(self.config.bootstrap_servers, self.outbox_path(),
                                           client_id=client)
         self._producer.add_status_listener(self._on_producer_status)
+        self._offsets = OffsetStore(self.offsets_path())
+        self._not_before = self._offsets.created_at - HISTORY_MARGIN_S
         self._consumer = ResilientConsumer(
             self.config.bootstrap_servers, [self.topics.driver_notifications],
-            group_id=self.group_id(), client_id=client, on_batch=self._on_batch,
-            start_from="committed")
+            group_id=None, client_id=client, on_batch=self._on_batch,
+            start_from="earliest", offset_store=self._offsets)
         self._consumer.start()
-        log.info("driver=%s started (group %s, outbox %s, %d queued)", self.driver_id,
-                 self.group_id(), self.outbox_path(), self._producer.queued)
+        log.info("driver=%s started (positions %s, outbox %s, %d queued)", self.driver_id,
+                 self.offsets_path(), self.outbox_path(), self._producer.queued)
 
     def link_status(self) -> ProducerStatus | None:
         return self._producer.status() if self._producer else None
@@ -183,6 +196,9 @@ class DriverCore:
         loop = asyncio.get_running_loop()
         if consumer is not None:
             await loop.run_in_executor(None, consumer.stop)
+        if self._offsets is not None:
+            self._offsets.close()
+            self._offsets = None
         if producer is not None:
             def _finish() -> None:
                 if producer.queued and producer.status().state == LinkState.CONNECTED:
@@ -235,7 +251,7 @@ class DriverCore:
         for d in deliveries:
             body = d.envelope.body
             if (isinstance(body, NOTIFICATION_TYPES) and body.driver_id == self.driver_id
-                    and self._first_time(d.envelope.id)):
+                    and d.envelope.ts >= self._not_before and self._first_time(d.envelope.id)):
                 mine.append(body)
         if not mine:
             return
