@@ -243,7 +243,7 @@ class DriverCore:
 
     def _on_batch(self, deliveries: list[Any]) -> None:
         """Consumer thread: keep this driver's notifications, hand them to the loop and wait
-        until it handled them (the offset is committed when this returns)."""
+        until it handled them (the read position is saved when this returns)."""
         if self._closed or self._loop is None or self._loop.is_closed():
             # not handled: raising keeps the offsets uncommitted, the next start re-reads them
             raise RuntimeError("driver core closing; notifications left for the next start")
