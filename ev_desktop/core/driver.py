@@ -30,6 +30,7 @@ from typing import Any
 
 from ev_common import contract
 from ev_common.contract import ChargeCancelled, ChargeRequested
+from ev_common.kafka.consumer import RetryLater
 from ev_common.kafka.status import LinkState, ProducerStatus
 from ev_common.topics import Topics
 
@@ -246,7 +247,7 @@ class DriverCore:
         until it handled them (the read position is saved when this returns)."""
         if self._closed or self._loop is None or self._loop.is_closed():
             # not handled: raising keeps the offsets uncommitted, the next start re-reads them
-            raise RuntimeError("driver core closing; notifications left for the next start")
+            raise RetryLater("driver core closing; notifications left for the next start")
         mine: list[Notification] = []
         for d in deliveries:
             body = d.envelope.body
@@ -265,7 +266,10 @@ class DriverCore:
             finally:
                 done.set()
 
-        self._loop.call_soon_threadsafe(handle)  # RuntimeError if the loop closed: not committed
+        try:
+            self._loop.call_soon_threadsafe(handle)
+        except RuntimeError as exc:  # the loop closed meanwhile: leave them for the next start
+            raise RetryLater(f"driver core closed ({exc})") from exc
         if not done.wait(HANDOFF_TIMEOUT_S):
             log.warning("driver=%s: loop busy, %d notification(s) handed off without waiting",
                         self.driver_id, len(mine))
