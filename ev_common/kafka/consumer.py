@@ -18,7 +18,6 @@ to your own loop/GUI thread before touching GUI objects.
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -30,6 +29,7 @@ from kafka import errors as kerr
 from ev_common import contract
 from ev_common.kafka.backoff import Backoff
 from ev_common.kafka.offsets import OffsetStore
+from ev_common.kafka.probe import split_bootstrap, unreachable_reason
 from ev_common.kafka.producer import ReliableProducer, describe_error
 from ev_common.kafka.status import LinkState
 
@@ -91,8 +91,7 @@ class ResilientConsumer:
         self._handler_retries = handler_retries
         self._health_interval = health_interval_s
         self._extra_config = dict(consumer_config or {})
-        self._addresses = [(h.strip("[]"), int(p)) for h, _, p in
-                           (a.strip().rpartition(":") for a in bootstrap_servers.split(",") if a.strip())]
+        self._addresses = split_bootstrap(bootstrap_servers)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._state = LinkState.OFFLINE
@@ -212,16 +211,10 @@ class ResilientConsumer:
                 log.exception("consumer %s: on_status callback failed", self.client_id)
 
     def _reachable(self) -> bool:
-        errors = []
-        for host, port in self._addresses:
-            try:
-                with socket.create_connection((host, port), timeout=1.0):
-                    return True
-            except OSError as exc:
-                errors.append(f"{host}:{port} ({exc.strerror or exc})")
-        self._set_status(LinkState.OFFLINE, "cannot open a connection to Kafka at "
-                         + ", ".join(errors))
-        return False
+        reason = unreachable_reason(self._addresses)
+        if reason is not None:
+            self._set_status(LinkState.OFFLINE, reason)
+        return reason is None
 
     def _create(self) -> KafkaConsumer:
         config = dict(

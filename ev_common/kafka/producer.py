@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import socket
 import threading
 import time
 from pathlib import Path
@@ -32,6 +31,7 @@ from kafka import errors as kerr
 from ev_common import contract
 from ev_common.kafka.backoff import Backoff
 from ev_common.kafka.outbox import Outbox, OutboxRow
+from ev_common.kafka.probe import split_bootstrap, unreachable_reason
 from ev_common.kafka.status import LinkState, ProducerStatus, StatusListener, StatusNotifier
 
 __all__ = ["ReliableProducer", "ProducerStatus", "LinkState", "ProducerClosed"]
@@ -45,19 +45,6 @@ _PERMANENT = (kerr.MessageSizeTooLargeError, kerr.RecordListTooLargeError, kerr.
 
 class ProducerClosed(RuntimeError):
     """``send()`` after ``close()``."""
-
-
-def _split_bootstrap(bootstrap: str) -> list[tuple[str, int]]:
-    out = []
-    for item in bootstrap.split(","):
-        item = item.strip()
-        if not item:
-            continue
-        host, _, port = item.rpartition(":")
-        if not host:
-            host, port = item, "9092"
-        out.append((host.strip("[]"), int(port)))
-    return out
 
 
 def describe_error(exc: BaseException) -> str:
@@ -81,7 +68,7 @@ class ReliableProducer:
                  producer_config: dict | None = None) -> None:
         self.bootstrap = bootstrap_servers
         self.client_id = client_id
-        self._addresses = _split_bootstrap(bootstrap_servers)
+        self._addresses = split_bootstrap(bootstrap_servers)
         self._outbox = Outbox(outbox_path)
         self._backoff_cap = min(backoff_cap_s, 1.0)
         self._probe_interval = probe_interval_s
@@ -245,16 +232,10 @@ class ReliableProducer:
 
     def _reachable(self) -> bool:
         """Cheap TCP probe of the bootstrap servers; sets OFFLINE with the reason if none answers."""
-        errors = []
-        for host, port in self._addresses:
-            try:
-                with socket.create_connection((host, port), timeout=1.0):
-                    return True
-            except OSError as exc:
-                errors.append(f"{host}:{port} ({exc.strerror or exc})")
-        self._status.set(LinkState.OFFLINE, "cannot open a connection to Kafka at "
-                         + ", ".join(errors))
-        return False
+        reason = unreachable_reason(self._addresses)
+        if reason is not None:
+            self._status.set(LinkState.OFFLINE, reason)
+        return reason is None
 
     def _create(self) -> KafkaProducer:
         config = dict(
