@@ -174,6 +174,10 @@ def up(args: argparse.Namespace) -> int:
                     [*common, "--count", str(args.cps), "--central", central, "--auto",
                      "--auto-duration", str(args.auto_duration),
                      "--data-dir", str(args.stack_dir / "cps")])
+        if not args.no_gui and not _has_display():
+            print("  no display found (DISPLAY / WAYLAND_DISPLAY unset): starting headless drivers "
+                  "instead of the desktop app (same as --no-gui)")
+            args.no_gui = True
         if args.no_gui:
             for i in range(1, args.drivers + 1):
                 stack.spawn(f"driver{i}", "ev_desktop.headless",
@@ -200,6 +204,13 @@ def up(args: argparse.Namespace) -> int:
         if not args.detach:
             stack.stop_all()
             print("Everything stopped.")
+
+
+def _has_display() -> bool:
+    """Can a Qt window open here? (offscreen/minimal platforms count: tests, screenshots)."""
+    if os.environ.get("QT_QPA_PLATFORM", "").split(":")[0] in ("offscreen", "minimal", "vnc"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def _follow(stack: Stack, bootstrap: str, prefix: str) -> None:
