@@ -1,9 +1,11 @@
 """One logging set-up for every process: one line per event, component first.
 
-kafka-python logs every reconnect attempt at INFO and a full traceback at ERROR whenever a
-broker resets a socket. Our own lines already say, in plain words, when Kafka is unreachable,
-so the client's loggers are raised to ERROR and their tracebacks are folded into one line
-(``EV_KAFKA_CLIENT_LOG=DEBUG`` brings the full client output back for support).
+kafka-python logs every reconnect attempt at INFO, every refused connection at ERROR (several
+per second while a broker is down) and a full traceback whenever a broker resets a socket. Our
+own lines already say, in plain words, when Kafka is unreachable and why (producer/consumer
+status, the status bar, the diagnostics), so the client's loggers are quiet by default
+(CRITICAL) and any traceback they log is folded into one line. ``EV_KAFKA_CLIENT_LOG=ERROR`` or
+``=DEBUG`` brings the client's own output back for support.
 """
 from __future__ import annotations
 
@@ -29,11 +31,11 @@ def setup_logging(component: str, level: str = "INFO", stream=None) -> None:
     fmt = f"%(asctime)s %(levelname)-7s {component} %(name)s: %(message)s"
     logging.basicConfig(level=getattr(logging, str(level).upper(), logging.INFO), format=fmt,
                         stream=stream or sys.stderr, force=True)
-    client_level = os.environ.get("EV_KAFKA_CLIENT_LOG", "ERROR").upper()
+    client_level = os.environ.get("EV_KAFKA_CLIENT_LOG", "CRITICAL").upper()
     if client_level != "DEBUG":
         for handler in logging.getLogger().handlers:
             handler.addFilter(_FoldClientTracebacks())
-    logging.getLogger("kafka").setLevel(getattr(logging, client_level, logging.ERROR))
+    logging.getLogger("kafka").setLevel(getattr(logging, client_level, logging.CRITICAL))
     for name in ("kafka.conn", "kafka.client", "kafka.producer", "kafka.consumer",
                  "kafka.coordinator", "kafka.admin", "kafka.net", "kafka.cluster"):
         logging.getLogger(name).setLevel(logging.NOTSET)  # inherit from "kafka"

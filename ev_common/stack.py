@@ -160,7 +160,7 @@ def up(args: argparse.Namespace) -> int:
         common = ["--bootstrap-servers", bootstrap, "--topic-prefix", prefix]
         db = f"sqlite:///{args.stack_dir / 'central.sqlite3'}"
         seed = subprocess.run([sys.executable, "-m", "central_service.db_cli", "--db", db, "seed",
-                               "--cps", str(max(args.cps, 5)), "--drivers", str(max(args.drivers, 2))],
+                               "--cps", str(args.cps), "--drivers", str(max(args.drivers, 2))],
                               cwd=REPO, capture_output=True, text=True)
         if seed.returncode != 0:
             raise RuntimeError(f"seeding the demo database failed:\n{seed.stdout}{seed.stderr}")
