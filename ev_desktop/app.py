@@ -1,6 +1,6 @@
 """``ev-desktop``: the PySide6 app (driver panel + operator dashboard) on a qasync event loop.
 
-    ev-desktop --bootstrap-servers 192.168.1.20:9092 --central 192.168.1.20:7000 [--role driver] [--lang en]
+    ev-desktop --bootstrap-servers pc2.local:9092 --central pc2.local:7000 [--role driver] [--lang en]
 
 Command-line values win over the saved settings (``<data dir>/desktop-settings.json``), which
 win over the environment/config-file defaults. Errors never show a traceback: they are logged

@@ -29,7 +29,6 @@ import errno
 import ipaddress
 import logging
 import socket
-import struct
 import threading
 import time
 import uuid
@@ -39,6 +38,7 @@ from datetime import datetime
 from typing import Any
 
 from ev_common.topics import Topics
+from ev_desktop.kafka.diagnostics_wire import CLIENT_ID, NotKafka, kafka_request, preview
 from ev_desktop.kafka.diagnostics_report import (  # noqa: F401 - re-exported for callers
     MESSAGES, STEP_TITLES, STEPS, Diagnosis, DiagnosticsReport, StepResult, StepStatus, render,
 )
@@ -48,7 +48,6 @@ log = logging.getLogger(__name__)
 DEFAULT_PORT = 9092
 LAG_WARNING = 100          # total messages behind above which the lag step warns
 SLOW_ROUNDTRIP_MS = 2000   # round trip above this is a warning
-CLIENT_ID = "ev-diagnostics"
 
 
 
@@ -148,53 +147,6 @@ def _resolve(host: str, port: int) -> list[tuple]:
     return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
 
 
-def _recv_exact(sock: socket.socket, n: int) -> bytes:
-    buf = bytearray()
-    while len(buf) < n:
-        chunk = sock.recv(n - len(buf))
-        if not chunk:
-            raise ConnectionResetError("closed")
-        buf += chunk
-    return bytes(buf)
-
-
-def _recv_some(sock: socket.socket, n: int) -> bytes:
-    """Up to *n* more bytes if they are already there (for the preview of a non-Kafka answer)."""
-    sock.settimeout(0.2)
-    try:
-        return sock.recv(n)
-    except OSError:
-        return b""
-
-
-def _kafka_request(sock: socket.socket, request: Any, response_cls: Any, version: int,
-                   correlation_id: int) -> Any:
-    """Send one framed Kafka request on a raw socket and decode its framed response."""
-    request.API_VERSION = version
-    request.with_header(correlation_id=correlation_id, client_id=CLIENT_ID)
-    sock.sendall(request.encode(version=version, header=True, framed=True))
-    head = _recv_exact(sock, 4)
-    size = struct.unpack(">i", head)[0]
-    if not 0 < size < 64 * 1024 * 1024:
-        raise _Garbage(head + _recv_some(sock, 60))
-    body = _recv_exact(sock, size)
-    if struct.unpack(">i", body[:4])[0] != correlation_id:
-        raise _Garbage(head + body[:28])
-    return response_cls.decode(body, version=version, header=True)
-
-
-class _Garbage(Exception):
-    def __init__(self, data: bytes) -> None:
-        super().__init__("unexpected bytes")
-        self.data = data
-
-
-def _preview(data: bytes) -> str:
-    text = data[:40].decode("latin-1").split("\r")[0].split("\n")[0]
-    printable = "".join(c if 32 <= ord(c) < 127 else "·" for c in text)
-    return f"«{printable}»"
-
-
 def _is_loopback(host: str) -> bool:
     if host.lower() == "localhost":
         return True
@@ -286,14 +238,14 @@ def _step_handshake(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, An
     params: dict[str, Any] = {"target": server.target, "timeout_s": f"{ctx.timeout_s:g}"}
     try:
         # v0 is understood by every broker since 0.10 (and still by Kafka 4.x).
-        response = _kafka_request(server.sock, ApiVersionsRequest(), ApiVersionsResponse, 0, 1)
+        response = kafka_request(server.sock, ApiVersionsRequest(), ApiVersionsResponse, 0, 1)
     except (TimeoutError, socket.timeout):
         raise _StepError(StepStatus.FAILED, "handshake.silent", **params)
     except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
         raise _StepError(StepStatus.FAILED, "handshake.closed", **params)
-    except _Garbage as exc:
+    except NotKafka as exc:
         facts["bytes"] = exc.data[:32].hex(" ")
-        raise _StepError(StepStatus.FAILED, "handshake.garbage", preview=_preview(exc.data), **params)
+        raise _StepError(StepStatus.FAILED, "handshake.garbage", preview=preview(exc.data), **params)
     except Exception as exc:  # noqa: BLE001 - undecodable answer = not Kafka
         facts["decode_error"] = repr(exc)
         raise _StepError(StepStatus.FAILED, "handshake.garbage", preview=type(exc).__name__, **params)
@@ -316,11 +268,11 @@ def _step_metadata(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, Any
     version = min(ctx.api_versions.get(MetadataRequest.API_KEY, 0), MetadataRequest.max_version, 12)
     params: dict[str, Any] = {"target": server.target}
     try:
-        response = _kafka_request(server.sock, MetadataRequest(topics=[], allow_auto_topic_creation=False),
+        response = kafka_request(server.sock, MetadataRequest(topics=[], allow_auto_topic_creation=False),
                                   MetadataResponse, version, 2)
     except (TimeoutError, socket.timeout):
         raise _StepError(StepStatus.FAILED, "metadata.failed", error="sin respuesta", **params)
-    except (OSError, _Garbage, ValueError) as exc:
+    except (OSError, NotKafka, ValueError) as exc:
         raise _StepError(StepStatus.FAILED, "metadata.failed", error=repr(exc), **params)
     ctx.brokers = [(b.node_id, b.host, b.port) for b in response.brokers]
     brokers = ", ".join(f"{node}={host}:{port}" for node, host, port in ctx.brokers)

@@ -37,7 +37,7 @@ STEP_TITLES = dict(STEPS)
 MESSAGES: dict[str, tuple[str, str]] = {
     "resolve.ok": ("Nombres resueltos: {summary}.", ""),
     "resolve.bad_address": (
-        "La dirección «{value}» no es válida: se espera host:puerto (p. ej. 192.168.1.20:9092).",
+        "La dirección «{value}» no es válida: se espera host:puerto (p. ej. pc2.local:9092).",
         "Corrija la dirección de Kafka (opción --kafka / bootstrap servers)."),
     "resolve.partial": (
         "No se puede resolver {failed}; los demás servidores sí se resuelven.",
