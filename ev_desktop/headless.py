@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--cp", help="punto de recarga a solicitar, p. ej. CP003")
     what.add_argument("--any", action="store_true", help="cualquier punto libre (por defecto)")
     what.add_argument("--services", help="fichero de servicios: un punto de recarga por línea")
+    p.add_argument("--login-wait", type=float, default=60.0,
+                   help="segundos reintentando mientras la CENTRAL no responde (por defecto %(default)s)")
     p.add_argument("--pause", type=float, default=4.0,
                    help="segundos de espera entre servicios (por defecto %(default)s)")
     p.add_argument("--supply-timeout", type=float, default=600.0,
@@ -146,6 +148,24 @@ class Printer:
             self.say(f"Kafka con problemas en {st.bootstrap} — reintentando [{st.last_error}]")
 
 
+async def _login(core: DriverCore, driver_id: str, password: str, wait_s: float) -> bool:
+    """Log in; while Central cannot be reached (down, restarting, busy) retry for *wait_s*
+    seconds, saying so. Wrong credentials end at once: retrying cannot fix them."""
+    deadline = time.monotonic() + wait_s
+    delay = 1.0
+    while True:
+        try:
+            await core.login(driver_id, password)
+            return True
+        except LoginError as exc:
+            if exc.code != "unreachable" or time.monotonic() + delay > deadline:
+                print(f"Error de inicio de sesión: {exc.message}", file=sys.stderr, flush=True)
+                return False
+            print(f"{exc.message} — reintentando en {delay:.0f} s", flush=True)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 5.0)
+
+
 def result_line(o: ServiceOutcome) -> str:
     return (f"RESULT index={o.index}/{o.total} requested={o.cp_id} session={o.session_id or '-'} "
             f"cp={o.served_cp or '-'} outcome={o.outcome} kwh={o.kwh:.3f} eur={o.eur:.3f}")
@@ -174,10 +194,7 @@ async def run(args: argparse.Namespace) -> int:
     core = DriverCore(DriverConfig(settings.bootstrap_servers, host, port, settings.data_dir,
                                    settings.topic_prefix))
     printer = Printer(core)
-    try:
-        await core.login(args.driver_id, password)
-    except LoginError as exc:
-        print(f"Error de inicio de sesión: {exc.message}", file=sys.stderr, flush=True)
+    if not await _login(core, args.driver_id, password, args.login_wait):
         return 2
     printer.say(f"Sesión iniciada como {args.driver_id} (CENTRAL {host}:{port})")
     core.add_listener(printer)
