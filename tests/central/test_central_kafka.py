@@ -50,7 +50,11 @@ def test_full_supply_flow(central):
     ticket = k.wait(c.Ticket, session_id=sid)
     assert (ticket.kwh, ticket.eur, ticket.outcome, ticket.driver_id) == (1.234, 0.37, "completed", "driver1")
     k.wait_state("CP001", "available")
-    assert len(k.bodies(c.SupplyProgress, session_id=sid)) == 2  # stale seq not forwarded
+    # stale seq not forwarded; two fresh ticks in one consumer batch are coalesced into the
+    # latest one (Central forwards superseded live values once per batch)
+    progress = k.bodies(c.SupplyProgress, session_id=sid)
+    assert 1 <= len(progress) <= 2
+    assert [p.kwh for p in progress] == sorted(p.kwh for p in progress)
     cl = SyncFramed(svc.port)
     answer = cl.request(["HISTORY", token])
     cl.close()
