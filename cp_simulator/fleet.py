@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ev_common.kafka.broker import free_port
+from ev_common.ports import free_port
 from ev_common.settings import DEFAULT_CENTRAL, add_common_args, common_settings, setting
 
 LOCATIONS = ["Alicante Centro", "Elche Parque", "Benidorm Playa", "San Vicente UA", "Alcoy Norte",

@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import uuid
@@ -22,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
+
+from ev_common.ports import free_port as _free_port
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +65,8 @@ def ensure_jars(quiet: bool = True) -> Path:
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    """A distinct free port (kept here for the many callers; see :mod:`ev_common.ports`)."""
+    return _free_port(host)
 
 
 def default_broker_dir() -> Path:
