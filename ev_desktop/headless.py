@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="segundos de espera entre servicios (por defecto %(default)s)")
     p.add_argument("--supply-timeout", type=float, default=600.0,
                    help="máximo de segundos esperando el final de cada recarga (por defecto %(default)s)")
+    p.add_argument("--late-ticket-wait", type=float, default=20.0,
+                   help="segundos esperando un ticket tardío cuando una reserva se interrumpe justo "
+                        "al empezar la recarga (por defecto %(default)s)")
     p.add_argument("--reservation-wait", type=float, default=None,
                    help="segundos que se mantiene una reserva sin que empiece la recarga antes de "
                         "cancelarla (por defecto: hasta que la CENTRAL la caduque)")
@@ -213,6 +216,7 @@ async def run(args: argparse.Namespace) -> int:
             printer.say(result_line(p.outcome))
 
     runner = ServicesRunner(core, cps, pause_s=args.pause, timeout_s=args.supply_timeout,
+                            late_ticket_wait_s=args.late_ticket_wait,
                             progress=progress)  # type: ignore[arg-type]
     interrupted = _stop_on_signals(runner)
     try:

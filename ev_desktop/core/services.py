@@ -96,17 +96,22 @@ class ServicesRunner:
     """Run *cp_ids* through *core* one by one. ``await run()`` returns the outcomes.
 
     *timeout_s* bounds each supply (None: no bound); *interrupted_ticket_wait_s* bounds the wait
-    for the ticket after an interruption. ``progress(ServicesProgress)`` is called on the loop.
+    for the ticket after an interruption while charging; *late_ticket_wait_s* how long a
+    reservation interrupted before charging waits for a ticket that may still come (the Engine's
+    start can cross the interruption; see :mod:`.tracker`) — without it the runner would report
+    0 kWh for energy Central bills. ``progress(ServicesProgress)`` is called on the loop.
     """
 
     def __init__(self, core: Any, cp_ids: list[str], *, pause_s: float = 4.0,
                  timeout_s: float | None = 600.0, interrupted_ticket_wait_s: float = 60.0,
+                 late_ticket_wait_s: float = 20.0,
                  progress: Callable[[ServicesProgress], None] | None = None) -> None:
         self.core = core
         self.cp_ids = list(cp_ids)
         self.pause_s = pause_s
         self.timeout_s = timeout_s
         self.interrupted_ticket_wait_s = interrupted_ticket_wait_s
+        self.late_ticket_wait_s = late_ticket_wait_s
         self.progress = progress
         self.outcomes: list[ServiceOutcome] = []
         self._changed = asyncio.Event()
@@ -167,11 +172,16 @@ class ServicesRunner:
         while True:
             # RequestQueued is emitted via the loop: until it is applied the tracker is stale
             mine = tracker.request_id == request_id
-            if mine and tracker.over:
-                return outcome_of(tracker, index, total, label)
-            if self._stop.is_set():
-                return ServiceOutcome(index, total, label, "stopped", tracker.session_id if mine else None)
             now = loop.time()
+            if mine and tracker.over:
+                if not tracker.late_ticket_possible:
+                    return outcome_of(tracker, index, total, label)
+                if interrupted_deadline is None:
+                    interrupted_deadline = now + self.late_ticket_wait_s
+            if self._stop.is_set():
+                if mine and tracker.over:
+                    return outcome_of(tracker, index, total, label)
+                return ServiceOutcome(index, total, label, "stopped", tracker.session_id if mine else None)
             if mine and tracker.phase == SupplyPhase.INTERRUPTED and interrupted_deadline is None:
                 interrupted_deadline = now + self.interrupted_ticket_wait_s
             limits = [d for d in (deadline, interrupted_deadline) if d is not None]

@@ -5,7 +5,13 @@ No I/O, no threads, no clock of its own (callers pass ``now``): feed it the core
 
     idle → queued → authorized → charging → finished (ticket)
                  ↘ denied      ↘ expired  ↘ interrupted (reason; the ticket follows)
-                               ↘ cancelled (by the driver)  ↘ interrupted (no ticket: never charged)
+                               ↘ cancelled (by the driver)  ↘ interrupted (no ticket expected)
+
+An interruption while only *authorized* normally bills nothing, but it can cross the Engine's
+start on the wire (the Monitor is lost just as the car is plugged in): Central then bills the
+energy the Engine reports afterwards. So such a supply is *over* at once (the driver may ask
+again) yet a late ticket for it is still accepted (:attr:`SupplyTracker.late_ticket_possible`);
+callers that must report the final energy (the services runner) wait a bounded time for it.
 
 Events for other drivers, other requests or other sessions are ignored, and so are late
 duplicates of a supply that is already over (Kafka delivers at least once). When no request is
@@ -116,6 +122,7 @@ class SupplyTracker:
         self.interrupt_reason: str | None = None
         self.interrupt_text: str = ""
         self.ticket_expected = False  # interrupted while charging: the final ticket will come
+        self.late_ticket_possible = False  # interrupted while authorized: a ticket may still come
 
     @property
     def active(self) -> bool:
@@ -276,11 +283,13 @@ class SupplyTracker:
             return False
         if ev.session_id != self.session_id:
             self._adopt(ev.session_id, ev.cp_id)
-        # a reservation dropped before the car was plugged in bills nothing: no ticket follows
+        # a reservation dropped before the car was plugged in bills nothing, unless the Engine's
+        # start crossed the interruption on the wire: then a ticket still comes (module doc)
         self.ticket_expected = self.phase != SupplyPhase.AUTHORIZED
+        self.late_ticket_possible = not self.ticket_expected
         self.phase = SupplyPhase.INTERRUPTED
-        if not self.ticket_expected:
-            self._finish_ids()
+        if self.request_id:
+            self._done_requests.add(self.request_id)
         self.interrupt_reason = ev.reason
         text = INTERRUPT_TEXT.get(ev.reason, ev.reason)
         self.interrupt_text = f"{text} ({ev.detail})" if ev.detail else text
@@ -295,6 +304,7 @@ class SupplyTracker:
         if self.ticket is not None:
             return False
         self.ticket = ev
+        self.late_ticket_possible = False
         if self.phase != SupplyPhase.INTERRUPTED:
             self.phase = SupplyPhase.FINISHED
         self.kw = 0.0

@@ -4,7 +4,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from ev_common.contract import ChargeAuthorized, ChargeDenied, SupplyStartedNotice, Ticket
+from ev_common.contract import (
+    ChargeAuthorized, ChargeDenied, SupplyInterrupted, SupplyStartedNotice, Ticket,
+)
 from ev_common.kafka.status import LinkState
 from ev_desktop.core.events import RequestQueued
 from ev_desktop.core.services import ServicesRunner
@@ -14,7 +16,9 @@ D = "driver1"
 
 
 class ScriptedCore:
-    """Answers each request on the loop like Central would: CPBAD denied, CPSLOW never ends."""
+    """Answers each request on the loop like Central would: CPBAD denied, CPSLOW never ends,
+    CPLOST loses its Monitor as the car is plugged in (interruption, then the Engine's energy
+    billed on a late ticket), CPGONE loses it before (interruption, no ticket ever)."""
 
     def __init__(self) -> None:
         self.tracker = SupplyTracker(D)
@@ -39,6 +43,17 @@ class ScriptedCore:
         script = [RequestQueued(rid, cp_id, LinkState.CONNECTED, time.time())]
         if cp_id == "CPBAD":
             script.append(ChargeDenied(driver_id=D, request_id=rid, reason="unknown_cp"))
+        elif cp_id in ("CPLOST", "CPGONE"):
+            sid = f"s{rid}"
+            script += [
+                ChargeAuthorized(driver_id=D, request_id=rid, session_id=sid, cp_id=cp_id, location="x",
+                                 price_eur_kwh=0.3, reservation_expires_at=time.time() + 30),
+                SupplyInterrupted(driver_id=D, session_id=sid, cp_id=cp_id, reason="monitor_lost"),
+            ]
+            if cp_id == "CPLOST":
+                script += [None] * 10 + [   # the ticket comes ~0.1 s after the interruption
+                    Ticket(driver_id=D, session_id=sid, cp_id=cp_id, started_at=0, ended_at=1,
+                           kwh=0.04, eur=0.01, price_eur_kwh=0.3, outcome="monitor_lost")]
         elif cp_id != "CPSLOW":
             sid = f"s{rid}"
             cp = cp_id or "CP001"
@@ -50,7 +65,8 @@ class ScriptedCore:
                        eur=0.3, price_eur_kwh=0.3, outcome="completed"),
             ]
         for i, ev in enumerate(script):
-            loop.call_later(0.01 * (i + 1), self.emit, ev)
+            if ev is not None:
+                loop.call_later(0.01 * (i + 1), self.emit, ev)
         return rid
 
 
@@ -87,3 +103,18 @@ def test_stop_ends_the_wait_and_sends_nothing_more():
     outcomes = asyncio.run(go())
     assert [o.outcome for o in outcomes] == ["stopped"]
     assert len(core.requested) == 1
+
+
+def test_reservation_interrupted_as_charging_starts_reports_the_late_ticket_energy():
+    core = ScriptedCore()
+
+    async def go():
+        runner = ServicesRunner(core, ["CPLOST", "CPGONE"], pause_s=0.0, timeout_s=5.0,
+                                late_ticket_wait_s=0.5)
+        return await runner.run()
+
+    t0 = time.monotonic()
+    outcomes = asyncio.run(go())
+    assert [(o.outcome, o.kwh) for o in outcomes] == [("monitor_lost", 0.04), ("interrupted", 0.0)]
+    assert time.monotonic() - t0 >= 0.5   # the ticket-less one waited its bounded grace, no more
+    assert time.monotonic() - t0 < 4.0

@@ -160,3 +160,27 @@ def test_driver_cancel_ends_the_reservation():
     assert tr.apply(ReservationCancelled("s1", "CP003"))
     assert tr.phase == SupplyPhase.CANCELLED and tr.over
     assert not tr.apply(started())  # the CP had not heard of the cancel yet: ignored
+
+
+def test_reservation_interrupted_as_the_engine_starts_still_accepts_the_late_ticket():
+    """The Monitor is lost just as the car is plugged in: Central drops the reservation, then
+    bills the energy the Engine reports. The driver must end up with that ticket, not 0 kWh."""
+    tr = SupplyTracker(D)
+    tr.apply(queued())
+    tr.apply(auth())
+    tr.apply(SupplyInterrupted(driver_id=D, session_id="s1", cp_id="CP003", reason="monitor_lost"))
+    assert tr.over and tr.late_ticket_possible and tr.ticket is None
+    assert tr.apply(ticket(outcome="monitor_lost"))
+    assert tr.ticket is not None and tr.kwh == 2.15 and not tr.late_ticket_possible
+    assert tr.phase == SupplyPhase.INTERRUPTED and tr.over
+    assert not tr.apply(ticket(outcome="monitor_lost"))  # a redelivery changes nothing
+
+
+def test_late_ticket_of_an_earlier_reservation_does_not_hijack_a_new_request():
+    tr = SupplyTracker(D)
+    tr.apply(queued())
+    tr.apply(auth())
+    tr.apply(SupplyInterrupted(driver_id=D, session_id="s1", cp_id="CP003", reason="monitor_lost"))
+    tr.apply(queued(rid="r2", cp="CP004"))
+    assert not tr.apply(ticket(sid="s1"))
+    assert tr.phase == SupplyPhase.QUEUED and tr.request_id == "r2" and tr.ticket is None
