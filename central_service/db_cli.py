@@ -9,10 +9,13 @@ The CP state shown by ``cps`` is the last one Central persisted (Central owns th
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+
+import peewee as pw
 
 from ev_common.settings import default_data_dir, setting
 from central_service import db
@@ -102,7 +105,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     store = Store()
     try:
-        return _run(args, store, url)
+        rc = _run(args, store, url)
+        sys.stdout.flush()  # a closed pipe must surface here, not at interpreter exit
+        return rc
+    except pw.PeeweeException as exc:  # e.g. "database is locked", server gone: a sentence
+        print(f"Error de la base de datos {url}: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `ev-db cps | head`: the reader left early, nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     finally:
         db.close()
 
