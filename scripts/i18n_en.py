@@ -7,6 +7,7 @@ Spanish is the source language. New strings without an entry below stay "unfinis
 """
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -146,6 +147,174 @@ EN: dict[str, str] = {
     "En curso…": "Running…", "Qué hacer: %1": "What to do: %1",
 }
 
+# The diagnostics engine's step titles and message templates (ev_desktop/kafka/diagnostics_report.py)
+# reach Qt as variables, so lupdate cannot see them: main() adds them to the .ts file itself, in
+# the contexts the dialog translates them in. Placeholders must stay as in the Spanish template.
+EN_DIAG_STEPS: dict[str, str] = {
+    "Resolución de nombres": "Name resolution", "Conexión TCP": "TCP connection",
+    "Saludo Kafka (ApiVersions)": "Kafka handshake (ApiVersions)", "Metadatos del clúster": "Cluster metadata",
+    "Direcciones anunciadas": "Advertised addresses", "Temas esperados": "Expected topics",
+    "Envío y recepción de prueba": "Test send and receive", "Retraso de los consumidores": "Consumer lag",
+}
+EN_DIAG_MESSAGES: dict[str, str] = {
+    "Nombres resueltos: {summary}.": "Names resolved: {summary}.",
+    "La dirección «{value}» no es válida: se espera host:puerto (p. ej. pc2.local:9092).":
+        "The address “{value}” is not valid: host:port expected (e.g. pc2.local:9092).",
+    "Corrija la dirección de Kafka (opción --kafka / bootstrap servers).":
+        "Correct the Kafka address (option --kafka / bootstrap servers).",
+    "No se puede resolver {failed}; los demás servidores sí se resuelven.":
+        "Cannot resolve {failed}; the other servers do resolve.",
+    "Corrija o quite ese nombre de la lista de servidores de Kafka.":
+        "Correct that name or remove it from the list of Kafka servers.",
+    "No se puede resolver el nombre {failed} ({error}): nombre de máquina desconocido.":
+        "Cannot resolve the name {failed} ({error}): unknown host name.",
+    "Compruebe que el nombre está bien escrito y que el DNS o el fichero hosts de esta máquina lo conocen, "
+    "o use directamente la IP del servidor de Kafka (p. ej. la IP de PC2).":
+        "Check that the name is spelt right and that this machine's DNS or hosts file knows it, or use "
+        "the Kafka server's IP address directly (e.g. PC2's IP).",
+    "Conexión TCP establecida con {targets}.": "TCP connection established with {targets}.",
+    "{failed} Los demás servidores sí aceptan la conexión.": "{failed} The other servers do accept the connection.",
+    "Revise el servidor que falla; mientras tanto se usarán los demás.":
+        "Check the failing server; the others are used meanwhile.",
+    "Conexión rechazada: no hay nada escuchando en {target} — ¿está Kafka arrancado? ¿es el puerto correcto?":
+        "Connection refused: nothing is listening on {target} — is Kafka running? Is it the right port?",
+    "Arranque Kafka en esa máquina (ev-kafka start) o corrija el puerto. Si Kafka escucha sólo en 127.0.0.1, "
+    "arránquelo con --listen-host 0.0.0.0 para aceptar otras máquinas.":
+        "Start Kafka on that machine (ev-kafka start) or correct the port. If Kafka listens on 127.0.0.1 "
+        "only, start it with --listen-host 0.0.0.0 to accept other machines.",
+    "Sin respuesta de {target} en {timeout_s} s: un cortafuegos descarta los paquetes o la máquina no es alcanzable.":
+        "No answer from {target} within {timeout_s} s: a firewall drops the packets or the machine cannot be reached.",
+    "Abra el puerto {port}/TCP en el cortafuegos de la máquina de Kafka (y de la red) y compruebe que la IP es la correcta.":
+        "Open port {port}/TCP in the firewall of the Kafka machine (and of the network) and check that the IP is right.",
+    "La red no tiene ruta hacia {target} ({error}).": "The network has no route to {target} ({error}).",
+    "Compruebe que esta máquina está en la misma red que el servidor de Kafka (cable, Wi-Fi, VPN, IP y máscara).":
+        "Check that this machine is on the same network as the Kafka server (cable, Wi-Fi, VPN, IP and netmask).",
+    "No se pudo conectar con {target}: {error}.": "Could not connect to {target}: {error}.",
+    "Compruebe la dirección y la red.": "Check the address and the network.",
+    "{target} responde como Kafka ({api_count} APIs admitidas).": "{target} answers as Kafka ({api_count} APIs supported).",
+    "Algo escucha en {target}, pero no contesta al protocolo Kafka en {timeout_s} s: no es Kafka (o espera TLS/SSL).":
+        "Something listens on {target} but does not answer the Kafka protocol within {timeout_s} s: it is not "
+        "Kafka (or it expects TLS/SSL).",
+    "Compruebe el puerto: probablemente apunta a otro servicio. Use el puerto de clientes de Kafka "
+    "(listeners=PLAINTEXT, normalmente 9092).":
+        "Check the port: it probably points to another service. Use Kafka's client port "
+        "(listeners=PLAINTEXT, usually 9092).",
+    "{target} aceptó la conexión y la cerró sin contestar: no es un broker Kafka (o es un puerto con TLS/SASL).":
+        "{target} accepted the connection and closed it without answering: it is not a Kafka broker (or the "
+        "port uses TLS/SASL).",
+    "Compruebe el puerto y el protocolo: use el puerto PLAINTEXT de clientes de Kafka.":
+        "Check the port and the protocol: use Kafka's PLAINTEXT client port.",
+    "{target} contestó algo que no es Kafka ({preview}): hay otro servicio en ese puerto.":
+        "{target} answered something that is not Kafka ({preview}): another service is on that port.",
+    "Corrija el puerto: apunte al puerto de clientes de Kafka (normalmente 9092).":
+        "Correct the port: point to Kafka's client port (usually 9092).",
+    "El broker en {target} rechazó la petición ApiVersions: {error}.":
+        "The broker at {target} rejected the ApiVersions request: {error}.",
+    "Compruebe la versión de Kafka (se necesita 2.x o superior).": "Check the Kafka version (2.x or later is needed).",
+    "Clúster {cluster_id}, controlador {controller_id}, brokers anunciados: {brokers}.":
+        "Cluster {cluster_id}, controller {controller_id}, advertised brokers: {brokers}.",
+    "{target} contesta al saludo Kafka pero no a la petición de metadatos: {error}.":
+        "{target} answers the Kafka handshake but not the metadata request: {error}.",
+    "¿Apunta al puerto del controlador KRaft en vez del de clientes? Use el puerto de clientes (listeners=PLAINTEXT).":
+        "Does it point to the KRaft controller port instead of the client port? Use the client port "
+        "(listeners=PLAINTEXT).",
+    "El clúster no anuncia ningún broker (¿está todavía arrancando?).":
+        "The cluster advertises no broker (is it still starting?).",
+    "Espere unos segundos y pulse Repetir.": "Wait a few seconds and press Run again.",
+    "Todas las direcciones anunciadas son accesibles desde esta máquina: {brokers}.":
+        "Every advertised address can be reached from this machine: {brokers}.",
+    "El broker se anuncia como {advertised}, pero esta máquina no puede alcanzar esa dirección ({reason}). "
+    "Ajuste advertised.listeners en el broker a una dirección accesible desde los clientes (p. ej. la IP de PC2).":
+        "The broker advertises itself as {advertised}, but this machine cannot reach that address ({reason}). "
+        "Set advertised.listeners on the broker to an address the clients can reach (e.g. PC2's IP).",
+    "En el broker: advertised.listeners=PLAINTEXT://<IP de PC2>:{port} (con ev-kafka: --advertised-host "
+    "<IP de PC2>) y reinícielo.":
+        "On the broker: advertised.listeners=PLAINTEXT://<PC2's IP>:{port} (with ev-kafka: --advertised-host "
+        "<PC2's IP>) and restart it.",
+    "El broker se anuncia como {advertised} (una dirección local) aunque usted conecta por {bootstrap_host}: "
+    "desde otra máquina esa dirección apunta a ella misma.":
+        "The broker advertises itself as {advertised} (a local address) although you connect through "
+        "{bootstrap_host}: from another machine that address points to that machine itself.",
+    "Existen los {count} temas esperados (prefijo «{prefix}»).": "All {count} expected topics exist (prefix “{prefix}”).",
+    "Faltan {count} temas: {missing}.": "{count} topics are missing: {missing}.",
+    "Arranque la Central o ejecute «ev-kafka start --topic-prefix {prefix}» para crearlos, y compruebe que "
+    "todos los componentes usan el mismo prefijo de temas.":
+        "Start Central or run “ev-kafka start --topic-prefix {prefix}” to create them, and check that every "
+        "component uses the same topic prefix.",
+    "No se pudo obtener la lista de temas a través de los brokers anunciados: {error}.":
+        "Could not get the list of topics through the advertised brokers: {error}.",
+    "Repita la comprobación; si persiste, revise los registros del broker.":
+        "Run the check again; if it persists, look at the broker's logs.",
+    "Mensaje de prueba enviado y recibido en {latency_ms} ms (tema {topic}).":
+        "Test message sent and received in {latency_ms} ms (topic {topic}).",
+    "Mensaje de prueba enviado y recibido, pero tardó {latency_ms} ms (tema {topic}).":
+        "Test message sent and received, but it took {latency_ms} ms (topic {topic}).",
+    "El enlace o el broker van lentos; revise la red y la carga del broker.":
+        "The link or the broker is slow; check the network and the broker's load.",
+    "No se pudo enviar un mensaje de prueba a {topic}: {error}.": "Could not send a test message to {topic}: {error}.",
+    "Revise los registros del broker (disco lleno, permisos/ACL, réplicas insuficientes).":
+        "Look at the broker's logs (disk full, permissions/ACL, not enough replicas).",
+    "El mensaje de prueba se envió (offset {offset}) pero no se recibió en {timeout_s} s.":
+        "The test message was sent (offset {offset}) but not received within {timeout_s} s.",
+    "Revise los registros del broker; la lectura desde Kafka no funciona.":
+        "Look at the broker's logs; reading from Kafka does not work.",
+    "Falló la prueba de envío y recepción: {error}.": "The send-and-receive test failed: {error}.",
+    "Retraso de los consumidores: {summary}.": "Consumer lag: {summary}.",
+    "Hay mensajes pendientes de leer: {summary}.": "There are messages waiting to be read: {summary}.",
+    "Si no baja, el consumidor de la aplicación está parado o es lento; revise el indicador de estado y los registros.":
+        "If it does not go down, the app's consumer is stopped or slow; check the status indicator and the logs.",
+    "No se pudo consultar el retraso de los consumidores: {error}.": "Could not query the consumer lag: {error}.",
+    "Repita la comprobación más tarde.": "Run the check again later.",
+    "No se indicó ningún grupo de consumidores.": "No consumer group was given.",
+    "Omitido porque falló el paso «{step}».": "Skipped because the step “{step}” failed.",
+    "Cancelado.": "Cancelled.",
+    "Error inesperado durante la comprobación: {error}.": "Unexpected error during the check: {error}.",
+    "Copie el informe y envíelo al equipo de soporte.": "Copy the report and send it to the support team.",
+    "Kafka accesible y funcionando: envío y recepción en {latency_ms} ms.":
+        "Kafka reachable and working: send and receive in {latency_ms} ms.",
+    "Kafka funciona, con avisos: {detail}": "Kafka works, with warnings: {detail}",
+    "Comprobación cancelada.": "Check cancelled.",
+}
+
+
+def _fields(template: str) -> set[str]:
+    return set(re.findall(r"\{(\w+)", template))
+
+
+def add_diagnostics_contexts(root: ET.Element) -> list[str]:
+    """(Re)write the DiagnosticsSteps / DiagnosticsMessages contexts from the engine's own texts;
+    returns the Spanish sources still without English."""
+    sys.path.insert(0, str(REPO))
+    from ev_desktop.kafka.diagnostics_report import MESSAGES, STEPS
+
+    contexts = {
+        "DiagnosticsSteps": ([title for _, title in STEPS], EN_DIAG_STEPS),
+        "DiagnosticsMessages": ([t for pair in MESSAGES.values() for t in pair if t], EN_DIAG_MESSAGES),
+    }
+    missing: list[str] = []
+    for name, (sources, english) in contexts.items():
+        for old in [c for c in root.findall("context") if c.findtext("name") == name]:
+            root.remove(old)
+        ctx = ET.SubElement(root, "context")
+        ET.SubElement(ctx, "name").text = name
+        for src in dict.fromkeys(sources):   # unique, in the engine's order
+            msg = ET.SubElement(ctx, "message")
+            ET.SubElement(msg, "source").text = src
+            tr = ET.SubElement(msg, "translation")
+            text = english.get(src)
+            if text is not None and _fields(text) != _fields(src):
+                raise SystemExit(f"placeholders differ: {src!r} → {text!r}")
+            if text is None:
+                tr.attrib["type"] = "unfinished"
+                missing.append(src)
+            else:
+                tr.text = text
+        ET.indent(ctx, space="    ", level=0)
+        ctx.tail = "\n"
+        for stale in set(english) - set(sources):
+            print(f"no longer in the engine: {stale!r}")
+    return missing
+
 
 def main() -> int:
     sources = sorted(str(p.relative_to(REPO)) for p in (REPO / "ev_desktop").rglob("*.py") if "core" not in p.parts)
@@ -161,6 +330,7 @@ def main() -> int:
             tr.attrib.pop("type", None)
         elif tr.attrib.get("type") == "unfinished":
             missing.append(src)
+    missing += add_diagnostics_contexts(tree.getroot())
     tree.write(TS, encoding="utf-8", xml_declaration=True)
     subprocess.run([str(BIN / "pyside6-lrelease"), str(TS), "-qm", str(QM)], cwd=REPO, check=True)
     for m in missing:

@@ -1,188 +1,444 @@
-"""Save screenshots of the desktop app's main screens to docs/screenshots/ (offscreen, no Kafka).
+"""Real-window screenshots of ev-desktop for docs/screenshots/ (shown in README.md).
 
-    .venv/bin/python scripts/screenshots.py [--lang en] [--out docs/screenshots]
+    .venv/bin/python scripts/screenshots.py [--lang es|en|all] [--out docs/screenshots]
 
-The views are fed with made-up but realistic state (the same objects Kafka would deliver), so
-the pictures show every CP state, a supply in progress, and the status bar during an outage.
+Starts its own Xvfb (Debian package ``xvfb``, installed by ``scripts/setup.sh`` when run as
+root; Qt's xcb plugin also needs the ``libxcb-*`` packages listed there), runs the app's real
+top-level windows on it with Qt's xcb platform — main window with menu bar, tabs and the real
+status bar; the Kafka diagnostics dialog opened the way the Kafka indicator opens it — and
+captures the X screen where each one is (``QScreen.grabWindow(0, ...)``). No window manager
+runs, so there is no title bar. Spanish (the default language) gives ``<name>.png``, English
+``<name>_en.png``; ``--lang all`` (the default) makes both, each in its own process on the same
+Xvfb. Xvfb and every child process are stopped before the script returns.
+
+No Kafka and no Central are needed: the views are fed the same objects Kafka would deliver,
+with the data a local set-up shows — Kafka at 127.0.0.1:9092, Central at 127.0.0.1:7000, CPs
+CP001… as ``ev-db seed`` / ``ev-cp-fleet`` name and place them, the supply drawn by the CP
+simulator's own power model. The diagnostics dialog runs as in the app, but its worker is
+handed a replay of what the engine reports in each situation (texts rendered by the engine's
+own templates), so the pictures do not depend on what listens on this machine's ports.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import random
+import select
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-from ev_common import contract  # noqa: E402
-from ev_common.kafka.status import LinkState, ProducerStatus  # noqa: E402
-from ev_desktop.app import install_translator, load_style  # noqa: E402
-from ev_desktop.core.events import RequestQueued  # noqa: E402
-from ev_desktop.core.tracker import SupplyTracker  # noqa: E402
-from ev_desktop.views.event_text import log_entry  # noqa: E402
-from ev_desktop.settings_store import AppSettings  # noqa: E402
-
-STREETS = ["Av. Maisonnave", "C/ San Vicente", "Pl. Luceros", "C/ Alfonso X", "Av. Óscar Esplá",
-           "Campus UA", "Pol. Babel", "Av. Aguilera", "C/ Pintor Aparicio", "Puerto de Alicante"]
-FAULTS = ["Motor sin respuesta", "Sobretemperatura", "Error de comunicación con el motor"]
+SCREEN = (1600, 1000)           # Xvfb screen; every window below fits in it
+BOOTSTRAP = "127.0.0.1:9092"    # the app's defaults: what a local set-up shows
+CENTRAL = "127.0.0.1:7000"
+ADVERTISED_HOST = "kafka-central.lan"   # the broker's advertised name this machine cannot resolve
+LANGS = ("es", "en")
+CHILD_TIMEOUT_S = 300
 
 
-def cp_state(i: int, state: str, now: float) -> contract.CpState:
+# ------------------------------------------------------------------------------ parent: Xvfb
+
+def start_xvfb() -> tuple[subprocess.Popen, str]:
+    """Xvfb on a free display (it picks the number and writes it to -displayfd)."""
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None:
+        sys.exit("screenshots: Xvfb not found — install the Debian package xvfb "
+                 "(scripts/setup.sh does it when run as root)")
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(
+        [xvfb, "-displayfd", str(write_fd), "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24",
+         "-dpi", "96", "-nolisten", "tcp", "-noreset"],
+        pass_fds=(write_fd,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    os.close(write_fd)
+    number = b""
+    deadline = time.monotonic() + 15
+    try:
+        while not number.endswith(b"\n") and time.monotonic() < deadline:
+            ready, _, _ = select.select([read_fd], [], [], 0.2)
+            if ready:
+                chunk = os.read(read_fd, 16)
+                if not chunk:
+                    break
+                number += chunk
+    finally:
+        os.close(read_fd)
+    if not number.strip().isdigit():
+        stop(proc)
+        sys.exit("screenshots: Xvfb did not start")
+    return proc, f":{number.strip().decode()}"
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def run_parent(args: argparse.Namespace) -> int:
+    langs = LANGS if args.lang == "all" else (args.lang,)
+    xvfb, display = start_xvfb()
+    runtime = tempfile.mkdtemp(prefix="ev-shots-xdg-")
+    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "XDG_RUNTIME_DIR": runtime,
+           "XDG_SESSION_TYPE": "x11"}
+    for var in ("WAYLAND_DISPLAY", "QT_SCALE_FACTOR", "QT_SCREEN_SCALE_FACTORS", "QT_FONT_DPI"):
+        env.pop(var, None)
+    rc = 0
+    try:
+        for lang in langs:
+            child = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child",
+                                      "--lang", lang, "--out", str(args.out)], env=env,
+                                     stdin=subprocess.DEVNULL)
+            try:
+                code = child.wait(CHILD_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                print(f"screenshots: --lang {lang} took over {CHILD_TIMEOUT_S}s; stopped",
+                      file=sys.stderr)
+                stop(child)
+                code = 1
+            rc = rc or code
+    finally:
+        stop(xvfb)
+        shutil.rmtree(runtime, ignore_errors=True)
+    return rc
+
+
+# --------------------------------------------------------------------------- child: the data
+
+def seeded_cps():
+    """(location, €/kWh, max kW) of CPn exactly as ``ev-db seed`` creates it."""
+    from central_service.db_cli import LOCATIONS, MAX_KW, PRICES
+
+    def cp(n: int) -> tuple[str, float, float]:
+        j = (n - 1) % len(LOCATIONS)
+        return LOCATIONS[j], PRICES[j], MAX_KW[j]
+    return cp
+
+
+def cp_state(n: int, state: str, now: float, rng: random.Random, *, driver: int | None = None,
+             seconds: float | None = None, left_s: int | None = None):
+    """CPn in *state*; *seconds* charging so far, *left_s* of reservation (random if not given)."""
+    from ev_common import contract
+
+    location, price, max_kw = seeded_cps()(n)
     charging = state == "charging"
+    busy = state in ("reserved", "charging")
+    seconds = rng.uniform(120, 3000) if seconds is None else seconds
+    kw = round(max_kw * rng.uniform(0.94, 1.0), 1) if charging else 0.0
+    # a car's battery takes 25-65 kWh at most, whatever the charger could give
+    kwh = round(min(max_kw * 0.97 * seconds / 3600, rng.uniform(25, 65)), 3) if charging else 0.0
+    faults = ("el Engine informa KO", f"Engine 127.0.0.1:{7000 + n} no responde (timed out)")
     return contract.CpState(
-        cp_id=f"CP{i:04d}", location=f"{STREETS[i % len(STREETS)]} {i % 90 + 1}, Alicante",
-        price_eur_kwh=round(0.29 + (i % 9) * 0.01, 2), max_kw=22.0 if i % 3 else 50.0, state=state,
-        driver_id=f"driver{i % 40 + 1}" if state in ("reserved", "charging") else None,
-        session_id=f"s{i}" if state in ("reserved", "charging") else None,
-        kw=round(random.uniform(6, 48), 1) if charging else 0.0,
-        kwh=round(random.uniform(0.5, 30), 2) if charging else 0.0,
-        eur=round(random.uniform(0.2, 9), 2) if charging else 0.0,
-        reserved_until=now + random.randint(20, 170) if state == "reserved" else None,
-        fault_reason=FAULTS[i % len(FAULTS)] if state == "faulted" else None,
-        last_seen=now - random.randint(60, 7200) if state == "disconnected" else None)
+        cp_id=f"CP{n:03d}", location=location, price_eur_kwh=price, max_kw=max_kw, state=state,
+        driver_id=f"driver{driver or rng.randint(1, 400)}" if busy else None,
+        session_id=f"{rng.getrandbits(128):032x}" if busy else None,
+        kw=kw, kwh=kwh, eur=round(kwh * price, 2),
+        reserved_until=now + (left_s or rng.randint(15, 110)) if state == "reserved" else None,
+        fault_reason=faults[n % 4 == 0] if state == "faulted" else None,
+        last_seen=now - rng.randint(60, 5400) if state == "disconnected" else None)
 
 
-def network(n: int, now: float) -> list[contract.CpState]:
-    weights = [("available", 50), ("charging", 22), ("reserved", 8), ("out_of_order", 6), ("faulted", 5),
-               ("disconnected", 9)]
-    states = [s for s, w in weights for _ in range(w)]
-    random.seed(7)
-    out = [cp_state(i, random.choice(states), now) for i in range(1, n + 1)]
-    # the first row shows every state side by side
-    for i, s in enumerate(("available", "reserved", "charging", "out_of_order", "faulted", "disconnected"), start=1):
-        out[i - 1] = cp_state(i, s, now)
+def local_network(now: float) -> list:
+    """The 10 CPs of ``ev-db seed`` while driver1 charges at CP003."""
+    rng = random.Random(3)
+    states = {1: "available", 2: "charging", 3: "charging", 4: "available", 5: "out_of_order",
+              6: "available", 7: "available", 8: "reserved", 9: "available", 10: "disconnected"}
+    drivers = {2: 2, 3: 1, 8: 4}
+    return [cp_state(n, s, now, rng, driver=drivers.get(n)) for n, s in states.items()]
+
+
+def big_network(count: int, now: float) -> list:
+    """``ev-cp-fleet --count 2000`` on a busy afternoon. The first row shows every state, as the
+    event log of the operator screenshot left them (CP002 reserved for driver7, CP003 charging
+    for driver12 since 81 s, CP004 stopped, CP005 faulted, CP017 free again)."""
+    weights = [("available", 52), ("charging", 24), ("reserved", 7), ("out_of_order", 5),
+               ("faulted", 4), ("disconnected", 8)]
+    pool = [s for s, w in weights for _ in range(w)]
+    rng = random.Random(7)
+    first_row = {1: ("available", {}), 2: ("reserved", {"driver": 7, "left_s": 57}),
+                 3: ("charging", {"driver": 12, "seconds": 81}), 4: ("out_of_order", {}),
+                 5: ("faulted", {}), 6: ("disconnected", {}), 17: ("available", {})}
+    out = []
+    for n in range(1, count + 1):
+        state, extra = first_row.get(n, (rng.choice(pool), {}))
+        out.append(cp_state(n, state, now, rng, **extra))
     return out
 
 
-def status(state: LinkState, queued: int, bootstrap: str, error: str | None = None) -> ProducerStatus:
-    return ProducerStatus(state=state, last_error=error, queued=queued, bootstrap=bootstrap, since=time.time())
+def producer_status(state, queued: int, error: str | None = None):
+    from ev_common.kafka.status import ProducerStatus
+
+    return ProducerStatus(state=state, last_error=error, queued=queued, bootstrap=BOOTSTRAP,
+                          since=time.time())
 
 
-def settle(app: QApplication, rounds: int = 5) -> None:
-    for _ in range(rounds):
-        app.processEvents()
-        time.sleep(0.02)
+KAFKA_DOWN = f"cannot open a connection to Kafka at {BOOTSTRAP} (Connection refused)"
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
-    ap.add_argument("--lang", default="es")
-    args = ap.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
+def charging_tracker(now: float, seconds: int):
+    """driver1 at CP003 (Campus UA, 11 kW), metered by the CP simulator's power model."""
+    from cp_simulator.power import Meter, PowerModel
+    from ev_common import contract
+    from ev_common.kafka.status import LinkState
+    from ev_desktop.core.events import RequestQueued
+    from ev_desktop.core.tracker import SupplyTracker
+
+    location, price, max_kw = seeded_cps()(3)
+    sid = "3f9c2a715d0e4b8a9c610e7d2b4a8f15"
+    start = now - seconds
+    t = SupplyTracker("driver1")
+    t.apply(RequestQueued("r-1", "CP003", LinkState.CONNECTED, start - 21), start - 21)
+    t.apply(contract.ChargeAuthorized(driver_id="driver1", request_id="r-1", session_id=sid, cp_id="CP003",
+                                      location=location, price_eur_kwh=price,
+                                      reservation_expires_at=start + 100), start - 20)
+    t.apply(contract.SupplyStartedNotice(driver_id="driver1", session_id=sid, cp_id="CP003",
+                                         started_at=start), start)
+    meter = Meter(PowerModel(max_kw, price), random.Random(11))
+    for k in range(1, seconds + 1):
+        r = meter.read_at(float(k))
+        t.apply(contract.SupplyProgress(driver_id="driver1", session_id=sid, cp_id="CP003", kw=r.kw,
+                                        kwh=r.kwh, eur=r.eur), start + k)
+    return t, sid, meter.reading, price
+
+
+# ------------------------------------------------------------------- child: the diagnostics
+
+def diagnostics_replay(case: str):
+    """A stand-in for ``run_diagnostics`` that reports what the engine reports for *case*:
+    ``ok`` (local broker, Central running), ``refused`` (nothing on 127.0.0.1:9092) or
+    ``advertised`` (broker reachable, but it advertises kafka-central.lan:9092)."""
+    from ev_desktop.kafka.diagnostics import (
+        STEP_TITLES, STEPS, Diagnosis, DiagnosticsReport, StepResult, StepStatus, render,
+    )
+
+    host, port = BOOTSTRAP.split(":")
+    cluster = "q2KxVbT8S3ePz0m1Rf7uJw"
+    advertised = f"{ADVERTISED_HOST}:{port}" if case == "advertised" else BOOTSTRAP
+
+    def replay(bootstrap, topics, *, group_ids=None, timeout_s=3.0, on_step=None, cancel=None):
+        plan = [
+            ("resolve", StepStatus.OK, "resolve.ok", {"summary": f"{BOOTSTRAP} → {host}"}, 0.4),
+            ("tcp", StepStatus.OK, "tcp.ok", {"targets": BOOTSTRAP}, 0.3),
+            ("handshake", StepStatus.OK, "handshake.ok", {"target": BOOTSTRAP, "api_count": 75}, 6.8),
+            ("metadata", StepStatus.OK, "metadata.ok",
+             {"target": BOOTSTRAP, "cluster_id": cluster, "controller_id": 1, "brokers": f"1={advertised}"}, 3.1),
+            ("advertised", StepStatus.OK, "advertised.ok", {"brokers": advertised}, 1.2),
+            ("topics", StepStatus.OK, "topics.ok", {"count": len(topics.all()), "prefix": topics.prefix}, 41.5),
+            ("roundtrip", StepStatus.OK, "roundtrip.ok", {"topic": f"{topics.prefix}.diagnostics",
+                                                           "latency_ms": "12"}, 187.0),
+            ("lag", StepStatus.OK, "lag.ok", {"summary": "; ".join(f"{g}: 0 pendientes" for g in group_ids),
+                                              "total": 0}, 23.6),
+        ]
+        if case == "refused":
+            plan[1] = ("tcp", StepStatus.FAILED, "tcp.refused",
+                       {"target": BOOTSTRAP, "port": int(port), "timeout_s": f"{timeout_s:g}",
+                        "error": "[Errno 111] Connection refused"}, 0.4)
+        elif case == "advertised":
+            plan[4] = ("advertised", StepStatus.FAILED, "advertised.unreachable",
+                       {"advertised": advertised, "port": int(port),
+                        "reason": f"el nombre «{ADVERTISED_HOST}» no se resuelve aquí"}, 2.3)
+        steps, blocker = [], None
+        for step_id, status, code, params, ms in plan:
+            if blocker is not None:
+                status, code, params, ms = (StepStatus.SKIPPED, "skipped.after_failure",
+                                            {"step": STEP_TITLES[blocker]}, 0.0)
+            elif status is StepStatus.FAILED:
+                blocker = step_id
+            explanation, action = render(code, params)
+            step = StepResult(id=step_id, status=status, code=code, params=params,
+                              explanation=explanation, action=action, duration_ms=ms)
+            time.sleep(0.03)
+            steps.append(step)
+            if on_step is not None:
+                on_step(step)
+        failed = next((s for s in steps if s.status is StepStatus.FAILED), None)
+        diagnosis = (Diagnosis(failed.code, failed.explanation, failed.id) if failed else
+                     Diagnosis("ok", render("ok", {"latency_ms": "12"})[0]))
+        assert [s.id for s in steps] == [sid for sid, _ in STEPS]
+        return DiagnosticsReport(bootstrap_servers=bootstrap, started_at=datetime.now().astimezone(),
+                                 steps=steps, diagnosis=diagnosis,
+                                 duration_ms=round(sum(s.duration_ms for s in steps), 1))
+    return replay
+
+
+# ------------------------------------------------------------------------- child: capturing
+
+def run_child(args: argparse.Namespace) -> int:
+    if os.environ.get("QT_QPA_PLATFORM") != "xcb" or not os.environ.get("DISPLAY"):
+        sys.exit("screenshots: --child runs under the Xvfb that the script starts itself")
+    from PySide6.QtCore import QPoint, QRect
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from ev_common import contract as c
+    from ev_common.kafka.status import LinkState
+    from ev_desktop.app import install_translator, load_style
+    from ev_desktop.core.events import RequestQueued
+    from ev_desktop.core.tracker import SupplyTracker
+    from ev_desktop.settings_store import AppSettings
+    from ev_desktop.views import diagnostics_dialog
+    from ev_desktop.views.event_text import log_entry
+
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("EVCharging")
     install_translator(app, args.lang)
     load_style(app)
     from ev_desktop.main_window import MainWindow
 
+    args.out.mkdir(parents=True, exist_ok=True)
     data_dir = Path(tempfile.mkdtemp(prefix="ev-shots-"))
-    now = time.time()
-    boot = "192.168.1.20:9092"
     suffix = "" if args.lang == "es" else f"_{args.lang}"
     saved: list[Path] = []
+    now = time.time()
+
+    def settle(ms: int = 400) -> None:
+        deadline = time.monotonic() + ms / 1000
+        while time.monotonic() < deadline:
+            app.processEvents()
+            time.sleep(0.02)
+
+    def show(window, width: int, height: int) -> None:
+        window.resize(width, height)
+        window.move(0, 0)
+        window.show()
+        QTest.qWaitForWindowExposed(window, 5000)
+        settle()
 
     def save(widget, name: str) -> None:
-        settle(app)
+        """Capture the X screen where *widget* is (what a user would see there)."""
+        settle()
+        top_left = widget.mapToGlobal(QPoint(0, 0))
+        rect = QRect(top_left, widget.size())
+        pixmap = app.primaryScreen().grabWindow(0, rect.x(), rect.y(), rect.width(), rect.height())
         path = args.out / f"{name}{suffix}.png"
-        widget.grab().save(str(path))
+        if pixmap.isNull() or not pixmap.save(str(path)):
+            raise SystemExit(f"screenshots: could not capture {name}")
         saved.append(path)
 
-    # 1. login (driver role), after a failed attempt with Central down
-    w = MainWindow(AppSettings(bootstrap_servers=boot, central="192.168.1.20:7000", role="driver"), data_dir,
-                   start=False)
-    w.resize(1100, 700)
-    w.show()
-    w.ctx.link.update_producer("driver", status(LinkState.CONNECTED, 0, boot))
-    w.central_indicator.set_central(True, now)
-    p = w.driver_panel
-    p.login.driver.setText("driver1")
-    p._on_login_failed("unreachable", "")
-    save(w, "login")
+    def window(role: str, width: int, height: int) -> MainWindow:
+        w = MainWindow(AppSettings(bootstrap_servers=BOOTSTRAP, central=CENTRAL, role=role), data_dir,
+                       start=False)
+        show(w, width, height)
+        return w
 
-    # 2. driver panel while charging
-    t = SupplyTracker("driver1")
-    t.apply(RequestQueued("r1", "CP0003", LinkState.CONNECTED, now - 80))
-    t.apply(contract.ChargeAuthorized(driver_id="driver1", request_id="r1", session_id="sess-7f3a", cp_id="CP0003",
-                                      location="Pl. Luceros 4, Alicante", price_eur_kwh=0.35,
-                                      reservation_expires_at=now + 100), now - 75)
-    t.apply(contract.SupplyStartedNotice(driver_id="driver1", session_id="sess-7f3a", cp_id="CP0003",
-                                         started_at=now - 60), now - 60)
-    kwh = 0.0
-    for k in range(60):
-        kw = 7.4 + 3.6 * min(1.0, k / 8) + random.uniform(-0.4, 0.4)
-        kwh += kw / 3600
-        t.apply(contract.SupplyProgress(driver_id="driver1", session_id="sess-7f3a", cp_id="CP0003", kw=round(kw, 1),
-                                        kwh=round(kwh, 3), eur=round(kwh * 0.35, 3)), now - 60 + k)
-    w.session.core = SimpleNamespace(tracker=t, started=True, driver_id="driver1")
-    p.apply_states([s for s in network(40, now)])
-    p._on_logged_in("driver1")
-    p.select_cp("CP0001")
-    p.refresh()
-    save(w, "driver_charging")
+    try:
+        # 1. driver login, after a failed attempt while Central is not running
+        w = window("driver", 1100, 700)
+        w.ctx.link.update_producer("driver", producer_status(LinkState.CONNECTED, 0))
+        w.central_indicator.set_central(False, now - 40)
+        p = w.driver_panel
+        p.login.driver.setText("driver1")
+        p.login.password.setText("pass123")
+        p._on_login_failed("unreachable", "")
+        save(w, "login")
 
-    # 2b. the ticket
-    t.apply(contract.Ticket(driver_id="driver1", session_id="sess-7f3a", cp_id="CP0003", started_at=now - 60,
-                            ended_at=now, kwh=round(kwh, 3), eur=round(kwh * 0.35, 2), price_eur_kwh=0.35,
-                            outcome="completed"), now)
-    p.refresh()
-    save(w, "driver_ticket")
+        # 2. driver panel while charging at CP003 (4 minutes in)
+        t, sid, reading, price = charging_tracker(now, 240)
+        w.central_indicator.set_central(True, now)
+        w.session.core = SimpleNamespace(tracker=t, started=True, driver_id="driver1")
+        p.apply_states(local_network(now))
+        p._on_logged_in("driver1")
+        save(w, "driver_charging")
 
-    # 2c. request queued while Kafka is down — the field failure, visible
-    t2 = SupplyTracker("driver1")
-    t2.apply(RequestQueued("r2", None, LinkState.OFFLINE, now))
-    w.session.core = SimpleNamespace(tracker=t2, started=True, driver_id="driver1")
-    w.ctx.link.update_producer("driver", status(LinkState.OFFLINE, 1, boot,
-                                                "No se puede abrir conexión con Kafka en 192.168.1.20:9092"))
-    w.central_indicator.set_central(False, now - 95)
-    p.refresh()
-    save(w, "driver_queued_offline")
-    w.close()
+        # 2b. the ticket once the driver unplugs
+        t.apply(c.Ticket(driver_id="driver1", session_id=sid, cp_id="CP003", started_at=now - 240,
+                         ended_at=now, kwh=round(reading.kwh, 3), eur=round(reading.kwh * price, 2),
+                         price_eur_kwh=price, outcome="completed"), now)
+        p.refresh()
+        save(w, "driver_ticket")
 
-    # 3. operator dashboard with 2,000 CPs in every state
-    w = MainWindow(AppSettings(bootstrap_servers=boot, central="192.168.1.20:7000"), data_dir, start=False)
-    w.resize(1440, 900)
-    w.show()
-    w.ctx.link.update_producer("producer", status(LinkState.CONNECTED, 0, boot))
-    w.ctx.link.update_consumer("directory", LinkState.CONNECTED)
-    w.central_indicator.set_central(True, now)
-    w.grid.apply(network(2000, now))
-    w.grid.flush()
-    c = contract
-    events = [
-        (now - 50, c.ChargeRequested(driver_id="driver12", token="-", request_id="r12", cp_id="CP0003")),
-        (now - 49, c.ChargeAuthorized(driver_id="driver12", request_id="r12", session_id="s12", cp_id="CP0003",
-                                      location="-", price_eur_kwh=0.32, reservation_expires_at=now + 70)),
-        (now - 40, c.SupplyStarted(cp_id="CP0003", session_id="s12", started_at=now - 40)),
-        (now - 30, c.SupplyInterrupted(driver_id="driver4", session_id="s5", cp_id="CP0005", reason="fault")),
-        (now - 20, c.ChargeDenied(driver_id="driver7", request_id="r7", reason="no_free_cp")),
-        (now - 10, c.Ticket(driver_id="driver3", session_id="s17", cp_id="CP0017", started_at=now - 900,
-                            ended_at=now - 10, kwh=12.4, eur=4.34, price_eur_kwh=0.35, outcome="completed")),
-        (now - 5, c.OperatorCommand(action="stop", cp_id="CP0004")),
-    ]
-    entries = [log_entry(body, ts) for ts, body in events]
-    w.log_model.add(entries)
-    w.dashboard.select_cp("CP0002")
-    save(w, "operator_dashboard")
+        # 2c. a request queued while Kafka is down (nothing listens on 127.0.0.1:9092)
+        t2 = SupplyTracker("driver1")
+        t2.apply(RequestQueued("r-2", None, LinkState.OFFLINE, now), now)
+        w.session.core = SimpleNamespace(tracker=t2, started=True, driver_id="driver1")
+        w.ctx.link.update_producer("driver", producer_status(LinkState.OFFLINE, 1, KAFKA_DOWN))
+        w.central_indicator.set_central(False, now - 95)
+        p.refresh()
+        save(w, "driver_queued_offline")
+        w.close()
 
-    # 4. status bar during a Kafka outage, with queued events
-    w.ctx.link.update_producer("producer", status(LinkState.OFFLINE, 3, boot,
-                                                  "No se puede abrir conexión con Kafka en 192.168.1.20:9092"))
-    w.ctx.link.update_consumer("directory", LinkState.OFFLINE)
-    w.central_indicator.set_central(False, now - 125)
-    save(w, "status_offline_window")
-    save(w.statusBar(), "status_offline")
-    w.close()
+        # 3. operator dashboard: 2,000 CPs in every state, live event log
+        w = window("operator", 1440, 900)
+        w.ctx.link.update_producer("producer", producer_status(LinkState.CONNECTED, 0))
+        w.ctx.link.update_consumer("directory", LinkState.CONNECTED)
+        w.central_indicator.set_central(True, now)
+        w.grid.apply(big_network(2000, now))
+        w.grid.flush()
+        events = [
+            (now - 95, c.ChargeRequested(driver_id="driver12", token="-", request_id="r-12", cp_id="CP003")),
+            (now - 94, c.ChargeAuthorized(driver_id="driver12", request_id="r-12", session_id="s-12",
+                                          cp_id="CP003", location="-", price_eur_kwh=0.28,
+                                          reservation_expires_at=now + 26)),
+            (now - 81, c.SupplyStarted(cp_id="CP003", session_id="s-12", started_at=now - 81)),
+            (now - 64, c.ChargeRequested(driver_id="driver7", token="-", request_id="r-7", cp_id=None)),
+            (now - 63, c.ChargeAuthorized(driver_id="driver7", request_id="r-7", session_id="s-7",
+                                          cp_id="CP002", location="-", price_eur_kwh=0.35,
+                                          reservation_expires_at=now + 57)),
+            (now - 52, c.SupplyInterrupted(driver_id="driver31", session_id="s-31", cp_id="CP005",
+                                           reason="fault")),
+            (now - 40, c.OperatorCommand(action="stop", cp_id="CP004")),
+            (now - 33, c.ChargeRequested(driver_id="driver9", token="-", request_id="r-9", cp_id="CP004")),
+            (now - 33, c.ChargeDenied(driver_id="driver9", request_id="r-9", reason="cp_unavailable")),
+            (now - 12, c.Ticket(driver_id="driver3", session_id="s-3", cp_id="CP017", started_at=now - 1500,
+                                ended_at=now - 12, kwh=21.37, eur=5.34, price_eur_kwh=0.25,
+                                outcome="completed")),
+        ]
+        w.log_model.add([e for e in (log_entry(body, ts) for ts, body in events) if e is not None])
+        w.dashboard.select_cp("CP002")
+        save(w, "operator_dashboard")
+
+        # 4. Kafka down: status bar red, events waiting in the outbox
+        w.ctx.link.update_producer("producer", producer_status(LinkState.OFFLINE, 3, KAFKA_DOWN))
+        w.ctx.link.update_consumer("directory", LinkState.OFFLINE)
+        w.central_indicator.set_central(False, now - 10)   # its last heartbeat came just before
+        save(w, "status_offline_window")
+        save(w.statusBar(), "status_offline")
+
+        # 5. the Kafka diagnostics dialog, opened as the Kafka indicator opens it
+        for case in ("ok", "refused", "advertised"):
+            diagnostics_dialog.run_diagnostics = diagnostics_replay(case)
+            w.open_diagnostics()
+            dialog = w._diagnostics
+            QTest.qWaitForWindowExposed(dialog, 5000)
+            deadline = time.monotonic() + 10
+            while dialog.is_running() and time.monotonic() < deadline:
+                settle(50)
+            save(dialog, f"diagnostics_{case}")
+            dialog.close()
+            settle(100)
+        w.close()
+    finally:
+        for top in app.topLevelWidgets():
+            top.close()
+        app.processEvents()
+        shutil.rmtree(data_dir, ignore_errors=True)
     for path in saved:
         print(path.relative_to(REPO) if path.is_relative_to(REPO) else path)
     return 0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
+    ap.add_argument("--lang", choices=(*LANGS, "all"), default="all")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    args.out = args.out.resolve()
+    if args.child:
+        return run_child(args)
+    return run_parent(args)
 
 
 if __name__ == "__main__":

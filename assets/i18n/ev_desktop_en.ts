@@ -43,62 +43,62 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>CpTile</name>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="18" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="40" />
         <source>Disponible</source>
         <translation>Available</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="19" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="41" />
         <source>Reservado</source>
         <translation>Reserved</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="20" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="42" />
         <source>Cargando</source>
         <translation>Charging</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="21" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="43" />
         <source>Out of Order</source>
         <translation>Out of Order</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="22" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="44" />
         <source>Averiado</source>
         <translation>Faulted</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="23" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="45" />
         <source>Desconectado</source>
         <translation>Disconnected</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="37" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="59" />
         <source>{d} · quedan {t}</source>
         <translation>{d} · {t} left</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="41" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="63" />
         <source>Parado por el operador</source>
         <translation>Stopped by the operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="43" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="65" />
         <source>Avería</source>
         <translation>Fault</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="46" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="68" />
         <source>visto {t}</source>
         <translation>seen {t}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="47" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="69" />
         <source>nunca visto</source>
         <translation>never seen</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="48" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="70" />
         <source>Libre</source>
         <translation>Free</translation>
     </message>
@@ -1101,6 +1101,292 @@ The app keeps running; the details are in the log.</translation>
         <location filename="../../ev_desktop/views/supply_view.py" line="179" />
         <source>Resultado</source>
         <translation>Outcome</translation>
+    </message>
+</context>
+<context>
+    <name>DiagnosticsSteps</name>
+    <message>
+        <source>Resolución de nombres</source>
+        <translation>Name resolution</translation>
+    </message>
+    <message>
+        <source>Conexión TCP</source>
+        <translation>TCP connection</translation>
+    </message>
+    <message>
+        <source>Saludo Kafka (ApiVersions)</source>
+        <translation>Kafka handshake (ApiVersions)</translation>
+    </message>
+    <message>
+        <source>Metadatos del clúster</source>
+        <translation>Cluster metadata</translation>
+    </message>
+    <message>
+        <source>Direcciones anunciadas</source>
+        <translation>Advertised addresses</translation>
+    </message>
+    <message>
+        <source>Temas esperados</source>
+        <translation>Expected topics</translation>
+    </message>
+    <message>
+        <source>Envío y recepción de prueba</source>
+        <translation>Test send and receive</translation>
+    </message>
+    <message>
+        <source>Retraso de los consumidores</source>
+        <translation>Consumer lag</translation>
+    </message>
+</context>
+<context>
+    <name>DiagnosticsMessages</name>
+    <message>
+        <source>Nombres resueltos: {summary}.</source>
+        <translation>Names resolved: {summary}.</translation>
+    </message>
+    <message>
+        <source>La dirección «{value}» no es válida: se espera host:puerto (p. ej. pc2.local:9092).</source>
+        <translation>The address “{value}” is not valid: host:port expected (e.g. pc2.local:9092).</translation>
+    </message>
+    <message>
+        <source>Corrija la dirección de Kafka (opción --kafka / bootstrap servers).</source>
+        <translation>Correct the Kafka address (option --kafka / bootstrap servers).</translation>
+    </message>
+    <message>
+        <source>No se puede resolver {failed}; los demás servidores sí se resuelven.</source>
+        <translation>Cannot resolve {failed}; the other servers do resolve.</translation>
+    </message>
+    <message>
+        <source>Corrija o quite ese nombre de la lista de servidores de Kafka.</source>
+        <translation>Correct that name or remove it from the list of Kafka servers.</translation>
+    </message>
+    <message>
+        <source>No se puede resolver el nombre {failed} ({error}): nombre de máquina desconocido.</source>
+        <translation>Cannot resolve the name {failed} ({error}): unknown host name.</translation>
+    </message>
+    <message>
+        <source>Compruebe que el nombre está bien escrito y que el DNS o el fichero hosts de esta máquina lo conocen, o use directamente la IP del servidor de Kafka (p. ej. la IP de PC2).</source>
+        <translation>Check that the name is spelt right and that this machine's DNS or hosts file knows it, or use the Kafka server's IP address directly (e.g. PC2's IP).</translation>
+    </message>
+    <message>
+        <source>Conexión TCP establecida con {targets}.</source>
+        <translation>TCP connection established with {targets}.</translation>
+    </message>
+    <message>
+        <source>{failed} Los demás servidores sí aceptan la conexión.</source>
+        <translation>{failed} The other servers do accept the connection.</translation>
+    </message>
+    <message>
+        <source>Revise el servidor que falla; mientras tanto se usarán los demás.</source>
+        <translation>Check the failing server; the others are used meanwhile.</translation>
+    </message>
+    <message>
+        <source>Conexión rechazada: no hay nada escuchando en {target} — ¿está Kafka arrancado? ¿es el puerto correcto?</source>
+        <translation>Connection refused: nothing is listening on {target} — is Kafka running? Is it the right port?</translation>
+    </message>
+    <message>
+        <source>Arranque Kafka en esa máquina (ev-kafka start) o corrija el puerto. Si Kafka escucha sólo en 127.0.0.1, arránquelo con --listen-host 0.0.0.0 para aceptar otras máquinas.</source>
+        <translation>Start Kafka on that machine (ev-kafka start) or correct the port. If Kafka listens on 127.0.0.1 only, start it with --listen-host 0.0.0.0 to accept other machines.</translation>
+    </message>
+    <message>
+        <source>Sin respuesta de {target} en {timeout_s} s: un cortafuegos descarta los paquetes o la máquina no es alcanzable.</source>
+        <translation>No answer from {target} within {timeout_s} s: a firewall drops the packets or the machine cannot be reached.</translation>
+    </message>
+    <message>
+        <source>Abra el puerto {port}/TCP en el cortafuegos de la máquina de Kafka (y de la red) y compruebe que la IP es la correcta.</source>
+        <translation>Open port {port}/TCP in the firewall of the Kafka machine (and of the network) and check that the IP is right.</translation>
+    </message>
+    <message>
+        <source>La red no tiene ruta hacia {target} ({error}).</source>
+        <translation>The network has no route to {target} ({error}).</translation>
+    </message>
+    <message>
+        <source>Compruebe que esta máquina está en la misma red que el servidor de Kafka (cable, Wi-Fi, VPN, IP y máscara).</source>
+        <translation>Check that this machine is on the same network as the Kafka server (cable, Wi-Fi, VPN, IP and netmask).</translation>
+    </message>
+    <message>
+        <source>No se pudo conectar con {target}: {error}.</source>
+        <translation>Could not connect to {target}: {error}.</translation>
+    </message>
+    <message>
+        <source>Compruebe la dirección y la red.</source>
+        <translation>Check the address and the network.</translation>
+    </message>
+    <message>
+        <source>{target} responde como Kafka ({api_count} APIs admitidas).</source>
+        <translation>{target} answers as Kafka ({api_count} APIs supported).</translation>
+    </message>
+    <message>
+        <source>Algo escucha en {target}, pero no contesta al protocolo Kafka en {timeout_s} s: no es Kafka (o espera TLS/SSL).</source>
+        <translation>Something listens on {target} but does not answer the Kafka protocol within {timeout_s} s: it is not Kafka (or it expects TLS/SSL).</translation>
+    </message>
+    <message>
+        <source>Compruebe el puerto: probablemente apunta a otro servicio. Use el puerto de clientes de Kafka (listeners=PLAINTEXT, normalmente 9092).</source>
+        <translation>Check the port: it probably points to another service. Use Kafka's client port (listeners=PLAINTEXT, usually 9092).</translation>
+    </message>
+    <message>
+        <source>{target} aceptó la conexión y la cerró sin contestar: no es un broker Kafka (o es un puerto con TLS/SASL).</source>
+        <translation>{target} accepted the connection and closed it without answering: it is not a Kafka broker (or the port uses TLS/SASL).</translation>
+    </message>
+    <message>
+        <source>Compruebe el puerto y el protocolo: use el puerto PLAINTEXT de clientes de Kafka.</source>
+        <translation>Check the port and the protocol: use Kafka's PLAINTEXT client port.</translation>
+    </message>
+    <message>
+        <source>{target} contestó algo que no es Kafka ({preview}): hay otro servicio en ese puerto.</source>
+        <translation>{target} answered something that is not Kafka ({preview}): another service is on that port.</translation>
+    </message>
+    <message>
+        <source>Corrija el puerto: apunte al puerto de clientes de Kafka (normalmente 9092).</source>
+        <translation>Correct the port: point to Kafka's client port (usually 9092).</translation>
+    </message>
+    <message>
+        <source>El broker en {target} rechazó la petición ApiVersions: {error}.</source>
+        <translation>The broker at {target} rejected the ApiVersions request: {error}.</translation>
+    </message>
+    <message>
+        <source>Compruebe la versión de Kafka (se necesita 2.x o superior).</source>
+        <translation>Check the Kafka version (2.x or later is needed).</translation>
+    </message>
+    <message>
+        <source>Clúster {cluster_id}, controlador {controller_id}, brokers anunciados: {brokers}.</source>
+        <translation>Cluster {cluster_id}, controller {controller_id}, advertised brokers: {brokers}.</translation>
+    </message>
+    <message>
+        <source>{target} contesta al saludo Kafka pero no a la petición de metadatos: {error}.</source>
+        <translation>{target} answers the Kafka handshake but not the metadata request: {error}.</translation>
+    </message>
+    <message>
+        <source>¿Apunta al puerto del controlador KRaft en vez del de clientes? Use el puerto de clientes (listeners=PLAINTEXT).</source>
+        <translation>Does it point to the KRaft controller port instead of the client port? Use the client port (listeners=PLAINTEXT).</translation>
+    </message>
+    <message>
+        <source>El clúster no anuncia ningún broker (¿está todavía arrancando?).</source>
+        <translation>The cluster advertises no broker (is it still starting?).</translation>
+    </message>
+    <message>
+        <source>Espere unos segundos y pulse Repetir.</source>
+        <translation>Wait a few seconds and press Run again.</translation>
+    </message>
+    <message>
+        <source>Todas las direcciones anunciadas son accesibles desde esta máquina: {brokers}.</source>
+        <translation>Every advertised address can be reached from this machine: {brokers}.</translation>
+    </message>
+    <message>
+        <source>El broker se anuncia como {advertised}, pero esta máquina no puede alcanzar esa dirección ({reason}). Ajuste advertised.listeners en el broker a una dirección accesible desde los clientes (p. ej. la IP de PC2).</source>
+        <translation>The broker advertises itself as {advertised}, but this machine cannot reach that address ({reason}). Set advertised.listeners on the broker to an address the clients can reach (e.g. PC2's IP).</translation>
+    </message>
+    <message>
+        <source>En el broker: advertised.listeners=PLAINTEXT://&lt;IP de PC2&gt;:{port} (con ev-kafka: --advertised-host &lt;IP de PC2&gt;) y reinícielo.</source>
+        <translation>On the broker: advertised.listeners=PLAINTEXT://&lt;PC2's IP&gt;:{port} (with ev-kafka: --advertised-host &lt;PC2's IP&gt;) and restart it.</translation>
+    </message>
+    <message>
+        <source>El broker se anuncia como {advertised} (una dirección local) aunque usted conecta por {bootstrap_host}: desde otra máquina esa dirección apunta a ella misma.</source>
+        <translation>The broker advertises itself as {advertised} (a local address) although you connect through {bootstrap_host}: from another machine that address points to that machine itself.</translation>
+    </message>
+    <message>
+        <source>Existen los {count} temas esperados (prefijo «{prefix}»).</source>
+        <translation>All {count} expected topics exist (prefix “{prefix}”).</translation>
+    </message>
+    <message>
+        <source>Faltan {count} temas: {missing}.</source>
+        <translation>{count} topics are missing: {missing}.</translation>
+    </message>
+    <message>
+        <source>Arranque la Central o ejecute «ev-kafka start --topic-prefix {prefix}» para crearlos, y compruebe que todos los componentes usan el mismo prefijo de temas.</source>
+        <translation>Start Central or run “ev-kafka start --topic-prefix {prefix}” to create them, and check that every component uses the same topic prefix.</translation>
+    </message>
+    <message>
+        <source>No se pudo obtener la lista de temas a través de los brokers anunciados: {error}.</source>
+        <translation>Could not get the list of topics through the advertised brokers: {error}.</translation>
+    </message>
+    <message>
+        <source>Repita la comprobación; si persiste, revise los registros del broker.</source>
+        <translation>Run the check again; if it persists, look at the broker's logs.</translation>
+    </message>
+    <message>
+        <source>Mensaje de prueba enviado y recibido en {latency_ms} ms (tema {topic}).</source>
+        <translation>Test message sent and received in {latency_ms} ms (topic {topic}).</translation>
+    </message>
+    <message>
+        <source>Mensaje de prueba enviado y recibido, pero tardó {latency_ms} ms (tema {topic}).</source>
+        <translation>Test message sent and received, but it took {latency_ms} ms (topic {topic}).</translation>
+    </message>
+    <message>
+        <source>El enlace o el broker van lentos; revise la red y la carga del broker.</source>
+        <translation>The link or the broker is slow; check the network and the broker's load.</translation>
+    </message>
+    <message>
+        <source>No se pudo enviar un mensaje de prueba a {topic}: {error}.</source>
+        <translation>Could not send a test message to {topic}: {error}.</translation>
+    </message>
+    <message>
+        <source>Revise los registros del broker (disco lleno, permisos/ACL, réplicas insuficientes).</source>
+        <translation>Look at the broker's logs (disk full, permissions/ACL, not enough replicas).</translation>
+    </message>
+    <message>
+        <source>El mensaje de prueba se envió (offset {offset}) pero no se recibió en {timeout_s} s.</source>
+        <translation>The test message was sent (offset {offset}) but not received within {timeout_s} s.</translation>
+    </message>
+    <message>
+        <source>Revise los registros del broker; la lectura desde Kafka no funciona.</source>
+        <translation>Look at the broker's logs; reading from Kafka does not work.</translation>
+    </message>
+    <message>
+        <source>Falló la prueba de envío y recepción: {error}.</source>
+        <translation>The send-and-receive test failed: {error}.</translation>
+    </message>
+    <message>
+        <source>Retraso de los consumidores: {summary}.</source>
+        <translation>Consumer lag: {summary}.</translation>
+    </message>
+    <message>
+        <source>Hay mensajes pendientes de leer: {summary}.</source>
+        <translation>There are messages waiting to be read: {summary}.</translation>
+    </message>
+    <message>
+        <source>Si no baja, el consumidor de la aplicación está parado o es lento; revise el indicador de estado y los registros.</source>
+        <translation>If it does not go down, the app's consumer is stopped or slow; check the status indicator and the logs.</translation>
+    </message>
+    <message>
+        <source>No se pudo consultar el retraso de los consumidores: {error}.</source>
+        <translation>Could not query the consumer lag: {error}.</translation>
+    </message>
+    <message>
+        <source>Repita la comprobación más tarde.</source>
+        <translation>Run the check again later.</translation>
+    </message>
+    <message>
+        <source>No se indicó ningún grupo de consumidores.</source>
+        <translation>No consumer group was given.</translation>
+    </message>
+    <message>
+        <source>Omitido porque falló el paso «{step}».</source>
+        <translation>Skipped because the step “{step}” failed.</translation>
+    </message>
+    <message>
+        <source>Cancelado.</source>
+        <translation>Cancelled.</translation>
+    </message>
+    <message>
+        <source>Error inesperado durante la comprobación: {error}.</source>
+        <translation>Unexpected error during the check: {error}.</translation>
+    </message>
+    <message>
+        <source>Copie el informe y envíelo al equipo de soporte.</source>
+        <translation>Copy the report and send it to the support team.</translation>
+    </message>
+    <message>
+        <source>Kafka accesible y funcionando: envío y recepción en {latency_ms} ms.</source>
+        <translation>Kafka reachable and working: send and receive in {latency_ms} ms.</translation>
+    </message>
+    <message>
+        <source>Kafka funciona, con avisos: {detail}</source>
+        <translation>Kafka works, with warnings: {detail}</translation>
+    </message>
+    <message>
+        <source>Comprobación cancelada.</source>
+        <translation>Check cancelled.</translation>
     </message>
 </context>
 </TS>

@@ -48,6 +48,8 @@ def translated_message(code: str, params: dict[str, Any], fallback: tuple[str, s
     templates = MESSAGES.get(code)
     if templates is None:
         return fallback
+    if isinstance(params.get("step"), str):   # "skipped because step «…» failed": a step title
+        params = {**params, "step": QCoreApplication.translate("DiagnosticsSteps", params["step"])}
     try:
         return tuple(QCoreApplication.translate("DiagnosticsMessages", t).format(code=code, **params)
                      if t else "" for t in templates)  # type: ignore[return-value]
