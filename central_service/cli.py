@@ -41,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--interrupted-timeout", type=float, default=float(setting("interrupted_timeout", "600")),
                    help="seconds an interrupted supply waits for the Engine's final report before it is "
                         "closed with the last telemetry (default %(default)s)")
+    p.add_argument("--login-max-failures", type=int, default=int(setting("login_max_failures", "5")),
+                   help="wrong passwords for one driver within a minute before its logins are refused "
+                        "for --login-lockout seconds (four times as many from one address) (default %(default)s)")
+    p.add_argument("--login-lockout", type=float, default=float(setting("login_lockout", "30")),
+                   help="seconds logins stay refused after too many wrong passwords (default %(default)s)")
     add_common_args(p)
     return p
 
@@ -54,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         topic_prefix=common.topic_prefix, data_dir=common.data_dir, db_url=args.db,
         reservation_timeout=args.reservation_timeout, monitor_timeout=args.monitor_timeout,
         heartbeat_interval=args.heartbeat_interval, token_secret=args.token_secret,
-        token_ttl=args.token_ttl, interrupted_timeout=args.interrupted_timeout)
+        token_ttl=args.token_ttl, interrupted_timeout=args.interrupted_timeout,
+        login_max_failures=args.login_max_failures, login_lockout=args.login_lockout)
     service = CentralService(config)
 
     async def _main() -> None:

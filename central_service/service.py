@@ -33,6 +33,7 @@ from ev_common.kafka.producer import ReliableProducer
 from ev_common.topics import Topics
 from central_service import db
 from central_service.core import CentralCore
+from central_service.domain.login_throttle import LoginThrottle, ThrottlePolicy
 from central_service.socket_server import SocketServer
 from central_service.store import Store, is_db_error
 from central_service.tokens import TokenSigner, load_or_create_secret, verify_secret
@@ -59,6 +60,8 @@ class CentralConfig:
     instance: str = "central"
     tick_interval: float = 0.2
     live_flush_interval: float = 1.0
+    login_max_failures: int = 5
+    login_lockout: float = 30.0
 
 
 class CentralService:
@@ -141,7 +144,11 @@ class CentralService:
         self._relay()  # effects committed before a crash but not handed over yet
         self._send_many(self.core.all_states())
         log.info("loaded %d CPs (all disconnected until their monitors authenticate)", len(self.core.cps))
-        self._server = SocketServer(self, cfg.host, cfg.port, cfg.heartbeat_interval, self.core.counters)
+        throttle = LoginThrottle(ThrottlePolicy(max_failures=cfg.login_max_failures,
+                                                max_failures_per_peer=4 * cfg.login_max_failures,
+                                                lockout_s=cfg.login_lockout))
+        self._server = SocketServer(self, cfg.host, cfg.port, cfg.heartbeat_interval, self.core.counters,
+                                    throttle=throttle)
         self.port = await self._server.start()
         self._consumer = ResilientConsumer(
             cfg.bootstrap_servers,

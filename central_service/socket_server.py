@@ -5,8 +5,9 @@ answered with one frame, ``OK#...`` or ``ERR#code#text``. Messages (docs/design.
 
 - Monitor: ``AUTH#cp_id#key#location#price#max_kw`` → ``OK#heartbeat_interval_s``;
   then on that connection ``HB#cp_id#OK|KO``, ``FAULT#cp_id#reason``, ``RECOVER#cp_id`` → ``OK``.
-- Driver: ``LOGIN#driver_id#password`` → ``OK#token#expires_at``; ``HISTORY#token`` →
-  ``OK#<base64 JSON list>``.
+- Driver: ``LOGIN#driver_id#password`` → ``OK#token#expires_at`` (after repeated wrong
+  passwords: ``ERR#too_many_attempts#text#seconds`` until the lockout ends, see
+  :mod:`central_service.domain.login_throttle`); ``HISTORY#token`` → ``OK#<base64 JSON list>``.
 
 A bad frame gets a NACK, a log line and a counter; nothing a peer sends can stop the server.
 """
@@ -16,9 +17,11 @@ import asyncio
 import base64
 import json
 import logging
+import math
 from collections import Counter
 from typing import Protocol
 
+from central_service.domain.login_throttle import LoginThrottle
 from ev_common.framing import ACK, NACK, BadFrame, FramedStream, FrameError
 
 log = logging.getLogger("central.sockets")
@@ -35,8 +38,10 @@ class CentralGateway(Protocol):
 
 class SocketServer:
     def __init__(self, gateway: CentralGateway, host: str, port: int, heartbeat_interval: float,
-                 counters: Counter[str], idle_timeout: float = 10.0) -> None:
+                 counters: Counter[str], idle_timeout: float = 10.0,
+                 throttle: LoginThrottle | None = None) -> None:
         self.gateway = gateway
+        self.throttle = throttle or LoginThrottle()
         self.host, self.port = host, port
         self.heartbeat_interval = heartbeat_interval
         self.counters = counters
@@ -114,13 +119,7 @@ class SocketServer:
                 self.gateway.monitor_event("recover", cp_id)
             return ["OK"]
         if cmd == "LOGIN" and len(fields) >= 3:
-            issued = await self.gateway.login(fields[1], fields[2])
-            if issued is None:
-                self.counters["login_failures"] += 1
-                log.warning("login refused driver=%s from %s", fields[1], conn.peer)
-                return ["ERR", "bad_credentials", "Usuario o contraseña incorrectos"]
-            log.info("login driver=%s", fields[1])
-            return ["OK", issued[0], str(issued[1])]
+            return await self._login(conn, fields[1], fields[2])
         if cmd == "HISTORY" and len(fields) >= 2:
             try:
                 rows = self.gateway.history(fields[1])
@@ -131,6 +130,24 @@ class SocketServer:
             blob = base64.b64encode(json.dumps(rows).encode("utf-8")).decode("ascii")
             return ["OK", blob]
         return self._bad(conn, fields)
+
+    async def _login(self, conn: "_Connection", driver_id: str, password: str) -> list[str]:
+        wait = self.throttle.wait_s(driver_id, conn.host)
+        if wait > 0:
+            self.counters["login_throttled"] += 1
+            log.warning("login of driver=%s from %s refused: locked out for %.0f s more", driver_id, conn.peer, wait)
+            secs = math.ceil(wait)
+            return ["ERR", "too_many_attempts",
+                    f"Demasiados intentos fallidos; espere {secs} s y vuelva a intentarlo", str(secs)]
+        issued = await self.gateway.login(driver_id, password)
+        if issued is None:
+            self.counters["login_failures"] += 1
+            self.throttle.failed(driver_id, conn.host)
+            log.warning("login refused driver=%s from %s", driver_id, conn.peer)
+            return ["ERR", "bad_credentials", "Usuario o contraseña incorrectos"]
+        self.throttle.succeeded(driver_id)
+        log.info("login driver=%s", driver_id)
+        return ["OK", issued[0], str(issued[1])]
 
     def _bad(self, conn: "_Connection", fields: list[str]) -> list[str]:
         self.counters["bad_requests"] += 1
@@ -150,4 +167,5 @@ class SocketServer:
 class _Connection:
     def __init__(self, peer) -> None:
         self.peer = peer
+        self.host = str(peer[0]) if isinstance(peer, tuple) and peer else str(peer)
         self.cp_id: str | None = None

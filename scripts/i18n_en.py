@@ -49,6 +49,8 @@ EN: dict[str, str] = {
     "Punto": "Point", "Ubicación": "Location", "Precio": "Price",
     # login
     "Usuario o contraseña incorrectos": "Wrong user or password",
+    "Demasiados intentos fallidos — espere {s} s y vuelva a intentarlo":
+        "Too many failed attempts — wait {s} s and try again",
     "Imposible conectar con la CENTRAL ({addr}) — compruebe que está en marcha y reintente":
         "Cannot reach CENTRAL ({addr}) — check that it is running and try again",
     "La sesión ha caducado — vuelva a iniciar sesión": "Your session has expired — please log in again",

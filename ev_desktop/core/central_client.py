@@ -23,12 +23,14 @@ MSG_INVALID_TOKEN = "La sesión ha caducado — vuelva a iniciar sesión"
 
 class LoginError(Exception):
     """Login/history failed. ``code``: bad_credentials, invalid_token, unreachable, protocol,
-    or the code Central sent; ``message``: what to show the user."""
+    too_many_attempts (``retry_after_s`` says how long), or the code Central sent; ``message``:
+    what to show the user."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, retry_after_s: float | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.retry_after_s = retry_after_s
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,12 @@ class CentralClient:
             return LoginError(code, MSG_BAD_CREDENTIALS)
         if code == "invalid_token":
             return LoginError(code, MSG_INVALID_TOKEN)
+        if code == "too_many_attempts":
+            try:
+                wait = float(answer[3]) if len(answer) > 3 else None
+            except ValueError:
+                wait = None
+            return LoginError(code, text or "Demasiados intentos fallidos; espere y vuelva a intentarlo", wait)
         return LoginError(code, text or f"La CENTRAL rechazó la petición ({code})")
 
     async def login(self, driver_id: str, password: str) -> LoginResult:

@@ -37,6 +37,7 @@ class QtDriverSession(QObject):
         super().__init__(parent)
         self.settings = settings
         self.data_dir = Path(data_dir)
+        self.last_retry_after_s: float | None = None  # Central's lockout after repeated wrong passwords
         self.core: DriverCore | None = None
         self.runner: ServicesRunner | None = None
         self._tasks: set[asyncio.Task] = set()
@@ -76,6 +77,7 @@ class QtDriverSession(QObject):
             core.start()
         except LoginError as exc:
             log.info("login driver=%s failed: %s", driver_id, exc.code)
+            self.last_retry_after_s = exc.retry_after_s  # read by the view for the wait text
             self.loginFailed.emit(exc.code, exc.message)
             return
         except Exception as exc:  # anything else is still a message, not a traceback

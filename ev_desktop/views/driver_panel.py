@@ -163,7 +163,8 @@ class DriverPanel(QWidget):
         self.refresh()
 
     def _on_login_failed(self, code: str, message: str) -> None:
-        self.login.show_error(login_error_text(self, code, message, self.session.settings.central))
+        self.login.show_error(login_error_text(self, code, message, self.session.settings.central,
+                                               self.session.last_retry_after_s))
 
     def _on_event(self, event: object) -> None:
         self.refresh()

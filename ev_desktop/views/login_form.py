@@ -5,8 +5,13 @@ from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 
-def login_error_text(widget: QWidget, code: str, message: str, central: str) -> str:
+def login_error_text(widget: QWidget, code: str, message: str, central: str,
+                     retry_after_s: float | None = None) -> str:
     """Translated sentence for a LoginError code (the core's Spanish message as fallback)."""
+    if code == "too_many_attempts" and retry_after_s is not None:
+        return QCoreApplication.translate(
+            "LoginForm", "Demasiados intentos fallidos — espere {s} s y vuelva a intentarlo").format(
+                s=f"{retry_after_s:.0f}")
     if code in ("bad_credentials", "unknown_driver"):
         return QCoreApplication.translate("LoginForm", "Usuario o contraseña incorrectos")
     if code == "unreachable":
