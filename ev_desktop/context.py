@@ -182,5 +182,13 @@ class AppContext(QObject):
         if self.central_watch is not None:
             self.central_watch.check()
 
+    def reader_lags(self) -> dict[str, int | None]:
+        """This app's own Kafka readers (no consumer group: positions kept locally) → messages
+        not read yet, None while unknown. Thread-safe (the diagnostics call it from a worker);
+        the ids are the ones the diagnostics name (diagnostics_report.READERS)."""
+        readers = {"directory": self.directory, "central_watch": self.central_watch,
+                   "events": self.events_consumer}
+        return {name: obj.lag() for name, obj in readers.items() if obj is not None}
+
     def cp_states(self) -> list[CpState]:
         return self.directory.all() if self.directory is not None else []

@@ -14,6 +14,7 @@ from ev_desktop.context import AppContext
 from ev_desktop.kafka.driver_session import QtDriverSession
 from ev_desktop.models.cp_grid import CpGridModel
 from ev_desktop.models.event_log import EventLogModel, LogEntry
+from ev_desktop.models.freshness import DataFreshness
 from ev_desktop.settings_store import AppSettings, SettingsStore
 from ev_desktop.views.driver_panel import DriverPanel
 from ev_desktop.views.event_text import log_entry
@@ -87,6 +88,14 @@ class MainWindow(QMainWindow):
         self.ctx.cpStates.connect(self.driver_panel.apply_states)
         self.ctx.logEntries.connect(self.log_model.add)
         self.ctx.reset.connect(self._on_context_reset)
+        # stale data: the link state the status bar shows, plus the arrival of CP states
+        self.freshness = DataFreshness(self)
+        self.ctx.link.changed.connect(self.freshness.set_link)
+        self.ctx.cpStates.connect(self.freshness.data_received)
+        self.freshness.changed.connect(self.driver_panel.show_freshness)
+        if self.dashboard is not None:
+            self.freshness.changed.connect(self.dashboard.show_freshness)
+        self.freshness.set_link(self.ctx.link.summary())
         self.session.linkChanged.connect(lambda st: self.ctx.link.update_producer("driver", st))
         self.session.loggedOut.connect(lambda: self.ctx.link.forget("driver"))
         self._diagnostics = None
@@ -127,6 +136,7 @@ class MainWindow(QMainWindow):
     def _on_context_reset(self) -> None:
         self.grid.clear()
         self.driver_panel.reset_states()
+        self.freshness.reset()
         self.central_indicator.set_central(None, None)
 
     def open_diagnostics(self) -> None:
@@ -139,10 +149,20 @@ class MainWindow(QMainWindow):
         groups = [f"{self.ctx.topics.prefix}.central"]  # is Central keeping up with the requests?
         if self._diagnostics is not None:
             self._diagnostics.close()
-        self._diagnostics = DiagnosticsDialog(self.settings.bootstrap_servers, self.ctx.topics, groups, self)
+        self._diagnostics = DiagnosticsDialog(self.settings.bootstrap_servers, self.ctx.topics, groups, self,
+                                              reader_lags=self.reader_lags)
         self._diagnostics.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         self._diagnostics.destroyed.connect(lambda *_: setattr(self, "_diagnostics", None))
         self._diagnostics.show()
+
+    def reader_lags(self) -> dict[str, int | None]:
+        """This app's own readers' lag for the diagnostics (called from its worker thread): the
+        context's readers, and the logged-in driver's notifications."""
+        lags = self.ctx.reader_lags()
+        core = self.session.core
+        if core is not None and getattr(core, "started", False) and hasattr(core, "lag"):
+            lags["driver"] = core.lag()
+        return lags
 
     # ------------------------------------------------------------------ shutdown
     async def shutdown(self) -> None:

@@ -26,9 +26,18 @@ EN: dict[str, str] = {
     "CENTRAL: sin respuesta": "CENTRAL: no answer",
     "conectado": "connected", "degradado": "degraded", "sin conexión": "offline", "comprobando…": "checking…",
     "Kafka: {s}": "Kafka: {s}",
-    "{n} eventos en cola": "{n} events queued",
+    "{n} eventos en cola": "{n} events queued", "{n} evento en cola": "{n} event queued",
     "Pulse para ver el diagnóstico de la conexión con Kafka": "Click to diagnose the connection to Kafka",
     "Último error: {e}": "Last error: {e}",
+    # stale-data banner (operator dashboard, driver's free-CP list)
+    "Sin conexión con Kafka — datos de las {t}, pueden no estar al día":
+        "No connection to Kafka — data as of {t}, it may be out of date",
+    "Sin conexión con Kafka — todavía no se ha recibido ningún dato":
+        "No connection to Kafka — no data received yet",
+    "Kafka responde con errores — datos de las {t}, pueden no estar al día":
+        "Kafka answers with errors — data as of {t}, it may be out of date",
+    "Kafka responde con errores — todavía no se ha recibido ningún dato":
+        "Kafka answers with errors — no data received yet",
     # main window
     "EVCharging — Centro de control": "EVCharging — Control centre",
     "Conductor": "Driver", "Operador": "Operator", "&Archivo": "&File",
@@ -40,7 +49,7 @@ EN: dict[str, str] = {
     # driver panel
     "Cerrar sesión": "Log out", "Solicitar Carga": "Request charge", "Cualquier CP libre": "Any free CP",
     "Puntos de carga libres ahora": "Charging points free now", "Carga": "Charge", "Servicios": "Services",
-    "Historial": "History", "{n} libres": "{n} free",
+    "Historial": "History", "{n} libres": "{n} free", "{n} libre": "{n} free",
     "Seleccione primero un punto de carga de la lista (o pulse «Cualquier CP libre»).":
         "First select a charging point in the list (or press “Any free CP”).",
     "Ya hay una solicitud o carga en curso; espere a que termine.":
@@ -75,7 +84,7 @@ EN: dict[str, str] = {
     "Disponible": "Available", "Reservado": "Reserved", "Cargando": "Charging", "Out of Order": "Out of Order",
     "Averiado": "Faulted", "Desconectado": "Disconnected", "{d} · quedan {t}": "{d} · {t} left",
     "Parado por el operador": "Stopped by the operator", "Avería": "Fault", "visto {t}": "seen {t}",
-    "nunca visto": "never seen", "Libre": "Free",
+    "nunca visto": "never seen", "Libre": "Free", "{d} · quedaban {t}": "{d} · had {t} left",
     # services
     "Cargar fichero de servicios…": "Load services file…", "Ejecutar": "Run", "Detener": "Stop",
     "Ningún fichero cargado": "No file loaded", "%v de %m": "%v of %m", "Fichero de servicios": "Services file",
@@ -120,6 +129,18 @@ EN: dict[str, str] = {
     "Suministro interrumpido en {cp}": "Supply interrupted at {cp}",
     "Suministro terminado en {cp}": "Supply finished at {cp}", "Este es su ticket:": "Here is your ticket:",
     "Punto de carga": "Charging point", "Inicio": "Start", "Fin": "End", "Total": "Total", "TICKET": "TICKET",
+    "Punto de carga pedido": "Charging point requested", "Pedida a las": "Requested at",
+    "Esperando desde hace": "Waiting for",
+    "Hay conexión con Kafka: la solicitud sale hacia la CENTRAL. En cuanto conteste verá aquí la autorización "
+    "o el motivo del rechazo.":
+        "Kafka is connected: the request is on its way to CENTRAL. As soon as it answers you will see here "
+        "the authorization or the reason for a refusal.",
+    "La solicitud está guardada en el disco de este equipo y se enviará sola en cuanto vuelva la conexión con "
+    "Kafka. No se pierde aunque cierre la aplicación.":
+        "The request is saved on this computer's disk and will be sent by itself as soon as the connection to "
+        "Kafka is back. It is not lost even if you close the app.",
+    "No hace falta repetirla: esta pantalla cambiará sola cuando la CENTRAL responda.":
+        "No need to ask again: this screen will change by itself when CENTRAL answers.",
     # event log
     "sesión caducada o no válida; vuelva a iniciar sesión": "session expired or invalid; log in again",
     "conductor desconocido": "unknown driver", "el punto de carga no existe": "the charging point does not exist",
@@ -170,10 +191,10 @@ EN_DIAG_MESSAGES: dict[str, str] = {
         "Correct that name or remove it from the list of Kafka servers.",
     "No se puede resolver el nombre {failed} ({error}): nombre de máquina desconocido.":
         "Cannot resolve the name {failed} ({error}): unknown host name.",
-    "Compruebe que el nombre está bien escrito y que el DNS o el fichero hosts de esta máquina lo conocen, "
-    "o use directamente la IP del servidor de Kafka (p. ej. la IP de PC2).":
-        "Check that the name is spelt right and that this machine's DNS or hosts file knows it, or use "
-        "the Kafka server's IP address directly (e.g. PC2's IP).",
+    "Compruebe que «{failed}» está bien escrito y que el DNS o el fichero hosts de esta máquina lo conocen, "
+    "o use directamente la IP del servidor de Kafka.":
+        "Check that “{failed}” is spelt right and that this machine's DNS or hosts file knows it, or use "
+        "the Kafka server's IP address directly.",
     "Conexión TCP establecida con {targets}.": "TCP connection established with {targets}.",
     "{failed} Los demás servidores sí aceptan la conexión.": "{failed} The other servers do accept the connection.",
     "Revise el servidor que falla; mientras tanto se usarán los demás.":
@@ -186,8 +207,10 @@ EN_DIAG_MESSAGES: dict[str, str] = {
         "only, start it with --listen-host 0.0.0.0 to accept other machines.",
     "Sin respuesta de {target} en {timeout_s} s: un cortafuegos descarta los paquetes o la máquina no es alcanzable.":
         "No answer from {target} within {timeout_s} s: a firewall drops the packets or the machine cannot be reached.",
-    "Abra el puerto {port}/TCP en el cortafuegos de la máquina de Kafka (y de la red) y compruebe que la IP es la correcta.":
-        "Open port {port}/TCP in the firewall of the Kafka machine (and of the network) and check that the IP is right.",
+    "Abra el puerto {port}/TCP en el cortafuegos de la máquina de Kafka (y de la red) y compruebe que {host} es "
+    "la dirección de esa máquina.":
+        "Open port {port}/TCP in the firewall of the Kafka machine (and of the network) and check that {host} is "
+        "that machine's address.",
     "La red no tiene ruta hacia {target} ({error}).": "The network has no route to {target} ({error}).",
     "Compruebe que esta máquina está en la misma red que el servidor de Kafka (cable, Wi-Fi, VPN, IP y máscara).":
         "Check that this machine is on the same network as the Kafka server (cable, Wi-Fi, VPN, IP and netmask).",
@@ -206,8 +229,8 @@ EN_DIAG_MESSAGES: dict[str, str] = {
         "port uses TLS/SASL).",
     "Compruebe el puerto y el protocolo: use el puerto PLAINTEXT de clientes de Kafka.":
         "Check the port and the protocol: use Kafka's PLAINTEXT client port.",
-    "{target} contestó algo que no es Kafka ({preview}): hay otro servicio en ese puerto.":
-        "{target} answered something that is not Kafka ({preview}): another service is on that port.",
+    "{target} contestó algo que no es Kafka («{preview}»): hay otro servicio en ese puerto.":
+        "{target} answered something that is not Kafka (“{preview}”): another service is on that port.",
     "Corrija el puerto: apunte al puerto de clientes de Kafka (normalmente 9092).":
         "Correct the port: point to Kafka's client port (usually 9092).",
     "El broker en {target} rechazó la petición ApiVersions: {error}.":
@@ -226,13 +249,10 @@ EN_DIAG_MESSAGES: dict[str, str] = {
     "Todas las direcciones anunciadas son accesibles desde esta máquina: {brokers}.":
         "Every advertised address can be reached from this machine: {brokers}.",
     "El broker se anuncia como {advertised}, pero esta máquina no puede alcanzar esa dirección ({reason}). "
-    "Ajuste advertised.listeners en el broker a una dirección accesible desde los clientes (p. ej. la IP de PC2).":
+    "Ajuste advertised.listeners en el broker a una dirección accesible desde los clientes.":
         "The broker advertises itself as {advertised}, but this machine cannot reach that address ({reason}). "
-        "Set advertised.listeners on the broker to an address the clients can reach (e.g. PC2's IP).",
-    "En el broker: advertised.listeners=PLAINTEXT://<IP de PC2>:{port} (con ev-kafka: --advertised-host "
-    "<IP de PC2>) y reinícielo.":
-        "On the broker: advertised.listeners=PLAINTEXT://<PC2's IP>:{port} (with ev-kafka: --advertised-host "
-        "<PC2's IP>) and restart it.",
+        "Set advertised.listeners on the broker to an address the clients can reach.",
+    "{advice}": "{advice}", "{summary}": "{summary}",
     "El broker se anuncia como {advertised} (una dirección local) aunque usted conecta por {bootstrap_host}: "
     "desde otra máquina esa dirección apunta a ella misma.":
         "The broker advertises itself as {advertised} (a local address) although you connect through "
@@ -261,13 +281,8 @@ EN_DIAG_MESSAGES: dict[str, str] = {
     "Revise los registros del broker; la lectura desde Kafka no funciona.":
         "Look at the broker's logs; reading from Kafka does not work.",
     "Falló la prueba de envío y recepción: {error}.": "The send-and-receive test failed: {error}.",
-    "Retraso de los consumidores: {summary}.": "Consumer lag: {summary}.",
-    "Hay mensajes pendientes de leer: {summary}.": "There are messages waiting to be read: {summary}.",
-    "Si no baja, el consumidor de la aplicación está parado o es lento; revise el indicador de estado y los registros.":
-        "If it does not go down, the app's consumer is stopped or slow; check the status indicator and the logs.",
-    "No se pudo consultar el retraso de los consumidores: {error}.": "Could not query the consumer lag: {error}.",
     "Repita la comprobación más tarde.": "Run the check again later.",
-    "No se indicó ningún grupo de consumidores.": "No consumer group was given.",
+    "No hay ningún lector ni grupo de consumidores que comprobar.": "There is no reader and no consumer group to check.",
     "Omitido porque falló el paso «{step}».": "Skipped because the step “{step}” failed.",
     "Cancelado.": "Cancelled.",
     "Error inesperado durante la comprobación: {error}.": "Unexpected error during the check: {error}.",
@@ -276,6 +291,73 @@ EN_DIAG_MESSAGES: dict[str, str] = {
         "Kafka reachable and working: send and receive in {latency_ms} ms.",
     "Kafka funciona, con avisos: {detail}": "Kafka works, with warnings: {detail}",
     "Comprobación cancelada.": "Check cancelled.",
+    # diagnostics_report.FRAGMENTS: reasons, facts, the lag step's sentences, advice
+    "conexión rechazada": "connection refused", "sin respuesta (tiempo agotado)": "no answer (timed out)",
+    "la red no tiene ruta hasta esa dirección": "the network has no route to that address",
+    "el nombre «{host}» no se resuelve aquí": "the name “{host}” does not resolve here", "{error}": "{error}",
+    "En el broker: advertised.listeners=PLAINTEXT://{fix_host}:{port} (con ev-kafka: --advertised-host {fix_host}) "
+    "y reinícielo; «{fix_host}» es la dirección con la que esta máquina ya llega al broker.":
+        "On the broker: advertised.listeners=PLAINTEXT://{fix_host}:{port} (with ev-kafka: --advertised-host "
+        "{fix_host}) and restart it; “{fix_host}” is the address this machine already reaches the broker by.",
+    "En el broker, que es esta misma máquina: advertised.listeners=PLAINTEXT://<IP de esta máquina en la red>:{port} "
+    "(con ev-kafka: --listen-host 0.0.0.0 --advertised-host <IP de esta máquina en la red>) y reinícielo.":
+        "On the broker, which is this very machine: advertised.listeners=PLAINTEXT://<this machine's network IP>:{port} "
+        "(with ev-kafka: --listen-host 0.0.0.0 --advertised-host <this machine's network IP>) and restart it.",
+    "O bien haga que «{host}» se resuelva en todas las máquinas (DNS o fichero hosts).":
+        "Or make “{host}” resolve on every machine (DNS or hosts file).",
+    "no se resuelve: {error}": "does not resolve: {error}", "conectado a {peer} en {ms} ms": "connected to {peer} in {ms} ms",
+    "{reason} tras {ms} ms ({error})": "{reason} after {ms} ms ({error})", "accesible ({ms} ms)": "reachable ({ms} ms)",
+    "{reason} ({error})": "{reason} ({error})",
+    "{lag} mensajes pendientes en {partitions} particiones": "{lag} messages waiting in {partitions} partitions",
+    "sin posiciones confirmadas todavía": "no committed positions yet", "{lag} mensajes por leer": "{lag} messages to read",
+    "sin datos todavía (el lector aún no ha conectado)": "no data yet (the reader has not connected yet)",
+    "La CENTRAL está al día: {lag} mensajes pendientes de procesar (grupo {group}).":
+        "CENTRAL is keeping up: {lag} messages waiting to be processed (group {group}).",
+    "La CENTRAL va retrasada: tiene {lag} mensajes sin procesar (grupo {group}), así que las solicitudes de carga y "
+    "las órdenes tardarán en atenderse.":
+        "CENTRAL is behind: it has {lag} messages not processed yet (group {group}), so charge requests and "
+        "commands will be handled late.",
+    "La CENTRAL no ha confirmado todavía ninguna lectura (grupo {group}): no ha arrancado nunca con este prefijo de "
+    "temas o acaba de arrancar.":
+        "CENTRAL has not confirmed any read yet (group {group}): it has never run with this topic prefix or it "
+        "has just started.",
+    "No se pudo consultar el retraso de la CENTRAL (grupo {group}): {error}.":
+        "Could not query how far behind CENTRAL is (group {group}): {error}.",
+    "Esta aplicación está al día con Kafka ({readers}).": "This app is up to date with Kafka ({readers}).",
+    "Esta aplicación va retrasada: le quedan {lag} mensajes por leer ({readers}), así que lo que ve en pantalla "
+    "puede no estar actualizado.":
+        "This app is behind: it still has {lag} messages to read ({readers}), so what you see on screen may be "
+        "out of date.",
+    "Esta aplicación no tiene ahora ningún lector de Kafka en marcha.": "This app has no Kafka reader running right now.",
+    "No se pudo obtener el retraso de los lectores de esta aplicación: {error}.":
+        "Could not get how far behind this app's readers are: {error}.",
+    "{reader}: {lag} por leer": "{reader}: {lag} to read", "{reader}: sin datos todavía": "{reader}: no data yet",
+    "Compruebe que la CENTRAL está en marcha y sin errores (su registro); si el número no baja, está parada o "
+    "sobrecargada.":
+        "Check that CENTRAL is running without errors (its log); if the number does not go down, it is stopped "
+        "or overloaded.",
+    "Suele ponerse al día sola en unos segundos; si el número no baja, la red hasta Kafka es lenta o este equipo va "
+    "sobrecargado: repita la comprobación y, si sigue igual, reinicie la aplicación.":
+        "It usually catches up by itself within seconds; if the number does not go down, the network to Kafka is "
+        "slow or this computer is overloaded: run the check again and, if nothing changes, restart the app.",
+    # diagnostics_report.READERS: this app's own readers
+    "eventos en directo": "live events", "estado de los puntos de carga": "charging point states",
+    "latido de la CENTRAL": "CENTRAL heartbeat", "notificaciones del conductor": "driver notifications",
+}
+# diagnostics_report.REPORT_TEXTS / STATUS_NAMES / FACT_LABELS: the copied report's own words
+EN_DIAG_REPORT: dict[str, str] = {
+    "Diagnóstico de conexión con Kafka": "Kafka connection diagnostics", "Fecha: {date}": "Date: {date}",
+    "Servidores (bootstrap): {servers}": "Servers (bootstrap): {servers}", "Máquina: {machine}": "Machine: {machine}",
+    "Resultado: [{code}] {text}": "Result: [{code}] {text}", "Duración total: {ms} ms": "Total duration: {ms} ms",
+    "{n}. {title} [{step}] — {status} ({ms} ms) código={code}": "{n}. {title} [{step}] — {status} ({ms} ms) code={code}",
+    "Qué hacer: {action}": "What to do: {action}", "sí": "yes", "no": "no",
+    "CORRECTO": "OK", "AVISO": "WARNING", "FALLO": "FAILED", "OMITIDO": "SKIPPED", "PENDIENTE": "PENDING",
+    "reintentos": "retries", "APIs admitidas": "supported APIs", "bytes recibidos": "bytes received",
+    "error al decodificar": "decoding error", "id del clúster": "cluster id", "controlador": "controller",
+    "brokers anunciados": "advertised brokers", "versión de Metadata": "Metadata version",
+    "temas esperados": "expected topics", "temas que faltan": "missing topics",
+    "tema de prueba creado": "test topic created", "confirmación del envío (ms)": "send acknowledged (ms)",
+    "offset": "offset", "ida y vuelta (ms)": "round trip (ms)", "offset inicial": "start offset",
 }
 
 
@@ -284,15 +366,13 @@ def _fields(template: str) -> set[str]:
 
 
 def add_diagnostics_contexts(root: ET.Element) -> list[str]:
-    """(Re)write the DiagnosticsSteps / DiagnosticsMessages contexts from the engine's own texts;
-    returns the Spanish sources still without English."""
+    """(Re)write the Diagnostics* contexts (steps, messages, report) from the engine's own
+    catalogue; returns the Spanish sources still without English."""
     sys.path.insert(0, str(REPO))
-    from ev_desktop.kafka.diagnostics_report import MESSAGES, STEPS
+    from ev_desktop.kafka.diagnostics_report import CTX_MESSAGES, CTX_REPORT, CTX_STEPS, catalogue
 
-    contexts = {
-        "DiagnosticsSteps": ([title for _, title in STEPS], EN_DIAG_STEPS),
-        "DiagnosticsMessages": ([t for pair in MESSAGES.values() for t in pair if t], EN_DIAG_MESSAGES),
-    }
+    english = {CTX_STEPS: EN_DIAG_STEPS, CTX_MESSAGES: EN_DIAG_MESSAGES, CTX_REPORT: EN_DIAG_REPORT}
+    contexts = {name: (sources, english[name]) for name, sources in catalogue().items()}
     missing: list[str] = []
     for name, (sources, english) in contexts.items():
         for old in [c for c in root.findall("context") if c.findtext("name") == name]:

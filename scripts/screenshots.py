@@ -16,7 +16,7 @@ with the data a local set-up shows — Kafka at 127.0.0.1:9092, Central at 127.0
 CP001… as ``ev-db seed`` / ``ev-cp-fleet`` name and place them, the supply drawn by the CP
 simulator's own power model. The diagnostics dialog runs as in the app, but its worker is
 handed a replay of what the engine reports in each situation (texts rendered by the engine's
-own templates), so the pictures do not depend on what listens on this machine's ports.
+catalogue), so the pictures do not depend on what listens on this machine's ports.
 """
 from __future__ import annotations
 
@@ -218,16 +218,23 @@ def charging_tracker(now: float, seconds: int):
 def diagnostics_replay(case: str):
     """A stand-in for ``run_diagnostics`` that reports what the engine reports for *case*:
     ``ok`` (local broker, Central running), ``refused`` (nothing on 127.0.0.1:9092) or
-    ``advertised`` (broker reachable, but it advertises kafka-central.lan:9092)."""
+    ``advertised`` (broker reachable, but it advertises kafka-central.lan:9092). Like the
+    engine it returns data only (codes, params, Detail); the dialog puts it into words."""
     from ev_desktop.kafka.diagnostics import (
-        STEP_TITLES, STEPS, Diagnosis, DiagnosticsReport, StepResult, StepStatus, render,
+        STEPS, Detail, Diagnosis, DiagnosticsReport, StepResult, StepStatus,
     )
 
     host, port = BOOTSTRAP.split(":")
     cluster = "q2KxVbT8S3ePz0m1Rf7uJw"
     advertised = f"{ADVERTISED_HOST}:{port}" if case == "advertised" else BOOTSTRAP
+    # the app's own readers, caught up (what AppContext.reader_lags() gives a running app)
+    readers = {"directory": 0, "central_watch": 0, "events": 0}
 
-    def replay(bootstrap, topics, *, group_ids=None, timeout_s=3.0, on_step=None, cancel=None):
+    def replay(bootstrap, topics, *, group_ids=None, timeout_s=3.0, on_step=None, cancel=None,
+               reader_lags=None):
+        central = [Detail("lag.central_ok", {"group": g, "lag": 0}) for g in group_ids or []]
+        mine = Detail("lag.readers_ok", {"readers": [Detail("lag.reader", {"reader": r, "lag": n})
+                                                     for r, n in readers.items()]})
         plan = [
             ("resolve", StepStatus.OK, "resolve.ok", {"summary": f"{BOOTSTRAP} → {host}"}, 0.4),
             ("tcp", StepStatus.OK, "tcp.ok", {"targets": BOOTSTRAP}, 0.3),
@@ -238,34 +245,36 @@ def diagnostics_replay(case: str):
             ("topics", StepStatus.OK, "topics.ok", {"count": len(topics.all()), "prefix": topics.prefix}, 41.5),
             ("roundtrip", StepStatus.OK, "roundtrip.ok", {"topic": f"{topics.prefix}.diagnostics",
                                                            "latency_ms": "12"}, 187.0),
-            ("lag", StepStatus.OK, "lag.ok", {"summary": "; ".join(f"{g}: 0 pendientes" for g in group_ids),
-                                              "total": 0}, 23.6),
+            ("lag", StepStatus.OK, "lag.ok", {"summary": [*central, mine], "advice": [],
+                                              "groups": {g: 0 for g in group_ids or []},
+                                              "readers": readers}, 23.6),
         ]
         if case == "refused":
             plan[1] = ("tcp", StepStatus.FAILED, "tcp.refused",
-                       {"target": BOOTSTRAP, "port": int(port), "timeout_s": f"{timeout_s:g}",
-                        "error": "[Errno 111] Connection refused"}, 0.4)
+                       {"target": BOOTSTRAP, "host": host, "port": int(port), "timeout_s": f"{timeout_s:g}",
+                        "error": "Connection refused"}, 0.4)
         elif case == "advertised":
+            # bootstrap on 127.0.0.1: the broker is this machine, so its network address is the fix
             plan[4] = ("advertised", StepStatus.FAILED, "advertised.unreachable",
-                       {"advertised": advertised, "port": int(port),
-                        "reason": f"el nombre «{ADVERTISED_HOST}» no se resuelve aquí"}, 2.3)
+                       {"advertised": advertised, "host": ADVERTISED_HOST, "port": int(port),
+                        "reason": Detail("reason.unresolvable", {"host": ADVERTISED_HOST}),
+                        "advice": [Detail("fix.advertised_local", {"port": int(port)}),
+                                   Detail("fix.advertised_resolve", {"host": ADVERTISED_HOST})]}, 2.3)
         steps, blocker = [], None
         for step_id, status, code, params, ms in plan:
             if blocker is not None:
                 status, code, params, ms = (StepStatus.SKIPPED, "skipped.after_failure",
-                                            {"step": STEP_TITLES[blocker]}, 0.0)
+                                            {"step": blocker}, 0.0)
             elif status is StepStatus.FAILED:
                 blocker = step_id
-            explanation, action = render(code, params)
-            step = StepResult(id=step_id, status=status, code=code, params=params,
-                              explanation=explanation, action=action, duration_ms=ms)
+            step = StepResult(id=step_id, status=status, code=code, params=params, duration_ms=ms)
             time.sleep(0.03)
             steps.append(step)
             if on_step is not None:
                 on_step(step)
         failed = next((s for s in steps if s.status is StepStatus.FAILED), None)
-        diagnosis = (Diagnosis(failed.code, failed.explanation, failed.id) if failed else
-                     Diagnosis("ok", render("ok", {"latency_ms": "12"})[0]))
+        diagnosis = (Diagnosis(failed.code, failed.params, failed.id) if failed else
+                     Diagnosis("ok", {"latency_ms": "12"}))
         assert [s.id for s in steps] == [sid for sid, _ in STEPS]
         return DiagnosticsReport(bootstrap_servers=bootstrap, started_at=datetime.now().astimezone(),
                                  steps=steps, diagnosis=diagnosis,
@@ -348,7 +357,7 @@ def run_child(args: argparse.Namespace) -> int:
         t, sid, reading, price = charging_tracker(now, 240)
         w.central_indicator.set_central(True, now)
         w.session.core = SimpleNamespace(tracker=t, started=True, driver_id="driver1")
-        p.apply_states(local_network(now))
+        w.ctx.cpStates.emit(local_network(now))   # as the CP directory delivers them
         p._on_logged_in("driver1")
         save(w, "driver_charging")
 
@@ -359,11 +368,15 @@ def run_child(args: argparse.Namespace) -> int:
         p.refresh()
         save(w, "driver_ticket")
 
-        # 2c. a request queued while Kafka is down (nothing listens on 127.0.0.1:9092)
+        # 2c. a request queued while Kafka is down (nothing listens on 127.0.0.1:9092): the link
+        # dropped 97 s ago, the driver asked for any free CP 95 s ago
         t2 = SupplyTracker("driver1")
-        t2.apply(RequestQueued("r-2", None, LinkState.OFFLINE, now), now)
+        t2.apply(RequestQueued("r-2", None, LinkState.OFFLINE, now - 95), now - 95)
         w.session.core = SimpleNamespace(tracker=t2, started=True, driver_id="driver1")
+        w.freshness.clock = lambda: now - 97      # the last CP states came just before the drop
+        w.ctx.cpStates.emit(local_network(now)[:1])
         w.ctx.link.update_producer("driver", producer_status(LinkState.OFFLINE, 1, KAFKA_DOWN))
+        w.freshness.clock = time.time
         w.central_indicator.set_central(False, now - 95)
         p.refresh()
         save(w, "driver_queued_offline")
@@ -374,7 +387,7 @@ def run_child(args: argparse.Namespace) -> int:
         w.ctx.link.update_producer("producer", producer_status(LinkState.CONNECTED, 0))
         w.ctx.link.update_consumer("directory", LinkState.CONNECTED)
         w.central_indicator.set_central(True, now)
-        w.grid.apply(big_network(2000, now))
+        w.ctx.cpStates.emit(big_network(2000, now))   # as the CP directory delivers them
         w.grid.flush()
         events = [
             (now - 95, c.ChargeRequested(driver_id="driver12", token="-", request_id="r-12", cp_id="CP003")),
@@ -399,9 +412,13 @@ def run_child(args: argparse.Namespace) -> int:
         w.dashboard.select_cp("CP002")
         save(w, "operator_dashboard")
 
-        # 4. Kafka down: status bar red, events waiting in the outbox
+        # 4. Kafka down (since 10 s ago): status bar red, events waiting in the outbox, the
+        # dashboard says its data is from then and its countdowns stop there
+        w.freshness.clock = lambda: now - 10      # the last CP states came just before the drop
+        w.ctx.cpStates.emit(big_network(2000, now)[:1])
         w.ctx.link.update_producer("producer", producer_status(LinkState.OFFLINE, 3, KAFKA_DOWN))
         w.ctx.link.update_consumer("directory", LinkState.OFFLINE)
+        w.freshness.clock = time.time
         w.central_indicator.set_central(False, now - 10)   # its last heartbeat came just before
         save(w, "status_offline_window")
         save(w.statusBar(), "status_offline")

@@ -20,22 +20,22 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>CentralIndicator</name>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="130" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="142" />
         <source>CENTRAL: en línea</source>
         <translation>CENTRAL: online</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="133" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="145" />
         <source>CENTRAL: esperando señal…</source>
         <translation>CENTRAL: waiting for a signal…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="138" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="150" />
         <source>CENTRAL: sin respuesta desde {t}</source>
         <translation>CENTRAL: no answer since {t}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="140" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="152" />
         <source>CENTRAL: sin respuesta</source>
         <translation>CENTRAL: no answer</translation>
     </message>
@@ -73,32 +73,37 @@ The app keeps running; the details are in the log.</translation>
         <translation>Disconnected</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="59" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="64" />
+        <source>{d} · quedaban {t}</source>
+        <translation>{d} · had {t} left</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="65" />
         <source>{d} · quedan {t}</source>
         <translation>{d} · {t} left</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="63" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="69" />
         <source>Parado por el operador</source>
         <translation>Stopped by the operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="65" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="71" />
         <source>Avería</source>
         <translation>Fault</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="68" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="74" />
         <source>visto {t}</source>
         <translation>seen {t}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="69" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="75" />
         <source>nunca visto</source>
         <translation>never seen</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="70" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="76" />
         <source>Libre</source>
         <translation>Free</translation>
     </message>
@@ -106,88 +111,88 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>DiagnosticsDialog</name>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="89" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="133" />
         <source>Diagnóstico de la conexión con Kafka</source>
         <translation>Kafka connection diagnostics</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="102" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="146" />
         <source>Servidores de Kafka: %1</source>
         <translation>Kafka servers: %1</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="111" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="155" />
         <source>Estado</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="111" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="155" />
         <source>Paso</source>
         <translation>Step</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="111" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="155" />
         <source>Duración</source>
         <translation>Duration</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="111" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="155" />
         <source>Explicación</source>
         <translation>Explanation</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="124" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="170" />
         <source>Repetir</source>
         <translation>Run again</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="125" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="171" />
         <source>Copiar informe</source>
         <translation>Copy report</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="126" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="172" />
         <source>Cerrar</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="138" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="245" />
         <source>Correcto</source>
         <translation>OK</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="138" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="245" />
         <source>Aviso</source>
         <translation>Warning</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="139" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="246" />
         <source>Fallo</source>
         <translation>Failed</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="139" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="246" />
         <source>Omitido</source>
         <translation>Skipped</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="140" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="247" />
         <source>Pendiente</source>
         <translation>Pending</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="184" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="291" />
         <source>Comprobando la conexión con Kafka…</source>
         <translation>Checking the connection to Kafka…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="187" />
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="223" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="294" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="334" />
         <source>En curso…</source>
         <translation>Running…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="213" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="324" />
         <source>Qué hacer: %1</source>
         <translation>What to do: %1</translation>
     </message>
@@ -195,57 +200,62 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>DriverPanel</name>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="52" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="55" />
         <source>Cerrar sesión</source>
         <translation>Log out</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="73" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="77" />
         <source>Solicitar Carga</source>
         <translation>Request charge</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="75" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="79" />
         <source>Cualquier CP libre</source>
         <translation>Any free CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="82" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="86" />
         <source>Puntos de carga libres ahora</source>
         <translation>Charging points free now</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="102" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="107" />
         <source>Carga</source>
         <translation>Charge</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="103" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="108" />
         <source>Servicios</source>
         <translation>Services</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="104" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="109" />
         <source>Historial</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="120" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="126" />
         <source>{n} libres</source>
         <translation>{n} free</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="136" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="126" />
+        <source>{n} libre</source>
+        <translation>{n} free</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="146" />
         <source>Seleccione primero un punto de carga de la lista (o pulse «Cualquier CP libre»).</source>
         <translation>First select a charging point in the list (or press “Any free CP”).</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="144" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="154" />
         <source>Ya hay una solicitud o carga en curso; espere a que termine.</source>
         <translation>A request or charge is already in progress; wait for it to finish.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="161" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="171" />
         <source>Conductor: &lt;b&gt;{d}&lt;/b&gt;</source>
         <translation>Driver: &lt;b&gt;{d}&lt;/b&gt;</translation>
     </message>
@@ -507,42 +517,47 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>KafkaIndicator</name>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="82" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="86" />
         <source>conectado</source>
         <translation>connected</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="83" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="87" />
         <source>degradado</source>
         <translation>degraded</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="84" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="88" />
         <source>sin conexión</source>
         <translation>offline</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="85" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="89" />
         <source>comprobando…</source>
         <translation>checking…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="90" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="96" />
+        <source>{n} evento en cola</source>
+        <translation>{n} event queued</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="102" />
         <source>Kafka: {s}</source>
         <translation>Kafka: {s}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="93" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="97" />
         <source>{n} eventos en cola</source>
         <translation>{n} events queued</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="95" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="107" />
         <source>Pulse para ver el diagnóstico de la conexión con Kafka</source>
         <translation>Click to diagnose the connection to Kafka</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="97" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="109" />
         <source>Último error: {e}</source>
         <translation>Last error: {e}</translation>
     </message>
@@ -550,53 +565,58 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>LoginForm</name>
     <message>
-        <location filename="../../ev_desktop/views/login_form.py" line="11" />
+        <location filename="../../ev_desktop/views/login_form.py" line="12" />
+        <source>Demasiados intentos fallidos — espere {s} s y vuelva a intentarlo</source>
+        <translation>Too many failed attempts — wait {s} s and try again</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/login_form.py" line="16" />
         <source>Usuario o contraseña incorrectos</source>
         <translation>Wrong user or password</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/login_form.py" line="13" />
+        <location filename="../../ev_desktop/views/login_form.py" line="18" />
         <source>Imposible conectar con la CENTRAL ({addr}) — compruebe que está en marcha y reintente</source>
         <translation>Cannot reach CENTRAL ({addr}) — check that it is running and try again</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/login_form.py" line="16" />
+        <location filename="../../ev_desktop/views/login_form.py" line="21" />
         <source>La sesión ha caducado — vuelva a iniciar sesión</source>
         <translation>Your session has expired — please log in again</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/login_form.py" line="28" />
+        <location filename="../../ev_desktop/views/login_form.py" line="33" />
         <source>Acceso de conductores</source>
         <translation>Driver login</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/login_form.py" line="32" />
+        <location filename="../../ev_desktop/views/login_form.py" line="37" />
         <source>p. ej. driver1</source>
         <translation>e.g. driver1</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/login_form.py" line="36" />
-        <location filename="../../ev_desktop/views/login_form.py" line="74" />
+        <location filename="../../ev_desktop/views/login_form.py" line="41" />
+        <location filename="../../ev_desktop/views/login_form.py" line="79" />
         <source>Entrar</source>
         <translation>Log in</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/login_form.py" line="46" />
+        <location filename="../../ev_desktop/views/login_form.py" line="51" />
         <source>Conductor</source>
         <translation>Driver</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/login_form.py" line="47" />
+        <location filename="../../ev_desktop/views/login_form.py" line="52" />
         <source>Contraseña</source>
         <translation>Password</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/login_form.py" line="66" />
+        <location filename="../../ev_desktop/views/login_form.py" line="71" />
         <source>Escriba su identificador de conductor y su contraseña</source>
         <translation>Type your driver id and your password</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/login_form.py" line="74" />
+        <location filename="../../ev_desktop/views/login_form.py" line="79" />
         <source>Conectando…</source>
         <translation>Connecting…</translation>
     </message>
@@ -604,59 +624,59 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="37" />
+        <location filename="../../ev_desktop/main_window.py" line="38" />
         <source>EVCharging — Centro de control</source>
         <translation>EVCharging — Control centre</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="48" />
-        <location filename="../../ev_desktop/main_window.py" line="63" />
+        <location filename="../../ev_desktop/main_window.py" line="49" />
+        <location filename="../../ev_desktop/main_window.py" line="64" />
         <source>Conductor</source>
         <translation>Driver</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="52" />
-        <location filename="../../ev_desktop/main_window.py" line="63" />
+        <location filename="../../ev_desktop/main_window.py" line="53" />
+        <location filename="../../ev_desktop/main_window.py" line="64" />
         <source>Operador</source>
         <translation>Operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="71" />
+        <location filename="../../ev_desktop/main_window.py" line="72" />
         <source>&amp;Archivo</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="72" />
+        <location filename="../../ev_desktop/main_window.py" line="73" />
         <source>Ajustes de conexión…</source>
         <translation>Connection settings…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="75" />
+        <location filename="../../ev_desktop/main_window.py" line="76" />
         <source>Diagnóstico de Kafka…</source>
         <translation>Kafka diagnostics…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="79" />
+        <location filename="../../ev_desktop/main_window.py" line="80" />
         <source>Salir</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="104" />
+        <location filename="../../ev_desktop/main_window.py" line="113" />
         <source>en cola ({n} sin enviar)</source>
         <translation>queued ({n} not sent yet)</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="105" />
+        <location filename="../../ev_desktop/main_window.py" line="114" />
         <source>enviada</source>
         <translation>sent</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="124" />
+        <location filename="../../ev_desktop/main_window.py" line="133" />
         <source>Ajustes aplicados. Vuelva a iniciar sesión para usarlos en su sesión de conductor.</source>
         <translation>Settings applied. Log in again to use them in your driver session.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="137" />
+        <location filename="../../ev_desktop/main_window.py" line="147" />
         <source>El diagnóstico de Kafka no está disponible en esta instalación</source>
         <translation>Kafka diagnostics are not available in this installation</translation>
     </message>
@@ -664,52 +684,52 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>OperatorDashboard</name>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="72" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="109" />
         <source>Buscar por id o ubicación…</source>
         <translation>Search by id or location…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="75" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="112" />
         <source>Parar todos</source>
         <translation>Stop all</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="77" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="114" />
         <source>Reanudar todos</source>
         <translation>Resume all</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="116" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="159" />
         <source>Eventos en directo</source>
         <translation>Live events</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="151" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="219" />
         <source>Parar {cp}</source>
         <translation>Stop {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="154" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="222" />
         <source>Reanudar {cp}</source>
         <translation>Resume {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="174" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="242" />
         <source>Parar todos los CP</source>
         <translation>Stop every CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="175" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="243" />
         <source>¿Parar los {n} puntos de carga? Los suministros en curso terminarán ahora.</source>
         <translation>Stop all {n} charging points? Running supplies will end now.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="178" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="246" />
         <source>Reanudar todos los CP</source>
         <translation>Resume every CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="179" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="247" />
         <source>¿Reanudar los {n} puntos de carga?</source>
         <translation>Resume all {n} charging points?</translation>
     </message>
@@ -861,9 +881,32 @@ The app keeps running; the details are in the log.</translation>
     </message>
 </context>
 <context>
+    <name>StaleDataBanner</name>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="184" />
+        <source>Kafka responde con errores — todavía no se ha recibido ningún dato</source>
+        <translation>Kafka answers with errors — no data received yet</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="185" />
+        <source>Kafka responde con errores — datos de las {t}, pueden no estar al día</source>
+        <translation>Kafka answers with errors — data as of {t}, it may be out of date</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="188" />
+        <source>Sin conexión con Kafka — todavía no se ha recibido ningún dato</source>
+        <translation>No connection to Kafka — no data received yet</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="189" />
+        <source>Sin conexión con Kafka — datos de las {t}, pueden no estar al día</source>
+        <translation>No connection to Kafka — data as of {t}, it may be out of date</translation>
+    </message>
+</context>
+<context>
     <name>StateSummaryBar</name>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="45" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="68" />
         <source>Total: {n} CP</source>
         <translation>Total: {n} CPs</translation>
     </message>
@@ -871,234 +914,266 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>SupplyView</name>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="37" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="60" />
         <source>Potencia</source>
         <translation>Power</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="37" />
-        <location filename="../../ev_desktop/views/supply_view.py" line="176" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="60" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="240" />
         <source>Energía</source>
         <translation>Energy</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="38" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="61" />
         <source>Importe</source>
         <translation>Amount</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="50" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="84" />
         <source>kW</source>
         <translation>kW</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="51" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="85" />
         <source>segundos</source>
         <translation>seconds</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="74" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="109" />
         <source>la sesión ha caducado — vuelva a iniciar sesión</source>
         <translation>your session has expired — please log in again</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="75" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="110" />
         <source>conductor desconocido para la CENTRAL</source>
         <translation>driver unknown to CENTRAL</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="76" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="111" />
         <source>ese punto de carga no existe</source>
         <translation>that charging point does not exist</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="77" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="112" />
         <source>el punto de carga no está disponible ahora</source>
         <translation>the charging point is not available now</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="78" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="113" />
         <source>el punto de carga está desconectado</source>
         <translation>the charging point is disconnected</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="79" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="114" />
         <source>no hay ningún punto de carga libre ahora</source>
         <translation>no charging point is free right now</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="80" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="115" />
         <source>ya tiene una carga en curso o reservada</source>
         <translation>you already have a charge in progress or reserved</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="85" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="120" />
         <source>avería en el punto de carga</source>
         <translation>fault at the charging point</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="86" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="121" />
         <source>parada por el operador</source>
         <translation>stopped by the operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="87" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="122" />
         <source>se perdió la conexión con el punto de carga</source>
         <translation>the connection to the charging point was lost</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="88" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="123" />
         <source>cancelada</source>
         <translation>cancelled</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="93" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="128" />
         <source>completado</source>
         <translation>completed</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="94" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="129" />
         <source>avería</source>
         <translation>fault</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="95" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="130" />
         <source>parado por el operador</source>
         <translation>stopped by the operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="96" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="131" />
         <source>punto desconectado</source>
         <translation>point disconnected</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="97" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="132" />
         <source>interrumpido</source>
         <translation>interrupted</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="103" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="138" />
         <source>Enviando a la CENTRAL…</source>
         <translation>Sending to CENTRAL…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="105" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="140" />
         <source>Kafka responde con errores — se enviará en cuanto se recupere</source>
         <translation>Kafka answers with errors — it will be sent as soon as it recovers</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="106" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="141" />
         <source>Esperando a Kafka — se enviará en cuanto haya conexión</source>
         <translation>Waiting for Kafka — it will be sent as soon as there is a connection</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="138" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="146" />
+        <source>Punto de carga pedido</source>
+        <translation>Charging point requested</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="148" />
+        <source>Pedida a las</source>
+        <translation>Requested at</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="149" />
+        <source>Esperando desde hace</source>
+        <translation>Waiting for</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="152" />
+        <source>Hay conexión con Kafka: la solicitud sale hacia la CENTRAL. En cuanto conteste verá aquí la autorización o el motivo del rechazo.</source>
+        <translation>Kafka is connected: the request is on its way to CENTRAL. As soon as it answers you will see here the authorization or the reason for a refusal.</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="155" />
+        <source>La solicitud está guardada en el disco de este equipo y se enviará sola en cuanto vuelva la conexión con Kafka. No se pierde aunque cierre la aplicación.</source>
+        <translation>The request is saved on this computer's disk and will be sent by itself as soon as the connection to Kafka is back. It is not lost even if you close the app.</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="157" />
+        <source>No hace falta repetirla: esta pantalla cambiará sola cuando la CENTRAL responda.</source>
+        <translation>No need to ask again: this screen will change by itself when CENTRAL answers.</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="202" />
         <source>Sin carga en curso</source>
         <translation>No charge in progress</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="139" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="203" />
         <source>Elija un punto de carga libre y pulse «Solicitar Carga», o pida «Cualquier CP libre».</source>
         <translation>Choose a free charging point and press “Request charge”, or ask for “Any free CP”.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="140" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="145" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="204" />
         <source>cualquier CP libre</source>
         <translation>any free CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="142" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="206" />
         <source>Solicitud en cola para {cp}</source>
         <translation>Request queued for {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="145" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="209" />
         <source>Autorizado en {cp}</source>
         <translation>Authorized at {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="146" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="210" />
         <source>{loc} · {price:.2f} €/kWh</source>
         <translation>{loc} · {price:.2f} €/kWh</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="148" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="212" />
         <source>Reservado para usted: quedan {t} para conectar el vehículo</source>
         <translation>Reserved for you: {t} left to plug in the vehicle</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="152" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="216" />
         <source>Solicitud denegada</source>
         <translation>Request denied</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="153" />
-        <location filename="../../ev_desktop/views/supply_view.py" line="160" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="217" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="224" />
         <source>Motivo: {r}</source>
         <translation>Reason: {r}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="155" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="219" />
         <source>La reserva en {cp} ha caducado</source>
         <translation>The reservation at {cp} has expired</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="156" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="220" />
         <source>No se conectó el vehículo a tiempo; puede volver a solicitar una carga.</source>
         <translation>The vehicle was not plugged in in time; you may request a charge again.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="158" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="222" />
         <source>CARGANDO ⚡ en {cp}</source>
         <translation>CHARGING ⚡ at {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="162" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="226" />
         <source>Esperando el ticket final…</source>
         <translation>Waiting for the final ticket…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="163" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="227" />
         <source>Suministro interrumpido en {cp}</source>
         <translation>Supply interrupted at {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="165" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="229" />
         <source>Suministro terminado en {cp}</source>
         <translation>Supply finished at {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="165" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="229" />
         <source>Este es su ticket:</source>
         <translation>Here is your ticket:</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="173" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="237" />
         <source>Punto de carga</source>
         <translation>Charging point</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="174" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="238" />
         <source>Inicio</source>
         <translation>Start</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="175" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="239" />
         <source>Fin</source>
         <translation>End</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="177" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="61" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="241" />
         <source>Precio</source>
         <translation>Price</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="178" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="242" />
         <source>Total</source>
         <translation>Total</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="179" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="243" />
         <source>Resultado</source>
         <translation>Outcome</translation>
     </message>
@@ -1165,8 +1240,8 @@ The app keeps running; the details are in the log.</translation>
         <translation>Cannot resolve the name {failed} ({error}): unknown host name.</translation>
     </message>
     <message>
-        <source>Compruebe que el nombre está bien escrito y que el DNS o el fichero hosts de esta máquina lo conocen, o use directamente la IP del servidor de Kafka (p. ej. la IP de PC2).</source>
-        <translation>Check that the name is spelt right and that this machine's DNS or hosts file knows it, or use the Kafka server's IP address directly (e.g. PC2's IP).</translation>
+        <source>Compruebe que «{failed}» está bien escrito y que el DNS o el fichero hosts de esta máquina lo conocen, o use directamente la IP del servidor de Kafka.</source>
+        <translation>Check that “{failed}” is spelt right and that this machine's DNS or hosts file knows it, or use the Kafka server's IP address directly.</translation>
     </message>
     <message>
         <source>Conexión TCP establecida con {targets}.</source>
@@ -1193,8 +1268,8 @@ The app keeps running; the details are in the log.</translation>
         <translation>No answer from {target} within {timeout_s} s: a firewall drops the packets or the machine cannot be reached.</translation>
     </message>
     <message>
-        <source>Abra el puerto {port}/TCP en el cortafuegos de la máquina de Kafka (y de la red) y compruebe que la IP es la correcta.</source>
-        <translation>Open port {port}/TCP in the firewall of the Kafka machine (and of the network) and check that the IP is right.</translation>
+        <source>Abra el puerto {port}/TCP en el cortafuegos de la máquina de Kafka (y de la red) y compruebe que {host} es la dirección de esa máquina.</source>
+        <translation>Open port {port}/TCP in the firewall of the Kafka machine (and of the network) and check that {host} is that machine's address.</translation>
     </message>
     <message>
         <source>La red no tiene ruta hacia {target} ({error}).</source>
@@ -1233,8 +1308,8 @@ The app keeps running; the details are in the log.</translation>
         <translation>Check the port and the protocol: use Kafka's PLAINTEXT client port.</translation>
     </message>
     <message>
-        <source>{target} contestó algo que no es Kafka ({preview}): hay otro servicio en ese puerto.</source>
-        <translation>{target} answered something that is not Kafka ({preview}): another service is on that port.</translation>
+        <source>{target} contestó algo que no es Kafka («{preview}»): hay otro servicio en ese puerto.</source>
+        <translation>{target} answered something that is not Kafka (“{preview}”): another service is on that port.</translation>
     </message>
     <message>
         <source>Corrija el puerto: apunte al puerto de clientes de Kafka (normalmente 9092).</source>
@@ -1273,12 +1348,12 @@ The app keeps running; the details are in the log.</translation>
         <translation>Every advertised address can be reached from this machine: {brokers}.</translation>
     </message>
     <message>
-        <source>El broker se anuncia como {advertised}, pero esta máquina no puede alcanzar esa dirección ({reason}). Ajuste advertised.listeners en el broker a una dirección accesible desde los clientes (p. ej. la IP de PC2).</source>
-        <translation>The broker advertises itself as {advertised}, but this machine cannot reach that address ({reason}). Set advertised.listeners on the broker to an address the clients can reach (e.g. PC2's IP).</translation>
+        <source>El broker se anuncia como {advertised}, pero esta máquina no puede alcanzar esa dirección ({reason}). Ajuste advertised.listeners en el broker a una dirección accesible desde los clientes.</source>
+        <translation>The broker advertises itself as {advertised}, but this machine cannot reach that address ({reason}). Set advertised.listeners on the broker to an address the clients can reach.</translation>
     </message>
     <message>
-        <source>En el broker: advertised.listeners=PLAINTEXT://&lt;IP de PC2&gt;:{port} (con ev-kafka: --advertised-host &lt;IP de PC2&gt;) y reinícielo.</source>
-        <translation>On the broker: advertised.listeners=PLAINTEXT://&lt;PC2's IP&gt;:{port} (with ev-kafka: --advertised-host &lt;PC2's IP&gt;) and restart it.</translation>
+        <source>{advice}</source>
+        <translation>{advice}</translation>
     </message>
     <message>
         <source>El broker se anuncia como {advertised} (una dirección local) aunque usted conecta por {bootstrap_host}: desde otra máquina esa dirección apunta a ella misma.</source>
@@ -1337,28 +1412,16 @@ The app keeps running; the details are in the log.</translation>
         <translation>The send-and-receive test failed: {error}.</translation>
     </message>
     <message>
-        <source>Retraso de los consumidores: {summary}.</source>
-        <translation>Consumer lag: {summary}.</translation>
-    </message>
-    <message>
-        <source>Hay mensajes pendientes de leer: {summary}.</source>
-        <translation>There are messages waiting to be read: {summary}.</translation>
-    </message>
-    <message>
-        <source>Si no baja, el consumidor de la aplicación está parado o es lento; revise el indicador de estado y los registros.</source>
-        <translation>If it does not go down, the app's consumer is stopped or slow; check the status indicator and the logs.</translation>
-    </message>
-    <message>
-        <source>No se pudo consultar el retraso de los consumidores: {error}.</source>
-        <translation>Could not query the consumer lag: {error}.</translation>
+        <source>{summary}</source>
+        <translation>{summary}</translation>
     </message>
     <message>
         <source>Repita la comprobación más tarde.</source>
         <translation>Run the check again later.</translation>
     </message>
     <message>
-        <source>No se indicó ningún grupo de consumidores.</source>
-        <translation>No consumer group was given.</translation>
+        <source>No hay ningún lector ni grupo de consumidores que comprobar.</source>
+        <translation>There is no reader and no consumer group to check.</translation>
     </message>
     <message>
         <source>Omitido porque falló el paso «{step}».</source>
@@ -1387,6 +1450,261 @@ The app keeps running; the details are in the log.</translation>
     <message>
         <source>Comprobación cancelada.</source>
         <translation>Check cancelled.</translation>
+    </message>
+    <message>
+        <source>conexión rechazada</source>
+        <translation>connection refused</translation>
+    </message>
+    <message>
+        <source>sin respuesta (tiempo agotado)</source>
+        <translation>no answer (timed out)</translation>
+    </message>
+    <message>
+        <source>la red no tiene ruta hasta esa dirección</source>
+        <translation>the network has no route to that address</translation>
+    </message>
+    <message>
+        <source>el nombre «{host}» no se resuelve aquí</source>
+        <translation>the name “{host}” does not resolve here</translation>
+    </message>
+    <message>
+        <source>{error}</source>
+        <translation>{error}</translation>
+    </message>
+    <message>
+        <source>En el broker: advertised.listeners=PLAINTEXT://{fix_host}:{port} (con ev-kafka: --advertised-host {fix_host}) y reinícielo; «{fix_host}» es la dirección con la que esta máquina ya llega al broker.</source>
+        <translation>On the broker: advertised.listeners=PLAINTEXT://{fix_host}:{port} (with ev-kafka: --advertised-host {fix_host}) and restart it; “{fix_host}” is the address this machine already reaches the broker by.</translation>
+    </message>
+    <message>
+        <source>En el broker, que es esta misma máquina: advertised.listeners=PLAINTEXT://&lt;IP de esta máquina en la red&gt;:{port} (con ev-kafka: --listen-host 0.0.0.0 --advertised-host &lt;IP de esta máquina en la red&gt;) y reinícielo.</source>
+        <translation>On the broker, which is this very machine: advertised.listeners=PLAINTEXT://&lt;this machine's network IP&gt;:{port} (with ev-kafka: --listen-host 0.0.0.0 --advertised-host &lt;this machine's network IP&gt;) and restart it.</translation>
+    </message>
+    <message>
+        <source>O bien haga que «{host}» se resuelva en todas las máquinas (DNS o fichero hosts).</source>
+        <translation>Or make “{host}” resolve on every machine (DNS or hosts file).</translation>
+    </message>
+    <message>
+        <source>no se resuelve: {error}</source>
+        <translation>does not resolve: {error}</translation>
+    </message>
+    <message>
+        <source>conectado a {peer} en {ms} ms</source>
+        <translation>connected to {peer} in {ms} ms</translation>
+    </message>
+    <message>
+        <source>{reason} tras {ms} ms ({error})</source>
+        <translation>{reason} after {ms} ms ({error})</translation>
+    </message>
+    <message>
+        <source>accesible ({ms} ms)</source>
+        <translation>reachable ({ms} ms)</translation>
+    </message>
+    <message>
+        <source>{reason} ({error})</source>
+        <translation>{reason} ({error})</translation>
+    </message>
+    <message>
+        <source>{lag} mensajes pendientes en {partitions} particiones</source>
+        <translation>{lag} messages waiting in {partitions} partitions</translation>
+    </message>
+    <message>
+        <source>sin posiciones confirmadas todavía</source>
+        <translation>no committed positions yet</translation>
+    </message>
+    <message>
+        <source>{lag} mensajes por leer</source>
+        <translation>{lag} messages to read</translation>
+    </message>
+    <message>
+        <source>sin datos todavía (el lector aún no ha conectado)</source>
+        <translation>no data yet (the reader has not connected yet)</translation>
+    </message>
+    <message>
+        <source>La CENTRAL está al día: {lag} mensajes pendientes de procesar (grupo {group}).</source>
+        <translation>CENTRAL is keeping up: {lag} messages waiting to be processed (group {group}).</translation>
+    </message>
+    <message>
+        <source>La CENTRAL va retrasada: tiene {lag} mensajes sin procesar (grupo {group}), así que las solicitudes de carga y las órdenes tardarán en atenderse.</source>
+        <translation>CENTRAL is behind: it has {lag} messages not processed yet (group {group}), so charge requests and commands will be handled late.</translation>
+    </message>
+    <message>
+        <source>La CENTRAL no ha confirmado todavía ninguna lectura (grupo {group}): no ha arrancado nunca con este prefijo de temas o acaba de arrancar.</source>
+        <translation>CENTRAL has not confirmed any read yet (group {group}): it has never run with this topic prefix or it has just started.</translation>
+    </message>
+    <message>
+        <source>No se pudo consultar el retraso de la CENTRAL (grupo {group}): {error}.</source>
+        <translation>Could not query how far behind CENTRAL is (group {group}): {error}.</translation>
+    </message>
+    <message>
+        <source>Esta aplicación está al día con Kafka ({readers}).</source>
+        <translation>This app is up to date with Kafka ({readers}).</translation>
+    </message>
+    <message>
+        <source>Esta aplicación va retrasada: le quedan {lag} mensajes por leer ({readers}), así que lo que ve en pantalla puede no estar actualizado.</source>
+        <translation>This app is behind: it still has {lag} messages to read ({readers}), so what you see on screen may be out of date.</translation>
+    </message>
+    <message>
+        <source>Esta aplicación no tiene ahora ningún lector de Kafka en marcha.</source>
+        <translation>This app has no Kafka reader running right now.</translation>
+    </message>
+    <message>
+        <source>No se pudo obtener el retraso de los lectores de esta aplicación: {error}.</source>
+        <translation>Could not get how far behind this app's readers are: {error}.</translation>
+    </message>
+    <message>
+        <source>{reader}: {lag} por leer</source>
+        <translation>{reader}: {lag} to read</translation>
+    </message>
+    <message>
+        <source>{reader}: sin datos todavía</source>
+        <translation>{reader}: no data yet</translation>
+    </message>
+    <message>
+        <source>Compruebe que la CENTRAL está en marcha y sin errores (su registro); si el número no baja, está parada o sobrecargada.</source>
+        <translation>Check that CENTRAL is running without errors (its log); if the number does not go down, it is stopped or overloaded.</translation>
+    </message>
+    <message>
+        <source>Suele ponerse al día sola en unos segundos; si el número no baja, la red hasta Kafka es lenta o este equipo va sobrecargado: repita la comprobación y, si sigue igual, reinicie la aplicación.</source>
+        <translation>It usually catches up by itself within seconds; if the number does not go down, the network to Kafka is slow or this computer is overloaded: run the check again and, if nothing changes, restart the app.</translation>
+    </message>
+    <message>
+        <source>eventos en directo</source>
+        <translation>live events</translation>
+    </message>
+    <message>
+        <source>estado de los puntos de carga</source>
+        <translation>charging point states</translation>
+    </message>
+    <message>
+        <source>latido de la CENTRAL</source>
+        <translation>CENTRAL heartbeat</translation>
+    </message>
+    <message>
+        <source>notificaciones del conductor</source>
+        <translation>driver notifications</translation>
+    </message>
+</context>
+<context>
+    <name>DiagnosticsReport</name>
+    <message>
+        <source>Diagnóstico de conexión con Kafka</source>
+        <translation>Kafka connection diagnostics</translation>
+    </message>
+    <message>
+        <source>Fecha: {date}</source>
+        <translation>Date: {date}</translation>
+    </message>
+    <message>
+        <source>Servidores (bootstrap): {servers}</source>
+        <translation>Servers (bootstrap): {servers}</translation>
+    </message>
+    <message>
+        <source>Máquina: {machine}</source>
+        <translation>Machine: {machine}</translation>
+    </message>
+    <message>
+        <source>Resultado: [{code}] {text}</source>
+        <translation>Result: [{code}] {text}</translation>
+    </message>
+    <message>
+        <source>Duración total: {ms} ms</source>
+        <translation>Total duration: {ms} ms</translation>
+    </message>
+    <message>
+        <source>{n}. {title} [{step}] — {status} ({ms} ms) código={code}</source>
+        <translation>{n}. {title} [{step}] — {status} ({ms} ms) code={code}</translation>
+    </message>
+    <message>
+        <source>Qué hacer: {action}</source>
+        <translation>What to do: {action}</translation>
+    </message>
+    <message>
+        <source>sí</source>
+        <translation>yes</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>no</translation>
+    </message>
+    <message>
+        <source>CORRECTO</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>AVISO</source>
+        <translation>WARNING</translation>
+    </message>
+    <message>
+        <source>FALLO</source>
+        <translation>FAILED</translation>
+    </message>
+    <message>
+        <source>OMITIDO</source>
+        <translation>SKIPPED</translation>
+    </message>
+    <message>
+        <source>PENDIENTE</source>
+        <translation>PENDING</translation>
+    </message>
+    <message>
+        <source>reintentos</source>
+        <translation>retries</translation>
+    </message>
+    <message>
+        <source>APIs admitidas</source>
+        <translation>supported APIs</translation>
+    </message>
+    <message>
+        <source>bytes recibidos</source>
+        <translation>bytes received</translation>
+    </message>
+    <message>
+        <source>error al decodificar</source>
+        <translation>decoding error</translation>
+    </message>
+    <message>
+        <source>id del clúster</source>
+        <translation>cluster id</translation>
+    </message>
+    <message>
+        <source>controlador</source>
+        <translation>controller</translation>
+    </message>
+    <message>
+        <source>brokers anunciados</source>
+        <translation>advertised brokers</translation>
+    </message>
+    <message>
+        <source>versión de Metadata</source>
+        <translation>Metadata version</translation>
+    </message>
+    <message>
+        <source>temas esperados</source>
+        <translation>expected topics</translation>
+    </message>
+    <message>
+        <source>temas que faltan</source>
+        <translation>missing topics</translation>
+    </message>
+    <message>
+        <source>tema de prueba creado</source>
+        <translation>test topic created</translation>
+    </message>
+    <message>
+        <source>confirmación del envío (ms)</source>
+        <translation>send acknowledged (ms)</translation>
+    </message>
+    <message>
+        <source>offset</source>
+        <translation>offset</translation>
+    </message>
+    <message>
+        <source>ida y vuelta (ms)</source>
+        <translation>round trip (ms)</translation>
+    </message>
+    <message>
+        <source>offset inicial</source>
+        <translation>start offset</translation>
     </message>
 </context>
 </TS>

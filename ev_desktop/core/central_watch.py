@@ -92,6 +92,11 @@ class CentralWatch:
         if beats:
             self.beat(beats[-1])
 
+    def lag(self) -> int | None:
+        """Heartbeats not read yet (None while unknown or stopped)."""
+        consumer = self._consumer
+        return consumer.lag() if consumer is not None else None
+
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
         from ev_common.kafka.consumer import ResilientConsumer

@@ -64,6 +64,11 @@ class CpDirectory:
     def wait_caught_up(self, timeout: float | None = None) -> bool:
         return self._caught_up.wait(timeout)
 
+    def lag(self) -> int | None:
+        """Messages of the state topic not read yet (None while unknown or stopped)."""
+        consumer = self._consumer
+        return consumer.lag() if consumer is not None else None
+
     # ------------------------------------------------------------------ updates
     def apply(self, states: Iterable[CpState]) -> list[CpState]:
         """Merge *states* (latest wins per cp_id); returns the ones that changed. Pure of I/O."""

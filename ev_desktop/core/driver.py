@@ -160,6 +160,11 @@ class DriverCore:
         log.info("driver=%s started (positions %s, outbox %s, %d queued)", self.driver_id,
                  self.offsets_path(), self.outbox_path(), self._producer.queued)
 
+    def lag(self) -> int | None:
+        """Notifications for this driver not read yet (None while unknown or not started)."""
+        consumer = self._consumer
+        return consumer.lag() if consumer is not None else None
+
     def link_status(self) -> ProducerStatus | None:
         return self._producer.status() if self._producer else None
 

@@ -111,6 +111,7 @@ class SupplyTracker:
         self.authorized_at: float | None = None  # local time.time() of the authorization
         self.link_state: LinkState | None = None
         self.queued_why: str = ""
+        self.queued_at: float | None = None  # when the request went to the outbox (its wait)
         self.started_at: float | None = None
         self.kw = 0.0
         self.kwh = 0.0
@@ -181,6 +182,7 @@ class SupplyTracker:
         self.phase = SupplyPhase.QUEUED
         self.request_id = ev.request_id
         self.requested_cp = ev.cp_id
+        self.queued_at = ev.queued_at
         self.link_state = ev.link_state
         self.queued_why = link_text(ev.link_state)
         return True

@@ -3,7 +3,9 @@
 Plain Python (no Qt): the desktop app's diagnostics dialog runs :func:`run_diagnostics` in a
 worker thread; a CLI or a test may call it directly. Every step is bounded by ``timeout_s``
 per network operation, the function never raises, and each step carries a stable ``code``
-plus Spanish text (the product language) so a view can translate by code.
+plus ``params`` and ``facts`` that are data only (addresses, numbers, raw errors, nested
+:class:`Detail` codes): no sentence in any language is made here. ``diagnostics_report`` turns
+them into words in the caller's language (``render(code, params, tr)``, ``report.as_text(tr)``).
 
 Steps, in order (later ones are skipped, with the reason, when an earlier one makes them
 impossible):
@@ -21,7 +23,10 @@ impossible):
 ``topics``     the expected topics (``Topics.all()``) exist (admin client)
 ``roundtrip``  produce → consume of a throwaway record on ``<prefix>.diagnostics`` (created on
                demand: 1 partition, 10 min retention), with its latency
-``lag``        consumer lag of the given group ids (committed offsets vs end offsets)
+``lag``        what matters at this desk: is Central keeping up (the lag of its consumer group,
+               committed offsets vs end offsets, for the given ``group_ids``) and is this app
+               keeping up (its own readers keep their positions locally, so the caller passes
+               ``reader_lags``: a callable returning ``{reader id: messages behind or None}``)
 """
 from __future__ import annotations
 
@@ -32,7 +37,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -40,13 +45,14 @@ from typing import Any
 from ev_common.topics import Topics
 from ev_desktop.kafka.diagnostics_wire import CLIENT_ID, NotKafka, kafka_request, preview
 from ev_desktop.kafka.diagnostics_report import (  # noqa: F401 - re-exported for callers
-    MESSAGES, STEP_TITLES, STEPS, Diagnosis, DiagnosticsReport, StepResult, StepStatus, render,
+    MESSAGES, STEP_TITLES, STEPS, Detail, Diagnosis, DiagnosticsReport, StepResult, StepStatus,
+    Translate, render, render_facts, step_title,
 )
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 9092
-LAG_WARNING = 100          # total messages behind above which the lag step warns
+LAG_WARNING = 100          # messages behind (Central's group, or this app's readers) that warn
 SLOW_ROUNDTRIP_MS = 2000   # round trip above this is a warning
 
 
@@ -80,6 +86,7 @@ class _Ctx:
     topics: Topics
     group_ids: list[str]
     timeout_s: float
+    reader_lags: Callable[[], Mapping[str, int | None]] | None = None
     servers: list[_Server] = field(default_factory=list)
     kafka_server: _Server | None = None
     api_versions: dict[int, int] = field(default_factory=dict)   # api_key -> max version
@@ -132,15 +139,19 @@ def _connect(addrs: list[tuple], timeout_s: float) -> socket.socket:
     raise first_exc
 
 
-def _classify_connect_error(exc: OSError) -> tuple[str, str]:
-    """(kind, Spanish reason) for a failed connect."""
+def _classify_connect_error(exc: OSError) -> str:
+    """refused / timeout / unreachable / error: the kind of a failed connect."""
     if isinstance(exc, ConnectionRefusedError):
-        return "refused", "conexión rechazada"
+        return "refused"
     if isinstance(exc, (TimeoutError, socket.timeout)):
-        return "timeout", "sin respuesta (tiempo agotado)"
+        return "timeout"
     if exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL):
-        return "unreachable", f"red inalcanzable: {exc.strerror or exc}"
-    return "error", str(exc)
+        return "unreachable"
+    return "error"
+
+
+def _reason(kind: str, exc: OSError) -> Detail:
+    return Detail(f"reason.{kind}", {"error": exc.strerror or str(exc)})
 
 
 def _resolve(host: str, port: int) -> list[tuple]:
@@ -165,7 +176,7 @@ def _retrying(call: Callable[[], Any], deadline: float, facts: dict[str, Any]) -
         except Exception as exc:  # noqa: BLE001 - only retriable ones are swallowed
             if not getattr(exc, "retriable", False) or time.monotonic() + 0.2 > deadline:
                 raise
-            facts["reintentos"] = facts.get("reintentos", 0) + 1
+            facts["retries"] = facts.get("retries", 0) + 1
             time.sleep(0.2)
 
 
@@ -187,19 +198,21 @@ def _step_resolve(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, Any]
         raise _StepError(StepStatus.FAILED, "resolve.bad_address", value=str(exc) or ctx.bootstrap)
     failed: list[str] = []
     errors: list[str] = []
+    resolved: list[str] = []
     for host, port in pairs:
         server = _Server(host, port)
         try:
             server.addrs = _resolve(host, port)
-            ips = sorted({a[4][0] for a in server.addrs})
-            facts[server.target] = ", ".join(ips)
+            ips = ", ".join(sorted({a[4][0] for a in server.addrs}))
+            facts[server.target] = ips
+            resolved.append(f"{server.target} → {ips}")
             ctx.servers.append(server)
         except (socket.gaierror, UnicodeError, OSError) as exc:
-            facts[server.target] = f"no se resuelve: {exc}"
+            facts[server.target] = Detail("fact.unresolvable", {"error": str(exc)})
             failed.append(host)
             errors.append(str(exc))
     params = {"failed": ", ".join(failed), "error": "; ".join(errors),
-              "summary": "; ".join(f"{k} → {v}" for k, v in facts.items())}
+              "summary": "; ".join(resolved)}
     if not ctx.servers:
         raise _StepError(StepStatus.FAILED, "resolve.unresolvable", **params)
     if failed:
@@ -208,27 +221,30 @@ def _step_resolve(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, Any]
 
 
 def _step_tcp(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    failures: list[tuple[_Server, str, str]] = []
+    failures: list[tuple[_Server, str, OSError]] = []
     for server in ctx.servers:
         t0 = time.monotonic()
         try:
             server.sock = _connect(server.addrs, ctx.timeout_s)
             peer = server.sock.getpeername()[0]
-            facts[server.target] = f"conectado a {peer} en {(time.monotonic() - t0) * 1000:.0f} ms"
+            facts[server.target] = Detail("fact.connected", {
+                "peer": peer, "ms": f"{(time.monotonic() - t0) * 1000:.0f}"})
             ctx.reachable_bootstrap.append(server.target)
         except OSError as exc:
-            kind, reason = _classify_connect_error(exc)
-            facts[server.target] = f"{reason} tras {(time.monotonic() - t0) * 1000:.0f} ms ({exc!r})"
-            failures.append((server, kind, str(exc)))
+            kind = _classify_connect_error(exc)
+            facts[server.target] = Detail("fact.connect_failed", {
+                "reason": _reason(kind, exc), "ms": f"{(time.monotonic() - t0) * 1000:.0f}",
+                "error": repr(exc)})
+            failures.append((server, kind, exc))
     if not failures:
         return "tcp.ok", {"targets": ", ".join(ctx.reachable_bootstrap)}
-    first, kind, error = failures[0]
-    params = {"target": first.target, "port": first.port, "timeout_s": f"{ctx.timeout_s:g}",
-              "error": error}
+    first, kind, exc = failures[0]
+    params = {"target": first.target, "host": first.host, "port": first.port,
+              "timeout_s": f"{ctx.timeout_s:g}", "error": exc.strerror or str(exc)}
     if not ctx.reachable_bootstrap:
         raise _StepError(StepStatus.FAILED, f"tcp.{kind}", **params)
-    explanation, _ = render(f"tcp.{kind}", params)
-    raise _StepError(StepStatus.WARNING, "tcp.partial", failed=explanation, **params)
+    raise _StepError(StepStatus.WARNING, "tcp.partial", failed=Detail(f"tcp.{kind}", params),
+                     **params)
 
 
 def _step_handshake(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -271,7 +287,8 @@ def _step_metadata(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, Any
         response = kafka_request(server.sock, MetadataRequest(topics=[], allow_auto_topic_creation=False),
                                   MetadataResponse, version, 2)
     except (TimeoutError, socket.timeout):
-        raise _StepError(StepStatus.FAILED, "metadata.failed", error="sin respuesta", **params)
+        raise _StepError(StepStatus.FAILED, "metadata.failed", error=Detail("reason.timeout"),
+                         **params)
     except (OSError, NotKafka, ValueError) as exc:
         raise _StepError(StepStatus.FAILED, "metadata.failed", error=repr(exc), **params)
     ctx.brokers = [(b.node_id, b.host, b.port) for b in response.brokers]
@@ -284,8 +301,22 @@ def _step_metadata(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, Any
                            "controller_id": response.controller_id, "brokers": brokers}
 
 
+def _advertised_fix(ctx: _Ctx, host: str, port: int, unresolvable: bool) -> list[Detail]:
+    """What to set advertised.listeners to, as concretely as known: the name or address this
+    machine already reaches the broker by (what the user configured), unless that is a loopback
+    address — then the broker is this machine, and only its network address will do."""
+    known = ctx.kafka_server.host if ctx.kafka_server is not None else ""
+    fix_host = known if known and not _is_loopback(known) else next(
+        (s.host for s in ctx.servers if s.sock is not None and not _is_loopback(s.host)), None)
+    advice = [Detail("fix.advertised_configured", {"fix_host": fix_host, "port": port})
+              if fix_host else Detail("fix.advertised_local", {"port": port})]
+    if unresolvable:
+        advice.append(Detail("fix.advertised_resolve", {"host": host}))
+    return advice
+
+
 def _step_advertised(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    bad: list[tuple[str, int, str]] = []
+    bad: list[tuple[str, int, Detail]] = []
     loopback: list[tuple[str, int]] = []
     bootstrap_hosts = [s.host for s in ctx.servers]
     for node, host, port in ctx.brokers:
@@ -293,16 +324,16 @@ def _step_advertised(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, A
         try:
             addrs = _resolve(host, port)
         except (socket.gaierror, UnicodeError, OSError) as exc:
-            facts[label] = f"no se resuelve: {exc}"
-            bad.append((host, port, f"el nombre «{host}» no se resuelve aquí"))
+            facts[label] = Detail("fact.unresolvable", {"error": str(exc)})
+            bad.append((host, port, Detail("reason.unresolvable", {"host": host})))
             continue
         t0 = time.monotonic()
         try:
             _connect(addrs, ctx.timeout_s).close()
-            facts[label] = f"accesible ({(time.monotonic() - t0) * 1000:.0f} ms)"
+            facts[label] = Detail("fact.reachable", {"ms": f"{(time.monotonic() - t0) * 1000:.0f}"})
         except OSError as exc:
-            _, reason = _classify_connect_error(exc)
-            facts[label] = f"{reason} ({exc!r})"
+            reason = _reason(_classify_connect_error(exc), exc)
+            facts[label] = Detail("fact.unreachable", {"reason": reason, "error": repr(exc)})
             bad.append((host, port, reason))
             continue
         if _is_loopback(host) and not all(_is_loopback(h) for h in bootstrap_hosts):
@@ -310,11 +341,14 @@ def _step_advertised(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, A
     if bad:
         host, port, reason = bad[0]
         raise _StepError(StepStatus.FAILED, "advertised.unreachable",
-                         advertised=f"{host}:{port}", port=port, reason=reason)
+                         advertised=f"{host}:{port}", host=host, port=port, reason=reason,
+                         advice=_advertised_fix(ctx, host, port,
+                                                reason.code == "reason.unresolvable"))
     if loopback:
         host, port = loopback[0]
         raise _StepError(StepStatus.WARNING, "advertised.loopback", advertised=f"{host}:{port}",
-                         port=port, bootstrap_host=bootstrap_hosts[0])
+                         host=host, port=port, bootstrap_host=bootstrap_hosts[0],
+                         advice=_advertised_fix(ctx, host, port, False))
     return "advertised.ok", {"brokers": ", ".join(f"{h}:{p}" for _, h, p in ctx.brokers)}
 
 
@@ -331,15 +365,15 @@ def _step_topics(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, Any]]
     deadline = time.monotonic() + ctx.timeout_s
     while missing and time.monotonic() + 0.25 < deadline:
         time.sleep(0.25)
-        facts["reintentos"] = facts.get("reintentos", 0) + 1
+        facts["retries"] = facts.get("retries", 0) + 1
         try:
             existing = set(ctx.admin.list_topics())
         except Exception:  # noqa: BLE001 - keep the last answer
             log.debug("list_topics retry failed", exc_info=True)
         missing = [t for t in expected if t not in existing]
-    facts["esperados"] = len(expected)
+    facts["expected"] = len(expected)
     if missing:
-        facts["faltan"] = ", ".join(missing)
+        facts["missing"] = ", ".join(missing)
         raise _StepError(StepStatus.FAILED, "topics.missing", count=len(missing),
                          missing=", ".join(missing), prefix=ctx.topics.prefix)
     return "topics.ok", {"count": len(expected), "prefix": ctx.topics.prefix}
@@ -355,7 +389,7 @@ def _ensure_diag_topic(ctx: _Ctx, topic: str, facts: dict[str, Any]) -> None:
         ctx.admin.create_topics([NewTopic(name=topic, num_partitions=1, replication_factor=-1,
                                           topic_configs={"retention.ms": "600000"})],
                                 timeout_ms=int(ctx.timeout_s * 1000))
-        facts["tema_creado"] = True
+        facts["topic_created"] = True
     except TopicAlreadyExistsError:
         pass
     # a topic just created takes a moment to reach the brokers' metadata
@@ -420,36 +454,80 @@ def _step_roundtrip(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, An
                     log.debug("closing diagnostics client failed", exc_info=True)
 
 
-def _step_lag(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def _group_lags(ctx: _Ctx, facts: dict[str, Any]) -> dict[str, tuple[int | None, int]]:
+    """{group: (messages behind or None when nothing is committed yet, partitions)}."""
     from kafka.admin import OffsetSpec
 
     deadline = time.monotonic() + ctx.timeout_s
-    try:
-        # CoordinatorNotAvailable is retried: a fresh broker creates __consumer_offsets lazily
-        committed = _retrying(lambda: ctx.admin.list_group_offsets({g: None for g in ctx.group_ids}),
-                              deadline, facts)
-        partitions = {tp for offsets in committed.values() for tp in offsets}
-        ends = _retrying(lambda: ctx.admin.list_partition_offsets(
-            {tp: OffsetSpec.LATEST for tp in partitions}), deadline, facts) if partitions else {}
-    except Exception as exc:  # noqa: BLE001
-        raise _StepError(StepStatus.FAILED, "lag.failed", error=f"{type(exc).__name__}: {exc}")
-    total = 0
-    parts = []
+    # CoordinatorNotAvailable is retried: a fresh broker creates __consumer_offsets lazily
+    committed = _retrying(lambda: ctx.admin.list_group_offsets({g: None for g in ctx.group_ids}),
+                          deadline, facts)
+    partitions = {tp for offsets in committed.values() for tp in offsets}
+    ends = _retrying(lambda: ctx.admin.list_partition_offsets(
+        {tp: OffsetSpec.LATEST for tp in partitions}), deadline, facts) if partitions else {}
+    result: dict[str, tuple[int | None, int]] = {}
     for group in ctx.group_ids:
         offsets = committed.get(group) or {}
-        if not offsets:
-            facts[group] = "sin posiciones confirmadas todavía"
-            parts.append(f"{group}: sin posiciones confirmadas")
-            continue
         lag = sum(max(0, ends[tp].offset - om.offset) for tp, om in offsets.items()
-                  if tp in ends and om.offset >= 0)
-        total += lag
-        facts[group] = f"{lag} mensajes pendientes en {len(offsets)} particiones"
-        parts.append(f"{group}: {lag} pendientes")
-    summary = "; ".join(parts)
-    if total > LAG_WARNING:
-        raise _StepError(StepStatus.WARNING, "lag.behind", summary=summary, total=total)
-    return "lag.ok", {"summary": summary, "total": total}
+                  if tp in ends and om.offset >= 0) if offsets else None
+        result[group] = (lag, len(offsets))
+    return result
+
+
+def _step_lag(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Is Central keeping up (its group's lag) and is this app keeping up (its readers' lag)?"""
+    summary: list[Detail] = []
+    advice: list[Detail] = []
+    failed = False
+    groups: dict[str, int | None] = {}
+    readers: dict[str, int | None] = {}
+    if ctx.group_ids:
+        try:
+            lags = _group_lags(ctx, facts)
+        except Exception as exc:  # noqa: BLE001 - reported, the readers' part still shows
+            failed = True
+            summary.append(Detail("lag.central_failed", {"group": ", ".join(ctx.group_ids),
+                                                         "error": f"{type(exc).__name__}: {exc}"}))
+        else:
+            for group, (lag, partitions) in lags.items():
+                groups[group] = lag
+                if lag is None:
+                    facts[group] = Detail("fact.no_commits")
+                    summary.append(Detail("lag.central_unknown", {"group": group}))
+                    continue
+                facts[group] = Detail("fact.group_lag", {"lag": lag, "partitions": partitions})
+                code = "lag.central_behind" if lag > LAG_WARNING else "lag.central_ok"
+                summary.append(Detail(code, {"group": group, "lag": lag}))
+            if any(lag is not None and lag > LAG_WARNING for lag in groups.values()):
+                advice.append(Detail("lag.advice_central"))
+    if ctx.reader_lags is not None:
+        try:
+            readers = {str(k): (None if v is None else max(0, int(v)))
+                       for k, v in dict(ctx.reader_lags()).items()}
+        except Exception as exc:  # noqa: BLE001 - the caller's callable must not break the run
+            failed = True
+            summary.append(Detail("lag.readers_failed", {"error": f"{type(exc).__name__}: {exc}"}))
+        else:
+            items = []
+            for name, lag in readers.items():
+                facts[name] = (Detail("fact.lag_unknown") if lag is None
+                               else Detail("fact.reader_lag", {"lag": lag}))
+                items.append(Detail("lag.reader_unknown", {"reader": name}) if lag is None
+                             else Detail("lag.reader", {"reader": name, "lag": lag}))
+            total = sum(lag for lag in readers.values() if lag is not None)
+            if not readers:
+                summary.append(Detail("lag.readers_none"))
+            elif total > LAG_WARNING:
+                summary.append(Detail("lag.readers_behind", {"lag": total, "readers": items}))
+                advice.append(Detail("lag.advice_app"))
+            else:
+                summary.append(Detail("lag.readers_ok", {"readers": items}))
+    params = {"summary": summary, "advice": advice, "groups": groups, "readers": readers}
+    if failed:
+        raise _StepError(StepStatus.FAILED, "lag.failed", **params)
+    if advice:
+        raise _StepError(StepStatus.WARNING, "lag.behind", **params)
+    return "lag.ok", params
 
 
 _STEP_FUNCS: dict[str, Callable[[_Ctx, dict[str, Any]], tuple[str, dict[str, Any]]]] = {
@@ -467,10 +545,8 @@ _NON_BLOCKING = {"topics.missing", "roundtrip.failed", "roundtrip.produce_failed
 
 def _make(step_id: str, status: StepStatus, code: str, params: dict[str, Any],
           duration_ms: float = 0.0, facts: dict[str, Any] | None = None) -> StepResult:
-    explanation, action = render(code, params)
     return StepResult(id=step_id, status=status, code=code, params=params,
-                      explanation=explanation, action=action, duration_ms=round(duration_ms, 1),
-                      facts=dict(facts or {}))
+                      duration_ms=round(duration_ms, 1), facts=dict(facts or {}))
 
 
 def _run_step(step_id: str, ctx: _Ctx) -> StepResult:
@@ -490,22 +566,28 @@ def _run_step(step_id: str, ctx: _Ctx) -> StepResult:
 def _diagnose(steps: list[StepResult], cancelled: bool) -> Diagnosis:
     for s in steps:
         if s.status is StepStatus.FAILED:
-            return Diagnosis(s.code, s.explanation, s.id)
+            return Diagnosis(s.code, s.params, s.id)
     if cancelled:
-        return Diagnosis("cancelled", render("cancelled", {})[0])
+        return Diagnosis("cancelled")
     warnings = [s for s in steps if s.status is StepStatus.WARNING]
     if warnings:
-        return Diagnosis("ok.warnings", render("ok.warnings", {"detail": warnings[0].explanation})[0],
-                         warnings[0].id)
-    latency = next((s.params.get("latency_ms") for s in steps if s.id == "roundtrip"), "?")
-    return Diagnosis("ok", render("ok", {"latency_ms": latency})[0])
+        first = warnings[0]
+        return Diagnosis("ok.warnings", {"detail": Detail(first.code, first.params)}, first.id)
+    latency = next((s.params.get("latency_ms") for s in steps if s.id == "roundtrip"), None)
+    return Diagnosis("ok", {"latency_ms": latency})
 
 
 def run_diagnostics(bootstrap_servers: str, topics: Topics, *, group_ids: list[str] | None = None,
                     timeout_s: float = 3.0, on_step: Callable[[StepResult], None] | None = None,
-                    cancel: threading.Event | None = None) -> DiagnosticsReport:
+                    cancel: threading.Event | None = None,
+                    reader_lags: Callable[[], Mapping[str, int | None]] | None = None,
+                    ) -> DiagnosticsReport:
     """Run every step in order and return the report. Blocking; never raises.
 
+    *group_ids*: consumer groups whose lag the lag step reports (the app passes Central's).
+    *reader_lags*: called once from this thread by the lag step; returns this app's own
+    readers' lag ``{reader id: messages behind, None while unknown}`` (ids in
+    ``diagnostics_report.READERS`` get a translated name); it must be thread-safe.
     *on_step* is called (from the calling thread) with each finished step, skipped ones
     included; its own exceptions are logged and ignored. *cancel*, when set, skips the
     remaining steps (a step in progress finishes within its timeouts).
@@ -513,7 +595,7 @@ def run_diagnostics(bootstrap_servers: str, topics: Topics, *, group_ids: list[s
     started_at = datetime.now().astimezone()
     t_start = time.monotonic()
     ctx = _Ctx(bootstrap=bootstrap_servers, topics=topics, group_ids=list(group_ids or []),
-               timeout_s=max(0.2, float(timeout_s)))
+               timeout_s=max(0.2, float(timeout_s)), reader_lags=reader_lags)
     steps: list[StepResult] = []
     blocker: str | None = None
     cancelled = False
@@ -524,8 +606,8 @@ def run_diagnostics(bootstrap_servers: str, topics: Topics, *, group_ids: list[s
                 result = _make(step_id, StepStatus.SKIPPED, "skipped.cancelled", {})
             elif blocker is not None:
                 result = _make(step_id, StepStatus.SKIPPED, "skipped.after_failure",
-                               {"step": STEP_TITLES[blocker]})
-            elif step_id == "lag" and not ctx.group_ids:
+                               {"step": blocker})
+            elif step_id == "lag" and not ctx.group_ids and ctx.reader_lags is None:
                 result = _make(step_id, StepStatus.SKIPPED, "lag.none", {})
             else:
                 result = _run_step(step_id, ctx)

@@ -57,4 +57,4 @@ class NotKafka(Exception):
 def preview(data: bytes) -> str:
     text = data[:40].decode("latin-1").split("\r")[0].split("\n")[0]
     printable = "".join(c if 32 <= ord(c) < 127 else "·" for c in text)
-    return f"«{printable}»"
+    return printable   # the text around it (quotes included) is the catalogue's

@@ -136,6 +136,20 @@ class CpGridModel(QAbstractListModel):
             self.endInsertRows()
         self._row_of = {cp: i for i, cp in enumerate(self._ids)}
 
+    def set_frozen(self, frozen: bool) -> None:
+        """Stale data (Kafka link down): stop the once-a-second countdown repaint — the views
+        then show the countdowns as they were when the data was last current — and repaint
+        the reserved tiles once so they switch to (or back from) the frozen wording."""
+        if frozen:
+            self._tick.stop()
+        elif not self._tick.isActive():
+            self._tick.start()
+        self._refresh_countdowns()
+
+    @property
+    def frozen(self) -> bool:
+        return not self._tick.isActive()
+
     def _refresh_countdowns(self) -> None:
         rows = sorted(self._row_of[cp] for cp, st in self._states.items()
                       if st.state == "reserved" and st.reserved_until)

@@ -66,7 +66,8 @@ class EventLogModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{time.strftime('%H:%M:%S', time.localtime(e.ts))}  {e.text}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return e.text
+            # the row may be elided ("…") in a narrow panel: the tooltip always has all of it
+            return f"{time.strftime('%d/%m/%Y %H:%M:%S', time.localtime(e.ts))}  {e.text}"
         if role == Qt.ItemDataRole.ForegroundRole:
             return QColor(KIND_COLORS.get(e.kind, "#424242"))
         if role == KindRole:

@@ -51,11 +51,17 @@ def fmt_left(seconds: float) -> str:
     return f"{s // 60}:{s % 60:02d}"
 
 
-def detail_line(st: CpState, now: float | None = None) -> str:
-    """The state-specific line of a tile (what the product brief asks each state to show)."""
+def detail_line(st: CpState, now: float | None = None, *, frozen: bool = False) -> str:
+    """The state-specific line of a tile (what the product brief asks each state to show).
+
+    *frozen*: the data is stale (Kafka link down) and *now* is the moment it was last current.
+    A countdown then shows what was left at that moment, worded in the past ("quedaban"),
+    instead of ticking down to a zero nobody has seen happen."""
     now = time.time() if now is None else now
     if st.state == "reserved":
         left = fmt_left((st.reserved_until or now) - now)
+        if frozen:
+            return QCoreApplication.translate("CpTile", "{d} · quedaban {t}").format(d=st.driver_id or "?", t=left)
         return QCoreApplication.translate("CpTile", "{d} · quedan {t}").format(d=st.driver_id or "?", t=left)
     if st.state == "charging":
         return f"{st.kw:.1f} kW · {st.eur:.2f} € · {st.driver_id or '?'}"
@@ -98,6 +104,8 @@ class CpTileDelegate(QStyledItemDelegate):
         self._base_bytes = 0
         self._cache_limit = cache_bytes
         self._elided: dict[tuple[str, int], str] = {}
+        # set while the data is stale (see DataFreshness): countdowns stop at this moment
+        self.frozen_at: float | None = None
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         return self.tile_size
@@ -135,7 +143,7 @@ class CpTileDelegate(QStyledItemDelegate):
         painter.setFont(self._small)
         painter.setPen(self._white)
         painter.drawText(QPointF(left + 12, top + self._detail_baseline),
-                         self._elide(detail_line(st), w - 24))
+                         self._elide(detail_line(st, self.frozen_at, frozen=self.frozen_at is not None), w - 24))
 
     def _base_for(self, st: CpState, w: int, h: int, dpr: float, selected: bool) -> _Base:
         """The cached base layer of a tile (LRU, bounded in bytes)."""

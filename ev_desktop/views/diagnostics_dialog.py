@@ -2,16 +2,25 @@
 
 It only renders :mod:`ev_desktop.kafka.diagnostics` (plain Python): the engine runs in a
 worker thread and hands each finished step back through a queued Qt signal, so the GUI thread
-never blocks. Step texts come from the engine as (code, params); they are rendered through
-``QCoreApplication.translate("DiagnosticsMessages", <Spanish template>)`` so a Qt translation
-file can translate them by their Spanish source, like every ``self.tr()`` string here.
+never blocks. The engine returns data only (codes, params, facts); the words come from the
+catalogue in ``diagnostics_report`` rendered with ``QCoreApplication.translate`` (contexts
+``Diagnostics*``, Spanish source), so the table, the headline and the copied report are all in
+the UI language, like every ``self.tr()`` string here.
+
+Display only: hyphens inside host names and commands ("kafka-central.lan", "ev-kafka",
+"--advertised-host") become non-breaking (U+2011), and so do the spaces of a "<placeholder>",
+so a line never wraps inside them; the copied report and anything copied from the headline
+keep plain hyphens and spaces. The dialog sizes itself to its
+content (within the screen) as the steps come in.
 """
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView, QApplication, QDialog, QHBoxLayout, QHeaderView, QLabel, QProgressBar,
@@ -20,7 +29,8 @@ from PySide6.QtWidgets import (
 
 from ev_common.topics import Topics
 from ev_desktop.kafka.diagnostics import (
-    MESSAGES, STEPS, DiagnosticsReport, StepResult, StepStatus, run_diagnostics,
+    STEPS, DiagnosticsReport, StepResult, StepStatus, render, render_facts, run_diagnostics,
+    step_title,
 )
 
 STATUS_COLORS = {
@@ -29,6 +39,28 @@ STATUS_COLORS = {
 }
 RUNNING_COLOR = "#1e88e5"
 COL_STATUS, COL_STEP, COL_TIME, COL_TEXT = range(4)
+NB_HYPHEN = "\u2011"
+NB_SPACE = "\u00a0"
+TEXT_COLUMN_CHARS = 95          # preferred width of the explanation column, in average characters
+_WORD_HYPHEN = re.compile(r"(?<=\S)-|-(?=\S)")
+_PLACEHOLDER = re.compile(r"<[^<>\n]{1,60}>")     # "<this machine's network IP>" in a command
+
+
+def qt_translate(context: str, source: str) -> str:
+    """The engine catalogue's translator: Qt's, with the installed .qm files."""
+    return QCoreApplication.translate(context, source)
+
+
+def no_break_hyphens(text: str) -> str:
+    """Hyphens inside a word (host names, commands, options) → U+2011 and spaces inside a
+    ``<placeholder>`` → no-break spaces, for display only; a free-standing " - " stays breakable."""
+    text = _PLACEHOLDER.sub(lambda m: m.group(0).replace(" ", NB_SPACE), text)
+    return _WORD_HYPHEN.sub(NB_HYPHEN, text)
+
+
+def plain_text(text: str) -> str:
+    """Undo :func:`no_break_hyphens` (for what leaves the dialog)."""
+    return text.replace(NB_HYPHEN, "-").replace(NB_SPACE, " ")
 
 
 def _dot(color: str, size: int = 12) -> QIcon:
@@ -43,18 +75,22 @@ def _dot(color: str, size: int = 12) -> QIcon:
     return QIcon(pix)
 
 
-def translated_message(code: str, params: dict[str, Any], fallback: tuple[str, str]) -> tuple[str, str]:
-    """(explanation, action) of an engine code, through Qt's translator (Spanish source)."""
-    templates = MESSAGES.get(code)
-    if templates is None:
-        return fallback
-    if isinstance(params.get("step"), str):   # "skipped because step «…» failed": a step title
-        params = {**params, "step": QCoreApplication.translate("DiagnosticsSteps", params["step"])}
-    try:
-        return tuple(QCoreApplication.translate("DiagnosticsMessages", t).format(code=code, **params)
-                     if t else "" for t in templates)  # type: ignore[return-value]
-    except (KeyError, IndexError, ValueError):
-        return fallback
+def translated_message(code: str, params: Mapping[str, Any]) -> tuple[str, str]:
+    """(explanation, action) of an engine code in the UI language."""
+    return render(code, params, qt_translate)
+
+
+class _StepsTable(QTableWidget):
+    """Asks for the height of all its rows (the dialog then fits it, within the screen)."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        hint = super().sizeHint()
+        height = (self.horizontalHeader().height() + self.verticalHeader().length()
+                  + 2 * self.frameWidth())
+        return QSize(hint.width(), height)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(super().minimumSizeHint().width(), self.horizontalHeader().height() * 3)
 
 
 class _Bridge(QObject):
@@ -70,12 +106,18 @@ class DiagnosticsDialog(QDialog):
     diagnosticsFinished = Signal(object)    # DiagnosticsReport
 
     def __init__(self, bootstrap_servers: str, topics: Topics, group_ids: list[str] | None = None,
-                 parent: QWidget | None = None, *, timeout_s: float = 3.0) -> None:
+                 parent: QWidget | None = None, *, timeout_s: float = 3.0,
+                 reader_lags: Callable[[], Mapping[str, int | None]] | None = None) -> None:
+        """*group_ids*: Central's consumer group(s); *reader_lags*: this app's own readers'
+        lag, ``{reader id: messages behind}`` (called from the worker thread)."""
         super().__init__(parent)
         self._bootstrap = bootstrap_servers
         self._topics = topics
         self._group_ids = list(group_ids or [])
+        self._reader_lags = reader_lags
         self._timeout_s = timeout_s
+        self._requested_size: QSize | None = None
+        self._user_sized = False
         self._report: DiagnosticsReport | None = None
         self._run_id = 0
         self._running = False
@@ -89,7 +131,6 @@ class DiagnosticsDialog(QDialog):
     # -- layout
     def _build(self) -> None:
         self.setWindowTitle(self.tr("Diagnóstico de la conexión con Kafka"))
-        self.resize(900, 520)
         layout = QVBoxLayout(self)
 
         self.diagnosis_label = QLabel()
@@ -101,14 +142,15 @@ class DiagnosticsDialog(QDialog):
         self.diagnosis_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.diagnosis_label)
 
-        self.target_label = QLabel(self.tr("Servidores de Kafka: %1").replace("%1", self._bootstrap))
+        self.target_label = QLabel(no_break_hyphens(
+            self.tr("Servidores de Kafka: %1").replace("%1", self._bootstrap)))
         layout.addWidget(self.target_label)
 
         self.progress = QProgressBar()
         self.progress.setRange(0, len(STEPS))
         layout.addWidget(self.progress)
 
-        self.table = QTableWidget(len(STEPS), 4)
+        self.table = _StepsTable(len(STEPS), 4)
         self.table.setHorizontalHeaderLabels(
             [self.tr("Estado"), self.tr("Paso"), self.tr("Duración"), self.tr("Explicación")])
         self.table.verticalHeader().setVisible(False)
@@ -120,6 +162,8 @@ class DiagnosticsDialog(QDialog):
         for col in (COL_STATUS, COL_STEP, COL_TIME):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_TEXT, QHeaderView.ResizeMode.Stretch)
+        # wrapped rows get taller or shorter with the column: keep them fitted
+        header.sectionResized.connect(self._on_section_resized)
         layout.addWidget(self.table, 1)
 
         buttons = QHBoxLayout()
@@ -135,21 +179,82 @@ class DiagnosticsDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
         layout.addLayout(buttons)
+        QApplication.clipboard().dataChanged.connect(self._plain_hyphens_in_clipboard)
+
+    # -- size: to the content, within the screen
+    def _available(self):
+        screen = self.screen() or QApplication.primaryScreen()
+        return screen.availableGeometry()
+
+    def _preferred_width(self) -> int:
+        header = self.table.horizontalHeader()
+        fixed = sum(header.sectionSize(c) for c in (COL_STATUS, COL_STEP, COL_TIME))
+        text = self.table.fontMetrics().averageCharWidth() * TEXT_COLUMN_CHARS
+        margins = self.layout().contentsMargins()
+        width = (fixed + text + 2 * self.table.frameWidth() + margins.left() + margins.right()
+                 + self.table.verticalScrollBar().sizeHint().width())
+        return min(width, int(self._available().width() * 0.95))
+
+    def _fit_to_contents(self, exact: bool = False) -> None:
+        """Show every row, within the available screen: while a run goes on only grow (no
+        jumping), *exact* (a run ended) fits the content. Not after the user resized by hand."""
+        if self._user_sized:
+            return
+        width = self.width() if self._requested_size is not None else self._preferred_width()
+        self.table.updateGeometry()
+        layout = self.layout()
+        layout.invalidate()
+        layout.activate()
+        height = (layout.heightForWidth(width) if layout.hasHeightForWidth()
+                  else layout.sizeHint().height())
+        height = max(height, layout.minimumSize().height())
+        height = min(height, int(self._available().height() * 0.92))
+        if self._requested_size is not None and not exact:
+            height = max(height, self.height())
+        size = QSize(width, height)
+        if size != self.size():
+            self._requested_size = size
+            self.resize(size)
+        elif self._requested_size is None:
+            self._requested_size = size
+
+    def _on_section_resized(self, index: int, _old: int, _new: int) -> None:
+        if index == COL_TEXT:
+            self.table.resizeRowsToContents()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        # a size nobody here asked for, from the window system: the user dragged the border
+        if (event.spontaneous() and self._requested_size is not None
+                and event.size() != self._requested_size and self.isVisible()):
+            self._user_sized = True
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        self._fit_to_contents()
+        super().showEvent(event)
+
+    def _plain_hyphens_in_clipboard(self) -> None:
+        """Text copied from the headline carries the display's U+2011: put plain hyphens back
+        (a command pasted into a terminal must work)."""
+        clipboard = QApplication.clipboard()
+        text = clipboard.text()
+        if (NB_HYPHEN in text or NB_SPACE in text) and self.diagnosis_label.hasSelectedText():
+            clipboard.setText(plain_text(text))
 
     def _status_text(self, status: StepStatus) -> str:
         return {StepStatus.OK: self.tr("Correcto"), StepStatus.WARNING: self.tr("Aviso"),
                 StepStatus.FAILED: self.tr("Fallo"), StepStatus.SKIPPED: self.tr("Omitido"),
                 StepStatus.PENDING: self.tr("Pendiente")}[status]
 
-    def _step_title(self, step_id: str, spanish: str) -> str:
-        return QCoreApplication.translate("DiagnosticsSteps", spanish)
+    def _step_title(self, step_id: str, spanish: str = "") -> str:
+        return step_title(step_id, qt_translate)
 
     def _set_row(self, row: int, step_id: str, title: str, color: str, status_text: str,
                  duration: str, text: str, tooltip: str = "") -> None:
         status_item = QTableWidgetItem(_dot(color), status_text)
         status_item.setData(Qt.ItemDataRole.UserRole, step_id)
         items = (status_item, QTableWidgetItem(title), QTableWidgetItem(duration),
-                 QTableWidgetItem(text))
+                 QTableWidgetItem(no_break_hyphens(text)))
         items[COL_TIME].setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         for col, item in enumerate(items):
             if tooltip:
@@ -191,6 +296,7 @@ class DiagnosticsDialog(QDialog):
         run_id, bridge, cancel = self._run_id, self._bridge, self._cancel
         args = (self._bootstrap, self._topics)
         kwargs = dict(group_ids=self._group_ids, timeout_s=self._timeout_s, cancel=cancel,
+                      reader_lags=self._reader_lags,
                       on_step=lambda step: bridge.stepFinished.emit(run_id, step))
 
         def work() -> None:
@@ -200,20 +306,23 @@ class DiagnosticsDialog(QDialog):
         threading.Thread(target=work, name=f"kafka-diagnostics-{run_id}", daemon=True).start()
 
     def copy_report(self) -> None:
-        """Put the last report's plain text on the clipboard."""
+        """Put the last report's plain text, in the UI language, on the clipboard."""
         if self._report is not None:
-            QApplication.clipboard().setText(self._report.as_text())
+            QApplication.clipboard().setText(self.report_text())
+
+    def report_text(self) -> str:
+        """The last report as plain text in the UI language ("" before the first one ends)."""
+        return "" if self._report is None else self._report.as_text(qt_translate)
 
     # -- worker results (GUI thread)
     def _on_step(self, run_id: int, step: StepResult) -> None:
         if run_id != self._run_id:
             return
         row = next(i for i, (sid, _) in enumerate(STEPS) if sid == step.id)
-        explanation, action = translated_message(step.code, step.params,
-                                                 (step.explanation, step.action))
+        explanation, action = translated_message(step.code, step.params)
         text = explanation if not action else (
             explanation + "\n" + self.tr("Qué hacer: %1").replace("%1", action))
-        facts = "\n".join(f"{k}: {v}" for k, v in step.facts.items())
+        facts = "\n".join(f"{k}: {v}" for k, v in render_facts(step.facts, qt_translate))
         duration = "" if step.status is StepStatus.SKIPPED else f"{step.duration_ms:.0f} ms"
         self._set_row(row, step.id, self._step_title(step.id, STEPS[row][1]),
                       STATUS_COLORS[step.status], self._status_text(step.status), duration, text,
@@ -223,6 +332,7 @@ class DiagnosticsDialog(QDialog):
             next_id, next_title = STEPS[row + 1]
             self._set_row(row + 1, next_id, self._step_title(next_id, next_title), RUNNING_COLOR,
                           self.tr("En curso…"), "", "")
+        self._fit_to_contents()
 
     def _on_finished(self, run_id: int, report: DiagnosticsReport) -> None:
         if run_id != self._run_id:
@@ -230,29 +340,23 @@ class DiagnosticsDialog(QDialog):
         self._report = report
         self._running = False
         diagnosis = report.diagnosis
-        decisive = next((s for s in report.steps if s.id == diagnosis.step_id), None)
         if diagnosis.code == "ok":
-            text = translated_message("ok", {"latency_ms": report.step("roundtrip").params.get(
-                "latency_ms", "?")}, (diagnosis.text, ""))[0]
             color = STATUS_COLORS[StepStatus.OK]
-        elif diagnosis.code == "ok.warnings" and decisive is not None:
-            detail = translated_message(decisive.code, decisive.params,
-                                        (decisive.explanation, decisive.action))[0]
-            text = translated_message("ok.warnings", {"detail": detail}, (diagnosis.text, ""))[0]
+        elif diagnosis.code == "ok.warnings":
             color = "#b26a00"
-        elif decisive is not None:
-            text = translated_message(decisive.code, decisive.params,
-                                      (decisive.explanation, decisive.action))[0]
+        elif diagnosis.step_id is not None:
             color = STATUS_COLORS[StepStatus.FAILED]
         else:
-            text, color = diagnosis.text, STATUS_COLORS[StepStatus.SKIPPED]
-        self.diagnosis_label.setText(text)
+            color = STATUS_COLORS[StepStatus.SKIPPED]
+        self.diagnosis_label.setText(no_break_hyphens(diagnosis.render(qt_translate)))
         self.diagnosis_label.setStyleSheet(f"color: {color};")
         self.diagnosis_label.updateGeometry()   # a longer text wraps onto more lines
         self.progress.setValue(len(STEPS))
         self.progress.setVisible(False)
         self.rerun_button.setEnabled(True)
         self.copy_button.setEnabled(True)
+        self.table.resizeRowsToContents()
+        self._fit_to_contents(exact=True)
         self.diagnosticsFinished.emit(report)
 
     def done(self, result: int) -> None:  # closing (Cerrar, Esc) cancels a run

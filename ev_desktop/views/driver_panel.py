@@ -1,5 +1,6 @@
 """Driver panel: login, live free-CP list, Solicitar Carga, the supply as it happens, services,
-history. Renders :class:`QtDriverSession` (which wraps the plain-Python DriverCore)."""
+history. Renders :class:`QtDriverSession` (which wraps the plain-Python DriverCore); the main
+window tells it when the free-CP list went stale (:meth:`DriverPanel.show_freshness`)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
@@ -9,9 +10,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 from ev_common.contract import Ticket
 from ev_desktop.kafka.driver_session import QtDriverSession
 from ev_desktop.models.free_cps import FreeCpModel
+from ev_desktop.models.freshness import Freshness
 from ev_desktop.views.history_view import HistoryView
 from ev_desktop.views.login_form import LoginForm, login_error_text
 from ev_desktop.views.services_view import ServicesView
+from ev_desktop.views.status_widgets import StaleDataBanner
 from ev_desktop.views.supply_view import SupplyView
 
 
@@ -66,6 +69,7 @@ class DriverPanel(QWidget):
         self.cp_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.cp_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.cp_table.doubleClicked.connect(lambda _i: self.request_selected())
+        self.stale_banner = StaleDataBanner()
         self.free_count = QLabel()
         self.free.rowsInserted.connect(self._update_free_count)
         self.free.rowsRemoved.connect(self._update_free_count)
@@ -82,6 +86,7 @@ class DriverPanel(QWidget):
         title = QLabel(self.tr("Puntos de carga libres ahora"))
         title.setObjectName("sectionTitle")
         ll.addWidget(title)
+        ll.addWidget(self.stale_banner)
         ll.addWidget(self.free_count)
         ll.addWidget(self.cp_table, 1)
         buttons = QHBoxLayout()
@@ -117,7 +122,12 @@ class DriverPanel(QWidget):
         self.free.clear()
 
     def _update_free_count(self, *_args) -> None:
-        self.free_count.setText(self.tr("{n} libres").format(n=self.free.rowCount()))
+        n = self.free.rowCount()
+        self.free_count.setText(self.tr("{n} libre").format(n=n) if n == 1 else self.tr("{n} libres").format(n=n))
+
+    def show_freshness(self, f: Freshness) -> None:
+        """Kafka link down or back: the free-CP list says since when it may be out of date."""
+        self.stale_banner.show_freshness(f)
 
     def selected_cp(self) -> str | None:
         rows = self.cp_table.selectionModel().selectedRows()
@@ -181,7 +191,9 @@ class DriverPanel(QWidget):
         busy = t is not None and t.active
         self.request_btn.setEnabled(not busy)
         self.any_btn.setEnabled(not busy)
-        counting = t is not None and t.reservation_left() is not None
+        # once a second while a reservation counts down, or while a queued request waits
+        # (its "waiting for" time must visibly move, or the app looks frozen)
+        counting = t is not None and (t.reservation_left() is not None or t.phase.value == "queued")
         if counting and not self._countdown.isActive():
             self._countdown.start()
         elif not counting and self._countdown.isActive():

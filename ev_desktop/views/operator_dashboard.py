@@ -2,18 +2,41 @@
 
 A view only: it renders :class:`CpGridModel` / :class:`EventLogModel` and turns clicks into
 ``stopRequested(cp_id)`` / ``resumeRequested(cp_id)`` intents (``"*"`` = every CP). Sending
-the OperatorCommand is the controller's job (see ``main_window``).
+the OperatorCommand is the controller's job (see ``main_window``), and so is telling it when
+the data went stale (:meth:`OperatorDashboard.show_freshness`).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QSize, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QListView, QMenu,
-                               QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget)
+                               QMessageBox, QPushButton, QSplitter, QStyle, QVBoxLayout, QWidget)
 
+from ev_common import contract as c
 from ev_desktop.models.cp_grid import STATE_COLORS, STATES, CpGridModel, CpIdRole, FilterRole
 from ev_desktop.models.event_log import EventLogModel
+from ev_desktop.models.freshness import Freshness
 from ev_desktop.views.cp_tile_delegate import TILE_SIZE, CpTileDelegate, state_label
-from ev_desktop.views.status_widgets import Dot
+from ev_desktop.views.event_text import log_entry
+from ev_desktop.views.status_widgets import Dot, StaleDataBanner
+
+# The event log asks for room for the lines an operator reads most (a denial with its reason, a
+# ticket with kWh and €) but never for more than this, so the grid keeps 4-5 tile columns.
+LOG_MAX_WIDTH = 640
+
+
+def typical_log_lines() -> list[str]:
+    """Long-but-common event lines in the current language, as the log shows them."""
+    bodies = [
+        c.ChargeDenied(driver_id="driver999", request_id="-", reason="cp_unavailable"),
+        c.Ticket(driver_id="driver999", session_id="-", cp_id="CP0017", started_at=0, ended_at=0,
+                 kwh=21.37, eur=15.34, price_eur_kwh=0.25, outcome="completed"),
+        c.SupplyFinished(cp_id="CP0017", session_id="-", started_at=0, ended_at=0, kwh=21.37, eur=15.34,
+                         reason="unplugged"),
+    ]
+    entries = [log_entry(b, 0) for b in bodies]
+    return ["00:00:00  " + e.text for e in entries if e is not None]
 
 
 class StateSummaryBar(QWidget):
@@ -56,6 +79,20 @@ class CpFilterProxy(QSortFilterProxyModel):
         self.setDynamicSortFilter(False)
 
 
+class _LogPanel(QWidget):
+    """The event log's column. Its size hint is the width a typical line needs, so the splitter
+    starts it there (instead of QListView's generic 256 px, which elided most lines); the
+    grid has stretch and takes whatever the window adds. The user can still drag the handle."""
+
+    def __init__(self, width_hint: Callable[[], int], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._width_hint = width_hint
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        hint = super().sizeHint()
+        return QSize(max(hint.width(), self._width_hint()), hint.height())
+
+
 class OperatorDashboard(QWidget):
     stopRequested = Signal(str)
     resumeRequested = Signal(str)
@@ -83,6 +120,7 @@ class OperatorDashboard(QWidget):
         top.addWidget(self.stop_all_btn)
         top.addWidget(self.resume_all_btn)
 
+        self.stale_banner = StaleDataBanner()
         self.summary = StateSummaryBar()
         grid.countsChanged.connect(self.summary.set_counts)
 
@@ -99,6 +137,10 @@ class OperatorDashboard(QWidget):
         self.view.setGridSize(TILE_SIZE)
         self.view.setSpacing(0)
         self.view.setWrapping(True)
+        # QListView lays a left-to-right flow out as if an "as needed" scroll bar were always
+        # there; with it really always there, the layout width is the viewport's width and the
+        # tile stretching below fills whole rows whatever the number of CPs
+        self.view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.view.setLayoutMode(QListView.LayoutMode.Batched)
         self.view.setBatchSize(500)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -110,7 +152,8 @@ class OperatorDashboard(QWidget):
         self.log_view.setModel(log)
         self.log_view.setUniformItemSizes(True)
         self.log_view.setAlternatingRowColors(True)
-        log_box = QWidget()
+        self.log_view.setTextElideMode(Qt.TextElideMode.ElideRight)  # the tooltip has the rest
+        log_box = _LogPanel(self.log_width_hint)
         log_lay = QVBoxLayout(log_box)
         log_lay.setContentsMargins(0, 0, 0, 0)
         title = QLabel(self.tr("Eventos en directo"))
@@ -118,22 +161,47 @@ class OperatorDashboard(QWidget):
         log_lay.addWidget(title)
         log_lay.addWidget(self.log_view)
 
-        split = QSplitter(Qt.Orientation.Horizontal)
+        self.split = split = QSplitter(Qt.Orientation.Horizontal)
+        split.setObjectName("dashboardSplit")
         split.addWidget(self.view)
         split.addWidget(log_box)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 1)
-        split.setSizes([900, 320])
+        split.setChildrenCollapsible(False)
+        # a wider window widens the grid (more tile columns); the log keeps the width it needs
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 0)
 
         lay = QVBoxLayout(self)
         lay.addLayout(top)
+        lay.addWidget(self.stale_banner)
         lay.addWidget(self.summary)
         lay.addWidget(split, 1)
+
+    # ------------------------------------------------------------------ layout
+    def log_width_hint(self) -> int:
+        """Pixels the event log needs to show a typical line whole (in this language and font)."""
+        fm = self.log_view.fontMetrics()
+        text = max((fm.horizontalAdvance(t) for t in typical_log_lines()), default=0)
+        chrome = (2 * self.log_view.frameWidth() + 16
+                  + self.log_view.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent))
+        return min(text + chrome, LOG_MAX_WIDTH)
+
+    # ------------------------------------------------------------------ stale data
+    def show_freshness(self, f: Freshness) -> None:
+        """Kafka link down or back: banner with the time of the data; countdowns stop at that
+        time (and say "quedaban") instead of ticking down to a zero nobody saw."""
+        self.stale_banner.show_freshness(f)
+        frozen_at = f.frozen_at
+        if frozen_at != self.delegate.frozen_at:
+            self.delegate.frozen_at = frozen_at
+            self.grid.set_frozen(frozen_at is not None)
+            self.view.viewport().update()
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
         """Stretch the tiles so the columns fill the grid's width (no ragged empty margin)."""
         if obj is self.view.viewport() and event.type() == QEvent.Type.Resize:
-            width = self.view.viewport().width()
+            # QListView wraps a row that would end exactly on the viewport's edge: keep 1 px
+            # spare, or a width that divides evenly loses a whole column of tiles
+            width = self.view.viewport().width() - 1
             columns = max(1, width // TILE_SIZE.width())
             size = QSize(max(TILE_SIZE.width(), width // columns), TILE_SIZE.height())
             if size != self.delegate.tile_size:

@@ -2,6 +2,8 @@
 
 They only render what they are told (``set_status`` / ``set_central``); who feeds them is the
 main window, from the producer/consumer status listeners and :class:`CentralWatch`.
+:class:`StaleDataBanner` is the same link state seen from the data panels: it says that what
+they show stopped updating, and since when.
 """
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
+
+from ev_desktop.models.freshness import Freshness
 
 LINK_COLORS = {"connected": "#2e7d32", "degraded": "#f9a825", "offline": "#c62828", "unknown": "#9e9e9e"}
 
@@ -84,13 +88,21 @@ class KafkaIndicator(QFrame):
             "offline": self.tr("sin conexión"),
         }.get(state, self.tr("comprobando…"))
 
+    def queued_text(self, n: int) -> str:
+        """"1 evento en cola" / "3 eventos en cola": two explicit strings rather than Qt's %n
+        numerus forms, because Spanish is the source language and is shown without any .qm —
+        a numerus source would read "1 evento(s)" in the default UI."""
+        if n == 1:
+            return self.tr("{n} evento en cola").format(n=n)
+        return self.tr("{n} eventos en cola").format(n=n)
+
     def set_summary(self, summary: LinkSummary) -> None:
         self.summary = summary
         self.dot.set_color(LINK_COLORS.get(summary.state, LINK_COLORS["unknown"]))
         text = self.tr("Kafka: {s}").format(s=self.state_text(summary.state))
         if summary.bootstrap:
             text += f" — {summary.bootstrap}"
-        text += " — " + self.tr("{n} eventos en cola").format(n=summary.queued)
+        text += " — " + self.queued_text(summary.queued)
         self.label.setText(text)
         tip = self.tr("Pulse para ver el diagnóstico de la conexión con Kafka")
         if summary.last_error:
@@ -141,3 +153,44 @@ class CentralIndicator(QFrame):
 
     def text(self) -> str:
         return self.label.text()
+
+
+def clock_text(ts: float, now: float | None = None) -> str:
+    """hh:mm:ss, with the day too when *ts* is not today (an outage across midnight)."""
+    now = time.time() if now is None else now
+    same_day = time.localtime(ts)[:3] == time.localtime(now)[:3]
+    return time.strftime("%H:%M:%S" if same_day else "%d/%m %H:%M:%S", time.localtime(ts))
+
+
+class StaleDataBanner(QLabel):
+    """⚠ Sin conexión con Kafka — datos de las 10:42:13, pueden no estar al día.
+
+    Shown above a panel of live data (operator tiles, the driver's free-CP list) while the link
+    is offline or degraded, hidden while it is connected: without it an outage leaves the old
+    picture on screen looking as live as ever. Fed :class:`Freshness` by the main window.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("staleBanner")
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.freshness = Freshness("unknown", None)
+        self.hide()
+
+    def banner_text(self, f: Freshness) -> str:
+        if f.state == "degraded":
+            if f.as_of is None:
+                return self.tr("Kafka responde con errores — todavía no se ha recibido ningún dato")
+            return self.tr("Kafka responde con errores — datos de las {t}, pueden no estar al día").format(
+                t=clock_text(f.as_of))
+        if f.as_of is None:
+            return self.tr("Sin conexión con Kafka — todavía no se ha recibido ningún dato")
+        return self.tr("Sin conexión con Kafka — datos de las {t}, pueden no estar al día").format(
+            t=clock_text(f.as_of))
+
+    def show_freshness(self, f: Freshness) -> None:
+        self.freshness = f
+        if f.stale:
+            self.setText("⚠ " + self.banner_text(f))
+        self.setVisible(f.stale)

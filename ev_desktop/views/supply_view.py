@@ -1,14 +1,24 @@
 """What the driver sees of the current request/supply, rendered from the core's SupplyTracker.
 
 ``render(tracker)`` is the only entry point; it is called after every driver event and once a
-second while a reservation counts down. The live chart is a pyqtgraph plot of kW over time.
+second while a request waits in the outbox or a reservation counts down. The live chart is a
+pyqtgraph plot of kW over time.
+
+Two moments need more than a headline, or the driver thinks the app froze or shows nonsense:
+
+* a request *queued* while Kafka is down can wait minutes: the view says which CP was asked
+  for, that the request is safe on disk and leaves by itself when Kafka is back, and for how
+  long it has been waiting (:attr:`SupplyView.queued_info`);
+* once the supply is *over*, live power means nothing (it reads "0.0 kW"): the value tiles
+  show the ticket's energy, amount and price instead, and the ticket lists the rest.
 """
 from __future__ import annotations
 
 import time
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ev_desktop.core.tracker import SupplyPhase, SupplyTracker
 from ev_desktop.views.cp_tile_delegate import fmt_left
@@ -17,6 +27,16 @@ PHASE_COLORS = {
     "idle": "#455a64", "queued": "#1565c0", "authorized": "#2e7d32", "charging": "#1b5e20",
     "finished": "#4a148c", "denied": "#c62828", "expired": "#ef6c00", "interrupted": "#c62828",
 }
+
+
+def fmt_wait(seconds: float) -> str:
+    """35 s · 1 min 35 s · 2 h 05 min (the same in Spanish and English)."""
+    s = max(0, int(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
 
 
 class SupplyView(QWidget):
@@ -30,18 +50,32 @@ class SupplyView(QWidget):
         self.detail.setWordWrap(True)
         values = QFrame()
         values.setObjectName("supplyValues")
-        grid = QGridLayout(values)
+        row = QHBoxLayout(values)
         self.kw = QLabel("—")
         self.kwh = QLabel("—")
         self.eur = QLabel("—")
-        for col, (caption, label) in enumerate(((self.tr("Potencia"), self.kw), (self.tr("Energía"), self.kwh),
-                                                (self.tr("Importe"), self.eur))):
+        self.price = QLabel("—")
+        # one tile (caption over value) per figure, so a tile can be hidden as a whole
+        self.tiles: dict[str, QWidget] = {}
+        for key, caption, label in (("kw", self.tr("Potencia"), self.kw), ("kwh", self.tr("Energía"), self.kwh),
+                                    ("eur", self.tr("Importe"), self.eur), ("price", self.tr("Precio"), self.price)):
+            tile = QWidget()
+            tile.setObjectName(f"tile_{key}")
+            col = QVBoxLayout(tile)
+            col.setContentsMargins(0, 0, 0, 0)
             cap = QLabel(caption)
             cap.setObjectName("valueCaption")
             label.setObjectName("bigValue")
-            grid.addWidget(cap, 0, col)
-            grid.addWidget(label, 1, col)
+            col.addWidget(cap)
+            col.addWidget(label)
+            row.addWidget(tile, 1)
+            self.tiles[key] = tile
         self.values = values
+        self.queued_info = QLabel()
+        self.queued_info.setObjectName("queuedInfo")
+        self.queued_info.setWordWrap(True)
+        self.queued_info.setTextFormat(Qt.TextFormat.RichText)
+        self.queued_info.hide()
         pg.setConfigOptions(antialias=True, background="w", foreground="#37474f")
         self.plot = pg.PlotWidget()
         self.plot.setObjectName("powerChart")
@@ -61,6 +95,7 @@ class SupplyView(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.headline)
         lay.addWidget(self.detail)
+        lay.addWidget(self.queued_info)
         lay.addWidget(values)
         lay.addWidget(self.plot, 10)
         lay.addWidget(self.ticket)
@@ -105,6 +140,24 @@ class SupplyView(QWidget):
             return self.tr("Kafka responde con errores — se enviará en cuanto se recupere")
         return self.tr("Esperando a Kafka — se enviará en cuanto haya conexión")
 
+    def queued_info_html(self, t: SupplyTracker, now: float) -> str:
+        """The card under a queued request: what was asked, where it is, since when."""
+        cp = t.requested_cp or self.tr("cualquier CP libre")
+        rows = [(self.tr("Punto de carga pedido"), cp)]
+        if t.queued_at is not None:
+            rows.append((self.tr("Pedida a las"), time.strftime("%H:%M:%S", time.localtime(t.queued_at))))
+            rows.append((self.tr("Esperando desde hace"), fmt_wait(now - t.queued_at)))
+        state = str(getattr(t.link_state, "value", t.link_state) or "")
+        if state == "connected":
+            where = self.tr("Hay conexión con Kafka: la solicitud sale hacia la CENTRAL. En cuanto conteste "
+                            "verá aquí la autorización o el motivo del rechazo.")
+        else:
+            where = self.tr("La solicitud está guardada en el disco de este equipo y se enviará sola en cuanto "
+                            "vuelva la conexión con Kafka. No se pierde aunque cierre la aplicación.")
+        calm = self.tr("No hace falta repetirla: esta pantalla cambiará sola cuando la CENTRAL responda.")
+        body = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in rows)
+        return f"<table>{body}</table><p>{where}</p><p>{calm}</p>"
+
     # ------------------------------------------------------------------ render
     def render(self, t: SupplyTracker | None, now: float | None = None) -> None:
         now = time.time() if now is None else now
@@ -120,6 +173,17 @@ class SupplyView(QWidget):
             self.kw.setText(f"{t.kw:.1f} kW")
             self.kwh.setText(f"{t.kwh:.2f} kWh")
             self.eur.setText(f"{t.eur:.2f} €")
+            price = t.ticket.price_eur_kwh if t.ticket is not None else t.price_eur_kwh
+            self.price.setText(f"{price:.2f} €/kWh" if price is not None else "—")
+            # live power only while energy flows; once over, the supply's figures instead
+            live = phase == "charging"
+            self.tiles["kw"].setVisible(live)
+            self.tiles["price"].setVisible(not live and price is not None)
+        if t is not None and phase == "queued":
+            self.queued_info.setText(self.queued_info_html(t, now))
+            self.queued_info.show()
+        else:
+            self.queued_info.hide()
         points = list(t.points) if t is not None else []
         if points:
             t0 = points[0].t

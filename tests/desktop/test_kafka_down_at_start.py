@@ -38,7 +38,7 @@ def test_kafka_down_at_start_then_delivered(qtbot, qloop, tmp_path, data_dir):
 
         # the operator stops a CP: queued durably, visible in the status bar
         w.send_command("stop", "CP0042")
-        qtbot.waitUntil(lambda: "1 eventos en cola" in w.kafka_indicator.text(), timeout=5000)
+        qtbot.waitUntil(lambda: "1 evento en cola" in w.kafka_indicator.text(), timeout=5000)
         assert "en cola" in w.log_model.entries()[0].text
 
         # a driver logs in (Central works, Kafka does not) and asks for a supply

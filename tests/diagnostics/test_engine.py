@@ -1,6 +1,7 @@
 """Each diagnosis the field needs, proven against real sockets and real Kafka brokers."""
 from __future__ import annotations
 
+import re
 import threading
 import time
 
@@ -11,7 +12,9 @@ from kafka.structs import OffsetAndMetadata
 from ev_common.kafka.broker import free_port
 from ev_common.topics import Topics
 from ev_desktop.kafka import diagnostics
-from ev_desktop.kafka.diagnostics import STEPS, StepStatus, parse_bootstrap, run_diagnostics
+from ev_desktop.kafka.diagnostics import (
+    LAG_WARNING, STEPS, Detail, StepStatus, parse_bootstrap, run_diagnostics,
+)
 from tests.diagnostics.conftest import UNREACHABLE_ADVERTISED_HOST
 from tests.diagnostics.netns import (
     DROPPED_ADDR, UNROUTED_ADDR, NetnsUnavailable, blackhole_namespace,
@@ -196,8 +199,33 @@ def test_unreachable_advertised_address_is_the_advertised_listeners_mistake(misa
     text = report.diagnosis.text
     assert f"El broker se anuncia como {UNREACHABLE_ADVERTISED_HOST}:{port}" in text
     assert "Ajuste advertised.listeners" in text
-    assert "IP de PC2" in advertised.action
+    # bootstrap on 127.0.0.1: the broker is this machine; its network address is the fix, or
+    # the advertised name must resolve
+    assert advertised.params["reason"] == Detail("reason.unresolvable", {"host": UNREACHABLE_ADVERTISED_HOST})
+    assert "<IP de esta máquina en la red>" in advertised.action
+    assert "--listen-host 0.0.0.0" in advertised.action
+    assert f"«{UNREACHABLE_ADVERTISED_HOST}» se resuelva" in advertised.action
+    assert "PC2" not in advertised.action
     assert_skipped_after(report, "advertised")
+
+
+def test_advertised_fix_names_the_host_the_user_configured(misadvertised_broker, monkeypatch):
+    """Reached through a name (kafka-central.lan → the broker), the advice is that very name."""
+    port = misadvertised_broker.rsplit(":", 1)[1]
+    real_resolve = diagnostics._resolve
+
+    def resolve(host, p):
+        return real_resolve("127.0.0.1" if host == "kafka-central.lan" else host, p)
+
+    monkeypatch.setattr(diagnostics, "_resolve", resolve)
+    report = run_diagnostics(f"kafka-central.lan:{port}", ANY_TOPICS, timeout_s=TIMEOUT)
+    advertised = report.step("advertised")
+    assert advertised.code == "advertised.unreachable", report.as_text()
+    assert advertised.params["advice"][0] == Detail(
+        "fix.advertised_configured", {"fix_host": "kafka-central.lan", "port": int(port)})
+    assert f"advertised.listeners=PLAINTEXT://kafka-central.lan:{port}" in advertised.action
+    assert "--advertised-host kafka-central.lan" in advertised.action
+    assert "<" not in advertised.action and "PC2" not in advertised.action
 
 
 def test_healthy_broker_all_ok_with_latency_and_lag(kafka_broker, topics):
@@ -219,19 +247,26 @@ def test_healthy_broker_all_ok_with_latency_and_lag(kafka_broker, topics):
     wait_until(committed, timeout=30, message="group offsets committed")
     admin.close()
 
-    report = run_diagnostics(kafka_broker, topics, group_ids=[group], timeout_s=5.0)
+    report = run_diagnostics(kafka_broker, topics, group_ids=[group], timeout_s=5.0,
+                             reader_lags=lambda: {"directory": 0, "central_watch": 1})
     assert all(s.status is StepStatus.OK for s in report.steps), report.as_text()
     assert report.ok and report.diagnosis.code == "ok"
     roundtrip = report.step("roundtrip")
     assert 0 < roundtrip.facts["latency_ms"] < 5000
     assert roundtrip.params["latency_ms"] in report.diagnosis.text
-    assert report.step("lag").facts[group].startswith("2 mensajes pendientes")
+    lag = report.step("lag")
+    assert lag.params["groups"] == {group: 2}
+    assert lag.facts[group] == Detail("fact.group_lag", {"lag": 2, "partitions": 1})
+    assert lag.params["readers"] == {"directory": 0, "central_watch": 1}
+    assert f"La CENTRAL está al día: 2 mensajes pendientes de procesar (grupo {group})" in lag.explanation
+    assert "Esta aplicación está al día" in lag.explanation
     assert report.step("metadata").facts["brokers"] == f"1={kafka_broker}"
 
     text = report.as_text()
     assert kafka_broker in text and "Resultado: [ok]" in text
     for step in report.steps:
-        assert f"[{step.id}] — OK" in text
+        assert f"[{step.id}] — CORRECTO" in text
+    assert "   - estado de los puntos de carga: 0 mensajes por leer" in text
 
 
 def test_missing_topics_fail_but_round_trip_still_runs(kafka_broker):
@@ -248,3 +283,88 @@ def test_one_dead_bootstrap_server_among_good_ones_is_a_warning(kafka_broker, to
     assert report.step("roundtrip").status is StepStatus.OK
     assert report.diagnosis.code == "ok.warnings", report.as_text()
     assert f"127.0.0.1:{dead_port}" in report.diagnosis.text
+
+
+# -- the lag step: Central's group and this app's own readers ------------------------------
+
+def test_lag_step_reports_the_apps_own_readers_behind(kafka_broker, topics):
+    """The app's readers keep their positions locally (no group): their lag comes from the
+    caller, and a reader far behind is a warning in plain words, with what to do."""
+    calls = []
+
+    def reader_lags():
+        calls.append(threading.current_thread().name)
+        return {"directory": LAG_WARNING + 150, "central_watch": 0, "events": None}
+
+    report = run_diagnostics(kafka_broker, topics, timeout_s=5.0, reader_lags=reader_lags)
+    lag = report.step("lag")
+    assert len(calls) == 1
+    assert lag.status is StepStatus.WARNING and lag.code == "lag.behind", report.as_text()
+    assert lag.params["readers"] == {"directory": LAG_WARNING + 150, "central_watch": 0, "events": None}
+    assert (f"Esta aplicación va retrasada: le quedan {LAG_WARNING + 150} mensajes por leer"
+            in lag.explanation)
+    assert "estado de los puntos de carga: 250 por leer" in lag.explanation
+    assert "eventos en directo: sin datos todavía" in lag.explanation
+    assert "lo que ve en pantalla puede no estar actualizado" in lag.explanation
+    assert "reinicie la aplicación" in lag.action
+    assert report.diagnosis.code == "ok.warnings"
+    assert "Esta aplicación va retrasada" in report.diagnosis.text
+
+
+def test_lag_step_with_central_behind_and_readers_failing(kafka_broker, topics):
+    from kafka import KafkaProducer
+
+    producer = KafkaProducer(bootstrap_servers=kafka_broker, bootstrap_timeout_ms=10000)
+    for i in range(LAG_WARNING + 5):
+        producer.send(topics.driver_requests, value=b"r%d" % i, partition=0)
+    producer.flush(10)
+    producer.close()
+    group = f"{topics.prefix}.central"
+    admin = KafkaAdminClient(bootstrap_servers=kafka_broker, bootstrap_timeout_ms=10000)
+    tp = TopicPartition(topics.driver_requests, 0)
+
+    def committed() -> bool:
+        admin.alter_group_offsets(group, {tp: OffsetAndMetadata(0, "", -1)})
+        return tp in admin.list_group_offsets(group).get(group, {})
+
+    wait_until(committed, timeout=30, message="group offsets committed")
+    admin.close()
+
+    def broken():
+        raise RuntimeError("reader gone")
+
+    report = run_diagnostics(kafka_broker, topics, group_ids=[group], timeout_s=5.0, reader_lags=broken)
+    lag = report.step("lag")
+    # the callable's failure is reported, never raised; Central's part is still there
+    assert lag.code == "lag.failed" and lag.status is StepStatus.FAILED, report.as_text()
+    assert lag.params["groups"][group] >= LAG_WARNING + 5
+    assert "La CENTRAL va retrasada" in lag.explanation
+    assert "reader gone" in lag.explanation
+    assert report.step("roundtrip").status is StepStatus.OK
+
+
+def test_engine_results_carry_no_sentences(dead_port):
+    """Params and facts are data (addresses, numbers, raw errors, Detail codes): the words are
+    the catalogue's, rendered in the caller's language."""
+    report = run_diagnostics(f"127.0.0.1:{dead_port}", ANY_TOPICS, timeout_s=TIMEOUT)
+    spanish = re.compile(r"[áéíóúñ¿¡«»]|\b(no se|aquí|pendientes|conectado|rechazada|tras)\b")
+
+    def walk(value):
+        if isinstance(value, Detail):
+            yield value.code
+            yield from walk(value.params)
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                yield str(k)
+                yield from walk(v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                yield from walk(v)
+        else:
+            yield str(value)
+
+    for step in report.steps:
+        for text in walk([step.params, step.facts]):
+            assert not spanish.search(text), (step.id, text)
+    assert report.step("tcp").facts[f"127.0.0.1:{dead_port}"].params["reason"] == Detail(
+        "reason.refused", {"error": "Connection refused"})
