@@ -18,12 +18,18 @@ def test_ports_stay_below_the_ephemeral_range_used_by_outgoing_connections():
     assert all(10000 <= alloc.allocate() < ephemeral_low() for _ in range(50))
 
 
+def test_no_two_ports_are_neighbours_so_a_broker_can_take_port_plus_one():
+    alloc = PortAllocator(rng=random.Random(3))
+    ports = sorted(alloc.allocate() for _ in range(200))
+    assert all(b - a >= 2 for a, b in zip(ports, ports[1:]))
+
+
 def test_a_port_someone_listens_on_is_skipped():
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        alloc = PortAllocator(low=port, high=port + 2)
+        alloc = PortAllocator(low=port, high=port + 3)
         assert alloc.allocate() == port + 1   # whichever of the two it tries first
         try:
             alloc.allocate()
@@ -34,7 +40,7 @@ def test_a_port_someone_listens_on_is_skipped():
 
 
 def test_exhausted_range_says_so():
-    alloc = PortAllocator(low=20001, high=20002)
+    alloc = PortAllocator(low=20001, high=20003)
     alloc.allocate()
     try:
         alloc.allocate()
