@@ -72,6 +72,7 @@ EN: dict[str, str] = {
     "punto desconectado": "point disconnected", "interrumpido": "interrupted", "reserva caducada": "reservation expired",
     "denegado": "denied", "reservado": "reserved", "cargando": "charging", "cancelado": "cancelled",
     "{n} suministros": "{n} supplies",
+    "1 suministro": "1 supply",
     # operator dashboard
     "Buscar por id o ubicación…": "Search by id or location…", "Parar todos": "Stop all", "Reanudar todos": "Resume all",
     "Eventos en directo": "Live events", "Parar {cp}": "Stop {cp}", "Reanudar {cp}": "Resume {cp}",

@@ -509,9 +509,14 @@ The app keeps running; the details are in the log.</translation>
         <translation>cancelled</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="68" />
+        <location filename="../../ev_desktop/views/history_view.py" line="69" />
         <source>{n} suministros</source>
         <translation>{n} supplies</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/history_view.py" line="69" />
+        <source>1 suministro</source>
+        <translation>1 supply</translation>
     </message>
 </context>
 <context>

@@ -65,7 +65,8 @@ class HistoryView(QWidget):
                       self.outcome_text(row), str(row.get("session_id", ""))[:12]]
             for c, v in enumerate(values):
                 self.table.setItem(r, c, QTableWidgetItem(v))
-        self.status.setText(self.tr("{n} suministros").format(n=len(rows)))
+        n = len(rows)
+        self.status.setText(self.tr("1 suministro") if n == 1 else self.tr("{n} suministros").format(n=n))
 
     def show_error(self, text: str) -> None:
         self.status.setText(text)

@@ -205,3 +205,16 @@ def test_queued_request_when_kafka_is_up(qtbot):
     assert "cualquier CP libre" in view.queued_info.text()
     assert "sale hacia la CENTRAL" in view.queued_info.text()
     assert fmt_wait(4) == "4 s" and fmt_wait(3725) == "1 h 02 min"
+
+
+def test_history_count_is_singular_for_one_supply(qtbot):
+    from ev_desktop.views.history_view import HistoryView
+
+    view = HistoryView()
+    qtbot.addWidget(view)
+    row = {"started_at": 1_795_900_000.0, "cp_id": "CP001", "kwh": 1.5, "eur": 0.45,
+           "outcome": "completed", "session_id": "abc"}
+    view.show_rows([row])
+    assert view.status.text() == "1 suministro"
+    view.show_rows([row, row])
+    assert view.status.text() == "2 suministros"
