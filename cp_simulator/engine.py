@@ -82,8 +82,10 @@ class _Supply:
 
 class Engine:
     def __init__(self, cp_id: str, *, monitor_timeout_s: float = 3.0, auto: AutoConfig | None = None,
-                 journal: JournalState | None = None, rng: random.Random | None = None) -> None:
+                 journal: JournalState | None = None, rng: random.Random | None = None,
+                 time_scale: float = 1.0) -> None:
         self.cp_id = cp_id
+        self.time_scale = time_scale  # metered seconds per real second (see power.PowerModel)
         self.monitor_timeout_s = monitor_timeout_s
         self.auto = auto
         self.rng = rng or random.Random()
@@ -232,7 +234,7 @@ class Engine:
         record = SupplyRecord(cp_id=self.cp_id, session_id=auth.session_id, driver_id=auth.driver_id,
                               started_at=now, price_eur_kwh=auth.price_eur_kwh, max_kw=auth.max_kw,
                               updated_at=now)
-        meter = Meter(PowerModel(auth.max_kw, auth.price_eur_kwh), self.rng)
+        meter = Meter(PowerModel(auth.max_kw, auth.price_eur_kwh, time_scale=self.time_scale), self.rng)
         self.supply = _Supply(record, meter, mono, mono + TELEMETRY_PERIOD_S)
         self.journal = JournalState(open=record, recent=self.journal.recent)
         return [SaveJournal(self.journal),

@@ -42,6 +42,7 @@ class EngineConfig:
     auto: AutoConfig | None = None
     menu: bool = True
     cp_id: str | None = None
+    time_scale: float = 1.0
 
 
 class EngineApp:
@@ -127,7 +128,7 @@ class EngineApp:
 
         self.journal = Journal(cp_dir / "journal.json")
         self.engine = Engine(cp_id, monitor_timeout_s=self.cfg.monitor_timeout_s, auto=self.cfg.auto,
-                             journal=self.journal.load())
+                             journal=self.journal.load(), time_scale=self.cfg.time_scale)
         self.producer = ReliableProducer(self.cfg.bootstrap_servers, cp_dir / "outbox.sqlite3",
                                          client_id=f"engine-{cp_id}", on_status=self._on_kafka_status)
         self.console.line(f"CP {cp_id}: journal y cola local en {cp_dir}")

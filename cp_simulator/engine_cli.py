@@ -33,8 +33,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="en modo demo, desenchufa al llegar a X kWh (en vez de --auto-duration)")
     p.add_argument("--monitor-timeout", type=float, default=3.0, metavar="S",
                    help="segundos sin PING tras los que el Monitor se da por perdido (%(default)s)")
+    p.add_argument("--time-scale", type=_positive, default=1.0, metavar="K",
+                   help="cada segundo real de suministro mide K segundos de carga (demo: 60 da tickets "
+                        "realistas en segundos) (%(default)s)")
     p.add_argument("--no-menu", action="store_true", help="no leer órdenes de la entrada estándar")
     return p
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' no es un número") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("debe ser mayor que 0")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = EngineConfig(bootstrap_servers=settings.bootstrap_servers, topics=Topics(settings.topic_prefix),
                        data_dir=settings.data_dir, host=host, port=port,
                        monitor_timeout_s=args.monitor_timeout, auto=auto, menu=not args.no_menu,
-                       cp_id=args.cp_id)
+                       cp_id=args.cp_id, time_scale=args.time_scale)
     try:
         return asyncio.run(_run(cfg))
     except KeyboardInterrupt:  # Ctrl+C before the loop installed its handler

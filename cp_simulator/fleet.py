@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--auto-plug-delay", type=float, default=3.0)
     p.add_argument("--auto-duration", type=float, default=10.0)
     p.add_argument("--auto-kwh", type=float, default=None)
+    p.add_argument("--time-scale", type=float, default=1.0,
+                   help="segundos de carga medidos por segundo real (ver ev-cp-engine --time-scale)")
     p.add_argument("--cp-key", default=os.environ.get("EV_CP_KEY", "demo-cp-key"))
     return p
 
@@ -62,7 +64,8 @@ def start_pair(a: argparse.Namespace, data_dir: Path, log_dir: Path, n: int, ind
     port = a.base_port + index if a.base_port else free_port(a.engine_host)
     engine_args = ["-m", "cp_simulator.engine_cli", "--bootstrap-servers", a.bootstrap_servers,
                    "--topic-prefix", a.topic_prefix, "--data-dir", str(data_dir),
-                   "--listen", f"{a.engine_host}:{port}", "--no-menu", "--log-level", a.log_level]
+                   "--listen", f"{a.engine_host}:{port}", "--no-menu", "--log-level", a.log_level,
+                   "--time-scale", str(a.time_scale)]
     if a.auto:
         engine_args += ["--auto", "--auto-plug-delay", str(a.auto_plug_delay),
                         "--auto-duration", str(a.auto_duration)]

@@ -4,6 +4,10 @@ Power ramps up to the authorized maximum in ``ramp_s`` seconds and then wanders 
 around it (a real car's charge controller never draws a perfectly flat line). Energy is the
 integral of power (trapezoidal rule); money is energy × price.
 
+``time_scale`` lets a demo show realistic tickets: each real second of supply meters
+``time_scale`` seconds of charging (60: a 20 s demo supply bills 20 minutes of energy). Power
+and the ramp stay in real time, so the chart and the live kW look the same.
+
 Values are rounded *when they are produced* (kWh to 6 decimals, € to 4, kW to 2) so that
 what goes into the journal, the telemetry and the final report is the very same float —
 "energy in the journal == energy reported" holds with ``==``, not approximately.
@@ -40,6 +44,7 @@ class PowerModel:
     price_eur_kwh: float
     ramp_s: float = 3.0
     jitter: float = 0.03
+    time_scale: float = 1.0
 
     def target_kw(self, elapsed_s: float, noise: float) -> float:
         """Power at *elapsed_s*; *noise* in [-1, 1] (callers pass ``rng.uniform(-1, 1)``)."""
@@ -57,7 +62,7 @@ class PowerModel:
         if elapsed_s <= prev.elapsed_s:
             return prev
         kw = self.target_kw(elapsed_s, noise)
-        dt_h = (elapsed_s - prev.elapsed_s) / 3600.0
+        dt_h = (elapsed_s - prev.elapsed_s) * self.time_scale / 3600.0
         kwh = round(prev.kwh + (prev.kw + kw) / 2.0 * dt_h, KWH_DECIMALS)
         return replace(prev, elapsed_s=elapsed_s, kw=kw, kwh=kwh, eur=cost(kwh, self.price_eur_kwh))
 

@@ -128,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--central-port", type=int, default=7000)
     up.add_argument("--topic-prefix", default=setting("topic_prefix", "ev"))
     up.add_argument("--auto-duration", type=float, default=15.0, help="seconds each auto supply lasts")
+    up.add_argument("--time-scale", type=float, default=60.0,
+                    help="charging seconds metered per real second, so demo tickets show realistic "
+                         "kWh (default %(default)s: a 15 s supply bills 15 minutes)")
     up.add_argument("--services", type=Path, default=REPO / "assets" / "services_demo.txt")
     up.add_argument("--detach", action="store_true", help="start and return; stop with `ev-stack down`")
     for sp in (up, sub.add_parser("down", help="stop a detached stack"),
@@ -172,7 +175,7 @@ def up(args: argparse.Namespace) -> int:
         print(f"  Central listening on {central}")
         stack.spawn("cp-fleet", "cp_simulator.fleet",
                     [*common, "--count", str(args.cps), "--central", central, "--auto",
-                     "--auto-duration", str(args.auto_duration),
+                     "--auto-duration", str(args.auto_duration), "--time-scale", str(args.time_scale),
                      "--data-dir", str(args.stack_dir / "cps")])
         if not args.no_gui and not _has_display():
             print("  no display found (DISPLAY / WAYLAND_DISPLAY unset): starting headless drivers "

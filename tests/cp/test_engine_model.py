@@ -44,6 +44,29 @@ def test_power_energy_grows_and_never_exceeds_max(steps):
     assert r.kwh <= 22.0 * t / 3600 + 1e-6
 
 
+def test_time_scale_meters_k_seconds_per_real_second_with_the_same_live_power():
+    real = PowerModel(max_kw=22.0, price_eur_kwh=0.4, jitter=0.0)
+    demo = PowerModel(max_kw=22.0, price_eur_kwh=0.4, jitter=0.0, time_scale=60.0)
+    r, d = real.start(), demo.start()
+    for t in range(1, 21):
+        r, d = real.advance(r, float(t), 0.0), demo.advance(d, float(t), 0.0)
+        assert d.kw == r.kw                        # the chart looks the same
+    assert d.kwh == pytest.approx(60 * r.kwh, rel=1e-4)
+    assert 6.0 < d.kwh < 7.4                       # 20 minutes at ~22 kW, a believable ticket
+    assert d.eur == round(d.kwh * 0.4, 4)
+
+
+def test_engine_time_scale_reaches_the_final_report():
+    e = ready_engine(time_scale=60.0)
+    e.authorize(auth(), NOW, 0.0)
+    e.plug(NOW, 0.0)
+    for i in range(1, 11):
+        e.monitor_seen(float(i))
+        e.tick(NOW + i, float(i))
+    fin = published(e.unplug(NOW + 10, 10.0), c.SupplyFinished)[0]
+    assert fin.kwh > 2.0                           # 10 min of charging, not 10 s (0.05 kWh)
+
+
 def test_journal_roundtrip_and_corrupt_file(tmp_path):
     j = Journal(tmp_path / "journal.json")
     assert j.load() == JournalState()
