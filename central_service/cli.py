@@ -46,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "for --login-lockout seconds (four times as many from one address) (default %(default)s)")
     p.add_argument("--login-lockout", type=float, default=float(setting("login_lockout", "30")),
                    help="seconds logins stay refused after too many wrong passwords (default %(default)s)")
+    p.add_argument("--outbox-sync", choices=("NORMAL", "FULL"), type=str.upper,
+                   default=setting("outbox_sync", "NORMAL"),
+                   help="fsync policy of the Kafka outbox: NORMAL survives a crash of Central (like its "
+                        "SQLite database), FULL also a power cut, at one fsync per applied batch "
+                        "(env EV_OUTBOX_SYNC; default %(default)s)")
     add_common_args(p)
     return p
 
@@ -60,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         reservation_timeout=args.reservation_timeout, monitor_timeout=args.monitor_timeout,
         heartbeat_interval=args.heartbeat_interval, token_secret=args.token_secret,
         token_ttl=args.token_ttl, interrupted_timeout=args.interrupted_timeout,
-        login_max_failures=args.login_max_failures, login_lockout=args.login_lockout)
+        login_max_failures=args.login_max_failures, login_lockout=args.login_lockout,
+        outbox_sync=args.outbox_sync)
     service = CentralService(config)
 
     async def _main() -> None:

@@ -63,7 +63,9 @@ class Store:
         return row.password_hash if row else None
 
     def driver_exists(self, driver_id: str) -> bool:
-        return Driver.select().where(Driver.id == driver_id).exists()
+        """Plain SQL: asked for every charge request (see ``is_processed``)."""
+        sql = f"SELECT 1 FROM {_table(Driver)} WHERE {_col(Driver.id)} = {_param()} LIMIT 1"
+        return database.execute_sql(sql, (driver_id,)).fetchone() is not None
 
     def cp_key_hash(self, cp_id: str) -> str | None:
         row = ChargePointRow.get_or_none(ChargePointRow.id == cp_id)
@@ -107,8 +109,11 @@ class Store:
         return Supply.get_or_none(Supply.id == session_id)
 
     def session_by_request(self, driver_id: str, request_id: str) -> Supply | None:
-        return (Supply.select().where((Supply.driver_id == driver_id) & (Supply.request_id == request_id))
-                .first())
+        """Plain SQL (a raw query still yields a :class:`Supply`): asked for every charge
+        request; the built query cost ~0.25 ms of CPU against ~0.02 ms for the lookup."""
+        sql = (f"SELECT * FROM {_table(Supply)} WHERE {_col(Supply.driver_id)} = {_param()} "
+               f"AND {_col(Supply.request_id)} = {_param()} LIMIT 1")
+        return next(iter(Supply.raw(sql, driver_id, request_id)), None)
 
     def update_session(self, session_id: str, **fields) -> None:
         Supply.update(**fields).where(Supply.id == session_id).execute()
@@ -149,46 +154,87 @@ class Store:
                  "price_eur_kwh": r.price_eur_kwh, "outcome": r.outcome} for r in rows]
 
     # ------------------------------------------------------------ idempotency
+    # Every Kafka message pays for these two and for the effect rows below, on the path of a
+    # driver's request → answer: they are plain SQL because building a peewee query costs
+    # ~0.1 ms of CPU, several times what SQLite needs to run the statement.
     def is_processed(self, msg_id: str) -> bool:
-        return ProcessedMessage.select().where(ProcessedMessage.id == msg_id).exists()
+        sql = (f"SELECT 1 FROM {_table(ProcessedMessage)} "
+               f"WHERE {_col(ProcessedMessage.id)} = {_param()} LIMIT 1")
+        return database.execute_sql(sql, (msg_id,)).fetchone() is not None
 
     def mark_processed(self, msg_id: str, msg_type: str, now: float) -> None:
-        ProcessedMessage.create(id=msg_id, type=msg_type, processed_at=now)
+        cols = ", ".join(_col(f) for f in (ProcessedMessage.id, ProcessedMessage.type,
+                                           ProcessedMessage.processed_at))
+        database.execute_sql(f"INSERT INTO {_table(ProcessedMessage)} ({cols}) VALUES "
+                             f"({_param()}, {_param()}, {_param()})", (msg_id, msg_type, now))
 
     # --------------------------------------------------------------- event log
     def log_event(self, kind: str, detail: str = "", *, cp_id: str | None = None,
                   session_id: str | None = None, driver_id: str | None = None) -> None:
-        EventLog.create(ts=time.time(), kind=kind, cp_id=cp_id, session_id=session_id,
-                        driver_id=driver_id, detail=detail[:2000])
+        """Plain SQL: one line per state change, inside the message's transaction."""
+        fields = (EventLog.ts, EventLog.kind, EventLog.cp_id, EventLog.session_id,
+                  EventLog.driver_id, EventLog.detail)
+        database.execute_sql(
+            f"INSERT INTO {_table(EventLog)} ({', '.join(_col(f) for f in fields)}) "
+            f"VALUES ({', '.join([_param()] * len(fields))})",
+            (time.time(), kind, cp_id, session_id, driver_id, detail[:2000]))
 
     # ------------------------------------------------------- transactional outbox
     def add_effects(self, effects: Iterable[tuple[str, bytes]], now: float) -> None:
-        rows = [{"topic": t, "payload": p, "created_at": now} for t, p in effects]
-        if rows:
-            PendingEffect.insert_many(rows).execute()
+        blob = PendingEffect.payload.db_value
+        rows = [(t, blob(p), now) for t, p in effects]
+        for i in range(0, len(rows), _EFFECT_CHUNK):
+            chunk = rows[i:i + _EFFECT_CHUNK]
+            cols = ", ".join(_col(f) for f in (PendingEffect.topic, PendingEffect.payload,
+                                               PendingEffect.created_at))
+            values = ", ".join([f"({_param()}, {_param()}, {_param()})"] * len(chunk))
+            database.execute_sql(f"INSERT INTO {_table(PendingEffect)} ({cols}) VALUES {values}",
+                                 [v for row in chunk for v in row])
 
     def pending_effects(self, limit: int = 1000) -> list[StoredEffect]:
-        return [StoredEffect(r.id, r.topic, bytes(r.payload))
-                for r in PendingEffect.select().order_by(PendingEffect.id).limit(limit)]
+        sql = (f"SELECT {_col(PendingEffect.id)}, {_col(PendingEffect.topic)}, "
+               f"{_col(PendingEffect.payload)} FROM {_table(PendingEffect)} "
+               f"ORDER BY {_col(PendingEffect.id)} LIMIT {_param()}")
+        return [StoredEffect(i, t, bytes(p)) for i, t, p in database.execute_sql(sql, (limit,)).fetchall()]
 
     def delete_effects(self, ids: list[int]) -> None:
-        for i in range(0, len(ids), 500):
-            PendingEffect.delete().where(PendingEffect.id.in_(ids[i:i + 500])).execute()
+        for i in range(0, len(ids), _EFFECT_CHUNK):
+            chunk = ids[i:i + _EFFECT_CHUNK]
+            marks = ", ".join([_param()] * len(chunk))
+            database.execute_sql(f"DELETE FROM {_table(PendingEffect)} "
+                                 f"WHERE {_col(PendingEffect.id)} IN ({marks})", chunk)
 
 
 _LIVE_CHUNK = 150  # rows per statement: 750 parameters, under every backend's limit
+_EFFECT_CHUNK = 300  # effect rows / ids per statement: ≤ 900 parameters, under every backend's limit
+
+
+def _quoted(name: str) -> str:
+    """*name* quoted for the bound database (SQLite/PostgreSQL ``"x"``, MySQL ``x``)."""
+    return f"{database.quote[0]}{name}{database.quote[-1]}"
+
+
+def _table(model: type[pw.Model]) -> str:
+    return _quoted(model._meta.table_name)
+
+
+def _col(field: pw.Field) -> str:
+    return _quoted(field.column_name)
+
+
+def _param() -> str:
+    """The bound database's parameter placeholder (``?`` for SQLite, ``%s`` for PostgreSQL)."""
+    return database.param
 
 
 def _live_values_sql(n: int) -> str:
     """``UPDATE supplies … FROM (VALUES …)`` for *n* (id, kw, kwh, eur, seq) rows (SQLite ≥ 3.33,
     PostgreSQL). The seq guard keeps a late flush from overwriting newer values."""
-    q0, q1 = database.quote[0], database.quote[-1]
-    def q(name: str) -> str:
-        return f"{q0}{name}{q1}"
+    q = _quoted
     f = Supply._meta.fields
-    t = q(Supply._meta.table_name)
+    t = _table(Supply)
     cid, ckw, ckwh, ceur, cseq = (q(f[n_].column_name) for n_ in ("id", "kw", "kwh", "eur", "telemetry_seq"))
-    p = database.param
+    p = _param()
     values = ", ".join([f"({p}, {p}, {p}, {p}, {p})"] * n)
     return (f"WITH v(sid, kw, kwh, eur, seq) AS (VALUES {values}) "
             f"UPDATE {t} SET {ckw} = v.kw, {ckwh} = v.kwh, {ceur} = v.eur, {cseq} = v.seq "

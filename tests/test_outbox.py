@@ -54,6 +54,34 @@ def test_wal_and_full_sync(tmp_path: Path) -> None:
     assert box._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
 
 
+def test_removal_skips_fsync_but_appends_stay_full(tmp_path: Path) -> None:
+    """Removals commit at NORMAL (a lost removal only resends an acknowledged row); the
+    connection is back at FULL for the next append, and a removal survives a reopen."""
+    box = Outbox(tmp_path / "o.sqlite3")
+    levels: list[str] = []
+    box._db.set_trace_callback(
+        lambda sql: levels.append(sql) if sql.startswith("PRAGMA synchronous") else None)
+    ids = [box.append("t", b"k", str(i).encode()) for i in range(3)]
+    assert box.remove(ids[:2]) == 2
+    assert levels == ["PRAGMA synchronous=NORMAL", "PRAGMA synchronous=FULL"]
+    assert box._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    box.close()
+    again = Outbox(tmp_path / "o.sqlite3")
+    assert [r.value for r in again.pending()] == [b"2"]
+    again.close()
+
+
+def test_remove_sync_is_configurable_and_checked(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "o.sqlite3", remove_sync="full")
+    pragmas: list[str] = []
+    box._db.set_trace_callback(lambda sql: pragmas.append(sql) if sql.startswith("PRAGMA") else None)
+    box.remove([box.append("t", b"k", b"v")])  # same level as appends: no pragma switching
+    assert pragmas == []
+    box.close()
+    with pytest.raises(ValueError):
+        Outbox(tmp_path / "p.sqlite3", remove_sync="normal; DROP TABLE outbox")
+
+
 def test_quarantine_moves_row_aside(tmp_path: Path) -> None:
     box = Outbox(tmp_path / "o.sqlite3")
     a = box.append("t", b"k", b"huge")

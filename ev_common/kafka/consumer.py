@@ -67,6 +67,7 @@ class ResilientConsumer:
                  on_caught_up: Callable[[], None] | None = None,
                  backoff_cap_s: float = 1.0, poll_timeout_ms: int = 200, max_records: int = 500,
                  handler_retries: int = 3, health_interval_s: float = 2.0,
+                 metadata_timeout_s: float = 3.0,
                  consumer_config: dict | None = None,
                  offset_store: OffsetStore | None = None) -> None:
         if start_from not in ("committed", "earliest", "latest"):
@@ -90,6 +91,7 @@ class ResilientConsumer:
         self._max_records = max_records
         self._handler_retries = handler_retries
         self._health_interval = health_interval_s
+        self._metadata_timeout = metadata_timeout_s
         self._extra_config = dict(consumer_config or {})
         self._addresses = split_bootstrap(bootstrap_servers)
         self._stop = threading.Event()
@@ -371,15 +373,27 @@ class ResilientConsumer:
         cluster = kc._cluster  # noqa: SLF001 - public partitions_for_topic may block forever
         cluster.set_topics(self.topics)  # assign() narrows it to the topics that already exist
         fut = cluster.request_update()
-        deadline = time.monotonic() + 3.0
-        while not fut.is_done and time.monotonic() < deadline and not self._stop.is_set():
-            time.sleep(0.02)
+        self._wait_future(fut, self._metadata_timeout)
         if not fut.is_done:
-            raise kerr.KafkaTimeoutError("no topic metadata from Kafka within 3s")
+            raise kerr.KafkaTimeoutError(
+                f"no topic metadata from Kafka within {self._metadata_timeout:g}s")
         if fut.failed() and not isinstance(fut.exception, (kerr.UnknownTopicOrPartitionError,
                                                              kerr.LeaderNotAvailableError)):
             raise fut.exception  # a single missing topic fails the future: that is fine
         return {t: set(cluster.partitions_for_topic(t) or ()) for t in self.topics}
+
+    def _wait_future(self, fut, timeout: float) -> None:
+        """Wait until *fut* (completed by the client's network thread) is done, *timeout* passed
+        or stop() was called. Woken by the future itself: sleeping in fixed steps instead held
+        the consumer thread — and every message arriving meanwhile — for a whole step."""
+        done = threading.Event()
+        fut.add_both(lambda _: done.set())
+        deadline = time.monotonic() + timeout
+        while not fut.is_done and not self._stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            done.wait(min(remaining, self._poll_timeout_ms / 1000))
 
     def _assign_new_partitions(self, kc: KafkaConsumer, initial: bool) -> None:
         found = {TopicPartition(t, p) for t, parts in self._topic_partitions(kc).items() for p in parts}

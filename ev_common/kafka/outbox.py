@@ -1,9 +1,18 @@
 """The durable outbox: every event a process must send is on disk before ``send()`` returns.
 
-One SQLite file per process (WAL journal, ``synchronous=FULL``: a committed append survives
-a power cut or ``kill -9``). The caller thread appends; the producer's delivery worker reads
-the oldest rows, sends them and removes them once Kafka acknowledged them. Row ids grow
-monotonically (``AUTOINCREMENT``), so "insertion order" is "id order", also across restarts.
+One SQLite file per process (WAL journal; appends at ``synchronous=FULL`` by default: a
+committed append survives a power cut or ``kill -9``; at NORMAL, ``kill -9`` only). The caller
+thread appends; the producer's delivery worker reads the oldest rows, sends them and removes
+them once Kafka acknowledged them. Row ids grow monotonically (``AUTOINCREMENT``), so
+"insertion order" is "id order", also across restarts.
+
+Removals commit with ``synchronous=NORMAL`` by default (no fsync of their own): a removal
+survives ``kill -9`` (it is in the OS page cache), and one lost to a power cut only brings an
+already-acknowledged row back, which is resent with the same envelope id and deduplicated by
+consumers — the same at-least-once case as a crash between the ack and the removal. The next
+FULL append fsyncs the WAL and with it every removal before it. Not paying an fsync per
+removal keeps the worker from holding the outbox lock (and the disk) while a caller waits to
+append the next event.
 
 Rows that Kafka rejects for good (record too large, invalid topic) are moved to a
 ``quarantine`` table instead of blocking every later event forever; they stay inspectable.
@@ -13,7 +22,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,15 +59,20 @@ class OutboxRow:
 class Outbox:
     """Thread-safe durable FIFO of (topic, key, value) rows backed by one SQLite file."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, append_sync: str = "FULL",
+                 remove_sync: str = "NORMAL") -> None:
+        """*append_sync* / *remove_sync*: SQLite ``synchronous`` level of appends / removals
+        (see the module docstring for why removals need no fsync)."""
         self.path = Path(path)
+        self._append_sync = _sync_level(append_sync)
+        self._remove_sync = _sync_level(remove_sync)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         # isolation_level=None: we issue BEGIN/COMMIT ourselves (autocommit otherwise).
         self._db = sqlite3.connect(str(self.path), check_same_thread=False,
                                    isolation_level=None, timeout=30.0)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute(f"PRAGMA synchronous={self._append_sync}")
         self._db.executescript(_SCHEMA)
         self._count = self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
         self._closed = False
@@ -119,17 +134,18 @@ class Outbox:
             return 0
         with self._lock:
             self._check_open()
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                removed = 0
-                for chunk in _chunks(ids, 500):
-                    cur = self._db.execute(
-                        f"DELETE FROM outbox WHERE id IN ({','.join('?' * len(chunk))})", chunk)
-                    removed += cur.rowcount
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+            with self._synchronous(self._remove_sync):
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    removed = 0
+                    for chunk in _chunks(ids, 500):
+                        cur = self._db.execute(
+                            f"DELETE FROM outbox WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+                        removed += cur.rowcount
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
             self._count -= removed
             return removed
 
@@ -172,9 +188,33 @@ class Outbox:
     def closed(self) -> bool:
         return self._closed
 
+    @contextmanager
+    def _synchronous(self, level: str) -> Iterator[None]:
+        """Commit the enclosed transaction at *level*, then return to the append level.
+        Caller holds the lock; the pragma cannot change inside a transaction."""
+        if level == self._append_sync:
+            yield
+            return
+        self._db.execute(f"PRAGMA synchronous={level}")
+        try:
+            yield
+        finally:
+            self._db.execute(f"PRAGMA synchronous={self._append_sync}")
+
     def _check_open(self) -> None:
         if self._closed:
             raise sqlite3.ProgrammingError(f"outbox {self.path} is closed")
+
+
+_SYNC_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+def _sync_level(level: str) -> str:
+    """Validate a ``synchronous`` level (it is formatted into a PRAGMA)."""
+    upper = level.upper()
+    if upper not in _SYNC_LEVELS:
+        raise ValueError(f"synchronous must be one of {', '.join(_SYNC_LEVELS)}, not {level!r}")
+    return upper
 
 
 def _blob(value: bytes | memoryview | None) -> bytes | None:

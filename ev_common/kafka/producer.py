@@ -64,12 +64,22 @@ class ReliableProducer:
                  probe_interval_s: float = 0.2, batch_size: int = 500,
                  slow_ack_s: float = 2.0, idle_check_s: float = 2.0,
                  bootstrap_timeout_s: float = 3.0, delivery_timeout_s: float = 120.0,
-                 stuck_after_s: float = 20.0,
+                 stuck_after_s: float = 20.0, linger_ms: int = 5, ack_poll_s: float = 0.2,
+                 outbox_append_sync: str = "FULL", outbox_remove_sync: str = "NORMAL",
                  producer_config: dict | None = None) -> None:
+        """*linger_ms*: how long the Kafka client may hold records while the worker is still
+        handing a batch of rows over; the worker then flushes at once, so a lone event never
+        waits for it (see :meth:`_send_now`). *ack_poll_s*: how often the worker, while waiting
+        for acknowledgements, looks at ``close()`` and at slow or stuck acks.
+        *outbox_append_sync* / *outbox_remove_sync*: SQLite ``synchronous`` of the outbox's
+        appends / removals, see :class:`Outbox`."""
         self.bootstrap = bootstrap_servers
         self.client_id = client_id
         self._addresses = split_bootstrap(bootstrap_servers)
-        self._outbox = Outbox(outbox_path)
+        self._outbox = Outbox(outbox_path, append_sync=outbox_append_sync,
+                              remove_sync=outbox_remove_sync)
+        self._linger_ms = linger_ms
+        self._ack_poll = ack_poll_s
         self._backoff_cap = min(backoff_cap_s, 1.0)
         self._probe_interval = probe_interval_s
         self._batch_size = batch_size
@@ -244,7 +254,7 @@ class ReliableProducer:
             acks="all",
             enable_idempotence=True,
             max_in_flight_requests_per_connection=5,
-            linger_ms=2,
+            linger_ms=self._linger_ms,
             bootstrap_timeout_ms=int(self._bootstrap_timeout * 1000),
             max_block_ms=int(self._bootstrap_timeout * 1000),
             request_timeout_ms=int(min(10.0, self._delivery_timeout / 2) * 1000),
@@ -275,6 +285,7 @@ class ReliableProducer:
             except Exception as exc:  # noqa: BLE001 - metadata timeout, buffer full, closed...
                 send_error = exc
                 break
+        self._send_now(kp)
         blocked: set[tuple[str, bytes | None]] = set()
         acked: list[int] = []
         first_error: BaseException | None = send_error
@@ -301,6 +312,21 @@ class ReliableProducer:
             raise first_error
         self._status.set(LinkState.CONNECTED)
 
+    def _send_now(self, kp: KafkaProducer) -> None:
+        """Every row of this batch is handed over: put them on the wire now, in as few produce
+        requests as possible, instead of waiting for the linger to expire.
+
+        Why not ``linger_ms=0``: the client then sends the first record alone the moment it
+        is handed over and the rest in a second request, which the broker only reads once it
+        answered the first (one request at a time per connection) — a request/answer exchange
+        whose answer is not the first effect of a batch paid a second broker round trip.
+        ``flush()`` ends the linger for the records queued so far; it waits for their acks at
+        most one ack poll (the per-record wait below takes over), so ``close()`` stays prompt."""
+        try:
+            kp.flush(timeout=self._ack_poll)
+        except kerr.KafkaError:  # timeout or a failed batch: the per-record wait reports it
+            pass
+
     def _wait_ack(self, fut, acked: list[int]) -> BaseException | None:
         """Wait for one future; returns its exception (None = acknowledged). While waiting,
         deletes already-acked rows and reports slow acks / a vanished broker in the status.
@@ -319,7 +345,7 @@ class ReliableProducer:
             if self._stop.is_set():
                 return _Stopped()
             try:
-                fut.get(timeout=0.2)
+                fut.get(timeout=self._ack_poll)
             except Exception:  # noqa: BLE001 - examined below via the future's state
                 pass
             if fut.is_done:
