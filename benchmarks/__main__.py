@@ -57,8 +57,6 @@ def main(argv: list[str] | None = None) -> int:
                 traceback.print_exc()
                 res = BenchResult(name, error=f"{type(exc).__name__}: {exc}")
             res.seconds = time.monotonic() - t0
-            if rtt is not None and name in ("latency",):
-                res.details["bare_round_trip_s"] = rtt
             path = write_result(res, args.quick)
             results.append(res)
             print(f"  {name}: {res.seconds:.0f}s → {path.relative_to(RESULTS_DIR.parent.parent)}"

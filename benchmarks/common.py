@@ -212,38 +212,50 @@ def proc_cpu_rss(pid: int) -> tuple[float, int]:
 
 
 # ----------------------------------------------------------------------------- baselines
-def bare_round_trip(bootstrap: str, samples: int, topic: str | None = None) -> list[float]:
-    """Sequential produce→consume round trips (seconds) with bare kafka-python clients
-    (acks=all, default settings) through *bootstrap*: the baseline of every latency figure."""
-    from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+class BareRoundTrip:
+    """Bare kafka-python producer + consumer on one topic: ``sample()`` is one produce→consume
+    round trip (acks=all, default settings) — the baseline of every latency figure. Kept open
+    so a benchmark can interleave baseline samples with its own (same moment, same load)."""
 
-    topic = topic or f"bench.rtt.{uuid.uuid4().hex[:8]}"
-    prod = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
-    prod.send(topic, b"warm-up").get(30)  # auto-creates the topic
-    cons = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=500)
-    parts = wait_until(lambda: cons.partitions_for_topic(topic), 30, "rtt topic metadata")
-    tps = [TopicPartition(topic, p) for p in sorted(parts)]
-    cons.assign(tps)
-    cons.seek_to_end(*tps)
-    for tp in tps:
-        cons.position(tp)
-    out: list[float] = []
+    def __init__(self, bootstrap: str, topic: str | None = None) -> None:
+        from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+        self.topic = topic or f"bench.rtt.{uuid.uuid4().hex[:8]}"
+        self.prod = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
+        self.prod.send(self.topic, b"warm-up").get(30)  # auto-creates the topic
+        self.cons = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=500)
+        parts = wait_until(lambda: self.cons.partitions_for_topic(self.topic), 30, "rtt topic metadata")
+        tps = [TopicPartition(self.topic, p) for p in sorted(parts)]
+        self.cons.assign(tps)
+        self.cons.seek_to_end(*tps)
+        for tp in tps:
+            self.cons.position(tp)
+        self._n = 0
+        for _ in range(3):  # the first ones include connection set-up
+            self.sample()
+
+    def sample(self) -> float:
+        self._n += 1
+        marker = f"rtt-{self._n}".encode()
+        t0 = time.perf_counter()
+        self.prod.send(self.topic, key=b"k", value=marker)
+        while True:
+            for recs in self.cons.poll(timeout_ms=1000).values():
+                if any(r.value == marker for r in recs):
+                    return time.perf_counter() - t0
+
+    def close(self) -> None:
+        self.cons.close(autocommit=False)
+        self.prod.close(timeout=5)
+
+
+def bare_round_trip(bootstrap: str, samples: int, topic: str | None = None) -> list[float]:
+    """*samples* sequential bare produce→consume round trips (seconds); see :class:`BareRoundTrip`."""
+    rt = BareRoundTrip(bootstrap, topic)
     try:
-        for i in range(samples + 3):
-            marker = f"rtt-{i}".encode()
-            t0 = time.perf_counter()
-            prod.send(topic, key=b"k", value=marker)
-            got = False
-            while not got:
-                for recs in cons.poll(timeout_ms=1000).values():
-                    if any(r.value == marker for r in recs):
-                        got = True
-            if i >= 3:  # first ones include connection set-up
-                out.append(time.perf_counter() - t0)
+        return [rt.sample() for _ in range(samples)]
     finally:
-        cons.close(autocommit=False)
-        prod.close(timeout=5)
-    return out
+        rt.close()
 
 
 class Sampler(threading.Thread):
