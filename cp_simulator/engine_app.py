@@ -27,6 +27,9 @@ from cp_simulator.journal import Journal
 log = logging.getLogger(__name__)
 
 TICK_S = 0.2
+# The broker answers a fetch as soon as a command arrives, so a longer wait adds no latency; it
+# only means fewer empty fetch round trips while idle (most of an idle Engine's CPU).
+FETCH_MAX_WAIT_MS = 500
 MENU = ("Menú: p=enchufar  u=desenchufar  k=avería (KO)  o=avería resuelta (OK)  "
         "m=pedir suministro manual  s=estado  q=salir")
 
@@ -43,6 +46,19 @@ class EngineConfig:
     menu: bool = True
     cp_id: str | None = None
     time_scale: float = 1.0
+
+
+def cp_id_problem(cp_id: str) -> str | None:
+    """Why *cp_id* (learnt from a HELLO) cannot be this Engine's id, or None. It becomes part of
+    the directory ``<data-dir>/engine-<cp_id>``: no path separators, no control characters, and
+    at most 64 characters like Central's CP ids."""
+    if not cp_id or len(cp_id) > 64:
+        return "debe tener entre 1 y 64 caracteres"
+    if "/" in cp_id or "\\" in cp_id:
+        return "no puede contener '/' ni '\\'"
+    if not cp_id.isprintable():
+        return "no puede contener caracteres de control"
+    return None
 
 
 class EngineApp:
@@ -141,13 +157,18 @@ class EngineApp:
             self.cfg.bootstrap_servers, [self.cfg.topics.cp_commands],
             group_id=None, client_id=f"engine-{cp_id}",
             on_batch=self._on_commands, start_from="earliest", offset_store=self.offsets,
-            dead_letters=self.producer, dead_letter_topic=self.cfg.topics.dead_letters)
+            dead_letters=self.producer, dead_letter_topic=self.cfg.topics.dead_letters,
+            consumer_config={"fetch_max_wait_ms": FETCH_MAX_WAIT_MS})
         self.consumer.start()
         return True
 
     # ---------------------------------------------------------------- Monitor (socket side)
     def on_health_check(self, verb: str, cp_id: str) -> list[str]:
         if self.engine is None:
+            problem = cp_id_problem(cp_id)
+            if problem is not None:  # it names this Engine's directory: never trust it blindly
+                log.warning("%s with an unusable cp id %r: %s", verb, cp_id[:80], problem)
+                return ["ERR", "bad_cp_id", f"identificador de CP no válido: {problem}"]
             if not self._bind(cp_id):
                 return ["ERR", "cp_in_use", f"otro Engine ya simula {cp_id}"]
             self.console.line(f"Monitor del CP {cp_id} conectado ({verb})")
@@ -184,6 +205,9 @@ class EngineApp:
                 self._apply(eng.stop(body, now, mono))
             elif isinstance(body, c.SetAvailability):
                 self._apply(eng.set_availability(body, now, mono))
+        # what the commands made due now (an auto plug-in with no delay) happens now, not at
+        # the next tick up to TICK_S later
+        self._apply(eng.tick(time.time(), time.monotonic()))
 
     def _on_kafka_status(self, status) -> None:
         loop = self._loop
