@@ -9,6 +9,7 @@ appended automatically.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -23,6 +24,13 @@ from central_service.store import Store
 from central_service.tokens import TokenError, TokenSigner
 
 log = logging.getLogger("central")
+
+_MAX_SEQ = 2**63 - 1  # telemetry_seq is a 64-bit integer column (SQLite INTEGER, PostgreSQL BIGINT)
+
+
+def _bad_amounts(*values: float) -> bool:
+    """True when an energy/power/money value from a CP is negative or not a finite number."""
+    return any(not math.isfinite(v) or v < 0 for v in values)
 
 
 class CentralCore:
@@ -215,6 +223,9 @@ class CentralCore:
 
     def on_telemetry(self, m: c.Telemetry) -> list[c.Payload]:
         """Live values (no DB write here: :meth:`dirty_live_values` are flushed in batches)."""
+        if not 0 <= m.seq <= _MAX_SEQ or _bad_amounts(m.kw, m.kwh, m.eur):
+            return self._reject("invalid_values", f"telemetry cp={m.cp_id} session={m.session_id} "
+                                f"seq={m.seq} kw={m.kw} kwh={m.kwh} eur={m.eur}")
         cp = self._cp_or_reject(m.cp_id, "telemetry")
         if cp is None:
             return []
@@ -241,6 +252,9 @@ class CentralCore:
         return dirty
 
     def _on_supply_finished(self, m: c.SupplyFinished) -> list[c.Payload]:
+        if _bad_amounts(m.kwh, m.eur):
+            return self._reject("invalid_values", f"supply_finished cp={m.cp_id} session={m.session_id} "
+                                f"kwh={m.kwh} eur={m.eur}: nothing billed")
         cp = self._cp_or_reject(m.cp_id, "supply_finished")
         if cp is None:
             return []

@@ -85,9 +85,13 @@ class SocketServer:
                 try:
                     answer = await self._dispatch(conn, frame.fields)
                 except Exception:  # noqa: BLE001 - one request's bug must not kill the server
-                    log.exception("error handling %s from %s", frame.fields[:1], peer)
+                    log.exception("error handling %s from %s", _excerpts(frame.fields[:1]), peer)
                     answer = ["ERR", "internal", "Error interno de la CENTRAL; inténtalo de nuevo"]
-                await stream.answer(answer)
+                try:
+                    await stream.answer(answer)
+                except ValueError as exc:  # unframeable answer (too large): still answer the peer
+                    log.warning("answer to %s from %s not sendable (%s)", _excerpts(frame.fields[:1]), peer, exc)
+                    await stream.answer(["ERR", "internal", "Respuesta no enviable; revisa la petición"])
         except (FrameError, ConnectionError, OSError, asyncio.IncompleteReadError):
             pass
         except asyncio.CancelledError:
@@ -106,7 +110,8 @@ class SocketServer:
             cp_id = fields[1]
             if conn.cp_id != cp_id:
                 self.counters["unauthenticated"] += 1
-                log.warning("%s for cp=%s from %s without AUTH on this link: refused", cmd, cp_id, conn.peer)
+                log.warning("%s for cp=%s from %s without AUTH on this link: refused", cmd, _excerpt(cp_id),
+                            conn.peer)
                 return ["ERR", "not_authenticated", "Autentica el punto de carga primero (AUTH)"]
             if cmd == "HB":
                 status = fields[2].upper() if len(fields) > 2 else "OK"
@@ -135,7 +140,8 @@ class SocketServer:
         wait = self.throttle.wait_s(driver_id, conn.host)
         if wait > 0:
             self.counters["login_throttled"] += 1
-            log.warning("login of driver=%s from %s refused: locked out for %.0f s more", driver_id, conn.peer, wait)
+            log.warning("login of driver=%s from %s refused: locked out for %.0f s more", _excerpt(driver_id),
+                        conn.peer, wait)
             secs = math.ceil(wait)
             return ["ERR", "too_many_attempts",
                     f"Demasiados intentos fallidos; espere {secs} s y vuelva a intentarlo", str(secs)]
@@ -143,7 +149,7 @@ class SocketServer:
         if issued is None:
             self.counters["login_failures"] += 1
             self.throttle.failed(driver_id, conn.host)
-            log.warning("login refused driver=%s from %s", driver_id, conn.peer)
+            log.warning("login refused driver=%s from %s", _excerpt(driver_id), conn.peer)
             return ["ERR", "bad_credentials", "Usuario o contraseña incorrectos"]
         self.throttle.succeeded(driver_id)
         log.info("login driver=%s", driver_id)
@@ -151,17 +157,26 @@ class SocketServer:
 
     def _bad(self, conn: "_Connection", fields: list[str]) -> list[str]:
         self.counters["bad_requests"] += 1
-        log.warning("unknown or incomplete request %r from %s", fields[:2], conn.peer)
+        log.warning("unknown or incomplete request %r from %s", _excerpts(fields[:2]), conn.peer)
         return ["ERR", "bad_request", "Petición desconocida o incompleta"]
 
     async def _auth(self, conn: "_Connection", cp_id: str, key: str) -> list[str]:
         refused = await self.gateway.authenticate_cp(cp_id, key)
         if refused is not None:
             self.counters["auth_failures"] += 1
-            log.warning("AUTH refused cp=%s from %s: %s", cp_id, conn.peer, refused[0])
+            log.warning("AUTH refused cp=%s from %s: %s", _excerpt(cp_id), conn.peer, refused[0])
             return ["ERR", refused[0], refused[1]]
         conn.cp_id = cp_id
         return ["OK", f"{self.heartbeat_interval:g}"]
+
+
+def _excerpt(text: str, limit: int = 80) -> str:
+    """A peer-supplied field as logged: bounded, so a 64 KB field cannot flood the log."""
+    return text if len(text) <= limit else f"{text[:limit]}…(+{len(text) - limit} chars)"
+
+
+def _excerpts(fields: list[str]) -> list[str]:
+    return [_excerpt(f) for f in fields]
 
 
 class _Connection:

@@ -3,7 +3,8 @@
 Requests: ``HELLO#cp_id`` and ``PING#cp_id``, both answered ``ACK`` then ``OK#OK|KO`` (or
 ``ERR#code#text`` when the CP id is not this Engine's). Anything else — garbage, a bad LRC,
 an unknown verb, wrong field count — gets a ``NACK`` and a log line; the connection stays
-open and the server keeps serving every other connection.
+open and the server keeps serving every other connection. A request the handler fails on is
+answered ``ERR#internal#text``.
 """
 from __future__ import annotations
 
@@ -66,7 +67,11 @@ class EngineServer:
                     await stream.send_control(NACK)
                     continue
                 await stream.send_control(ACK)
-                answer = self.handler.on_health_check(verb, fields[1])
+                try:
+                    answer = self.handler.on_health_check(verb, fields[1])
+                except Exception:  # noqa: BLE001 - one request's bug must not drop the Monitor's link
+                    log.exception("error answering %s from %s", verb, peer)
+                    answer = ["ERR", "internal", "error interno del Engine"]
                 await stream.answer(answer)
         except (FrameError, ConnectionError, OSError) as exc:
             log.debug("connection %s closed: %s", peer, exc)

@@ -372,13 +372,18 @@ def encode(env: Envelope) -> bytes:
     return _encoder.encode(env)
 
 
+# msgspec reports invalid UTF-8 inside a JSON string as UnicodeDecodeError and JSON nested
+# deeper than its limit as RecursionError: both are bad input like any other, not a crash
+_DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError)
+
+
 def decode(data: bytes | bytearray | memoryview | None) -> Envelope:
     """Bytes → Envelope, or :class:`ContractError` explaining what is wrong."""
     if data is None:
         raise ContractError("empty message (null value)")
     try:
         wire = _envelope_decoder.decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+    except _DECODE_ERRORS as exc:
         raise ContractError(f"invalid envelope: {exc}") from None
     decoder = _body_decoders.get(wire.type)
     if decoder is None:
@@ -387,13 +392,29 @@ def decode(data: bytes | bytearray | memoryview | None) -> Envelope:
         raise ContractError(f"unsupported schema version {wire.v} for '{wire.type}'")
     try:
         body = decoder.decode(wire.body)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+    except _DECODE_ERRORS as exc:
         raise ContractError(f"invalid body of '{wire.type}': {exc}") from None
+    if wire.key != body.partition_key():
+        # the key decides the partition, hence the order per CP / per driver: a mismatch is forged
+        raise ContractError(f"envelope key {wire.key[:80]!r} is not the body's "
+                            f"{body.KEY_FIELD} {body.partition_key()[:80]!r}")
     return Envelope(wire.id, wire.type, wire.v, wire.ts, wire.source, wire.key, body)
 
 
-def describe_bytes(data: bytes | None) -> str:
-    """Printable form of arbitrary bytes for a dead-letter entry (nothing is lost)."""
+DEAD_LETTER_VALUE_MAX = 64 * 1024  # bytes of the original message kept in a dead letter
+
+
+def describe_bytes(data: bytes | None, limit: int = DEAD_LETTER_VALUE_MAX) -> str:
+    """Printable form of arbitrary bytes for a dead-letter entry: the first *limit* bytes, invalid
+    UTF-8 as backslash escapes, then a note of how many bytes were left out.
+
+    Bounded because the dead letter must itself fit in one Kafka message (1 MiB by default): the
+    escapes and their JSON encoding make it up to 6 times larger than the original, and an
+    entry Kafka refuses would never reach the dead-letter topic. The whole original stays at
+    the entry's origin topic/partition/offset."""
     if data is None:
         return ""
-    return data.decode("utf-8", errors="backslashreplace")
+    text = bytes(data[:limit]).decode("utf-8", errors="backslashreplace")
+    if len(data) > limit:
+        text += f"...[{len(data) - limit} more bytes not shown: read them at the origin offset]"
+    return text

@@ -78,6 +78,9 @@ class FrameDecoder:
             data = bytes(self._buf[1:end])
             check = self._buf[end + 1]
             del self._buf[: end + 2]
+            if len(data) > MAX_DATA:  # the same limit whether it came in one chunk or many
+                out.append(BadFrame("frame too large"))
+                continue
             if lrc(data) != check:
                 out.append(BadFrame("LRC mismatch"))
                 continue
