@@ -295,3 +295,29 @@ def test_close_is_prompt_while_kafka_down(tmp_path: Path) -> None:
     t0 = time.monotonic()
     producer.close(timeout=5)
     assert time.monotonic() - t0 < 3
+
+
+def test_record_kafka_refuses_for_good_is_quarantined_and_the_rest_still_flows(
+        tmp_path: Path, kafka_broker: str, topics: Topics) -> None:
+    """kafka-python raises an oversize record from send() itself: it must not block the outbox
+    (every later event of the process stuck behind it, retried forever)."""
+    from ev_common.kafka.outbox import Outbox
+
+    outbox = tmp_path / "o.sqlite3"
+    producer = ReliableProducer(kafka_broker, outbox, client_id="oversize")
+    try:
+        producer.send_raw(topics.cp_events, b"CP010", b"x" * (2 * 1024 * 1024))  # > max.request.size
+        for i in range(5):
+            producer.send(topics.cp_events, telemetry("CP010", i))
+        assert producer.flush(60), "the events behind the oversize record were never delivered"
+        got = [env.body.seq for _, _, env in read_envelopes(kafka_broker, topics.cp_events, 5)
+               if getattr(env.body, "cp_id", None) == "CP010"]
+        assert got == [0, 1, 2, 3, 4]
+    finally:
+        producer.close()
+    box = Outbox(outbox)
+    try:
+        [(row, reason)] = box.quarantined()
+        assert len(row.value) == 2 * 1024 * 1024 and "MessageSizeTooLarge" in reason
+    finally:
+        box.close()

@@ -282,6 +282,10 @@ class ReliableProducer:
         for row in rows:
             try:
                 issued.append((row, kp.send(row.topic, key=row.key, value=row.value)))
+            except _PERMANENT as exc:
+                # kafka-python raises an oversize record from send() itself (not via the future):
+                # retrying it would block this outbox forever, so it is quarantined like below
+                self._quarantine(row, exc)
             except Exception as exc:  # noqa: BLE001 - metadata timeout, buffer full, closed...
                 send_error = exc
                 break
@@ -298,10 +302,7 @@ class ReliableProducer:
             if isinstance(exc, _Stopped):
                 break
             if isinstance(exc, _PERMANENT):
-                log.error("producer %s: Kafka refuses outbox row %d for %s for good (%s); "
-                          "moved to quarantine", self.client_id, row.id, row.topic,
-                          describe_error(exc))
-                self._outbox.quarantine(row.id, describe_error(exc))
+                self._quarantine(row, exc)
                 continue
             blocked.add((row.topic, row.key))
             first_error = first_error or exc
@@ -311,6 +312,11 @@ class ReliableProducer:
         if first_error is not None:
             raise first_error
         self._status.set(LinkState.CONNECTED)
+
+    def _quarantine(self, row: OutboxRow, exc: BaseException) -> None:
+        log.error("producer %s: Kafka refuses outbox row %d for %s for good (%s); moved to quarantine",
+                  self.client_id, row.id, row.topic, describe_error(exc))
+        self._outbox.quarantine(row.id, describe_error(exc))
 
     def _send_now(self, kp: KafkaProducer) -> None:
         """Every row of this batch is handed over: put them on the wire now, in as few produce
