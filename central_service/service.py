@@ -295,12 +295,22 @@ class CentralService:
                 live.clear()
             try:
                 with self.store.atomic():
-                    if self.store.is_processed(env.id):
+                    seen_as = self.store.processed_type(env.id)
+                    if seen_as == env.type:
                         self.core.counters["duplicates"] += 1
                         log.info("duplicate message id=%s type=%s: already applied", env.id, env.type)
                         continue
                     effects = self.core.on_message(env)
-                    self.store.mark_processed(env.id, env.type, time.time())
+                    if seen_as is None:
+                        self.store.mark_processed(env.id, env.type, time.time())
+                    else:
+                        # the id was taken first by a message of another type (forged, e.g. a fake
+                        # "final-<session>"): the real one must not be skipped as a duplicate. It
+                        # is applied unrecorded; the domain's own checks (billed, seq, session
+                        # state) keep a redelivery of it harmless.
+                        self.core.counters["id_conflicts"] += 1
+                        log.warning("message id=%s type=%s reuses the id of an applied %s: applied "
+                                    "on its own merits", env.id, env.type, seen_as)
                     self._stage(effects)
             except Exception as exc:
                 self.core.reload_after_failure()
@@ -317,7 +327,7 @@ class CentralService:
 
     def _dead_letter(self, d: Delivery, reason: str) -> None:
         body = c.DeadLetter(origin_topic=d.topic, partition=d.partition, offset=d.offset, key=d.key,
-                            value=c.encode(d.envelope).decode("utf-8"), reason=reason,
+                            value=c.describe_bytes(c.encode(d.envelope)), reason=reason,
                             consumer=f"{self.config.topic_prefix}.central")
         assert self._producer is not None
         self._producer.send(self.topics.dead_letters, c.envelope(body, source=self.config.instance))

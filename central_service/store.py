@@ -157,10 +157,15 @@ class Store:
     # Every Kafka message pays for these two and for the effect rows below, on the path of a
     # driver's request → answer: they are plain SQL because building a peewee query costs
     # ~0.1 ms of CPU, several times what SQLite needs to run the statement.
-    def is_processed(self, msg_id: str) -> bool:
-        sql = (f"SELECT 1 FROM {_table(ProcessedMessage)} "
+    def processed_type(self, msg_id: str) -> str | None:
+        """The type of the message applied under *msg_id*, or None if none was."""
+        sql = (f"SELECT {_col(ProcessedMessage.type)} FROM {_table(ProcessedMessage)} "
                f"WHERE {_col(ProcessedMessage.id)} = {_param()} LIMIT 1")
-        return database.execute_sql(sql, (msg_id,)).fetchone() is not None
+        row = database.execute_sql(sql, (msg_id,)).fetchone()
+        return None if row is None else row[0]
+
+    def is_processed(self, msg_id: str) -> bool:
+        return self.processed_type(msg_id) is not None
 
     def mark_processed(self, msg_id: str, msg_type: str, now: float) -> None:
         cols = ", ".join(_col(f) for f in (ProcessedMessage.id, ProcessedMessage.type,

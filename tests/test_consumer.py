@@ -113,6 +113,46 @@ def test_undecodable_messages_are_dead_lettered_and_consumer_goes_on(
         assert body.consumer.startswith("g-")
 
 
+def test_forged_keys_huge_keys_and_decoder_bugs_are_dead_lettered_and_consumer_goes_on(
+        tmp_path: Path, kafka_broker: str, topics: Topics, monkeypatch) -> None:
+    real_decode = contract.decode
+
+    def decode(value):  # a bug inside the decoder (not a ContractError) for one payload
+        if value == b"boom":
+            raise RuntimeError("decoder bug")
+        return real_decode(value)
+
+    monkeypatch.setattr(contract, "decode", decode)
+    dlq = ReliableProducer(kafka_broker, tmp_path / "dlq.sqlite3", client_id="central")
+    got = Collector()
+    consumer = ResilientConsumer(kafka_broker, [topics.cp_events], group_id=f"g-{uuid.uuid4().hex}",
+                                 client_id="central", on_batch=got, dead_letters=dlq,
+                                 dead_letter_topic=topics.dead_letters)
+    raw = raw_producer(kafka_broker)
+    try:
+        forged = telemetry("CP001", 1)
+        raw.send(topics.cp_events, key=b"CP002", value=contract.encode(forged)).get(30)
+        raw.send(topics.cp_events, key=b"K" * 100_000, value=b"{bad").get(30)
+        raw.send(topics.cp_events, key=b"k-boom", value=b"boom").get(30)
+        consumer.start()
+        good = telemetry("CP003", 2)
+        dlq.send(topics.cp_events, good)
+        wait_until(lambda: good.id in got.ids(), timeout=60, message="valid message after the bad ones")
+        assert dlq.flush(30)
+    finally:
+        consumer.stop()
+        raw.close()
+        dlq.close()
+    assert got.ids() == [good.id]          # the forged-key envelope was not handed over
+    letters = [e.body for _, _, e in read_envelopes(kafka_broker, topics.dead_letters, expected=3)]
+    by_reason = {("key" if "envelope key" in b.reason else "boom" if "decoder bug" in b.reason
+                  else "bad"): b for b in letters}
+    assert set(by_reason) == {"key", "boom", "bad"}
+    assert by_reason["key"].key == "CP002" and "'CP001'" in by_reason["key"].reason
+    assert len(by_reason["bad"].key) <= 257 and by_reason["bad"].key.endswith("…")
+    assert by_reason["boom"].key == "k-boom"
+
+
 def test_handler_failure_is_retried_then_dead_lettered(tmp_path: Path, kafka_broker: str,
                                                        topics: Topics) -> None:
     dlq = ReliableProducer(kafka_broker, tmp_path / "dlq.sqlite3", client_id="central")

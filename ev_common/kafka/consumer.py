@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 StartFrom = str  # "committed" | "earliest" | "latest"
 
 
+MAX_DEAD_LETTER_KEY = 256  # characters of the offending record's key kept in its dead letter
+
+
 class RetryLater(Exception):
     """Raised by ``on_batch`` when the batch could not be applied for a *transient* reason
     (e.g. the database is down): the consumer retries the same batch, forever, with capped
@@ -464,6 +467,15 @@ class ResilientConsumer:
                 except contract.ContractError as exc:
                     self._dead_letter(rec.topic, rec.partition, rec.offset, key, rec.value, str(exc))
                     continue
+                except Exception as exc:  # noqa: BLE001 - a decoder bug: never re-read it forever
+                    self._dead_letter(rec.topic, rec.partition, rec.offset, key, rec.value,
+                                      f"undecodable (decoder error: {describe_error(exc)})")
+                    continue
+                if key is not None and key != env.key:
+                    # the record would sit on another key's partition: per-key order is lost
+                    self._dead_letter(rec.topic, rec.partition, rec.offset, key, rec.value,
+                                      f"record key {key[:80]!r} is not the envelope key {env.key[:80]!r}")
+                    continue
                 deliveries.append(Delivery(rec.topic, rec.partition, rec.offset, key, env,
                                            rec.timestamp))
         if deliveries and not self._handle(deliveries):
@@ -517,6 +529,8 @@ class ResilientConsumer:
                     partition, offset, key, reason)
         if self._dead_letters is None or self._dead_letter_topic is None:
             return
+        if key is not None and len(key) > MAX_DEAD_LETTER_KEY:
+            key = key[:MAX_DEAD_LETTER_KEY] + "…"  # a dead letter must itself fit in a Kafka message
         body = contract.DeadLetter(origin_topic=topic, partition=partition, offset=offset, key=key,
                                    value=contract.describe_bytes(value), reason=reason,
                                    consumer=self.group_id or self.client_id)

@@ -114,3 +114,25 @@ def test_poison_messages_are_dead_lettered_and_central_keeps_serving(central):
     k.wait_state("CP001", "available", timeout=20)
     _request(k, "driver1", login(svc.port), "after-poison")
     assert k.wait(c.ChargeAuthorized, request_id="after-poison", timeout=20).cp_id == "CP001"
+
+
+def test_a_forged_message_that_takes_the_final_reports_id_does_not_stop_its_billing(central):
+    """Session ids are public (cp.state) and the Engine's final report has the id
+    ``final-<session>``: a message of another type sent first under that id must not make Central
+    skip the real report as a duplicate."""
+    svc, k, t = central(), central.kafka, central.topics
+    central.monitor(svc, "CP001")
+    k.wait_state("CP001", "available")
+    _request(k, "driver1", login(svc.port, "driver1"), "r-final")
+    sid = k.wait(c.ChargeAuthorized, request_id="r-final").session_id
+    k.send(t.cp_events, c.SupplyStarted(cp_id="CP001", session_id=sid, started_at=1000.0), msg_id=f"start-{sid}")
+    k.wait_state("CP001", "charging")
+    k.send(t.cp_events, c.EngineOnline(cp_id="CP001"), msg_id=f"final-{sid}")   # the squatter
+    real = c.SupplyFinished(cp_id="CP001", session_id=sid, started_at=1000.0, ended_at=1060.0,
+                            kwh=2.0, eur=0.6, reason="unplugged")
+    k.send(t.cp_events, real, msg_id=f"final-{sid}")
+    ticket = k.wait(c.Ticket, session_id=sid)
+    assert (ticket.kwh, ticket.eur) == (2.0, 0.6)
+    k.send(t.cp_events, real, msg_id=f"final-{sid}")                             # redelivered
+    _counters_reach(svc, id_conflicts=2)
+    assert svc.call(lambda: TicketRow.select().count()) == 1                      # still billed once
