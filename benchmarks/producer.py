@@ -73,7 +73,7 @@ def run_outbox(broker: Broker, root: Path, quick: bool) -> BenchResult:
     res.rows.append(Row("outbox throughput (ReliableProducer, durable)", our_rate, bare_rate,
                         "ev/s", higher_is_better=True))
     cost = outbox_append_cost(root, 1000 if quick else 3000)
-    res.rows.append(Row("outbox append µs/row: 1 txn/row (today) vs 500-row txn (proposed)",
+    res.rows.append(Row("outbox append µs/row: send() (1 txn/row) vs send_many() (500-row txn)",
                         cost["single_txn_us_per_row"], cost["batched_500_us_per_row"], "µs"))
     res.details = {"append_cost": cost, "events": n, "bare_s": bare, "reliable_s": ours, "reliable_send_calls_s": send_only,
                    "send_call_us": [s / n * 1e6 for s in send_only]}
@@ -81,9 +81,9 @@ def run_outbox(broker: Broker, root: Path, quick: bool) -> BenchResult:
 
 
 def outbox_append_cost(root: Path, n: int) -> dict[str, float]:
-    """The fix proposed for Central's ingest, measured on the real Outbox file format:
-    µs per row for one transaction (one fsync) per append — what ``send()`` does today —
-    vs one transaction per 500-row batch (a proposed ``Outbox.append_many``)."""
+    """Why Central writes a Kafka batch's effects with ``send_many``, measured on the real Outbox
+    file format: µs per row for one transaction (one fsync) per append — what ``send()`` does —
+    vs one transaction per 500-row batch (``Outbox.append_many`` behind ``send_many``)."""
     import sqlite3
     from ev_common.kafka.outbox import Outbox
 
