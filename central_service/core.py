@@ -28,6 +28,11 @@ log = logging.getLogger("central")
 _MAX_SEQ = 2**63 - 1  # telemetry_seq is a 64-bit integer column (SQLite INTEGER, PostgreSQL BIGINT)
 
 
+def _short(text: str, limit: int = 64) -> str:
+    """A sender-chosen field as logged: bounded, so a huge id cannot flood the log or event table."""
+    return text if len(text) <= limit else f"{text[:limit]}…"
+
+
 def _bad_amounts(*values: float) -> bool:
     """True when an energy/power/money value from a CP is negative or not a finite number."""
     return any(not math.isfinite(v) or v < 0 for v in values)
@@ -318,7 +323,25 @@ class CentralCore:
         log.info("engine online cp=%s", cp.cp_id)
         return []
 
+    def _operator_refusal(self, m: c.OperatorCommand) -> str | None:
+        """Why *m* must not be obeyed (None: it comes from a signed-in operator). Anyone who can
+        write to the topic can send a command, so only a valid operator token counts."""
+        if not m.token:
+            return "no operator token (not signed in)"
+        try:
+            signed_in = self.signer.verify_operator(m.token)
+        except TokenError as exc:
+            return str(exc)
+        if signed_in != m.operator:
+            return f"token issued to operator {_short(signed_in)}"
+        return None
+
     def _on_operator_command(self, m: c.OperatorCommand) -> list[c.Payload]:
+        why = self._operator_refusal(m)
+        if why is not None:
+            what = f"operator command {m.action} cp={_short(m.cp_id)} from operator={_short(m.operator)}: {why}"
+            self.store.log_event("operator_unauthorized", what)
+            return self._reject("operator_unauthorized", what)
         if m.cp_id == "*":
             targets = list(self.cps.values())
         else:

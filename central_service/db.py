@@ -6,7 +6,7 @@ tables. Migration is additive on purpose: missing tables are created and missing
 added (with their defaults), so an older database file keeps working after an upgrade.
 
 Central is the only process that writes here; ``ev-db`` reads it for the admin views and may
-add drivers / CPs.
+add drivers / operators / CPs.
 """
 from __future__ import annotations
 
@@ -35,6 +35,17 @@ class Driver(BaseModel):
 
     class Meta:
         table_name = "drivers"
+
+
+class Operator(BaseModel):
+    """A control-centre operator: only a signed-in operator's commands are obeyed by Central."""
+
+    id = pw.CharField(primary_key=True, max_length=64)
+    password_hash = pw.TextField()
+    created_at = pw.FloatField(default=time.time)
+
+    class Meta:
+        table_name = "operators"
 
 
 class ChargePointRow(BaseModel):
@@ -135,7 +146,7 @@ class PendingEffect(BaseModel):
         table_name = "pending_effects"
 
 
-MODELS: list[type[BaseModel]] = [Driver, ChargePointRow, Supply, TicketRow, ProcessedMessage,
+MODELS: list[type[BaseModel]] = [Driver, Operator, ChargePointRow, Supply, TicketRow, ProcessedMessage,
                                  EventLog, PendingEffect]
 
 

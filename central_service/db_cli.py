@@ -1,7 +1,7 @@
 """``ev-db``: terminal admin of Central's database (plain, readable tables).
 
     ev-db --db URL init | seed [--drivers N] [--cps N] | cps | supplies [--driver D] [--cp C]
-          | supply SESSION_ID | add-driver ID --password P
+          | supply SESSION_ID | add-driver ID --password P | add-operator ID --password P
           | add-cp ID --location L --price P --max-kw K --key K | events [--limit N]
 
 The CP state shown by ``cps`` is the last one Central persisted (Central owns the live state).
@@ -55,7 +55,13 @@ def _when(ts: float | None) -> str:
     return "-" if ts is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
 
 
+DEMO_OPERATOR = ("operator1", "admin123")
+
+
 def seed(store: Store, drivers: int, cps: int) -> tuple[int, int]:
+    """Demo drivers and CPs (counts of the new ones returned), plus the demo operator: without
+    an operator account nobody could sign in to the dashboard of a fresh install."""
+    store.add_operator(*DEMO_OPERATOR)
     added_d = sum(store.add_driver(f"driver{i}", "pass123") for i in range(1, drivers + 1))
     added_c = 0
     for i in range(1, cps + 1):
@@ -71,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", type=Path, default=default_data_dir(), help="data dir (env EV_DATA_DIR)")
     sub = p.add_subparsers(dest="cmd", required=True)
     sub.add_parser("init", help="create / migrate the tables")
-    s = sub.add_parser("seed", help="demo data: driver1..N / pass123, CP001..N / demo-cp-key")
+    s = sub.add_parser("seed", help="demo data: driver1..N / pass123, CP001..N / demo-cp-key, "
+                                    "operator1 / admin123")
     s.add_argument("--drivers", type=int, default=10)
     s.add_argument("--cps", type=int, default=10)
     sub.add_parser("cps", help="list CPs with their last known state")
@@ -82,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("supply", help="one supply and its history")
     s.add_argument("session_id")
     s = sub.add_parser("add-driver")
+    s.add_argument("id")
+    s.add_argument("--password", required=True)
+    s = sub.add_parser("add-operator", help="add an operator (or set its password)")
     s.add_argument("id")
     s.add_argument("--password", required=True)
     s = sub.add_parser("add-cp")
@@ -125,7 +135,8 @@ def _run(args: argparse.Namespace, store: Store, url: str) -> int:
         with store.atomic():
             d, c = seed(store, args.drivers, args.cps)
         print(f"Semilla aplicada: {d} conductores y {c} puntos de carga nuevos "
-              f"(conductores driver1..driver{args.drivers} / pass123; CPs con clave demo-cp-key)")
+              f"(conductores driver1..driver{args.drivers} / pass123; CPs con clave demo-cp-key; "
+              f"operador {DEMO_OPERATOR[0]} / {DEMO_OPERATOR[1]})")
     elif args.cmd == "cps":
         rows = [(r.id, r.location, r.price_eur_kwh, r.max_kw, r.last_state, r.stopped_by_operator,
                  _when(r.last_seen)) for r in ChargePointRow.select().order_by(ChargePointRow.id)]
@@ -156,6 +167,9 @@ def _run(args: argparse.Namespace, store: Store, url: str) -> int:
     elif args.cmd == "add-driver":
         store.add_driver(args.id, args.password, replace=True)
         print(f"Conductor {args.id} guardado")
+    elif args.cmd == "add-operator":
+        store.add_operator(args.id, args.password, replace=True)
+        print(f"Operador {args.id} guardado")
     elif args.cmd == "add-cp":
         store.add_cp(args.id, args.location, args.price, args.max_kw, args.key, replace=True)
         print(f"Punto de carga {args.id} guardado")

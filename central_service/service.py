@@ -394,6 +394,18 @@ class CentralService:
         issued = self.core.signer.issue(driver_id)
         return issued.token, issued.expires_at
 
+    async def operator_login(self, operator_id: str, password: str) -> tuple[str, int] | None:
+        """An operator token (``op:…``) for the right password, else None."""
+        assert self.core is not None
+        stored = self.store.operator_password_hash(operator_id)
+        if stored is None:
+            return None
+        ok = await asyncio.get_running_loop().run_in_executor(None, verify_secret, stored, password)
+        if not ok:
+            return None
+        issued = self.core.signer.issue_operator(operator_id)
+        return issued.token, issued.expires_at
+
     def history(self, token: str) -> list[dict]:
         assert self.core is not None
         return self.store.history(self.core.signer.verify(token))

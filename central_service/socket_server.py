@@ -8,6 +8,8 @@ answered with one frame, ``OK#...`` or ``ERR#code#text``. Messages (docs/design.
 - Driver: ``LOGIN#driver_id#password`` → ``OK#token#expires_at`` (after repeated wrong
   passwords: ``ERR#too_many_attempts#text#seconds`` until the lockout ends, see
   :mod:`central_service.domain.login_throttle`); ``HISTORY#token`` → ``OK#<base64 JSON list>``.
+- Operator: ``OPLOGIN#operator_id#password`` → ``OK#token#expires_at`` (an operator token,
+  ``op:…``, required in every OperatorCommand); throttled by the same LoginThrottle.
 
 A bad frame gets a NACK, a log line and a counter; nothing a peer sends can stop the server.
 """
@@ -33,6 +35,7 @@ class CentralGateway(Protocol):
     async def authenticate_cp(self, cp_id: str, key: str) -> tuple[str, str] | None: ...
     def monitor_event(self, kind: str, cp_id: str, arg: str = "") -> None: ...
     async def login(self, driver_id: str, password: str) -> tuple[str, int] | None: ...
+    async def operator_login(self, operator_id: str, password: str) -> tuple[str, int] | None: ...
     def history(self, token: str) -> list[dict]: ...
 
 
@@ -125,6 +128,8 @@ class SocketServer:
             return ["OK"]
         if cmd == "LOGIN" and len(fields) >= 3:
             return await self._login(conn, fields[1], fields[2])
+        if cmd == "OPLOGIN" and len(fields) >= 3:
+            return await self._login(conn, fields[1], fields[2], operator=True)
         if cmd == "HISTORY" and len(fields) >= 2:
             try:
                 rows = self.gateway.history(fields[1])
@@ -136,23 +141,29 @@ class SocketServer:
             return ["OK", blob]
         return self._bad(conn, fields)
 
-    async def _login(self, conn: "_Connection", driver_id: str, password: str) -> list[str]:
-        wait = self.throttle.wait_s(driver_id, conn.host)
+    async def _login(self, conn: "_Connection", user_id: str, password: str, *,
+                     operator: bool = False) -> list[str]:
+        """LOGIN (drivers) and OPLOGIN (operators): one throttle for both, so a guesser gains
+        nothing by switching; operator ids are counted apart (``op:`` key) from driver ids."""
+        role = "operator" if operator else "driver"
+        key = f"op:{user_id}" if operator else user_id
+        wait = self.throttle.wait_s(key, conn.host)
         if wait > 0:
             self.counters["login_throttled"] += 1
-            log.warning("login of driver=%s from %s refused: locked out for %.0f s more", _excerpt(driver_id),
+            log.warning("login of %s=%s from %s refused: locked out for %.0f s more", role, _excerpt(user_id),
                         conn.peer, wait)
             secs = math.ceil(wait)
             return ["ERR", "too_many_attempts",
                     f"Demasiados intentos fallidos; espere {secs} s y vuelva a intentarlo", str(secs)]
-        issued = await self.gateway.login(driver_id, password)
+        check = self.gateway.operator_login if operator else self.gateway.login
+        issued = await check(user_id, password)
         if issued is None:
             self.counters["login_failures"] += 1
-            self.throttle.failed(driver_id, conn.host)
-            log.warning("login refused driver=%s from %s", _excerpt(driver_id), conn.peer)
+            self.throttle.failed(key, conn.host)
+            log.warning("login refused %s=%s from %s", role, _excerpt(user_id), conn.peer)
             return ["ERR", "bad_credentials", "Usuario o contraseña incorrectos"]
-        self.throttle.succeeded(driver_id)
-        log.info("login driver=%s", driver_id)
+        self.throttle.succeeded(key)
+        log.info("login %s=%s", role, user_id)
         return ["OK", issued[0], str(issued[1])]
 
     def _bad(self, conn: "_Connection", fields: list[str]) -> list[str]:

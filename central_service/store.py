@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import peewee as pw
 
 from central_service.db import (
-    ChargePointRow, Driver, EventLog, PendingEffect, ProcessedMessage, Supply, TicketRow, database,
+    ChargePointRow, Driver, EventLog, Operator, PendingEffect, ProcessedMessage, Supply, TicketRow, database,
 )
 from central_service.domain.cp import ChargePoint, Reservation, RunningSession
 from central_service.tokens import hash_secret
@@ -79,6 +79,21 @@ class Store:
             Driver.update(password_hash=hash_secret(password)).where(Driver.id == driver_id).execute()
             return True
         Driver.create(id=driver_id, password_hash=hash_secret(password))
+        return True
+
+    def operator_password_hash(self, operator_id: str) -> str | None:
+        row = Operator.get_or_none(Operator.id == operator_id)
+        return row.password_hash if row else None
+
+    def add_operator(self, operator_id: str, password: str, *, replace: bool = False) -> bool:
+        """False when the operator exists and *replace* is not set (so a re-seed never resets
+        a password an admin changed)."""
+        if Operator.get_or_none(Operator.id == operator_id) is not None:
+            if not replace:
+                return False
+            Operator.update(password_hash=hash_secret(password)).where(Operator.id == operator_id).execute()
+            return True
+        Operator.create(id=operator_id, password_hash=hash_secret(password))
         return True
 
     def add_cp(self, cp_id: str, location: str, price: float, max_kw: float, key: str, *,

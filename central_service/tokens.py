@@ -1,8 +1,11 @@
-"""Secrets: argon2 password/key hashing and HMAC-signed, expiring driver tokens.
+"""Secrets: argon2 password/key hashing and HMAC-signed, expiring driver and operator tokens.
 
-A token is ``driver_id.expires_at.signature`` where ``signature`` is the URL-safe base64 of
-HMAC-SHA256(secret, ``driver_id.expires_at``). It is checked without any DB lookup; the clock
-is injectable so tests can expire tokens without sleeping.
+A driver token is ``driver_id.expires_at.signature`` where ``signature`` is the URL-safe base64
+of HMAC-SHA256(secret, ``driver_id.expires_at``). An operator token is
+``op:operator_id.expires_at.signature``: the role prefix is part of the signed body *and* the
+MAC uses a key derived from the secret for operators only, so neither kind of token can ever
+pass as the other (whatever ids an admin picks). Tokens are checked without any DB lookup; the
+clock is injectable so tests can expire tokens without sleeping.
 """
 from __future__ import annotations
 
@@ -39,11 +42,15 @@ class TokenError(ValueError):
     """A token that is malformed, forged or expired (reason in ``str(exc)``)."""
 
 
+OPERATOR_PREFIX = "op:"
+
+
 @dataclass(frozen=True)
 class IssuedToken:
     token: str
-    driver_id: str
+    driver_id: str  # the subject: a driver id, or the operator id for operator tokens
     expires_at: int
+    role: str = "driver"
 
 
 class TokenSigner:
@@ -52,25 +59,49 @@ class TokenSigner:
         if not secret:
             raise ValueError("token secret must not be empty")
         self._secret = secret
+        # a separate MAC key for operator tokens: a driver token can never verify as one
+        self._operator_key = hmac.new(secret, b"ev-operator-token-key", hashlib.sha256).digest()
         self.ttl_s = ttl_s
         self.clock = clock
 
-    def _sign(self, message: str) -> str:
-        mac = hmac.new(self._secret, message.encode("utf-8"), hashlib.sha256).digest()
+    @staticmethod
+    def _mac(key: bytes, message: str) -> str:
+        mac = hmac.new(key, message.encode("utf-8"), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(mac).rstrip(b"=").decode("ascii")
+
+    def _sign(self, message: str) -> str:
+        return self._mac(self._secret, message)
 
     def issue(self, driver_id: str) -> IssuedToken:
         expires_at = int(self.clock() + self.ttl_s)
         body = f"{driver_id}.{expires_at}"
         return IssuedToken(f"{body}.{self._sign(body)}", driver_id, expires_at)
 
+    def issue_operator(self, operator_id: str) -> IssuedToken:
+        """``op:<operator_id>.<expires_at>.<sig>``, signed with the operator key."""
+        expires_at = int(self.clock() + self.ttl_s)
+        body = f"{OPERATOR_PREFIX}{operator_id}.{expires_at}"
+        return IssuedToken(f"{body}.{self._mac(self._operator_key, body)}", operator_id, expires_at, "operator")
+
     def verify(self, token: str) -> str:
         """The driver id the token was issued to, or :class:`TokenError`."""
+        return self._check(token, self._secret)
+
+    def verify_operator(self, token: str) -> str:
+        """The operator id an operator token was issued to, or :class:`TokenError` (also for a
+        driver token: it lacks the role prefix and was signed with the other key)."""
+        if not (token or "").startswith(OPERATOR_PREFIX):
+            raise TokenError("not an operator token")
+        return self._check(token, self._operator_key)[len(OPERATOR_PREFIX):]
+
+    def _check(self, token: str, key: bytes) -> str:
+        """The signed subject (with its role prefix, if any) of an intact, unexpired token."""
         parts = (token or "").rsplit(".", 2)
         if len(parts) != 3 or not parts[0]:
             raise TokenError("malformed token")
-        driver_id, expires_text, signature = parts
-        if not hmac.compare_digest(self._sign(f"{driver_id}.{expires_text}"), signature):
+        subject, expires_text, signature = parts
+        expected = self._mac(key, f"{subject}.{expires_text}").encode("ascii")
+        if not hmac.compare_digest(expected, signature.encode("utf-8", "replace")):  # bytes: any text compares
             raise TokenError("bad signature")
         try:
             expires_at = int(expires_text)
@@ -78,7 +109,7 @@ class TokenSigner:
             raise TokenError("malformed expiry") from None
         if self.clock() >= expires_at:
             raise TokenError("token expired")
-        return driver_id
+        return subject
 
 
 def load_or_create_secret(data_dir: Path, explicit: str | None = None) -> bytes:

@@ -253,13 +253,18 @@ class SetAvailability(Payload, frozen=True):
 
 # ------------------------------------------------------------------------ operator commands
 class OperatorCommand(Payload, frozen=True):
-    """From the dashboard: stop/resume one CP, or every CP when ``cp_id`` is ``"*"``."""
+    """From the dashboard: stop/resume one CP, or every CP when ``cp_id`` is ``"*"``.
+
+    ``token`` is the operator token from ``OPLOGIN`` (``op:<operator>.<expires>.<sig>``);
+    Central obeys the command only when it is valid, unexpired and issued to ``operator``.
+    The empty default keeps old messages decodable — they are refused, not dead-lettered."""
 
     TYPE: ClassVar[str] = "operator_command"
     KEY_FIELD: ClassVar[str] = "cp_id"
     action: Literal["stop", "resume"]
     cp_id: str
     operator: str = "operator"
+    token: str = ""
 
 
 # -------------------------------------------------------------------------------- CP state

@@ -167,7 +167,7 @@ def up(args: argparse.Namespace) -> int:
                               cwd=REPO, capture_output=True, text=True)
         if seed.returncode != 0:
             raise RuntimeError(f"seeding the demo database failed:\n{seed.stdout}{seed.stderr}")
-        print(f"  demo database {db} (drivers driver1.. / pass123)")
+        print(f"  demo database {db} (drivers driver1.. / pass123, operator operator1 / admin123)")
         c = stack.spawn("central", "central_service.cli",
                         [*common, "--port", str(args.central_port), "--db", db,
                          "--data-dir", str(args.stack_dir / "central")])

@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--topic-prefix", default=None, help="topic prefix (default: saved, EV_TOPIC_PREFIX, ev)")
     p.add_argument("--data-dir", type=Path, default=None, help="outboxes and saved settings (default: EV_DATA_DIR or the user data dir)")
     p.add_argument("--role", choices=("driver", "operator"), default=None,
-                   help="driver: only the driver panel; operator: driver panel + dashboard")
+                   help="driver: only the driver panel; operator: driver panel + dashboard (after operator sign-in)")
     p.add_argument("--lang", choices=("es", "en"), default=None, help="interface language (default es)")
     p.add_argument("--log-level", default=setting("log_level", "INFO"))
     return p

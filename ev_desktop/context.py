@@ -157,13 +157,14 @@ class AppContext(QObject):
             self.start()
 
     # ------------------------------------------------------------------ operator intents
-    def send_operator_command(self, action: str, cp_id: str) -> str | None:
-        """Durable at once (outbox), delivered when Kafka is reachable. Returns the message id."""
+    def send_operator_command(self, action: str, cp_id: str, operator: str, token: str) -> str | None:
+        """Durable at once (outbox), delivered when Kafka is reachable. Returns the message id.
+        *token* is the signed-in operator's (Central refuses commands without a valid one)."""
         if self.producer is None:
             return None
-        body = OperatorCommand(action=action, cp_id=cp_id)  # type: ignore[arg-type]
+        body = OperatorCommand(action=action, cp_id=cp_id, operator=operator, token=token)  # type: ignore[arg-type]
         msg_id = self.producer.send(self.topics.operator_commands, contract.envelope(body, source="ev-desktop"))
-        log.info("operator command %s cp=%s queued msg=%s", action, cp_id, msg_id)
+        log.info("operator %s command %s cp=%s queued msg=%s", operator, action, cp_id, msg_id)
         return msg_id
 
     # ------------------------------------------------------------------ worker callbacks

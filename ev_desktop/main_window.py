@@ -8,17 +8,20 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QTabWidget, QWidget
 
 from ev_desktop.context import AppContext
 from ev_desktop.kafka.driver_session import QtDriverSession
 from ev_desktop.models.cp_grid import CpGridModel
 from ev_desktop.models.event_log import EventLogModel, LogEntry
 from ev_desktop.models.freshness import DataFreshness
+from ev_desktop.operator_session import QtOperatorSession
 from ev_desktop.settings_store import AppSettings, SettingsStore
 from ev_desktop.views.driver_panel import DriverPanel
 from ev_desktop.views.event_text import log_entry
+from ev_desktop.views.login_form import login_error_text
 from ev_desktop.views.operator_dashboard import OperatorDashboard
+from ev_desktop.views.operator_login import OperatorLoginForm
 from ev_desktop.views.settings_dialog import SettingsDialog
 from ev_desktop.views.status_widgets import CentralIndicator, KafkaIndicator
 
@@ -48,12 +51,11 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("roleTabs")
         self.tabs.addTab(self.driver_panel, self.tr("Conductor"))
         self.dashboard: OperatorDashboard | None = None
+        self.operator_session: QtOperatorSession | None = None
+        self.operator_login: OperatorLoginForm | None = None
+        self.operator_stack: QStackedWidget | None = None
         if self.operator:
-            self.dashboard = OperatorDashboard(self.grid, self.log_model)
-            self.tabs.addTab(self.dashboard, self.tr("Operador"))
-            self.tabs.setCurrentWidget(self.dashboard)
-            self.dashboard.stopRequested.connect(lambda cp: self.send_command("stop", cp))
-            self.dashboard.resumeRequested.connect(lambda cp: self.send_command("resume", cp))
+            self._build_operator_tab()
         else:
             self.tabs.tabBar().hide()
         self.setCentralWidget(self.tabs)
@@ -103,12 +105,62 @@ class MainWindow(QMainWindow):
         if start:
             self.ctx.start()
 
+    # ------------------------------------------------------------------ operator sign-in
+    def _build_operator_tab(self) -> None:
+        """The "Operador" tab: the sign-in form first, the dashboard only with an operator token
+        (Central refuses every command without one)."""
+        self.dashboard = OperatorDashboard(self.grid, self.log_model)
+        self.operator_login = OperatorLoginForm()
+        self.operator_session = QtOperatorSession(self.settings, self)
+        self.operator_stack = QStackedWidget()
+        self.operator_stack.setObjectName("operatorStack")
+        self.operator_stack.addWidget(self.operator_login)
+        self.operator_stack.addWidget(self.dashboard)
+        self.tabs.addTab(self.operator_stack, self.tr("Operador"))
+        self.tabs.setCurrentWidget(self.operator_stack)
+        self.dashboard.stopRequested.connect(lambda cp: self.send_command("stop", cp))
+        self.dashboard.resumeRequested.connect(lambda cp: self.send_command("resume", cp))
+        self.dashboard.signOutRequested.connect(lambda: self.operator_session.sign_out("logout"))
+        self.operator_login.loginRequested.connect(self.operator_session.sign_in)
+        self.operator_session.signedIn.connect(self._on_operator_signed_in)
+        self.operator_session.signInFailed.connect(self._on_operator_sign_in_failed)
+        self.operator_session.signedOut.connect(self._on_operator_signed_out)
+
+    @property
+    def operator_signed_in(self) -> bool:
+        return self.operator_session is not None and self.operator_session.login is not None
+
+    def _on_operator_signed_in(self, operator_id: str) -> None:
+        assert self.dashboard is not None and self.operator_stack is not None
+        self.dashboard.set_operator(operator_id)
+        self.operator_stack.setCurrentWidget(self.dashboard)
+
+    def _on_operator_sign_in_failed(self, code: str, message: str) -> None:
+        assert self.operator_login is not None and self.operator_session is not None
+        self.operator_login.show_error(login_error_text(self, code, message, self.settings.central,
+                                                        self.operator_session.last_retry_after_s))
+
+    def _on_operator_signed_out(self, reason: str) -> None:
+        assert self.operator_login is not None and self.operator_stack is not None
+        texts = {"expired": self.tr("Su sesión de operador ha caducado — vuelva a iniciar sesión"),
+                 "settings": self.tr("Ha cambiado la CENTRAL — vuelva a iniciar sesión como operador")}
+        self.operator_login.set_signed_out(texts.get(reason, ""))
+        self.operator_stack.setCurrentWidget(self.operator_login)
+        self.tabs.setCurrentWidget(self.operator_stack)
+        self.operator_login.driver.setFocus()
+
     # ------------------------------------------------------------------ actions
     def send_command(self, action: str, cp_id: str) -> str | None:
-        msg_id = self.ctx.send_operator_command(action, cp_id)
+        """Queue an OperatorCommand carrying the operator's token. Without a valid sign-in
+        nothing is sent: the sign-in form comes back (with the reason) instead."""
+        creds = self.operator_session.credentials() if self.operator_session is not None else None
+        if creds is None:
+            log.info("operator command %s cp=%s not sent: no operator signed in", action, cp_id)
+            return None
+        msg_id = self.ctx.send_operator_command(action, cp_id, *creds)
         if msg_id is not None:
             from ev_common.contract import OperatorCommand
-            entry = log_entry(OperatorCommand(action=action, cp_id=cp_id), 0) or LogEntry(action)
+            entry = log_entry(OperatorCommand(action=action, cp_id=cp_id, operator=creds[0]), 0) or LogEntry(action)
             queued = self.ctx.producer.queued if self.ctx.producer else 0
             text = entry.text + " — " + (self.tr("en cola ({n} sin enviar)").format(n=queued) if queued
                                         else self.tr("enviada"))
@@ -128,6 +180,10 @@ class MainWindow(QMainWindow):
         if changed:
             self.session.settings = new
             self.ctx.apply_settings(new)
+            if self.operator_session is not None:
+                if new.central != self.operator_session.settings.central:
+                    self.operator_session.sign_out("settings")  # another Central would refuse the token
+                self.operator_session.settings = new
             if self.session.core is not None:
                 self.statusBar().showMessage(
                     self.tr("Ajustes aplicados. Vuelva a iniciar sesión para usarlos en su sesión de conductor."),
@@ -170,6 +226,8 @@ class MainWindow(QMainWindow):
         if self._closing:
             return
         self._closing = True
+        if self.operator_session is not None:
+            self.operator_session.close()
         await self.session.close()
         objs = self.ctx.begin_close()
         loop = asyncio.get_running_loop()

@@ -66,6 +66,14 @@ EN: dict[str, str] = {
     "Acceso de conductores": "Driver login", "p. ej. driver1": "e.g. driver1", "Entrar": "Log in",
     "Contraseña": "Password", "Escriba su identificador de conductor y su contraseña": "Type your driver id and your password",
     "Conectando…": "Connecting…",
+    # operator sign-in
+    "Acceso de operadores": "Operator sign-in", "p. ej. operator1": "e.g. operator1",
+    "Escriba su identificador de operador y su contraseña": "Type your operator id and your password",
+    "Operador: <b>{o}</b>": "Operator: <b>{o}</b>",
+    "Su sesión de operador ha caducado — vuelva a iniciar sesión":
+        "Your operator session has expired — please sign in again",
+    "Ha cambiado la CENTRAL — vuelva a iniciar sesión como operador":
+        "The CENTRAL has changed — sign in again as an operator",
     # history
     "Actualizar": "Refresh", "Fecha": "Date", "kWh": "kWh", "Importe": "Amount", "Resultado": "Outcome",
     "Sesión": "Session", "completado": "completed", "avería": "fault", "parado por el operador": "stopped by the operator",

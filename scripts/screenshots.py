@@ -294,6 +294,7 @@ def run_child(args: argparse.Namespace) -> int:
     from ev_common import contract as c
     from ev_common.kafka.status import LinkState
     from ev_desktop.app import install_translator, load_style
+    from ev_desktop.core.central_client import OperatorLogin
     from ev_desktop.core.events import RequestQueued
     from ev_desktop.core.tracker import SupplyTracker
     from ev_desktop.settings_store import AppSettings
@@ -382,8 +383,9 @@ def run_child(args: argparse.Namespace) -> int:
         save(w, "driver_queued_offline")
         w.close()
 
-        # 3. operator dashboard: 2,000 CPs in every state, live event log
+        # 3. operator dashboard (signed in as operator1): 2,000 CPs in every state, live event log
         w = window("operator", 1440, 900)
+        w.operator_session.accept(OperatorLogin("operator1", "op:operator1.-.-", now + 8 * 3600))
         w.ctx.link.update_producer("producer", producer_status(LinkState.CONNECTED, 0))
         w.ctx.link.update_consumer("directory", LinkState.CONNECTED)
         w.central_indicator.set_central(True, now)
@@ -401,7 +403,7 @@ def run_child(args: argparse.Namespace) -> int:
                                           reservation_expires_at=now + 57)),
             (now - 52, c.SupplyInterrupted(driver_id="driver31", session_id="s-31", cp_id="CP005",
                                            reason="fault")),
-            (now - 40, c.OperatorCommand(action="stop", cp_id="CP004")),
+            (now - 40, c.OperatorCommand(action="stop", cp_id="CP004", operator="operator1")),
             (now - 33, c.ChargeRequested(driver_id="driver9", token="-", request_id="r-9", cp_id="CP004")),
             (now - 33, c.ChargeDenied(driver_id="driver9", request_id="r-9", reason="cp_unavailable")),
             (now - 12, c.Ticket(driver_id="driver3", session_id="s-3", cp_id="CP017", started_at=now - 1500,

@@ -601,7 +601,7 @@ The app keeps running; the details are in the log.</translation>
     </message>
     <message>
         <location filename="../../ev_desktop/views/login_form.py" line="41" />
-        <location filename="../../ev_desktop/views/login_form.py" line="79" />
+        <location filename="../../ev_desktop/views/login_form.py" line="83" />
         <source>Entrar</source>
         <translation>Log in</translation>
     </message>
@@ -611,17 +611,17 @@ The app keeps running; the details are in the log.</translation>
         <translation>Driver</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/login_form.py" line="52" />
+        <location filename="../../ev_desktop/views/login_form.py" line="53" />
         <source>Contraseña</source>
         <translation>Password</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/login_form.py" line="71" />
+        <location filename="../../ev_desktop/views/login_form.py" line="79" />
         <source>Escriba su identificador de conductor y su contraseña</source>
         <translation>Type your driver id and your password</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/login_form.py" line="79" />
+        <location filename="../../ev_desktop/views/login_form.py" line="83" />
         <source>Conectando…</source>
         <translation>Connecting…</translation>
     </message>
@@ -629,59 +629,69 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="38" />
+        <location filename="../../ev_desktop/main_window.py" line="41" />
         <source>EVCharging — Centro de control</source>
         <translation>EVCharging — Control centre</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="49" />
-        <location filename="../../ev_desktop/main_window.py" line="64" />
+        <location filename="../../ev_desktop/main_window.py" line="52" />
+        <location filename="../../ev_desktop/main_window.py" line="66" />
         <source>Conductor</source>
         <translation>Driver</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="53" />
-        <location filename="../../ev_desktop/main_window.py" line="64" />
+        <location filename="../../ev_desktop/main_window.py" line="66" />
+        <location filename="../../ev_desktop/main_window.py" line="119" />
         <source>Operador</source>
         <translation>Operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="72" />
+        <location filename="../../ev_desktop/main_window.py" line="74" />
         <source>&amp;Archivo</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="73" />
+        <location filename="../../ev_desktop/main_window.py" line="75" />
         <source>Ajustes de conexión…</source>
         <translation>Connection settings…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="76" />
+        <location filename="../../ev_desktop/main_window.py" line="78" />
         <source>Diagnóstico de Kafka…</source>
         <translation>Kafka diagnostics…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="80" />
+        <location filename="../../ev_desktop/main_window.py" line="82" />
         <source>Salir</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="113" />
+        <location filename="../../ev_desktop/main_window.py" line="145" />
+        <source>Su sesión de operador ha caducado — vuelva a iniciar sesión</source>
+        <translation>Your operator session has expired — please sign in again</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/main_window.py" line="146" />
+        <source>Ha cambiado la CENTRAL — vuelva a iniciar sesión como operador</source>
+        <translation>The CENTRAL has changed — sign in again as an operator</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/main_window.py" line="165" />
         <source>en cola ({n} sin enviar)</source>
         <translation>queued ({n} not sent yet)</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="114" />
+        <location filename="../../ev_desktop/main_window.py" line="166" />
         <source>enviada</source>
         <translation>sent</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="133" />
+        <location filename="../../ev_desktop/main_window.py" line="189" />
         <source>Ajustes aplicados. Vuelva a iniciar sesión para usarlos en su sesión de conductor.</source>
         <translation>Settings applied. Log in again to use them in your driver session.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="147" />
+        <location filename="../../ev_desktop/main_window.py" line="203" />
         <source>El diagnóstico de Kafka no está disponible en esta instalación</source>
         <translation>Kafka diagnostics are not available in this installation</translation>
     </message>
@@ -689,54 +699,87 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>OperatorDashboard</name>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="109" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="111" />
         <source>Buscar por id o ubicación…</source>
         <translation>Search by id or location…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="112" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="114" />
         <source>Parar todos</source>
         <translation>Stop all</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="114" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="116" />
         <source>Reanudar todos</source>
         <translation>Resume all</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="159" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="126" />
+        <source>Cerrar sesión</source>
+        <translation>Log out</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="169" />
         <source>Eventos en directo</source>
         <translation>Live events</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="219" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="191" />
+        <source>Operador: &lt;b&gt;{o}&lt;/b&gt;</source>
+        <translation>Operator: &lt;b&gt;{o}&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="233" />
         <source>Parar {cp}</source>
         <translation>Stop {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="222" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="236" />
         <source>Reanudar {cp}</source>
         <translation>Resume {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="242" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="256" />
         <source>Parar todos los CP</source>
         <translation>Stop every CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="243" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="257" />
         <source>¿Parar los {n} puntos de carga? Los suministros en curso terminarán ahora.</source>
         <translation>Stop all {n} charging points? Running supplies will end now.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="246" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="260" />
         <source>Reanudar todos los CP</source>
         <translation>Resume every CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="247" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="261" />
         <source>¿Reanudar los {n} puntos de carga?</source>
         <translation>Resume all {n} charging points?</translation>
+    </message>
+</context>
+<context>
+    <name>OperatorLoginForm</name>
+    <message>
+        <location filename="../../ev_desktop/views/operator_login.py" line="20" />
+        <source>Acceso de operadores</source>
+        <translation>Operator sign-in</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_login.py" line="21" />
+        <source>Operador</source>
+        <translation>Operator</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_login.py" line="23" />
+        <source>p. ej. operator1</source>
+        <translation>e.g. operator1</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_login.py" line="28" />
+        <source>Escriba su identificador de operador y su contraseña</source>
+        <translation>Type your operator id and your password</translation>
     </message>
 </context>
 <context>
@@ -911,7 +954,7 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>StateSummaryBar</name>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="68" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="69" />
         <source>Total: {n} CP</source>
         <translation>Total: {n} CPs</translation>
     </message>

@@ -1,4 +1,4 @@
-"""The driver's socket client to Central: LOGIN and HISTORY over the framed protocol.
+"""The app's socket client to Central: LOGIN, HISTORY and OPLOGIN over the framed protocol.
 
 One short connection per call (Central may restart between calls; nothing to keep alive).
 Every failure becomes :class:`LoginError` with a code and a Spanish sentence that says what to
@@ -38,6 +38,23 @@ class LoginResult:
     driver_id: str
     token: str
     expires_at: float
+
+
+@dataclass(frozen=True)
+class OperatorLogin:
+    """An operator's sign-in: the token every OperatorCommand must carry, and when it ends."""
+
+    operator_id: str
+    token: str
+    expires_at: float
+
+    def seconds_left(self, now: float) -> float:
+        return self.expires_at - now
+
+    def needs_sign_in(self, now: float, margin_s: float) -> bool:
+        """True once fewer than *margin_s* seconds are left: a command sent then could reach
+        Central (maybe after waiting in the outbox) with an expired token and be refused."""
+        return self.seconds_left(now) < margin_s
 
 
 def unreachable_text(host: str, port: int) -> str:
@@ -98,6 +115,26 @@ class CentralClient:
                 expires = 0.0
             log.info("driver=%s logged in (token expires %s)", driver_id, expires)
             return LoginResult(driver_id, answer[1], expires)
+        if answer and answer[0] == "ERR":
+            raise self._error(answer)
+        raise LoginError("protocol", f"Respuesta inesperada de la CENTRAL: {'#'.join(answer)}")
+
+    async def operator_login(self, operator_id: str, password: str) -> OperatorLogin:
+        """``OPLOGIN``: an operator token; failures are :class:`LoginError` like the driver's."""
+        operator_id = operator_id.strip()
+        if not operator_id or not password:
+            raise LoginError("bad_credentials", MSG_BAD_CREDENTIALS)
+        try:
+            answer = await self._call(["OPLOGIN", operator_id, password])
+        except ValueError as exc:  # '#' or a control character in the id/password
+            raise LoginError("bad_credentials", MSG_BAD_CREDENTIALS) from exc
+        if answer and answer[0] == "OK" and len(answer) >= 3:
+            try:
+                expires = float(answer[2])
+            except ValueError:
+                raise LoginError("protocol", "La CENTRAL envió una caducidad ilegible") from None
+            log.info("operator=%s signed in (token expires %s)", operator_id, expires)
+            return OperatorLogin(operator_id, answer[1], expires)
         if answer and answer[0] == "ERR":
             raise self._error(answer)
         raise LoginError("protocol", f"Respuesta inesperada de la CENTRAL: {'#'.join(answer)}")

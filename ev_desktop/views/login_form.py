@@ -30,7 +30,7 @@ class LoginForm(QWidget):
         card = QFrame()
         card.setObjectName("loginCard")
         card.setFixedWidth(420)
-        title = QLabel(self.tr("Acceso de conductores"))
+        self.title = title = QLabel(self.tr("Acceso de conductores"))
         title.setObjectName("loginTitle")
         self.driver = QLineEdit()
         self.driver.setObjectName("driverId")
@@ -48,7 +48,8 @@ class LoginForm(QWidget):
         self.error.setMinimumHeight(self.error.fontMetrics().lineSpacing() * 3 + 6)
         self.error.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         form = QFormLayout()
-        form.addRow(self.tr("Conductor"), self.driver)
+        self.id_label = QLabel(self.tr("Conductor"))
+        form.addRow(self.id_label, self.driver)
         form.addRow(self.tr("Contraseña"), self.password)
         lay = QVBoxLayout(card)
         lay.setContentsMargins(24, 20, 24, 20)
@@ -68,11 +69,14 @@ class LoginForm(QWidget):
     def _submit(self) -> None:
         driver = self.driver.text().strip()
         if not driver or not self.password.text():
-            self.show_error(self.tr("Escriba su identificador de conductor y su contraseña"))
+            self.show_error(self.missing_text())
             return
         self.error.clear()
         self.set_busy(True)
         self.loginRequested.emit(driver, self.password.text())
+
+    def missing_text(self) -> str:
+        return self.tr("Escriba su identificador de conductor y su contraseña")
 
     def set_busy(self, busy: bool) -> None:
         self.button.setEnabled(not busy)

@@ -7,6 +7,7 @@ the data went stale (:meth:`OperatorDashboard.show_freshness`).
 """
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QSize, QSortFilterProxyModel, Qt, Signal
@@ -96,6 +97,7 @@ class _LogPanel(QWidget):
 class OperatorDashboard(QWidget):
     stopRequested = Signal(str)
     resumeRequested = Signal(str)
+    signOutRequested = Signal()  # "Cerrar sesión": the operator leaves; the controller drops the token
 
     def __init__(self, grid: CpGridModel, log: EventLogModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -119,6 +121,14 @@ class OperatorDashboard(QWidget):
         top.addWidget(self.search, 1)
         top.addWidget(self.stop_all_btn)
         top.addWidget(self.resume_all_btn)
+        self.operator_label = QLabel()
+        self.operator_label.setObjectName("operatorName")
+        self.sign_out_btn = QPushButton(self.tr("Cerrar sesión"))
+        self.sign_out_btn.setObjectName("operatorSignOut")
+        self.sign_out_btn.clicked.connect(self.signOutRequested.emit)
+        top.addSpacing(12)
+        top.addWidget(self.operator_label)
+        top.addWidget(self.sign_out_btn)
 
         self.stale_banner = StaleDataBanner()
         self.summary = StateSummaryBar()
@@ -175,6 +185,10 @@ class OperatorDashboard(QWidget):
         lay.addWidget(self.stale_banner)
         lay.addWidget(self.summary)
         lay.addWidget(split, 1)
+
+    def set_operator(self, operator_id: str) -> None:
+        """Who is signed in (their name is on every command this dashboard sends)."""
+        self.operator_label.setText(self.tr("Operador: <b>{o}</b>").format(o=html.escape(operator_id)))
 
     # ------------------------------------------------------------------ layout
     def log_width_hint(self) -> int:

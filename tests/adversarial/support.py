@@ -111,6 +111,9 @@ class StubCentral:
     async def login(self, driver_id: str, password: str) -> tuple[str, int] | None:
         return ("tok", 1) if (driver_id, password) == ("d", "p") else None
 
+    async def operator_login(self, operator_id: str, password: str) -> tuple[str, int] | None:
+        return ("op:tok", 1) if (operator_id, password) == ("o", "p") else None
+
     def history(self, token: str) -> list[dict]:
         if token == "boom":
             raise RuntimeError("a bug in the back-end")

@@ -9,7 +9,7 @@ import pytest
 
 from ev_common import contract as c
 from central_service.db import Supply, TicketRow
-from tests.central.support import Kafka, login
+from tests.central.support import Kafka, login, operator_command, operator_login
 from tests.helpers import wait_until
 
 pytestmark = pytest.mark.kafka
@@ -30,6 +30,7 @@ def test_forged_ids_and_impossible_values_change_nothing_and_bill_nothing(centra
         central.monitor(svc, cp)
         k.wait_state(cp, "available")
     tok1, tok2 = login(svc.port, "driver1"), login(svc.port, "driver2")
+    op = operator_login(svc.port)  # a signed-in operator: its commands are judged on their CP
 
     # driver1's token in a request for driver2: denied, nothing reserved for driver2
     _request(k, "driver2", tok1, "stolen-token")
@@ -68,7 +69,7 @@ def test_forged_ids_and_impossible_values_change_nothing_and_bill_nothing(centra
                                              kwh=9.0, eur=2.7, reason="unplugged"))
     k.send(t.cp_events, c.SupplyFinished(cp_id="CP001", session_id=sid, started_at=1000.0, ended_at=1060.0,
                                          kwh=-50.0, eur=-25.0, reason="unplugged"))
-    k.send(t.operator_commands, c.OperatorCommand(action="stop", cp_id="CP404"))
+    k.send(t.operator_commands, operator_command("stop", "CP404", op))
     _counters_reach(svc, unknown_session=5, unknown_cp=2, invalid_values=3)
     assert svc.call(lambda: (svc.core.cps["CP001"].state, svc.core.cps["CP001"].session.seq)) == ("charging", -1)
     assert svc.call(lambda: TicketRow.select().count()) == 0
@@ -77,13 +78,14 @@ def test_forged_ids_and_impossible_values_change_nothing_and_bill_nothing(centra
     # the legitimate flow still works: telemetry, operator stop, the Engine's final report
     k.send(t.cp_events, c.Telemetry(cp_id="CP001", session_id=sid, seq=1, kw=11.0, kwh=0.5, eur=0.15))
     k.wait(c.SupplyProgress, session_id=sid, kwh=0.5)
-    k.send(t.operator_commands, c.OperatorCommand(action="stop", cp_id="CP001"))
+    k.send(t.operator_commands, operator_command("stop", "CP001", op))
     assert k.wait(c.StopSupply, session_id=sid).reason == "operator_stop"
     k.send(t.cp_events, c.SupplyFinished(cp_id="CP001", session_id=sid, started_at=1000.0, ended_at=1060.0,
                                          kwh=1.5, eur=0.45, reason="operator_stop"))
     ticket = k.wait(c.Ticket, session_id=sid)
     assert (ticket.driver_id, ticket.kwh, ticket.eur, ticket.outcome) == ("driver1", 1.5, 0.45, "operator_stop")
-    k.send(t.operator_commands, c.OperatorCommand(action="resume", cp_id="CP001"))
+    k.send(t.operator_commands, operator_command("resume", "CP001", op))
+    k.wait_state("CP001", "available")  # another topic than the request: wait, or they may race
     _request(k, "driver2", tok2, "after")
     assert k.wait(c.ChargeAuthorized, request_id="after").driver_id == "driver2"
     assert svc.call(lambda: TicketRow.select().count()) == 1

@@ -51,7 +51,8 @@ _advance = st.tuples(st.just("advance"), st.sampled_from(DRIVERS[:2]))  # the ne
 _ops = st.one_of(  # repeated branches weigh more: enough legitimate steps for whole supplies
     _advance, _advance, _advance, _advance, _advance, _request, _started, _telemetry, _finished,
     st.tuples(st.just("cancel"), _driver, _token_of, _session),
-    st.tuples(st.just("operator"), st.sampled_from(["stop", "resume"]), st.sampled_from([*CPS, "CP404", "*"])),
+    st.tuples(st.just("operator"), st.sampled_from(["stop", "resume"]), st.sampled_from([*CPS, "CP404", "*"]),
+              st.sampled_from(["signed_in", "signed_in", "none", "driver", "forged"])),
     st.tuples(st.just("monitor"), st.sampled_from(["auth", "hb_ok", "hb_ko", "fault", "recover"]),
               st.sampled_from(CPS)),
     st.tuples(st.just("tick"), st.sampled_from([0.5, 0.5, 3.0, 31.0, 601.0])),
@@ -146,7 +147,14 @@ def _play(store: Store, ops: list[tuple]) -> None:
             effects = message(c.SupplyFinished(cp_id=cp_of(cp, s), session_id=s[0], started_at=clock.t - 60,
                                                ended_at=clock.t, kwh=kwh, eur=eur, reason="unplugged"))
         elif kind == "operator":
-            effects = message(c.OperatorCommand(action=op[1], cp_id=op[2]))
+            before = {cp_id: cp.snapshot() for cp_id, cp in core.cps.items()}
+            op_token = {"signed_in": core.signer.issue_operator("operator1").token, "none": "",
+                        "driver": core.signer.issue("operator1").token,
+                        "forged": "op:operator1.9999999999.forged"}[op[3]]
+            effects = message(c.OperatorCommand(action=op[1], cp_id=op[2], operator="operator1", token=op_token))
+            if op[3] != "signed_in":
+                assert effects == [] and {i: cp.snapshot() for i, cp in core.cps.items()} == before, \
+                    f"unauthorized operator command obeyed: {op}"
         elif kind == "monitor":
             _, event, cp = op
             with store.atomic():

@@ -118,6 +118,21 @@ def login(port: int, driver: str = "driver1", password: str = "pass123") -> str:
     return answer[1]
 
 
+def operator_login(port: int, operator: str = "operator1", password: str = "admin123") -> str:
+    """OPLOGIN as the dashboard does; the operator token every OperatorCommand must carry."""
+    cl = SyncFramed(port)
+    try:
+        answer = cl.request(["OPLOGIN", operator, password])
+    finally:
+        cl.close()
+    assert answer[0] == "OK", answer
+    return answer[1]
+
+
+def operator_command(action: str, cp_id: str, token: str, operator: str = "operator1") -> c.OperatorCommand:
+    return c.OperatorCommand(action=action, cp_id=cp_id, operator=operator, token=token)  # type: ignore[arg-type]
+
+
 class Kafka:
     """Produce contract messages and collect everything on the given topics (from the start)."""
 

@@ -10,8 +10,9 @@ import pytest
 
 from ev_common import contract as c
 from ev_common.framing import ACK, NACK, encode_frame
-from central_service.db import Supply, TicketRow
-from tests.central.support import Kafka, SyncFramed, login
+from central_service.db import EventLog, Supply, TicketRow
+from central_service.tokens import TokenSigner, load_or_create_secret
+from tests.central.support import Kafka, SyncFramed, login, operator_command, operator_login
 from tests.helpers import wait_until
 
 pytestmark = pytest.mark.kafka
@@ -102,8 +103,9 @@ def test_reservation_expires(central):
     k.wait_state("CP001", "available")
 
 
-def test_stop_resume_one_and_all(central):
+def test_signed_in_operator_stops_and_resumes_one_and_all(central):
     svc, k, t = central(), central.kafka, central.topics
+    op = operator_login(svc.port)
     for cp in ("CP001", "CP002"):
         central.monitor(svc, cp)
         k.wait_state(cp, "available")
@@ -111,7 +113,7 @@ def test_stop_resume_one_and_all(central):
     sid = k.wait(c.ChargeAuthorized, request_id="r1").session_id
     k.send(t.cp_events, c.SupplyStarted(cp_id="CP001", session_id=sid, started_at=1.0))
     k.wait_state("CP001", "charging")
-    k.send(t.operator_commands, c.OperatorCommand(action="stop", cp_id="CP001"))
+    k.send(t.operator_commands, operator_command("stop", "CP001", op))
     assert k.wait(c.StopSupply, session_id=sid).reason == "operator_stop"
     assert k.wait(c.SupplyInterrupted, session_id=sid).reason == "operator_stop"
     k.wait(c.SetAvailability, cp_id="CP001", available=False)
@@ -119,16 +121,62 @@ def test_stop_resume_one_and_all(central):
     k.send(t.cp_events, c.SupplyFinished(cp_id="CP001", session_id=sid, started_at=1.0, ended_at=5.0,
                                          kwh=0.5, eur=0.15, reason="operator_stop"))
     assert k.wait(c.Ticket, session_id=sid).outcome == "operator_stop"
-    k.send(t.operator_commands, c.OperatorCommand(action="stop", cp_id="*"))
+    k.send(t.operator_commands, operator_command("stop", "*", op))
     k.wait_state("CP002", "out_of_order")
     k.wait(c.SetAvailability, cp_id="CP003", available=False)
-    k.send(t.operator_commands, c.OperatorCommand(action="resume", cp_id="*"))
+    k.send(t.operator_commands, operator_command("resume", "*", op))
     k.wait_state("CP001", "available")
     k.wait_state("CP002", "available")
-    k.send(t.operator_commands, c.OperatorCommand(action="stop", cp_id="CP002"))
+    k.send(t.operator_commands, operator_command("stop", "CP002", op))
     k.wait_state("CP002", "out_of_order")
-    k.send(t.operator_commands, c.OperatorCommand(action="resume", cp_id="CP002"))
+    k.send(t.operator_commands, operator_command("resume", "CP002", op))
     k.wait_state("CP002", "available")
+
+
+def test_commands_without_a_signed_in_operator_are_refused_and_change_nothing(central):
+    svc, k, t = central(), central.kafka, central.topics
+    central.monitor(svc, "CP001")
+    k.wait_state("CP001", "available")
+    op = operator_login(svc.port)
+    secret = load_or_create_secret(svc.config.data_dir, svc.config.token_secret)
+    past = TokenSigner(secret, ttl_s=-10)  # Central's own secret: a genuine token, already expired
+    refused = {
+        "unsigned": c.OperatorCommand(action="stop", cp_id="CP001"),
+        "forged": operator_command("stop", "CP001", "op:operator1.9999999999.forged"),
+        "expired": operator_command("stop", "CP001", past.issue_operator("operator1").token),
+        "driver token": operator_command("stop", "CP001", login(svc.port)),
+        "driver token as its driver": operator_command("stop", "*", login(svc.port), operator="driver1"),
+        "another operator's name": operator_command("stop", "*", op, operator="operator2"),
+    }
+    for body in refused.values():
+        k.send(t.operator_commands, body)
+    wait_until(lambda: svc.counters.get("operator_unauthorized", 0) == len(refused), 30,
+               message="every unauthorized command counted")
+    assert svc.call(lambda: svc.core.cps["CP001"].state) == "available"
+    assert not k.bodies(c.SetAvailability)
+    assert svc.call(lambda: EventLog.select().where(EventLog.kind == "operator_unauthorized").count()) == len(refused)
+    assert svc.call(lambda: EventLog.select().where(EventLog.kind == "operator_stop").count()) == 0
+    # the signed-in operator is still obeyed
+    k.send(t.operator_commands, operator_command("stop", "CP001", op))
+    k.wait_state("CP001", "out_of_order")
+
+
+def test_oplogin_wrong_password_refused_and_throttled(central):
+    svc = central(login_max_failures=3, login_lockout=30.0)
+    cl = SyncFramed(svc.port)
+    try:
+        assert cl.request(["OPLOGIN", "operator1", "guess"])[:2] == ["ERR", "bad_credentials"]
+        assert cl.request(["OPLOGIN", "nobody", "admin123"])[:2] == ["ERR", "bad_credentials"]
+        assert cl.request(["OPLOGIN", "driver1", "pass123"])[:2] == ["ERR", "bad_credentials"]  # not an operator
+        assert cl.request(["LOGIN", "operator1", "admin123"])[:2] == ["ERR", "bad_credentials"]  # not a driver
+        for _ in range(2):
+            assert cl.request(["OPLOGIN", "operator1", "guess"])[:2] == ["ERR", "bad_credentials"]
+        locked = cl.request(["OPLOGIN", "operator1", "admin123"])  # even the right one, for now
+        assert locked[:2] == ["ERR", "too_many_attempts"] and int(locked[3]) >= 1
+        assert cl.request(["LOGIN", "driver2", "pass123"])[0] == "OK"  # drivers are not affected
+    finally:
+        cl.close()
+    assert svc.counters["login_throttled"] >= 1
 
 
 def test_fault_then_late_finish_billed_once(central):

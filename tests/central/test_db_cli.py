@@ -204,6 +204,41 @@ def test_add_driver_without_password_is_a_usage_error_not_a_traceback(ev_db, db_
     assert not db_file.exists() or sql(db_file, "SELECT COUNT(*) FROM drivers") == [(0,)]
 
 
+# -------------------------------------------------------------------------- add-operator
+def test_add_operator_stores_an_argon2_hash_that_the_sign_in_check_accepts(ev_db, db_file):
+    secret = "Operator-Plaintext-77"
+    out = ok(ev_db("add-operator", "ops1", "--password", secret))
+    assert "Operador ops1 guardado" in out
+    (pw_hash,), = sql(db_file, "SELECT password_hash FROM operators WHERE id = 'ops1'")
+    assert pw_hash.startswith("$argon2id$") and secret not in pw_hash
+    stored = with_store(db_file, lambda store: store.operator_password_hash("ops1"))
+    assert stored is not None and verify_secret(stored, secret) and not verify_secret(stored, "wrong")
+    # an operator is not a driver: it cannot log in to the driver app with these credentials
+    assert with_store(db_file, lambda store: store.driver_password_hash("ops1")) is None
+
+
+def test_add_operator_again_resets_the_password_without_duplicating(ev_db, db_file):
+    ok(ev_db("add-operator", "ops1", "--password", "old-pass"))
+    ok(ev_db("add-operator", "ops1", "--password", "new-pass"))
+    rows = sql(db_file, "SELECT password_hash FROM operators WHERE id = 'ops1'")
+    assert len(rows) == 1 and verify_secret(rows[0][0], "new-pass") and not verify_secret(rows[0][0], "old-pass")
+
+
+def test_add_operator_without_password_is_a_usage_error_not_a_traceback(ev_db, db_file):
+    assert "--password" in failed_cleanly(ev_db("add-operator", "ops1"))
+
+
+def test_seed_creates_the_demo_operator_once_and_keeps_a_changed_password(ev_db, db_file):
+    out = ok(ev_db("seed", "--drivers", "1", "--cps", "1"))
+    assert "operator1 / admin123" in out
+    (pw_hash,), = sql(db_file, "SELECT password_hash FROM operators WHERE id = 'operator1'")
+    assert verify_secret(pw_hash, "admin123")
+    ok(ev_db("add-operator", "operator1", "--password", "changed"))
+    ok(ev_db("seed", "--drivers", "1", "--cps", "1"))
+    rows = sql(db_file, "SELECT password_hash FROM operators")
+    assert len(rows) == 1 and verify_secret(rows[0][0], "changed")
+
+
 # -------------------------------------------------------------------------- add-cp / cps
 def test_add_cp_then_cps_lists_it_disconnected_with_price_max_kw_and_location(ev_db, db_file):
     out = ok(ev_db("add-cp", "CP-X1", "--location", "Calle Nueva 7, Elche", "--price", "0.41",

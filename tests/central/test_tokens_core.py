@@ -48,6 +48,54 @@ def test_tokens_valid_forged_expired():
         s.verify(tok.token)
 
 
+def test_operator_tokens_carry_their_role_and_expire():
+    clock = Clock()
+    s = TokenSigner(b"secret", ttl_s=60, clock=clock)
+    tok = s.issue_operator("operator1")
+    assert tok.token.startswith("op:operator1.") and tok.role == "operator"
+    assert s.verify_operator(tok.token) == "operator1" and tok.expires_at == int(clock.t + 60)
+    _, exp, sig = tok.token.rsplit(".", 2)
+    with pytest.raises(TokenError):
+        s.verify_operator(f"op:operator2.{exp}.{sig}")  # forged operator
+    with pytest.raises(TokenError):
+        TokenSigner(b"other", clock=clock).verify_operator(tok.token)
+    clock.t += 61
+    with pytest.raises(TokenError, match="expired"):
+        s.verify_operator(tok.token)
+
+
+def test_operator_token_is_not_a_driver_token_and_vice_versa():
+    s = TokenSigner(b"secret")
+    op, drv = s.issue_operator("operator1").token, s.issue("operator1").token
+    with pytest.raises(TokenError):
+        s.verify(op)
+    with pytest.raises(TokenError, match="not an operator token"):
+        s.verify_operator(drv)
+    # not even a driver whose id looks like an operator's token body gets an operator token
+    disguised = s.issue("op:operator1").token
+    with pytest.raises(TokenError, match="bad signature"):
+        s.verify_operator(disguised)
+    # moving the prefix onto a valid driver token does not help either
+    with pytest.raises(TokenError):
+        s.verify_operator("op:" + drv)
+
+
+def test_driver_tokens_keep_their_format():
+    s = TokenSigner(b"secret", clock=Clock())
+    tok = s.issue("driver1")
+    driver, exp, sig = tok.token.split(".")
+    assert driver == "driver1" and exp == str(tok.expires_at) and s.verify(tok.token) == "driver1"
+
+
+def test_non_ascii_signature_is_just_a_bad_signature():
+    s = TokenSigner(b"secret")
+    for token in ("driver1.9999999999.ñandú", "op:operator1.9999999999.€"):
+        with pytest.raises(TokenError):
+            s.verify(token)
+        with pytest.raises(TokenError):
+            s.verify_operator(token)
+
+
 def test_secret_generated_once(tmp_path):
     a = load_or_create_secret(tmp_path)
     assert a == load_or_create_secret(tmp_path) and len(a) >= 32
@@ -180,3 +228,44 @@ def test_manual_supply_only_when_available(core):
     assert run(core, c.ManualSupplyRequested(cp_id="CP001", request_id="m3")) == []  # reserved now
     eff = run(core, c.EngineOnline(cp_id="CP001"))
     assert of(eff, c.AuthorizeSupply)  # resent after an Engine restart
+
+
+# ------------------------------------------------------------------ operator commands
+def _operator_events():
+    from central_service.db import EventLog
+    return [(e.kind, e.detail) for e in EventLog.select().where(EventLog.kind == "operator_unauthorized")]
+
+
+def _states(core):
+    return {cp_id: (cp.state, cp.stopped_by_operator) for cp_id, cp in core.cps.items()}
+
+
+@pytest.mark.parametrize("case", ["unsigned", "forged", "expired", "driver_token", "other_operator"])
+def test_operator_command_without_a_valid_operator_token_is_refused_and_changes_nothing(core, case):
+    core.on_monitor_auth("CP001")
+    clock = core.clock_
+    token = {"unsigned": "", "forged": "op:operator1.9999999999.forged",
+             "expired": core.signer.issue_operator("operator1").token,
+             "driver_token": core.signer.issue("operator1").token,
+             "other_operator": core.signer.issue_operator("operator2").token}[case]
+    if case == "expired":
+        clock.t += core.signer.ttl_s + 1
+    before = _states(core)
+    for cp_id in ("CP001", "*"):
+        eff = run(core, c.OperatorCommand(action="stop", cp_id=cp_id, operator="operator1", token=token))
+        assert eff == []
+    assert _states(core) == before and core.cps["CP001"].state == "available"
+    assert core.counters["operator_unauthorized"] == 2
+    events = _operator_events()
+    assert len(events) == 2 and all("operator1" in detail for _, detail in events)
+
+
+def test_signed_in_operator_stops_and_resumes(core):
+    core.on_monitor_auth("CP001")
+    token = core.signer.issue_operator("operator1").token
+    eff = run(core, c.OperatorCommand(action="stop", cp_id="CP001", operator="operator1", token=token))
+    assert of(eff, c.SetAvailability)[0].available is False
+    assert core.cps["CP001"].state == "out_of_order"
+    eff = run(core, c.OperatorCommand(action="resume", cp_id="*", operator="operator1", token=token))
+    assert core.cps["CP001"].state == "available"
+    assert core.counters["operator_unauthorized"] == 0 and _operator_events() == []

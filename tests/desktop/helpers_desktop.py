@@ -22,3 +22,25 @@ def make_state(i: int, state: str | None = None, tick: int = 0) -> CpState:
         fault_reason="Motor sin respuesta" if state == "faulted" else None,
         last_seen=now - 300 if state == "disconnected" else None,
     )
+
+
+def sign_in_operator(window, operator_id: str = "operator1", ttl_s: float = 3600.0) -> str:
+    """Sign *window*'s operator in without a Central (a made-up token): for tests about the
+    dashboard itself. Returns the token the dashboard's commands will carry."""
+    import time
+
+    from ev_desktop.core.central_client import OperatorLogin
+
+    expires = time.time() + ttl_s
+    token = f"op:{operator_id}.{int(expires)}.test-signature"
+    window.operator_session.accept(OperatorLogin(operator_id, token, expires))
+    return token
+
+
+def sign_in_through_form(qtbot, window, operator_id: str = "operator1", password: str = "admin123") -> None:
+    """Sign in the way a user does: the operator form, then wait for the dashboard."""
+    form = window.operator_login
+    form.driver.setText(operator_id)
+    form.password.setText(password)
+    form.button.click()
+    qtbot.waitUntil(lambda: window.operator_stack.currentWidget() is window.dashboard, timeout=15000)

@@ -13,10 +13,11 @@ from ev_common import contract
 from ev_common.framing import ACK, BadFrame, FramedStream
 
 PASSWORDS = {"driver1": "pass123", "driver2": "pass123"}
+OPERATOR_PASSWORDS = {"operator1": "admin123"}
 
 
 class ScriptedCentral:
-    """Central's socket side only: LOGIN and HISTORY. Kafka events are produced by the test."""
+    """Central's socket side only: LOGIN, OPLOGIN and HISTORY. Kafka events are produced by the test."""
 
     def __init__(self, history: list[dict] | None = None) -> None:
         self.history = history or []
@@ -64,6 +65,12 @@ class ScriptedCentral:
             if PASSWORDS.get(fields[1]) == fields[2]:
                 self.logins.append(fields[1])
                 return ["OK", f"{fields[1]}.{int(time.time()) + 3600}.sig", str(time.time() + 3600)]
+            return ["ERR", "bad_credentials", "Usuario o contraseña incorrectos"]
+        if fields[0] == "OPLOGIN" and len(fields) >= 3:
+            if OPERATOR_PASSWORDS.get(fields[1]) == fields[2]:
+                self.logins.append(fields[1])
+                expires = int(time.time()) + 3600
+                return ["OK", f"op:{fields[1]}.{expires}.sig", str(expires)]
             return ["ERR", "bad_credentials", "Usuario o contraseña incorrectos"]
         if fields[0] == "HISTORY":
             return ["OK", base64.b64encode(json.dumps(self.history).encode()).decode()]

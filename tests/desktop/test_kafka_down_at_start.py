@@ -15,6 +15,7 @@ from ev_common.topics import Topics
 from ev_desktop.main_window import MainWindow
 from ev_desktop.settings_store import AppSettings
 from ev_desktop.views.status_widgets import LINK_COLORS
+from tests.desktop.helpers_desktop import sign_in_through_form
 from tests.desktop.kafka_support import ScriptedCentral, read_envelopes
 from tests.helpers import start_private_broker
 
@@ -36,7 +37,8 @@ def test_kafka_down_at_start_then_delivered(qtbot, qloop, tmp_path, data_dir):
         assert bootstrap in w.kafka_indicator.text()
         assert w.kafka_indicator.dot.color() == LINK_COLORS["offline"]
 
-        # the operator stops a CP: queued durably, visible in the status bar
+        # the operator signs in (Central is up) and stops a CP: queued durably, visible in the status bar
+        sign_in_through_form(qtbot, w)
         w.send_command("stop", "CP0042")
         qtbot.waitUntil(lambda: "1 evento en cola" in w.kafka_indicator.text(), timeout=5000)
         assert "en cola" in w.log_model.entries()[0].text
@@ -67,7 +69,8 @@ def test_kafka_down_at_start_then_delivered(qtbot, qloop, tmp_path, data_dir):
         qtbot.waitUntil(lambda: "Enviando a la CENTRAL" in panel.supply.detail.text(), timeout=10000)
 
         cmds = read_envelopes(bootstrap, topics.operator_commands, 1, timeout=30)
-        assert [(e.body.action, e.body.cp_id) for e in cmds] == [("stop", "CP0042")]
+        assert [(e.body.action, e.body.cp_id, e.body.operator) for e in cmds] == [("stop", "CP0042", "operator1")]
+        assert cmds[0].body.token.startswith("op:operator1.")
         reqs = read_envelopes(bootstrap, topics.driver_requests, 1, timeout=30)
         assert len(reqs) == 1 and reqs[0].body.driver_id == "driver1" and reqs[0].body.cp_id is None
         assert reqs[0].body.request_id == panel.session.tracker.request_id

@@ -1,5 +1,6 @@
-"""Operator dashboard on the real broker: picture from the compacted topic, Parar/Reanudar one
-and all CPs → OperatorCommand messages on the real topic, live event log."""
+"""Operator dashboard on the real broker: sign-in first, picture from the compacted topic,
+Parar/Reanudar one and all CPs → OperatorCommand messages carrying the operator's token on the
+real topic, live event log."""
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from ev_common import contract
 from ev_desktop.main_window import MainWindow
 from ev_desktop.settings_store import AppSettings
-from tests.desktop.helpers_desktop import make_state
-from tests.desktop.kafka_support import TopicWriter, read_envelopes
+from tests.desktop.helpers_desktop import make_state, sign_in_through_form
+from tests.desktop.kafka_support import ScriptedCentral, TopicWriter, read_envelopes
 
 pytestmark = pytest.mark.kafka
 
@@ -31,12 +32,16 @@ def test_dashboard_picture_commands_and_event_log(qtbot, qloop, kafka_broker, to
         if i == 1:
             writer.send(topics.cp_state, make_state(1, "disconnected"))
         writer.send(topics.cp_state, make_state(i))
-    settings = AppSettings(bootstrap_servers=kafka_broker, central="127.0.0.1:1", topic_prefix=topics.prefix)
+    central = ScriptedCentral()
+    port = central.start()
+    settings = AppSettings(bootstrap_servers=kafka_broker, central=f"127.0.0.1:{port}", topic_prefix=topics.prefix)
     w = MainWindow(settings, data_dir)
     qtbot.addWidget(w)
     w.resize(1280, 800)
     w.show()
     try:
+        assert w.operator_stack.currentWidget() is w.operator_login  # sign-in before the dashboard
+        sign_in_through_form(qtbot, w)
         # a fresh dashboard shows the full current state at once
         qtbot.waitUntil(lambda: w.grid.rowCount() == 30, timeout=30000)
         assert w.grid.state_of("CP0001").state == make_state(1).state
@@ -65,6 +70,7 @@ def test_dashboard_picture_commands_and_event_log(qtbot, qloop, kafka_broker, to
         assert [(c.action, c.cp_id) for c in cmds] == [("stop", "CP0003"), ("resume", "CP0003"),
                                                        ("stop", "*"), ("resume", "*")]
         assert all(isinstance(c, contract.OperatorCommand) for c in cmds)
+        assert {(c.operator, c.token.split(".")[0]) for c in cmds} == {("operator1", "op:operator1")}
 
         # the live event log shows what happens on the network, newest first
         writer.send(topics.driver_notifications, contract.ChargeAuthorized(
@@ -90,3 +96,4 @@ def test_dashboard_picture_commands_and_event_log(qtbot, qloop, kafka_broker, to
     finally:
         writer.close()
         w.ctx.close()
+        central.stop()

@@ -21,7 +21,7 @@ from ev_desktop.views.event_text import log_entry
 from ev_desktop.views.operator_dashboard import typical_log_lines
 from ev_desktop.views.status_widgets import KafkaIndicator, LinkSummary
 from ev_desktop.views.supply_view import SupplyView, fmt_wait
-from tests.desktop.helpers_desktop import make_state
+from tests.desktop.helpers_desktop import make_state, sign_in_operator
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -73,6 +73,7 @@ def test_event_log_rows_have_the_full_text_as_tooltip(qtbot):
 
 def test_typical_event_log_lines_fit_at_1440_px(qtbot, data_dir, qloop):
     w = _window(qtbot, data_dir)
+    sign_in_operator(w)  # the dashboard is shown only to a signed-in operator
     w.resize(1440, 900)
     w.show()
     qtbot.waitExposed(w)
