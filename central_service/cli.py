@@ -46,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "for --login-lockout seconds (four times as many from one address) (default %(default)s)")
     p.add_argument("--login-lockout", type=float, default=float(setting("login_lockout", "30")),
                    help="seconds logins stay refused after too many wrong passwords (default %(default)s)")
+    p.add_argument("--anonymous-idle-timeout", type=float,
+                   default=float(setting("anonymous_idle_timeout", "30")),
+                   help="seconds a link that has not authenticated a CP may stay silent before Central "
+                        "closes it (default %(default)s)")
     p.add_argument("--outbox-sync", choices=("NORMAL", "FULL"), type=str.upper,
                    default=setting("outbox_sync", "NORMAL"),
                    help="fsync policy of the Kafka outbox: NORMAL survives a crash of Central (like its "
@@ -66,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         heartbeat_interval=args.heartbeat_interval, token_secret=args.token_secret,
         token_ttl=args.token_ttl, interrupted_timeout=args.interrupted_timeout,
         login_max_failures=args.login_max_failures, login_lockout=args.login_lockout,
-        outbox_sync=args.outbox_sync)
+        outbox_sync=args.outbox_sync, anonymous_idle_timeout=args.anonymous_idle_timeout)
     service = CentralService(config)
 
     async def _main() -> None:

@@ -69,6 +69,7 @@ class CentralConfig:
     outbox_sync: str = "NORMAL"
     login_max_failures: int = 5
     login_lockout: float = 30.0
+    anonymous_idle_timeout: float = 30.0
 
 
 class CentralService:
@@ -156,7 +157,7 @@ class CentralService:
                                                 max_failures_per_peer=4 * cfg.login_max_failures,
                                                 lockout_s=cfg.login_lockout))
         self._server = SocketServer(self, cfg.host, cfg.port, cfg.heartbeat_interval, self.core.counters,
-                                    throttle=throttle)
+                                    throttle=throttle, anonymous_idle_timeout=cfg.anonymous_idle_timeout)
         self.port = await self._server.start()
         self._consumer = ResilientConsumer(
             cfg.bootstrap_servers,

@@ -42,8 +42,12 @@ class CentralGateway(Protocol):
 class SocketServer:
     def __init__(self, gateway: CentralGateway, host: str, port: int, heartbeat_interval: float,
                  counters: Counter[str], idle_timeout: float = 10.0,
-                 throttle: LoginThrottle | None = None) -> None:
+                 throttle: LoginThrottle | None = None, anonymous_idle_timeout: float = 30.0) -> None:
+        """*anonymous_idle_timeout*: a link that has not authenticated a CP and has sent nothing for
+        this long is closed — drivers ask and leave, Monitors AUTH at once, so only idle or
+        hostile peers are cut, before they can pile up and exhaust Central's descriptors."""
         self.gateway = gateway
+        self.anonymous_idle_timeout = anonymous_idle_timeout
         self.throttle = throttle or LoginThrottle()
         self.host, self.port = host, port
         self.heartbeat_interval = heartbeat_interval
@@ -73,12 +77,21 @@ class SocketServer:
         peer = writer.get_extra_info("peername")
         stream = FramedStream(reader, writer, timeout=self.idle_timeout)
         conn = _Connection(peer)
+        loop = asyncio.get_running_loop()
+        last_frame = loop.time()
         try:
             while True:
                 try:
                     frame = await stream.read_frame()
                 except asyncio.TimeoutError:
-                    continue  # idle is fine; the monitor timeout is judged by heartbeats
+                    # a Monitor may be idle (its timeout is judged by heartbeats); an anonymous
+                    # link may not stay idle for ever
+                    if conn.cp_id is None and loop.time() - last_frame >= self.anonymous_idle_timeout:
+                        self.counters["idle_anonymous_closed"] += 1
+                        log.info("closing idle unauthenticated link from %s", peer)
+                        break
+                    continue
+                last_frame = loop.time()
                 if isinstance(frame, BadFrame):
                     self.counters["bad_frames"] += 1
                     log.warning("bad frame from %s: %s (NACK)", peer, frame.reason)
