@@ -73,13 +73,7 @@ class Store:
 
     def add_driver(self, driver_id: str, password: str, *, replace: bool = False) -> bool:
         """False when the driver exists and *replace* is not set."""
-        if Driver.get_or_none(Driver.id == driver_id) is not None:
-            if not replace:
-                return False
-            Driver.update(password_hash=hash_secret(password)).where(Driver.id == driver_id).execute()
-            return True
-        Driver.create(id=driver_id, password_hash=hash_secret(password))
-        return True
+        return _add_account(Driver, driver_id, password, replace)
 
     def operator_password_hash(self, operator_id: str) -> str | None:
         row = Operator.get_or_none(Operator.id == operator_id)
@@ -88,13 +82,7 @@ class Store:
     def add_operator(self, operator_id: str, password: str, *, replace: bool = False) -> bool:
         """False when the operator exists and *replace* is not set (so a re-seed never resets
         a password an admin changed)."""
-        if Operator.get_or_none(Operator.id == operator_id) is not None:
-            if not replace:
-                return False
-            Operator.update(password_hash=hash_secret(password)).where(Operator.id == operator_id).execute()
-            return True
-        Operator.create(id=operator_id, password_hash=hash_secret(password))
-        return True
+        return _add_account(Operator, operator_id, password, replace)
 
     def add_cp(self, cp_id: str, location: str, price: float, max_kw: float, key: str, *,
                replace: bool = False) -> bool:
@@ -227,6 +215,17 @@ class Store:
 
 _LIVE_CHUNK = 150  # rows per statement: 750 parameters, under every backend's limit
 _EFFECT_CHUNK = 300  # effect rows / ids per statement: ≤ 900 parameters, under every backend's limit
+
+
+def _add_account(model: type[pw.Model], account_id: str, password: str, replace: bool) -> bool:
+    """Create *account_id* with an argon2 hash of *password*; an existing one only if *replace*."""
+    if model.get_or_none(model.id == account_id) is not None:
+        if not replace:
+            return False
+        model.update(password_hash=hash_secret(password)).where(model.id == account_id).execute()
+        return True
+    model.create(id=account_id, password_hash=hash_secret(password))
+    return True
 
 
 def _quoted(name: str) -> str:

@@ -100,32 +100,13 @@ class CentralClient:
             return LoginError(code, text or "Demasiados intentos fallidos; espere y vuelva a intentarlo", wait)
         return LoginError(code, text or f"La CENTRAL rechazó la petición ({code})")
 
-    async def login(self, driver_id: str, password: str) -> LoginResult:
-        driver_id = driver_id.strip()
-        if not driver_id or not password:
+    async def _sign_in(self, verb: str, account: str, password: str) -> tuple[str, str, float]:
+        """``LOGIN``/``OPLOGIN``: (account, token, expires_at); failures are :class:`LoginError`."""
+        account = account.strip()
+        if not account or not password:
             raise LoginError("bad_credentials", MSG_BAD_CREDENTIALS)
         try:
-            answer = await self._call(["LOGIN", driver_id, password])
-        except ValueError as exc:  # '#' or a control character in the id/password
-            raise LoginError("bad_credentials", MSG_BAD_CREDENTIALS) from exc
-        if answer and answer[0] == "OK" and len(answer) >= 3:
-            try:
-                expires = float(answer[2])
-            except ValueError:
-                expires = 0.0
-            log.info("driver=%s logged in (token expires %s)", driver_id, expires)
-            return LoginResult(driver_id, answer[1], expires)
-        if answer and answer[0] == "ERR":
-            raise self._error(answer)
-        raise LoginError("protocol", f"Respuesta inesperada de la CENTRAL: {'#'.join(answer)}")
-
-    async def operator_login(self, operator_id: str, password: str) -> OperatorLogin:
-        """``OPLOGIN``: an operator token; failures are :class:`LoginError` like the driver's."""
-        operator_id = operator_id.strip()
-        if not operator_id or not password:
-            raise LoginError("bad_credentials", MSG_BAD_CREDENTIALS)
-        try:
-            answer = await self._call(["OPLOGIN", operator_id, password])
+            answer = await self._call([verb, account, password])
         except ValueError as exc:  # '#' or a control character in the id/password
             raise LoginError("bad_credentials", MSG_BAD_CREDENTIALS) from exc
         if answer and answer[0] == "OK" and len(answer) >= 3:
@@ -133,11 +114,18 @@ class CentralClient:
                 expires = float(answer[2])
             except ValueError:
                 raise LoginError("protocol", "La CENTRAL envió una caducidad ilegible") from None
-            log.info("operator=%s signed in (token expires %s)", operator_id, expires)
-            return OperatorLogin(operator_id, answer[1], expires)
+            log.info("%s %s: signed in (token expires %s)", verb, account, expires)
+            return account, answer[1], expires
         if answer and answer[0] == "ERR":
             raise self._error(answer)
         raise LoginError("protocol", f"Respuesta inesperada de la CENTRAL: {'#'.join(answer)}")
+
+    async def login(self, driver_id: str, password: str) -> LoginResult:
+        return LoginResult(*await self._sign_in("LOGIN", driver_id, password))
+
+    async def operator_login(self, operator_id: str, password: str) -> OperatorLogin:
+        """``OPLOGIN``: an operator token; failures are :class:`LoginError` like the driver's."""
+        return OperatorLogin(*await self._sign_in("OPLOGIN", operator_id, password))
 
     async def history(self, token: str) -> list[dict[str, Any]]:
         answer = await self._call(["HISTORY", token])
