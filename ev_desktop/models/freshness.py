@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QObject, Signal
 
@@ -32,6 +32,8 @@ class Freshness:
     state: str                 # connected | degraded | offline | unknown (as the status bar)
     as_of: float | None        # last moment the data was known current; None: nothing received yet
     since: float | None = None  # when the link stopped being connected (None while connected)
+    now: float | None = None    # the model's clock when this was computed: views format times
+    #                             against it (same day? show the date?), never the wall clock
 
     @property
     def stale(self) -> bool:
@@ -62,7 +64,7 @@ class DataFreshness(QObject):
 
     @property
     def freshness(self) -> Freshness:
-        return Freshness(self._state, self._last_current, self._since)
+        return Freshness(self._state, self._last_current, self._since, self.clock())
 
     def set_link(self, summary: object) -> None:
         """Slot for ``LinkAggregator.changed`` (a LinkSummary; also a ProducerStatus)."""
@@ -90,6 +92,6 @@ class DataFreshness(QObject):
 
     def _publish(self) -> None:
         f = self.freshness
-        if f != self._last:
+        if self._last is None or replace(f, now=None) != replace(self._last, now=None):
             self._last = f
             self.changed.emit(f)

@@ -156,7 +156,11 @@ class CentralIndicator(QFrame):
 
 
 def clock_text(ts: float, now: float | None = None) -> str:
-    """hh:mm:ss, with the day too when *ts* is not today (an outage across midnight)."""
+    """hh:mm:ss, with the day too when *ts* is not today (an outage across midnight).
+
+    Pass *now* from the same clock that produced *ts* (the model's): with the wall clock a test
+    — or a replayed model — formats a time of "another day" and shows the date for no reason.
+    """
     now = time.time() if now is None else now
     same_day = time.localtime(ts)[:3] == time.localtime(now)[:3]
     return time.strftime("%H:%M:%S" if same_day else "%d/%m %H:%M:%S", time.localtime(ts))
@@ -183,11 +187,11 @@ class StaleDataBanner(QLabel):
             if f.as_of is None:
                 return self.tr("Kafka responde con errores — todavía no se ha recibido ningún dato")
             return self.tr("Kafka responde con errores — datos de las {t}, pueden no estar al día").format(
-                t=clock_text(f.as_of))
+                t=clock_text(f.as_of, f.now))
         if f.as_of is None:
             return self.tr("Sin conexión con Kafka — todavía no se ha recibido ningún dato")
         return self.tr("Sin conexión con Kafka — datos de las {t}, pueden no estar al día").format(
-            t=clock_text(f.as_of))
+            t=clock_text(f.as_of, f.now))
 
     def show_freshness(self, f: Freshness) -> None:
         self.freshness = f
