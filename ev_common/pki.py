@@ -31,6 +31,23 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 CA_DAYS = 3650
+
+
+def pki_dir() -> Path:
+    """Where this machine keeps the deployment's CA and certificates.
+
+    ``EV_PKI_DIR`` (or ``pki_dir`` in the config file), else ``<data dir>/pki``. ``ev-kafka
+    start`` creates the CA here; Central issues its socket certificate from it when it runs on
+    the same machine; clients on other machines get a copy of ``ca.pem`` (never the key).
+    """
+    from ev_common.settings import default_data_dir, setting  # settings imports nothing of ours
+    return Path(setting("pki_dir", str(default_data_dir() / "pki"))).expanduser()
+
+
+def ca_file() -> Path:
+    """The CA certificate clients trust: ``EV_CA_FILE``, else ``<pki dir>/ca.pem``."""
+    from ev_common.settings import setting
+    return Path(setting("ca_file", str(pki_dir() / "ca.pem"))).expanduser()
 CERT_DAYS = 825
 
 
