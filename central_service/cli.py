@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    common = common_settings(args)
+    common = common_settings(args, role="central")
     setup_logging("central", common.log_level)
     config = CentralConfig(
         port=args.port, host=args.host, bootstrap_servers=common.bootstrap_servers,

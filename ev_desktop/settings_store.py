@@ -26,6 +26,7 @@ class AppSettings:
     role: str = "operator"                   # "driver" sees only the driver panel
     lang: str = "es"
     last_driver: str = ""
+    kafka_credentials: str = ""              # path of this app's Kafka credentials file (0600)
 
     @property
     def central_host_port(self) -> tuple[str, int]:

@@ -19,6 +19,7 @@ from ev_common.kafka.producer import LinkState, ReliableProducer
 from ev_common.topics import Topics
 from tests.helpers import start_private_broker, wait_until
 from tests.test_producer import read_envelopes, telemetry
+from tests.helpers import kafka_security
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class Collector:
 
 
 def raw_producer(bootstrap: str) -> KafkaProducer:
-    return KafkaProducer(bootstrap_servers=bootstrap, bootstrap_timeout_ms=10000)
+    return KafkaProducer(bootstrap_servers=bootstrap, bootstrap_timeout_ms=10000, **kafka_security())
 
 
 def wrong_version_bytes() -> bytes:

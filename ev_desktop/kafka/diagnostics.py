@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ev_common.kafka.security import kafka_kwargs
 from ev_common.topics import Topics
 from ev_desktop.kafka.diagnostics_wire import CLIENT_ID, NotKafka, kafka_request, preview
 from ev_desktop.kafka.diagnostics_report import (  # noqa: F401 - re-exported for callers
@@ -186,7 +187,8 @@ def _admin(ctx: _Ctx) -> Any:
     ms = int(ctx.timeout_s * 1000)
     return KafkaAdminClient(bootstrap_servers=ctx.reachable_bootstrap or ctx.bootstrap.split(","),
                             client_id=CLIENT_ID, bootstrap_timeout_ms=ms,
-                            request_timeout_ms=max(ms, 1000), reconnect_backoff_max_ms=500)
+                            request_timeout_ms=max(ms, 1000), reconnect_backoff_max_ms=500,
+                            **kafka_kwargs())
 
 
 # ------------------------------------------------------------------------------------ steps
@@ -406,7 +408,7 @@ def _step_roundtrip(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, An
     ms = int(ctx.timeout_s * 1000)
     common = dict(bootstrap_servers=ctx.reachable_bootstrap, client_id=CLIENT_ID,
                   bootstrap_timeout_ms=ms, request_timeout_ms=max(ms, 1000),
-                  reconnect_backoff_max_ms=500)
+                  reconnect_backoff_max_ms=500, **kafka_kwargs())
     consumer = producer = None
     try:
         try:
