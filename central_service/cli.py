@@ -87,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - a sentence for the console, the traceback in the log
         log.exception("La CENTRAL se ha detenido por un error: %s", exc)
         return 1
+    if service.failed is not None:  # e.g. a topic that cannot be repaired safely (logged)
+        print(f"La CENTRAL no puede funcionar: {service.failed}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -121,8 +121,10 @@ class CentralService:
         """Create this prefix's topics (compacted state topic included) once Kafka answers.
 
         Runs beside normal work and retries forever: Central must start, serve sockets and
-        queue effects even while Kafka is down."""
-        from ev_common.kafka.admin import ensure_topics
+        queue effects even while Kafka is down. Nothing reaches a topic before this created it
+        with its settings (the broker and our clients never auto-create). An existing topic
+        that cannot be repaired safely stops Central with the reason."""
+        from ev_common.kafka.admin import TopicSetupError, ensure_topics
 
         loop = asyncio.get_running_loop()
         delay = 0.5
@@ -132,10 +134,15 @@ class CentralService:
                                            self.topics, 3.0)
                 log.info("topics %s.* ready", self.config.topic_prefix)
                 return
+            except TopicSetupError as exc:
+                log.error("Central cannot run on these topics: %s", exc)
+                self.failed = exc
+                self.request_stop()
+                return
             except Exception as exc:  # noqa: BLE001 - Kafka unreachable: try again later
                 log.info("topics not checked yet (%s); retrying in %.0fs", type(exc).__name__, delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+                delay = min(delay * 2, 2.0)
 
     async def _start(self) -> None:
         cfg = self.config
