@@ -50,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
                    default=float(setting("anonymous_idle_timeout", "30")),
                    help="seconds a link that has not authenticated a CP may stay silent before Central "
                         "closes it (default %(default)s)")
+    p.add_argument("--replication-factor", type=int, default=None,
+                   help="copies of each topic Central creates (env EV_KAFKA_REPLICATION_FACTOR; "
+                        "default min(3, brokers))")
+    p.add_argument("--min-insync-replicas", type=int, default=None,
+                   help="copies that must have a record before it counts as written (env "
+                        "EV_KAFKA_MIN_INSYNC_REPLICAS; default replication factor - 1, at least 1)")
     p.add_argument("--outbox-sync", choices=("NORMAL", "FULL"), type=str.upper,
                    default=setting("outbox_sync", "NORMAL"),
                    help="fsync policy of the Kafka outbox: NORMAL survives a crash of Central (like its "
@@ -70,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         heartbeat_interval=args.heartbeat_interval, token_secret=args.token_secret,
         token_ttl=args.token_ttl, interrupted_timeout=args.interrupted_timeout,
         login_max_failures=args.login_max_failures, login_lockout=args.login_lockout,
-        outbox_sync=args.outbox_sync, anonymous_idle_timeout=args.anonymous_idle_timeout)
+        outbox_sync=args.outbox_sync, anonymous_idle_timeout=args.anonymous_idle_timeout,
+        replication_factor=args.replication_factor, min_insync_replicas=args.min_insync_replicas)
     service = CentralService(config)
 
     async def _main() -> None:

@@ -70,6 +70,9 @@ class CentralConfig:
     login_max_failures: int = 5
     login_lockout: float = 30.0
     anonymous_idle_timeout: float = 30.0
+    #: copies of each topic / acks=all quorum; None = EV_KAFKA_* env, else fitted to the cluster
+    replication_factor: int | None = None
+    min_insync_replicas: int | None = None
 
 
 class CentralService:
@@ -130,8 +133,10 @@ class CentralService:
         delay = 0.5
         while True:
             try:
-                await loop.run_in_executor(None, ensure_topics, self.config.bootstrap_servers,
-                                           self.topics, 3.0)
+                await loop.run_in_executor(None, lambda: ensure_topics(
+                    self.config.bootstrap_servers, self.topics, 3.0,
+                    replication_factor=self.config.replication_factor,
+                    min_insync=self.config.min_insync_replicas))
                 log.info("topics %s.* ready", self.config.topic_prefix)
                 return
             except TopicSetupError as exc:

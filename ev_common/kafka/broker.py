@@ -23,7 +23,8 @@ from pathlib import Path
 import platformdirs
 
 from ev_common.kafka.broker_secrets import BrokerSecrets, broker_hosts
-from ev_common.kafka.security import PRINCIPALS, SUPER_USERS, KafkaCredentials, load_credentials
+from ev_common.kafka.security import (PLAINTEXT, PRINCIPALS, SUPER_USERS, KafkaCredentials,
+                                      load_credentials)
 from ev_common.pki import write_secret
 from ev_common.ports import free_port as _free_port
 
@@ -95,6 +96,8 @@ class BrokerConfig:
     key_file: Path | None = None
     #: topics may only be created by ensure_topics, with their settings (never by a send)
     auto_create_topics: bool = False
+    #: more names clients use for this broker (DNS aliases), put in its certificate
+    cert_hosts: tuple[str, ...] = ()
 
     @property
     def bootstrap(self) -> str:
@@ -142,10 +145,11 @@ class LocalBroker:
     def log_file(self) -> Path:
         return self.dir / "broker.log"
 
-    def credentials(self, principal: str = "admin") -> KafkaCredentials | None:
-        """A principal's credentials (None for a plain-text broker)."""
+    def credentials(self, principal: str = "admin") -> KafkaCredentials:
+        """A principal's credentials (:data:`~ev_common.kafka.security.PLAINTEXT` for a
+        plain-text broker)."""
         if self._plaintext_dir():
-            return None
+            return PLAINTEXT
         return load_credentials(self.secrets.credentials_file(principal))
 
     def _security_props(self) -> dict[str, str]:
@@ -153,7 +157,7 @@ class LocalBroker:
         if c.plaintext:
             return {"listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
                     "inter.broker.listener.name": "PLAINTEXT"}
-        tls = self.secrets.ensure_tls(broker_hosts(c.listen_host, c.advertised_host))
+        tls = self.secrets.ensure_tls(broker_hosts(c.listen_host, c.advertised_host, c.cert_hosts))
         self._tls = tls
         own = self._passwords["broker"]
         return {
@@ -307,14 +311,15 @@ class LocalBroker:
                 "start it with --plaintext, or use a new --data-dir for the secure broker")
         self._passwords = self.secrets.passwords()
         tls_ca = self.secrets.ensure_tls(broker_hosts(self.config.listen_host,
-                                                      self.config.advertised_host)).ca_file
+                                                      self.config.advertised_host,
+                                                      self.config.cert_hosts)).ca_file
         self.secrets.write_client_files(self._passwords, self.config.bootstrap, tls_ca)
 
     def wait_ready(self, bootstrap: str, timeout: float, proc: subprocess.Popen | None = None) -> None:
         """Ready = a metadata request succeeds (not merely: the port accepts TCP)."""
         from ev_common.kafka.admin import cluster_ready
 
-        creds = self.credentials("admin") if not self._plaintext_dir() else None
+        creds = self.credentials("admin")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc is not None and proc.poll() is not None:

@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ev_common.kafka.security import is_plaintext
 from ev_common.kafka.broker import BrokerConfig, LocalBroker, default_broker_dir, ensure_jars, kafka_version
 from ev_common.logsetup import setup_logging
 from ev_common.settings import DEFAULT_TOPIC_PREFIX, setting
@@ -62,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="your own broker certificate (PEM; its subjectAltName must list the "
                         "host names clients use)")
         sp.add_argument("--key-file", type=Path, default=None, help="its private key (PEM, 0600)")
+        sp.add_argument("--cert-host", action="append", default=[],
+                        help="another name clients use for this broker (DNS alias), put in its "
+                        "certificate; repeatable")
         sp.add_argument("--timeout", type=float, default=120.0)
     return p
 
@@ -121,7 +125,8 @@ def _start(args: argparse.Namespace) -> int:
                        controller_port=args.controller_port, listen_host=args.listen_host,
                        advertised_host=args.advertised_host or None, heap_mb=args.heap_mb,
                        plaintext=args.plaintext, pki_dir=args.pki_dir, ca_file=args.ca_file,
-                       cert_file=args.cert_file, key_file=args.key_file)
+                       cert_file=args.cert_file, key_file=args.key_file,
+                       cert_hosts=tuple(args.cert_host))
     broker = LocalBroker(cfg)
     mode = "PLAIN TEXT (no TLS, no authentication)" if args.plaintext else "SASL_SSL"
     print(f"Starting Apache Kafka {kafka_version()} (KRaft, {mode}) in {args.data_dir} ...", flush=True)
@@ -131,6 +136,7 @@ def _start(args: argparse.Namespace) -> int:
         print(f"Kafka did not start: {exc}", file=sys.stderr)
         return 1
     creds = broker.credentials("admin")
+    secure = not is_plaintext(creds)
     if args.topic_prefix:
         from ev_common.kafka.admin import TopicSetupError, ensure_topics
         from ev_common.topics import Topics
@@ -139,11 +145,11 @@ def _start(args: argparse.Namespace) -> int:
         except TopicSetupError as exc:
             print(f"Kafka is up, but: {exc}", file=sys.stderr)
             return 1
-        if creds is not None:
+        if secure:
             from ev_common.kafka.acl import grant
             grant(addr, args.topic_prefix, creds)
     print(f"Kafka is up: bootstrap servers {addr}")
-    if creds is not None:
+    if secure:
         print(f"Client credentials (0600, one per principal): {broker.secrets.clients_dir}/<principal>.toml "
               f"— give each process its own with --kafka-credentials or EV_KAFKA_CREDENTIALS")
     else:

@@ -29,10 +29,11 @@ CERT_NAME = "kafka-broker"
 RENEW_BEFORE = dt.timedelta(days=30)
 
 
-def broker_hosts(listen_host: str, advertised_host: str | None) -> list[str]:
+def broker_hosts(listen_host: str, advertised_host: str | None,
+                 extra: tuple[str, ...] | list[str] = ()) -> list[str]:
     """Names clients may use to reach this broker: what the certificate must list."""
     hosts = ["localhost", "127.0.0.1", "::1"]
-    for h in (listen_host, advertised_host):
+    for h in (listen_host, advertised_host, *extra):
         if h and h not in ("0.0.0.0", "::", ""):
             hosts.append(h)
     if listen_host in ("0.0.0.0", "::", ""):  # every interface: the machine's own name too

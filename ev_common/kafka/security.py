@@ -61,6 +61,8 @@ class KafkaCredentials:
 
     def kafka_kwargs(self) -> dict:
         """Options for ``KafkaProducer`` / ``KafkaConsumer`` / ``KafkaAdminClient``."""
+        if self.security_protocol.upper() == "PLAINTEXT":
+            return dict(security_protocol="PLAINTEXT")
         return dict(security_protocol=self.security_protocol, sasl_mechanism=self.sasl_mechanism,
                     sasl_plain_username=self.username, sasl_plain_password=self.password,
                     ssl_cafile=str(self.ca_file), ssl_check_hostname=True)
@@ -74,6 +76,10 @@ class KafkaCredentials:
                 f"sasl_mechanism = {q(self.sasl_mechanism)}\n"
                 f"username = {q(self.username)}\npassword = {q(self.password)}\n"
                 f"ca_file = {q(self.ca_file)}\n")
+
+
+#: "no TLS, no SASL" said explicitly (a plain-text broker), unlike None = "this process's identity"
+PLAINTEXT = KafkaCredentials(username="", password="", ca_file=Path(), security_protocol="PLAINTEXT")
 
 
 def write_credentials(path: Path, creds: KafkaCredentials) -> Path:
@@ -137,10 +143,14 @@ def link_encrypted(creds: KafkaCredentials | None = None) -> bool:
     return creds is not None and creds.security_protocol.upper() in ("SSL", "SASL_SSL")
 
 
+def is_plaintext(creds: KafkaCredentials | None) -> bool:
+    return creds is None or creds.security_protocol.upper() == "PLAINTEXT"
+
+
 def principal_name(creds: KafkaCredentials | None = None) -> str | None:
     """Who this process is authenticated as on Kafka (None in plain text)."""
     creds = creds or process_credentials()
-    return creds.username if creds is not None else None
+    return creds.username if creds is not None and creds.username else None
 
 
 def plaintext_requested() -> bool:

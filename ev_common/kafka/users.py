@@ -18,8 +18,9 @@ from ev_common.pki import new_password
 
 def rotate_user(broker, principal: str, timeout_s: float = 10.0) -> Path:
     """Give *principal* a new password on *broker* (a LocalBroker); returns its file."""
+    from ev_common.kafka.security import is_plaintext
     admin_creds = broker.credentials("admin")
-    if admin_creds is None:
+    if is_plaintext(admin_creds):
         raise SystemExit("this broker runs in plain text: it has no users")
     if principal == "broker":
         raise SystemExit("the broker's own password is changed by restarting with a new data dir")

@@ -179,7 +179,7 @@ def test_english_ui_shows_no_spanish_for_unreachable_advertised_address(qtbot, e
     advertised = dialog.row_texts()[4]
     assert advertised[1] == "Advertised addresses" and advertised[0] == "Failed"
     # the concrete fix: the broker is this machine (bootstrap on 127.0.0.1)
-    assert "advertised.listeners=PLAINTEXT://<this\u00a0machine's\u00a0network\u00a0IP>:" in advertised[3]
+    assert "advertised.listeners=SASL_SSL://<this\u00a0machine's\u00a0network\u00a0IP>:" in advertised[3]
     assert f"Or make “{host}” resolve on every machine" in advertised[3]
     assert "PC2" not in advertised[3]
     _no_spanish(_shown_texts(dialog))
@@ -201,8 +201,8 @@ def test_copied_report_is_in_the_ui_language_with_plain_hyphens(qtbot, english, 
     dialog.copy_button.click()
     report = QApplication.clipboard().text()
     for line in ("Servers (bootstrap): ", "Machine: ", "Total duration: ",
-                 "1. Name resolution [resolve] — OK (", "5. Advertised addresses [advertised] — FAILED (",
-                 "6. Expected topics [topics] — SKIPPED (", "   What to do: On the broker, which is this very machine"):
+                 "1. Name resolution [resolve] — OK (", "7. Advertised addresses [advertised] — FAILED (",
+                 "8. Expected topics [topics] — SKIPPED (", "   What to do: On the broker, which is this very machine"):
         assert line in report, report
     assert "   - advertised brokers: 1=" in report and "   - cluster id: " in report
     # the display's non-breaking hyphens never reach what is copied (commands must paste)

@@ -223,8 +223,9 @@ def test_advertised_fix_names_the_host_the_user_configured(misadvertised_broker,
     advertised = report.step("advertised")
     assert advertised.code == "advertised.unreachable", report.as_text()
     assert advertised.params["advice"][0] == Detail(
-        "fix.advertised_configured", {"fix_host": "kafka-central.lan", "port": int(port)})
-    assert f"advertised.listeners=PLAINTEXT://kafka-central.lan:{port}" in advertised.action
+        "fix.advertised_configured", {"fix_host": "kafka-central.lan", "port": int(port),
+                                      "protocol": "SASL_SSL"})
+    assert f"advertised.listeners=SASL_SSL://kafka-central.lan:{port}" in advertised.action
     assert "--advertised-host kafka-central.lan" in advertised.action
     assert "<" not in advertised.action and "PC2" not in advertised.action
 
