@@ -53,7 +53,8 @@ def test_central_started_before_kafka_gets_a_compacted_state_topic(tmp_path: Pat
         central.wait_output("Central ready", 60)
         bootstrap = broker.start(timeout=120)
         central.wait_output("topics late.* ready", 90)
-        assert set(topics.all()) <= existing_topics(bootstrap)
+        wait_until(lambda: set(topics.all()) <= existing_topics(bootstrap), timeout=30,
+                   message="every topic visible in the metadata")
         assert topic_config(bootstrap, topics.cp_state, "cleanup.policy") == "compact"
         assert topic_config(bootstrap, topics.central_heartbeat, "retention.ms") == "600000"
         assert "auto-created" not in central.output()

@@ -13,6 +13,7 @@ Kafka cannot make in place (the replication factor) is refused with a sentence s
 from __future__ import annotations
 
 import logging
+import time
 
 from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
@@ -121,7 +122,17 @@ def _check_topic(admin: KafkaAdminClient, name: str, partitions: int, rf: int,
     if wrong:
         log.warning("topic %s: repairing settings %s (were %s)", name, wrong,
                     {k: current.get(k) for k in wrong})
-        admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, name, configs=wrong)])
+        admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, name, configs=wrong)],
+                            raise_on_unknown=False)  # no cluster-wide describe needed
+        # the broker answers before the change reaches its metadata: return once it is seen
+        deadline = time.monotonic() + 15.0
+        while time.monotonic() < deadline:
+            now = _topic_configs(admin, name, list(wrong))
+            if all(now.get(k) == v for k, v in wrong.items()):
+                return
+            time.sleep(0.1)
+        raise TopicSetupError(f"topic {name}: Kafka accepted the new settings {wrong} but does "
+                              "not apply them")
 
 
 def _topic_configs(admin: KafkaAdminClient, name: str, keys: list[str]) -> dict[str, str]:
