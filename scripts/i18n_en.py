@@ -30,6 +30,8 @@ EN: dict[str, str] = {
     "Pulse para ver el diagnóstico de la conexión con Kafka": "Click to diagnose the connection to Kafka",
     "Último error: {e}": "Last error: {e}",
     "sin cifrar": "not encrypted",
+    "Credenciales de Kafka": "Kafka credentials",
+    "fichero .toml que da el administrador (0600)": ".toml file given by the administrator (0600)",
     "Conexión cifrada (TLS), autenticada como «{p}»": "Encrypted connection (TLS), authenticated as “{p}”",
     "Conexión SIN CIFRAR y sin autenticar: cualquiera en la red puede leerla":
         "NOT ENCRYPTED, unauthenticated connection: anyone on the network can read it",

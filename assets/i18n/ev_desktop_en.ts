@@ -702,12 +702,12 @@ The app keeps running; the details are in the log.</translation>
         <translation>sent</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="189" />
+        <location filename="../../ev_desktop/main_window.py" line="192" />
         <source>Ajustes aplicados. Vuelva a iniciar sesión para usarlos en su sesión de conductor.</source>
         <translation>Settings applied. Log in again to use them in your driver session.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="203" />
+        <location filename="../../ev_desktop/main_window.py" line="206" />
         <source>El diagnóstico de Kafka no está disponible en esta instalación</source>
         <translation>Kafka diagnostics are not available in this installation</translation>
     </message>
@@ -909,37 +909,47 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../ev_desktop/views/settings_dialog.py" line="14" />
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="15" />
         <source>Ajustes de conexión</source>
         <translation>Connection settings</translation>
     </message>
     <message>
         <location filename="../../ev_desktop/views/settings_dialog.py" line="25" />
+        <source>fichero .toml que da el administrador (0600)</source>
+        <translation>.toml file given by the administrator (0600)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="29" />
         <source>Servidores Kafka</source>
         <translation>Kafka servers</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/settings_dialog.py" line="26" />
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="30" />
         <source>CENTRAL (HOST:PUERTO)</source>
         <translation>CENTRAL (HOST:PORT)</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/settings_dialog.py" line="27" />
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="31" />
         <source>Prefijo de topics</source>
         <translation>Topic prefix</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/settings_dialog.py" line="28" />
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="32" />
+        <source>Credenciales de Kafka</source>
+        <translation>Kafka credentials</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="33" />
         <source>Al aplicar, la aplicación se reconecta con estos valores. Los eventos en cola no se pierden.</source>
         <translation>Applying reconnects the app with these values. Queued events are not lost.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/settings_dialog.py" line="36" />
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="41" />
         <source>Aplicar</source>
         <translation>Apply</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/settings_dialog.py" line="37" />
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="42" />
         <source>Cancelar</source>
         <translation>Cancel</translation>
     </message>
