@@ -13,10 +13,11 @@ per-CP authenticity inside a shared topic is not an ACL matter (it is done with 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
-from kafka.admin import (ACL, ACLOperation, ACLPermissionType, ACLResourcePatternType,
-                         ResourcePattern, ResourceType)
+from kafka.admin import (ACL, ACLFilter, ACLOperation, ACLPermissionType, ACLResourcePatternType,
+                         ResourcePattern, ResourcePatternFilter, ResourceType)
 
 from ev_common.kafka.admin import admin_client
 from ev_common.kafka.security import KafkaCredentials
@@ -82,10 +83,20 @@ def grant(bootstrap: str, prefix: str, credentials: KafkaCredentials | None = No
     admin = admin_client(bootstrap, timeout_s, client_id="ev-grant", credentials=credentials)
     try:
         result = admin.create_acls(acls)
+        failed = result.get("failed") if isinstance(result, dict) else None
+        if failed:
+            raise RuntimeError(f"Kafka refused {len(failed)} ACL(s) for prefix {prefix}: {failed[0]}")
+        # the broker answers before its authorizer has them: return once they are in force
+        every = ACLFilter(principal=None, host="*", operation=ACLOperation.ANY,
+                          permission_type=ACLPermissionType.ANY,
+                          resource_pattern=ResourcePatternFilter(ResourceType.ANY, None,
+                                                                 ACLResourcePatternType.ANY))
+        deadline = time.monotonic() + timeout_s
+        while not set(acls) <= set(admin.describe_acls(every)[0]):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the ACLs of prefix {prefix} are not in force after {timeout_s:g}s")
+            time.sleep(0.1)
     finally:
         admin.close()
-    failed = result.get("failed") if isinstance(result, dict) else None
-    if failed:
-        raise RuntimeError(f"Kafka refused {len(failed)} ACL(s) for prefix {prefix}: {failed[0]}")
     log.info("granted %d ACLs for topic prefix %s", len(acls), prefix)
     return len(acls)
