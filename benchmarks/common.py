@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ev_common.kafka.broker import BrokerConfig, LocalBroker, free_port
+from ev_common.kafka.security import kafka_kwargs
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -119,8 +120,9 @@ class Broker:
     """A private broker in a temp dir on free ports (restartable on the same port)."""
 
     def __init__(self, root: Path, name: str = "kafka") -> None:
+        # secure like production; the bare round-trip topics are made by their first send
         cfg = BrokerConfig(data_dir=root / name, port=free_port(), controller_port=free_port(),
-                           heap_mb=512)
+                           heap_mb=512, auto_create_topics=True)
         self.local = LocalBroker(cfg)
         self.bootstrap = cfg.bootstrap
         self.startup_s: float | None = None
@@ -129,6 +131,8 @@ class Broker:
         t0 = time.monotonic()
         self.local.start(timeout=120)
         self.startup_s = time.monotonic() - t0
+        # every client of the benchmark (and the processes it starts) authenticates as admin
+        os.environ["EV_KAFKA_CREDENTIALS"] = str(self.local.secrets.credentials_file("admin"))
         return self.startup_s
 
     def stop(self, hard: bool = False) -> None:
@@ -221,9 +225,10 @@ class BareRoundTrip:
         from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
         self.topic = topic or f"bench.rtt.{uuid.uuid4().hex[:8]}"
-        self.prod = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
+        self.prod = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0, **kafka_kwargs())
         self.prod.send(self.topic, b"warm-up").get(30)  # auto-creates the topic
-        self.cons = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=500)
+        self.cons = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=500,
+                                  **kafka_kwargs())
         parts = wait_until(lambda: self.cons.partitions_for_topic(self.topic), 30, "rtt topic metadata")
         tps = [TopicPartition(self.topic, p) for p in sorted(parts)]
         self.cons.assign(tps)

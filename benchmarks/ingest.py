@@ -17,6 +17,7 @@ from pathlib import Path
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
+from ev_common.kafka.security import kafka_kwargs
 from ev_common.kafka.admin import ensure_topics
 from ev_common.kafka.broker import free_port
 from ev_common.topics import Topics
@@ -27,8 +28,8 @@ from benchmarks.seed import seed
 class LagProbe:
     def __init__(self, bootstrap: str, group: str, topic: str) -> None:
         self.group, self.topic = group, topic
-        self.admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="bench-lag")
-        self.cons = KafkaConsumer(bootstrap_servers=bootstrap, client_id="bench-lag-ends")
+        self.admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="bench-lag", **kafka_kwargs())
+        self.cons = KafkaConsumer(bootstrap_servers=bootstrap, client_id="bench-lag-ends", **kafka_kwargs())
         parts = wait_until(lambda: self.cons.partitions_for_topic(topic), 30, "topic metadata")
         self.tps = [TopicPartition(topic, p) for p in sorted(parts)]
         self.lock = threading.Lock()  # the clients are not thread-safe
@@ -53,7 +54,7 @@ class LagProbe:
 def bare_consume(bootstrap: str, topic: str, total: int, timeout: float = 120) -> float:
     """events/s of a bare consumer reading *total* messages of *topic* from the beginning."""
     cons = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                         auto_offset_reset="earliest", max_poll_records=500)
+                         auto_offset_reset="earliest", max_poll_records=500, **kafka_kwargs())
     parts = wait_until(lambda: cons.partitions_for_topic(topic), 30, "topic metadata")
     tps = [TopicPartition(topic, p) for p in sorted(parts)]
     cons.assign(tps)

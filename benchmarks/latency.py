@@ -19,6 +19,7 @@ import time
 import uuid
 from pathlib import Path
 
+from ev_common.kafka.security import kafka_kwargs
 from ev_common import contract as c
 from ev_common.kafka.admin import ensure_topics
 from ev_common.kafka.broker import free_port
@@ -111,7 +112,8 @@ def _watch_starts(bootstrap: str, topic: str, started_at: dict[str, float], stop
     """SupplyStarted.started_at per session, read from the CP events topic (bare consumer)."""
     from kafka import KafkaConsumer
     cons = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                         enable_auto_commit=False, group_id=None, fetch_max_wait_ms=50)
+                         enable_auto_commit=False, group_id=None, fetch_max_wait_ms=50,
+                         **kafka_kwargs())
     while not stop.is_set():
         for recs in cons.poll(timeout_ms=200).values():
             for r in recs:

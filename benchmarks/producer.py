@@ -16,6 +16,7 @@ from pathlib import Path
 
 from kafka import KafkaProducer
 
+from ev_common.kafka.security import kafka_kwargs
 from ev_common import contract as c
 from ev_common.kafka.producer import ReliableProducer
 from benchmarks.common import BenchResult, Broker, Row, summary, wait_until
@@ -29,7 +30,7 @@ def _events(n: int) -> list[c.Envelope]:
 
 def _bare(bootstrap: str, topic: str, envs: list[c.Envelope]) -> float:
     kp = KafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True,
-                       linger_ms=2)
+                       linger_ms=2, **kafka_kwargs())
     kp.send(topic, b"warm-up").get(30)
     t0 = time.perf_counter()
     for env in envs:

@@ -11,6 +11,7 @@ import time
 
 from kafka import KafkaProducer
 
+from ev_common.kafka.security import kafka_kwargs
 from ev_common import contract as c
 from benchmarks.seed import cp_id
 
@@ -25,7 +26,8 @@ def main() -> None:
     ap.add_argument("--hz", type=float, default=1.0)
     ap.add_argument("--seq0", type=int, default=0)
     a = ap.parse_args()
-    kp = KafkaProducer(bootstrap_servers=a.bootstrap, acks=1, linger_ms=5, batch_size=64 * 1024)
+    kp = KafkaProducer(bootstrap_servers=a.bootstrap, acks=1, linger_ms=5, batch_size=64 * 1024,
+                       **kafka_kwargs())
     ids = [cp_id(i) for i in range(a.first, a.first + a.count)]
     keys = [i.encode() for i in ids]
     slice_s = 0.05

@@ -50,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
                    default=float(setting("anonymous_idle_timeout", "30")),
                    help="seconds a link that has not authenticated a CP may stay silent before Central "
                         "closes it (default %(default)s)")
+    p.add_argument("--replication-factor", type=int, default=None,
+                   help="copies of each topic Central creates (env EV_KAFKA_REPLICATION_FACTOR; "
+                        "default min(3, brokers))")
+    p.add_argument("--min-insync-replicas", type=int, default=None,
+                   help="copies that must have a record before it counts as written (env "
+                        "EV_KAFKA_MIN_INSYNC_REPLICAS; default replication factor - 1, at least 1)")
     p.add_argument("--outbox-sync", choices=("NORMAL", "FULL"), type=str.upper,
                    default=setting("outbox_sync", "NORMAL"),
                    help="fsync policy of the Kafka outbox: NORMAL survives a crash of Central (like its "
@@ -61,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    common = common_settings(args)
+    common = common_settings(args, role="central")
     setup_logging("central", common.log_level)
     config = CentralConfig(
         port=args.port, host=args.host, bootstrap_servers=common.bootstrap_servers,
@@ -70,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         heartbeat_interval=args.heartbeat_interval, token_secret=args.token_secret,
         token_ttl=args.token_ttl, interrupted_timeout=args.interrupted_timeout,
         login_max_failures=args.login_max_failures, login_lockout=args.login_lockout,
-        outbox_sync=args.outbox_sync, anonymous_idle_timeout=args.anonymous_idle_timeout)
+        outbox_sync=args.outbox_sync, anonymous_idle_timeout=args.anonymous_idle_timeout,
+        replication_factor=args.replication_factor, min_insync_replicas=args.min_insync_replicas)
     service = CentralService(config)
 
     async def _main() -> None:
@@ -86,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except Exception as exc:  # noqa: BLE001 - a sentence for the console, the traceback in the log
         log.exception("La CENTRAL se ha detenido por un error: %s", exc)
+        return 1
+    if service.failed is not None:  # e.g. a topic that cannot be repaired safely (logged)
+        print(f"La CENTRAL no puede funcionar: {service.failed}", file=sys.stderr)
         return 1
     return 0
 

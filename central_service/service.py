@@ -70,6 +70,9 @@ class CentralConfig:
     login_max_failures: int = 5
     login_lockout: float = 30.0
     anonymous_idle_timeout: float = 30.0
+    #: copies of each topic / acks=all quorum; None = EV_KAFKA_* env, else fitted to the cluster
+    replication_factor: int | None = None
+    min_insync_replicas: int | None = None
 
 
 class CentralService:
@@ -121,21 +124,30 @@ class CentralService:
         """Create this prefix's topics (compacted state topic included) once Kafka answers.
 
         Runs beside normal work and retries forever: Central must start, serve sockets and
-        queue effects even while Kafka is down."""
-        from ev_common.kafka.admin import ensure_topics
+        queue effects even while Kafka is down. Nothing reaches a topic before this created it
+        with its settings (the broker and our clients never auto-create). An existing topic
+        that cannot be repaired safely stops Central with the reason."""
+        from ev_common.kafka.admin import TopicSetupError, ensure_topics
 
         loop = asyncio.get_running_loop()
         delay = 0.5
         while True:
             try:
-                await loop.run_in_executor(None, ensure_topics, self.config.bootstrap_servers,
-                                           self.topics, 3.0)
+                await loop.run_in_executor(None, lambda: ensure_topics(
+                    self.config.bootstrap_servers, self.topics, 3.0,
+                    replication_factor=self.config.replication_factor,
+                    min_insync=self.config.min_insync_replicas))
                 log.info("topics %s.* ready", self.config.topic_prefix)
+                return
+            except TopicSetupError as exc:
+                log.error("Central cannot run on these topics: %s", exc)
+                self.failed = exc
+                self.request_stop()
                 return
             except Exception as exc:  # noqa: BLE001 - Kafka unreachable: try again later
                 log.info("topics not checked yet (%s); retrying in %.0fs", type(exc).__name__, delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+                delay = min(delay * 2, 2.0)
 
     async def _start(self) -> None:
         cfg = self.config

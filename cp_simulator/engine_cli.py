@@ -52,7 +52,7 @@ def _positive(text: str) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = common_settings(args)
+    settings = common_settings(args, role="cp")
     setup_logging("cp-engine", settings.log_level)
     host, port = args.listen
     auto = (AutoConfig(args.auto_plug_delay, args.auto_duration, args.auto_kwh) if args.auto else None)

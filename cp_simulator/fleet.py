@@ -66,6 +66,10 @@ def start_pair(a: argparse.Namespace, data_dir: Path, log_dir: Path, n: int, ind
                    "--topic-prefix", a.topic_prefix, "--data-dir", str(data_dir),
                    "--listen", f"{a.engine_host}:{port}", "--no-menu", "--log-level", a.log_level,
                    "--time-scale", str(a.time_scale)]
+    if a.kafka_plaintext:
+        engine_args.append("--kafka-plaintext")
+    elif a.kafka_credentials:
+        engine_args += ["--kafka-credentials", str(a.kafka_credentials)]
     if a.auto:
         engine_args += ["--auto", "--auto-plug-delay", str(a.auto_plug_delay),
                         "--auto-duration", str(a.auto_duration)]
@@ -114,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.count < 1:
         print("--count debe ser al menos 1", file=sys.stderr)
         return 2
-    settings = common_settings(a)
+    settings = common_settings(a, role="cp")
     log_dir = settings.data_dir / "fleet"
     log_dir.mkdir(parents=True, exist_ok=True)
     stop = {"now": False}

@@ -80,15 +80,17 @@ class CommonSettings:
     topic_prefix: str
     data_dir: Path
     log_level: str
+    #: None = plain text (only with --kafka-plaintext); see ev_common.kafka.security
+    kafka_credentials: Path | None = None
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
     """Options every Kafka-speaking process accepts."""
     parser.add_argument(
         "--bootstrap-servers",
-        default=setting("bootstrap_servers", DEFAULT_BOOTSTRAP),
-        help="Kafka bootstrap servers HOST:PORT[,HOST:PORT] (env EV_BOOTSTRAP_SERVERS; "
-        "default %(default)s)",
+        default=setting("bootstrap_servers", ""),
+        help="Kafka bootstrap servers HOST:PORT[,HOST:PORT] (env EV_BOOTSTRAP_SERVERS; default: "
+        f"the credentials file's, else {DEFAULT_BOOTSTRAP})",
     )
     parser.add_argument(
         "--topic-prefix",
@@ -102,18 +104,49 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
         help="where outboxes, journals and local state live (env EV_DATA_DIR; default %(default)s)",
     )
     parser.add_argument(
+        "--kafka-credentials",
+        type=Path,
+        default=setting("kafka_credentials", "") or None,
+        help="this process's Kafka credentials file (TOML, 0600; env EV_KAFKA_CREDENTIALS; "
+        "default: the file of its role written by `ev-kafka start` in <kafka dir>/clients/)",
+    )
+    parser.add_argument(
+        "--kafka-plaintext",
+        action="store_true",
+        default=setting("kafka_plaintext", "").lower() in ("1", "true", "yes", "on"),
+        help="talk to a legacy Kafka cluster without TLS or authentication (env EV_KAFKA_PLAINTEXT=1); "
+        "logged as a warning",
+    )
+    parser.add_argument(
         "--log-level",
         default=setting("log_level", "INFO"),
         help="logging level (env EV_LOG_LEVEL; default %(default)s)",
     )
 
 
-def common_settings(args: argparse.Namespace) -> CommonSettings:
+def common_settings(args: argparse.Namespace, role: str | None = None) -> CommonSettings:
+    """Settings of a process; also fixes its Kafka identity (*role*: central, cp, driver,
+    operator — picks that role's credentials file of the local broker when none is given).
+    Exits with a plain sentence when the credentials are missing or readable by others."""
+    from ev_common.kafka.security import CredentialsError, configure_process
+
     data_dir = Path(args.data_dir).expanduser()
     data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        creds = configure_process(getattr(args, "kafka_credentials", None),
+                                  plaintext=getattr(args, "kafka_plaintext", False), role=role)
+    except CredentialsError as exc:
+        raise SystemExit(str(exc)) from exc
+    if creds is not None and hasattr(args, "kafka_credentials"):
+        args.kafka_credentials = creds.path  # children started with these args inherit it
+    bootstrap = args.bootstrap_servers
+    if not bootstrap:  # neither option nor env/config: the credentials file names its cluster
+        bootstrap = (creds.bootstrap_servers if creds else "") or DEFAULT_BOOTSTRAP
+        args.bootstrap_servers = bootstrap
     return CommonSettings(
-        bootstrap_servers=args.bootstrap_servers,
+        bootstrap_servers=bootstrap,
         topic_prefix=args.topic_prefix,
         data_dir=data_dir,
         log_level=args.log_level,
+        kafka_credentials=creds.path if creds else None,
     )

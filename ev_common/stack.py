@@ -47,12 +47,17 @@ class Stack:
     children: list[Child] = field(default_factory=list)
     broker: LocalBroker | None = None
 
-    def spawn(self, name: str, module: str, args: list[str]) -> Child:
+    #: role → its Kafka credentials file (a path in the child's environment, never argv)
+    credentials: dict[str, Path] = field(default_factory=dict)
+
+    def spawn(self, name: str, module: str, args: list[str], role: str | None = None) -> Child:
         logs = self.dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         log_path = logs / f"{name}.log"
         out = open(log_path, "ab")
         env = dict(os.environ, PYTHONUNBUFFERED="1")
+        if role in self.credentials:
+            env["EV_KAFKA_CREDENTIALS"] = str(self.credentials[role])
         popen = subprocess.Popen([sys.executable, "-m", module, *args], stdout=out,
                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
                                  cwd=REPO, start_new_session=True)
@@ -157,9 +162,19 @@ def up(args: argparse.Namespace) -> int:
             bootstrap = stack.broker.start()
             if already:
                 stack.broker = None  # not ours to stop
-            print(f"  Kafka ready at {bootstrap}")
+            print(f"  Kafka ready at {bootstrap} (SASL_SSL; credentials in "
+                  f"{stack.broker.secrets.clients_dir if stack.broker else args.stack_dir / 'kafka' / 'clients'})")
+            local = LocalBroker(BrokerConfig(data_dir=args.stack_dir / "kafka"))
+            stack.credentials = {r: local.secrets.credentials_file(r)
+                                 for r in ("central", "cp", "driver", "operator")}
+            admin_creds = local.credentials("admin")
+        else:
+            admin_creds = None  # an existing cluster: this process's own identity (env)
         from ev_common.kafka.admin import ensure_topics
-        ensure_topics(bootstrap, Topics(prefix))
+        ensure_topics(bootstrap, Topics(prefix), credentials=admin_creds)
+        if admin_creds is not None:
+            from ev_common.kafka.acl import grant
+            grant(bootstrap, prefix, admin_creds)
         common = ["--bootstrap-servers", bootstrap, "--topic-prefix", prefix]
         db = f"sqlite:///{args.stack_dir / 'central.sqlite3'}"
         seed = subprocess.run([sys.executable, "-m", "central_service.db_cli", "--db", db, "seed",
@@ -170,13 +185,13 @@ def up(args: argparse.Namespace) -> int:
         print(f"  demo database {db} (drivers driver1.. / pass123, operator operator1 / admin123)")
         c = stack.spawn("central", "central_service.cli",
                         [*common, "--port", str(args.central_port), "--db", db,
-                         "--data-dir", str(args.stack_dir / "central")])
+                         "--data-dir", str(args.stack_dir / "central")], role="central")
         _wait_port("127.0.0.1", args.central_port, 60, c)
         print(f"  Central listening on {central}")
         stack.spawn("cp-fleet", "cp_simulator.fleet",
                     [*common, "--count", str(args.cps), "--central", central, "--auto",
                      "--auto-duration", str(args.auto_duration), "--time-scale", str(args.time_scale),
-                     "--data-dir", str(args.stack_dir / "cps")])
+                     "--data-dir", str(args.stack_dir / "cps")], role="cp")
         if not args.no_gui and not _has_display():
             print("  no display found (DISPLAY / WAYLAND_DISPLAY unset): starting headless drivers "
                   "instead of the desktop app (same as --no-gui)")
@@ -186,10 +201,11 @@ def up(args: argparse.Namespace) -> int:
                 stack.spawn(f"driver{i}", "ev_desktop.headless",
                             [*common, "--central", central, "--driver-id", f"driver{i}",
                              "--password", "pass123", "--services", str(args.services),
-                             "--data-dir", str(args.stack_dir / f"driver{i}")])
+                             "--data-dir", str(args.stack_dir / f"driver{i}")], role="driver")
         else:
             stack.spawn("desktop", "ev_desktop.app",
-                        [*common, "--central", central, "--data-dir", str(args.stack_dir / "desktop")])
+                        [*common, "--central", central, "--data-dir", str(args.stack_dir / "desktop")],
+                        role="operator")
         if args.detach:
             _record(args.stack_dir, stack)
             print("Stack running in the background; `ev-stack down` stops it.")
@@ -220,6 +236,8 @@ def _follow(stack: Stack, bootstrap: str, prefix: str) -> None:
     """Print one status line every few seconds until Ctrl+C (or every child is gone)."""
     from ev_common.kafka.status_view import StackStatus  # small consumer of state + heartbeat
 
+    if stack.credentials:  # the status line reads as admin (any topic of the demo)
+        os.environ["EV_KAFKA_CREDENTIALS"] = str(Path(stack.credentials["central"]).with_name("admin.toml"))
     status = StackStatus(bootstrap, Topics(prefix))
     status.start()
     stop = threading.Event()

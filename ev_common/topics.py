@@ -37,13 +37,19 @@ class Topics:
         return f"{self.prefix}.central.heartbeat"
 
     @property
+    def central_activity(self) -> str:
+        """Central's account of what it did (the operators' live event log); only Central writes."""
+        return f"{self.prefix}.central.activity"
+
+    @property
     def dead_letters(self) -> str:
         return f"{self.prefix}.deadletters"
 
     def all(self) -> list[str]:
         return [
             self.driver_requests, self.driver_notifications, self.cp_events, self.cp_commands,
-            self.operator_commands, self.cp_state, self.central_heartbeat, self.dead_letters,
+            self.operator_commands, self.cp_state, self.central_heartbeat, self.central_activity,
+            self.dead_letters,
         ]
 
     def creation_configs(self) -> dict[str, dict[str, str]]:

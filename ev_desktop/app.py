@@ -34,6 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", choices=("driver", "operator"), default=None,
                    help="driver: only the driver panel; operator: driver panel + dashboard (after operator sign-in)")
     p.add_argument("--lang", choices=("es", "en"), default=None, help="interface language (default es)")
+    p.add_argument("--kafka-credentials", type=Path, default=setting("kafka_credentials", "") or None,
+                   help="Kafka credentials file of this app (TOML, 0600; env EV_KAFKA_CREDENTIALS; "
+                        "default: saved setting, else the operator/driver file of the local broker)")
+    p.add_argument("--kafka-plaintext", action="store_true",
+                   default=setting("kafka_plaintext", "").lower() in ("1", "true", "yes", "on"),
+                   help="legacy Kafka without TLS/authentication (env EV_KAFKA_PLAINTEXT=1)")
     p.add_argument("--log-level", default=setting("log_level", "INFO"))
     return p
 
@@ -43,6 +49,7 @@ def resolve_settings(args: argparse.Namespace, store) -> object:
     overrides = {k: v for k, v in {
         "bootstrap_servers": args.bootstrap_servers, "central": args.central,
         "topic_prefix": args.topic_prefix, "role": args.role, "lang": args.lang,
+        "kafka_credentials": str(args.kafka_credentials) if getattr(args, "kafka_credentials", None) else None,
     }.items() if v}
     return replace(saved, **overrides)
 
@@ -151,6 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     store = SettingsStore(data_dir)
     settings = resolve_settings(args, store)
     store.save(settings)
+    from ev_common.kafka.security import CredentialsError, configure_process
+    try:  # who this app is on Kafka: the operator principal, or the driver one with --role driver
+        configure_process(args.kafka_credentials or settings.kafka_credentials or None,
+                          plaintext=args.kafka_plaintext, role=settings.role)
+    except CredentialsError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("EVCharging")

@@ -175,7 +175,7 @@ def result_line(o: ServiceOutcome) -> str:
 
 
 async def run(args: argparse.Namespace) -> int:
-    settings = common_settings(args)
+    settings = common_settings(args, role="driver")
     host, port = args.central
     cps: list[str | None]
     if args.services:

@@ -178,6 +178,9 @@ class MainWindow(QMainWindow):
         if self.store is not None:
             self.store.save(new)
         if changed:
+            if new.kafka_credentials:  # who this app is on Kafka, before its clients are rebuilt
+                from ev_common.kafka.security import configure_process
+                configure_process(new.kafka_credentials)
             self.session.settings = new
             self.ctx.apply_settings(new)
             if self.operator_session is not None:

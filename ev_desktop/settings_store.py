@@ -26,14 +26,15 @@ class AppSettings:
     role: str = "operator"                   # "driver" sees only the driver panel
     lang: str = "es"
     last_driver: str = ""
+    kafka_credentials: str = ""              # path of this app's Kafka credentials file (0600)
 
     @property
     def central_host_port(self) -> tuple[str, int]:
         return parse_host_port(self.central)
 
     def connection_differs(self, other: "AppSettings") -> bool:
-        return (self.bootstrap_servers, self.central, self.topic_prefix) != (
-            other.bootstrap_servers, other.central, other.topic_prefix)
+        return (self.bootstrap_servers, self.central, self.topic_prefix, self.kafka_credentials) != (
+            other.bootstrap_servers, other.central, other.topic_prefix, other.kafka_credentials)
 
 
 def defaults() -> AppSettings:
@@ -59,6 +60,12 @@ def validate(s: AppSettings) -> list[str]:
         parse_host_port(s.central)
     except ValueError as exc:
         problems.append(f"CENTRAL: {exc}")
+    if s.kafka_credentials.strip():
+        from ev_common.kafka.security import CredentialsError, load_credentials
+        try:
+            load_credentials(s.kafka_credentials.strip())
+        except CredentialsError as exc:
+            problems.append(str(exc))
     if not s.topic_prefix.strip() or any(c.isspace() for c in s.topic_prefix):
         problems.append("El prefijo de topics no puede estar vacío ni contener espacios")
     return problems

@@ -29,6 +29,12 @@ EN: dict[str, str] = {
     "{n} eventos en cola": "{n} events queued", "{n} evento en cola": "{n} event queued",
     "Pulse para ver el diagnóstico de la conexión con Kafka": "Click to diagnose the connection to Kafka",
     "Último error: {e}": "Last error: {e}",
+    "sin cifrar": "not encrypted",
+    "Credenciales de Kafka": "Kafka credentials",
+    "fichero .toml que da el administrador (0600)": ".toml file given by the administrator (0600)",
+    "Conexión cifrada (TLS), autenticada como «{p}»": "Encrypted connection (TLS), authenticated as “{p}”",
+    "Conexión SIN CIFRAR y sin autenticar: cualquiera en la red puede leerla":
+        "NOT ENCRYPTED, unauthenticated connection: anyone on the network can read it",
     # stale-data banner (operator dashboard, driver's free-CP list)
     "Sin conexión con Kafka — datos de las {t}, pueden no estar al día":
         "No connection to Kafka — data as of {t}, it may be out of date",
@@ -304,13 +310,13 @@ EN_DIAG_MESSAGES: dict[str, str] = {
     "conexión rechazada": "connection refused", "sin respuesta (tiempo agotado)": "no answer (timed out)",
     "la red no tiene ruta hasta esa dirección": "the network has no route to that address",
     "el nombre «{host}» no se resuelve aquí": "the name “{host}” does not resolve here", "{error}": "{error}",
-    "En el broker: advertised.listeners=PLAINTEXT://{fix_host}:{port} (con ev-kafka: --advertised-host {fix_host}) "
+    "En el broker: advertised.listeners={protocol}://{fix_host}:{port} (con ev-kafka: --advertised-host {fix_host}) "
     "y reinícielo; «{fix_host}» es la dirección con la que esta máquina ya llega al broker.":
-        "On the broker: advertised.listeners=PLAINTEXT://{fix_host}:{port} (with ev-kafka: --advertised-host "
+        "On the broker: advertised.listeners={protocol}://{fix_host}:{port} (with ev-kafka: --advertised-host "
         "{fix_host}) and restart it; “{fix_host}” is the address this machine already reaches the broker by.",
-    "En el broker, que es esta misma máquina: advertised.listeners=PLAINTEXT://<IP de esta máquina en la red>:{port} "
+    "En el broker, que es esta misma máquina: advertised.listeners={protocol}://<IP de esta máquina en la red>:{port} "
     "(con ev-kafka: --listen-host 0.0.0.0 --advertised-host <IP de esta máquina en la red>) y reinícielo.":
-        "On the broker, which is this very machine: advertised.listeners=PLAINTEXT://<this machine's network IP>:{port} "
+        "On the broker, which is this very machine: advertised.listeners={protocol}://<this machine's network IP>:{port} "
         "(with ev-kafka: --listen-host 0.0.0.0 --advertised-host <this machine's network IP>) and restart it.",
     "O bien haga que «{host}» se resuelva en todas las máquinas (DNS o fichero hosts).":
         "Or make “{host}” resolve on every machine (DNS or hosts file).",
@@ -373,6 +379,82 @@ EN_DIAG_REPORT: dict[str, str] = {
 def _fields(template: str) -> set[str]:
     return set(re.findall(r"\{(\w+)", template))
 
+
+# The secure-link diagnostics steps (ev_desktop/kafka/diagnostics_secure_text.py)
+EN_DIAG_STEPS.update({
+    "Cifrado (TLS) y certificado": "Encryption (TLS) and certificate",
+    "Autenticación (SASL/SCRAM)": "Authentication (SASL/SCRAM)",
+    "Permisos sobre los temas": "Topic permissions",
+})
+EN_DIAG_MESSAGES.update({
+    "Conexión cifrada con {target}; certificado de «{subject}» válido hasta el {not_after}, firmado por la autoridad de confianza.":
+        "Encrypted connection to {target}; certificate of “{subject}” valid until {not_after}, signed by the trusted authority.",
+    "El certificado de Kafka caduca pronto (el {not_after}).": "Kafka's certificate expires soon ({not_after}).",
+    "Pida al administrador que renueve el certificado del broker (ev-kafka start lo renueva al reiniciar si faltan menos de 30 días).":
+        "Ask the administrator to renew the broker's certificate (ev-kafka start renews it on restart when less than 30 days are left).",
+    "La conexión con Kafka NO está cifrada ni autenticada (modo sin cifrar): cualquiera en la red puede leer y escribir los temas.":
+        "The connection to Kafka is NOT encrypted nor authenticated (plain-text mode): anyone on the network can read and write the topics.",
+    "Use el modo seguro: indique el fichero de credenciales de este programa (--kafka-credentials o EV_KAFKA_CREDENTIALS).":
+        "Use the secure mode: give this program its credentials file (--kafka-credentials or EV_KAFKA_CREDENTIALS).",
+    "Kafka en {target} exige conexión cifrada (TLS), pero este programa está configurado sin cifrar y sin credenciales.":
+        "Kafka at {target} requires an encrypted (TLS) connection, but this program is configured without encryption or credentials.",
+    "Indique el fichero de credenciales que le dio el administrador (--kafka-credentials FICHERO o EV_KAFKA_CREDENTIALS); ev-kafka start los deja en <datos de kafka>/clients/.":
+        "Give the credentials file the administrator gave you (--kafka-credentials FILE or EV_KAFKA_CREDENTIALS); ev-kafka start writes them to <kafka data>/clients/.",
+    "No se encuentra el certificado de la autoridad de confianza {ca_file}.": "The trusted authority's certificate {ca_file} is not found.",
+    "Copie el fichero ca.pem del servidor de Kafka a esta máquina y corrija ca_file en el fichero de credenciales.":
+        "Copy the Kafka server's ca.pem to this machine and correct ca_file in the credentials file.",
+    "El certificado de {target} no está firmado por la autoridad en la que confía este programa ({ca_file}): puede ser otro servidor haciéndose pasar por Kafka, o un ca.pem equivocado.":
+        "The certificate of {target} is not signed by the authority this program trusts ({ca_file}): it may be another server posing as Kafka, or a wrong ca.pem.",
+    "Copie el ca.pem del servidor de Kafka de esta instalación y apúntelo en ca_file. No continúe si no sabe quién ha cambiado el certificado.":
+        "Copy this installation's Kafka ca.pem and point ca_file at it. Do not go on if you do not know who changed the certificate.",
+    "El certificado de {target} está caducado (válido hasta el {not_after}).": "The certificate of {target} has expired (valid until {not_after}).",
+    "Pida al administrador que renueve el certificado (reiniciar ev-kafka start lo renueva) y compruebe la fecha y hora de esta máquina.":
+        "Ask the administrator to renew the certificate (restarting ev-kafka start renews it) and check this machine's date and time.",
+    "El certificado de {target} todavía no es válido (desde el {not_before}): la fecha y hora de esta máquina o del servidor están mal.":
+        "The certificate of {target} is not valid yet (from {not_before}): the date and time of this machine or of the server are wrong.",
+    "Corrija el reloj de esta máquina (o el del servidor).": "Correct this machine's clock (or the server's).",
+    "Usted conecta a «{host}», pero el certificado de Kafka sólo vale para: {hosts}.":
+        "You connect to “{host}”, but Kafka's certificate is only valid for: {hosts}.",
+    "Use en la dirección de Kafka uno de esos nombres, o pida al administrador que arranque Kafka con --advertised-host {host} (el certificado se rehace con ese nombre).":
+        "Use one of those names in the Kafka address, or ask the administrator to start Kafka with --advertised-host {host} (the certificate is remade with that name).",
+    "{target} cerró la conexión durante el saludo TLS: ese Kafka funciona sin cifrar (o no es Kafka).":
+        "{target} closed the connection during the TLS handshake: that Kafka runs without encryption (or it is not Kafka).",
+    "Pida al administrador que use el modo seguro (ev-kafka start sin --plaintext) o, sólo en una red de confianza, configure este programa con --kafka-plaintext.":
+        "Ask the administrator to use the secure mode (ev-kafka start without --plaintext) or, on a trusted network only, configure this program with --kafka-plaintext.",
+    "{target} no contesta al saludo TLS en {timeout_s} s.": "{target} does not answer the TLS handshake within {timeout_s} s.",
+    "Compruebe el puerto: debe ser el de clientes de Kafka.": "Check the port: it must be Kafka's client port.",
+    "El saludo TLS con {target} falló: {error}.": "The TLS handshake with {target} failed: {error}.",
+    "Compruebe la versión de TLS y el certificado del broker.": "Check the TLS version and the broker's certificate.",
+    "Autenticado como «{user}» con {mechanism}; el servidor también demostró conocer la clave.":
+        "Authenticated as “{user}” with {mechanism}; the server proved it knows the key too.",
+    "Sin autenticación (modo sin cifrar).": "No authentication (plain-text mode).",
+    "Kafka no admite el método de autenticación {mechanism}; admite: {enabled}.":
+        "Kafka does not accept the authentication method {mechanism}; it accepts: {enabled}.",
+    "Corrija sasl_mechanism en el fichero de credenciales (este sistema usa SCRAM-SHA-512) o pida al administrador que lo active.":
+        "Correct sasl_mechanism in the credentials file (this system uses SCRAM-SHA-512) or ask the administrator to enable it.",
+    "Kafka rechaza el usuario «{user}» o su contraseña.": "Kafka refuses the user “{user}” or its password.",
+    "Pida al administrador un fichero de credenciales vigente (ev-kafka rotate-user {user} crea uno nuevo) y apúntelo con --kafka-credentials.":
+        "Ask the administrator for a current credentials file (ev-kafka rotate-user {user} makes a new one) and point --kafka-credentials at it.",
+    "El servidor no demostró conocer la clave de «{user}»: podría no ser nuestro Kafka.":
+        "The server did not prove it knows the key of “{user}”: it might not be our Kafka.",
+    "No continúe; avise al administrador.": "Do not go on; tell the administrator.",
+    "{target} cerró la conexión durante la autenticación: {error}.": "{target} closed the connection during authentication: {error}.",
+    "Compruebe que el puerto es el de clientes con SASL_SSL.": "Check that the port is the SASL_SSL client port.",
+    "El usuario «{principal}» tiene los permisos que necesita en los {count} temas de su papel.":
+        "The user “{principal}” has the permissions it needs on the {count} topics of its role.",
+    "El usuario «{principal}» es administrador: puede usar todos los temas.": "The user “{principal}” is an administrator: it may use every topic.",
+    "El usuario «{principal}» no es uno de los papeles conocidos: no se comprueban sus permisos.":
+        "The user “{principal}” is not one of the known roles: its permissions are not checked.",
+    "Este programa (usuario «{principal}») no tiene permiso para: {denied}.": "This program (user “{principal}”) may not: {denied}.",
+    "Pida al administrador que conceda los permisos del prefijo: «ev-kafka grant --topic-prefix {prefix}», o compruebe que este programa usa las credenciales de su papel.":
+        "Ask the administrator to grant the prefix's permissions: “ev-kafka grant --topic-prefix {prefix}”, or check that this program uses its role's credentials.",
+    "No se pudieron consultar los permisos: {error}.": "The permissions could not be queried: {error}.",
+    "Kafka accesible: conexión cifrada, autenticada y con los permisos de este programa (sin prueba de envío).":
+        "Kafka reachable: encrypted, authenticated and with this program's permissions (no test send).",
+    "La prueba de envío usa un tema propio que sólo el administrador puede crear; se omite con las credenciales de «{principal}».":
+        "The test send uses its own topic that only the administrator may create; it is skipped with the credentials of “{principal}”.",
+    "leer {topic}": "read {topic}", "escribir en {topic}": "write to {topic}",
+})
 
 def add_diagnostics_contexts(root: ET.Element) -> list[str]:
     """(Re)write the Diagnostics* contexts (steps, messages, report) from the engine's own

@@ -16,6 +16,7 @@ from ev_common.kafka.admin import ensure_topics
 from ev_common.kafka.broker import BrokerConfig, LocalBroker, free_port
 from ev_common.logsetup import setup_logging
 from ev_common.topics import Topics
+from tests.helpers import SESSION_KAFKA_DIR, credentials_file, make_test_secrets, seed_secure_dir
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 setup_logging("tests", os.environ.get("EV_TEST_LOG_LEVEL", "INFO"))
@@ -25,15 +26,28 @@ setup_logging("tests", os.environ.get("EV_TEST_LOG_LEVEL", "INFO"))
 def kafka_broker(tmp_path_factory: pytest.TempPathFactory):
     """Bootstrap address of a real Kafka broker shared by the whole session."""
     existing = os.environ.get("EV_TEST_BOOTSTRAP")
-    if existing:  # run the suite against an already running cluster
+    if existing:  # an already running cluster; EV_TEST_KAFKA_DIR names its broker dir (clients/)
         yield existing
         return
     data_dir = tmp_path_factory.mktemp("kafka")
+    seed_secure_dir(data_dir)
     broker = LocalBroker(BrokerConfig(data_dir=data_dir, port=free_port(),
                                       controller_port=free_port(), heap_mb=768))
     addr = broker.start(timeout=120)
     yield addr
     broker.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _kafka_test_identity(tmp_path_factory: pytest.TempPathFactory):
+    """Secure like production: one CA and one set of SCRAM passwords for the session, shared
+    by the session broker and every private broker (tests.helpers.start_private_broker). Every
+    in-process client and child process authenticates as admin through EV_KAFKA_CREDENTIALS
+    unless a test hands it its role's file (tests.helpers.principal_env)."""
+    if not os.environ.get(SESSION_KAFKA_DIR):
+        os.environ[SESSION_KAFKA_DIR] = str(make_test_secrets(tmp_path_factory.mktemp("kafka-secrets")))
+    os.environ["EV_KAFKA_CREDENTIALS"] = str(credentials_file("admin"))
+    yield
 
 
 @pytest.fixture
@@ -49,3 +63,12 @@ def data_dir(tmp_path: Path) -> Path:
     d = tmp_path / "data"
     d.mkdir()
     return d
+
+
+@pytest.fixture(autouse=True)
+def _reset_process_kafka_identity():
+    """A test that runs a process's main() in-process fixes that process's Kafka identity
+    (ev_common.kafka.security); the next test starts again from EV_KAFKA_CREDENTIALS."""
+    yield
+    from ev_common.kafka.security import set_process_credentials
+    set_process_credentials(None)

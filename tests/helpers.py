@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from ev_common.kafka.broker import BrokerConfig, LocalBroker, free_port
+from ev_common.kafka.security import KafkaCredentials, load_credentials
+from ev_common.pki import write_secret
 
 T = TypeVar("T")
 REPO = Path(__file__).resolve().parent.parent
@@ -34,10 +36,76 @@ def wait_until(predicate: Callable[[], T], timeout: float = 20.0, interval: floa
 
 
 def start_private_broker(tmp_path: Path, port: int | None = None) -> LocalBroker:
-    """A broker this test may stop, kill and restart (same port and data on restart)."""
-    cfg = BrokerConfig(data_dir=tmp_path / "private-kafka", port=port or free_port(),
+    """A secure broker this test may stop, kill and restart (same port and data on restart).
+
+    It shares the session broker's CA and SCRAM passwords (its data dir is seeded with copies),
+    so every client of the test — in-process ones through ``EV_KAFKA_CREDENTIALS`` and child
+    processes — authenticates to it with the same credentials files."""
+    data_dir = tmp_path / "private-kafka"
+    seed_secure_dir(data_dir)
+    cfg = BrokerConfig(data_dir=data_dir, port=port or free_port(),
                        controller_port=free_port(), heap_mb=512)
     return LocalBroker(cfg)
+
+
+# ------------------------------------------------------------------ Kafka security for tests
+SESSION_KAFKA_DIR = "EV_TEST_KAFKA_DIR"   # set by the kafka_broker fixture
+
+
+def session_kafka_dir() -> Path:
+    value = os.environ.get(SESSION_KAFKA_DIR)
+    if not value:
+        raise RuntimeError("the kafka_broker fixture has not started the session broker")
+    return Path(value)
+
+
+def credentials_file(principal: str = "admin") -> Path:
+    """The session broker's 0600 credentials file of *principal* (admin, central, cp, driver,
+    operator): give it to a child process with ``--kafka-credentials`` / EV_KAFKA_CREDENTIALS."""
+    return session_kafka_dir() / "clients" / f"{principal}.toml"
+
+
+def kafka_credentials(principal: str = "admin") -> KafkaCredentials:
+    return load_credentials(credentials_file(principal))
+
+
+def kafka_security(principal: str = "admin") -> dict:
+    """kafka-python keyword arguments that authenticate as *principal* (raw test clients)."""
+    return kafka_credentials(principal).kafka_kwargs()
+
+
+def principal_env(principal: str) -> dict[str, str]:
+    """Environment for a child process that must run as *principal*."""
+    return {"EV_KAFKA_CREDENTIALS": str(credentials_file(principal))}
+
+
+def grant_prefix(bootstrap: str, prefix: str) -> None:
+    """The ACLs of *prefix* (tests use a fresh prefix each), for tests whose clients run as
+    their role principals instead of admin."""
+    from ev_common.kafka.acl import grant
+    grant(bootstrap, prefix, kafka_credentials("admin"))
+
+
+def make_test_secrets(directory: Path) -> Path:
+    """A CA (``pki/``) and one credentials file per principal (``clients/``) for a test session."""
+    from ev_common.kafka.broker_secrets import BrokerSecrets
+    from ev_common.pki import CertificateAuthority
+    secrets = BrokerSecrets(directory)
+    ca = CertificateAuthority.ensure(directory / "pki")
+    secrets.write_client_files(secrets.passwords(), "", ca.cert_file)
+    return directory
+
+
+def seed_secure_dir(data_dir: Path) -> None:
+    """Copy the session's CA and credentials files into a new broker data dir (same passwords)."""
+    if os.environ.get(SESSION_KAFKA_DIR) is None or (data_dir / "clients").exists():
+        return
+    src = session_kafka_dir()
+    for sub in ("pki", "clients"):
+        for f in (src / sub).glob("*"):
+            if sub == "pki" and not f.name.startswith("ca"):
+                continue
+            write_secret(data_dir / sub / f.name, f.read_bytes())
 
 
 class Proc:

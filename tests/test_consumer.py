@@ -19,6 +19,8 @@ from ev_common.kafka.producer import LinkState, ReliableProducer
 from ev_common.topics import Topics
 from tests.helpers import start_private_broker, wait_until
 from tests.test_producer import read_envelopes, telemetry
+from ev_common.kafka.admin import ensure_topics
+from tests.helpers import kafka_security
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,7 @@ class Collector:
 
 
 def raw_producer(bootstrap: str) -> KafkaProducer:
-    return KafkaProducer(bootstrap_servers=bootstrap, bootstrap_timeout_ms=10000)
+    return KafkaProducer(bootstrap_servers=bootstrap, bootstrap_timeout_ms=10000, **kafka_security())
 
 
 def wrong_version_bytes() -> bytes:
@@ -331,6 +333,7 @@ def test_consumer_started_while_kafka_down_and_broker_restart(tmp_path: Path) ->
             p.send("restart.cp.events", env)
         broker.start(timeout=120)
         ready = time.monotonic()
+        ensure_topics(bootstrap, Topics("restart"))  # what Central does once Kafka is up
         wait_until(lambda: set(got.ids()) >= {e.id for e in first}, timeout=60,
                    message="delivered after start")
         print(f"\nconsumer: first delivery {time.monotonic() - ready:.3f}s after broker ready")

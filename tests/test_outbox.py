@@ -9,6 +9,7 @@ import sqlite3
 import pytest
 
 from ev_common.kafka.outbox import Outbox
+from tests.helpers import kafka_security
 
 
 def test_append_pending_remove_in_order(tmp_path: Path) -> None:
@@ -149,7 +150,7 @@ def test_two_producers_on_one_outbox_deliver_each_row_once(tmp_path, kafka_broke
         first.close()  # the second producer takes over the file and finds nothing left
         assert second.flush(60)
         consumer = KafkaConsumer(bootstrap_servers=kafka_broker, enable_auto_commit=False,
-                                 consumer_timeout_ms=3000)
+                                 consumer_timeout_ms=3000, **kafka_security())
         parts = [TopicPartition(topics.cp_events, p)
                  for p in consumer.partitions_for_topic(topics.cp_events) or []]
         consumer.assign(parts)

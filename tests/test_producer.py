@@ -20,7 +20,8 @@ from ev_common import contract
 from ev_common.kafka.broker import free_port
 from ev_common.kafka.producer import LinkState, ProducerStatus, ReliableProducer
 from ev_common.topics import Topics
-from tests.helpers import REPO, start_private_broker, wait_until
+from ev_common.kafka.admin import ensure_topics
+from tests.helpers import REPO, kafka_security, start_private_broker, wait_until
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def read_envelopes(bootstrap: str, topic: str, expected: int, timeout: float = 6
     KafkaConsumer, once at least *expected* arrived and nothing more came for *settle* s."""
     kc = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                        bootstrap_timeout_ms=10000, reconnect_backoff_max_ms=500,
-                       fetch_max_wait_ms=100)
+                       fetch_max_wait_ms=100, **kafka_security())
     try:
         deadline = time.monotonic() + timeout
         parts: set[int] = set()
@@ -107,6 +108,7 @@ def test_field_failure_producer_created_while_kafka_down(tmp_path: Path) -> None
 
         broker.start(timeout=120)
         ready = time.monotonic()
+        ensure_topics(bootstrap, Topics("field"))  # what Central does once Kafka is up
         wait_until(lambda: producer.status().queued == 0, timeout=30, interval=0.01,
                    message="outbox drained after broker start")
         heal = time.monotonic() - ready
@@ -130,7 +132,8 @@ def test_field_failure_producer_created_while_kafka_down(tmp_path: Path) -> None
 def test_broker_stopped_mid_stream_keeps_everything_in_order(tmp_path: Path) -> None:
     broker = start_private_broker(tmp_path)
     bootstrap = broker.start(timeout=120)
-    topic = "midstream.cp.events"
+    topic = Topics("midstream").cp_events
+    ensure_topics(bootstrap, Topics("midstream"))
     statuses = StatusLog()
     producer = ReliableProducer(bootstrap, tmp_path / "outbox.sqlite3", client_id="cp-fleet",
                                 on_status=statuses)

@@ -3,12 +3,12 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../ev_desktop/app.py" line="90" />
+        <location filename="../../ev_desktop/app.py" line="97" />
         <source>Error inesperado</source>
         <translation>Unexpected error</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/app.py" line="91" />
+        <location filename="../../ev_desktop/app.py" line="98" />
         <source>Se ha producido un error inesperado: {e}
 
 La aplicación sigue funcionando; los detalles están en el registro.</source>
@@ -20,22 +20,22 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>CentralIndicator</name>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="142" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="151" />
         <source>CENTRAL: en línea</source>
         <translation>CENTRAL: online</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="145" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="154" />
         <source>CENTRAL: esperando señal…</source>
         <translation>CENTRAL: waiting for a signal…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="150" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="159" />
         <source>CENTRAL: sin respuesta desde {t}</source>
         <translation>CENTRAL: no answer since {t}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="152" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="161" />
         <source>CENTRAL: sin respuesta</source>
         <translation>CENTRAL: no answer</translation>
     </message>
@@ -522,47 +522,63 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>KafkaIndicator</name>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="86" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="89" />
         <source>conectado</source>
+        <extracomment>False = plain text (--kafka-plaintext): shown as "sin cifrar"; see ev_common.kafka.security</extracomment>
         <translation>connected</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="87" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="90" />
         <source>degradado</source>
         <translation>degraded</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="88" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="91" />
         <source>sin conexión</source>
         <translation>offline</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="89" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="92" />
         <source>comprobando…</source>
         <translation>checking…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="96" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="99" />
         <source>{n} evento en cola</source>
         <translation>{n} event queued</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="102" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="105" />
         <source>Kafka: {s}</source>
         <translation>Kafka: {s}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="97" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="100" />
         <source>{n} eventos en cola</source>
         <translation>{n} events queued</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="107" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="110" />
+        <source>sin cifrar</source>
+        <translation>not encrypted</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="112" />
         <source>Pulse para ver el diagnóstico de la conexión con Kafka</source>
         <translation>Click to diagnose the connection to Kafka</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="109" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="114" />
+        <source>Conexión cifrada (TLS), autenticada como «{p}»</source>
+        <translation>Encrypted connection (TLS), authenticated as “{p}”</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="116" />
+        <source>Conexión SIN CIFRAR y sin autenticar: cualquiera en la red puede leerla</source>
+        <translation>NOT ENCRYPTED, unauthenticated connection: anyone on the network can read it</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="118" />
         <source>Último error: {e}</source>
         <translation>Last error: {e}</translation>
     </message>
@@ -686,12 +702,12 @@ The app keeps running; the details are in the log.</translation>
         <translation>sent</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="189" />
+        <location filename="../../ev_desktop/main_window.py" line="192" />
         <source>Ajustes aplicados. Vuelva a iniciar sesión para usarlos en su sesión de conductor.</source>
         <translation>Settings applied. Log in again to use them in your driver session.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="203" />
+        <location filename="../../ev_desktop/main_window.py" line="206" />
         <source>El diagnóstico de Kafka no está disponible en esta instalación</source>
         <translation>Kafka diagnostics are not available in this installation</translation>
     </message>
@@ -893,37 +909,47 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../ev_desktop/views/settings_dialog.py" line="14" />
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="15" />
         <source>Ajustes de conexión</source>
         <translation>Connection settings</translation>
     </message>
     <message>
         <location filename="../../ev_desktop/views/settings_dialog.py" line="25" />
+        <source>fichero .toml que da el administrador (0600)</source>
+        <translation>.toml file given by the administrator (0600)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="29" />
         <source>Servidores Kafka</source>
         <translation>Kafka servers</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/settings_dialog.py" line="26" />
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="30" />
         <source>CENTRAL (HOST:PUERTO)</source>
         <translation>CENTRAL (HOST:PORT)</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/settings_dialog.py" line="27" />
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="31" />
         <source>Prefijo de topics</source>
         <translation>Topic prefix</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/settings_dialog.py" line="28" />
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="32" />
+        <source>Credenciales de Kafka</source>
+        <translation>Kafka credentials</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="33" />
         <source>Al aplicar, la aplicación se reconecta con estos valores. Los eventos en cola no se pierden.</source>
         <translation>Applying reconnects the app with these values. Queued events are not lost.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/settings_dialog.py" line="36" />
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="41" />
         <source>Aplicar</source>
         <translation>Apply</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/settings_dialog.py" line="37" />
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="42" />
         <source>Cancelar</source>
         <translation>Cancel</translation>
     </message>
@@ -931,22 +957,22 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>StaleDataBanner</name>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="184" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="197" />
         <source>Kafka responde con errores — todavía no se ha recibido ningún dato</source>
         <translation>Kafka answers with errors — no data received yet</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="185" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="198" />
         <source>Kafka responde con errores — datos de las {t}, pueden no estar al día</source>
         <translation>Kafka answers with errors — data as of {t}, it may be out of date</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="188" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="201" />
         <source>Sin conexión con Kafka — todavía no se ha recibido ningún dato</source>
         <translation>No connection to Kafka — no data received yet</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="189" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="202" />
         <source>Sin conexión con Kafka — datos de las {t}, pueden no estar al día</source>
         <translation>No connection to Kafka — data as of {t}, it may be out of date</translation>
     </message>
@@ -1237,8 +1263,16 @@ The app keeps running; the details are in the log.</translation>
         <translation>TCP connection</translation>
     </message>
     <message>
+        <source>Cifrado (TLS) y certificado</source>
+        <translation>Encryption (TLS) and certificate</translation>
+    </message>
+    <message>
         <source>Saludo Kafka (ApiVersions)</source>
         <translation>Kafka handshake (ApiVersions)</translation>
+    </message>
+    <message>
+        <source>Autenticación (SASL/SCRAM)</source>
+        <translation>Authentication (SASL/SCRAM)</translation>
     </message>
     <message>
         <source>Metadatos del clúster</source>
@@ -1251,6 +1285,10 @@ The app keeps running; the details are in the log.</translation>
     <message>
         <source>Temas esperados</source>
         <translation>Expected topics</translation>
+    </message>
+    <message>
+        <source>Permisos sobre los temas</source>
+        <translation>Topic permissions</translation>
     </message>
     <message>
         <source>Envío y recepción de prueba</source>
@@ -1500,6 +1538,170 @@ The app keeps running; the details are in the log.</translation>
         <translation>Check cancelled.</translation>
     </message>
     <message>
+        <source>Conexión cifrada con {target}; certificado de «{subject}» válido hasta el {not_after}, firmado por la autoridad de confianza.</source>
+        <translation>Encrypted connection to {target}; certificate of “{subject}” valid until {not_after}, signed by the trusted authority.</translation>
+    </message>
+    <message>
+        <source>El certificado de Kafka caduca pronto (el {not_after}).</source>
+        <translation>Kafka's certificate expires soon ({not_after}).</translation>
+    </message>
+    <message>
+        <source>Pida al administrador que renueve el certificado del broker (ev-kafka start lo renueva al reiniciar si faltan menos de 30 días).</source>
+        <translation>Ask the administrator to renew the broker's certificate (ev-kafka start renews it on restart when less than 30 days are left).</translation>
+    </message>
+    <message>
+        <source>La conexión con Kafka NO está cifrada ni autenticada (modo sin cifrar): cualquiera en la red puede leer y escribir los temas.</source>
+        <translation>The connection to Kafka is NOT encrypted nor authenticated (plain-text mode): anyone on the network can read and write the topics.</translation>
+    </message>
+    <message>
+        <source>Use el modo seguro: indique el fichero de credenciales de este programa (--kafka-credentials o EV_KAFKA_CREDENTIALS).</source>
+        <translation>Use the secure mode: give this program its credentials file (--kafka-credentials or EV_KAFKA_CREDENTIALS).</translation>
+    </message>
+    <message>
+        <source>Kafka en {target} exige conexión cifrada (TLS), pero este programa está configurado sin cifrar y sin credenciales.</source>
+        <translation>Kafka at {target} requires an encrypted (TLS) connection, but this program is configured without encryption or credentials.</translation>
+    </message>
+    <message>
+        <source>Indique el fichero de credenciales que le dio el administrador (--kafka-credentials FICHERO o EV_KAFKA_CREDENTIALS); ev-kafka start los deja en &lt;datos de kafka&gt;/clients/.</source>
+        <translation>Give the credentials file the administrator gave you (--kafka-credentials FILE or EV_KAFKA_CREDENTIALS); ev-kafka start writes them to &lt;kafka data&gt;/clients/.</translation>
+    </message>
+    <message>
+        <source>No se encuentra el certificado de la autoridad de confianza {ca_file}.</source>
+        <translation>The trusted authority's certificate {ca_file} is not found.</translation>
+    </message>
+    <message>
+        <source>Copie el fichero ca.pem del servidor de Kafka a esta máquina y corrija ca_file en el fichero de credenciales.</source>
+        <translation>Copy the Kafka server's ca.pem to this machine and correct ca_file in the credentials file.</translation>
+    </message>
+    <message>
+        <source>El certificado de {target} no está firmado por la autoridad en la que confía este programa ({ca_file}): puede ser otro servidor haciéndose pasar por Kafka, o un ca.pem equivocado.</source>
+        <translation>The certificate of {target} is not signed by the authority this program trusts ({ca_file}): it may be another server posing as Kafka, or a wrong ca.pem.</translation>
+    </message>
+    <message>
+        <source>Copie el ca.pem del servidor de Kafka de esta instalación y apúntelo en ca_file. No continúe si no sabe quién ha cambiado el certificado.</source>
+        <translation>Copy this installation's Kafka ca.pem and point ca_file at it. Do not go on if you do not know who changed the certificate.</translation>
+    </message>
+    <message>
+        <source>El certificado de {target} está caducado (válido hasta el {not_after}).</source>
+        <translation>The certificate of {target} has expired (valid until {not_after}).</translation>
+    </message>
+    <message>
+        <source>Pida al administrador que renueve el certificado (reiniciar ev-kafka start lo renueva) y compruebe la fecha y hora de esta máquina.</source>
+        <translation>Ask the administrator to renew the certificate (restarting ev-kafka start renews it) and check this machine's date and time.</translation>
+    </message>
+    <message>
+        <source>El certificado de {target} todavía no es válido (desde el {not_before}): la fecha y hora de esta máquina o del servidor están mal.</source>
+        <translation>The certificate of {target} is not valid yet (from {not_before}): the date and time of this machine or of the server are wrong.</translation>
+    </message>
+    <message>
+        <source>Corrija el reloj de esta máquina (o el del servidor).</source>
+        <translation>Correct this machine's clock (or the server's).</translation>
+    </message>
+    <message>
+        <source>Usted conecta a «{host}», pero el certificado de Kafka sólo vale para: {hosts}.</source>
+        <translation>You connect to “{host}”, but Kafka's certificate is only valid for: {hosts}.</translation>
+    </message>
+    <message>
+        <source>Use en la dirección de Kafka uno de esos nombres, o pida al administrador que arranque Kafka con --advertised-host {host} (el certificado se rehace con ese nombre).</source>
+        <translation>Use one of those names in the Kafka address, or ask the administrator to start Kafka with --advertised-host {host} (the certificate is remade with that name).</translation>
+    </message>
+    <message>
+        <source>{target} cerró la conexión durante el saludo TLS: ese Kafka funciona sin cifrar (o no es Kafka).</source>
+        <translation>{target} closed the connection during the TLS handshake: that Kafka runs without encryption (or it is not Kafka).</translation>
+    </message>
+    <message>
+        <source>Pida al administrador que use el modo seguro (ev-kafka start sin --plaintext) o, sólo en una red de confianza, configure este programa con --kafka-plaintext.</source>
+        <translation>Ask the administrator to use the secure mode (ev-kafka start without --plaintext) or, on a trusted network only, configure this program with --kafka-plaintext.</translation>
+    </message>
+    <message>
+        <source>{target} no contesta al saludo TLS en {timeout_s} s.</source>
+        <translation>{target} does not answer the TLS handshake within {timeout_s} s.</translation>
+    </message>
+    <message>
+        <source>Compruebe el puerto: debe ser el de clientes de Kafka.</source>
+        <translation>Check the port: it must be Kafka's client port.</translation>
+    </message>
+    <message>
+        <source>El saludo TLS con {target} falló: {error}.</source>
+        <translation>The TLS handshake with {target} failed: {error}.</translation>
+    </message>
+    <message>
+        <source>Compruebe la versión de TLS y el certificado del broker.</source>
+        <translation>Check the TLS version and the broker's certificate.</translation>
+    </message>
+    <message>
+        <source>Autenticado como «{user}» con {mechanism}; el servidor también demostró conocer la clave.</source>
+        <translation>Authenticated as “{user}” with {mechanism}; the server proved it knows the key too.</translation>
+    </message>
+    <message>
+        <source>Sin autenticación (modo sin cifrar).</source>
+        <translation>No authentication (plain-text mode).</translation>
+    </message>
+    <message>
+        <source>Kafka no admite el método de autenticación {mechanism}; admite: {enabled}.</source>
+        <translation>Kafka does not accept the authentication method {mechanism}; it accepts: {enabled}.</translation>
+    </message>
+    <message>
+        <source>Corrija sasl_mechanism en el fichero de credenciales (este sistema usa SCRAM-SHA-512) o pida al administrador que lo active.</source>
+        <translation>Correct sasl_mechanism in the credentials file (this system uses SCRAM-SHA-512) or ask the administrator to enable it.</translation>
+    </message>
+    <message>
+        <source>Kafka rechaza el usuario «{user}» o su contraseña.</source>
+        <translation>Kafka refuses the user “{user}” or its password.</translation>
+    </message>
+    <message>
+        <source>Pida al administrador un fichero de credenciales vigente (ev-kafka rotate-user {user} crea uno nuevo) y apúntelo con --kafka-credentials.</source>
+        <translation>Ask the administrator for a current credentials file (ev-kafka rotate-user {user} makes a new one) and point --kafka-credentials at it.</translation>
+    </message>
+    <message>
+        <source>El servidor no demostró conocer la clave de «{user}»: podría no ser nuestro Kafka.</source>
+        <translation>The server did not prove it knows the key of “{user}”: it might not be our Kafka.</translation>
+    </message>
+    <message>
+        <source>No continúe; avise al administrador.</source>
+        <translation>Do not go on; tell the administrator.</translation>
+    </message>
+    <message>
+        <source>{target} cerró la conexión durante la autenticación: {error}.</source>
+        <translation>{target} closed the connection during authentication: {error}.</translation>
+    </message>
+    <message>
+        <source>Compruebe que el puerto es el de clientes con SASL_SSL.</source>
+        <translation>Check that the port is the SASL_SSL client port.</translation>
+    </message>
+    <message>
+        <source>El usuario «{principal}» tiene los permisos que necesita en los {count} temas de su papel.</source>
+        <translation>The user “{principal}” has the permissions it needs on the {count} topics of its role.</translation>
+    </message>
+    <message>
+        <source>El usuario «{principal}» es administrador: puede usar todos los temas.</source>
+        <translation>The user “{principal}” is an administrator: it may use every topic.</translation>
+    </message>
+    <message>
+        <source>El usuario «{principal}» no es uno de los papeles conocidos: no se comprueban sus permisos.</source>
+        <translation>The user “{principal}” is not one of the known roles: its permissions are not checked.</translation>
+    </message>
+    <message>
+        <source>Este programa (usuario «{principal}») no tiene permiso para: {denied}.</source>
+        <translation>This program (user “{principal}”) may not: {denied}.</translation>
+    </message>
+    <message>
+        <source>Pida al administrador que conceda los permisos del prefijo: «ev-kafka grant --topic-prefix {prefix}», o compruebe que este programa usa las credenciales de su papel.</source>
+        <translation>Ask the administrator to grant the prefix's permissions: “ev-kafka grant --topic-prefix {prefix}”, or check that this program uses its role's credentials.</translation>
+    </message>
+    <message>
+        <source>No se pudieron consultar los permisos: {error}.</source>
+        <translation>The permissions could not be queried: {error}.</translation>
+    </message>
+    <message>
+        <source>Kafka accesible: conexión cifrada, autenticada y con los permisos de este programa (sin prueba de envío).</source>
+        <translation>Kafka reachable: encrypted, authenticated and with this program's permissions (no test send).</translation>
+    </message>
+    <message>
+        <source>La prueba de envío usa un tema propio que sólo el administrador puede crear; se omite con las credenciales de «{principal}».</source>
+        <translation>The test send uses its own topic that only the administrator may create; it is skipped with the credentials of “{principal}”.</translation>
+    </message>
+    <message>
         <source>conexión rechazada</source>
         <translation>connection refused</translation>
     </message>
@@ -1520,12 +1722,12 @@ The app keeps running; the details are in the log.</translation>
         <translation>{error}</translation>
     </message>
     <message>
-        <source>En el broker: advertised.listeners=PLAINTEXT://{fix_host}:{port} (con ev-kafka: --advertised-host {fix_host}) y reinícielo; «{fix_host}» es la dirección con la que esta máquina ya llega al broker.</source>
-        <translation>On the broker: advertised.listeners=PLAINTEXT://{fix_host}:{port} (with ev-kafka: --advertised-host {fix_host}) and restart it; “{fix_host}” is the address this machine already reaches the broker by.</translation>
+        <source>En el broker: advertised.listeners={protocol}://{fix_host}:{port} (con ev-kafka: --advertised-host {fix_host}) y reinícielo; «{fix_host}» es la dirección con la que esta máquina ya llega al broker.</source>
+        <translation>On the broker: advertised.listeners={protocol}://{fix_host}:{port} (with ev-kafka: --advertised-host {fix_host}) and restart it; “{fix_host}” is the address this machine already reaches the broker by.</translation>
     </message>
     <message>
-        <source>En el broker, que es esta misma máquina: advertised.listeners=PLAINTEXT://&lt;IP de esta máquina en la red&gt;:{port} (con ev-kafka: --listen-host 0.0.0.0 --advertised-host &lt;IP de esta máquina en la red&gt;) y reinícielo.</source>
-        <translation>On the broker, which is this very machine: advertised.listeners=PLAINTEXT://&lt;this machine's network IP&gt;:{port} (with ev-kafka: --listen-host 0.0.0.0 --advertised-host &lt;this machine's network IP&gt;) and restart it.</translation>
+        <source>En el broker, que es esta misma máquina: advertised.listeners={protocol}://&lt;IP de esta máquina en la red&gt;:{port} (con ev-kafka: --listen-host 0.0.0.0 --advertised-host &lt;IP de esta máquina en la red&gt;) y reinícielo.</source>
+        <translation>On the broker, which is this very machine: advertised.listeners={protocol}://&lt;this machine's network IP&gt;:{port} (with ev-kafka: --listen-host 0.0.0.0 --advertised-host &lt;this machine's network IP&gt;) and restart it.</translation>
     </message>
     <message>
         <source>O bien haga que «{host}» se resuelva en todas las máquinas (DNS o fichero hosts).</source>
@@ -1614,6 +1816,14 @@ The app keeps running; the details are in the log.</translation>
     <message>
         <source>Suele ponerse al día sola en unos segundos; si el número no baja, la red hasta Kafka es lenta o este equipo va sobrecargado: repita la comprobación y, si sigue igual, reinicie la aplicación.</source>
         <translation>It usually catches up by itself within seconds; if the number does not go down, the network to Kafka is slow or this computer is overloaded: run the check again and, if nothing changes, restart the app.</translation>
+    </message>
+    <message>
+        <source>leer {topic}</source>
+        <translation>read {topic}</translation>
+    </message>
+    <message>
+        <source>escribir en {topic}</source>
+        <translation>write to {topic}</translation>
     </message>
     <message>
         <source>eventos en directo</source>

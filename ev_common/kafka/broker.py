@@ -22,6 +22,10 @@ from pathlib import Path
 
 import platformdirs
 
+from ev_common.kafka.broker_secrets import BrokerSecrets, broker_hosts
+from ev_common.kafka.security import (PLAINTEXT, PRINCIPALS, SUPER_USERS, KafkaCredentials,
+                                      load_credentials)
+from ev_common.pki import write_secret
 from ev_common.ports import free_port as _free_port
 
 log = logging.getLogger(__name__)
@@ -84,10 +88,27 @@ class BrokerConfig:
     listen_host: str = "127.0.0.1"
     advertised_host: str | None = None  # default: listen_host
     heap_mb: int = 512
+    #: explicit opt-out: no TLS, no authentication, no ACLs (a warning is logged)
+    plaintext: bool = False
+    pki_dir: Path | None = None       # default <data_dir>/pki
+    ca_file: Path | None = None       # the user's own PKI: CA, certificate and key (all three)
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    #: topics may only be created by ensure_topics, with their settings (never by a send)
+    auto_create_topics: bool = False
+    #: more names clients use for this broker (DNS aliases), put in its certificate
+    cert_hosts: tuple[str, ...] = ()
 
     @property
     def bootstrap(self) -> str:
-        return f"{self.advertised_host or self.listen_host}:{self.port}"
+        host = self.advertised_host or self.listen_host
+        if host in ("0.0.0.0", "::", ""):
+            host = "127.0.0.1"
+        return f"{host}:{self.port}"
+
+    @property
+    def protocol(self) -> str:
+        return "PLAINTEXT" if self.plaintext else "SASL_SSL"
 
 
 def _voter_host(listen_host: str) -> str:
@@ -95,11 +116,21 @@ def _voter_host(listen_host: str) -> str:
 
 
 class LocalBroker:
-    """Start/stop/inspect one KRaft broker whose files all live in ``config.data_dir``."""
+    """Start/stop/inspect one KRaft broker whose files all live in ``config.data_dir``.
+
+    Secure by default: one SASL_SSL listener (SCRAM-SHA-512 over TLS, certificate from our CA,
+    see :mod:`ev_common.kafka.broker_secrets`), StandardAuthorizer with deny-by-default; the
+    KRaft controller listener is PLAINTEXT but bound to 127.0.0.1 only (a single combined node
+    talks to itself there), so its principal ``User:ANONYMOUS`` is a super user that no other
+    machine can reach. ``plaintext=True`` is the explicit opt-out for a legacy setup.
+    """
 
     def __init__(self, config: BrokerConfig) -> None:
         self.config = config
         self.dir = Path(config.data_dir)
+        self.secrets = BrokerSecrets(self.dir, config.pki_dir, config.ca_file, config.cert_file,
+                                     config.key_file)
+        self._passwords: dict[str, str] = {}
 
     # -- files
     @property
@@ -114,20 +145,54 @@ class LocalBroker:
     def log_file(self) -> Path:
         return self.dir / "broker.log"
 
+    def credentials(self, principal: str = "admin") -> KafkaCredentials:
+        """A principal's credentials (:data:`~ev_common.kafka.security.PLAINTEXT` for a
+        plain-text broker)."""
+        if self._plaintext_dir():
+            return PLAINTEXT
+        return load_credentials(self.secrets.credentials_file(principal))
+
+    def _security_props(self) -> dict[str, str]:
+        c = self.config
+        if c.plaintext:
+            return {"listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                    "inter.broker.listener.name": "PLAINTEXT"}
+        tls = self.secrets.ensure_tls(broker_hosts(c.listen_host, c.advertised_host, c.cert_hosts))
+        self._tls = tls
+        own = self._passwords["broker"]
+        return {
+            "listener.security.protocol.map": "SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT",
+            "inter.broker.listener.name": "SASL_SSL",
+            "sasl.enabled.mechanisms": "SCRAM-SHA-512",
+            "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-512",
+            "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config":
+                "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                f'username="broker" password="{own}";',
+            "ssl.keystore.type": "PEM",
+            "ssl.keystore.location": str(tls.keystore),
+            "ssl.truststore.type": "PEM",
+            "ssl.truststore.location": str(tls.ca_file),
+            "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+            "allow.everyone.if.no.acl.found": "false",
+            # ANONYMOUS = the controller listener, bound to 127.0.0.1 (see the class docstring)
+            "super.users": ";".join(f"User:{u}" for u in (*SUPER_USERS, "ANONYMOUS")),
+        }
+
     def _write_config(self) -> Path:
         c = self.config
         cport = c.controller_port or c.port + 1
+        proto = c.protocol
+        adv = c.advertised_host or c.listen_host
         props = {
             "process.roles": "broker,controller",
             "node.id": "1",
-            # a wildcard listen host (0.0.0.0, for other machines) is not a routable voter
-            # address: Kafka refuses to format/start with it; this node reaches itself locally
-            "controller.quorum.voters": f"1@{_voter_host(c.listen_host)}:{cport}",
-            "listeners": f"PLAINTEXT://{c.listen_host}:{c.port},CONTROLLER://{c.listen_host}:{cport}",
-            "advertised.listeners": f"PLAINTEXT://{c.advertised_host or c.listen_host}:{c.port}",
+            # the controller listener is loopback only (plain text there: see the class
+            # docstring); a single combined node reaches itself there
+            "controller.quorum.voters": f"1@127.0.0.1:{cport}",
+            "listeners": f"{proto}://{c.listen_host}:{c.port},CONTROLLER://127.0.0.1:{cport}",
+            "advertised.listeners": f"{proto}://{_voter_host(adv)}:{c.port}",
             "controller.listener.names": "CONTROLLER",
-            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-            "inter.broker.listener.name": "PLAINTEXT",
+            **self._security_props(),
             "log.dirs": str(self.dir / "logs"),
             "num.partitions": "6",
             "offsets.topic.replication.factor": "1",
@@ -137,13 +202,13 @@ class LocalBroker:
             "share.coordinator.state.topic.replication.factor": "1",
             "share.coordinator.state.topic.min.isr": "1",
             "group.initial.rebalance.delay.ms": "0",
-            "auto.create.topics.enable": "true",
+            "auto.create.topics.enable": "true" if c.auto_create_topics else "false",
             "log.cleaner.dedupe.buffer.size": str(8 * 1024 * 1024),
             "log.segment.bytes": str(64 * 1024 * 1024),
             "log.retention.hours": "168",
         }
         path = self.dir / "server.properties"
-        path.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
+        write_secret(path, "".join(f"{k}={v}\n" for k, v in props.items()))  # holds a password
         (self.dir / "log4j2.properties").write_text(
             "rootLogger.level=WARN\nrootLogger.appenderRef.c.ref=C\n"
             "appender.c.type=Console\nappender.c.name=C\n"
@@ -162,16 +227,33 @@ class LocalBroker:
                 f"-Dlog4j2.configurationFile={self.dir / 'log4j2.properties'}",
                 "-cp", f"{jars}/*"]
 
+    def formatted(self) -> bool:
+        return (self.dir / "logs" / "meta.properties").exists()
+
     def _format(self, props: Path) -> None:
-        if (self.dir / "logs" / "meta.properties").exists():
+        if self.formatted():
             return
         cluster_id = "-"
         while cluster_id.startswith("-"):  # like Kafka's Uuid.randomUuid: a leading '-' would be
             # parsed by StorageTool as an option (1 start in 64 failed with exit status 1)
             cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        subprocess.run(self._java() + ["kafka.tools.StorageTool", "format", "-t", cluster_id,
-                                       "-c", str(props), "-g"],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        args = ["kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(props), "-g"]
+        if not self.config.plaintext:
+            args += self.secrets.scram_format_args(self._passwords)
+        # a 0600 Java argument file: the SCRAM passwords never appear in `ps`; StorageTool
+        # prints the salted credentials on stdout, which is discarded (never logged)
+        argfile = write_secret(self.dir / "format.args", "\n".join(args) + "\n")
+        try:
+            done = subprocess.run(self._java() + [f"@{argfile}"], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE)
+        finally:
+            argfile.unlink(missing_ok=True)
+        if done.returncode != 0:
+            err = done.stderr.decode(errors="replace")
+            for pw in self._passwords.values():
+                err = err.replace(pw, "***")
+            raise RuntimeError(f"formatting the Kafka data dir failed (exit {done.returncode}): "
+                               f"{err.strip()[-500:]}")
 
     # -- lifecycle
     def pid(self) -> int | None:
@@ -201,6 +283,11 @@ class LocalBroker:
             self.wait_ready(addr, timeout)
             return addr
         ensure_jars()
+        if not self.config.plaintext:
+            self._prepare_users()
+        else:
+            log.warning("Kafka in PLAIN TEXT (--plaintext): no TLS, no authentication, no ACLs; "
+                        "anyone who reaches %s can read and write every topic", self.config.bootstrap)
         props = self._write_config()
         self._format(props)
         with open(self.log_file, "ab") as out:
@@ -209,22 +296,45 @@ class LocalBroker:
                                     start_new_session=True)
         self.pid_file.write_text(str(proc.pid))
         self.addr_file.write_text(self.config.bootstrap)
+        (self.dir / "protocol.txt").write_text(self.config.protocol)
         self._proc = proc
         self.wait_ready(self.config.bootstrap, timeout, proc)
         return self.config.bootstrap
+
+    def _prepare_users(self) -> None:
+        """Passwords of every principal: kept from an earlier start, else new. A data dir that
+        was formatted without our users (plain text before) cannot get them back offline."""
+        existing = {p: self.secrets.credentials_file(p).exists() for p in PRINCIPALS}
+        if self.formatted() and not (existing["admin"] and existing["broker"]):
+            raise RuntimeError(
+                f"the Kafka data dir {self.dir} was created without SCRAM users (plain text?): "
+                "start it with --plaintext, or use a new --data-dir for the secure broker")
+        self._passwords = self.secrets.passwords()
+        tls_ca = self.secrets.ensure_tls(broker_hosts(self.config.listen_host,
+                                                      self.config.advertised_host,
+                                                      self.config.cert_hosts)).ca_file
+        self.secrets.write_client_files(self._passwords, self.config.bootstrap, tls_ca)
 
     def wait_ready(self, bootstrap: str, timeout: float, proc: subprocess.Popen | None = None) -> None:
         """Ready = a metadata request succeeds (not merely: the port accepts TCP)."""
         from ev_common.kafka.admin import cluster_ready
 
+        creds = self.credentials("admin")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc is not None and proc.poll() is not None:
                 raise RuntimeError(f"Kafka exited with code {proc.returncode}; see {self.log_file}")
-            if cluster_ready(bootstrap, timeout_s=2.0):
+            if cluster_ready(bootstrap, timeout_s=2.0, credentials=creds):
                 return
             time.sleep(0.2)
         raise TimeoutError(f"Kafka at {bootstrap} not ready after {timeout:.0f}s; see {self.log_file}")
+
+    def _plaintext_dir(self) -> bool:
+        """How the broker in this dir was started (a reused running broker keeps its mode)."""
+        try:
+            return (self.dir / "protocol.txt").read_text().strip() == "PLAINTEXT"
+        except OSError:
+            return self.config.plaintext
 
     def stop(self, timeout: float = 30.0, hard: bool = False) -> bool:
         """Stop the broker (SIGTERM, then SIGKILL after *timeout*); True if one was running."""

@@ -1,13 +1,25 @@
-"""``ev-kafka start|status|stop`` — the local development/demo broker, one command away."""
+"""``ev-kafka start|status|stop|grant|rotate-user|fetch`` — the local broker, one command away.
+
+``start`` runs it secure (SASL_SSL, SCRAM-SHA-512, ACLs deny by default) and writes one 0600
+credentials file per principal to ``<data dir>/clients/<principal>.toml``: hand each process
+its own (``--kafka-credentials FILE`` or ``EV_KAFKA_CREDENTIALS``). ``--plaintext`` is the
+explicit opt-out for a legacy setup.
+"""
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
+from ev_common.kafka.security import is_plaintext
 from ev_common.kafka.broker import BrokerConfig, LocalBroker, default_broker_dir, ensure_jars, kafka_version
 from ev_common.logsetup import setup_logging
 from ev_common.settings import DEFAULT_TOPIC_PREFIX, setting
+
+
+def _path_or_none(name: str) -> Path | None:
+    value = setting(name, "")
+    return Path(value) if value else None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,25 +28,58 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in (("start", "start the broker and wait until it serves clients"),
                        ("status", "exit 0 and print the address if the broker is up"),
                        ("stop", "stop the broker cleanly"),
+                       ("grant", "create the ACLs of a topic prefix (deny by default otherwise)"),
+                       ("rotate-user", "give a principal a new random password (also adds it)"),
                        ("fetch", "only download the Kafka jars (Maven) into the cache")):
         sp = sub.add_parser(name, help=text)
         sp.add_argument("--data-dir", type=Path, default=default_broker_dir(),
                         help="broker files (env EV_KAFKA_DATA_DIR; default %(default)s)")
-        if name == "start":
-            sp.add_argument("--port", type=int, default=int(setting("kafka_port", "9092")),
-                            help="client port (env EV_KAFKA_PORT; default %(default)s)")
-            sp.add_argument("--controller-port", type=int, default=None,
-                            help="KRaft controller port (default: port+1)")
-            sp.add_argument("--listen-host", default=setting("kafka_listen_host", "127.0.0.1"),
-                            help="interface to bind (default %(default)s; 0.0.0.0 for other hosts)")
-            sp.add_argument("--advertised-host", default=setting("kafka_advertised_host", ""),
-                            help="address given to clients (default: the listen host); must be "
-                            "reachable from every client machine")
-            sp.add_argument("--heap-mb", type=int, default=512)
+        if name in ("start", "grant"):
             sp.add_argument("--topic-prefix", default=setting("topic_prefix", DEFAULT_TOPIC_PREFIX),
-                            help="create this prefix's topics once up (default %(default)s)")
-            sp.add_argument("--timeout", type=float, default=120.0)
+                            help="create this prefix's topics and ACLs (default %(default)s)")
+        if name == "rotate-user":
+            sp.add_argument("principal", help="e.g. central, cp, driver, operator")
+        if name != "start":
+            continue
+        sp.add_argument("--port", type=int, default=int(setting("kafka_port", "9092")),
+                        help="client port (env EV_KAFKA_PORT; default %(default)s)")
+        sp.add_argument("--controller-port", type=int, default=None,
+                        help="KRaft controller port, always on 127.0.0.1 (default: port+1)")
+        sp.add_argument("--listen-host", default=setting("kafka_listen_host", "127.0.0.1"),
+                        help="interface to bind (default %(default)s; 0.0.0.0 for other hosts)")
+        sp.add_argument("--advertised-host", default=setting("kafka_advertised_host", ""),
+                        help="address given to clients (default: the listen host); must be "
+                        "reachable from every client machine (it is put in the certificate)")
+        sp.add_argument("--heap-mb", type=int, default=512)
+        sp.add_argument("--plaintext", action="store_true",
+                        default=setting("kafka_plaintext", "").lower() in ("1", "true", "yes"),
+                        help="NO TLS, NO authentication, NO ACLs (legacy setups only; env "
+                        "EV_KAFKA_PLAINTEXT=1)")
+        sp.add_argument("--pki-dir", type=Path, default=_path_or_none("pki_dir"),
+                        help="where the CA and the broker certificate are made (env EV_PKI_DIR; "
+                        "default <data dir>/pki)")
+        sp.add_argument("--ca-file", type=Path, default=None, help="your own CA certificate (PEM)")
+        sp.add_argument("--cert-file", type=Path, default=None,
+                        help="your own broker certificate (PEM; its subjectAltName must list the "
+                        "host names clients use)")
+        sp.add_argument("--key-file", type=Path, default=None, help="its private key (PEM, 0600)")
+        sp.add_argument("--cert-host", action="append", default=[],
+                        help="another name clients use for this broker (DNS alias), put in its "
+                        "certificate; repeatable")
+        sp.add_argument("--timeout", type=float, default=120.0)
     return p
+
+
+def _admin_creds(broker: LocalBroker):
+    from ev_common.kafka.security import CredentialsError
+    try:
+        return broker.credentials("admin")
+    except CredentialsError as exc:
+        raise SystemExit(f"No admin credentials in {broker.dir}: {exc}") from exc
+
+
+def _address(broker: LocalBroker) -> str:
+    return broker.addr_file.read_text().strip() if broker.addr_file.exists() else "?"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,38 +89,72 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Kafka {kafka_version()} jars in {ensure_jars(quiet=False)}")
         return 0
     if args.cmd == "start":
-        cfg = BrokerConfig(data_dir=args.data_dir, port=args.port,
-                           controller_port=args.controller_port, listen_host=args.listen_host,
-                           advertised_host=args.advertised_host or None, heap_mb=args.heap_mb)
-        broker = LocalBroker(cfg)
-        print(f"Starting Apache Kafka {kafka_version()} (KRaft) in {args.data_dir} ...", flush=True)
-        try:
-            addr = broker.start(timeout=args.timeout)
-        except (RuntimeError, TimeoutError, OSError) as exc:
-            print(f"Kafka did not start: {exc}", file=sys.stderr)
-            return 1
-        if args.topic_prefix:
-            from ev_common.kafka.admin import ensure_topics
-            from ev_common.topics import Topics
-            ensure_topics(addr, Topics(args.topic_prefix))
-        print(f"Kafka is up: bootstrap servers {addr}")
-        return 0
+        return _start(args)
     broker = LocalBroker(BrokerConfig(data_dir=args.data_dir))
     if args.cmd == "status":
         pid = broker.pid()
         if pid is None:
             print("Kafka is not running")
             return 1
-        addr = broker.addr_file.read_text().strip() if broker.addr_file.exists() else "?"
+        addr = _address(broker)
         from ev_common.kafka.admin import cluster_ready
-        ready = cluster_ready(addr, 3.0)
+        ready = cluster_ready(addr, 3.0, credentials=broker.credentials("admin"))
         print(f"Kafka is {'up' if ready else 'starting (process alive, not answering yet)'}: "
               f"pid {pid}, bootstrap servers {addr}")
         return 0 if ready else 1
+    if args.cmd == "grant":
+        from ev_common.kafka.acl import grant
+        n = grant(_address(broker), args.topic_prefix, _admin_creds(broker))
+        print(f"{n} ACLs in place for topic prefix {args.topic_prefix}")
+        return 0
+    if args.cmd == "rotate-user":
+        from ev_common.kafka.users import rotate_user
+        path = rotate_user(broker, args.principal)
+        print(f"New password for {args.principal} written to {path} (0600); restart the "
+              "processes that use it")
+        return 0
     if broker.stop():
         print("Kafka stopped")
     else:
         print("Kafka was not running")
+    return 0
+
+
+def _start(args: argparse.Namespace) -> int:
+    cfg = BrokerConfig(data_dir=args.data_dir, port=args.port,
+                       controller_port=args.controller_port, listen_host=args.listen_host,
+                       advertised_host=args.advertised_host or None, heap_mb=args.heap_mb,
+                       plaintext=args.plaintext, pki_dir=args.pki_dir, ca_file=args.ca_file,
+                       cert_file=args.cert_file, key_file=args.key_file,
+                       cert_hosts=tuple(args.cert_host))
+    broker = LocalBroker(cfg)
+    mode = "PLAIN TEXT (no TLS, no authentication)" if args.plaintext else "SASL_SSL"
+    print(f"Starting Apache Kafka {kafka_version()} (KRaft, {mode}) in {args.data_dir} ...", flush=True)
+    try:
+        addr = broker.start(timeout=args.timeout)
+    except (RuntimeError, TimeoutError, OSError) as exc:
+        print(f"Kafka did not start: {exc}", file=sys.stderr)
+        return 1
+    creds = broker.credentials("admin")
+    secure = not is_plaintext(creds)
+    if args.topic_prefix:
+        from ev_common.kafka.admin import TopicSetupError, ensure_topics
+        from ev_common.topics import Topics
+        try:
+            ensure_topics(addr, Topics(args.topic_prefix), credentials=creds)
+        except TopicSetupError as exc:
+            print(f"Kafka is up, but: {exc}", file=sys.stderr)
+            return 1
+        if secure:
+            from ev_common.kafka.acl import grant
+            grant(addr, args.topic_prefix, creds)
+    print(f"Kafka is up: bootstrap servers {addr}")
+    if secure:
+        print(f"Client credentials (0600, one per principal): {broker.secrets.clients_dir}/<principal>.toml "
+              f"— give each process its own with --kafka-credentials or EV_KAFKA_CREDENTIALS")
+    else:
+        print("WARNING: plain text — anyone who reaches this port can read and write every topic",
+              file=sys.stderr)
     return 0
 
 

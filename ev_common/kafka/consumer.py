@@ -29,6 +29,7 @@ from kafka import errors as kerr
 from ev_common import contract
 from ev_common.kafka.backoff import Backoff
 from ev_common.kafka.offsets import OffsetStore
+from ev_common.kafka.security import KafkaCredentials, kafka_kwargs
 from ev_common.kafka.probe import split_bootstrap, unreachable_reason
 from ev_common.kafka.producer import ReliableProducer, describe_error
 from ev_common.kafka.status import LinkState
@@ -72,7 +73,8 @@ class ResilientConsumer:
                  handler_retries: int = 3, health_interval_s: float = 2.0,
                  metadata_timeout_s: float = 3.0,
                  consumer_config: dict | None = None,
-                 offset_store: OffsetStore | None = None) -> None:
+                 offset_store: OffsetStore | None = None,
+                 credentials: KafkaCredentials | None = None) -> None:
         if start_from not in ("committed", "earliest", "latest"):
             raise ValueError(f"start_from must be committed/earliest/latest, not {start_from!r}")
         if group_id is None and start_from == "committed":
@@ -96,6 +98,7 @@ class ResilientConsumer:
         self._health_interval = health_interval_s
         self._metadata_timeout = metadata_timeout_s
         self._extra_config = dict(consumer_config or {})
+        self._credentials = credentials  # None: the process's identity (ev_common.kafka.security)
         self._addresses = split_bootstrap(bootstrap_servers)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -239,6 +242,7 @@ class ResilientConsumer:
             fetch_max_wait_ms=100,
             metadata_max_age_ms=10000,
             allow_auto_create_topics=False,
+            **kafka_kwargs(self._credentials),
         )
         config.update(self._extra_config)
         try:

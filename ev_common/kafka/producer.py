@@ -32,6 +32,7 @@ from ev_common import contract
 from ev_common.kafka.backoff import Backoff
 from ev_common.kafka.outbox import Outbox, OutboxRow
 from ev_common.kafka.probe import split_bootstrap, unreachable_reason
+from ev_common.kafka.security import KafkaCredentials, kafka_kwargs
 from ev_common.kafka.status import LinkState, ProducerStatus, StatusListener, StatusNotifier
 
 __all__ = ["ReliableProducer", "ProducerStatus", "LinkState", "ProducerClosed"]
@@ -66,13 +67,15 @@ class ReliableProducer:
                  bootstrap_timeout_s: float = 3.0, delivery_timeout_s: float = 120.0,
                  stuck_after_s: float = 20.0, linger_ms: int = 5, ack_poll_s: float = 0.2,
                  outbox_append_sync: str = "FULL", outbox_remove_sync: str = "NORMAL",
-                 producer_config: dict | None = None) -> None:
+                 producer_config: dict | None = None,
+                 credentials: KafkaCredentials | None = None) -> None:
         """*linger_ms*: how long the Kafka client may hold records while the worker is still
         handing a batch of rows over; the worker then flushes at once, so a lone event never
         waits for it (see :meth:`_send_now`). *ack_poll_s*: how often the worker, while waiting
         for acknowledgements, looks at ``close()`` and at slow or stuck acks.
         *outbox_append_sync* / *outbox_remove_sync*: SQLite ``synchronous`` of the outbox's
-        appends / removals, see :class:`Outbox`."""
+        appends / removals, see :class:`Outbox`. *credentials*: the Kafka identity (default: the
+        process's, see :mod:`ev_common.kafka.security`)."""
         self.bootstrap = bootstrap_servers
         self.client_id = client_id
         self._addresses = split_bootstrap(bootstrap_servers)
@@ -89,6 +92,7 @@ class ReliableProducer:
         self._delivery_timeout = delivery_timeout_s
         self._stuck_after = stuck_after_s
         self._extra_config = dict(producer_config or {})
+        self._credentials = credentials
         self._status = StatusNotifier(bootstrap_servers, self._outbox.count, name=client_id)
         if on_status is not None:
             self._status.add_listener(on_status)
@@ -262,6 +266,8 @@ class ReliableProducer:
             reconnect_backoff_ms=50,
             reconnect_backoff_max_ms=250,
             retry_backoff_ms=100,
+            allow_auto_create_topics=False,  # topics are created with their settings, never by a send
+            **kafka_kwargs(self._credentials),
         )
         config.update(self._extra_config)
         try:
@@ -270,6 +276,9 @@ class ReliableProducer:
             raise _LinkFailure(LinkState.OFFLINE,
                                f"Kafka at {self.bootstrap} accepts connections but did not answer "
                                f"within {self._bootstrap_timeout:.0f}s ({describe_error(exc)})") from exc
+        # kafka-python 3.0.12 does not hand allow_auto_create_topics to its metadata (which keeps
+        # True): without this, a send to a missing topic would ask the broker to create it
+        kp._metadata.config["allow_auto_create_topics"] = False  # noqa: SLF001
         log.info("producer %s: connected to Kafka at %s", self.client_id, self.bootstrap)
         return kp
 

@@ -43,6 +43,7 @@ from datetime import datetime
 from typing import Any
 
 from ev_common.topics import Topics
+from ev_desktop.kafka import diagnostics_secure
 from ev_desktop.kafka.diagnostics_wire import CLIENT_ID, NotKafka, kafka_request, preview
 from ev_desktop.kafka.diagnostics_report import (  # noqa: F401 - re-exported for callers
     MESSAGES, STEP_TITLES, STEPS, Detail, Diagnosis, DiagnosticsReport, StepResult, StepStatus,
@@ -93,6 +94,7 @@ class _Ctx:
     brokers: list[tuple[int, str, int]] = field(default_factory=list)
     admin: Any = None
     reachable_bootstrap: list[str] = field(default_factory=list)
+    credentials: Any = None   # KafkaCredentials of this app; None = plain text
 
 
 def parse_bootstrap(value: str) -> list[tuple[str, int]]:
@@ -186,7 +188,12 @@ def _admin(ctx: _Ctx) -> Any:
     ms = int(ctx.timeout_s * 1000)
     return KafkaAdminClient(bootstrap_servers=ctx.reachable_bootstrap or ctx.bootstrap.split(","),
                             client_id=CLIENT_ID, bootstrap_timeout_ms=ms,
-                            request_timeout_ms=max(ms, 1000), reconnect_backoff_max_ms=500)
+                            request_timeout_ms=max(ms, 1000), reconnect_backoff_max_ms=500,
+                            **_security(ctx))
+
+
+def _security(ctx: _Ctx) -> dict:
+    return ctx.credentials.kafka_kwargs() if ctx.credentials is not None else {}
 
 
 # ------------------------------------------------------------------------------------ steps
@@ -308,8 +315,10 @@ def _advertised_fix(ctx: _Ctx, host: str, port: int, unresolvable: bool) -> list
     known = ctx.kafka_server.host if ctx.kafka_server is not None else ""
     fix_host = known if known and not _is_loopback(known) else next(
         (s.host for s in ctx.servers if s.sock is not None and not _is_loopback(s.host)), None)
-    advice = [Detail("fix.advertised_configured", {"fix_host": fix_host, "port": port})
-              if fix_host else Detail("fix.advertised_local", {"port": port})]
+    protocol = ctx.credentials.security_protocol if ctx.credentials is not None else "PLAINTEXT"
+    advice = [Detail("fix.advertised_configured", {"fix_host": fix_host, "port": port,
+                                                   "protocol": protocol})
+              if fix_host else Detail("fix.advertised_local", {"port": port, "protocol": protocol})]
     if unresolvable:
         advice.append(Detail("fix.advertised_resolve", {"host": host}))
     return advice
@@ -358,7 +367,8 @@ def _step_topics(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, Any]]
         existing = set(ctx.admin.list_topics())
     except Exception as exc:  # noqa: BLE001 - any client failure is this step's result
         raise _StepError(StepStatus.FAILED, "topics.failed", error=f"{type(exc).__name__}: {exc}")
-    expected = ctx.topics.all()
+    # a role sees only the topics it has rights on (deny by default): check those
+    expected = diagnostics_secure.role_topics(ctx) or ctx.topics.all()
     missing = [t for t in expected if t not in existing]
     # Topics created a moment ago (a Central starting up) can take a while to show in the
     # broker's metadata: look again until the timeout before calling them missing.
@@ -403,10 +413,13 @@ def _step_roundtrip(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, An
 
     topic = f"{ctx.topics.prefix}.diagnostics"
     params: dict[str, Any] = {"topic": topic, "timeout_s": f"{ctx.timeout_s:g}"}
+    if diagnostics_secure.role_topics(ctx) is not None:  # a role may not create the test topic
+        raise _StepError(StepStatus.SKIPPED, "roundtrip.not_allowed",
+                         principal=ctx.credentials.username, **params)
     ms = int(ctx.timeout_s * 1000)
     common = dict(bootstrap_servers=ctx.reachable_bootstrap, client_id=CLIENT_ID,
                   bootstrap_timeout_ms=ms, request_timeout_ms=max(ms, 1000),
-                  reconnect_backoff_max_ms=500)
+                  reconnect_backoff_max_ms=500, **_security(ctx))
     consumer = producer = None
     try:
         try:
@@ -534,6 +547,8 @@ _STEP_FUNCS: dict[str, Callable[[_Ctx, dict[str, Any]], tuple[str, dict[str, Any
     "resolve": _step_resolve, "tcp": _step_tcp, "handshake": _step_handshake,
     "metadata": _step_metadata, "advertised": _step_advertised, "topics": _step_topics,
     "roundtrip": _step_roundtrip, "lag": _step_lag,
+    "tls": diagnostics_secure.step_tls, "sasl": diagnostics_secure.step_sasl,
+    "access": diagnostics_secure.step_access,
 }
 
 
@@ -541,7 +556,7 @@ _STEP_FUNCS: dict[str, Callable[[_Ctx, dict[str, Any]], tuple[str, dict[str, Any
 
 #: failures after which the following steps still make sense
 _NON_BLOCKING = {"topics.missing", "roundtrip.failed", "roundtrip.produce_failed",
-                 "roundtrip.consume_failed", "lag.failed"}
+                 "roundtrip.consume_failed", "lag.failed", "access.denied", "access.failed"}
 
 def _make(step_id: str, status: StepStatus, code: str, params: dict[str, Any],
           duration_ms: float = 0.0, facts: dict[str, Any] | None = None) -> StepResult:
@@ -555,7 +570,7 @@ def _run_step(step_id: str, ctx: _Ctx) -> StepResult:
     try:
         code, params = _STEP_FUNCS[step_id](ctx, facts)
         status = StepStatus.OK
-    except _StepError as outcome:
+    except (_StepError, diagnostics_secure.SecureStepError) as outcome:
         status, code, params = outcome.status, outcome.code, outcome.params
     except Exception as exc:  # noqa: BLE001 - the engine never raises: it reports
         log.exception("diagnostics step %s crashed", step_id)
@@ -574,6 +589,8 @@ def _diagnose(steps: list[StepResult], cancelled: bool) -> Diagnosis:
         first = warnings[0]
         return Diagnosis("ok.warnings", {"detail": Detail(first.code, first.params)}, first.id)
     latency = next((s.params.get("latency_ms") for s in steps if s.id == "roundtrip"), None)
+    if latency is None and any(s.code == "roundtrip.not_allowed" for s in steps):
+        return Diagnosis("ok.no_roundtrip", {})
     return Diagnosis("ok", {"latency_ms": latency})
 
 
@@ -581,13 +598,15 @@ def run_diagnostics(bootstrap_servers: str, topics: Topics, *, group_ids: list[s
                     timeout_s: float = 3.0, on_step: Callable[[StepResult], None] | None = None,
                     cancel: threading.Event | None = None,
                     reader_lags: Callable[[], Mapping[str, int | None]] | None = None,
-                    ) -> DiagnosticsReport:
+                    credentials: Any = None) -> DiagnosticsReport:
     """Run every step in order and return the report. Blocking; never raises.
 
     *group_ids*: consumer groups whose lag the lag step reports (the app passes Central's).
     *reader_lags*: called once from this thread by the lag step; returns this app's own
     readers' lag ``{reader id: messages behind, None while unknown}`` (ids in
     ``diagnostics_report.READERS`` get a translated name); it must be thread-safe.
+    *credentials*: the Kafka identity to check (default: this process's, see
+    ``ev_common.kafka.security``; None there = plain text).
     *on_step* is called (from the calling thread) with each finished step, skipped ones
     included; its own exceptions are logged and ignored. *cancel*, when set, skips the
     remaining steps (a step in progress finishes within its timeouts).
@@ -595,7 +614,8 @@ def run_diagnostics(bootstrap_servers: str, topics: Topics, *, group_ids: list[s
     started_at = datetime.now().astimezone()
     t_start = time.monotonic()
     ctx = _Ctx(bootstrap=bootstrap_servers, topics=topics, group_ids=list(group_ids or []),
-               timeout_s=max(0.2, float(timeout_s)), reader_lags=reader_lags)
+               timeout_s=max(0.2, float(timeout_s)), reader_lags=reader_lags,
+               credentials=credentials or diagnostics_secure.credentials())
     steps: list[StepResult] = []
     blocker: str | None = None
     cancelled = False

@@ -21,6 +21,8 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from ev_desktop.kafka.diagnostics_secure_text import SECURE_FRAGMENTS, SECURE_MESSAGES, SECURE_STEP_TITLES
+
 #: ``tr(context, Spanish source) -> text in the UI language`` (QCoreApplication.translate fits)
 Translate = Callable[[str, str], str]
 
@@ -54,10 +56,13 @@ class Detail:
 STEPS: tuple[tuple[str, str], ...] = (
     ("resolve", "Resolución de nombres"),
     ("tcp", "Conexión TCP"),
+    ("tls", SECURE_STEP_TITLES["tls"]),
     ("handshake", "Saludo Kafka (ApiVersions)"),
+    ("sasl", SECURE_STEP_TITLES["sasl"]),
     ("metadata", "Metadatos del clúster"),
     ("advertised", "Direcciones anunciadas"),
     ("topics", "Temas esperados"),
+    ("access", SECURE_STEP_TITLES["access"]),
     ("roundtrip", "Envío y recepción de prueba"),
     ("lag", "Retraso de los consumidores"),
 )
@@ -179,11 +184,11 @@ FRAGMENTS: dict[str, str] = {
     "reason.error": "{error}",
     # what to do about a wrong advertised address
     "fix.advertised_configured": (
-        "En el broker: advertised.listeners=PLAINTEXT://{fix_host}:{port} (con ev-kafka: "
+        "En el broker: advertised.listeners={protocol}://{fix_host}:{port} (con ev-kafka: "
         "--advertised-host {fix_host}) y reinícielo; «{fix_host}» es la dirección con la que "
         "esta máquina ya llega al broker."),
     "fix.advertised_local": (
-        "En el broker, que es esta misma máquina: advertised.listeners=PLAINTEXT://<IP de esta "
+        "En el broker, que es esta misma máquina: advertised.listeners={protocol}://<IP de esta "
         "máquina en la red>:{port} (con ev-kafka: --listen-host 0.0.0.0 --advertised-host <IP de "
         "esta máquina en la red>) y reinícielo."),
     "fix.advertised_resolve": (
@@ -264,6 +269,10 @@ STATUS_NAMES: dict[StepStatus, str] = {
 
 #: params whose list of Detail is a run of sentences (joined by a space, not by "; ")
 _SENTENCE_PARAMS = {"summary", "advice"}
+
+
+MESSAGES.update(SECURE_MESSAGES)     # TLS, SASL and authorization steps
+FRAGMENTS.update(SECURE_FRAGMENTS)
 
 
 def catalogue() -> dict[str, list[str]]:
@@ -402,7 +411,7 @@ class DiagnosticsReport:
 
     @property
     def ok(self) -> bool:
-        return self.diagnosis.code == "ok"
+        return self.diagnosis.code in ("ok", "ok.no_roundtrip")
 
     def step(self, step_id: str) -> StepResult:
         return next(s for s in self.steps if s.id == step_id)

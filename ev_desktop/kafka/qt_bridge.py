@@ -73,6 +73,7 @@ class LinkAggregator(QObject):
         self._errors: dict[str, str | None] = {}
         self._queued: dict[str, int] = {}
         self._last: LinkSummary | None = None
+        self._security()
 
     def update_producer(self, source: str, status: Any) -> None:
         self._states[source] = link_state_name(status.state)
@@ -90,8 +91,17 @@ class LinkAggregator(QObject):
             d.pop(source, None)
         self._publish()
 
+    def _security(self) -> None:
+        """How this process talks to Kafka (fixed at start-up): TLS + who, or plain text."""
+        from ev_common.kafka.security import CredentialsError, link_encrypted, principal_name
+        try:
+            self._encrypted, self._principal = link_encrypted(), principal_name()
+        except CredentialsError:
+            self._encrypted, self._principal = True, None  # the clients report the error
+
     def reset(self, bootstrap: str) -> None:
         self.bootstrap = bootstrap
+        self._security()
         self._states.clear()
         self._errors.clear()
         self._queued.clear()
@@ -103,7 +113,8 @@ class LinkAggregator(QObject):
         else:
             state = max(self._states.values(), key=lambda s: _SEVERITY.get(s, 1))
         error = next((e for s, e in self._errors.items() if e and self._states.get(s) != "connected"), None)
-        return LinkSummary(state, self.bootstrap, sum(self._queued.values()), error)
+        return LinkSummary(state, self.bootstrap, sum(self._queued.values()), error,
+                           encrypted=self._encrypted, principal=self._principal)
 
     def _publish(self) -> None:
         summary = self.summary()

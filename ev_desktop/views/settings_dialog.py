@@ -1,4 +1,5 @@
-"""Connection settings: Kafka bootstrap servers, Central address, topic prefix. Apply = reconnect."""
+"""Connection settings: Kafka bootstrap servers, Central address, topic prefix, Kafka
+credentials file. Apply = reconnect."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -19,12 +20,16 @@ class SettingsDialog(QDialog):
         self.central.setObjectName("centralAddress")
         self.prefix = QLineEdit(settings.topic_prefix)
         self.prefix.setObjectName("topicPrefix")
+        self.credentials = QLineEdit(settings.kafka_credentials)
+        self.credentials.setObjectName("kafkaCredentials")
+        self.credentials.setPlaceholderText(self.tr("fichero .toml que da el administrador (0600)"))
         self.bootstrap.setPlaceholderText("pc2.local:9092")
         self.central.setPlaceholderText("pc2.local:7000")
         form = QFormLayout()
         form.addRow(self.tr("Servidores Kafka"), self.bootstrap)
         form.addRow(self.tr("CENTRAL (HOST:PUERTO)"), self.central)
         form.addRow(self.tr("Prefijo de topics"), self.prefix)
+        form.addRow(self.tr("Credenciales de Kafka"), self.credentials)
         hint = QLabel(self.tr("Al aplicar, la aplicación se reconecta con estos valores. Los eventos en "
                               "cola no se pierden."))
         hint.setWordWrap(True)
@@ -46,7 +51,8 @@ class SettingsDialog(QDialog):
 
     def values(self) -> AppSettings:
         return replace(self.original, bootstrap_servers=self.bootstrap.text().strip(),
-                       central=self.central.text().strip(), topic_prefix=self.prefix.text().strip())
+                       central=self.central.text().strip(), topic_prefix=self.prefix.text().strip(),
+                       kafka_credentials=self.credentials.text().strip())
 
     def _accept(self) -> None:
         problems = validate(self.values())

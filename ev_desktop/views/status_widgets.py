@@ -60,6 +60,9 @@ class LinkSummary:
     bootstrap: str
     queued: int
     last_error: str | None = None
+    #: False = plain text (--kafka-plaintext): shown as "sin cifrar"; see ev_common.kafka.security
+    encrypted: bool = True
+    principal: str | None = None     # who this app is authenticated as on Kafka
 
 
 class KafkaIndicator(QFrame):
@@ -103,8 +106,14 @@ class KafkaIndicator(QFrame):
         if summary.bootstrap:
             text += f" — {summary.bootstrap}"
         text += " — " + self.queued_text(summary.queued)
+        if not summary.encrypted:
+            text += " — " + self.tr("sin cifrar")
         self.label.setText(text)
         tip = self.tr("Pulse para ver el diagnóstico de la conexión con Kafka")
+        if summary.encrypted and summary.principal:
+            tip = self.tr("Conexión cifrada (TLS), autenticada como «{p}»").format(p=summary.principal) + "\n" + tip
+        elif not summary.encrypted:
+            tip = self.tr("Conexión SIN CIFRAR y sin autenticar: cualquiera en la red puede leerla") + "\n" + tip
         if summary.last_error:
             tip = self.tr("Último error: {e}").format(e=summary.last_error) + "\n" + tip
         self.setToolTip(tip)

@@ -16,6 +16,7 @@ from central_service import db
 from central_service.db_cli import seed
 from central_service.store import Store
 from tests.helpers import wait_until
+from tests.helpers import kafka_security
 
 
 def seed_db(url: str, drivers: int = 3, cps: int = 3) -> None:
@@ -138,9 +139,9 @@ class Kafka:
 
     def __init__(self, bootstrap: str, topics: Topics) -> None:
         self.topics = topics
-        self.producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), acks="all")
+        self.producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), acks="all", **kafka_security())
         self.consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), enable_auto_commit=False,
-                                      group_id=None, consumer_timeout_ms=100)
+                                      group_id=None, consumer_timeout_ms=100, **kafka_security())
         tps = []
         for t in (topics.driver_notifications, topics.cp_commands, topics.cp_state, topics.dead_letters,
                   topics.central_heartbeat):

@@ -15,6 +15,7 @@ from ev_common.framing import ACK, NACK, BadFrame, FramedStream
 from ev_common.kafka.broker import free_port
 from ev_common.topics import Topics
 from tests.helpers import Proc, wait_until
+from tests.helpers import kafka_security
 
 
 class FakeCentral:
@@ -123,7 +124,8 @@ class EventLog:
     def __init__(self, bootstrap: str, topic: str) -> None:
         self.consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=None,
                                       enable_auto_commit=False, consumer_timeout_ms=200,
-                                      reconnect_backoff_max_ms=500, request_timeout_ms=10000)
+                                      reconnect_backoff_max_ms=500, request_timeout_ms=10000,
+                                      **kafka_security())
         parts = None
         deadline = time.monotonic() + 20
         while not parts and time.monotonic() < deadline:
@@ -165,7 +167,7 @@ class EventLog:
 class Commands:
     def __init__(self, bootstrap: str, topics: Topics) -> None:
         self.topics = topics
-        self.producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), acks="all")
+        self.producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), acks="all", **kafka_security())
 
     def send(self, body: c.Payload) -> None:
         env = c.envelope(body, source="test-central")

@@ -11,6 +11,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from ev_common import contract
 from ev_common.framing import ACK, BadFrame, FramedStream
+from tests.helpers import kafka_security
 
 PASSWORDS = {"driver1": "pass123", "driver2": "pass123"}
 OPERATOR_PASSWORDS = {"operator1": "admin123"}
@@ -87,7 +88,7 @@ class TopicWriter:
     """Produce contract envelopes synchronously (acks=all) — the test plays Central."""
 
     def __init__(self, bootstrap: str) -> None:
-        self.kp = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+        self.kp = KafkaProducer(bootstrap_servers=bootstrap, acks="all", **kafka_security())
 
     def send(self, topic: str, body: contract.Payload, source: str = "central") -> None:
         env = contract.envelope(body, source=source)
@@ -100,7 +101,7 @@ class TopicWriter:
 def read_envelopes(bootstrap: str, topic: str, expected: int, timeout: float = 60.0) -> list[contract.Envelope]:
     """Every envelope of *topic* from the beginning, once at least *expected* arrived."""
     kc = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                       fetch_max_wait_ms=100)
+                       fetch_max_wait_ms=100, **kafka_security())
     try:
         deadline = time.monotonic() + timeout
         parts: set[int] | None = None

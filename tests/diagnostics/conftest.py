@@ -9,6 +9,7 @@ import pytest
 from ev_common.kafka.broker import BrokerConfig, LocalBroker, free_port
 from ev_common.topics import Topics
 from ev_desktop.kafka.diagnostics import StepStatus, run_diagnostics
+from tests.helpers import seed_secure_dir
 
 UNREACHABLE_ADVERTISED_HOST = "kafka-interno.invalid"
 
@@ -37,9 +38,12 @@ class BootstrapReadyBroker(LocalBroker):
 @pytest.fixture(scope="session")
 def misadvertised_broker(tmp_path_factory: pytest.TempPathFactory):
     """Bootstrap address of a real broker that advertises kafka-interno.invalid:<port>."""
-    cfg = BrokerConfig(data_dir=tmp_path_factory.mktemp("kafka-misadvertised"), port=free_port(),
+    data_dir = tmp_path_factory.mktemp("kafka-misadvertised")
+    seed_secure_dir(data_dir)   # the session's CA and passwords: our clients get in
+    cfg = BrokerConfig(data_dir=data_dir, port=free_port(),
                        controller_port=free_port(), listen_host="127.0.0.1",
-                       advertised_host=UNREACHABLE_ADVERTISED_HOST, heap_mb=384)
+                       advertised_host=UNREACHABLE_ADVERTISED_HOST, heap_mb=384,
+                       cert_hosts=("kafka-central.lan",))  # an alias test_engine dials
     broker = BootstrapReadyBroker(cfg)
     broker.start(timeout=120)
     yield f"127.0.0.1:{cfg.port}"

@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QApplication
 
 from ev_common.topics import Topics
 from ev_desktop.kafka.diagnostics import LAG_WARNING, STEPS
+
+ROW = {sid: i for i, (sid, _) in enumerate(STEPS)}   # a step's row in the dialog
 from ev_desktop.views.diagnostics_dialog import NB_HYPHEN, DiagnosticsDialog
 from tests.diagnostics.conftest import UNREACHABLE_ADVERTISED_HOST
 
@@ -176,10 +178,10 @@ def test_english_ui_shows_no_spanish_for_unreachable_advertised_address(qtbot, e
     headline = dialog.diagnosis_label.text()
     assert headline.startswith(f"The broker advertises itself as {host}:")
     assert f"the name “{host}” does not resolve here" in headline
-    advertised = dialog.row_texts()[4]
+    advertised = dialog.row_texts()[ROW['advertised']]
     assert advertised[1] == "Advertised addresses" and advertised[0] == "Failed"
     # the concrete fix: the broker is this machine (bootstrap on 127.0.0.1)
-    assert "advertised.listeners=PLAINTEXT://<this\u00a0machine's\u00a0network\u00a0IP>:" in advertised[3]
+    assert "advertised.listeners=SASL_SSL://<this\u00a0machine's\u00a0network\u00a0IP>:" in advertised[3]
     assert f"Or make “{host}” resolve on every machine" in advertised[3]
     assert "PC2" not in advertised[3]
     _no_spanish(_shown_texts(dialog))
@@ -201,8 +203,8 @@ def test_copied_report_is_in_the_ui_language_with_plain_hyphens(qtbot, english, 
     dialog.copy_button.click()
     report = QApplication.clipboard().text()
     for line in ("Servers (bootstrap): ", "Machine: ", "Total duration: ",
-                 "1. Name resolution [resolve] — OK (", "5. Advertised addresses [advertised] — FAILED (",
-                 "6. Expected topics [topics] — SKIPPED (", "   What to do: On the broker, which is this very machine"):
+                 "1. Name resolution [resolve] — OK (", "7. Advertised addresses [advertised] — FAILED (",
+                 "8. Expected topics [topics] — SKIPPED (", "   What to do: On the broker, which is this very machine"):
         assert line in report, report
     assert "   - advertised brokers: 1=" in report and "   - cluster id: " in report
     # the display's non-breaking hyphens never reach what is copied (commands must paste)
@@ -219,7 +221,7 @@ def test_host_names_and_commands_do_not_break_at_hyphens(qtbot, misadvertised_br
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: not dialog.is_running(), timeout=20000)
-    shown = dialog.row_texts()[4][3]
+    shown = dialog.row_texts()[ROW['advertised']][3]
     assert UNREACHABLE_ADVERTISED_HOST not in shown      # not with a breakable hyphen
     assert UNREACHABLE_ADVERTISED_HOST.replace("-", NB_HYPHEN) in shown
     assert f"{NB_HYPHEN}{NB_HYPHEN}listen{NB_HYPHEN}host" in shown
@@ -240,7 +242,7 @@ def test_lag_step_shows_the_apps_own_readers_in_english(qtbot, english, kafka_br
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: not dialog.is_running(), timeout=30000)
-    status, title, _, text = dialog.row_texts()[7]
+    status, title, _, text = dialog.row_texts()[ROW['lag']]
     assert title == "Consumer lag" and status == "Warning", text
     assert f"group {topics.prefix}.central" in text
     assert f"This app is behind: it still has {LAG_WARNING + 21} messages to read" in text

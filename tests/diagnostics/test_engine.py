@@ -21,6 +21,7 @@ from tests.diagnostics.netns import (
 )
 from tests.diagnostics.servers import tcp_server
 from tests.helpers import wait_until
+from tests.helpers import kafka_security
 
 TIMEOUT = 2.0
 ANY_TOPICS = Topics("diagtest")
@@ -222,17 +223,18 @@ def test_advertised_fix_names_the_host_the_user_configured(misadvertised_broker,
     advertised = report.step("advertised")
     assert advertised.code == "advertised.unreachable", report.as_text()
     assert advertised.params["advice"][0] == Detail(
-        "fix.advertised_configured", {"fix_host": "kafka-central.lan", "port": int(port)})
-    assert f"advertised.listeners=PLAINTEXT://kafka-central.lan:{port}" in advertised.action
+        "fix.advertised_configured", {"fix_host": "kafka-central.lan", "port": int(port),
+                                      "protocol": "SASL_SSL"})
+    assert f"advertised.listeners=SASL_SSL://kafka-central.lan:{port}" in advertised.action
     assert "--advertised-host kafka-central.lan" in advertised.action
     assert "<" not in advertised.action and "PC2" not in advertised.action
 
 
 def test_healthy_broker_all_ok_with_latency_and_lag(kafka_broker, topics):
     # a consumer group 2 messages behind on one partition of cp_events
-    admin = KafkaAdminClient(bootstrap_servers=kafka_broker, bootstrap_timeout_ms=10000)
+    admin = KafkaAdminClient(bootstrap_servers=kafka_broker, bootstrap_timeout_ms=10000, **kafka_security())
     from kafka import KafkaProducer
-    producer = KafkaProducer(bootstrap_servers=kafka_broker, bootstrap_timeout_ms=10000)
+    producer = KafkaProducer(bootstrap_servers=kafka_broker, bootstrap_timeout_ms=10000, **kafka_security())
     for i in range(3):
         producer.send(topics.cp_events, key=b"k", value=b"v%d" % i, partition=0).get(10)
     producer.close()
@@ -314,13 +316,13 @@ def test_lag_step_reports_the_apps_own_readers_behind(kafka_broker, topics):
 def test_lag_step_with_central_behind_and_readers_failing(kafka_broker, topics):
     from kafka import KafkaProducer
 
-    producer = KafkaProducer(bootstrap_servers=kafka_broker, bootstrap_timeout_ms=10000)
+    producer = KafkaProducer(bootstrap_servers=kafka_broker, bootstrap_timeout_ms=10000, **kafka_security())
     for i in range(LAG_WARNING + 5):
         producer.send(topics.driver_requests, value=b"r%d" % i, partition=0)
     producer.flush(10)
     producer.close()
     group = f"{topics.prefix}.central"
-    admin = KafkaAdminClient(bootstrap_servers=kafka_broker, bootstrap_timeout_ms=10000)
+    admin = KafkaAdminClient(bootstrap_servers=kafka_broker, bootstrap_timeout_ms=10000, **kafka_security())
     tp = TopicPartition(topics.driver_requests, 0)
 
     def committed() -> bool:

@@ -5,6 +5,7 @@ import pytest
 
 from ev_common.kafka.admin import ensure_topics
 from tests.e2e.harness import System
+from tests.helpers import grant_prefix
 
 
 @pytest.fixture
@@ -14,6 +15,7 @@ def system(tmp_path, request):
     s = System(tmp_path, bootstrap=kafka_broker)
     request.addfinalizer(s.close)
     ensure_topics(s.bootstrap, s.topics)
+    grant_prefix(s.bootstrap, s.topics.prefix)  # its processes run as their role principals
     s.watch()
     return s
 

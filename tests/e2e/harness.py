@@ -35,6 +35,8 @@ from ev_common import contract as c
 from ev_common.kafka.broker import BrokerConfig, LocalBroker, free_port
 from ev_common.topics import Topics
 from tests.helpers import REPO, Proc, wait_until
+from ev_common.kafka.security import ROLES
+from tests.helpers import grant_prefix, kafka_security, principal_env, seed_secure_dir
 
 KWH_TOL = 1e-6
 RESULT_RE = re.compile(r"RESULT index=(\d+)/(\d+) requested=(\S+) session=(\S+) cp=(\S+) "
@@ -118,7 +120,8 @@ class Watcher:
                 if consumer is None:
                     consumer = KafkaConsumer(bootstrap_servers=self.bootstrap.split(","), group_id=None,
                                              enable_auto_commit=False, reconnect_backoff_max_ms=500,
-                                             request_timeout_ms=10000, client_id="e2e-watcher")
+                                             request_timeout_ms=10000, client_id="e2e-watcher",
+                                             **kafka_security())
                 if len(assigned) < len(self.names):
                     tps = []
                     for name in self.names:
@@ -238,7 +241,11 @@ class System:
 
     def _spawn(self, name: str, args: list[str], role: str) -> HostProc:
         self._n += 1
-        p = HostProc(f"{self._n:03d}-{name}", args, self.log_dir, prefix=self.prefix_for.get(role))
+        # every process runs as its own Kafka principal (ACLs of self.topics granted by the
+        # fixtures); a monitor, which does not speak Kafka, just ignores the variable
+        env = principal_env(role) if role in ROLES else None
+        p = HostProc(f"{self._n:03d}-{name}", args, self.log_dir, prefix=self.prefix_for.get(role),
+                     env=env)
         self._procs.append(p)
         return p
 
@@ -246,6 +253,7 @@ class System:
     def private_broker(self, port: int | None = None, listen_host: str = "127.0.0.1",
                        advertised_host: str | None = None) -> LocalBroker:
         """Configure (not start) a broker this test may kill and restart on the same port/data."""
+        seed_secure_dir(self.tmp / "kafka")  # the session's CA and passwords
         cfg = BrokerConfig(data_dir=self.tmp / "kafka", port=port or free_port(),
                            controller_port=free_port(), listen_host=listen_host,
                            advertised_host=advertised_host, heap_mb=512)
@@ -255,7 +263,9 @@ class System:
 
     def start_broker(self, timeout: float = 150.0) -> str:
         assert self.broker is not None
-        return self.broker.start(timeout=timeout)
+        addr = self.broker.start(timeout=timeout)
+        grant_prefix(addr, self.topics.prefix)
+        return addr
 
     def kill_broker(self) -> None:
         """SIGKILL the broker JVM (no clean shutdown)."""

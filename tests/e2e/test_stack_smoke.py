@@ -12,7 +12,7 @@ from ev_common import contract as c
 from ev_common.kafka.broker import free_port
 from ev_common.topics import Topics
 from tests.e2e.harness import Watcher
-from tests.helpers import REPO, wait_until
+from tests.helpers import REPO, seed_secure_dir, wait_until
 
 pytestmark = [pytest.mark.timeout(400)]
 
@@ -44,6 +44,7 @@ def test_stack_up_detached_tickets_then_down_leaves_nothing(tmp_path: Path):
     prefix = "smoke" + tmp_path.name[-6:].replace("_", "").replace("-", "")
     cmd = [sys.executable, "-m", "ev_common.stack"]
     watcher = None
+    seed_secure_dir(stack_dir / "kafka")  # the session's passwords: the watcher below gets in
     try:
         up = subprocess.run([*cmd, "up", "--no-gui", "--cps", "3", "--drivers", "1", "--detach",
                              "--auto-duration", "5", "--stack-dir", str(stack_dir),

@@ -20,7 +20,7 @@ from ev_common import contract as c
 from ev_common.kafka.broker import BrokerConfig, LocalBroker, free_port
 from ev_common.topics import Topics
 from tests.e2e.harness import System
-from tests.helpers import REPO, wait_until
+from tests.helpers import REPO, seed_secure_dir, wait_until
 from tests.netns import Network, netns_unavailable_reason
 
 pytestmark = [pytest.mark.timeout(600)]
@@ -38,6 +38,7 @@ def _run_in(host, code: str, timeout: float = 200.0) -> subprocess.CompletedProc
 def _start_broker_on(host, cfg: BrokerConfig, prefix: str) -> str:
     """``ev-kafka start`` *inside* the host's namespace, exactly as docs/deploy.md tells PC2's
     admin (the JVM stays in that namespace after the command returns); creates the topics."""
+    seed_secure_dir(Path(cfg.data_dir))  # the session's CA and passwords: e2e clients use them
     cmd = [*host.prefix(), sys.executable, "-m", "ev_common.kafka.broker_cli", "start",
            "--data-dir", str(cfg.data_dir), "--port", str(cfg.port),
            "--controller-port", str(cfg.controller_port), "--listen-host", cfg.listen_host,
