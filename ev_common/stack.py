@@ -28,6 +28,7 @@ from ev_common.settings import default_data_dir, setting
 from ev_common.topics import Topics
 
 log = logging.getLogger("ev-stack")
+DEMO_CP_KEY = "demo-cp-key"  # what `ev-db seed` gives the demo CPs this command creates
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -47,12 +48,12 @@ class Stack:
     children: list[Child] = field(default_factory=list)
     broker: LocalBroker | None = None
 
-    def spawn(self, name: str, module: str, args: list[str]) -> Child:
+    def spawn(self, name: str, module: str, args: list[str], env: dict[str, str] | None = None) -> Child:
         logs = self.dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         log_path = logs / f"{name}.log"
         out = open(log_path, "ab")
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
         popen = subprocess.Popen([sys.executable, "-m", module, *args], stdout=out,
                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
                                  cwd=REPO, start_new_session=True)
@@ -176,7 +177,8 @@ def up(args: argparse.Namespace) -> int:
         stack.spawn("cp-fleet", "cp_simulator.fleet",
                     [*common, "--count", str(args.cps), "--central", central, "--auto",
                      "--auto-duration", str(args.auto_duration), "--time-scale", str(args.time_scale),
-                     "--data-dir", str(args.stack_dir / "cps")])
+                     "--data-dir", str(args.stack_dir / "cps")],
+                    env={"EV_CP_KEY": DEMO_CP_KEY})  # the seeded demo CPs' key, never on a command line
         if not args.no_gui and not _has_display():
             print("  no display found (DISPLAY / WAYLAND_DISPLAY unset): starting headless drivers "
                   "instead of the desktop app (same as --no-gui)")
