@@ -110,11 +110,14 @@ def tls_server_context(hosts: tuple[str, ...] = ("localhost", "127.0.0.1")):
     return server_ssl(None, None, list(hosts))
 
 
-def tls_connect(port: int, host: str = "127.0.0.1", timeout: float = 10.0, tls: bool = True):
+def tls_connect(port: int, host: str = "127.0.0.1", timeout: float = 10.0, tls: bool = True,
+                source: str | None = None):
     """A blocking socket to a framed server: TLS verified against the test CA (default), or
-    plain TCP with ``tls=False`` (the Engine's loopback link, or a test of a plain-text peer)."""
+    plain TCP with ``tls=False`` (the Engine's loopback link, or a test of a plain-text peer).
+    *source*: the local address to connect from (any 127.x.y.z on Linux: "another host")."""
     import socket
-    sock = socket.create_connection((host, port), timeout=timeout)
+    sock = socket.create_connection((host, port), timeout=timeout,
+                                    source_address=(source, 0) if source else None)
     if not tls:
         return sock
     try:

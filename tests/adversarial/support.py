@@ -33,9 +33,10 @@ class RawPeer:
 
     # Generous: a fresh-clone CI run once saw one answer take > 5 s on the loaded 2-core machine
     # (the same input passed when hypothesis re-ran it); a hang still fails, just later.
-    def __init__(self, port: int, timeout: float = 20.0, tls: bool = True) -> None:
-        """*tls*: Central's links are TLS (test CA); the Engine's loopback link is plain."""
-        self.sock = tls_connect(port, timeout=timeout, tls=tls)
+    def __init__(self, port: int, timeout: float = 20.0, tls: bool = True, source: str | None = None) -> None:
+        """*tls*: Central's links are TLS (test CA); the Engine's loopback link is plain.
+        *source*: connect from this local address (127.x.y.z: another "host")."""
+        self.sock = tls_connect(port, timeout=timeout, tls=tls, source=source)
         self.sock.settimeout(timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no Nagle wait per send
         self._dec = FrameDecoder()
