@@ -129,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     if a.count < 1:
         print("--count debe ser al menos 1", file=sys.stderr)
         return 2
+    if not a.cp_key_file and not os.environ.get("EV_CP_KEY", "").strip():
+        print("Falta la clave de los CPs: indique --cp-key-file FICHERO (0600) o la variable EV_CP_KEY "
+              "(los CPs de `ev-db seed` usan demo-cp-key)", file=sys.stderr)
+        return 2
     settings = common_settings(a)
     log_dir = settings.data_dir / "fleet"
     log_dir.mkdir(parents=True, exist_ok=True)
