@@ -290,7 +290,9 @@ class System:
             "-m", "central_service.cli", *self.common(), "--port", str(self.central_port),
             "--db", self.db_url, "--data-dir", str(self.tmp / "central"),
             "--monitor-timeout", str(self.monitor_timeout),
-            "--tls-hosts", f"{self.central_host},localhost,127.0.0.1", *extra],
+            "--tls-hosts", f"{self.central_host},localhost,127.0.0.1",
+            # every simulated CP and driver dials from the same loopback address here
+            "--max-connections-per-address", "1000", *extra],
             "central")
         if wait:
             self.central.wait_output("Central ready", 90)
