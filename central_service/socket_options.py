@@ -50,7 +50,7 @@ def add_socket_args(p: argparse.ArgumentParser) -> None:
                         "(default %(default)s)")
     g.add_argument("--link-idle-timeout", type=float, default=float(setting("link_idle_timeout", str(_D.idle_s))),
                    help="seconds an authenticated Monitor's link may go without a request (heartbeat) "
-                        "before Central closes it (default %(default)s)")
+                        "before Central closes it; at least 3 × --heartbeat-interval (default %(default)s)")
 
 
 def socket_config(args: argparse.Namespace) -> dict[str, Any]:

@@ -145,7 +145,9 @@ class SocketServer:
         last_frame = loop.time()  # of the last *valid* frame: garbage keeps no link alive
         try:
             while True:
-                idle_s = self.limits.idle_s if conn.cp_id else self.limits.anonymous_idle_s
+                # a Monitor heartbeats every heartbeat_interval: never cut it for keeping that pace
+                idle_s = (max(self.limits.idle_s, 3 * self.heartbeat_interval) if conn.cp_id
+                          else self.limits.anonymous_idle_s)
                 try:
                     frame = await stream.next_request(last_frame + idle_s, self.limits.frame_deadline_s)
                 except LinkIdle:

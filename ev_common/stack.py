@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ev_common.kafka.broker import BrokerConfig, LocalBroker, kafka_version
 from ev_common.logsetup import setup_logging
+from ev_common.pki import ca_file
 from ev_common.settings import default_data_dir, setting
 from ev_common.topics import Topics
 
@@ -173,7 +174,7 @@ def up(args: argparse.Namespace) -> int:
                         [*common, "--port", str(args.central_port), "--db", db,
                          "--data-dir", str(args.stack_dir / "central")])
         _wait_port("127.0.0.1", args.central_port, 60, c)
-        print(f"  Central listening on {central}")
+        print(f"  Central listening on {central} (TLS; clients trust {ca_file()})")
         stack.spawn("cp-fleet", "cp_simulator.fleet",
                     [*common, "--count", str(args.cps), "--central", central, "--auto",
                      "--auto-duration", str(args.auto_duration), "--time-scale", str(args.time_scale),

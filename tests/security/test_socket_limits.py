@@ -4,6 +4,7 @@ an idle authenticated Monitor is closed (and its CP disconnected), AUTH is throt
 and an oversize frame gets exactly one NACK with the link still usable."""
 from __future__ import annotations
 
+import socket
 import threading
 from collections import Counter
 
@@ -162,3 +163,31 @@ def test_an_oversize_frame_gets_exactly_one_nack_and_the_link_serves_the_next_fr
     finally:
         peer.close()
         stub.stop()
+
+
+@pytest.mark.kafka
+def test_the_real_central_bounds_a_flood_and_its_monitor_keeps_heartbeating(central):
+    svc = central(limits=LinkLimits(max_connections=40, max_per_address=20, handshake_timeout_s=120))
+    mon = central.monitor(svc, "CP001")
+    wait_until(lambda: svc.call(lambda: svc.core.cps["CP001"].monitor_connected), 10, message="CP001 up")
+    flood = []
+    try:
+        for host in range(1, 5):  # 4 addresses × 30 raw TCP links (no handshake: the cheapest flood)
+            for _ in range(30):
+                try:
+                    flood.append(socket.create_connection(("127.0.0.1", svc.port), timeout=5,
+                                                          source_address=(f"127.0.0.{host}", 0)))
+                except OSError:
+                    pass
+        # 127.0.0.1: the Monitor's link + 19 admitted, 11 over its address's cap; 127.0.0.2: 20
+        # admitted (40 in total), then it and the other two addresses meet the total cap: 70
+        wait_until(lambda: svc.counters.get("connections_refused_per_address", 0) >= 11, 15,
+                   message="per-address refusals counted")
+        wait_until(lambda: svc.counters.get("connections_refused_total", 0) >= 70, 15,
+                   message="total-cap refusals counted")
+        beats = len(mon.answers)
+        wait_until(lambda: len(mon.answers) >= beats + 3, 15, message="3 more heartbeats answered during the flood")
+        assert all(a == ["OK"] for a in mon.answers[beats:])
+    finally:
+        for s in flood:
+            s.close()
