@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -37,10 +36,10 @@ from central_service import db
 from central_service.core import CentralCore
 from central_service.domain.login_throttle import LoginThrottle, ThrottlePolicy
 from central_service.connection_limits import LinkLimits
+from central_service.socket_options import central_ssl
 from central_service.socket_server import SocketServer
 from central_service.store import Store, is_db_error
 from central_service.tokens import TokenSigner, load_or_create_secret, verify_secret_or_dummy
-from ev_common.tls_links import default_hosts, server_ssl
 
 log = logging.getLogger("central")
 
@@ -168,7 +167,7 @@ class CentralService:
                                                 max_failures_per_peer=4 * cfg.login_max_failures,
                                                 lockout_s=cfg.login_lockout))
         self._server = SocketServer(self, cfg.host, cfg.port, cfg.heartbeat_interval, self.core.counters,
-                                    throttle=throttle, tls=self._socket_tls(), limits=cfg.limits)
+                                    throttle=throttle, tls=central_ssl(cfg), limits=cfg.limits)
         self.port = await self._server.start()
         self._consumer = ResilientConsumer(
             cfg.bootstrap_servers,
@@ -178,15 +177,6 @@ class CentralService:
             dead_letter_topic=self.topics.dead_letters)
         self._consumer.start()
         log.info("Central ready: port=%d kafka=%s prefix=%s", self.port, cfg.bootstrap_servers, cfg.topic_prefix)
-
-    def _socket_tls(self) -> ssl.SSLContext | None:
-        cfg = self.config
-        if cfg.plaintext_socket:
-            log.warning("socket link in PLAIN TEXT (--plaintext-socket): passwords, CP keys and tokens "
-                        "cross the network unencrypted")
-            return None
-        hosts = list(cfg.tls_hosts) or default_hosts(cfg.host)
-        return server_ssl(cfg.tls_cert, cfg.tls_key, hosts, cfg.pki_dir)
 
     async def _shutdown(self) -> None:
         loop = asyncio.get_running_loop()

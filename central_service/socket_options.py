@@ -1,4 +1,5 @@
-"""``ev-central`` options of the socket link: TLS certificate and the link limits.
+"""``ev-central`` options of the socket link (TLS certificate, link limits) and the TLS context
+they produce.
 
 Kept apart from cli.py so the list of transport knobs (and their env vars) reads in one place.
 Every option has an env var ``EV_<NAME>`` and a config-file key; see docs/security.md.
@@ -6,11 +7,16 @@ Every option has an env var ``EV_<NAME>`` and a config-file key; see docs/securi
 from __future__ import annotations
 
 import argparse
+import logging
+import ssl
 from pathlib import Path
 from typing import Any
 
 from central_service.connection_limits import LinkLimits
 from ev_common.settings import setting
+from ev_common.tls_links import default_hosts, server_ssl
+
+log = logging.getLogger("central")
 
 _D = LinkLimits()
 
@@ -61,3 +67,13 @@ def socket_config(args: argparse.Namespace) -> dict[str, Any]:
         limits=LinkLimits(max_connections=args.max_connections, max_per_address=args.max_connections_per_address,
                           handshake_timeout_s=args.tls_handshake_timeout, frame_deadline_s=args.frame_deadline,
                           anonymous_idle_s=args.anonymous_idle_timeout, idle_s=args.link_idle_timeout))
+
+
+def central_ssl(cfg: Any) -> ssl.SSLContext | None:
+    """The TLS context of Central's socket for a CentralConfig (None: --plaintext-socket)."""
+    if cfg.plaintext_socket:
+        log.warning("socket link in PLAIN TEXT (--plaintext-socket): passwords, CP keys and tokens "
+                    "cross the network unencrypted")
+        return None
+    hosts = list(cfg.tls_hosts) or default_hosts(cfg.host)
+    return server_ssl(cfg.tls_cert, cfg.tls_key, hosts, cfg.pki_dir)
