@@ -65,6 +65,7 @@ class FrameDecoder:
 
     * A run of bytes outside a frame (up to the next STX) is reported once, as one BadFrame,
       however it is chunked.
+    * A frame interrupted by a new STX before its ETX is reported once; the new frame begins.
     * A frame whose DATA exceeds :data:`MAX_DATA` is reported once, as soon as that is known,
       and then discarded up to and including its ETX and the LRC byte after it, or up to (not
       including) the next STX, whichever comes first.
@@ -114,6 +115,13 @@ class FrameDecoder:
                 continue
             self._garbage = False
             end = self._buf.find(bytes([ETX]), 1)
+            restart = self._buf.find(bytes([STX]), 1)
+            if restart >= 0 and (end < 0 or restart < end):
+                # a new STX before this frame's ETX: this one was cut short; the new one begins
+                out.append(BadFrame("frame too large" if restart - 1 > self.max_data
+                                    else "frame cut short by the next STX"))
+                del self._buf[:restart]
+                continue
             if end < 0:
                 if len(self._buf) - 1 > self.max_data:
                     del self._buf[:1]
@@ -130,9 +138,6 @@ class FrameDecoder:
                 continue
             if lrc(data) != check:
                 out.append(BadFrame("LRC mismatch"))
-                continue
-            if STX in data:
-                out.append(BadFrame("STX inside DATA"))
                 continue
             try:
                 text = data.decode("utf-8")
