@@ -76,7 +76,7 @@ def run_cp(broker: Broker | None, root: Path, quick: bool) -> BenchResult:
                                     "--auto-duration", "3600"], work)
         monitor = Proc("monitor-cp", ["-m", "cp_simulator.monitor_cli", "--engine", f"127.0.0.1:{port_e}",
                                       "--central", f"127.0.0.1:{port}", "--cp-id", cp_id(1),
-                                      "--cp-key", "demo-cp-key", "--log-level", "WARNING"], work)
+                                      "--log-level", "WARNING"], work, env={"EV_CP_KEY": "demo-cp-key"})
         time.sleep(8.0)  # start-up (imports, Kafka clients, authentication) is not steady state
         idle_cpu, idle_rss = _measure([engine.pid, monitor.pid], seconds)
         asyncio.run(_start_supply(broker.bootstrap, prefix, port, work))

@@ -39,7 +39,7 @@ def start_cp(n: int, bootstrap: str, prefix: str, central_port: int, work: Path,
     engine = Proc(f"engine-{n}", engine_args, work)
     monitor = Proc(f"monitor-{n}", ["-m", "cp_simulator.monitor_cli", "--engine", f"127.0.0.1:{port}",
                                     "--central", f"127.0.0.1:{central_port}", "--cp-id", cp_id(n),
-                                    "--cp-key", CP_KEY, "--log-level", "WARNING"], work)
+                                    "--log-level", "WARNING"], work, env={"EV_CP_KEY": CP_KEY})
     return engine, monitor
 
 
@@ -47,7 +47,7 @@ def start_central(bootstrap: str, prefix: str, work: Path, db_path: Path, port: 
     return Proc("central", ["-m", "central_service.cli", "--port", str(port), "--host", "127.0.0.1",
                             "--db", f"sqlite:///{db_path}", "--bootstrap-servers", bootstrap,
                             "--topic-prefix", prefix, "--data-dir", str(work / "central-data"),
-                            "--log-level", "WARNING", "--token-secret", "bench-secret"], work)
+                            "--log-level", "WARNING"], work)
 
 
 BASELINE_PER_SAMPLE = 5

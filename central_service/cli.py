@@ -8,11 +8,15 @@ import argparse
 import asyncio
 import logging
 import signal
+import ssl
 import sys
+from pathlib import Path
 
 from ev_common.logsetup import setup_logging
+from ev_common.pki import InsecureFileError, read_secret
 from ev_common.settings import add_common_args, common_settings, setting
 from central_service.service import CentralConfig, CentralService
+from central_service.socket_options import add_socket_args, socket_config
 
 log = logging.getLogger("central")
 
@@ -33,9 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds without a monitor heartbeat before a CP is disconnected (default %(default)s)")
     p.add_argument("--heartbeat-interval", type=float, default=float(setting("heartbeat_interval", "1")),
                    help="Central heartbeat and expected monitor heartbeat interval, s (default %(default)s)")
-    p.add_argument("--token-secret", default=setting("token_secret", "") or None,
-                   help="HMAC secret for driver tokens (env EV_TOKEN_SECRET; default generated once "
-                        "into the data dir)")
+    p.add_argument("--token-secret-file", type=Path, default=setting("token_secret_file", "") or None,
+                   help="file (mode 0600) holding the HMAC secret for tokens (env EV_TOKEN_SECRET_FILE, or "
+                        "the secret itself in env EV_TOKEN_SECRET; default generated once into "
+                        "<data dir>/token-secret). Never a command-line value: `ps` would show it")
     p.add_argument("--token-ttl", type=float, default=float(setting("token_ttl", str(12 * 3600))),
                    help="driver token lifetime, s (default %(default)s)")
     p.add_argument("--interrupted-timeout", type=float, default=float(setting("interrupted_timeout", "600")),
@@ -56,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-insync-replicas", type=int, default=None,
                    help="copies that must have a record before it counts as written (env "
                         "EV_KAFKA_MIN_INSYNC_REPLICAS; default replication factor - 1, at least 1)")
+    add_socket_args(p)
     p.add_argument("--outbox-sync", choices=("NORMAL", "FULL"), type=str.upper,
                    default=setting("outbox_sync", "NORMAL"),
                    help="fsync policy of the Kafka outbox: NORMAL survives a crash of Central (like its "
@@ -65,19 +71,31 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _token_secret(args: argparse.Namespace) -> str | None:
+    if args.token_secret_file:
+        return read_secret(Path(args.token_secret_file).expanduser())
+    return setting("token_secret", "") or None  # env EV_TOKEN_SECRET (or the config file)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     common = common_settings(args, role="central")
     setup_logging("central", common.log_level)
+    try:
+        token_secret = _token_secret(args)
+    except InsecureFileError as exc:
+        log.error("%s", exc)
+        return 2
     config = CentralConfig(
         port=args.port, host=args.host, bootstrap_servers=common.bootstrap_servers,
         topic_prefix=common.topic_prefix, data_dir=common.data_dir, db_url=args.db,
         reservation_timeout=args.reservation_timeout, monitor_timeout=args.monitor_timeout,
-        heartbeat_interval=args.heartbeat_interval, token_secret=args.token_secret,
+        heartbeat_interval=args.heartbeat_interval, token_secret=token_secret,
         token_ttl=args.token_ttl, interrupted_timeout=args.interrupted_timeout,
         login_max_failures=args.login_max_failures, login_lockout=args.login_lockout,
         outbox_sync=args.outbox_sync, anonymous_idle_timeout=args.anonymous_idle_timeout,
-        replication_factor=args.replication_factor, min_insync_replicas=args.min_insync_replicas)
+        replication_factor=args.replication_factor, min_insync_replicas=args.min_insync_replicas,
+        **socket_config(args))
     service = CentralService(config)
 
     async def _main() -> None:
@@ -88,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         asyncio.run(_main())
+    except (FileNotFoundError, InsecureFileError, ssl.SSLError) as exc:  # TLS certificate/key/CA
+        log.error("No se puede arrancar la CENTRAL: %s", exc)
+        return 2
     except OSError as exc:
         log.error("No se puede arrancar la CENTRAL: %s (¿puerto %d ocupado?)", exc, args.port)
         return 2

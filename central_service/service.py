@@ -35,9 +35,11 @@ from ev_common.topics import Topics
 from central_service import db
 from central_service.core import CentralCore
 from central_service.domain.login_throttle import LoginThrottle, ThrottlePolicy
+from central_service.connection_limits import LinkLimits
+from central_service.socket_options import central_ssl
 from central_service.socket_server import SocketServer
 from central_service.store import Store, is_db_error
-from central_service.tokens import TokenSigner, load_or_create_secret, verify_secret
+from central_service.tokens import TokenSigner, load_or_create_secret, verify_secret_or_dummy
 
 log = logging.getLogger("central")
 
@@ -73,6 +75,15 @@ class CentralConfig:
     #: copies of each topic / acks=all quorum; None = EV_KAFKA_* env, else fitted to the cluster
     replication_factor: int | None = None
     min_insync_replicas: int | None = None
+    # socket links (central_service.connection_limits, ev_common.tls_links): TLS unless
+    # plaintext_socket; the certificate given, or issued from the CA in pki_dir for tls_hosts
+    # (empty: this machine's names + localhost/127.0.0.1)
+    limits: LinkLimits = LinkLimits()
+    plaintext_socket: bool = False
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_hosts: tuple[str, ...] = ()
+    pki_dir: Path | None = None
 
 
 class CentralService:
@@ -169,7 +180,7 @@ class CentralService:
                                                 max_failures_per_peer=4 * cfg.login_max_failures,
                                                 lockout_s=cfg.login_lockout))
         self._server = SocketServer(self, cfg.host, cfg.port, cfg.heartbeat_interval, self.core.counters,
-                                    throttle=throttle, anonymous_idle_timeout=cfg.anonymous_idle_timeout)
+                                    throttle=throttle, tls=central_ssl(cfg), limits=cfg.limits)
         self.port = await self._server.start()
         self._consumer = ResilientConsumer(
             cfg.bootstrap_servers,
@@ -378,12 +389,13 @@ class CentralService:
     # ------------------------------------------------ socket gateway (on the loop)
     async def authenticate_cp(self, cp_id: str, key: str) -> tuple[str, str] | None:
         assert self.core is not None
-        if self.core.known_cp(cp_id) is None:
-            return ("unknown_cp", f"El punto de carga {cp_id} no está registrado en la CENTRAL")
-        key_hash = self.store.cp_key_hash(cp_id) or ""
-        ok = await asyncio.get_running_loop().run_in_executor(None, verify_secret, key_hash, key)
+        # unknown CP or wrong key: the same argon2 work and the same answer (no enumeration)
+        key_hash = self.store.cp_key_hash(cp_id) if self.core.known_cp(cp_id) is not None else None
+        ok = await asyncio.get_running_loop().run_in_executor(None, verify_secret_or_dummy, key_hash, key)
         if not ok:
-            return ("bad_credentials", f"Clave incorrecta para el punto de carga {cp_id}")
+            if key_hash is None:
+                log.info("AUTH for cp=%s: no such CP registered", cp_id[:80])
+            return ("bad_credentials", f"Identificador o clave incorrectos para el punto de carga {cp_id}")
         self._transact(lambda: self.core.on_monitor_auth(cp_id))
         return None
 
@@ -399,9 +411,7 @@ class CentralService:
     async def login(self, driver_id: str, password: str) -> tuple[str, int] | None:
         assert self.core is not None
         stored = self.store.driver_password_hash(driver_id)
-        if stored is None:
-            return None
-        ok = await asyncio.get_running_loop().run_in_executor(None, verify_secret, stored, password)
+        ok = await asyncio.get_running_loop().run_in_executor(None, verify_secret_or_dummy, stored, password)
         if not ok:
             return None
         issued = self.core.signer.issue(driver_id)
@@ -411,9 +421,7 @@ class CentralService:
         """An operator token (``op:…``) for the right password, else None."""
         assert self.core is not None
         stored = self.store.operator_password_hash(operator_id)
-        if stored is None:
-            return None
-        ok = await asyncio.get_running_loop().run_in_executor(None, verify_secret, stored, password)
+        ok = await asyncio.get_running_loop().run_in_executor(None, verify_secret_or_dummy, stored, password)
         if not ok:
             return None
         issued = self.core.signer.issue_operator(operator_id)

@@ -3,7 +3,8 @@
 Framing from :mod:`ev_common.framing`: every frame is ACKed (or NACKed when bad) and then
 answered with one frame, ``OK#...`` or ``ERR#code#text``. Messages (docs/design.md):
 
-- Monitor: ``AUTH#cp_id#key#location#price#max_kw`` → ``OK#heartbeat_interval_s``;
+- Monitor: ``AUTH#cp_id#key#location#price#max_kw`` → ``OK#heartbeat_interval_s`` (throttled
+  like LOGIN: ``ERR#too_many_attempts#text#seconds``);
   then on that connection ``HB#cp_id#OK|KO``, ``FAULT#cp_id#reason``, ``RECOVER#cp_id`` → ``OK``.
 - Driver: ``LOGIN#driver_id#password`` → ``OK#token#expires_at`` (after repeated wrong
   passwords: ``ERR#too_many_attempts#text#seconds`` until the lockout ends, see
@@ -12,6 +13,9 @@ answered with one frame, ``OK#...`` or ``ERR#code#text``. Messages (docs/design.
   ``op:…``, required in every OperatorCommand); throttled by the same LoginThrottle.
 
 A bad frame gets a NACK, a log line and a counter; nothing a peer sends can stop the server.
+Transport: TLS (``tls=``) and the bounds of :mod:`central_service.connection_limits` — caps on
+open links (total, per address) checked before the handshake, a handshake deadline, a deadline
+for each whole frame and an idle deadline for every link, authenticated or not.
 """
 from __future__ import annotations
 
@@ -20,11 +24,15 @@ import base64
 import json
 import logging
 import math
+import socket
+import ssl
+import struct
 from collections import Counter
 from typing import Protocol
 
+from central_service.connection_limits import ConnectionGate, LinkLimits
 from central_service.domain.login_throttle import LoginThrottle
-from ev_common.framing import ACK, NACK, BadFrame, FramedStream, FrameError
+from ev_common.framing import ACK, NACK, BadFrame, FramedStream, FrameError, FrameTooSlow, LinkIdle
 
 log = logging.getLogger("central.sockets")
 
@@ -42,61 +50,122 @@ class CentralGateway(Protocol):
 class SocketServer:
     def __init__(self, gateway: CentralGateway, host: str, port: int, heartbeat_interval: float,
                  counters: Counter[str], idle_timeout: float = 10.0,
-                 throttle: LoginThrottle | None = None, anonymous_idle_timeout: float = 30.0) -> None:
-        """*anonymous_idle_timeout*: a link that has not authenticated a CP and has sent nothing for
-        this long is closed — drivers ask and leave, Monitors AUTH at once, so only idle or
-        hostile peers are cut, before they can pile up and exhaust Central's descriptors."""
+                 throttle: LoginThrottle | None = None, *, tls: ssl.SSLContext | None = None,
+                 limits: LinkLimits | None = None) -> None:
+        """*tls*: the server context (None: plain text, only when the operator asked for it);
+        *limits*: caps and deadlines of every link (:mod:`central_service.connection_limits`);
+        *idle_timeout*: how long to wait for the requester's ACK of an answer."""
         self.gateway = gateway
-        self.anonymous_idle_timeout = anonymous_idle_timeout
+        self.limits = limits or LinkLimits()
+        self.tls = tls
         self.throttle = throttle or LoginThrottle()
         self.host, self.port = host, port
         self.heartbeat_interval = heartbeat_interval
         self.counters = counters
         self.idle_timeout = idle_timeout
-        self._server: asyncio.base_events.Server | None = None
+        self.gate = ConnectionGate(self.limits, counters)
+        self._listener: socket.socket | None = None
+        self._accepting: asyncio.Task | None = None
         self._conns: set[asyncio.Task] = set()
 
     async def start(self) -> int:
-        self._server = await asyncio.start_server(self._serve, self.host, self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
-        log.info("listening on %s:%d (monitors and drivers)", self.host, self.port)
+        """Listen and accept in a task of our own: the caps are applied to the raw TCP
+        connection, *before* any TLS handshake costs Central work."""
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        self._listener = socket.create_server((self.host, self.port), family=family, backlog=512)
+        self._listener.setblocking(False)
+        self.port = self._listener.getsockname()[1]
+        self._accepting = asyncio.create_task(self._accept_forever(), name="central-accept")
+        log.info("listening on %s:%d (monitors and drivers) %s", self.host, self.port,
+                 "TLS" if self.tls else "PLAIN TEXT (--plaintext-socket)")
         return self.port
 
     async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
+        if self._accepting is not None:
+            self._accepting.cancel()
+            await asyncio.gather(self._accepting, return_exceptions=True)
+        if self._listener is not None:
+            self._listener.close()
         for task in list(self._conns):
             task.cancel()
         if self._conns:
             await asyncio.gather(*self._conns, return_exceptions=True)
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        if task is not None:
+    async def _accept_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        assert self._listener is not None
+        while True:
+            try:
+                conn, addr = await loop.sock_accept(self._listener)
+            except OSError as exc:  # EMFILE and the like: let descriptors free up, then go on
+                self.counters["accept_errors"] += 1
+                log.warning("accept failed: %s", exc)
+                await asyncio.sleep(0.1)
+                continue
+            address = str(addr[0]) if isinstance(addr, tuple) and addr else str(addr)
+            if not self.gate.admit(address):
+                _abort(conn)
+                continue
+            task = asyncio.create_task(self._serve_socket(conn, addr, address))
             self._conns.add(task)
+
+    async def _serve_socket(self, conn: socket.socket, peer, address: str) -> None:
+        """Handshake (bounded), then serve; the link's slot in the gate is freed at the end."""
+        loop = asyncio.get_running_loop()
+        writer: asyncio.StreamWriter | None = None
+        try:
+            reader = asyncio.StreamReader(limit=2 ** 16)
+            protocol = asyncio.StreamReaderProtocol(reader)
+            try:
+                transport, _ = await asyncio.wait_for(loop.connect_accepted_socket(
+                    lambda: protocol, conn, ssl=self.tls,
+                    ssl_handshake_timeout=self.limits.handshake_timeout_s if self.tls else None),
+                    self.limits.handshake_timeout_s + 1.0)
+            except (ssl.SSLError, OSError, asyncio.TimeoutError) as exc:
+                self.counters["tls_handshake_failures"] += 1
+                log.info("link from %s closed: TLS handshake failed (%s)", peer,
+                         type(exc).__name__ if isinstance(exc, asyncio.TimeoutError) else exc)
+                _abort(conn)
+                return
+            writer = asyncio.StreamWriter(transport, protocol, reader, loop)
+            await self._serve(reader, writer)
+        except asyncio.CancelledError:
+            pass
+        finally:
+            self.gate.release(address)
+            self._conns.discard(asyncio.current_task())  # type: ignore[arg-type]
+            if writer is None:
+                _abort(conn)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
         stream = FramedStream(reader, writer, timeout=self.idle_timeout)
         conn = _Connection(peer)
         loop = asyncio.get_running_loop()
-        last_frame = loop.time()
+        last_frame = loop.time()  # of the last *valid* frame: garbage keeps no link alive
         try:
             while True:
+                # a Monitor heartbeats every heartbeat_interval: never cut it for keeping that pace
+                idle_s = (max(self.limits.idle_s, 3 * self.heartbeat_interval) if conn.cp_id
+                          else self.limits.anonymous_idle_s)
                 try:
-                    frame = await stream.read_frame()
-                except asyncio.TimeoutError:
-                    # a Monitor may be idle (its timeout is judged by heartbeats); an anonymous
-                    # link may not stay idle for ever
-                    if conn.cp_id is None and loop.time() - last_frame >= self.anonymous_idle_timeout:
-                        self.counters["idle_anonymous_closed"] += 1
-                        log.info("closing idle unauthenticated link from %s", peer)
-                        break
-                    continue
-                last_frame = loop.time()
+                    frame = await stream.next_request(last_frame + idle_s, self.limits.frame_deadline_s)
+                except LinkIdle:
+                    kind = "idle_monitor_closed" if conn.cp_id else "idle_anonymous_closed"
+                    self.counters[kind] += 1
+                    log.info("closing idle link from %s%s after %.0f s without a request", peer,
+                             f" (cp={conn.cp_id})" if conn.cp_id else " (not authenticated)", idle_s)
+                    break
+                except FrameTooSlow as exc:
+                    self.counters["slow_frames_closed"] += 1
+                    log.warning("closing link from %s: %s (slow drip)", peer, exc)
+                    break
                 if isinstance(frame, BadFrame):
                     self.counters["bad_frames"] += 1
                     log.warning("bad frame from %s: %s (NACK)", peer, frame.reason)
                     await stream.send_control(NACK)
                     continue
+                last_frame = loop.time()
                 await stream.send_control(ACK)
                 try:
                     answer = await self._dispatch(conn, frame.fields)
@@ -110,12 +179,9 @@ class SocketServer:
                     await stream.answer(["ERR", "internal", "Respuesta no enviable; revisa la petición"])
         except (FrameError, ConnectionError, OSError, asyncio.IncompleteReadError):
             pass
-        except asyncio.CancelledError:
-            pass
         finally:
             if conn.cp_id:
                 log.info("monitor link of cp=%s closed (%s)", conn.cp_id, peer)
-            self._conns.discard(task)  # type: ignore[arg-type]
             await stream.close()
 
     async def _dispatch(self, conn: "_Connection", fields: list[str]) -> list[str]:
@@ -160,14 +226,9 @@ class SocketServer:
         nothing by switching; operator ids are counted apart (``op:`` key) from driver ids."""
         role = "operator" if operator else "driver"
         key = f"op:{user_id}" if operator else user_id
-        wait = self.throttle.wait_s(key, conn.host)
-        if wait > 0:
-            self.counters["login_throttled"] += 1
-            log.warning("login of %s=%s from %s refused: locked out for %.0f s more", role, _excerpt(user_id),
-                        conn.peer, wait)
-            secs = math.ceil(wait)
-            return ["ERR", "too_many_attempts",
-                    f"Demasiados intentos fallidos; espere {secs} s y vuelva a intentarlo", str(secs)]
+        locked = self._locked_out(conn, key, role, user_id, "login_throttled")
+        if locked is not None:
+            return locked
         check = self.gateway.operator_login if operator else self.gateway.login
         issued = await check(user_id, password)
         if issued is None:
@@ -184,12 +245,32 @@ class SocketServer:
         log.warning("unknown or incomplete request %r from %s", _excerpts(fields[:2]), conn.peer)
         return ["ERR", "bad_request", "Petición desconocida o incompleta"]
 
+    def _locked_out(self, conn: "_Connection", key: str, role: str, user_id: str, counter: str) -> list[str] | None:
+        """The ``too_many_attempts`` answer while *key* or this address is locked out, else None.
+        One throttle (and one lockout per address) for LOGIN, OPLOGIN and AUTH: a guesser gains
+        nothing by switching verbs."""
+        wait = self.throttle.wait_s(key, conn.host)
+        if wait <= 0:
+            return None
+        self.counters[counter] += 1
+        log.warning("%s %s=%s from %s refused: locked out for %.0f s more",
+                    "AUTH" if role == "cp" else "login", role, _excerpt(user_id), conn.peer, wait)
+        secs = math.ceil(wait)
+        return ["ERR", "too_many_attempts",
+                f"Demasiados intentos fallidos; espere {secs} s y vuelva a intentarlo", str(secs)]
+
     async def _auth(self, conn: "_Connection", cp_id: str, key: str) -> list[str]:
+        throttle_key = f"cp:{cp_id}"
+        locked = self._locked_out(conn, throttle_key, "cp", cp_id, "auth_throttled")
+        if locked is not None:
+            return locked
         refused = await self.gateway.authenticate_cp(cp_id, key)
         if refused is not None:
             self.counters["auth_failures"] += 1
+            self.throttle.failed(throttle_key, conn.host)
             log.warning("AUTH refused cp=%s from %s: %s", _excerpt(cp_id), conn.peer, refused[0])
             return ["ERR", refused[0], refused[1]]
+        self.throttle.succeeded(throttle_key)
         conn.cp_id = cp_id
         return ["OK", f"{self.heartbeat_interval:g}"]
 
@@ -201,6 +282,18 @@ def _excerpt(text: str, limit: int = 80) -> str:
 
 def _excerpts(fields: list[str]) -> list[str]:
     return [_excerpt(f) for f in fields]
+
+
+def _abort(conn: socket.socket) -> None:
+    """Close a raw accepted socket at once (RST rather than a polite FIN: nothing to flush)."""
+    try:
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except OSError:
+        pass
+    try:
+        conn.close()
+    except OSError:
+        pass
 
 
 class _Connection:

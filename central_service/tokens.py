@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import secrets
 import time
 from collections.abc import Callable
@@ -21,6 +20,8 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from ev_common.pki import read_secret, write_secret
 
 # OWASP's minimum argon2id profile: fast enough for a demo seed of dozens of accounts.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
@@ -36,6 +37,21 @@ def verify_secret(stored_hash: str, plain: str) -> bool:
         return _hasher.verify(stored_hash, plain)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+# The hash an unknown id is checked against: the same argon2 parameters as a real one, so an
+# unknown driver/operator/CP id costs Central (and the guesser's wait) exactly what a known one
+# with a wrong secret costs — answer time says nothing about which ids exist.
+DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(24))
+
+
+def verify_secret_or_dummy(stored_hash: str | None, plain: str) -> bool:
+    """:func:`verify_secret` against *stored_hash*, or against :data:`DUMMY_HASH` (always
+    False) when the id is unknown (*stored_hash* None or empty)."""
+    if not stored_hash:
+        verify_secret(DUMMY_HASH, plain)
+        return False
+    return verify_secret(stored_hash, plain)
 
 
 class TokenError(ValueError):
@@ -113,18 +129,12 @@ class TokenSigner:
 
 
 def load_or_create_secret(data_dir: Path, explicit: str | None = None) -> bytes:
-    """The token secret: *explicit* (``--token-secret``/``EV_TOKEN_SECRET``) or a random one
-    generated once and kept in ``<data_dir>/token-secret`` (mode 0600)."""
+    """The token secret: *explicit* (``EV_TOKEN_SECRET`` or a ``--token-secret-file``; never a
+    command-line value, which ``ps`` would show) or a random one generated once and kept in
+    ``<data_dir>/token-secret`` (0600, checked at every start)."""
     if explicit:
         return explicit.encode("utf-8")
     path = Path(data_dir) / "token-secret"
-    try:
-        return path.read_bytes().strip()
-    except FileNotFoundError:
-        pass
-    value = secrets.token_hex(32).encode("ascii")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(value)
-    return value
+    if path.exists():
+        return read_secret(path).encode("utf-8")
+    return write_secret(path, secrets.token_hex(32)).read_bytes().strip()

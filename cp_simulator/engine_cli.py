@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import logging
 import signal
 import sys
@@ -50,11 +51,23 @@ def _positive(text: str) -> float:
     return value
 
 
+def _loopback(host: str) -> bool:
+    """The Monitor↔Engine link is plain TCP by design (same CP box, no secret on it)."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = common_settings(args, role="cp")
     setup_logging("cp-engine", settings.log_level)
     host, port = args.listen
+    if not _loopback(host):
+        logging.getLogger("cp-engine").warning(
+            "el enlace Monitor↔Engine no va cifrado: escuchando en %s, no solo en esta máquina; "
+            "si el Monitor está en la misma caja use --listen 127.0.0.1:%d", host, port)
     auto = (AutoConfig(args.auto_plug_delay, args.auto_duration, args.auto_kwh) if args.auto else None)
     cfg = EngineConfig(bootstrap_servers=settings.bootstrap_servers, topics=Topics(settings.topic_prefix),
                        data_dir=settings.data_dir, host=host, port=port,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ev_common.ports import free_port
 from ev_common.settings import DEFAULT_CENTRAL, add_common_args, common_settings, setting
+from ev_common.tls_links import add_client_tls_args
 
 LOCATIONS = ["Alicante Centro", "Elche Parque", "Benidorm Playa", "San Vicente UA", "Alcoy Norte",
              "Villena Sur", "Denia Puerto", "Orihuela Este"]
@@ -48,7 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--auto-kwh", type=float, default=None)
     p.add_argument("--time-scale", type=float, default=1.0,
                    help="segundos de carga medidos por segundo real (ver ev-cp-engine --time-scale)")
-    p.add_argument("--cp-key", default=os.environ.get("EV_CP_KEY", "demo-cp-key"))
+    p.add_argument("--cp-key-file", default=setting("cp_key_file", "") or None,
+                   help="fichero 0600 con la clave de los CPs (env EV_CP_KEY_FILE, o la clave en env "
+                        "EV_CP_KEY, que heredan los Monitores); nunca en la línea de órdenes")
+    add_client_tls_args(p)
     return p
 
 
@@ -57,6 +61,17 @@ def _spawn(args: list[str], log: Path) -> subprocess.Popen:
         return subprocess.Popen([sys.executable, *args], stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True,
                                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def _link_args(a: argparse.Namespace) -> list[str]:
+    """What each Monitor needs to reach Central: the key *file* (the key itself travels only in
+    the inherited environment, EV_CP_KEY) and the TLS choice."""
+    out = ["--cp-key-file", str(a.cp_key_file)] if a.cp_key_file else []
+    if a.ca_file:
+        out += ["--ca-file", str(a.ca_file)]
+    if a.plaintext_socket:
+        out.append("--plaintext-socket")
+    return out
 
 
 def start_pair(a: argparse.Namespace, data_dir: Path, log_dir: Path, n: int, index: int) -> Pair:
@@ -77,7 +92,7 @@ def start_pair(a: argparse.Namespace, data_dir: Path, log_dir: Path, n: int, ind
             engine_args += ["--auto-kwh", str(a.auto_kwh)]
     engine = _spawn(engine_args, log_dir / f"{cp_id}-engine.log")
     monitor = _spawn(["-m", "cp_simulator.monitor_cli", "--engine", f"{a.engine_host}:{port}",
-                      "--central", a.central, "--cp-id", cp_id, "--cp-key", a.cp_key,
+                      "--central", a.central, "--cp-id", cp_id, *_link_args(a),
                       "--location", LOCATIONS[index % len(LOCATIONS)],
                       "--price", f"{0.30 + 0.05 * (index % 4):.2f}",
                       "--max-kw", str((7.4, 11.0, 22.0, 50.0)[index % 4]),
@@ -117,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     a = build_parser().parse_args(argv)
     if a.count < 1:
         print("--count debe ser al menos 1", file=sys.stderr)
+        return 2
+    if not a.cp_key_file and not os.environ.get("EV_CP_KEY", "").strip():
+        print("Falta la clave de los CPs: indique --cp-key-file FICHERO (0600) o la variable EV_CP_KEY "
+              "(los CPs de `ev-db seed` usan demo-cp-key)", file=sys.stderr)
         return 2
     settings = common_settings(a, role="cp")
     log_dir = settings.data_dir / "fleet"

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import time
 from dataclasses import dataclass
 
 from ev_common.framing import FrameError, FramedStream
+from ev_common.tls_links import LinkTLS
 from ev_common.kafka.backoff import Backoff
+from ev_common.pki import ca_file
 from cp_simulator.console import Console
 
 log = logging.getLogger(__name__)
@@ -26,6 +29,7 @@ log = logging.getLogger(__name__)
 _CENTRAL_ERR_ES = {
     "bad_credentials": "credenciales incorrectas",
     "unknown_cp": "CP desconocido",
+    "too_many_attempts": "demasiados intentos fallidos",
 }
 
 
@@ -34,7 +38,7 @@ class MonitorConfig:
     cp_id: str
     engine: tuple[str, int]
     central: tuple[str, int]
-    cp_key: str = "demo-cp-key"
+    cp_key: str = ""                      # from --cp-key-file / EV_CP_KEY: never a default
     location: str = "Sin ubicación"
     price_eur_kwh: float = 0.35
     max_kw: float = 22.0
@@ -44,6 +48,7 @@ class MonitorConfig:
     central_retry_cap_s: float = 5.0
     auth_retry_s: float = 10.0
     repeat_failure_s: float = 30.0
+    central_tls: LinkTLS = LinkTLS()      # TLS to Central, verified against the CA (default)
 
 
 class Monitor:
@@ -124,7 +129,7 @@ class Monitor:
             stream: FramedStream | None = None
             delay: float
             try:
-                stream = await FramedStream.connect(host, port, timeout=5.0)
+                stream = await FramedStream.connect(host, port, timeout=5.0, tls=self._central_context())
                 interval = await self._authenticate(stream)
                 if interval is None:
                     delay = self.cfg.auth_retry_s
@@ -148,6 +153,12 @@ class Monitor:
                     await stream.close()
             await asyncio.sleep(delay)
 
+    def _central_context(self) -> ssl.SSLContext | None:
+        try:
+            return self.cfg.central_tls.context()
+        except (OSError, ssl.SSLError) as exc:  # CA file missing or unreadable: say which
+            raise FrameError(f"no se puede leer la CA {self.cfg.central_tls.ca_file or ca_file()}: {exc}") from exc
+
     async def _authenticate(self, stream: FramedStream) -> float | None:
         cfg = self.cfg
         answer = await stream.request(["AUTH", cfg.cp_id, cfg.cp_key, cfg.location,
@@ -158,8 +169,9 @@ class Monitor:
             except ValueError:
                 interval = 5.0
             self.central_connected = True
+            link = f"TLS {stream.tls_version}" if stream.tls_version else "TEXTO PLANO"
             self.console.line(f"CENTRAL {cfg.central[0]}:{cfg.central[1]}: CP {cfg.cp_id} autenticado "
-                              f"(latido cada {interval:g} s)")
+                              f"(latido cada {interval:g} s, enlace {link})")
             return max(0.2, interval)
         code = answer[1] if len(answer) > 1 else "?"
         detail = _CENTRAL_ERR_ES.get(code, answer[2] if len(answer) > 2 else code)

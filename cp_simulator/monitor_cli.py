@@ -6,9 +6,12 @@ import asyncio
 import os
 import signal
 import sys
+from pathlib import Path
 
 from ev_common.logsetup import setup_logging
+from ev_common.pki import InsecureFileError, read_secret
 from ev_common.settings import DEFAULT_CENTRAL, host_port_arg, setting
+from ev_common.tls_links import add_client_tls_args, link_tls_from_args
 from cp_simulator.console import Console
 from cp_simulator.monitor import Monitor, MonitorConfig
 
@@ -21,27 +24,46 @@ def build_parser() -> argparse.ArgumentParser:
                    default=setting("central", DEFAULT_CENTRAL),  # argparse applies type= to it
                    help="dirección de la CENTRAL (env EV_CENTRAL; por defecto %(default)s)")
     p.add_argument("--cp-id", required=True, help="id del CP, p. ej. CP001")
-    p.add_argument("--cp-key", default=os.environ.get("EV_CP_KEY", "demo-cp-key"),
-                   help="clave del CP ante la CENTRAL (env EV_CP_KEY)")
+    p.add_argument("--cp-key-file", type=Path, default=setting("cp_key_file", "") or None,
+                   help="fichero (permisos 0600) con la clave del CP ante la CENTRAL (env EV_CP_KEY_FILE; "
+                        "o la clave misma en env EV_CP_KEY). Nunca en la línea de órdenes: `ps` la mostraría")
     p.add_argument("--location", default="Sin ubicación", help="ubicación mostrada del CP")
     p.add_argument("--price", type=float, default=0.35, help="precio €/kWh (%(default)s)")
     p.add_argument("--max-kw", type=float, default=22.0, help="potencia máxima kW (%(default)s)")
     p.add_argument("--auth-retry", type=float, default=10.0, metavar="S",
                    help="espera tras un rechazo de la CENTRAL (%(default)s s)")
     p.add_argument("--log-level", default=setting("log_level", "INFO"))
+    add_client_tls_args(p)
     return p
+
+
+def cp_key(args: argparse.Namespace) -> str:
+    """The CP key: from --cp-key-file (checked 0600) or env EV_CP_KEY; '' when neither is set."""
+    if args.cp_key_file:
+        return read_secret(Path(args.cp_key_file).expanduser())
+    return os.environ.get("EV_CP_KEY", "").strip()
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(f"cp-monitor-{args.cp_id}", args.log_level)
-    for name, value in (("cp-id", args.cp_id), ("location", args.location), ("cp-key", args.cp_key)):
+    try:
+        key = cp_key(args)
+    except InsecureFileError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if not key:
+        print("Falta la clave del CP: indique --cp-key-file FICHERO (0600) o la variable EV_CP_KEY",
+              file=sys.stderr)
+        return 2
+    for name, value in (("cp-id", args.cp_id), ("location", args.location), ("cp-key", key)):
         if "#" in value or not value.strip():
             print(f"--{name} no puede estar vacío ni contener '#'", file=sys.stderr)
             return 2
-    cfg = MonitorConfig(cp_id=args.cp_id, engine=args.engine, central=args.central, cp_key=args.cp_key,
+    cfg = MonitorConfig(cp_id=args.cp_id, engine=args.engine, central=args.central, cp_key=key,
                         location=args.location, price_eur_kwh=args.price, max_kw=args.max_kw,
-                        auth_retry_s=args.auth_retry)
+                        auth_retry_s=args.auth_retry,
+                        central_tls=link_tls_from_args(args, f"monitor {args.cp_id}"))
     try:
         asyncio.run(_run(cfg))
     except KeyboardInterrupt:

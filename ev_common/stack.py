@@ -24,10 +24,12 @@ from pathlib import Path
 
 from ev_common.kafka.broker import BrokerConfig, LocalBroker, kafka_version
 from ev_common.logsetup import setup_logging
+from ev_common.pki import ca_file
 from ev_common.settings import default_data_dir, setting
 from ev_common.topics import Topics
 
 log = logging.getLogger("ev-stack")
+DEMO_CP_KEY = "demo-cp-key"  # what `ev-db seed` gives the demo CPs this command creates
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -50,12 +52,13 @@ class Stack:
     #: role → its Kafka credentials file (a path in the child's environment, never argv)
     credentials: dict[str, Path] = field(default_factory=dict)
 
-    def spawn(self, name: str, module: str, args: list[str], role: str | None = None) -> Child:
+    def spawn(self, name: str, module: str, args: list[str], role: str | None = None,
+              env: dict[str, str] | None = None) -> Child:
         logs = self.dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         log_path = logs / f"{name}.log"
         out = open(log_path, "ab")
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
         if role in self.credentials:
             env["EV_KAFKA_CREDENTIALS"] = str(self.credentials[role])
         popen = subprocess.Popen([sys.executable, "-m", module, *args], stdout=out,
@@ -187,11 +190,12 @@ def up(args: argparse.Namespace) -> int:
                         [*common, "--port", str(args.central_port), "--db", db,
                          "--data-dir", str(args.stack_dir / "central")], role="central")
         _wait_port("127.0.0.1", args.central_port, 60, c)
-        print(f"  Central listening on {central}")
+        print(f"  Central listening on {central} (TLS; clients trust {ca_file()})")
         stack.spawn("cp-fleet", "cp_simulator.fleet",
                     [*common, "--count", str(args.cps), "--central", central, "--auto",
                      "--auto-duration", str(args.auto_duration), "--time-scale", str(args.time_scale),
-                     "--data-dir", str(args.stack_dir / "cps")], role="cp")
+                     "--data-dir", str(args.stack_dir / "cps")], role="cp",
+                    env={"EV_CP_KEY": DEMO_CP_KEY})  # the seeded demo CPs' key, never on a command line
         if not args.no_gui and not _has_display():
             print("  no display found (DISPLAY / WAYLAND_DISPLAY unset): starting headless drivers "
                   "instead of the desktop app (same as --no-gui)")

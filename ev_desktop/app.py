@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 import threading
 from dataclasses import replace
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from ev_common.logsetup import setup_logging
 from ev_common.settings import default_data_dir, setting
+from ev_common.tls_links import add_client_tls_args, link_tls_from_args
 
 log = logging.getLogger("ev_desktop")
 
@@ -41,7 +43,18 @@ def build_parser() -> argparse.ArgumentParser:
                    default=setting("kafka_plaintext", "").lower() in ("1", "true", "yes", "on"),
                    help="legacy Kafka without TLS/authentication (env EV_KAFKA_PLAINTEXT=1)")
     p.add_argument("--log-level", default=setting("log_level", "INFO"))
+    add_client_tls_args(p)
     return p
+
+
+def apply_socket_tls(args: argparse.Namespace) -> None:
+    """--ca-file / --plaintext-socket for every link this app opens to Central: the clients read
+    EV_CA_FILE / EV_PLAINTEXT_SOCKET (LinkTLS.from_env), so the options are set there."""
+    if args.ca_file:
+        os.environ["EV_CA_FILE"] = str(args.ca_file)
+    if args.plaintext_socket:
+        os.environ["EV_PLAINTEXT_SOCKET"] = "1"
+        link_tls_from_args(args, "desktop")  # the warning in the log
 
 
 def resolve_settings(args: argparse.Namespace, store) -> object:
@@ -148,6 +161,7 @@ def _close_on_signals(window) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging("ev-desktop", args.log_level)
+    apply_socket_tls(args)
     import qasync
     from PySide6.QtWidgets import QApplication
 

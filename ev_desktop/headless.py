@@ -29,6 +29,7 @@ from ev_common.kafka.status import LinkState
 from ev_common.logsetup import setup_logging
 from ev_common.settings import (DEFAULT_CENTRAL, add_common_args, common_settings, host_port_arg,
                                 setting)
+from ev_common.tls_links import add_client_tls_args, link_tls_from_args
 
 from .core.driver import DriverConfig, DriverCore, LoginError
 from .core.events import LinkChanged, RequestQueued, ReservationCancelled, link_text
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--central", type=host_port_arg,
                    default=setting("central", DEFAULT_CENTRAL),  # argparse applies type= to it
                    help="HOST:PORT del socket de la CENTRAL (env EV_CENTRAL; por defecto %(default)s)")
+    add_client_tls_args(p)
     p.add_argument("--driver-id", default=setting("driver_id", ""),
                    help="identificador del conductor (env EV_DRIVER_ID)")
     p.add_argument("--password", default=os.environ.get("EV_DRIVER_PASSWORD"),
@@ -195,7 +197,8 @@ async def run(args: argparse.Namespace) -> int:
         password = getpass.getpass(f"Contraseña de {args.driver_id}: ")
 
     core = DriverCore(DriverConfig(settings.bootstrap_servers, host, port, settings.data_dir,
-                                   settings.topic_prefix))
+                                   settings.topic_prefix,
+                                   central_tls=link_tls_from_args(args, f"driver {args.driver_id}")))
     printer = Printer(core)
     if not await _login(core, args.driver_id, password, args.login_wait):
         return 2

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QTabWidget, QWidget
 
+from ev_common.tls_links import LinkTLS
 from ev_desktop.context import AppContext
 from ev_desktop.kafka.driver_session import QtDriverSession
 from ev_desktop.models.cp_grid import CpGridModel
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
         # status bar: Kafka (clickable) | Central | role
         self.kafka_indicator = KafkaIndicator()
         self.central_indicator = CentralIndicator()
+        self.central_indicator.set_link_secure(LinkTLS.from_env().secure)  # what every Central link uses
         self.role_label = QLabel(self.tr("Operador") if self.operator else self.tr("Conductor"))
         sb = self.statusBar()
         sb.addWidget(self.kafka_indicator)

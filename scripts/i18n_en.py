@@ -24,6 +24,14 @@ EN: dict[str, str] = {
     "CENTRAL: esperando señal…": "CENTRAL: waiting for a signal…",
     "CENTRAL: sin respuesta desde {t}": "CENTRAL: no answer since {t}",
     "CENTRAL: sin respuesta": "CENTRAL: no answer",
+    "sin cifrar": "unencrypted",
+    "La CENTRAL ({addr}) no presenta un certificado de confianza para esa dirección, "
+    "o falta el fichero de la CA — revise la dirección y EV_CA_FILE":
+        "CENTRAL ({addr}) does not present a trusted certificate for that address, or the CA file "
+        "is missing — check the address and EV_CA_FILE",
+    "Enlace con la CENTRAL cifrado (TLS) y certificado comprobado":
+        "Link to CENTRAL encrypted (TLS), certificate verified",
+    "Enlace con la CENTRAL SIN CIFRAR (--plaintext-socket)": "Link to CENTRAL NOT ENCRYPTED (--plaintext-socket)",
     "conectado": "connected", "degradado": "degraded", "sin conexión": "offline", "comprobando…": "checking…",
     "Kafka: {s}": "Kafka: {s}",
     "{n} eventos en cola": "{n} events queued", "{n} evento en cola": "{n} event queued",

@@ -6,7 +6,10 @@ temporary directory; tests that stop/restart a broker start their own with
 """
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -15,10 +18,24 @@ import pytest
 from ev_common.kafka.admin import ensure_topics
 from ev_common.kafka.broker import BrokerConfig, LocalBroker, free_port
 from ev_common.logsetup import setup_logging
+from ev_common.pki import CertificateAuthority
 from ev_common.topics import Topics
 from tests.helpers import SESSION_KAFKA_DIR, credentials_file, make_test_secrets, seed_secure_dir
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# One CA for the whole session, before anything reads the environment: Central (in-process or
+# spawned) issues its socket certificate from it; every client verifies against its ca.pem.
+# Never the user's own pki dir (EV_PKI_DIR is overridden on purpose).
+_TEST_PKI = Path(tempfile.mkdtemp(prefix="ev-test-pki-"))
+os.environ["EV_PKI_DIR"] = str(_TEST_PKI)
+os.environ["EV_CA_FILE"] = str(_TEST_PKI / "ca.pem")
+os.environ.pop("EV_PLAINTEXT_SOCKET", None)
+# the key `ev-db seed` gives demo CPs; spawned Monitors read it from the environment (a CP key
+# is never a command-line value). Tests of a Monitor without a key remove it.
+os.environ["EV_CP_KEY"] = "demo-cp-key"
+CertificateAuthority.ensure(_TEST_PKI)
+atexit.register(shutil.rmtree, _TEST_PKI, True)
 setup_logging("tests", os.environ.get("EV_TEST_LOG_LEVEL", "INFO"))
 
 

@@ -161,3 +161,35 @@ class Proc:
             except subprocess.TimeoutExpired:
                 self.kill9()
         self._log.close()
+
+
+# ------------------------------------------------------------------ TLS of the socket links
+# tests/conftest.py points EV_PKI_DIR / EV_CA_FILE at a session CA before any test runs, so
+# Central (in-process or spawned) issues its certificate from it and every client trusts it.
+def tls_client_context():
+    """A client context trusting only the test CA, host names checked (what the apps use)."""
+    from ev_common.pki import ca_file, client_context
+    return client_context(ca_file())
+
+
+def tls_server_context(hosts: tuple[str, ...] = ("localhost", "127.0.0.1")):
+    """A server context with a certificate from the test CA (fake Centrals in tests)."""
+    from ev_common.tls_links import server_ssl
+    return server_ssl(None, None, list(hosts))
+
+
+def tls_connect(port: int, host: str = "127.0.0.1", timeout: float = 10.0, tls: bool = True,
+                source: str | None = None):
+    """A blocking socket to a framed server: TLS verified against the test CA (default), or
+    plain TCP with ``tls=False`` (the Engine's loopback link, or a test of a plain-text peer).
+    *source*: the local address to connect from (any 127.x.y.z on Linux: "another host")."""
+    import socket
+    sock = socket.create_connection((host, port), timeout=timeout,
+                                    source_address=(source, 0) if source else None)
+    if not tls:
+        return sock
+    try:
+        return tls_client_context().wrap_socket(sock, server_hostname=host)
+    except BaseException:
+        sock.close()
+        raise

@@ -3,12 +3,12 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../ev_desktop/app.py" line="97" />
+        <location filename="../../ev_desktop/app.py" line="110" />
         <source>Error inesperado</source>
         <translation>Unexpected error</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/app.py" line="98" />
+        <location filename="../../ev_desktop/app.py" line="111" />
         <source>Se ha producido un error inesperado: {e}
 
 La aplicación sigue funcionando; los detalles están en el registro.</source>
@@ -20,22 +20,37 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>CentralIndicator</name>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="151" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="150" />
+        <source>Enlace con la CENTRAL cifrado (TLS) y certificado comprobado</source>
+        <translation>Link to CENTRAL encrypted (TLS), certificate verified</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="152" />
+        <source>Enlace con la CENTRAL SIN CIFRAR (--plaintext-socket)</source>
+        <translation>Link to CENTRAL NOT ENCRYPTED (--plaintext-socket)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="162" />
+        <source>sin cifrar</source>
+        <translation>not encrypted</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="163" />
         <source>CENTRAL: en línea</source>
         <translation>CENTRAL: online</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="154" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="166" />
         <source>CENTRAL: esperando señal…</source>
         <translation>CENTRAL: waiting for a signal…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="159" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="171" />
         <source>CENTRAL: sin respuesta desde {t}</source>
         <translation>CENTRAL: no answer since {t}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="161" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="173" />
         <source>CENTRAL: sin respuesta</source>
         <translation>CENTRAL: no answer</translation>
     </message>
@@ -606,38 +621,43 @@ The app keeps running; the details are in the log.</translation>
         <translation>Your session has expired — please log in again</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/login_form.py" line="33" />
+        <location filename="../../ev_desktop/views/login_form.py" line="23" />
+        <source>La CENTRAL ({addr}) no presenta un certificado de confianza para esa dirección, o falta el fichero de la CA — revise la dirección y EV_CA_FILE</source>
+        <translation>CENTRAL ({addr}) does not present a trusted certificate for that address, or the CA file is missing — check the address and EV_CA_FILE</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/login_form.py" line="37" />
         <source>Acceso de conductores</source>
         <translation>Driver login</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/login_form.py" line="37" />
+        <location filename="../../ev_desktop/views/login_form.py" line="41" />
         <source>p. ej. driver1</source>
         <translation>e.g. driver1</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/login_form.py" line="41" />
-        <location filename="../../ev_desktop/views/login_form.py" line="83" />
+        <location filename="../../ev_desktop/views/login_form.py" line="45" />
+        <location filename="../../ev_desktop/views/login_form.py" line="87" />
         <source>Entrar</source>
         <translation>Log in</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/login_form.py" line="51" />
+        <location filename="../../ev_desktop/views/login_form.py" line="55" />
         <source>Conductor</source>
         <translation>Driver</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/login_form.py" line="53" />
+        <location filename="../../ev_desktop/views/login_form.py" line="57" />
         <source>Contraseña</source>
         <translation>Password</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/login_form.py" line="79" />
+        <location filename="../../ev_desktop/views/login_form.py" line="83" />
         <source>Escriba su identificador de conductor y su contraseña</source>
         <translation>Type your driver id and your password</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/login_form.py" line="83" />
+        <location filename="../../ev_desktop/views/login_form.py" line="87" />
         <source>Conectando…</source>
         <translation>Connecting…</translation>
     </message>
@@ -645,69 +665,69 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="41" />
+        <location filename="../../ev_desktop/main_window.py" line="42" />
         <source>EVCharging — Centro de control</source>
         <translation>EVCharging — Control centre</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="52" />
-        <location filename="../../ev_desktop/main_window.py" line="66" />
+        <location filename="../../ev_desktop/main_window.py" line="53" />
+        <location filename="../../ev_desktop/main_window.py" line="68" />
         <source>Conductor</source>
         <translation>Driver</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="66" />
-        <location filename="../../ev_desktop/main_window.py" line="119" />
+        <location filename="../../ev_desktop/main_window.py" line="68" />
+        <location filename="../../ev_desktop/main_window.py" line="121" />
         <source>Operador</source>
         <translation>Operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="74" />
+        <location filename="../../ev_desktop/main_window.py" line="76" />
         <source>&amp;Archivo</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="75" />
+        <location filename="../../ev_desktop/main_window.py" line="77" />
         <source>Ajustes de conexión…</source>
         <translation>Connection settings…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="78" />
+        <location filename="../../ev_desktop/main_window.py" line="80" />
         <source>Diagnóstico de Kafka…</source>
         <translation>Kafka diagnostics…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="82" />
+        <location filename="../../ev_desktop/main_window.py" line="84" />
         <source>Salir</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="145" />
+        <location filename="../../ev_desktop/main_window.py" line="147" />
         <source>Su sesión de operador ha caducado — vuelva a iniciar sesión</source>
         <translation>Your operator session has expired — please sign in again</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="146" />
+        <location filename="../../ev_desktop/main_window.py" line="148" />
         <source>Ha cambiado la CENTRAL — vuelva a iniciar sesión como operador</source>
         <translation>The CENTRAL has changed — sign in again as an operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="165" />
+        <location filename="../../ev_desktop/main_window.py" line="167" />
         <source>en cola ({n} sin enviar)</source>
         <translation>queued ({n} not sent yet)</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="166" />
+        <location filename="../../ev_desktop/main_window.py" line="168" />
         <source>enviada</source>
         <translation>sent</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="192" />
+        <location filename="../../ev_desktop/main_window.py" line="194" />
         <source>Ajustes aplicados. Vuelva a iniciar sesión para usarlos en su sesión de conductor.</source>
         <translation>Settings applied. Log in again to use them in your driver session.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="206" />
+        <location filename="../../ev_desktop/main_window.py" line="208" />
         <source>El diagnóstico de Kafka no está disponible en esta instalación</source>
         <translation>Kafka diagnostics are not available in this installation</translation>
     </message>
@@ -957,22 +977,22 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>StaleDataBanner</name>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="197" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="209" />
         <source>Kafka responde con errores — todavía no se ha recibido ningún dato</source>
         <translation>Kafka answers with errors — no data received yet</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="198" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="210" />
         <source>Kafka responde con errores — datos de las {t}, pueden no estar al día</source>
         <translation>Kafka answers with errors — data as of {t}, it may be out of date</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="201" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="213" />
         <source>Sin conexión con Kafka — todavía no se ha recibido ningún dato</source>
         <translation>No connection to Kafka — no data received yet</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="202" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="214" />
         <source>Sin conexión con Kafka — datos de las {t}, pueden no estar al día</source>
         <translation>No connection to Kafka — data as of {t}, it may be out of date</translation>
     </message>

@@ -10,10 +10,12 @@ import base64
 import binascii
 import json
 import logging
+import ssl
 from dataclasses import dataclass
 from typing import Any
 
 from ev_common.framing import FrameError, FramedStream
+from ev_common.tls_links import LinkTLS
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +24,7 @@ MSG_INVALID_TOKEN = "La sesión ha caducado — vuelva a iniciar sesión"
 
 
 class LoginError(Exception):
-    """Login/history failed. ``code``: bad_credentials, invalid_token, unreachable, protocol,
+    """Login/history failed. ``code``: bad_credentials, invalid_token, unreachable, tls, protocol,
     too_many_attempts (``retry_after_s`` says how long), or the code Central sent; ``message``:
     what to show the user."""
 
@@ -65,17 +67,35 @@ def unreachable_text(host: str, port: int) -> str:
 class CentralClient:
     """``await login(id, pw)`` → :class:`LoginResult`; ``await history(token)`` → list of dicts."""
 
-    def __init__(self, host: str, port: int, timeout: float = 5.0) -> None:
+    def __init__(self, host: str, port: int, timeout: float = 5.0, tls: LinkTLS | None = None) -> None:
         self.host = host
         self.port = port
         self.timeout = timeout
+        self.tls = tls if tls is not None else LinkTLS.from_env()
+        self.last_tls_version: str | None = None  # of the last link that connected ("TLSv1.3")
+
+    @property
+    def secure(self) -> bool:
+        """True when links to Central are TLS with the certificate and host name verified (the
+        status bar may say so); False only with an explicit --plaintext-socket."""
+        return self.tls.secure
 
     async def _call(self, fields: list[str]) -> list[str]:
         try:
-            stream = await FramedStream.connect(self.host, self.port, self.timeout)
+            context = self.tls.context()
+        except (OSError, ssl.SSLError) as exc:
+            log.warning("CA file for central %s:%s unusable: %s", self.host, self.port, exc)
+            raise LoginError("tls", "No se encuentra o no se puede leer el certificado de la CA con el que "
+                             "se comprueba la CENTRAL; copie ca.pem del servidor y revise EV_CA_FILE") from exc
+        try:
+            stream = await FramedStream.connect(self.host, self.port, self.timeout, tls=context)
         except FrameError as exc:
             log.warning("central %s:%s unreachable: %s", self.host, self.port, exc)
+            if isinstance(exc.__cause__, ssl.SSLCertVerificationError):
+                raise LoginError("tls", f"La CENTRAL ({self.host}:{self.port}) no presenta un certificado de "
+                                 "confianza para ese nombre; compruebe la dirección y el fichero de la CA") from exc
             raise LoginError("unreachable", unreachable_text(self.host, self.port)) from exc
+        self.last_tls_version = stream.tls_version
         try:
             return await stream.request(fields)
         except FrameError as exc:

@@ -24,7 +24,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from ev_common import contract
 from ev_common.contract import ChargeCancelled, ChargeRequested
 from ev_common.kafka.consumer import RetryLater
 from ev_common.kafka.status import LinkState, ProducerStatus
+from ev_common.tls_links import LinkTLS
 from ev_common.topics import Topics
 
 from .central_client import CentralClient, LoginError, LoginResult
@@ -59,6 +60,7 @@ class DriverConfig:
     data_dir: Path
     topic_prefix: str = "ev"
     central_timeout_s: float = 5.0
+    central_tls: LinkTLS = field(default_factory=LinkTLS.from_env)
 
     @property
     def topics(self) -> Topics:
@@ -77,7 +79,7 @@ class DriverCore:
         self._listeners: list[EventCallback] = [on_event] if on_event else []
         self._loop = loop
         self._central = CentralClient(config.central_host, config.central_port,
-                                      config.central_timeout_s)
+                                      config.central_timeout_s, config.central_tls)
         self.login_result: LoginResult | None = None
         self.tracker: SupplyTracker | None = None
         self._producer: Any = None
@@ -89,6 +91,11 @@ class DriverCore:
         self._seen_lock = threading.Lock()
 
     # ------------------------------------------------------------------ identity
+    @property
+    def central_link_secure(self) -> bool:
+        """The socket link to Central is TLS-verified (False only with --plaintext-socket)."""
+        return self._central.secure
+
     @property
     def driver_id(self) -> str | None:
         return self.login_result.driver_id if self.login_result else None

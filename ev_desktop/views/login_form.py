@@ -19,6 +19,10 @@ def login_error_text(widget: QWidget, code: str, message: str, central: str,
                          "y reintente").format(addr=central)
     if code == "invalid_token":
         return QCoreApplication.translate("LoginForm", "La sesión ha caducado — vuelva a iniciar sesión")
+    if code == "tls":
+        return QCoreApplication.translate(
+            "LoginForm", "La CENTRAL ({addr}) no presenta un certificado de confianza para esa dirección, "
+            "o falta el fichero de la CA — revise la dirección y EV_CA_FILE").format(addr=central)
     return message
 
 

@@ -141,14 +141,26 @@ class CentralIndicator(QFrame):
         lay.addWidget(self.dot)
         lay.addWidget(self.label)
         self.up: bool | None = None
+        self.link_secure: bool | None = None  # the socket link's TLS (None: not said)
         self.set_central(None, None)
+
+    def set_link_secure(self, secure: bool | None) -> None:
+        """Say whether the socket link to Central is TLS-verified (False: --plaintext-socket)."""
+        self.link_secure = secure
+        self.setToolTip("" if secure is None else self.tr("Enlace con la CENTRAL cifrado (TLS) y certificado "
+                                                          "comprobado") if secure else
+                        self.tr("Enlace con la CENTRAL SIN CIFRAR (--plaintext-socket)"))
+        self.set_central(self.up, getattr(self, "_last_seen", None))
 
     def set_central(self, up: bool | None, last_seen: float | None) -> None:
         """*up* None = not known yet (no heartbeat read so far)."""
         self.up = up
+        self._last_seen = last_seen
         if up:
             self.dot.set_color(LINK_COLORS["connected"])
-            self.label.setText(self.tr("CENTRAL: en línea"))
+            link = "" if self.link_secure is None else " · TLS" if self.link_secure else \
+                " · " + self.tr("sin cifrar")
+            self.label.setText(self.tr("CENTRAL: en línea") + link)
         elif up is None:
             self.dot.set_color(LINK_COLORS["unknown"])
             self.label.setText(self.tr("CENTRAL: esperando señal…"))

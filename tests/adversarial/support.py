@@ -7,13 +7,20 @@ import base64
 import json
 import os
 import socket
+import ssl
 import threading
 from collections import Counter
 from collections.abc import Callable
 
 from ev_common.framing import ACK, NACK, BadFrame, Frame, FrameDecoder, encode_frame
+from central_service.connection_limits import LinkLimits
 from central_service.socket_server import SocketServer
 from cp_simulator.engine_server import EngineServer
+from tests.helpers import tls_connect, tls_server_context
+
+# The flood tests open hundreds of links from 127.0.0.1 on purpose: caps high enough for them
+# (the caps themselves are tested in tests/security/test_socket_limits.py).
+FLOOD_TESTS = LinkLimits(max_connections=2000, max_per_address=2000)
 
 
 def open_fds() -> int:
@@ -26,8 +33,10 @@ class RawPeer:
 
     # Generous: a fresh-clone CI run once saw one answer take > 5 s on the loaded 2-core machine
     # (the same input passed when hypothesis re-ran it); a hang still fails, just later.
-    def __init__(self, port: int, timeout: float = 20.0) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, port: int, timeout: float = 20.0, tls: bool = True, source: str | None = None) -> None:
+        """*tls*: Central's links are TLS (test CA); the Engine's loopback link is plain.
+        *source*: connect from this local address (127.x.y.z: another "host")."""
+        self.sock = tls_connect(port, timeout=timeout, tls=tls, source=source)
         self.sock.settimeout(timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no Nagle wait per send
         self._dec = FrameDecoder()
@@ -39,7 +48,10 @@ class RawPeer:
     def next_event(self) -> bytes | Frame | BadFrame:
         """The next ACK/NACK byte or frame from the server; socket.timeout if none comes."""
         while not self._events:
-            chunk = self.sock.recv(65536)
+            try:
+                chunk = self.sock.recv(65536)
+            except ssl.SSLError as exc:  # a TLS link cut by the server: the same as a close
+                raise ConnectionError(f"closed by the server ({exc})") from exc
             if not chunk:
                 raise ConnectionError("closed by the server")
             for i in range(len(chunk)):
@@ -150,17 +162,26 @@ class StubHealth:
 class ServedStub:
     """Central's SocketServer or the Engine's EngineServer, serving stubs on a private loop."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, limits: LinkLimits | None = None) -> None:
         self.kind = kind
         self.lt = LoopThread()
         self.counters: Counter[str] = Counter()
+        self.tls = kind == "central"  # Central's socket is TLS; the Engine's (loopback) is not
         if kind == "central":
-            self.server = SocketServer(StubCentral(), "127.0.0.1", 0, 1.0, self.counters, idle_timeout=2.0)
+            self.server = SocketServer(StubCentral(), "127.0.0.1", 0, 1.0, self.counters, idle_timeout=2.0,
+                                       tls=tls_server_context(), limits=limits or FLOOD_TESTS)
             self.port = self.lt.run(self.server.start())
         else:
             self.server = EngineServer(StubHealth(), "127.0.0.1", 0)
             self.lt.run(self.server.start())
             self.port = self.server.port
+
+    def peer(self, timeout: float = 20.0) -> RawPeer:
+        return RawPeer(self.port, timeout, tls=self.tls)
+
+    def connect(self):
+        """A bare socket to this server (TLS done for Central's), for peers that misbehave."""
+        return tls_connect(self.port, tls=self.tls)
 
     def connections(self) -> int:
         return len(self.server._conns)  # noqa: SLF001 - the servers' live connection tasks

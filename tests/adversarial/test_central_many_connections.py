@@ -4,14 +4,12 @@ request: a Monitor's heartbeats keep flowing, a driver can still log in, every b
 NACK or an ERR, and once the peers leave no descriptor is left behind."""
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from ev_common.framing import ETX, NACK, STX, encode_frame, lrc
-from tests.adversarial.support import RawPeer, open_fds
+from tests.adversarial.support import FLOOD_TESTS, RawPeer, open_fds
 from tests.central.support import login
-from tests.helpers import wait_until
+from tests.helpers import tls_connect, wait_until
 
 pytestmark = pytest.mark.kafka
 
@@ -47,12 +45,12 @@ MALFORMED: dict[str, bytes] = {
 
 
 def test_500_hostile_connections_and_malformed_requests_leave_monitors_and_drivers_served(central):
-    svc = central()
+    svc = central(limits=FLOOD_TESTS)  # 500 links from 127.0.0.1 on purpose (caps: tests/security)
     mon = central.monitor(svc, "CP001")
     wait_until(lambda: svc.call(lambda: svc.core.cps["CP001"].monitor_connected), 10, message="CP001 up")
     base_fds = open_fds()
 
-    hostile = [socket.create_connection(("127.0.0.1", svc.port)) for _ in range(IDLE + UNFINISHED)]
+    hostile = [tls_connect(svc.port) for _ in range(IDLE + UNFINISHED)]
     for s in hostile[IDLE:]:
         s.sendall(b"\x02LOGIN#driver1#pass1")  # a frame that never ends
     wait_until(lambda: open_fds() >= base_fds + 2 * len(hostile), 15, message="500 connections accepted")

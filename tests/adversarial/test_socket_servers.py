@@ -10,7 +10,7 @@ served meanwhile; when the peers leave, their connection tasks and descriptors a
 """
 from __future__ import annotations
 
-import socket
+import ssl
 import time
 
 import pytest
@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ev_common.framing import ETX, MAX_DATA, NACK, STX, encode_frame, lrc
-from tests.adversarial.support import RawPeer, ServedStub, open_fds
+from tests.adversarial.support import ServedStub, open_fds
 from tests.helpers import wait_until
 
 KINDS = ["central", "engine"]
@@ -62,7 +62,7 @@ _garbage = st.lists(_pieces, min_size=1, max_size=8).map(b"".join)
 
 # ----------------------------------------------------------------------------------- tests
 def test_any_bytes_get_nack_or_err_and_the_link_and_server_keep_serving(stub):
-    legit = RawPeer(stub.port)
+    legit = stub.peer()
     base_fds = open_fds()
     counter = iter(range(10**9))
 
@@ -70,7 +70,7 @@ def test_any_bytes_get_nack_or_err_and_the_link_and_server_keep_serving(stub):
     @given(garbage=_garbage)
     def check(garbage: bytes) -> None:
         n = next(counter)
-        peer = RawPeer(stub.port)
+        peer = stub.peer()
         try:
             peer.send(garbage)
             # after any garbage the decoder is back in step within two frames: send the
@@ -96,23 +96,23 @@ def test_silent_unfinished_and_non_reading_peers_do_not_delay_other_clients(stub
     base_fds = open_fds()
     req, _ = stub.sync_request("x")
     partial = encode_frame(req)[:-3]  # STX and most of a frame, never finished
-    silent = [socket.create_connection(("127.0.0.1", stub.port)) for _ in range(100)]
-    slow = [socket.create_connection(("127.0.0.1", stub.port)) for _ in range(100)]
+    silent = [stub.connect() for _ in range(100)]
+    slow = [stub.connect() for _ in range(100)]
     for s in slow:
         s.sendall(partial)
     # a peer that floods requests with big answers and never reads one: its writes block
     flood_req = ["HISTORY", "big"] if stub.kind == "central" else ["PING", "p" * 8000]
-    flooder = socket.create_connection(("127.0.0.1", stub.port))
+    flooder = stub.connect()
     flooder.setblocking(False)
     burst = encode_frame(flood_req) * 50
     sent = 0
     try:
         while sent < 8_000_000:
             sent += flooder.send(burst)
-    except BlockingIOError:
+    except (BlockingIOError, ssl.SSLWantWriteError):
         pass  # the server stopped reading it: its answers are not being read either
     wait_until(lambda: stub.connections() == 201, 10, message="201 hostile connections accepted")
-    legit = RawPeer(stub.port)
+    legit = stub.peer()
     try:
         for i in range(5):
             req, match = stub.sync_request(f"ok{i}")
@@ -128,7 +128,7 @@ def test_silent_unfinished_and_non_reading_peers_do_not_delay_other_clients(stub
 
 
 def test_a_request_the_backend_fails_on_is_answered_err_internal_and_the_link_survives(stub):
-    peer = RawPeer(stub.port)
+    peer = stub.peer()
     try:
         verb = "HISTORY" if stub.kind == "central" else "PING"
         assert peer.request([verb, "boom"])[:2] == ["ERR", "internal"]
@@ -142,7 +142,7 @@ def test_central_answers_err_when_its_answer_would_be_too_large_for_a_frame():
     """AUTH with a 65,500-character CP id (the request fits in a frame): the refusal text names the id and cannot be framed;
     the Monitor must still get an ``ERR``, not a dropped link."""
     served = ServedStub("central")
-    peer = RawPeer(served.port)
+    peer = served.peer()
     try:
         answer = peer.request(["AUTH", "C" * 65_500, "k"])
         assert answer[0] == "ERR"
@@ -154,7 +154,7 @@ def test_central_answers_err_when_its_answer_would_be_too_large_for_a_frame():
 
 
 def test_oversize_frame_is_nacked_and_the_link_recovers(stub):
-    peer = RawPeer(stub.port)
+    peer = stub.peer()
     try:
         peer.send(_raw_frame(b"x" * (MAX_DATA + 100), True))
         req, match = stub.sync_request("after-oversize")
@@ -167,7 +167,7 @@ def test_oversize_frame_is_nacked_and_the_link_recovers(stub):
 
 def test_central_logs_only_bounded_excerpts_of_hostile_fields(caplog):
     served = ServedStub("central")
-    peer = RawPeer(served.port)
+    peer = served.peer()
     try:
         with caplog.at_level("INFO", logger="central.sockets"):
             for fields in (["LOGIN", "d" * 30_000, "p"], ["AUTH", "C" * 30_000, "k"], ["HB", "C" * 30_000, "OK"],

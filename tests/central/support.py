@@ -2,7 +2,6 @@
 the driver app over the socket), a monitor that keeps heart-beating, Kafka send/collect."""
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from pathlib import Path
@@ -15,8 +14,7 @@ from ev_common.topics import Topics
 from central_service import db
 from central_service.db_cli import seed
 from central_service.store import Store
-from tests.helpers import wait_until
-from tests.helpers import kafka_security
+from tests.helpers import kafka_security, tls_connect, wait_until
 
 
 def seed_db(url: str, drivers: int = 3, cps: int = 3) -> None:
@@ -29,8 +27,8 @@ def seed_db(url: str, drivers: int = 3, cps: int = 3) -> None:
 class SyncFramed:
     """Blocking framed request/answer client (test side only)."""
 
-    def __init__(self, port: int, host: str = "127.0.0.1", timeout: float = 10.0) -> None:
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, port: int, host: str = "127.0.0.1", timeout: float = 10.0, tls: bool = True) -> None:
+        self.sock = tls_connect(port, host, timeout, tls=tls)  # Central's socket is TLS (test CA)
         self.sock.settimeout(timeout)
         self.dec = FrameDecoder()
         self.buf = bytearray()

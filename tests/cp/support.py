@@ -14,8 +14,7 @@ from ev_common import contract as c
 from ev_common.framing import ACK, NACK, BadFrame, FramedStream
 from ev_common.kafka.broker import free_port
 from ev_common.topics import Topics
-from tests.helpers import Proc, wait_until
-from tests.helpers import kafka_security
+from tests.helpers import Proc, kafka_security, tls_server_context, wait_until
 
 
 class FakeCentral:
@@ -48,7 +47,8 @@ class FakeCentral:
             self._loop = asyncio.new_event_loop()
 
             async def main() -> None:
-                self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+                self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port,
+                                                          ssl=tls_server_context())
                 ready.set()
                 async with self._server:
                     await self._server.serve_forever()

@@ -11,7 +11,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from ev_common import contract
 from ev_common.framing import ACK, BadFrame, FramedStream
-from tests.helpers import kafka_security
+from tests.helpers import kafka_security, tls_server_context
 
 PASSWORDS = {"driver1": "pass123", "driver2": "pass123"}
 OPERATOR_PASSWORDS = {"operator1": "admin123"}
@@ -34,7 +34,8 @@ class ScriptedCentral:
         def run() -> None:
             loop = asyncio.new_event_loop()
             self._loop = loop
-            self._server = loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", port))
+            self._server = loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", port,
+                                                                                ssl=tls_server_context()))
             self.port = self._server.sockets[0].getsockname()[1]
             ready.set()
             loop.run_forever()

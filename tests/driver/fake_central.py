@@ -23,6 +23,7 @@ from ev_common.framing import ACK, NACK, BadFrame, FrameError, FramedStream
 from ev_common.kafka.consumer import ResilientConsumer
 from ev_common.kafka.producer import ReliableProducer
 from ev_common.topics import Topics
+from tests.helpers import tls_server_context
 
 PRICE = 0.35
 LOCATIONS = {"CP001": "Alicante", "CP002": "Elche", "CP003": "Madrid"}
@@ -58,7 +59,7 @@ class FakeCentral:
         def run() -> None:
             self._loop = asyncio.new_event_loop()
             self._server = self._loop.run_until_complete(
-                asyncio.start_server(self._handle, "127.0.0.1", 0))
+                asyncio.start_server(self._handle, "127.0.0.1", 0, ssl=tls_server_context()))
             self.port = self._server.sockets[0].getsockname()[1]
             ready.set()
             self._loop.run_forever()

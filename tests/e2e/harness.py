@@ -299,7 +299,10 @@ class System:
         self.central = self._spawn("central", [
             "-m", "central_service.cli", *self.common(), "--port", str(self.central_port),
             "--db", self.db_url, "--data-dir", str(self.tmp / "central"),
-            "--monitor-timeout", str(self.monitor_timeout), "--token-secret", "e2e-secret", *extra],
+            "--monitor-timeout", str(self.monitor_timeout),
+            "--tls-hosts", f"{self.central_host},localhost,127.0.0.1",
+            # every simulated CP and driver dials from the same loopback address here
+            "--max-connections-per-address", "1000", *extra],
             "central")
         if wait:
             self.central.wait_output("Central ready", 90)
@@ -330,7 +333,7 @@ class System:
         pair = self.cps[cp_id]
         pair.monitor = self._spawn(f"{cp_id}-monitor", [
             "-m", "cp_simulator.monitor_cli", "--engine", f"{self.engine_host}:{pair.port}",
-            "--central", self.central_addr, "--cp-id", cp_id, "--cp-key", "demo-cp-key",
+            "--central", self.central_addr, "--cp-id", cp_id,  # key: EV_CP_KEY (tests/conftest.py)
             "--auth-retry", "2"], "cp")
         return pair.monitor
 
