@@ -55,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fsync policy of the Kafka outbox: NORMAL survives a crash of Central (like its "
                         "SQLite database), FULL also a power cut, at one fsync per applied batch "
                         "(env EV_OUTBOX_SYNC; default %(default)s)")
+    p.add_argument("--cp-event-max-age", type=float,
+                   default=float(setting("cp_event_max_age", str(7 * 24 * 3600))),
+                   help="oldest signing time accepted on a CP event, in seconds: must cover the longest "
+                        "Kafka outage an Engine journals through (env EV_CP_EVENT_MAX_AGE; default %(default)s)")
+    p.add_argument("--billing-time-scale", type=float, default=float(setting("billing_time_scale", "1")),
+                   help="the CPs' --time-scale (demo only): energy billed may be at most max kW x elapsed "
+                        "time x this (env EV_BILLING_TIME_SCALE; default %(default)s)")
     add_common_args(p)
     return p
 
@@ -70,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         heartbeat_interval=args.heartbeat_interval, token_secret=args.token_secret,
         token_ttl=args.token_ttl, interrupted_timeout=args.interrupted_timeout,
         login_max_failures=args.login_max_failures, login_lockout=args.login_lockout,
-        outbox_sync=args.outbox_sync, anonymous_idle_timeout=args.anonymous_idle_timeout)
+        outbox_sync=args.outbox_sync, anonymous_idle_timeout=args.anonymous_idle_timeout,
+        cp_event_max_age=args.cp_event_max_age, billing_time_scale=args.billing_time_scale)
     service = CentralService(config)
 
     async def _main() -> None:

@@ -41,8 +41,9 @@ def _bad_amounts(*values: float) -> bool:
 class CentralCore:
     def __init__(self, store: Store, signer: TokenSigner, *, reservation_timeout: float = 30.0,
                  monitor_timeout: float = 5.0, interrupted_timeout: float = 600.0,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, billing_time_scale: float = 1.0) -> None:
         self.store = store
+        self.billing_time_scale = billing_time_scale
         self.signer = signer
         self.reservation_timeout = reservation_timeout
         self.monitor_timeout = monitor_timeout
@@ -273,12 +274,20 @@ class CentralCore:
         if s.status in ("expired", "cancelled") and m.kwh <= 0:
             log.info("supply_finished cp=%s session=%s (%s, no energy): nothing to bill", m.cp_id, s.id, s.status)
             return []
+        max_kw = s.max_kw if s.max_kw is not None else cp.max_kw
+        implausible = billing.energy_problem(m.kwh, max_kw, self.clock() - s.created_at, self.billing_time_scale)
+        if implausible is not None:
+            what = f"supply_finished cp={m.cp_id} session={m.session_id} driver={s.driver_id}: {implausible}"
+            self.store.log_event("bill_refused", implausible, cp_id=m.cp_id, session_id=s.id, driver_id=s.driver_id)
+            return self._reject("implausible_energy", f"{what}: nothing billed")
         if cp.holds(m.session_id):
             self._apply(cp, "finish", lambda: (cp.finish_supply(m.session_id), [])[1])
         self._interrupted.pop(m.session_id, None)
         self._dirty_live.pop(m.session_id, None)
         outcome = billing.outcome(m.reason, s.interrupt_reason)
-        return self._bill(s, cp.cp_id, ended_at=m.ended_at, kwh=m.kwh, eur=round(m.eur, 2), outcome=outcome,
+        # the money is Central's: the energy at the price it authorized, never the CP's € figure
+        eur = billing.amount_eur(m.kwh, s.price_eur_kwh)
+        return self._bill(s, cp.cp_id, ended_at=m.ended_at, kwh=m.kwh, eur=eur, outcome=outcome,
                           started_at=s.started_at or m.started_at)
 
     def _bill(self, s, cp_id: str, *, ended_at: float, kwh: float, eur: float, outcome: str,
@@ -317,11 +326,13 @@ class CentralCore:
         cp = self._cp_or_reject(m.cp_id, "engine_online")
         if cp is None:
             return []
+        # an Engine may have missed (or refused as too old) a Parar sent while it was down
+        again: list[c.Payload] = [c.SetAvailability(cp.cp_id, False)] if cp.stopped_by_operator else []
         if cp.reservation is not None:
             log.info("engine online cp=%s: resending authorization session=%s", cp.cp_id, cp.reservation.session_id)
-            return [cp.authorize_command()]
+            return again + [cp.authorize_command()]
         log.info("engine online cp=%s", cp.cp_id)
-        return []
+        return again
 
     def _operator_refusal(self, m: c.OperatorCommand) -> str | None:
         """Why *m* must not be obeyed (None: it comes from a signed-in operator). Anyone who can
@@ -427,7 +438,10 @@ class CentralCore:
             s = self.store.session(session_id)
             if s is None or s.billed:
                 continue
-            kwh, eur = billing.closing_amounts(ses.kwh, ses.eur, s.price_eur_kwh)
+            cp = self.cps.get(cp_id)
+            max_kw = s.max_kw if s.max_kw is not None else (cp.max_kw if cp else 0.0)
+            kwh, eur = billing.closing_amounts(ses.kwh, s.price_eur_kwh, billing.max_energy_kwh(
+                max_kw, now - s.created_at, self.billing_time_scale))
             log.warning("session=%s cp=%s: no final report after %.0fs, closing with last telemetry",
                         session_id, cp_id, self.interrupted_timeout)
             effects += self._bill(s, cp_id, ended_at=now, kwh=kwh, eur=eur,

@@ -56,6 +56,11 @@ class ChargePointRow(BaseModel):
     price_eur_kwh = pw.FloatField(default=0.30)
     max_kw = pw.FloatField(default=22.0)
     key_hash = pw.TextField()
+    # the CP's secret itself: Central must compute HMACs with it (an argon2 hash cannot verify
+    # a MAC); ``key_hash`` (argon2 of the same secret) still checks the Monitor's socket AUTH
+    mac_key = pw.TextField(null=True)
+    revoked = pw.BooleanField(default=False)
+    key_rotated_at = pw.FloatField(null=True)
     stopped_by_operator = pw.BooleanField(default=False)
     last_seen = pw.FloatField(null=True)
     last_state = pw.CharField(max_length=20, default="disconnected")
@@ -82,6 +87,7 @@ class Supply(BaseModel):
     started_at = pw.FloatField(null=True)
     ended_at = pw.FloatField(null=True)
     price_eur_kwh = pw.FloatField()
+    max_kw = pw.FloatField(null=True)  # the power authorized: bounds the energy Central will bill
     kw = pw.FloatField(default=0.0)
     kwh = pw.FloatField(default=0.0)
     eur = pw.FloatField(default=0.0)

@@ -33,6 +33,9 @@ from ev_common.kafka.consumer import Delivery, ResilientConsumer, RetryLater
 from ev_common.kafka.producer import ReliableProducer
 from ev_common.topics import Topics
 from central_service import db
+from central_service.authenticity import (
+    CP_COMMAND_TYPES, CP_EVENT_TYPES, DEFAULT_CP_EVENT_MAX_AGE_S, CpEventVerifier, CpKeyring, sign_command,
+)
 from central_service.core import CentralCore
 from central_service.domain.login_throttle import LoginThrottle, ThrottlePolicy
 from central_service.socket_server import SocketServer
@@ -70,6 +73,9 @@ class CentralConfig:
     login_max_failures: int = 5
     login_lockout: float = 30.0
     anonymous_idle_timeout: float = 30.0
+    # message authenticity and billing (docs/security.md, "Message authenticity, billing and tokens")
+    cp_event_max_age: float = DEFAULT_CP_EVENT_MAX_AGE_S
+    billing_time_scale: float = 1.0  # the CPs' --time-scale (demo): metered seconds per real second
 
 
 class CentralService:
@@ -88,6 +94,8 @@ class CentralService:
         self._producer: ReliableProducer | None = None
         self._consumer: ResilientConsumer | None = None
         self._server: SocketServer | None = None
+        self._keyring = CpKeyring(self.store)
+        self._verifier: CpEventVerifier | None = None
         self._started_at = time.time()
 
     @property
@@ -145,8 +153,11 @@ class CentralService:
         signer = TokenSigner(load_or_create_secret(cfg.data_dir, cfg.token_secret), cfg.token_ttl, self.clock)
         self.core = CentralCore(self.store, signer, reservation_timeout=cfg.reservation_timeout,
                                 monitor_timeout=cfg.monitor_timeout,
-                                interrupted_timeout=cfg.interrupted_timeout, clock=self.clock)
+                                interrupted_timeout=cfg.interrupted_timeout, clock=self.clock,
+                                billing_time_scale=cfg.billing_time_scale)
         self.core.load()
+        self._verifier = CpEventVerifier(self._keyring, self.core.counters, max_age_s=cfg.cp_event_max_age,
+                                         clock=self.clock)
         self._producer = ReliableProducer(cfg.bootstrap_servers, cfg.data_dir / "outbox-central.sqlite3",
                                           client_id=f"{cfg.topic_prefix}.central",
                                           outbox_append_sync=cfg.outbox_sync)
@@ -234,18 +245,22 @@ class CentralService:
             return self.topics.central_heartbeat
         return self.topics.driver_notifications
 
+    def _envelope(self, p: c.Payload) -> c.Envelope:
+        """The envelope of an effect; commands for a CP are signed with that CP's key."""
+        env = c.envelope(p, source=self.config.instance)
+        return sign_command(env, self._keyring) if isinstance(p, CP_COMMAND_TYPES) else env
+
     def _send(self, p: c.Payload) -> None:
         assert self._producer is not None
-        self._producer.send(self._topic_for(p), c.envelope(p, source=self.config.instance))
+        self._producer.send(self._topic_for(p), self._envelope(p))
 
     def _send_many(self, payloads: Iterable[c.Payload]) -> None:
         """One durable outbox write for many effects (one fsync instead of one per message)."""
         assert self._producer is not None
-        src = self.config.instance
-        self._producer.send_many([(self._topic_for(p), c.envelope(p, source=src)) for p in payloads])
+        self._producer.send_many([(self._topic_for(p), self._envelope(p)) for p in payloads])
 
     def _stage(self, effects: list[c.Payload]) -> None:
-        rows = [(self._topic_for(p), c.encode(c.envelope(p, source=self.config.instance))) for p in effects]
+        rows = [(self._topic_for(p), c.encode(self._envelope(p))) for p in effects]
         self.store.add_effects(rows, time.time())
 
     def _relay(self) -> None:
@@ -285,8 +300,14 @@ class CentralService:
         # transaction. They are flushed before any other message is applied and after the
         # batch's staged effects, so the last CpState sent always reflects the latest facts.
         live: dict[tuple[str, str], c.Payload] = {}
+        assert self._verifier is not None
         for d in deliveries:
             env = d.envelope
+            if isinstance(env.body, CP_EVENT_TYPES):
+                why = self._verifier.problem(env)
+                if why is not None:
+                    self._dead_letter(d, why)
+                    continue
             if isinstance(env.body, c.Telemetry):
                 for p in self.core.on_telemetry(env.body):
                     live[(p.TYPE, p.partition_key())] = p

@@ -48,7 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--auto-kwh", type=float, default=None)
     p.add_argument("--time-scale", type=float, default=1.0,
                    help="segundos de carga medidos por segundo real (ver ev-cp-engine --time-scale)")
-    p.add_argument("--cp-key", default=os.environ.get("EV_CP_KEY", "demo-cp-key"))
+    p.add_argument("--cp-credentials", default=os.environ.get("EV_CP_CREDENTIALS"), metavar="DIR",
+                   help="directorio con <cp_id>.json de cada CP (ev-db add-cp / seed --credentials-dir); "
+                        "env EV_CP_CREDENTIALS")
     return p
 
 
@@ -65,7 +67,7 @@ def start_pair(a: argparse.Namespace, data_dir: Path, log_dir: Path, n: int, ind
     engine_args = ["-m", "cp_simulator.engine_cli", "--bootstrap-servers", a.bootstrap_servers,
                    "--topic-prefix", a.topic_prefix, "--data-dir", str(data_dir),
                    "--listen", f"{a.engine_host}:{port}", "--no-menu", "--log-level", a.log_level,
-                   "--time-scale", str(a.time_scale)]
+                   "--time-scale", str(a.time_scale), "--cp-credentials", str(a.cp_credentials)]
     if a.auto:
         engine_args += ["--auto", "--auto-plug-delay", str(a.auto_plug_delay),
                         "--auto-duration", str(a.auto_duration)]
@@ -73,7 +75,7 @@ def start_pair(a: argparse.Namespace, data_dir: Path, log_dir: Path, n: int, ind
             engine_args += ["--auto-kwh", str(a.auto_kwh)]
     engine = _spawn(engine_args, log_dir / f"{cp_id}-engine.log")
     monitor = _spawn(["-m", "cp_simulator.monitor_cli", "--engine", f"{a.engine_host}:{port}",
-                      "--central", a.central, "--cp-id", cp_id, "--cp-key", a.cp_key,
+                      "--central", a.central, "--cp-id", cp_id, "--cp-credentials", str(a.cp_credentials),
                       "--location", LOCATIONS[index % len(LOCATIONS)],
                       "--price", f"{0.30 + 0.05 * (index % 4):.2f}",
                       "--max-kw", str((7.4, 11.0, 22.0, 50.0)[index % 4]),
@@ -113,6 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     a = build_parser().parse_args(argv)
     if a.count < 1:
         print("--count debe ser al menos 1", file=sys.stderr)
+        return 2
+    if not a.cp_credentials or not Path(a.cp_credentials).is_dir():
+        print("Falta --cp-credentials DIR (o EV_CP_CREDENTIALS): el directorio con las credenciales "
+              "<cp_id>.json de los CPs (ev-db seed --credentials-dir DIR)", file=sys.stderr)
         return 2
     settings = common_settings(a)
     log_dir = settings.data_dir / "fleet"

@@ -34,7 +34,7 @@ class MonitorConfig:
     cp_id: str
     engine: tuple[str, int]
     central: tuple[str, int]
-    cp_key: str = "demo-cp-key"
+    cp_key: str = ""  # from the CP's credentials file: there is no default key
     location: str = "Sin ubicación"
     price_eur_kwh: float = 0.35
     max_kw: float = 22.0

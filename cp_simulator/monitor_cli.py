@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 
+from ev_common import cp_credentials
 from ev_common.logsetup import setup_logging
 from ev_common.settings import DEFAULT_CENTRAL, host_port_arg, setting
 from cp_simulator.console import Console
@@ -21,8 +22,10 @@ def build_parser() -> argparse.ArgumentParser:
                    default=setting("central", DEFAULT_CENTRAL),  # argparse applies type= to it
                    help="dirección de la CENTRAL (env EV_CENTRAL; por defecto %(default)s)")
     p.add_argument("--cp-id", required=True, help="id del CP, p. ej. CP001")
-    p.add_argument("--cp-key", default=os.environ.get("EV_CP_KEY", "demo-cp-key"),
-                   help="clave del CP ante la CENTRAL (env EV_CP_KEY)")
+    p.add_argument("--cp-credentials", default=None, metavar="RUTA",
+                   help="fichero de credenciales del CP (ev-db add-cp) o directorio con <cp_id>.json "
+                        "(env EV_CP_CREDENTIALS)")
+    p.add_argument("--cp-key", default=None, help=argparse.SUPPRESS)  # deprecated: visible in ps
     p.add_argument("--location", default="Sin ubicación", help="ubicación mostrada del CP")
     p.add_argument("--price", type=float, default=0.35, help="precio €/kWh (%(default)s)")
     p.add_argument("--max-kw", type=float, default=22.0, help="potencia máxima kW (%(default)s)")
@@ -35,11 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(f"cp-monitor-{args.cp_id}", args.log_level)
-    for name, value in (("cp-id", args.cp_id), ("location", args.location), ("cp-key", args.cp_key)):
+    key = _cp_key(args)
+    if key is None:
+        return 2
+    for name, value in (("cp-id", args.cp_id), ("location", args.location), ("cp-key", key)):
         if "#" in value or not value.strip():
             print(f"--{name} no puede estar vacío ni contener '#'", file=sys.stderr)
             return 2
-    cfg = MonitorConfig(cp_id=args.cp_id, engine=args.engine, central=args.central, cp_key=args.cp_key,
+    cfg = MonitorConfig(cp_id=args.cp_id, engine=args.engine, central=args.central, cp_key=key,
                         location=args.location, price_eur_kwh=args.price, max_kw=args.max_kw,
                         auth_retry_s=args.auth_retry)
     try:
@@ -47,6 +53,27 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _cp_key(args: argparse.Namespace) -> str | None:
+    """The CP's key: from its credentials file; ``EV_CP_KEY`` (or the old ``--cp-key``, which
+    shows in ``ps``) only when no file is given. None (after saying why) when there is none:
+    there is no default key."""
+    path = cp_credentials.configured(args.cp_credentials)
+    if path is not None:
+        try:
+            return cp_credentials.load(path, args.cp_id).key
+        except cp_credentials.CredentialsError as exc:
+            print(str(exc), file=sys.stderr)
+            return None
+    if args.cp_key:
+        print("aviso: --cp-key muestra la clave en la lista de procesos; use --cp-credentials", file=sys.stderr)
+        return args.cp_key
+    if os.environ.get("EV_CP_KEY"):
+        return os.environ["EV_CP_KEY"]
+    print("Faltan las credenciales del CP: indique --cp-credentials FICHERO (o EV_CP_CREDENTIALS) con el "
+          "fichero que genera `ev-db add-cp`", file=sys.stderr)
+    return None
 
 
 async def _run(cfg: MonitorConfig) -> None:

@@ -328,9 +328,18 @@ PAYLOAD_TYPES: dict[str, type[Payload]] = {
 }
 
 
-class Envelope(msgspec.Struct, frozen=True):
+class Auth(msgspec.Struct, frozen=True):
+    """Who signed a message (``kid``: a CP id or a session id) and the MAC (see
+    :mod:`ev_common.msgauth`). Absent on messages whose topic only Central may write
+    (state, heartbeats) and on dead letters."""
+
+    kid: str
+    mac: str
+
+
+class Envelope(msgspec.Struct, frozen=True, omit_defaults=True):
     """What travels on every topic. ``id`` is unique per logical message and is the
-    idempotency key: a resend of the same message keeps its id."""
+    idempotency key: a resend of the same message keeps its id. ``auth`` is omitted when unset."""
 
     id: str
     type: str
@@ -339,6 +348,7 @@ class Envelope(msgspec.Struct, frozen=True):
     source: str
     key: str
     body: Payload
+    auth: Auth | None = None
 
 
 class _WireEnvelope(msgspec.Struct, frozen=True):
@@ -349,6 +359,7 @@ class _WireEnvelope(msgspec.Struct, frozen=True):
     source: str
     key: str
     body: msgspec.Raw
+    auth: Auth | None = None
 
 
 _envelope_decoder = msgspec.json.Decoder(_WireEnvelope)
@@ -403,7 +414,7 @@ def decode(data: bytes | bytearray | memoryview | None) -> Envelope:
         # the key decides the partition, hence the order per CP / per driver: a mismatch is forged
         raise ContractError(f"envelope key {wire.key[:80]!r} is not the body's "
                             f"{body.KEY_FIELD} {body.partition_key()[:80]!r}")
-    return Envelope(wire.id, wire.type, wire.v, wire.ts, wire.source, wire.key, body)
+    return Envelope(wire.id, wire.type, wire.v, wire.ts, wire.source, wire.key, body, wire.auth)
 
 
 DEAD_LETTER_VALUE_MAX = 64 * 1024  # bytes of the original message kept in a dead letter
