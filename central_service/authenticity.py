@@ -92,8 +92,13 @@ class CpEventVerifier:
         if env.auth is None:
             return self._refuse("unsigned", env, "no MAC")
         entry = self.keyring.entry(cp_id)
-        if entry is None or not entry.key:
-            return self._refuse("unknown_signer", env, f"no key on record for cp {cp_id[:64]!r}")
+        if entry is None:  # the same counter the core uses for events about an unknown CP
+            self.counters["unknown_cp"] += 1
+            log.warning("REFUSED %s id=%s from unknown cp=%s", env.type, env.id[:64], cp_id[:64])
+            return f"unknown cp {cp_id[:64]!r}"
+        if not entry.key:
+            return self._refuse("unknown_signer", env, f"no key on record for cp {cp_id[:64]!r} "
+                                "(ev-db rotate-cp-key gives it one)")
         if entry.revoked:
             return self._refuse("revoked", env, f"cp {cp_id} is revoked")
         try:

@@ -36,8 +36,13 @@ class CpCredentials:
 
 
 def file_for(path: Path, cp_id: str) -> Path:
-    """The credentials file of *cp_id* under *path* (a file is itself; a directory holds many)."""
-    return path / f"{cp_id}.json" if path.is_dir() else path
+    """The credentials file of *cp_id* under *path* (a file is itself; a directory holds many).
+    An id that could leave the directory (``/``, ``\\``, leading ``.``) names no file."""
+    if not path.is_dir():
+        return path
+    if not cp_id or "/" in cp_id or "\\" in cp_id or cp_id.startswith(".") or "\x00" in cp_id:
+        raise CredentialsError(f"identificador de CP no válido: {cp_id[:64]!r}")
+    return path / f"{cp_id}.json"
 
 
 def write(path: Path, creds: CpCredentials) -> Path:
@@ -76,5 +81,5 @@ def mtime(path: Path, cp_id: str) -> float:
     """Modification time of the CP's file (0 when missing): a rotated key is re-read."""
     try:
         return file_for(path, cp_id).stat().st_mtime
-    except OSError:
+    except (OSError, CredentialsError):
         return 0.0

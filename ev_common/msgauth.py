@@ -40,6 +40,7 @@ DRIVER_REQUEST = "driver-request"      # driver app → Central, session key
 OPERATOR_COMMAND = "operator-command"  # operator app → Central, session key
 
 _canon = msgspec.json.Encoder(order="sorted")
+_plain = msgspec.json.Encoder()
 
 
 class AuthError(ValueError):
@@ -71,8 +72,15 @@ def mac(env: c.Envelope, key: bytes, purpose: str, kid: str) -> str:
     return _b64(hmac.new(key, canonical(env, purpose, kid), hashlib.sha256).digest())
 
 
+def _as_received(body: c.Payload) -> c.Payload:
+    """*body* as a receiver will decode it (e.g. an int given for a float field becomes a float),
+    so the signer's canonical bytes are the verifier's."""
+    return msgspec.json.decode(_plain.encode(body), type=type(body))
+
+
 def sign(env: c.Envelope, secret: str | bytes, purpose: str, kid: str) -> c.Envelope:
     """*env* with ``auth`` set (kid + MAC). The id, ts and body are covered: change one, it fails."""
+    env = msgspec.structs.replace(env, body=_as_received(env.body), ts=float(env.ts))
     value = mac(env, purpose_key(secret, purpose), purpose, kid)
     return msgspec.structs.replace(env, auth=c.Auth(kid=kid, mac=value))
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from ev_common import contract as c
+from ev_common import msgauth
 from ev_common.framing import ACK, NACK, BadFrame, FrameDecoder, encode_frame
 from ev_common.topics import Topics
 from central_service import db
@@ -150,8 +151,13 @@ class Kafka:
         self.consumer.seek_to_beginning(*tps)
         self.seen: list[tuple[str, c.Envelope]] = []
 
-    def send(self, topic: str, body: c.Payload, msg_id: str | None = None) -> c.Envelope:
+    def send(self, topic: str, body: c.Payload, msg_id: str | None = None, *,
+             cp_key: str | None = "demo-cp-key") -> c.Envelope:
+        """Send *body*; CP events are signed with *cp_key* (the seeded demo key) as an Engine
+        signs them — ``cp_key=None`` sends them unsigned."""
         env = c.envelope(body, source="test", msg_id=msg_id)
+        if cp_key is not None and isinstance(body, CP_EVENTS):
+            env = msgauth.sign(env, cp_key, msgauth.CP_EVENT, body.cp_id)  # type: ignore[attr-defined]
         self.send_env(topic, env)
         return env
 
@@ -185,6 +191,9 @@ class Kafka:
     def close(self) -> None:
         self.producer.close(timeout=5)
         self.consumer.close()
+
+
+CP_EVENTS = (c.SupplyStarted, c.Telemetry, c.SupplyFinished, c.ManualSupplyRequested, c.EngineOnline)
 
 
 def sqlite_url(path: Path) -> str:
