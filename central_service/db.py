@@ -140,6 +140,24 @@ class EventLog(BaseModel):
         table_name = "event_log"
 
 
+class AuthSession(BaseModel):
+    """A signed-in driver or operator app: the key its Kafka messages are MAC'd with.
+
+    Created by LOGIN/OPLOGIN, extended by RENEW while the app is open, revoked by LOGOUT. Kept
+    in the DB so a restarted Central still recognises the apps signed in before."""
+
+    id = pw.CharField(primary_key=True, max_length=64)
+    role = pw.CharField(max_length=16)
+    subject = pw.CharField(max_length=64, index=True)
+    key = pw.CharField(max_length=128)
+    created_at = pw.FloatField()
+    expires_at = pw.FloatField()
+    revoked_at = pw.FloatField(null=True)
+
+    class Meta:
+        table_name = "auth_sessions"
+
+
 class PendingEffect(BaseModel):
     """Transactional outbox: Kafka messages decided in a DB transaction, not yet handed to
     the ReliableProducer (see ``central_service.store``)."""
@@ -153,7 +171,7 @@ class PendingEffect(BaseModel):
 
 
 MODELS: list[type[BaseModel]] = [Driver, Operator, ChargePointRow, Supply, TicketRow, ProcessedMessage,
-                                 EventLog, PendingEffect]
+                                 EventLog, PendingEffect, AuthSession]
 
 
 def default_db_url(data_dir: Path) -> str:

@@ -37,6 +37,7 @@ from central_service.authenticity import (
     CP_COMMAND_TYPES, CP_EVENT_TYPES, DEFAULT_CP_EVENT_MAX_AGE_S, CpEventVerifier, CpKeyring, sign_command,
 )
 from central_service.core import CentralCore
+from central_service.sessions import SIGNED_BY_SESSION, Session, SessionBook
 from central_service.domain.login_throttle import LoginThrottle, ThrottlePolicy
 from central_service.socket_server import SocketServer
 from central_service.store import Store, is_db_error
@@ -59,7 +60,8 @@ class CentralConfig:
     monitor_timeout: float = 5.0
     heartbeat_interval: float = 1.0
     token_secret: str | None = None
-    token_ttl: float = 12 * 3600
+    token_ttl: float = 600.0  # session lifetime: short, renewed over the socket while the app is open
+    session_grace: float = 3600.0  # how late a message signed while its session was valid may arrive
     interrupted_timeout: float = 600.0
     instance: str = "central"
     tick_interval: float = 0.2
@@ -96,6 +98,7 @@ class CentralService:
         self._server: SocketServer | None = None
         self._keyring = CpKeyring(self.store)
         self._verifier: CpEventVerifier | None = None
+        self.sessions: SessionBook | None = None
         self._started_at = time.time()
 
     @property
@@ -156,6 +159,8 @@ class CentralService:
                                 interrupted_timeout=cfg.interrupted_timeout, clock=self.clock,
                                 billing_time_scale=cfg.billing_time_scale)
         self.core.load()
+        self.sessions = SessionBook(ttl_s=cfg.token_ttl, grace_s=cfg.session_grace, clock=self.clock,
+                                    counters=self.core.counters)
         self._verifier = CpEventVerifier(self._keyring, self.core.counters, max_age_s=cfg.cp_event_max_age,
                                          clock=self.clock)
         self._producer = ReliableProducer(cfg.bootstrap_servers, cfg.data_dir / "outbox-central.sqlite3",
@@ -322,7 +327,9 @@ class CentralService:
                         self.core.counters["duplicates"] += 1
                         log.info("duplicate message id=%s type=%s: already applied", env.id, env.type)
                         continue
-                    effects = self.core.on_message(env)
+                    principal = (self.sessions.principal(env) if isinstance(env.body, SIGNED_BY_SESSION)
+                                 and self.sessions is not None else None)
+                    effects = self.core.on_message(env, principal)
                     if seen_as is None:
                         self.store.mark_processed(env.id, env.type, time.time())
                     else:
@@ -405,7 +412,8 @@ class CentralService:
         elif kind == "recover":
             self._transact(lambda: self.core.on_monitor_recover(cp_id))
 
-    async def login(self, driver_id: str, password: str) -> tuple[str, int] | None:
+    async def login(self, driver_id: str, password: str) -> tuple[str, int, str, str] | None:
+        """(token, expires_at, session id, session key) for the right password, else None."""
         assert self.core is not None
         stored = self.store.driver_password_hash(driver_id)
         if stored is None:
@@ -413,11 +421,10 @@ class CentralService:
         ok = await asyncio.get_running_loop().run_in_executor(None, verify_secret, stored, password)
         if not ok:
             return None
-        issued = self.core.signer.issue(driver_id)
-        return issued.token, issued.expires_at
+        return self._open_session("driver", driver_id)
 
-    async def operator_login(self, operator_id: str, password: str) -> tuple[str, int] | None:
-        """An operator token (``op:…``) for the right password, else None."""
+    async def operator_login(self, operator_id: str, password: str) -> tuple[str, int, str, str] | None:
+        """An operator token (``op:…``) and session for the right password, else None."""
         assert self.core is not None
         stored = self.store.operator_password_hash(operator_id)
         if stored is None:
@@ -425,8 +432,47 @@ class CentralService:
         ok = await asyncio.get_running_loop().run_in_executor(None, verify_secret, stored, password)
         if not ok:
             return None
-        issued = self.core.signer.issue_operator(operator_id)
+        return self._open_session("operator", operator_id)
+
+    def _open_session(self, role: str, subject: str) -> tuple[str, int, str, str]:
+        assert self.core is not None and self.sessions is not None
+        with self.store.atomic():
+            s = self.sessions.open(role, subject)
+        return (*self._token(role, subject, s), s.id, s.key)
+
+    def _token(self, role: str, subject: str, s: Session) -> tuple[str, int]:
+        """A token for the socket link (HISTORY, RENEW, LOGOUT) that ends with the session."""
+        assert self.core is not None
+        issued = (self.core.signer.issue_operator(subject) if role == "operator"
+                  else self.core.signer.issue(subject))
         return issued.token, issued.expires_at
+
+    def _token_subject(self, token: str) -> tuple[str, str] | None:
+        assert self.core is not None
+        from central_service.tokens import OPERATOR_PREFIX, TokenError
+        try:
+            if token.startswith(OPERATOR_PREFIX):
+                return "operator", self.core.signer.verify_operator(token)
+            return "driver", self.core.signer.verify(token)
+        except TokenError:
+            return None
+
+    def renew(self, session_id: str, token: str) -> tuple[str, int] | None:
+        """RENEW: a new token and expiry for a live session whose current token is valid."""
+        who = self._token_subject(token)
+        if who is None or self.sessions is None:
+            return None
+        with self.store.atomic():
+            s = self.sessions.renew(session_id, *who)
+        return None if s is None else self._token(who[0], who[1], s)
+
+    def logout(self, session_id: str, token: str) -> bool:
+        """LOGOUT: revoke the session (its key is refused from now on, whatever a message's time)."""
+        who = self._token_subject(token)
+        if who is None or self.sessions is None:
+            return False
+        with self.store.atomic():
+            return self.sessions.revoke(session_id, *who)
 
     def history(self, token: str) -> list[dict]:
         assert self.core is not None

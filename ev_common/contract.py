@@ -36,14 +36,18 @@ class Payload(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
 
 # --------------------------------------------------------------------------- driver requests
 class ChargeRequested(Payload, frozen=True):
-    """A driver asks for a supply at ``cp_id`` (or at any free CP when ``cp_id`` is None)."""
+    """A driver asks for a supply at ``cp_id`` (or at any free CP when ``cp_id`` is None).
+
+    Authenticated by the envelope's ``auth`` (the driver's session id + MAC with its session
+    key, see :mod:`ev_common.msgauth`); ``token`` is obsolete and must stay empty: a bearer token
+    in a message would let anyone who can read the topic act as the driver."""
 
     TYPE: ClassVar[str] = "charge_requested"
     KEY_FIELD: ClassVar[str] = "driver_id"
     driver_id: str
-    token: str
     request_id: str
     cp_id: str | None = None
+    token: str = ""
 
 
 class ChargeCancelled(Payload, frozen=True):
@@ -52,8 +56,8 @@ class ChargeCancelled(Payload, frozen=True):
     TYPE: ClassVar[str] = "charge_cancelled"
     KEY_FIELD: ClassVar[str] = "driver_id"
     driver_id: str
-    token: str
     session_id: str
+    token: str = ""  # obsolete: authenticated by the envelope's auth (session MAC)
 
 
 # --------------------------------------------------------------------- driver notifications
@@ -255,9 +259,9 @@ class SetAvailability(Payload, frozen=True):
 class OperatorCommand(Payload, frozen=True):
     """From the dashboard: stop/resume one CP, or every CP when ``cp_id`` is ``"*"``.
 
-    ``token`` is the operator token from ``OPLOGIN`` (``op:<operator>.<expires>.<sig>``);
-    Central obeys the command only when it is valid, unexpired and issued to ``operator``.
-    The empty default keeps old messages decodable — they are refused, not dead-lettered."""
+    Authenticated by the envelope's ``auth``: the operator's session id (from ``OPLOGIN``) and a
+    MAC with that session's key; Central obeys only a live session of ``operator``. ``token`` is
+    obsolete (kept so old messages decode — they are refused, not dead-lettered)."""
 
     TYPE: ClassVar[str] = "operator_command"
     KEY_FIELD: ClassVar[str] = "cp_id"
