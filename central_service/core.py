@@ -274,7 +274,8 @@ class CentralCore:
             log.info("supply_finished cp=%s session=%s (%s, no energy): nothing to bill", m.cp_id, s.id, s.status)
             return []
         max_kw = s.max_kw if s.max_kw is not None else cp.max_kw
-        implausible = billing.energy_problem(m.kwh, max_kw, self.clock() - s.created_at, self.billing_time_scale)
+        since = s.authorized_at if s.authorized_at is not None else s.created_at
+        implausible = billing.energy_problem(m.kwh, max_kw, self.clock() - since, self.billing_time_scale)
         if implausible is not None:
             what = f"supply_finished cp={m.cp_id} session={m.session_id} driver={s.driver_id}: {implausible}"
             self.store.log_event("bill_refused", implausible, cp_id=m.cp_id, session_id=s.id, driver_id=s.driver_id)
@@ -435,8 +436,9 @@ class CentralCore:
                 continue
             cp = self.cps.get(cp_id)
             max_kw = s.max_kw if s.max_kw is not None else (cp.max_kw if cp else 0.0)
+            since = s.authorized_at if s.authorized_at is not None else s.created_at
             kwh, eur = billing.closing_amounts(ses.kwh, s.price_eur_kwh, billing.max_energy_kwh(
-                max_kw, now - s.created_at, self.billing_time_scale))
+                max_kw, now - since, self.billing_time_scale))
             log.warning("session=%s cp=%s: no final report after %.0fs, closing with last telemetry",
                         session_id, cp_id, self.interrupted_timeout)
             effects += self._bill(s, cp_id, ended_at=now, kwh=kwh, eur=eur,

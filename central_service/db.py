@@ -88,6 +88,10 @@ class Supply(BaseModel):
     ended_at = pw.FloatField(null=True)
     price_eur_kwh = pw.FloatField()
     max_kw = pw.FloatField(null=True)  # the power authorized: bounds the energy Central will bill
+    # when Central authorized it, by Central's clock: the start of the billing bound. Double
+    # precision: peewee's FloatField is a 4-byte REAL on PostgreSQL (a 128 s step at today's
+    # UNIX times), far too coarse for an energy bound
+    authorized_at = pw.DoubleField(null=True)
     kw = pw.FloatField(default=0.0)
     kwh = pw.FloatField(default=0.0)
     eur = pw.FloatField(default=0.0)
@@ -150,9 +154,9 @@ class AuthSession(BaseModel):
     role = pw.CharField(max_length=16)
     subject = pw.CharField(max_length=64, index=True)
     key = pw.CharField(max_length=128)
-    created_at = pw.FloatField()
-    expires_at = pw.FloatField()
-    revoked_at = pw.FloatField(null=True)
+    created_at = pw.DoubleField()  # double: a 4-byte REAL (peewee FloatField on PostgreSQL) is 128 s coarse
+    expires_at = pw.DoubleField()
+    revoked_at = pw.DoubleField(null=True)
 
     class Meta:
         table_name = "auth_sessions"

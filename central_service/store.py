@@ -123,7 +123,7 @@ class Store:
                        now: float, expires_at: float) -> None:
         Supply.create(id=session_id, driver_id=driver_id, cp_id=cp.cp_id, request_id=request_id,
                       status="reserved", created_at=now, reservation_expires_at=expires_at,
-                      price_eur_kwh=cp.price_eur_kwh, max_kw=cp.max_kw)
+                      price_eur_kwh=cp.price_eur_kwh, max_kw=cp.max_kw, authorized_at=now)
 
     def session(self, session_id: str) -> Supply | None:
         return Supply.get_or_none(Supply.id == session_id)
