@@ -13,7 +13,7 @@ from ev_common.kafka.broker import free_port
 from ev_common.topics import Topics
 from benchmarks.common import BenchResult, Broker, Proc, Row, proc_cpu_rss
 from benchmarks.latency import start_central
-from benchmarks.seed import cp_id, seed
+from benchmarks.seed import cp_id, seed, write_credentials
 
 
 def _measure(pids: list[int], seconds: float) -> tuple[float, int]:
@@ -69,14 +69,15 @@ def run_cp(broker: Broker | None, root: Path, quick: bool) -> BenchResult:
     try:
         # a long automatic supply once authorized, to measure the supplying state
         port_e = free_port()
+        creds = write_credentials(work / "cp-credentials", [cp_id(1)])
         engine = Proc("engine-cp", ["-m", "cp_simulator.engine_cli", "--bootstrap-servers", broker.bootstrap,
                                     "--topic-prefix", prefix, "--data-dir", str(work / "engine"),
                                     "--listen", f"127.0.0.1:{port_e}", "--cp-id", cp_id(1), "--no-menu",
                                     "--log-level", "WARNING", "--auto", "--auto-plug-delay", "0",
-                                    "--auto-duration", "3600"], work)
+                                    "--auto-duration", "3600", "--cp-credentials", str(creds)], work)
         monitor = Proc("monitor-cp", ["-m", "cp_simulator.monitor_cli", "--engine", f"127.0.0.1:{port_e}",
                                       "--central", f"127.0.0.1:{port}", "--cp-id", cp_id(1),
-                                      "--log-level", "WARNING"], work, env={"EV_CP_KEY": "demo-cp-key"})
+                                      "--cp-credentials", str(creds), "--log-level", "WARNING"], work)
         time.sleep(8.0)  # start-up (imports, Kafka clients, authentication) is not steady state
         idle_cpu, idle_rss = _measure([engine.pid, monitor.pid], seconds)
         asyncio.run(_start_supply(broker.bootstrap, prefix, port, work))

@@ -25,21 +25,22 @@ from ev_common.kafka.admin import ensure_topics
 from ev_common.kafka.broker import free_port
 from ev_common.topics import Topics
 from benchmarks.common import BareRoundTrip, BenchResult, Broker, Proc, Row, summary
-from benchmarks.seed import CP_KEY, cp_id, seed
+from benchmarks.seed import cp_id, seed, write_credentials
 
 
 def start_cp(n: int, bootstrap: str, prefix: str, central_port: int, work: Path,
              auto: bool = True) -> tuple[Proc, Proc]:
     port = free_port()
+    creds = write_credentials(work / "cp-credentials", [cp_id(n)])
     engine_args = ["-m", "cp_simulator.engine_cli", "--bootstrap-servers", bootstrap, "--topic-prefix", prefix,
                    "--data-dir", str(work / f"engine-{n}"), "--listen", f"127.0.0.1:{port}",
-                   "--cp-id", cp_id(n), "--no-menu", "--log-level", "WARNING"]
+                   "--cp-id", cp_id(n), "--no-menu", "--log-level", "WARNING", "--cp-credentials", str(creds)]
     if auto:
         engine_args += ["--auto", "--auto-plug-delay", "0", "--auto-duration", "0.5"]
     engine = Proc(f"engine-{n}", engine_args, work)
     monitor = Proc(f"monitor-{n}", ["-m", "cp_simulator.monitor_cli", "--engine", f"127.0.0.1:{port}",
                                     "--central", f"127.0.0.1:{central_port}", "--cp-id", cp_id(n),
-                                    "--log-level", "WARNING"], work, env={"EV_CP_KEY": CP_KEY})
+                                    "--cp-credentials", str(creds), "--log-level", "WARNING"], work)
     return engine, monitor
 
 

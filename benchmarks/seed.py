@@ -15,6 +15,14 @@ def cp_id(i: int) -> str:
     return f"CP{i:05d}"
 
 
+def write_credentials(directory: Path, ids: list[str]) -> Path:
+    """The CP boxes' credentials files (demo key) for the Engines/Monitors a benchmark starts."""
+    from ev_common import cp_credentials
+    for cp in ids:
+        cp_credentials.write(Path(directory) / f"{cp}.json", cp_credentials.CpCredentials(cp, CP_KEY))
+    return Path(directory)
+
+
 def seed(db_path: Path, cps: int, *, charging: bool, drivers: int = 50, password: str = "pass123") -> None:
     db.connect(f"sqlite:///{db_path}")
     key_hash, pw_hash = hash_secret(CP_KEY), hash_secret(password)
@@ -23,7 +31,7 @@ def seed(db_path: Path, cps: int, *, charging: bool, drivers: int = 50, password
         db.Driver.insert_many([{"id": f"driver{i}", "password_hash": pw_hash}
                                for i in range(1, drivers + 1)]).on_conflict_ignore().execute()
         rows = [{"id": cp_id(i), "location": f"Bench {i}", "price_eur_kwh": 0.35, "max_kw": 22.0,
-                 "key_hash": key_hash} for i in range(1, cps + 1)]
+                 "key_hash": key_hash, "mac_key": CP_KEY} for i in range(1, cps + 1)]
         for k in range(0, len(rows), 500):
             db.ChargePointRow.insert_many(rows[k:k + 500]).on_conflict_ignore().execute()
         if charging:

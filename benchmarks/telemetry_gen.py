@@ -13,7 +13,8 @@ from kafka import KafkaProducer
 
 from ev_common.kafka.security import kafka_kwargs
 from ev_common import contract as c
-from benchmarks.seed import cp_id
+from ev_common import msgauth
+from benchmarks.seed import CP_KEY, cp_id
 
 
 def main() -> None:
@@ -47,6 +48,7 @@ def main() -> None:
                 seq += 1
             env = c.envelope(c.Telemetry(cp_id=ids[i], session_id=f"s-{ids[i]}", seq=seq, kw=7.2,
                                          kwh=seq * 0.002, eur=seq * 0.0007), source="bench-gen")
+            env = msgauth.sign(env, CP_KEY, msgauth.CP_EVENT, ids[i])  # as an Engine signs it
             kp.send(a.topic, key=keys[i], value=c.encode(env))
             pos += 1
             sent += 1

@@ -41,8 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="file (mode 0600) holding the HMAC secret for tokens (env EV_TOKEN_SECRET_FILE, or "
                         "the secret itself in env EV_TOKEN_SECRET; default generated once into "
                         "<data dir>/token-secret). Never a command-line value: `ps` would show it")
-    p.add_argument("--token-ttl", type=float, default=float(setting("token_ttl", str(12 * 3600))),
-                   help="driver token lifetime, s (default %(default)s)")
+    p.add_argument("--token-ttl", type=float, default=float(setting("token_ttl", "600")),
+                   help="lifetime of a driver/operator session (its token and message key), s; apps "
+                        "renew it over the socket while open (env EV_TOKEN_TTL; default %(default)s)")
+    p.add_argument("--session-grace", type=float, default=float(setting("session_grace", "3600")),
+                   help="how long after a session expired a message signed while it was valid (e.g. "
+                        "queued during a Kafka outage) is still accepted, s; never for a signed-out "
+                        "session (env EV_SESSION_GRACE; default %(default)s)")
     p.add_argument("--interrupted-timeout", type=float, default=float(setting("interrupted_timeout", "600")),
                    help="seconds an interrupted supply waits for the Engine's final report before it is "
                         "closed with the last telemetry (default %(default)s)")
@@ -67,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fsync policy of the Kafka outbox: NORMAL survives a crash of Central (like its "
                         "SQLite database), FULL also a power cut, at one fsync per applied batch "
                         "(env EV_OUTBOX_SYNC; default %(default)s)")
+    p.add_argument("--cp-event-max-age", type=float,
+                   default=float(setting("cp_event_max_age", str(7 * 24 * 3600))),
+                   help="oldest signing time accepted on a CP event, in seconds: must cover the longest "
+                        "Kafka outage an Engine journals through (env EV_CP_EVENT_MAX_AGE; default %(default)s)")
+    p.add_argument("--billing-time-scale", type=float, default=float(setting("billing_time_scale", "1")),
+                   help="the CPs' --time-scale (demo only): energy billed may be at most max kW x elapsed "
+                        "time x this (env EV_BILLING_TIME_SCALE; default %(default)s)")
     add_common_args(p)
     return p
 
@@ -91,9 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         topic_prefix=common.topic_prefix, data_dir=common.data_dir, db_url=args.db,
         reservation_timeout=args.reservation_timeout, monitor_timeout=args.monitor_timeout,
         heartbeat_interval=args.heartbeat_interval, token_secret=token_secret,
-        token_ttl=args.token_ttl, interrupted_timeout=args.interrupted_timeout,
+        token_ttl=args.token_ttl, session_grace=args.session_grace, interrupted_timeout=args.interrupted_timeout,
         login_max_failures=args.login_max_failures, login_lockout=args.login_lockout,
         outbox_sync=args.outbox_sync, anonymous_idle_timeout=args.anonymous_idle_timeout,
+        cp_event_max_age=args.cp_event_max_age, billing_time_scale=args.billing_time_scale,
         replication_factor=args.replication_factor, min_insync_replicas=args.min_insync_replicas,
         **socket_config(args))
     service = CentralService(config)

@@ -21,7 +21,7 @@ from central_service.domain import billing
 from central_service.domain.cp import MANUAL_DRIVER, ChargePoint, IllegalTransition, RunningSession
 from central_service.domain.reservations import Denial, choose_cp, deny, driver_active_session, due_reservations
 from central_service.store import Store
-from central_service.tokens import TokenError, TokenSigner
+from central_service.tokens import TokenSigner
 
 log = logging.getLogger("central")
 
@@ -41,8 +41,9 @@ def _bad_amounts(*values: float) -> bool:
 class CentralCore:
     def __init__(self, store: Store, signer: TokenSigner, *, reservation_timeout: float = 30.0,
                  monitor_timeout: float = 5.0, interrupted_timeout: float = 600.0,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, billing_time_scale: float = 1.0) -> None:
         self.store = store
+        self.billing_time_scale = billing_time_scale
         self.signer = signer
         self.reservation_timeout = reservation_timeout
         self.monitor_timeout = monitor_timeout
@@ -138,22 +139,23 @@ class CentralCore:
         return effects
 
     # --------------------------------------------------------- Kafka messages
-    def on_message(self, env: c.Envelope) -> list[c.Payload]:
+    def on_message(self, env: c.Envelope, principal: str | None = None) -> list[c.Payload]:
+        """Apply *env*. *principal* is who the service authenticated as its sender (the driver or
+        operator whose session MAC'd it, see :mod:`central_service.sessions`), None when nobody:
+        requests and operator commands are obeyed only for their own principal."""
         handler = getattr(self, f"_on_{env.type}", None)
         if handler is None:
             log.info("ignoring message type=%s id=%s (not for Central)", env.type, env.id)
             return []
+        self._principal = principal
         return self._finish(handler(env.body))
+
+    _principal: str | None = None
 
     def _on_charge_requested(self, m: c.ChargeRequested) -> list[c.Payload]:
         now = self.clock()
-        try:
-            token_driver = self.signer.verify(m.token)
-        except TokenError as exc:
-            token_driver, why = None, str(exc)
-        else:
-            why = "token issued to another driver"
-        if token_driver != m.driver_id:
+        if self._principal != m.driver_id:
+            why = "no valid session" if self._principal is None else "session of another driver"
             self._reject("invalid_token", f"charge request driver={m.driver_id} request={m.request_id}: {why}")
             return [self._denied(m, deny("invalid_token"))]
         earlier = self.store.session_by_request(m.driver_id, m.request_id)
@@ -191,11 +193,9 @@ class CentralCore:
                               detail=d.detail, cp_id=m.cp_id)
 
     def _on_charge_cancelled(self, m: c.ChargeCancelled) -> list[c.Payload]:
-        try:
-            if self.signer.verify(m.token) != m.driver_id:
-                raise TokenError("token issued to another driver")
-        except TokenError as exc:
-            return self._reject("invalid_token", f"cancel driver={m.driver_id} session={m.session_id}: {exc}")
+        if self._principal != m.driver_id:
+            return self._reject("invalid_token", f"cancel driver={m.driver_id} session={m.session_id}: "
+                                "no valid session of this driver")
         for cp in self.cps.values():
             res = cp.reservation
             if res is not None and res.session_id == m.session_id and res.driver_id == m.driver_id:
@@ -273,12 +273,21 @@ class CentralCore:
         if s.status in ("expired", "cancelled") and m.kwh <= 0:
             log.info("supply_finished cp=%s session=%s (%s, no energy): nothing to bill", m.cp_id, s.id, s.status)
             return []
+        max_kw = s.max_kw if s.max_kw is not None else cp.max_kw
+        since = s.authorized_at if s.authorized_at is not None else s.created_at
+        implausible = billing.energy_problem(m.kwh, max_kw, self.clock() - since, self.billing_time_scale)
+        if implausible is not None:
+            what = f"supply_finished cp={m.cp_id} session={m.session_id} driver={s.driver_id}: {implausible}"
+            self.store.log_event("bill_refused", implausible, cp_id=m.cp_id, session_id=s.id, driver_id=s.driver_id)
+            return self._reject("implausible_energy", f"{what}: nothing billed")
         if cp.holds(m.session_id):
             self._apply(cp, "finish", lambda: (cp.finish_supply(m.session_id), [])[1])
         self._interrupted.pop(m.session_id, None)
         self._dirty_live.pop(m.session_id, None)
         outcome = billing.outcome(m.reason, s.interrupt_reason)
-        return self._bill(s, cp.cp_id, ended_at=m.ended_at, kwh=m.kwh, eur=round(m.eur, 2), outcome=outcome,
+        # the money is Central's: the energy at the price it authorized, never the CP's € figure
+        eur = billing.amount_eur(m.kwh, s.price_eur_kwh)
+        return self._bill(s, cp.cp_id, ended_at=m.ended_at, kwh=m.kwh, eur=eur, outcome=outcome,
                           started_at=s.started_at or m.started_at)
 
     def _bill(self, s, cp_id: str, *, ended_at: float, kwh: float, eur: float, outcome: str,
@@ -317,23 +326,21 @@ class CentralCore:
         cp = self._cp_or_reject(m.cp_id, "engine_online")
         if cp is None:
             return []
+        # an Engine may have missed (or refused as too old) a Parar sent while it was down
+        again: list[c.Payload] = [c.SetAvailability(cp.cp_id, False)] if cp.stopped_by_operator else []
         if cp.reservation is not None:
             log.info("engine online cp=%s: resending authorization session=%s", cp.cp_id, cp.reservation.session_id)
-            return [cp.authorize_command()]
+            return again + [cp.authorize_command()]
         log.info("engine online cp=%s", cp.cp_id)
-        return []
+        return again
 
     def _operator_refusal(self, m: c.OperatorCommand) -> str | None:
         """Why *m* must not be obeyed (None: it comes from a signed-in operator). Anyone who can
-        write to the topic can send a command, so only a valid operator token counts."""
-        if not m.token:
-            return "no operator token (not signed in)"
-        try:
-            signed_in = self.signer.verify_operator(m.token)
-        except TokenError as exc:
-            return str(exc)
-        if signed_in != m.operator:
-            return f"token issued to operator {_short(signed_in)}"
+        write to the topic can send a command, so only a live session of that operator counts."""
+        if self._principal is None:
+            return "no valid operator session (not signed in, signed out or expired)"
+        if self._principal != m.operator:
+            return f"session of operator {_short(self._principal)}"
         return None
 
     def _on_operator_command(self, m: c.OperatorCommand) -> list[c.Payload]:
@@ -427,7 +434,11 @@ class CentralCore:
             s = self.store.session(session_id)
             if s is None or s.billed:
                 continue
-            kwh, eur = billing.closing_amounts(ses.kwh, ses.eur, s.price_eur_kwh)
+            cp = self.cps.get(cp_id)
+            max_kw = s.max_kw if s.max_kw is not None else (cp.max_kw if cp else 0.0)
+            since = s.authorized_at if s.authorized_at is not None else s.created_at
+            kwh, eur = billing.closing_amounts(ses.kwh, s.price_eur_kwh, billing.max_energy_kwh(
+                max_kw, now - since, self.billing_time_scale))
             log.warning("session=%s cp=%s: no final report after %.0fs, closing with last telemetry",
                         session_id, cp_id, self.interrupted_timeout)
             effects += self._bill(s, cp_id, ended_at=now, kwh=kwh, eur=eur,

@@ -56,6 +56,11 @@ class ChargePointRow(BaseModel):
     price_eur_kwh = pw.FloatField(default=0.30)
     max_kw = pw.FloatField(default=22.0)
     key_hash = pw.TextField()
+    # the CP's secret itself: Central must compute HMACs with it (an argon2 hash cannot verify
+    # a MAC); ``key_hash`` (argon2 of the same secret) still checks the Monitor's socket AUTH
+    mac_key = pw.TextField(null=True)
+    revoked = pw.BooleanField(default=False)
+    key_rotated_at = pw.FloatField(null=True)
     stopped_by_operator = pw.BooleanField(default=False)
     last_seen = pw.FloatField(null=True)
     last_state = pw.CharField(max_length=20, default="disconnected")
@@ -82,6 +87,11 @@ class Supply(BaseModel):
     started_at = pw.FloatField(null=True)
     ended_at = pw.FloatField(null=True)
     price_eur_kwh = pw.FloatField()
+    max_kw = pw.FloatField(null=True)  # the power authorized: bounds the energy Central will bill
+    # when Central authorized it, by Central's clock: the start of the billing bound. Double
+    # precision: peewee's FloatField is a 4-byte REAL on PostgreSQL (a 128 s step at today's
+    # UNIX times), far too coarse for an energy bound
+    authorized_at = pw.DoubleField(null=True)
     kw = pw.FloatField(default=0.0)
     kwh = pw.FloatField(default=0.0)
     eur = pw.FloatField(default=0.0)
@@ -134,6 +144,24 @@ class EventLog(BaseModel):
         table_name = "event_log"
 
 
+class AuthSession(BaseModel):
+    """A signed-in driver or operator app: the key its Kafka messages are MAC'd with.
+
+    Created by LOGIN/OPLOGIN, extended by RENEW while the app is open, revoked by LOGOUT. Kept
+    in the DB so a restarted Central still recognises the apps signed in before."""
+
+    id = pw.CharField(primary_key=True, max_length=64)
+    role = pw.CharField(max_length=16)
+    subject = pw.CharField(max_length=64, index=True)
+    key = pw.CharField(max_length=128)
+    created_at = pw.DoubleField()  # double: a 4-byte REAL (peewee FloatField on PostgreSQL) is 128 s coarse
+    expires_at = pw.DoubleField()
+    revoked_at = pw.DoubleField(null=True)
+
+    class Meta:
+        table_name = "auth_sessions"
+
+
 class PendingEffect(BaseModel):
     """Transactional outbox: Kafka messages decided in a DB transaction, not yet handed to
     the ReliableProducer (see ``central_service.store``)."""
@@ -147,7 +175,7 @@ class PendingEffect(BaseModel):
 
 
 MODELS: list[type[BaseModel]] = [Driver, Operator, ChargePointRow, Supply, TicketRow, ProcessedMessage,
-                                 EventLog, PendingEffect]
+                                 EventLog, PendingEffect, AuthSession]
 
 
 def default_db_url(data_dir: Path) -> str:

@@ -2,7 +2,14 @@
 
     ev-db --db URL init | seed [--drivers N] [--cps N] | cps | supplies [--driver D] [--cp C]
           | supply SESSION_ID | add-driver ID --password P | add-operator ID --password P
-          | add-cp ID --location L --price P --max-kw K --key K | events [--limit N]
+          | add-cp ID --location L --price P --max-kw K [--credentials PATH]
+          | rotate-cp-key ID [--credentials PATH] | revoke-cp ID | events [--limit N]
+
+``add-cp`` and ``rotate-cp-key`` generate the CP's random secret and write the CP box's
+credentials file (0600; default ``<data-dir>/cp-credentials/<ID>.json``): copy it to the box
+and start its Engine and Monitor with ``--cp-credentials FILE``. The key never appears on a
+command line or in the output. ``seed`` gives its demo CPs the well-known key ``demo-cp-key``
+(demo only) and, with ``--credentials-dir``, writes their files too.
 
 The CP state shown by ``cps`` is the last one Central persisted (Central owns the live state).
 """
@@ -17,6 +24,8 @@ from pathlib import Path
 
 import peewee as pw
 
+from ev_common import cp_credentials, msgauth
+from ev_common.cp_credentials import CpCredentials
 from ev_common.settings import default_data_dir, setting
 from central_service import db
 from central_service.db import ChargePointRow, EventLog, Supply, TicketRow
@@ -56,18 +65,47 @@ def _when(ts: float | None) -> str:
 
 
 DEMO_OPERATOR = ("operator1", "admin123")
+DEMO_CP_KEY = "demo-cp-key"  # only `seed` (demo data) uses it: a real CP gets a random key
 
 
-def seed(store: Store, drivers: int, cps: int) -> tuple[int, int]:
+def seed(store: Store, drivers: int, cps: int, credentials_dir: Path | None = None) -> tuple[int, int]:
     """Demo drivers and CPs (counts of the new ones returned), plus the demo operator: without
-    an operator account nobody could sign in to the dashboard of a fresh install."""
+    an operator account nobody could sign in to the dashboard of a fresh install. With
+    *credentials_dir*, the demo CPs' credentials files are written there."""
     store.add_operator(*DEMO_OPERATOR)
     added_d = sum(store.add_driver(f"driver{i}", "pass123") for i in range(1, drivers + 1))
     added_c = 0
     for i in range(1, cps + 1):
         j = (i - 1) % len(LOCATIONS)
-        added_c += store.add_cp(f"CP{i:03d}", LOCATIONS[j], PRICES[j], MAX_KW[j], "demo-cp-key")
+        added_c += store.add_cp(f"CP{i:03d}", LOCATIONS[j], PRICES[j], MAX_KW[j], DEMO_CP_KEY)
+        if credentials_dir is not None:
+            cp_credentials.write(Path(credentials_dir) / f"CP{i:03d}.json", CpCredentials(f"CP{i:03d}", DEMO_CP_KEY))
     return added_d, added_c
+
+
+def _credentials_path(args: argparse.Namespace) -> Path:
+    """Where add-cp / rotate-cp-key write the CP box's file (a directory gets ``<ID>.json``)."""
+    if args.credentials:
+        path = Path(args.credentials).expanduser()
+        return path / f"{args.id}.json" if path.is_dir() else path
+    return Path(args.data_dir).expanduser() / "cp-credentials" / f"{args.id}.json"
+
+
+def _issue_key(store: Store, args: argparse.Namespace, *, new_cp: bool) -> int:
+    """Generate the CP's secret, store it, write its credentials file (0600)."""
+    key = msgauth.new_key()
+    path = _credentials_path(args)
+    with store.atomic():
+        if new_cp:
+            store.add_cp(args.id, args.location, args.price, args.max_kw, key, replace=True)
+        elif not store.set_cp_key(args.id, key, time.time()):
+            print(f"No existe el punto de carga {args.id}", file=sys.stderr)
+            return 1
+        cp_credentials.write(path, CpCredentials(args.id, key))
+    what = "guardado" if new_cp else "con clave nueva (la anterior ya no vale)"
+    print(f"Punto de carga {args.id} {what}; credenciales en {path} (0600): cópielas al CP y "
+          f"arranque su Engine y su Monitor con --cp-credentials {path}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
                                     "operator1 / admin123")
     s.add_argument("--drivers", type=int, default=10)
     s.add_argument("--cps", type=int, default=10)
+    s.add_argument("--credentials-dir", type=Path, default=None,
+                   help="write the demo CPs' credentials files (CP001.json…) here")
     sub.add_parser("cps", help="list CPs with their last known state")
     s = sub.add_parser("supplies", help="list supplies")
     s.add_argument("--driver")
@@ -99,7 +139,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--location", required=True)
     s.add_argument("--price", type=float, required=True)
     s.add_argument("--max-kw", type=float, required=True)
-    s.add_argument("--key", required=True)
+    s.add_argument("--credentials", default=None, metavar="PATH",
+                   help="credentials file (or directory) to write; default <data-dir>/cp-credentials/ID.json")
+    s.add_argument("--key", default=None, help=argparse.SUPPRESS)  # deprecated: a key on the command line
+    s = sub.add_parser("rotate-cp-key", help="new random key for a CP (the old one stops working)")
+    s.add_argument("id")
+    s.add_argument("--credentials", default=None, metavar="PATH")
+    s = sub.add_parser("revoke-cp", help="the CP's key stops working (AUTH, events, commands)")
+    s.add_argument("id")
     s = sub.add_parser("events")
     s.add_argument("--limit", type=int, default=30)
     return p
@@ -133,7 +180,7 @@ def _run(args: argparse.Namespace, store: Store, url: str) -> int:
         print(f"Base de datos lista: {url}")
     elif args.cmd == "seed":
         with store.atomic():
-            d, c = seed(store, args.drivers, args.cps)
+            d, c = seed(store, args.drivers, args.cps, args.credentials_dir)
         print(f"Semilla aplicada: {d} conductores y {c} puntos de carga nuevos "
               f"(conductores driver1..driver{args.drivers} / pass123; CPs con clave demo-cp-key; "
               f"operador {DEMO_OPERATOR[0]} / {DEMO_OPERATOR[1]})")
@@ -171,8 +218,20 @@ def _run(args: argparse.Namespace, store: Store, url: str) -> int:
         store.add_operator(args.id, args.password, replace=True)
         print(f"Operador {args.id} guardado")
     elif args.cmd == "add-cp":
+        if args.key is None:
+            return _issue_key(store, args, new_cp=True)
+        print("aviso: --key deja la clave en la lista de procesos; sin él se genera una aleatoria",
+              file=sys.stderr)
         store.add_cp(args.id, args.location, args.price, args.max_kw, args.key, replace=True)
         print(f"Punto de carga {args.id} guardado")
+    elif args.cmd == "rotate-cp-key":
+        return _issue_key(store, args, new_cp=False)
+    elif args.cmd == "revoke-cp":
+        if not store.revoke_cp(args.id):
+            print(f"No existe el punto de carga {args.id}", file=sys.stderr)
+            return 1
+        print(f"Punto de carga {args.id} revocado: su clave ya no vale (la CENTRAL lo aplica en segundos); "
+              f"para volver a darlo de alta: ev-db rotate-cp-key {args.id}")
     elif args.cmd == "events":
         ev = EventLog.select().order_by(EventLog.ts.desc(), EventLog.id.desc()).limit(args.limit)
         print(table(["hora", "evento", "cp", "sesión", "conductor", "detalle"],

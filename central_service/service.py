@@ -33,7 +33,11 @@ from ev_common.kafka.consumer import Delivery, ResilientConsumer, RetryLater
 from ev_common.kafka.producer import ReliableProducer
 from ev_common.topics import Topics
 from central_service import db
+from central_service.authenticity import (
+    CP_COMMAND_TYPES, CP_EVENT_TYPES, DEFAULT_CP_EVENT_MAX_AGE_S, CpEventVerifier, CpKeyring, sign_command,
+)
 from central_service.core import CentralCore
+from central_service.sessions import SIGNED_BY_SESSION, Session, SessionBook
 from central_service.domain.login_throttle import LoginThrottle, ThrottlePolicy
 from central_service.connection_limits import LinkLimits
 from central_service.socket_options import central_ssl
@@ -58,7 +62,8 @@ class CentralConfig:
     monitor_timeout: float = 5.0
     heartbeat_interval: float = 1.0
     token_secret: str | None = None
-    token_ttl: float = 12 * 3600
+    token_ttl: float = 600.0  # session lifetime: short, renewed over the socket while the app is open
+    session_grace: float = 3600.0  # how late a message signed while its session was valid may arrive
     interrupted_timeout: float = 600.0
     instance: str = "central"
     tick_interval: float = 0.2
@@ -84,6 +89,9 @@ class CentralConfig:
     tls_key: Path | None = None
     tls_hosts: tuple[str, ...] = ()
     pki_dir: Path | None = None
+    # message authenticity and billing (docs/security.md, "Message authenticity, billing and tokens")
+    cp_event_max_age: float = DEFAULT_CP_EVENT_MAX_AGE_S
+    billing_time_scale: float = 1.0  # the CPs' --time-scale (demo): metered seconds per real second
 
 
 class CentralService:
@@ -102,6 +110,9 @@ class CentralService:
         self._producer: ReliableProducer | None = None
         self._consumer: ResilientConsumer | None = None
         self._server: SocketServer | None = None
+        self._keyring = CpKeyring(self.store)
+        self._verifier: CpEventVerifier | None = None
+        self.sessions: SessionBook | None = None
         self._started_at = time.time()
 
     @property
@@ -168,8 +179,13 @@ class CentralService:
         signer = TokenSigner(load_or_create_secret(cfg.data_dir, cfg.token_secret), cfg.token_ttl, self.clock)
         self.core = CentralCore(self.store, signer, reservation_timeout=cfg.reservation_timeout,
                                 monitor_timeout=cfg.monitor_timeout,
-                                interrupted_timeout=cfg.interrupted_timeout, clock=self.clock)
+                                interrupted_timeout=cfg.interrupted_timeout, clock=self.clock,
+                                billing_time_scale=cfg.billing_time_scale)
         self.core.load()
+        self.sessions = SessionBook(ttl_s=cfg.token_ttl, grace_s=cfg.session_grace, clock=self.clock,
+                                    counters=self.core.counters)
+        self._verifier = CpEventVerifier(self._keyring, self.core.counters, max_age_s=cfg.cp_event_max_age,
+                                         clock=self.clock)
         self._producer = ReliableProducer(cfg.bootstrap_servers, cfg.data_dir / "outbox-central.sqlite3",
                                           client_id=f"{cfg.topic_prefix}.central",
                                           outbox_append_sync=cfg.outbox_sync)
@@ -257,18 +273,22 @@ class CentralService:
             return self.topics.central_heartbeat
         return self.topics.driver_notifications
 
+    def _envelope(self, p: c.Payload) -> c.Envelope:
+        """The envelope of an effect; commands for a CP are signed with that CP's key."""
+        env = c.envelope(p, source=self.config.instance)
+        return sign_command(env, self._keyring) if isinstance(p, CP_COMMAND_TYPES) else env
+
     def _send(self, p: c.Payload) -> None:
         assert self._producer is not None
-        self._producer.send(self._topic_for(p), c.envelope(p, source=self.config.instance))
+        self._producer.send(self._topic_for(p), self._envelope(p))
 
     def _send_many(self, payloads: Iterable[c.Payload]) -> None:
         """One durable outbox write for many effects (one fsync instead of one per message)."""
         assert self._producer is not None
-        src = self.config.instance
-        self._producer.send_many([(self._topic_for(p), c.envelope(p, source=src)) for p in payloads])
+        self._producer.send_many([(self._topic_for(p), self._envelope(p)) for p in payloads])
 
     def _stage(self, effects: list[c.Payload]) -> None:
-        rows = [(self._topic_for(p), c.encode(c.envelope(p, source=self.config.instance))) for p in effects]
+        rows = [(self._topic_for(p), c.encode(self._envelope(p))) for p in effects]
         self.store.add_effects(rows, time.time())
 
     def _relay(self) -> None:
@@ -308,8 +328,14 @@ class CentralService:
         # transaction. They are flushed before any other message is applied and after the
         # batch's staged effects, so the last CpState sent always reflects the latest facts.
         live: dict[tuple[str, str], c.Payload] = {}
+        assert self._verifier is not None
         for d in deliveries:
             env = d.envelope
+            if isinstance(env.body, CP_EVENT_TYPES):
+                why = self._verifier.problem(env)
+                if why is not None:
+                    self._dead_letter(d, why)
+                    continue
             if isinstance(env.body, c.Telemetry):
                 for p in self.core.on_telemetry(env.body):
                     live[(p.TYPE, p.partition_key())] = p
@@ -324,7 +350,9 @@ class CentralService:
                         self.core.counters["duplicates"] += 1
                         log.info("duplicate message id=%s type=%s: already applied", env.id, env.type)
                         continue
-                    effects = self.core.on_message(env)
+                    principal = (self.sessions.principal(env) if isinstance(env.body, SIGNED_BY_SESSION)
+                                 and self.sessions is not None else None)
+                    effects = self.core.on_message(env, principal)
                     if seen_as is None:
                         self.store.mark_processed(env.id, env.type, time.time())
                     else:
@@ -408,24 +436,63 @@ class CentralService:
         elif kind == "recover":
             self._transact(lambda: self.core.on_monitor_recover(cp_id))
 
-    async def login(self, driver_id: str, password: str) -> tuple[str, int] | None:
+    async def login(self, driver_id: str, password: str) -> tuple[str, int, str, str] | None:
+        """(token, expires_at, session id, session key) for the right password, else None."""
         assert self.core is not None
         stored = self.store.driver_password_hash(driver_id)
         ok = await asyncio.get_running_loop().run_in_executor(None, verify_secret_or_dummy, stored, password)
         if not ok:
             return None
-        issued = self.core.signer.issue(driver_id)
-        return issued.token, issued.expires_at
+        return self._open_session("driver", driver_id)
 
-    async def operator_login(self, operator_id: str, password: str) -> tuple[str, int] | None:
-        """An operator token (``op:…``) for the right password, else None."""
+    async def operator_login(self, operator_id: str, password: str) -> tuple[str, int, str, str] | None:
+        """An operator token (``op:…``) and session for the right password, else None."""
         assert self.core is not None
         stored = self.store.operator_password_hash(operator_id)
         ok = await asyncio.get_running_loop().run_in_executor(None, verify_secret_or_dummy, stored, password)
         if not ok:
             return None
-        issued = self.core.signer.issue_operator(operator_id)
+        return self._open_session("operator", operator_id)
+
+    def _open_session(self, role: str, subject: str) -> tuple[str, int, str, str]:
+        assert self.core is not None and self.sessions is not None
+        with self.store.atomic():
+            s = self.sessions.open(role, subject)
+        return (*self._token(role, subject, s), s.id, s.key)
+
+    def _token(self, role: str, subject: str, s: Session) -> tuple[str, int]:
+        """A token for the socket link (HISTORY, RENEW, LOGOUT) that ends with the session."""
+        assert self.core is not None
+        issued = (self.core.signer.issue_operator(subject) if role == "operator"
+                  else self.core.signer.issue(subject))
         return issued.token, issued.expires_at
+
+    def _token_subject(self, token: str) -> tuple[str, str] | None:
+        assert self.core is not None
+        from central_service.tokens import OPERATOR_PREFIX, TokenError
+        try:
+            if token.startswith(OPERATOR_PREFIX):
+                return "operator", self.core.signer.verify_operator(token)
+            return "driver", self.core.signer.verify(token)
+        except TokenError:
+            return None
+
+    def renew(self, session_id: str, token: str) -> tuple[str, int] | None:
+        """RENEW: a new token and expiry for a live session whose current token is valid."""
+        who = self._token_subject(token)
+        if who is None or self.sessions is None:
+            return None
+        with self.store.atomic():
+            s = self.sessions.renew(session_id, *who)
+        return None if s is None else self._token(who[0], who[1], s)
+
+    def logout(self, session_id: str, token: str) -> bool:
+        """LOGOUT: revoke the session (its key is refused from now on, whatever a message's time)."""
+        who = self._token_subject(token)
+        if who is None or self.sessions is None:
+            return False
+        with self.store.atomic():
+            return self.sessions.revoke(session_id, *who)
 
     def history(self, token: str) -> list[dict]:
         assert self.core is not None

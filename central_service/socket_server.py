@@ -6,11 +6,13 @@ answered with one frame, ``OK#...`` or ``ERR#code#text``. Messages (docs/design.
 - Monitor: ``AUTH#cp_id#key#location#price#max_kw`` → ``OK#heartbeat_interval_s`` (throttled
   like LOGIN: ``ERR#too_many_attempts#text#seconds``);
   then on that connection ``HB#cp_id#OK|KO``, ``FAULT#cp_id#reason``, ``RECOVER#cp_id`` → ``OK``.
-- Driver: ``LOGIN#driver_id#password`` → ``OK#token#expires_at`` (after repeated wrong
+- Driver: ``LOGIN#driver_id#password`` → ``OK#token#expires_at#session_id#session_key`` (after repeated wrong
   passwords: ``ERR#too_many_attempts#text#seconds`` until the lockout ends, see
   :mod:`central_service.domain.login_throttle`); ``HISTORY#token`` → ``OK#<base64 JSON list>``.
-- Operator: ``OPLOGIN#operator_id#password`` → ``OK#token#expires_at`` (an operator token,
-  ``op:…``, required in every OperatorCommand); throttled by the same LoginThrottle.
+- Operator: ``OPLOGIN#operator_id#password`` → ``OK#token#expires_at#session_id#session_key``
+  (like LOGIN; the session key MACs every OperatorCommand); throttled by the same LoginThrottle.
+- Both: ``RENEW#session_id#token`` → ``OK#token#expires_at`` (the session and its key live on);
+  ``LOGOUT#session_id#token`` → ``OK`` (the session is revoked).
 
 A bad frame gets a NACK, a log line and a counter; nothing a peer sends can stop the server.
 Transport: TLS (``tls=``) and the bounds of :mod:`central_service.connection_limits` — caps on
@@ -42,8 +44,10 @@ class CentralGateway(Protocol):
 
     async def authenticate_cp(self, cp_id: str, key: str) -> tuple[str, str] | None: ...
     def monitor_event(self, kind: str, cp_id: str, arg: str = "") -> None: ...
-    async def login(self, driver_id: str, password: str) -> tuple[str, int] | None: ...
-    async def operator_login(self, operator_id: str, password: str) -> tuple[str, int] | None: ...
+    async def login(self, driver_id: str, password: str) -> tuple[str, int, str, str] | None: ...
+    async def operator_login(self, operator_id: str, password: str) -> tuple[str, int, str, str] | None: ...
+    def renew(self, session_id: str, token: str) -> tuple[str, int] | None: ...
+    def logout(self, session_id: str, token: str) -> bool: ...
     def history(self, token: str) -> list[dict]: ...
 
 
@@ -209,6 +213,19 @@ class SocketServer:
             return await self._login(conn, fields[1], fields[2])
         if cmd == "OPLOGIN" and len(fields) >= 3:
             return await self._login(conn, fields[1], fields[2], operator=True)
+        if cmd == "RENEW" and len(fields) >= 3:
+            renewed = self.gateway.renew(fields[1], fields[2])
+            if renewed is None:
+                self.counters["renew_refused"] += 1
+                log.warning("RENEW of session %s refused from %s", _excerpt(fields[1]), conn.peer)
+                return ["ERR", "invalid_token", "Tu sesión no es válida o ha caducado. Vuelve a iniciar sesión."]
+            return ["OK", renewed[0], str(renewed[1])]
+        if cmd == "LOGOUT" and len(fields) >= 3:
+            if not self.gateway.logout(fields[1], fields[2]):
+                self.counters["logout_refused"] += 1
+                return ["ERR", "invalid_token", "Sesión desconocida"]
+            log.info("session %s signed out", _excerpt(fields[1]))
+            return ["OK"]
         if cmd == "HISTORY" and len(fields) >= 2:
             try:
                 rows = self.gateway.history(fields[1])
@@ -238,7 +255,7 @@ class SocketServer:
             return ["ERR", "bad_credentials", "Usuario o contraseña incorrectos"]
         self.throttle.succeeded(key)
         log.info("login %s=%s", role, user_id)
-        return ["OK", issued[0], str(issued[1])]
+        return ["OK", issued[0], str(issued[1]), *issued[2:]]
 
     def _bad(self, conn: "_Connection", fields: list[str]) -> list[str]:
         self.counters["bad_requests"] += 1

@@ -68,8 +68,24 @@ class Store:
         return database.execute_sql(sql, (driver_id,)).fetchone() is not None
 
     def cp_key_hash(self, cp_id: str) -> str | None:
+        """The argon2 hash the Monitor's AUTH is checked against; None for an unknown or
+        revoked CP (a revoked CP cannot authenticate at all)."""
         row = ChargePointRow.get_or_none(ChargePointRow.id == cp_id)
-        return row.key_hash if row else None
+        return row.key_hash if row and not row.revoked else None
+
+    def cp_mac_key(self, cp_id: str) -> tuple[str | None, bool] | None:
+        """(secret or None, revoked) of a known CP, None for an unknown one."""
+        row = ChargePointRow.get_or_none(ChargePointRow.id == cp_id)
+        return None if row is None else (row.mac_key, bool(row.revoked))
+
+    def set_cp_key(self, cp_id: str, key: str, now: float) -> bool:
+        """Rotate: the new secret replaces the old at once (and un-revokes). False if unknown."""
+        return ChargePointRow.update(key_hash=hash_secret(key), mac_key=key, revoked=False,
+                                     key_rotated_at=now).where(ChargePointRow.id == cp_id).execute() > 0
+
+    def revoke_cp(self, cp_id: str) -> bool:
+        """The CP's key stops working everywhere (AUTH, events, commands). False if unknown."""
+        return ChargePointRow.update(revoked=True).where(ChargePointRow.id == cp_id).execute() > 0
 
     def add_driver(self, driver_id: str, password: str, *, replace: bool = False) -> bool:
         """False when the driver exists and *replace* is not set."""
@@ -90,10 +106,11 @@ class Store:
             if not replace:
                 return False
             ChargePointRow.update(location=location, price_eur_kwh=price, max_kw=max_kw,
-                                  key_hash=hash_secret(key)).where(ChargePointRow.id == cp_id).execute()
+                                  key_hash=hash_secret(key), mac_key=key, revoked=False,
+                                  key_rotated_at=time.time()).where(ChargePointRow.id == cp_id).execute()
             return True
         ChargePointRow.create(id=cp_id, location=location, price_eur_kwh=price, max_kw=max_kw,
-                              key_hash=hash_secret(key))
+                              key_hash=hash_secret(key), mac_key=key)
         return True
 
     # ---------------------------------------------------------------- CP facts
@@ -106,7 +123,7 @@ class Store:
                        now: float, expires_at: float) -> None:
         Supply.create(id=session_id, driver_id=driver_id, cp_id=cp.cp_id, request_id=request_id,
                       status="reserved", created_at=now, reservation_expires_at=expires_at,
-                      price_eur_kwh=cp.price_eur_kwh)
+                      price_eur_kwh=cp.price_eur_kwh, max_kw=cp.max_kw, authorized_at=now)
 
     def session(self, session_id: str) -> Supply | None:
         return Supply.get_or_none(Supply.id == session_id)

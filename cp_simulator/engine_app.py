@@ -21,7 +21,9 @@ from ev_common import contract as c
 from ev_common.topics import Topics
 from cp_simulator.console import Console, start_stdin_reader
 from cp_simulator.engine import AutoConfig, Effect, Engine, Notice, Publish, SaveJournal
+from cp_simulator.engine_auth import DEFAULT_COMMAND_MAX_AGE_S, EngineAuth
 from cp_simulator.engine_server import EngineServer
+from ev_common.cp_credentials import CredentialsError
 from cp_simulator.journal import Journal
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,8 @@ class EngineConfig:
     menu: bool = True
     cp_id: str | None = None
     time_scale: float = 1.0
+    credentials: Path | None = None   # --cp-credentials: the CP's key file (or a directory of them)
+    command_max_age_s: float = DEFAULT_COMMAND_MAX_AGE_S
 
 
 def cp_id_problem(cp_id: str) -> str | None:
@@ -66,6 +70,7 @@ class EngineApp:
         self.cfg = cfg
         self.console = console or Console("ENGINE")
         self.engine: Engine | None = None
+        self.auth: EngineAuth | None = None
         self.journal: Journal | None = None
         self.producer = None
         self.consumer = None
@@ -126,8 +131,20 @@ class EngineApp:
 
     # ------------------------------------------------------------------- binding a CP id
     def _bind(self, cp_id: str) -> bool:
-        """Open this CP's journal, outbox and consumer. False when another Engine holds it."""
+        """Open this CP's journal, outbox and consumer. False when another Engine holds it or
+        there are no credentials for *cp_id* (without its key the CP can neither sign its
+        events nor tell Central's commands from forgeries)."""
         cp_dir = self.cfg.data_dir / f"engine-{cp_id}"
+        if self.cfg.credentials is None:
+            self.console.line("Faltan las credenciales del CP: use --cp-credentials FICHERO "
+                              "(o EV_CP_CREDENTIALS), generado con ev-db add-cp", "error")
+            return False
+        try:
+            auth = EngineAuth(self.cfg.credentials, cp_id, cp_dir,
+                              command_max_age_s=self.cfg.command_max_age_s)
+        except CredentialsError as exc:
+            self.console.line(f"CP {cp_id}: {exc}", "error")
+            return False
         cp_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(cp_dir / "engine.lock", os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -138,6 +155,7 @@ class EngineApp:
                               "no se puede usar el mismo id dos veces", "error")
             return False
         self._lock_fd = fd
+        self.auth = auth
         from ev_common.kafka.consumer import ResilientConsumer  # noqa: PLC0415
         from ev_common.kafka.offsets import OffsetStore  # noqa: PLC0415
         from ev_common.kafka.producer import ReliableProducer  # noqa: PLC0415
@@ -170,6 +188,8 @@ class EngineApp:
                 log.warning("%s with an unusable cp id %r: %s", verb, cp_id[:80], problem)
                 return ["ERR", "bad_cp_id", f"identificador de CP no válido: {problem}"]
             if not self._bind(cp_id):
+                if self.auth is None:
+                    return ["ERR", "no_credentials", f"el Engine no tiene credenciales para {cp_id}"]
                 return ["ERR", "cp_in_use", f"otro Engine ya simula {cp_id}"]
             self.console.line(f"Monitor del CP {cp_id} conectado ({verb})")
         if cp_id != self.engine.cp_id:
@@ -184,18 +204,23 @@ class EngineApp:
         loop = self._loop
         if loop is None or loop.is_closed():
             raise RuntimeError("engine loop not running")
-        bodies = [d.envelope.body for d in deliveries]
-        fut = asyncio.run_coroutine_threadsafe(self._apply_commands(bodies), loop)
+        envelopes = [d.envelope for d in deliveries]
+        fut = asyncio.run_coroutine_threadsafe(self._apply_commands(envelopes), loop)
         fut.result(timeout=30)
 
-    async def _apply_commands(self, bodies: list) -> None:
-        eng = self.engine
-        if eng is None:
+    async def _apply_commands(self, envelopes: list[c.Envelope]) -> None:
+        eng, auth = self.engine, self.auth
+        if eng is None or auth is None:
             return
-        for body in bodies:
+        for env in envelopes:
+            body = env.body
             if getattr(body, "cp_id", None) != eng.cp_id:
                 continue
             now, mono = time.time(), time.monotonic()
+            if not auth.accept_command(env, now):
+                self.console.line(f"Orden {body.TYPE} RECHAZADA: no viene firmada por la CENTRAL "
+                                  "(o es una repetición)", "warn")
+                continue
             log.info("cp=%s command %s %s", eng.cp_id, body.TYPE, getattr(body, "session_id", ""))
             if isinstance(body, c.AuthorizeSupply):
                 self._apply(eng.authorize(body, now, mono))
@@ -277,7 +302,8 @@ class EngineApp:
 
     def _publish(self, body: c.Payload, msg_id: str | None = None) -> None:
         assert self.producer is not None and self.engine is not None
-        env = c.envelope(body, source=f"engine-{self.engine.cp_id}", msg_id=msg_id)
+        assert self.auth is not None
+        env = self.auth.sign_event(c.envelope(body, source=f"engine-{self.engine.cp_id}", msg_id=msg_id))
         self.producer.send(self.cfg.topics.cp_events, env)
         if isinstance(body, c.Telemetry):
             log.debug("cp=%s telemetry seq=%d kwh=%.6f", body.cp_id, body.seq, body.kwh)

@@ -13,6 +13,8 @@ from ev_common.settings import add_common_args, common_settings, host_port_arg
 from ev_common.topics import Topics
 from cp_simulator.engine import AutoConfig
 from cp_simulator.engine_app import EngineApp, EngineConfig
+from cp_simulator.engine_auth import DEFAULT_COMMAND_MAX_AGE_S
+from ev_common import cp_credentials
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-scale", type=_positive, default=1.0, metavar="K",
                    help="cada segundo real de suministro mide K segundos de carga (demo: 60 da tickets "
                         "realistas en segundos) (%(default)s)")
+    p.add_argument("--cp-credentials", default=None, metavar="RUTA",
+                   help="fichero de credenciales del CP (ev-db add-cp) o directorio con <cp_id>.json; "
+                        "env EV_CP_CREDENTIALS. Sin él el Engine no firma eventos ni acepta órdenes")
+    p.add_argument("--command-max-age", type=_positive, default=DEFAULT_COMMAND_MAX_AGE_S, metavar="S",
+                   help="antigüedad máxima de una orden firmada de la CENTRAL (%(default)s s); las "
+                        "repeticiones se rechazan siempre")
     p.add_argument("--no-menu", action="store_true", help="no leer órdenes de la entrada estándar")
     return p
 
@@ -64,6 +72,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = common_settings(args, role="cp")
     setup_logging("cp-engine", settings.log_level)
     host, port = args.listen
+    creds = cp_credentials.configured(args.cp_credentials)
+    if creds is None or not creds.exists():
+        print("Faltan las credenciales del CP: indique --cp-credentials FICHERO (o EV_CP_CREDENTIALS) "
+              "con el fichero que genera `ev-db add-cp`" + (f" ({creds} no existe)" if creds else ""),
+              file=sys.stderr)
+        return 2
     if not _loopback(host):
         logging.getLogger("cp-engine").warning(
             "el enlace Monitor↔Engine no va cifrado: escuchando en %s, no solo en esta máquina; "
@@ -72,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     cfg = EngineConfig(bootstrap_servers=settings.bootstrap_servers, topics=Topics(settings.topic_prefix),
                        data_dir=settings.data_dir, host=host, port=port,
                        monitor_timeout_s=args.monitor_timeout, auto=auto, menu=not args.no_menu,
-                       cp_id=args.cp_id, time_scale=args.time_scale)
+                       cp_id=args.cp_id, time_scale=args.time_scale,
+                       credentials=creds, command_max_age_s=args.command_max_age)
     try:
         return asyncio.run(_run(cfg))
     except KeyboardInterrupt:  # Ctrl+C before the loop installed its handler

@@ -49,9 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--auto-kwh", type=float, default=None)
     p.add_argument("--time-scale", type=float, default=1.0,
                    help="segundos de carga medidos por segundo real (ver ev-cp-engine --time-scale)")
-    p.add_argument("--cp-key-file", default=setting("cp_key_file", "") or None,
-                   help="fichero 0600 con la clave de los CPs (env EV_CP_KEY_FILE, o la clave en env "
-                        "EV_CP_KEY, que heredan los Monitores); nunca en la línea de órdenes")
+    p.add_argument("--cp-credentials", default=os.environ.get("EV_CP_CREDENTIALS"), metavar="DIR",
+                   help="directorio con <cp_id>.json de cada CP (ev-db add-cp / seed --credentials-dir); "
+                        "env EV_CP_CREDENTIALS")
     add_client_tls_args(p)
     return p
 
@@ -64,9 +64,8 @@ def _spawn(args: list[str], log: Path) -> subprocess.Popen:
 
 
 def _link_args(a: argparse.Namespace) -> list[str]:
-    """What each Monitor needs to reach Central: the key *file* (the key itself travels only in
-    the inherited environment, EV_CP_KEY) and the TLS choice."""
-    out = ["--cp-key-file", str(a.cp_key_file)] if a.cp_key_file else []
+    """What each Monitor needs to reach Central besides its credentials: the TLS choice."""
+    out: list[str] = []
     if a.ca_file:
         out += ["--ca-file", str(a.ca_file)]
     if a.plaintext_socket:
@@ -80,7 +79,7 @@ def start_pair(a: argparse.Namespace, data_dir: Path, log_dir: Path, n: int, ind
     engine_args = ["-m", "cp_simulator.engine_cli", "--bootstrap-servers", a.bootstrap_servers,
                    "--topic-prefix", a.topic_prefix, "--data-dir", str(data_dir),
                    "--listen", f"{a.engine_host}:{port}", "--no-menu", "--log-level", a.log_level,
-                   "--time-scale", str(a.time_scale)]
+                   "--time-scale", str(a.time_scale), "--cp-credentials", str(a.cp_credentials)]
     if a.kafka_plaintext:
         engine_args.append("--kafka-plaintext")
     elif a.kafka_credentials:
@@ -92,7 +91,8 @@ def start_pair(a: argparse.Namespace, data_dir: Path, log_dir: Path, n: int, ind
             engine_args += ["--auto-kwh", str(a.auto_kwh)]
     engine = _spawn(engine_args, log_dir / f"{cp_id}-engine.log")
     monitor = _spawn(["-m", "cp_simulator.monitor_cli", "--engine", f"{a.engine_host}:{port}",
-                      "--central", a.central, "--cp-id", cp_id, *_link_args(a),
+                      "--central", a.central, "--cp-id", cp_id, "--cp-credentials", str(a.cp_credentials),
+                      *_link_args(a),
                       "--location", LOCATIONS[index % len(LOCATIONS)],
                       "--price", f"{0.30 + 0.05 * (index % 4):.2f}",
                       "--max-kw", str((7.4, 11.0, 22.0, 50.0)[index % 4]),
@@ -133,9 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     if a.count < 1:
         print("--count debe ser al menos 1", file=sys.stderr)
         return 2
-    if not a.cp_key_file and not os.environ.get("EV_CP_KEY", "").strip():
-        print("Falta la clave de los CPs: indique --cp-key-file FICHERO (0600) o la variable EV_CP_KEY "
-              "(los CPs de `ev-db seed` usan demo-cp-key)", file=sys.stderr)
+    if not a.cp_credentials or not Path(a.cp_credentials).is_dir():
+        print("Falta --cp-credentials DIR (o EV_CP_CREDENTIALS): el directorio con las credenciales "
+              "<cp_id>.json de los CPs (ev-db seed --credentials-dir DIR)", file=sys.stderr)
         return 2
     settings = common_settings(a, role="cp")
     log_dir = settings.data_dir / "fleet"

@@ -38,7 +38,7 @@ class MonitorConfig:
     cp_id: str
     engine: tuple[str, int]
     central: tuple[str, int]
-    cp_key: str = ""                      # from --cp-key-file / EV_CP_KEY: never a default
+    cp_key: str = ""  # from the CP's credentials file (or env EV_CP_KEY): there is no default key
     location: str = "Sin ubicación"
     price_eur_kwh: float = 0.35
     max_kw: float = 22.0

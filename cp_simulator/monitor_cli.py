@@ -6,10 +6,9 @@ import asyncio
 import os
 import signal
 import sys
-from pathlib import Path
 
+from ev_common import cp_credentials
 from ev_common.logsetup import setup_logging
-from ev_common.pki import InsecureFileError, read_secret
 from ev_common.settings import DEFAULT_CENTRAL, host_port_arg, setting
 from ev_common.tls_links import add_client_tls_args, link_tls_from_args
 from cp_simulator.console import Console
@@ -24,9 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
                    default=setting("central", DEFAULT_CENTRAL),  # argparse applies type= to it
                    help="dirección de la CENTRAL (env EV_CENTRAL; por defecto %(default)s)")
     p.add_argument("--cp-id", required=True, help="id del CP, p. ej. CP001")
-    p.add_argument("--cp-key-file", type=Path, default=setting("cp_key_file", "") or None,
-                   help="fichero (permisos 0600) con la clave del CP ante la CENTRAL (env EV_CP_KEY_FILE; "
-                        "o la clave misma en env EV_CP_KEY). Nunca en la línea de órdenes: `ps` la mostraría")
+    p.add_argument("--cp-credentials", default=None, metavar="RUTA",
+                   help="fichero de credenciales del CP (ev-db add-cp) o directorio con <cp_id>.json "
+                        "(env EV_CP_CREDENTIALS)")
     p.add_argument("--location", default="Sin ubicación", help="ubicación mostrada del CP")
     p.add_argument("--price", type=float, default=0.35, help="precio €/kWh (%(default)s)")
     p.add_argument("--max-kw", type=float, default=22.0, help="potencia máxima kW (%(default)s)")
@@ -37,24 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def cp_key(args: argparse.Namespace) -> str:
-    """The CP key: from --cp-key-file (checked 0600) or env EV_CP_KEY; '' when neither is set."""
-    if args.cp_key_file:
-        return read_secret(Path(args.cp_key_file).expanduser())
-    return os.environ.get("EV_CP_KEY", "").strip()
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(f"cp-monitor-{args.cp_id}", args.log_level)
-    try:
-        key = cp_key(args)
-    except InsecureFileError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    if not key:
-        print("Falta la clave del CP: indique --cp-key-file FICHERO (0600) o la variable EV_CP_KEY",
-              file=sys.stderr)
+    key = _cp_key(args)
+    if key is None:
         return 2
     for name, value in (("cp-id", args.cp_id), ("location", args.location), ("cp-key", key)):
         if "#" in value or not value.strip():
@@ -69,6 +55,24 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _cp_key(args: argparse.Namespace) -> str | None:
+    """The CP's key: from its credentials file (0600); ``EV_CP_KEY`` only when no file is given
+    (never a command-line value: ``ps`` would show it). None (after saying why) when there is
+    none: there is no default key."""
+    path = cp_credentials.configured(args.cp_credentials)
+    if path is not None:
+        try:
+            return cp_credentials.load(path, args.cp_id).key
+        except cp_credentials.CredentialsError as exc:
+            print(str(exc), file=sys.stderr)
+            return None
+    if os.environ.get("EV_CP_KEY", "").strip():
+        return os.environ["EV_CP_KEY"].strip()
+    print("Faltan las credenciales del CP: indique --cp-credentials FICHERO (o EV_CP_CREDENTIALS) con el "
+          "fichero que genera `ev-db add-cp`", file=sys.stderr)
+    return None
 
 
 async def _run(cfg: MonitorConfig) -> None:

@@ -36,14 +36,18 @@ class Payload(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
 
 # --------------------------------------------------------------------------- driver requests
 class ChargeRequested(Payload, frozen=True):
-    """A driver asks for a supply at ``cp_id`` (or at any free CP when ``cp_id`` is None)."""
+    """A driver asks for a supply at ``cp_id`` (or at any free CP when ``cp_id`` is None).
+
+    Authenticated by the envelope's ``auth`` (the driver's session id + MAC with its session
+    key, see :mod:`ev_common.msgauth`); ``token`` is obsolete and must stay empty: a bearer token
+    in a message would let anyone who can read the topic act as the driver."""
 
     TYPE: ClassVar[str] = "charge_requested"
     KEY_FIELD: ClassVar[str] = "driver_id"
     driver_id: str
-    token: str
     request_id: str
     cp_id: str | None = None
+    token: str = ""
 
 
 class ChargeCancelled(Payload, frozen=True):
@@ -52,8 +56,8 @@ class ChargeCancelled(Payload, frozen=True):
     TYPE: ClassVar[str] = "charge_cancelled"
     KEY_FIELD: ClassVar[str] = "driver_id"
     driver_id: str
-    token: str
     session_id: str
+    token: str = ""  # obsolete: authenticated by the envelope's auth (session MAC)
 
 
 # --------------------------------------------------------------------- driver notifications
@@ -255,9 +259,9 @@ class SetAvailability(Payload, frozen=True):
 class OperatorCommand(Payload, frozen=True):
     """From the dashboard: stop/resume one CP, or every CP when ``cp_id`` is ``"*"``.
 
-    ``token`` is the operator token from ``OPLOGIN`` (``op:<operator>.<expires>.<sig>``);
-    Central obeys the command only when it is valid, unexpired and issued to ``operator``.
-    The empty default keeps old messages decodable — they are refused, not dead-lettered."""
+    Authenticated by the envelope's ``auth``: the operator's session id (from ``OPLOGIN``) and a
+    MAC with that session's key; Central obeys only a live session of ``operator``. ``token`` is
+    obsolete (kept so old messages decode — they are refused, not dead-lettered)."""
 
     TYPE: ClassVar[str] = "operator_command"
     KEY_FIELD: ClassVar[str] = "cp_id"
@@ -328,9 +332,18 @@ PAYLOAD_TYPES: dict[str, type[Payload]] = {
 }
 
 
-class Envelope(msgspec.Struct, frozen=True):
+class Auth(msgspec.Struct, frozen=True):
+    """Who signed a message (``kid``: a CP id or a session id) and the MAC (see
+    :mod:`ev_common.msgauth`). Absent on messages whose topic only Central may write
+    (state, heartbeats) and on dead letters."""
+
+    kid: str
+    mac: str
+
+
+class Envelope(msgspec.Struct, frozen=True, omit_defaults=True):
     """What travels on every topic. ``id`` is unique per logical message and is the
-    idempotency key: a resend of the same message keeps its id."""
+    idempotency key: a resend of the same message keeps its id. ``auth`` is omitted when unset."""
 
     id: str
     type: str
@@ -339,6 +352,7 @@ class Envelope(msgspec.Struct, frozen=True):
     source: str
     key: str
     body: Payload
+    auth: Auth | None = None
 
 
 class _WireEnvelope(msgspec.Struct, frozen=True):
@@ -349,6 +363,7 @@ class _WireEnvelope(msgspec.Struct, frozen=True):
     source: str
     key: str
     body: msgspec.Raw
+    auth: Auth | None = None
 
 
 _envelope_decoder = msgspec.json.Decoder(_WireEnvelope)
@@ -403,7 +418,7 @@ def decode(data: bytes | bytearray | memoryview | None) -> Envelope:
         # the key decides the partition, hence the order per CP / per driver: a mismatch is forged
         raise ContractError(f"envelope key {wire.key[:80]!r} is not the body's "
                             f"{body.KEY_FIELD} {body.partition_key()[:80]!r}")
-    return Envelope(wire.id, wire.type, wire.v, wire.ts, wire.source, wire.key, body)
+    return Envelope(wire.id, wire.type, wire.v, wire.ts, wire.source, wire.key, body, wire.auth)
 
 
 DEAD_LETTER_VALUE_MAX = 64 * 1024  # bytes of the original message kept in a dead letter

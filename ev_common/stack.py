@@ -180,22 +180,24 @@ def up(args: argparse.Namespace) -> int:
             grant(bootstrap, prefix, admin_creds)
         common = ["--bootstrap-servers", bootstrap, "--topic-prefix", prefix]
         db = f"sqlite:///{args.stack_dir / 'central.sqlite3'}"
+        creds = args.stack_dir / "cp-credentials"  # the demo CPs' key files (0600), read by the fleet
         seed = subprocess.run([sys.executable, "-m", "central_service.db_cli", "--db", db, "seed",
-                               "--cps", str(args.cps), "--drivers", str(max(args.drivers, 2))],
+                               "--cps", str(args.cps), "--drivers", str(max(args.drivers, 2)),
+                               "--credentials-dir", str(creds)],
                               cwd=REPO, capture_output=True, text=True)
         if seed.returncode != 0:
             raise RuntimeError(f"seeding the demo database failed:\n{seed.stdout}{seed.stderr}")
         print(f"  demo database {db} (drivers driver1.. / pass123, operator operator1 / admin123)")
         c = stack.spawn("central", "central_service.cli",
                         [*common, "--port", str(args.central_port), "--db", db,
-                         "--data-dir", str(args.stack_dir / "central")], role="central")
+                         "--data-dir", str(args.stack_dir / "central"),
+                         "--billing-time-scale", str(args.time_scale)], role="central")
         _wait_port("127.0.0.1", args.central_port, 60, c)
         print(f"  Central listening on {central} (TLS; clients trust {ca_file()})")
         stack.spawn("cp-fleet", "cp_simulator.fleet",
                     [*common, "--count", str(args.cps), "--central", central, "--auto",
                      "--auto-duration", str(args.auto_duration), "--time-scale", str(args.time_scale),
-                     "--data-dir", str(args.stack_dir / "cps")], role="cp",
-                    env={"EV_CP_KEY": DEMO_CP_KEY})  # the seeded demo CPs' key, never on a command line
+                     "--data-dir", str(args.stack_dir / "cps"), "--cp-credentials", str(creds)], role="cp")
         if not args.no_gui and not _has_display():
             print("  no display found (DISPLAY / WAYLAND_DISPLAY unset): starting headless drivers "
                   "instead of the desktop app (same as --no-gui)")

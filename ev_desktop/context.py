@@ -157,13 +157,19 @@ class AppContext(QObject):
             self.start()
 
     # ------------------------------------------------------------------ operator intents
-    def send_operator_command(self, action: str, cp_id: str, operator: str, token: str) -> str | None:
+    def send_operator_command(self, action: str, cp_id: str, operator: str, token: str,
+                              session: Any = None) -> str | None:
         """Durable at once (outbox), delivered when Kafka is reachable. Returns the message id.
-        *token* is the signed-in operator's (Central refuses commands without a valid one)."""
+        *session* (the operator's SessionKeeper) MACs the command; Central refuses one without a
+        live session of *operator*. *token* is for an old Central that gave no session."""
         if self.producer is None:
             return None
         body = OperatorCommand(action=action, cp_id=cp_id, operator=operator, token=token)  # type: ignore[arg-type]
-        msg_id = self.producer.send(self.topics.operator_commands, contract.envelope(body, source="ev-desktop"))
+        env = contract.envelope(body, source="ev-desktop")
+        if session is not None:
+            from ev_common import msgauth
+            env = session.sign(env, msgauth.OPERATOR_COMMAND)
+        msg_id = self.producer.send(self.topics.operator_commands, env)
         log.info("operator %s command %s cp=%s queued msg=%s", operator, action, cp_id, msg_id)
         return msg_id
 

@@ -1,9 +1,12 @@
-"""QtOperatorSession: the operator's sign-in seen from Qt — who is signed in, with which token.
+"""QtOperatorSession: the operator's sign-in seen from Qt — who is signed in, with which session.
 
-Central obeys an OperatorCommand only when it carries a valid operator token (``OPLOGIN``), so
-the dashboard is usable only while this session holds one. A token about to expire is dropped
-*before* a command could be sent with it (``signedOut("expired")``): the user is asked to sign
-in again instead of clicking buttons whose commands Central would silently refuse.
+Central obeys an OperatorCommand only when it is MAC'd with the key of a live session of that
+operator (``OPLOGIN``), so the dashboard is usable only while this session holds one. The
+session is renewed over the socket while the app is open (:class:`SessionKeeper`); one about to
+expire anyway (Central unreachable for minutes) or refused by Central is dropped *before* a
+command could be sent with it (``signedOut("expired")``): the user is asked to sign in again
+instead of clicking buttons whose commands Central would silently refuse. "Cerrar sesión"
+sends LOGOUT, so Central refuses the session's key from then on.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ev_desktop.core.central_client import CentralClient, LoginError, OperatorLogin
+from ev_desktop.core.session_keeper import SessionKeeper
 from ev_desktop.settings_store import AppSettings
 
 log = logging.getLogger(__name__)
@@ -37,6 +41,8 @@ class QtOperatorSession(QObject):
         self.clock = clock
         self.margin_s = margin_s
         self.login: OperatorLogin | None = None
+        self.keeper: SessionKeeper | None = None
+        self._renewal: asyncio.Task | None = None
         self.last_retry_after_s: float | None = None
         self._tasks: set[asyncio.Task] = set()
         self._expiry_timer = QTimer(self)
@@ -73,6 +79,15 @@ class QtOperatorSession(QObject):
         """Start using *login* (also how tests and screenshots sign in without a Central)."""
         self.login = login
         self.last_retry_after_s = None
+        host, port = self.settings.central_host_port
+        self.keeper = SessionKeeper(CentralClient(host, port), login.session_id, login.session_key, login.token,
+                                    login.expires_at, clock=self.clock,
+                                    on_lost=lambda why: self.sign_out("expired"))
+        if self.keeper.usable:
+            try:
+                self._renewal = asyncio.ensure_future(self.keeper.run())
+            except RuntimeError:  # no event loop (a test without qasync): renewal by check_expiry only
+                self._renewal = None
         self._expiry_timer.start()
         log.info("operator %s signed in", login.operator_id)
         self.signedIn.emit(login.operator_id)
@@ -83,6 +98,17 @@ class QtOperatorSession(QObject):
             return
         log.info("operator %s signed out (%s)", self.login.operator_id, reason)
         self.login = None
+        keeper, self.keeper = self.keeper, None
+        if self._renewal is not None:
+            self._renewal.cancel()
+            self._renewal = None
+        if keeper is not None and reason in ("logout", "settings") and keeper.usable:
+            try:  # Central revokes the session: its key is refused from now on
+                task = asyncio.ensure_future(keeper.logout())
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            except RuntimeError:
+                log.warning("no event loop: session of %s not revoked on Central (it expires)", keeper.session_id[:8])
         self._expiry_timer.stop()
         self.signedOut.emit(reason)
 
@@ -91,20 +117,27 @@ class QtOperatorSession(QObject):
         """True while signed in with enough validity left; otherwise signs out ("expired")."""
         if self.login is None:
             return False
-        if self.login.needs_sign_in(self.clock(), self.margin_s):
+        expires_at = self.keeper.expires_at if self.keeper is not None and self.keeper.usable \
+            else self.login.expires_at  # renewed
+        if expires_at - self.clock() < self.margin_s:
             self.sign_out("expired")
             return False
         return True
 
-    def credentials(self) -> tuple[str, str] | None:
-        """(operator id, token) for a command now, or None (then the user is asked to sign in)."""
+    def credentials(self) -> tuple[str, str, SessionKeeper | None] | None:
+        """(operator id, token for the message, session) for a command now, or None (then the
+        user is asked to sign in). With a session, the message carries its MAC and no token."""
         if not self.check_expiry():
             return None
         assert self.login is not None
-        return self.login.operator_id, self.login.token
+        if self.keeper is not None and self.keeper.usable:
+            return self.login.operator_id, "", self.keeper
+        return self.login.operator_id, self.login.token, None
 
     def close(self) -> None:
         self._expiry_timer.stop()
+        if self._renewal is not None:
+            self._renewal.cancel()
         for task in list(self._tasks):
             task.cancel()
 

@@ -1,4 +1,8 @@
-"""The app's socket client to Central: LOGIN, HISTORY and OPLOGIN over the framed protocol.
+"""The app's socket client to Central: LOGIN, OPLOGIN, RENEW, LOGOUT and HISTORY (framed protocol).
+
+LOGIN/OPLOGIN answer a token (for this socket link only) and a session id + session key: the
+app MACs its Kafka messages with the key (:mod:`ev_common.msgauth`) and never puts the token in
+a message. RENEW extends the session while the app is open; LOGOUT revokes it.
 
 One short connection per call (Central may restart between calls; nothing to keep alive).
 Every failure becomes :class:`LoginError` with a code and a Spanish sentence that says what to
@@ -40,15 +44,19 @@ class LoginResult:
     driver_id: str
     token: str
     expires_at: float
+    session_id: str = ""
+    session_key: str = ""
 
 
 @dataclass(frozen=True)
 class OperatorLogin:
-    """An operator's sign-in: the token every OperatorCommand must carry, and when it ends."""
+    """An operator's sign-in: the session every OperatorCommand is MAC'd with, and when it ends."""
 
     operator_id: str
     token: str
     expires_at: float
+    session_id: str = ""
+    session_key: str = ""
 
     def seconds_left(self, now: float) -> float:
         return self.expires_at - now
@@ -120,8 +128,9 @@ class CentralClient:
             return LoginError(code, text or "Demasiados intentos fallidos; espere y vuelva a intentarlo", wait)
         return LoginError(code, text or f"La CENTRAL rechazó la petición ({code})")
 
-    async def _sign_in(self, verb: str, account: str, password: str) -> tuple[str, str, float]:
-        """``LOGIN``/``OPLOGIN``: (account, token, expires_at); failures are :class:`LoginError`."""
+    async def _sign_in(self, verb: str, account: str, password: str) -> tuple[str, str, float, str, str]:
+        """``LOGIN``/``OPLOGIN``: (account, token, expires_at, session id, session key); failures
+        are :class:`LoginError`."""
         account = account.strip()
         if not account or not password:
             raise LoginError("bad_credentials", MSG_BAD_CREDENTIALS)
@@ -134,8 +143,9 @@ class CentralClient:
                 expires = float(answer[2])
             except ValueError:
                 raise LoginError("protocol", "La CENTRAL envió una caducidad ilegible") from None
-            log.info("%s %s: signed in (token expires %s)", verb, account, expires)
-            return account, answer[1], expires
+            log.info("%s %s: signed in (session expires %s)", verb, account, expires)
+            session = (answer[3], answer[4]) if len(answer) >= 5 else ("", "")
+            return account, answer[1], expires, *session
         if answer and answer[0] == "ERR":
             raise self._error(answer)
         raise LoginError("protocol", f"Respuesta inesperada de la CENTRAL: {'#'.join(answer)}")
@@ -146,6 +156,25 @@ class CentralClient:
     async def operator_login(self, operator_id: str, password: str) -> OperatorLogin:
         """``OPLOGIN``: an operator token; failures are :class:`LoginError` like the driver's."""
         return OperatorLogin(*await self._sign_in("OPLOGIN", operator_id, password))
+
+    async def renew(self, session_id: str, token: str) -> tuple[str, float]:
+        """``RENEW``: (new token, new expiry) of a live session; :class:`LoginError`
+        (``invalid_token`` when Central no longer knows it: sign in again)."""
+        answer = await self._call(["RENEW", session_id, token])
+        if answer and answer[0] == "OK" and len(answer) >= 3:
+            try:
+                return answer[1], float(answer[2])
+            except ValueError:
+                raise LoginError("protocol", "La CENTRAL envió una caducidad ilegible") from None
+        if answer and answer[0] == "ERR":
+            raise self._error(answer)
+        raise LoginError("protocol", f"Respuesta inesperada de la CENTRAL: {'#'.join(answer)}")
+
+    async def logout(self, session_id: str, token: str) -> None:
+        """``LOGOUT``: Central revokes the session (its key is refused from now on)."""
+        answer = await self._call(["LOGOUT", session_id, token])
+        if answer and answer[0] == "ERR":
+            raise self._error(answer)
 
     async def history(self, token: str) -> list[dict[str, Any]]:
         answer = await self._call(["HISTORY", token])

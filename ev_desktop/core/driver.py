@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ev_common import contract
+from ev_common import contract, msgauth
 from ev_common.contract import ChargeCancelled, ChargeRequested
 from ev_common.kafka.consumer import RetryLater
 from ev_common.kafka.status import LinkState, ProducerStatus
@@ -38,6 +38,7 @@ from ev_common.topics import Topics
 from .central_client import CentralClient, LoginError, LoginResult
 from .events import (NOTIFICATION_TYPES, DriverEvent, LinkChanged, Notification, RequestQueued,
                      ReservationCancelled)
+from .session_keeper import SessionKeeper
 from .tracker import SupplyPhase, SupplyTracker
 
 __all__ = ["DriverConfig", "DriverCore", "LoginError", "LoginResult", "RequestQueued",
@@ -73,7 +74,8 @@ class DriverConfig:
 
 class DriverCore:
     def __init__(self, config: DriverConfig, on_event: EventCallback | None = None, *,
-                 loop: asyncio.AbstractEventLoop | None = None) -> None:
+                 loop: asyncio.AbstractEventLoop | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self.config = config
         self.topics = config.topics
         self._listeners: list[EventCallback] = [on_event] if on_event else []
@@ -81,6 +83,9 @@ class DriverCore:
         self._central = CentralClient(config.central_host, config.central_port,
                                       config.central_timeout_s, config.central_tls)
         self.login_result: LoginResult | None = None
+        self.clock = clock
+        self.session: SessionKeeper | None = None  # signs requests, renews the session
+        self._renewal: asyncio.Task | None = None
         self.tracker: SupplyTracker | None = None
         self._producer: Any = None
         self._consumer: Any = None
@@ -102,6 +107,8 @@ class DriverCore:
 
     @property
     def token(self) -> str | None:
+        if self.session is not None:
+            return self.session.token  # renewed
         return self.login_result.token if self.login_result else None
 
     @property
@@ -122,6 +129,8 @@ class DriverCore:
         if self.login_result and self.login_result.driver_id != result.driver_id and self.started:
             raise LoginError("already_started", "Cierre la sesión actual antes de cambiar de conductor")
         self.login_result = result
+        self.session = SessionKeeper(self._central, result.session_id, result.session_key, result.token,
+                                     result.expires_at, clock=self.clock)
         if self.tracker is None or self.tracker.driver_id != result.driver_id:
             self.tracker = SupplyTracker(result.driver_id)
         return result
@@ -164,6 +173,8 @@ class DriverCore:
             group_id=None, client_id=client, on_batch=self._on_batch,
             start_from="earliest", offset_store=self._offsets)
         self._consumer.start()
+        if self.session is not None and self.session.usable and self._renewal is None:
+            self._renewal = self._loop.create_task(self.session.run())
         log.info("driver=%s started (positions %s, outbox %s, %d queued)", self.driver_id,
                  self.offsets_path(), self.outbox_path(), self._producer.queued)
 
@@ -180,9 +191,8 @@ class DriverCore:
         if self._producer is None or not self.login_result:
             raise RuntimeError("start() before request_charge()")
         request_id = contract.new_id()
-        body = ChargeRequested(driver_id=self.login_result.driver_id, token=self.login_result.token,
-                               request_id=request_id, cp_id=cp_id or None)
-        self._producer.send(self.topics.driver_requests, contract.envelope(body, source=self._source()))
+        body = ChargeRequested(driver_id=self.login_result.driver_id, request_id=request_id, cp_id=cp_id or None)
+        self._producer.send(self.topics.driver_requests, self._signed(body))
         state = self._producer.status().state
         log.info("driver=%s request=%s cp=%s queued (kafka %s)", self.driver_id, request_id,
                  cp_id or "*", state.value)
@@ -194,16 +204,25 @@ class DriverCore:
         ReservationCancelled (Central does not answer a cancel)."""
         if self._producer is None or not self.login_result:
             raise RuntimeError("start() before cancel()")
-        body = ChargeCancelled(driver_id=self.login_result.driver_id, token=self.login_result.token,
-                               session_id=session_id)
-        self._producer.send(self.topics.driver_requests, contract.envelope(body, source=self._source()))
+        body = ChargeCancelled(driver_id=self.login_result.driver_id, session_id=session_id)
+        self._producer.send(self.topics.driver_requests, self._signed(body))
         log.info("driver=%s session=%s cancel queued", self.driver_id, session_id)
         cp_id = self.tracker.cp_id if self.tracker and self.tracker.session_id == session_id else None
         self._post(ReservationCancelled(session_id, cp_id))
 
+    async def logout(self) -> None:
+        """"Cerrar sesión": Central revokes the session (LOGOUT), then :meth:`close`. Requests
+        still in the outbox are refused by Central from now on (the driver signed out)."""
+        if self.session is not None:
+            await self.session.logout()
+        await self.close()
+
     async def close(self, flush_timeout: float = 2.0) -> None:
         """Stop consuming; give pending sends a moment; the rest stays in the outbox."""
         self._closed = True
+        if self._renewal is not None:
+            self._renewal.cancel()
+            self._renewal = None
         consumer, producer = self._consumer, self._producer
         self._consumer = self._producer = None
         loop = asyncio.get_running_loop()
@@ -222,6 +241,15 @@ class DriverCore:
     # ------------------------------------------------------------------ internals
     def _source(self) -> str:
         return f"driver-{self.driver_id}"
+
+    def _signed(self, body: contract.Payload) -> contract.Envelope:
+        """The envelope of a request, MAC'd with the session key (no token in the message)."""
+        env = contract.envelope(body, source=self._source())
+        if self.session is not None and self.session.usable:
+            return self.session.sign(env, msgauth.DRIVER_REQUEST)
+        log.warning("driver=%s: Central gave no session key; the request goes unsigned and will be refused",
+                    self.driver_id)
+        return env
 
     def _post(self, event: DriverEvent) -> None:
         """Hand *event* to the loop thread (safe from any thread)."""

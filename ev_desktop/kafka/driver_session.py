@@ -139,10 +139,11 @@ class QtDriverSession(QObject):
             self.runner.stop()
 
     async def logout(self) -> None:
+        """"Cerrar sesión": Central revokes the session (LOGOUT), the core stops."""
         self.stop_services()
         core, self.core = self.core, None
         if core is not None:
-            await core.close()
+            await core.logout()
         self.loggedOut.emit()
 
     async def close(self) -> None:

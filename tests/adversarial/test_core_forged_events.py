@@ -22,6 +22,7 @@ from central_service.core import CentralCore
 from central_service.db import TicketRow
 from central_service.store import Store
 from central_service.tokens import TokenSigner
+from tests.central.support import principal_from_token
 
 DRIVERS = ["driver1", "driver2", "ghost"]
 CPS = ["CP001", "CP002"]
@@ -113,7 +114,7 @@ def _play(store: Store, ops: list[tuple]) -> None:
 
     def message(body: c.Payload) -> list[c.Payload]:
         with store.atomic():
-            return core.on_message(c.envelope(body, "fuzz"))
+            return core.on_message(c.envelope(body, "fuzz"), principal_from_token(core, body))
 
     for op in ops:
         if op[0] == "advance":

@@ -10,6 +10,7 @@ import threading
 import pytest
 
 from cp_simulator.console import Console
+from ev_common import cp_credentials
 from cp_simulator.engine_app import EngineApp, EngineConfig
 from tests.adversarial.support import RawPeer
 from tests.helpers import wait_until
@@ -18,11 +19,15 @@ pytestmark = pytest.mark.kafka
 
 
 @pytest.fixture
-def engine(kafka_broker, topics, tmp_path):
+def engine(kafka_broker, topics, tmp_path, tmp_path_factory):
     data = tmp_path / "data"
     data.mkdir()
+    creds = tmp_path_factory.mktemp("cp-credentials")  # elsewhere: the test checks what data/ holds
+    provision_dir = creds / "cp-credentials"
+    cp_credentials.write(provision_dir / "CP001.json", cp_credentials.CpCredentials("CP001", "k"))
     app = EngineApp(EngineConfig(bootstrap_servers=kafka_broker, topics=topics, data_dir=data,
-                                 host="127.0.0.1", port=0, menu=False), console=Console("ENGINE", io.StringIO()))
+                                 host="127.0.0.1", port=0, menu=False, credentials=provision_dir),
+                    console=Console("ENGINE", io.StringIO()))
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_until_complete, args=(app.run(),), daemon=True)
     thread.start()

@@ -22,6 +22,9 @@ def central(kafka_broker, topics, data_dir):
 
     def start(**overrides) -> CentralService:
         url = overrides.pop("db_url", sqlite_url(data_dir / "central.db"))
+        # these tests report round energy figures seconds after the reservation; the energy
+        # bound (max kW x elapsed time) has its own tests in tests/security/test_messages_billing.py
+        overrides.setdefault("billing_time_scale", 3600.0)
         seed_db(url)
         cfg = CentralConfig(port=0, host="127.0.0.1", bootstrap_servers=kafka_broker, data_dir=data_dir,
                             topic_prefix=topics.prefix, db_url=url, heartbeat_interval=0.5,

@@ -6,9 +6,11 @@ import threading
 import time
 from pathlib import Path
 
+import msgspec
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from ev_common import contract as c
+from ev_common import msgauth
 from ev_common.framing import ACK, NACK, BadFrame, FrameDecoder, encode_frame
 from ev_common.topics import Topics
 from central_service import db
@@ -107,29 +109,62 @@ class Monitor:
             self.client.close()
 
 
-def login(port: int, driver: str = "driver1", password: str = "pass123") -> str:
+# token → (session id, session key) of every LOGIN/OPLOGIN the tests made: Kafka.send signs a
+# request or operator command carrying a known token with its session, as the apps do (and
+# sends it without the token); an unknown (forged, foreign) token goes out unsigned.
+SESSIONS: dict[str, tuple[str, str]] = {}
+
+
+def _sign_in(port: int, verb: str, account: str, password: str) -> str:
     cl = SyncFramed(port)
     try:
-        answer = cl.request(["LOGIN", driver, password])
+        answer = cl.request([verb, account, password])
     finally:
         cl.close()
-    assert answer[0] == "OK", answer
+    assert answer[0] == "OK" and len(answer) >= 5, answer
+    SESSIONS[answer[1]] = (answer[3], answer[4])
     return answer[1]
+
+
+def login(port: int, driver: str = "driver1", password: str = "pass123") -> str:
+    """LOGIN; the token returned stands for the session in :meth:`Kafka.send`."""
+    return _sign_in(port, "LOGIN", driver, password)
 
 
 def operator_login(port: int, operator: str = "operator1", password: str = "admin123") -> str:
-    """OPLOGIN as the dashboard does; the operator token every OperatorCommand must carry."""
-    cl = SyncFramed(port)
-    try:
-        answer = cl.request(["OPLOGIN", operator, password])
-    finally:
-        cl.close()
-    assert answer[0] == "OK", answer
-    return answer[1]
+    """OPLOGIN as the dashboard does; commands "carrying" the token are signed with its session."""
+    return _sign_in(port, "OPLOGIN", operator, password)
+
+
+def sign_as_app(env: c.Envelope) -> c.Envelope:
+    """*env* as a driver/operator app sends it: without the token, MAC'd with the session the
+    token stands for; unchanged when the token is not a known session's."""
+    body = env.body
+    session = SESSIONS.get(getattr(body, "token", "") or "")
+    if session is None:
+        return env
+    purpose = msgauth.OPERATOR_COMMAND if isinstance(body, c.OperatorCommand) else msgauth.DRIVER_REQUEST
+    env = msgspec.structs.replace(env, body=msgspec.structs.replace(body, token=""))
+    return msgauth.sign(env, session[1], purpose, session[0])
 
 
 def operator_command(action: str, cp_id: str, token: str, operator: str = "operator1") -> c.OperatorCommand:
     return c.OperatorCommand(action=action, cp_id=cp_id, operator=operator, token=token)  # type: ignore[arg-type]
+
+
+def principal_from_token(core, body: c.Payload) -> str | None:
+    """Core-level tests: who the service would have authenticated as the sender of *body*, the
+    token standing for the sender's session (valid token of X → X; anything else → nobody)."""
+    from central_service.tokens import TokenError
+    token = getattr(body, "token", "") or ""
+    try:
+        if isinstance(body, c.OperatorCommand):
+            return core.signer.verify_operator(token)
+        if isinstance(body, (c.ChargeRequested, c.ChargeCancelled)):
+            return core.signer.verify(token)
+    except TokenError:
+        return None
+    return None
 
 
 class Kafka:
@@ -149,12 +184,19 @@ class Kafka:
         self.consumer.seek_to_beginning(*tps)
         self.seen: list[tuple[str, c.Envelope]] = []
 
-    def send(self, topic: str, body: c.Payload, msg_id: str | None = None) -> c.Envelope:
+    def send(self, topic: str, body: c.Payload, msg_id: str | None = None, *,
+             cp_key: str | None = "demo-cp-key") -> c.Envelope:
+        """Send *body*; CP events are signed with *cp_key* (the seeded demo key) as an Engine
+        signs them — ``cp_key=None`` sends them unsigned."""
         env = c.envelope(body, source="test", msg_id=msg_id)
+        if cp_key is not None and isinstance(body, CP_EVENTS):
+            env = msgauth.sign(env, cp_key, msgauth.CP_EVENT, body.cp_id)  # type: ignore[attr-defined]
+        env = sign_as_app(env)
         self.send_env(topic, env)
         return env
 
     def send_env(self, topic: str, env: c.Envelope) -> None:
+        env = sign_as_app(env)  # deterministic: the same envelope sent twice stays the same
         self.producer.send(topic, key=env.key.encode(), value=c.encode(env)).get(30)
 
     def send_raw(self, topic: str, value: bytes, key: bytes = b"x") -> None:
@@ -184,6 +226,9 @@ class Kafka:
     def close(self) -> None:
         self.producer.close(timeout=5)
         self.consumer.close()
+
+
+CP_EVENTS = (c.SupplyStarted, c.Telemetry, c.SupplyFinished, c.ManualSupplyRequested, c.EngineOnline)
 
 
 def sqlite_url(path: Path) -> str:

@@ -19,7 +19,7 @@ def start_central(name, port, kafka_broker, topics, data_dir, url, tmp_path) -> 
     proc = Proc(name, ["-m", "central_service.cli", "--port", str(port), "--host", "127.0.0.1",
                        "--bootstrap-servers", kafka_broker, "--db", url, "--data-dir", str(data_dir),
                        "--topic-prefix", topics.prefix, "--heartbeat-interval", "0.5",
-                       "--monitor-timeout", "3"], tmp_path)
+                       "--monitor-timeout", "3", "--billing-time-scale", "3600"], tmp_path)
     proc.wait_output("Central ready", 60)
     proc.wait_output(f"assigned {topics.cp_events}", 90)  # group joined with every partition
     return proc

@@ -168,8 +168,8 @@ def test_choose_cp_and_driver_busy():
 def test_billing():
     assert billing.amount_eur(10, 0.35) == 3.5
     assert billing.amount_eur(1.005, 1.0) == 1.01
-    assert billing.closing_amounts(2.0, 0.0, 0.3) == (2.0, 0.6)
-    assert billing.closing_amounts(2.0, 0.7, 0.3) == (2.0, 0.7)
+    assert billing.closing_amounts(2.0, 0.3) == (2.0, 0.6)  # the price Central authorized, never the CP's €
+    assert billing.closing_amounts(2.0, 0.3, max_kwh=1.0) == (1.0, 0.3)  # capped at what the CP could deliver
     assert billing.outcome("unplugged", None) == "completed"
     assert billing.outcome("interrupted", "fault") == "fault"
     assert billing.outcome("operator_stop", None) == "operator_stop"

@@ -9,6 +9,7 @@ from central_service import db
 from central_service.core import CentralCore
 from central_service.db import Supply, TicketRow
 from central_service.store import Store
+from tests.central.support import principal_from_token
 from central_service.tokens import TokenError, TokenSigner, hash_secret, load_or_create_secret, verify_secret
 
 
@@ -121,7 +122,7 @@ def core(tmp_path):
 
 def run(core: CentralCore, body: c.Payload, msg_id: str | None = None) -> list[c.Payload]:
     with core.store.atomic():
-        return core.on_message(c.envelope(body, "test", msg_id=msg_id))
+        return core.on_message(c.envelope(body, "test", msg_id=msg_id), principal_from_token(core, body))
 
 
 def request(core, driver="driver1", cp="CP001", token=None, rid="r1"):

@@ -11,6 +11,7 @@ from pathlib import Path
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from ev_common import contract as c
+from ev_common import cp_credentials, msgauth
 from ev_common.framing import ACK, NACK, BadFrame, FramedStream
 from ev_common.kafka.broker import free_port
 from ev_common.topics import Topics
@@ -164,13 +165,38 @@ class EventLog:
         self.consumer.close()
 
 
+DEMO_KEY = "demo-cp-key"
+
+
+def credentials_dir(base: Path) -> Path:
+    """Where the test Engines and Monitors under *base* find their CPs' credentials files."""
+    return base / "cp-credentials"
+
+
+def provision(base: Path, cp_id: str, key: str = DEMO_KEY) -> Path:
+    """Write *cp_id*'s credentials file (as ``ev-db add-cp`` would) under *base*."""
+    path = credentials_dir(base) / f"{cp_id}.json"
+    if not path.exists():
+        cp_credentials.write(path, cp_credentials.CpCredentials(cp_id, key))
+    return path
+
+
 class Commands:
-    def __init__(self, bootstrap: str, topics: Topics) -> None:
+    """Plays Central on the commands topic: every command signed with the CP's (demo) key,
+    as Central signs it; ``key=None`` sends them unsigned (a forgery)."""
+
+    def __init__(self, bootstrap: str, topics: Topics, key: str | None = DEMO_KEY) -> None:
         self.topics = topics
+        self.key = key
         self.producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), acks="all", **kafka_security())
 
     def send(self, body: c.Payload) -> None:
         env = c.envelope(body, source="test-central")
+        if self.key is not None:
+            env = msgauth.sign(env, self.key, msgauth.CP_COMMAND, body.cp_id)  # type: ignore[attr-defined]
+        self.send_env(env)
+
+    def send_env(self, env: c.Envelope) -> None:
         self.producer.send(self.topics.cp_commands, key=env.key.encode(), value=c.encode(env)).get(15)
 
     def authorize(self, cp_id: str, session_id: str, ttl: float = 120.0, max_kw: float = 22.0,
@@ -184,15 +210,24 @@ class Commands:
 
 def engine_proc(name: str, log_dir: Path, bootstrap: str, topics: Topics, data_dir: Path, port: int,
                 *extra: str, stdin: bool = True) -> Proc:
+    """An Engine reading its CP's credentials from ``<data_dir>/cp-credentials/`` (the Monitor
+    helper provisions the CP it names there, before the Engine learns its id from HELLO)."""
+    creds = credentials_dir(data_dir)
+    creds.mkdir(parents=True, exist_ok=True)
     return Proc(name, ["-m", "cp_simulator.engine_cli", "--bootstrap-servers", bootstrap,
                        "--topic-prefix", topics.prefix, "--data-dir", str(data_dir),
-                       "--listen", f"127.0.0.1:{port}", *extra], log_dir, stdin=stdin)
+                       "--listen", f"127.0.0.1:{port}", "--cp-credentials", str(creds), *extra],
+                log_dir, stdin=stdin)
 
 
 def monitor_proc(name: str, log_dir: Path, engine_port: int, central: FakeCentral, cp_id: str,
-                 *extra: str) -> Proc:
+                 *extra: str, data_dir: Path | None = None) -> Proc:
+    """A Monitor for *cp_id*; its credentials file is written under *data_dir* (the Engine's,
+    default: *log_dir*) first."""
+    creds = provision(data_dir or log_dir, cp_id)
     return Proc(name, ["-m", "cp_simulator.monitor_cli", "--engine", f"127.0.0.1:{engine_port}",
-                       "--central", central.address, "--cp-id", cp_id, *extra], log_dir)
+                       "--central", central.address, "--cp-id", cp_id, "--cp-credentials", str(creds),
+                       *extra], log_dir)
 
 
 def read_journal(data_dir: Path, cp_id: str) -> dict:

@@ -25,7 +25,7 @@ def test_telemetry_and_final_report_survive_a_kafka_outage(tmp_path, data_dir):
     central = FakeCentral().start()
     port = free_port()
     engine = engine_proc("engine", tmp_path, bootstrap, topics, data_dir, port)
-    monitor = monitor_proc("monitor", tmp_path, port, central, CP)
+    monitor = monitor_proc("monitor", tmp_path, port, central, CP, data_dir=data_dir)
     commands = Commands(bootstrap, topics)
     try:
         engine.wait_output("Monitor conectado:", 30)

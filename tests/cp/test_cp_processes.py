@@ -44,7 +44,8 @@ class Rig:
 
     def start_monitor(self, *extra: str):
         self._n += 1
-        self.monitor = monitor_proc(f"monitor{self._n}", self.tmp, self.engine_port, self.central, CP, *extra)
+        self.monitor = monitor_proc(f"monitor{self._n}", self.tmp, self.engine_port, self.central, CP, *extra,
+                                    data_dir=self.data_dir)
         self.procs.append(self.monitor)
         return self.monitor
 

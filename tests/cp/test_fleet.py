@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.cp.support import FakeCentral, no_traceback
+from tests.cp.support import FakeCentral, credentials_dir, no_traceback, provision
 from tests.helpers import Proc, wait_until
 
 pytestmark = [pytest.mark.kafka]
@@ -26,9 +26,12 @@ def _alive(pid: int) -> bool:
 
 def test_fleet_starts_and_stops_everything(tmp_path, kafka_broker, topics, data_dir):
     central = FakeCentral().start()
+    for i in (1, 2, 3):
+        provision(tmp_path, f"CP00{i}")
     fleet = Proc("fleet", ["-m", "cp_simulator.fleet", "--count", "3", "--bootstrap-servers", kafka_broker,
                            "--topic-prefix", topics.prefix, "--data-dir", str(data_dir),
-                           "--central", central.address], tmp_path)
+                           "--central", central.address, "--cp-credentials", str(credentials_dir(tmp_path))],
+                 tmp_path)
     try:
         fleet.wait_output("CP(s) en marcha", 30)
         rows = re.findall(r"^(CP\d{3})\s+\S+\s+(\d+)\s+(\d+)$", fleet.output(), re.M)

@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from ev_common import contract
+from ev_common import contract, msgauth
 from ev_common.contract import (
     ChargeAuthorized, ChargeDenied, ChargeRequested, SupplyProgress, SupplyStartedNotice, Ticket,
 )
@@ -33,6 +33,11 @@ def token_for(driver_id: str) -> str:
     return f"tok-{driver_id}"
 
 
+def session_for(driver_id: str) -> tuple[str, str]:
+    """(session id, session key) the fake hands out at LOGIN: requests must carry its MAC."""
+    return f"sid-{driver_id}", f"key-{driver_id}"
+
+
 class FakeCentral:
     def __init__(self, topics: Topics, data_dir: Path,
                  passwords: dict[str, str] | None = None) -> None:
@@ -41,6 +46,7 @@ class FakeCentral:
         self.passwords = passwords or {"driver1": "pass123", "driver2": "pass123"}
         self.hold_ticket: threading.Event | None = None
         self.requests: list[ChargeRequested] = []
+        self.session_calls: list[list[str]] = []
         self.tickets: list[Ticket] = []
         self.history: dict[str, list[dict]] = {}
         self.port: int | None = None
@@ -92,7 +98,13 @@ class FakeCentral:
             driver, pw = fields[1], fields[2]
             if self.passwords.get(driver) != pw:
                 return ["ERR", "bad_credentials", "unknown driver or wrong password"]
-            return ["OK", token_for(driver), f"{time.time() + 3600:.0f}"]
+            return ["OK", token_for(driver), f"{time.time() + 3600:.0f}", *session_for(driver)]
+        if fields[0] in ("RENEW", "LOGOUT") and len(fields) == 3:
+            self.session_calls.append(fields[:2])
+            driver = fields[2].removeprefix("tok-")
+            if fields[1] != session_for(driver)[0]:
+                return ["ERR", "invalid_token", "unknown session"]
+            return ["OK", token_for(driver), f"{time.time() + 3600:.0f}"] if fields[0] == "RENEW" else ["OK"]
         if fields[0] == "HISTORY" and len(fields) == 2:
             driver = fields[1].removeprefix("tok-")
             if fields[1] != token_for(driver) or driver not in self.passwords:
@@ -116,7 +128,13 @@ class FakeCentral:
             if isinstance(body, ChargeRequested):
                 with self._lock:
                     self.requests.append(body)
-                t = threading.Thread(target=self._script, args=(body,), daemon=True)
+                sid, key = session_for(body.driver_id)
+                try:
+                    msgauth.verify(d.envelope, key, msgauth.DRIVER_REQUEST, sid)
+                    authentic = not body.token  # a token must never travel in a message
+                except msgauth.AuthError:
+                    authentic = False
+                t = threading.Thread(target=self._script, args=(body, authentic), daemon=True)
                 self._scripts.append(t)
                 t.start()
 
@@ -124,9 +142,9 @@ class FakeCentral:
         assert self.producer is not None
         self.producer.send(self.topics.driver_notifications, contract.envelope(body, source="central"))
 
-    def _script(self, req: ChargeRequested) -> None:
+    def _script(self, req: ChargeRequested, authentic: bool) -> None:
         d, r = req.driver_id, req.request_id
-        if req.token != token_for(d):
+        if not authentic:
             self._send(ChargeDenied(driver_id=d, request_id=r, reason="invalid_token"))
             return
         if req.cp_id == "CPBAD":

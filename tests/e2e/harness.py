@@ -283,8 +283,14 @@ class System:
         assert out.returncode == 0, f"ev-db {args} failed:\n{out.stdout}{out.stderr}"
         return out.stdout
 
+    @property
+    def credentials_dir(self) -> Path:
+        """The CP boxes' credentials files (``ev-db seed --credentials-dir`` / ``add-cp --credentials``)."""
+        return self.tmp / "cp-credentials"
+
     def seed(self, cps: int, drivers: int) -> None:
-        self.ev_db("seed", "--cps", str(cps), "--drivers", str(drivers))
+        self.ev_db("seed", "--cps", str(cps), "--drivers", str(drivers),
+                   "--credentials-dir", str(self.credentials_dir))
 
     def db_rows(self, table: str) -> list[dict]:
         con = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=30)
@@ -325,6 +331,7 @@ class System:
         pair.engine = self._spawn(f"{cp_id}-engine", [
             "-m", "cp_simulator.engine_cli", *self.common(), "--data-dir", str(self.cp_dir),
             "--listen", f"{self.engine_host}:{pair.port}", "--cp-id", cp_id, "--no-menu",
+            "--cp-credentials", str(self.credentials_dir),
             "--auto", "--auto-plug-delay", str(self.auto_plug_delay),
             "--auto-duration", str(duration or self.auto_duration), *extra], "cp")
         return pair.engine
@@ -333,7 +340,8 @@ class System:
         pair = self.cps[cp_id]
         pair.monitor = self._spawn(f"{cp_id}-monitor", [
             "-m", "cp_simulator.monitor_cli", "--engine", f"{self.engine_host}:{pair.port}",
-            "--central", self.central_addr, "--cp-id", cp_id,  # key: EV_CP_KEY (tests/conftest.py)
+            "--central", self.central_addr, "--cp-id", cp_id,
+            "--cp-credentials", str(self.credentials_dir),
             "--auth-retry", "2"], "cp")
         return pair.monitor
 

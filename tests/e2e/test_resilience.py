@@ -238,7 +238,8 @@ def test_new_cps_and_drivers_join_while_supplies_run(system: System):
     d1 = s.start_driver("driver1", "--services", str(_services(s, ["CP001", "CP002", "CP001"])))
     s.wait_supplying("CP001")
 
-    s.ev_db("add-cp", "CP010", "--location", "Nuevo", "--price", "0.40", "--max-kw", "11", "--key", "demo-cp-key")
+    s.ev_db("add-cp", "CP010", "--location", "Nuevo", "--price", "0.40", "--max-kw", "11",
+             "--credentials", str(s.credentials_dir))  # a random key, its file for the CP box
     s.ev_db("add-driver", "driver9", "--password", "pass123")
     s.start_cp("CP010", duration=6)
     w.wait_state("CP010", "available", 90)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from ev_common.pki import CertificateAuthority, write_secret
+from ev_common import cp_credentials
+from ev_common.pki import CertificateAuthority
 from tests.helpers import Proc, free_port, wait_until
 from tests.security.support import TlsStub
 
@@ -16,9 +17,9 @@ def _monitor(tmp_path, stub: TlsStub, *extra: str, env: dict[str, str] | None = 
 
 def test_monitor_authenticates_over_tls_with_its_key_from_a_0600_file(tmp_path, monkeypatch):
     monkeypatch.delenv("EV_CP_KEY")
-    key = write_secret(tmp_path / "cpx.key", "k\n")
+    key = cp_credentials.write(tmp_path / "CPX.json", cp_credentials.CpCredentials("CPX", "k"))
     stub = TlsStub()
-    mon = _monitor(tmp_path, stub, "--cp-key-file", str(key))
+    mon = _monitor(tmp_path, stub, "--cp-credentials", str(key))
     try:
         mon.wait_output("autenticado", 30)
         assert "enlace TLS" in mon.output()
@@ -34,19 +35,18 @@ def test_monitor_without_a_key_refuses_to_start(tmp_path, monkeypatch):
     try:
         mon = _monitor(tmp_path, stub)
         wait_until(lambda: mon.popen.poll() is not None, 30, message="monitor exited")
-        assert mon.popen.returncode == 2 and "Falta la clave del CP" in mon.output()
+        assert mon.popen.returncode == 2 and "Faltan las credenciales del CP" in mon.output()
     finally:
         stub.stop()
 
 
 def test_monitor_refuses_a_key_file_others_can_read(tmp_path, monkeypatch):
     monkeypatch.delenv("EV_CP_KEY")
-    key = tmp_path / "cpx.key"
-    key.write_text("k")
+    key = cp_credentials.write(tmp_path / "CPX.json", cp_credentials.CpCredentials("CPX", "k"))
     os.chmod(key, 0o644)
     stub = TlsStub()
     try:
-        mon = _monitor(tmp_path, stub, "--cp-key-file", str(key))
+        mon = _monitor(tmp_path, stub, "--cp-credentials", str(key))
         wait_until(lambda: mon.popen.poll() is not None, 30, message="monitor exited")
         assert mon.popen.returncode == 2 and "chmod 600" in mon.output()
     finally:
