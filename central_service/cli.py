@@ -56,10 +56,6 @@ def build_parser() -> argparse.ArgumentParser:
                         "for --login-lockout seconds (four times as many from one address) (default %(default)s)")
     p.add_argument("--login-lockout", type=float, default=float(setting("login_lockout", "30")),
                    help="seconds logins stay refused after too many wrong passwords (default %(default)s)")
-    p.add_argument("--anonymous-idle-timeout", type=float,
-                   default=float(setting("anonymous_idle_timeout", "30")),
-                   help="seconds a link that has not authenticated a CP may stay silent before Central "
-                        "closes it (default %(default)s)")
     p.add_argument("--replication-factor", type=int, default=None,
                    help="copies of each topic Central creates (env EV_KAFKA_REPLICATION_FACTOR; "
                         "default min(3, brokers))")
@@ -105,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         heartbeat_interval=args.heartbeat_interval, token_secret=token_secret,
         token_ttl=args.token_ttl, session_grace=args.session_grace, interrupted_timeout=args.interrupted_timeout,
         login_max_failures=args.login_max_failures, login_lockout=args.login_lockout,
-        outbox_sync=args.outbox_sync, anonymous_idle_timeout=args.anonymous_idle_timeout,
+        outbox_sync=args.outbox_sync,
         cp_event_max_age=args.cp_event_max_age, billing_time_scale=args.billing_time_scale,
         replication_factor=args.replication_factor, min_insync_replicas=args.min_insync_replicas,
         **socket_config(args))

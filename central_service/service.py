@@ -76,7 +76,6 @@ class CentralConfig:
     outbox_sync: str = "NORMAL"
     login_max_failures: int = 5
     login_lockout: float = 30.0
-    anonymous_idle_timeout: float = 30.0
     #: copies of each topic / acks=all quorum; None = EV_KAFKA_* env, else fitted to the cluster
     replication_factor: int | None = None
     min_insync_replicas: int | None = None
