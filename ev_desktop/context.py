@@ -23,7 +23,7 @@ from ev_common.contract import CpState, OperatorCommand
 from ev_common.topics import Topics
 from ev_desktop.kafka.qt_bridge import LinkAggregator, QtDispatcher
 from ev_desktop.settings_store import AppSettings
-from ev_desktop.views.event_text import log_entry
+from ev_desktop.models.event_text import log_entry
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from ev_desktop.models.freshness import DataFreshness
 from ev_desktop.operator_session import QtOperatorSession
 from ev_desktop.settings_store import AppSettings, SettingsStore
 from ev_desktop.views.driver_panel import DriverPanel
-from ev_desktop.views.event_text import log_entry
+from ev_desktop.models.event_text import log_entry
 from ev_desktop.views.login_form import login_error_text
 from ev_desktop.views.operator_dashboard import OperatorDashboard
 from ev_desktop.views.operator_login import OperatorLoginForm

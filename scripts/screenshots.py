@@ -299,7 +299,7 @@ def run_child(args: argparse.Namespace) -> int:
     from ev_desktop.core.tracker import SupplyTracker
     from ev_desktop.settings_store import AppSettings
     from ev_desktop.views import diagnostics_dialog
-    from ev_desktop.views.event_text import log_entry
+    from ev_desktop.models.event_text import log_entry
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("EVCharging")

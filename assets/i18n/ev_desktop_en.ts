@@ -20,22 +20,22 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>CentralIndicator</name>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="142" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="122" />
         <source>CENTRAL: en línea</source>
         <translation>CENTRAL: online</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="145" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="125" />
         <source>CENTRAL: esperando señal…</source>
         <translation>CENTRAL: waiting for a signal…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="150" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="130" />
         <source>CENTRAL: sin respuesta desde {t}</source>
         <translation>CENTRAL: no answer since {t}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="152" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="132" />
         <source>CENTRAL: sin respuesta</source>
         <translation>CENTRAL: no answer</translation>
     </message>
@@ -263,142 +263,142 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>EventText</name>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="12" />
+        <location filename="../../ev_desktop/models/event_text.py" line="12" />
         <source>sesión caducada o no válida; vuelva a iniciar sesión</source>
         <translation>session expired or invalid; log in again</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="13" />
+        <location filename="../../ev_desktop/models/event_text.py" line="13" />
         <source>conductor desconocido</source>
         <translation>unknown driver</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="14" />
+        <location filename="../../ev_desktop/models/event_text.py" line="14" />
         <source>el punto de carga no existe</source>
         <translation>the charging point does not exist</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="15" />
+        <location filename="../../ev_desktop/models/event_text.py" line="15" />
         <source>el punto de carga no está disponible</source>
         <translation>the charging point is not available</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="16" />
+        <location filename="../../ev_desktop/models/event_text.py" line="16" />
         <source>el punto de carga está desconectado</source>
         <translation>the charging point is disconnected</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="17" />
+        <location filename="../../ev_desktop/models/event_text.py" line="17" />
         <source>no hay ningún punto de carga libre</source>
         <translation>no charging point is free</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="18" />
+        <location filename="../../ev_desktop/models/event_text.py" line="18" />
         <source>ya tiene una carga en curso</source>
         <translation>already has a charge in progress</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="25" />
+        <location filename="../../ev_desktop/models/event_text.py" line="25" />
         <source>avería del punto de carga</source>
         <translation>charging point fault</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="26" />
+        <location filename="../../ev_desktop/models/event_text.py" line="26" />
         <source>parada por el operador</source>
         <translation>stopped by the operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="27" />
+        <location filename="../../ev_desktop/models/event_text.py" line="27" />
         <source>el punto de carga perdió la conexión</source>
         <translation>the charging point lost its connection</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="28" />
+        <location filename="../../ev_desktop/models/event_text.py" line="28" />
         <source>cancelada</source>
         <translation>cancelled</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="29" />
+        <location filename="../../ev_desktop/models/event_text.py" line="29" />
         <source>interrumpida</source>
         <translation>interrupted</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="30" />
+        <location filename="../../ev_desktop/models/event_text.py" line="30" />
         <source>completada</source>
         <translation>completed</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="38" />
+        <location filename="../../ev_desktop/models/event_text.py" line="38" />
         <source>cualquier CP libre</source>
         <translation>any free CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="39" />
+        <location filename="../../ev_desktop/models/event_text.py" line="39" />
         <source>{d} solicita carga en {cp}</source>
         <translation>{d} requests a charge at {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="41" />
+        <location filename="../../ev_desktop/models/event_text.py" line="41" />
         <source>{d} autorizado en {cp}</source>
         <translation>{d} authorized at {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="43" />
+        <location filename="../../ev_desktop/models/event_text.py" line="43" />
         <source>{d} denegado: {r}</source>
         <translation>{d} denied: {r}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="46" />
+        <location filename="../../ev_desktop/models/event_text.py" line="46" />
         <source>Reserva caducada en {cp} ({d})</source>
         <translation>Reservation expired at {cp} ({d})</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="48" />
+        <location filename="../../ev_desktop/models/event_text.py" line="48" />
         <source>{cp}: suministro iniciado</source>
         <translation>{cp}: supply started</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="50" />
+        <location filename="../../ev_desktop/models/event_text.py" line="50" />
         <source>{cp}: suministro terminado, {kwh:.2f} kWh, {eur:.2f} €</source>
         <translation>{cp}: supply finished, {kwh:.2f} kWh, {eur:.2f} €</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="53" />
+        <location filename="../../ev_desktop/models/event_text.py" line="53" />
         <source>{cp}: suministro interrumpido ({r})</source>
         <translation>{cp}: supply interrupted ({r})</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="56" />
+        <location filename="../../ev_desktop/models/event_text.py" line="56" />
         <source>Ticket {d} en {cp}: {kwh:.2f} kWh, {eur:.2f} €</source>
         <translation>Ticket {d} at {cp}: {kwh:.2f} kWh, {eur:.2f} €</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="59" />
+        <location filename="../../ev_desktop/models/event_text.py" line="59" />
         <source>{cp}: suministro manual solicitado</source>
         <translation>{cp}: manual supply requested</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="61" />
+        <location filename="../../ev_desktop/models/event_text.py" line="61" />
         <source>{cp}: motor en línea</source>
         <translation>{cp}: engine online</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="63" />
+        <location filename="../../ev_desktop/models/event_text.py" line="63" />
         <source>Parar</source>
         <translation>Stop</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="63" />
+        <location filename="../../ev_desktop/models/event_text.py" line="63" />
         <source>Reanudar</source>
         <translation>Resume</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="64" />
+        <location filename="../../ev_desktop/models/event_text.py" line="64" />
         <source>todos los CP</source>
         <translation>every CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="65" />
+        <location filename="../../ev_desktop/models/event_text.py" line="65" />
         <source>Operador: {v} {t}</source>
         <translation>Operator: {v} {t}</translation>
     </message>
@@ -522,47 +522,47 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>KafkaIndicator</name>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="86" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="66" />
         <source>conectado</source>
         <translation>connected</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="87" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="67" />
         <source>degradado</source>
         <translation>degraded</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="88" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="68" />
         <source>sin conexión</source>
         <translation>offline</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="89" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="69" />
         <source>comprobando…</source>
         <translation>checking…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="96" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="76" />
         <source>{n} evento en cola</source>
         <translation>{n} event queued</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="102" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="82" />
         <source>Kafka: {s}</source>
         <translation>Kafka: {s}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="97" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="77" />
         <source>{n} eventos en cola</source>
         <translation>{n} events queued</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="107" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="87" />
         <source>Pulse para ver el diagnóstico de la conexión con Kafka</source>
         <translation>Click to diagnose the connection to Kafka</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="109" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="89" />
         <source>Último error: {e}</source>
         <translation>Last error: {e}</translation>
     </message>
@@ -931,22 +931,22 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>StaleDataBanner</name>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="184" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="168" />
         <source>Kafka responde con errores — todavía no se ha recibido ningún dato</source>
         <translation>Kafka answers with errors — no data received yet</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="185" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="169" />
         <source>Kafka responde con errores — datos de las {t}, pueden no estar al día</source>
         <translation>Kafka answers with errors — data as of {t}, it may be out of date</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="188" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="172" />
         <source>Sin conexión con Kafka — todavía no se ha recibido ningún dato</source>
         <translation>No connection to Kafka — no data received yet</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="189" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="173" />
         <source>Sin conexión con Kafka — datos de las {t}, pueden no estar al día</source>
         <translation>No connection to Kafka — data as of {t}, it may be out of date</translation>
     </message>

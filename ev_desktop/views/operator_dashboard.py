@@ -19,7 +19,7 @@ from ev_desktop.models.cp_grid import STATE_COLORS, STATES, CpGridModel, CpIdRol
 from ev_desktop.models.event_log import EventLogModel
 from ev_desktop.models.freshness import Freshness
 from ev_desktop.views.cp_tile_delegate import TILE_SIZE, CpTileDelegate, state_label
-from ev_desktop.views.event_text import log_entry
+from ev_desktop.models.event_text import log_entry
 from ev_desktop.views.status_widgets import Dot, StaleDataBanner
 
 # The event log asks for room for the lines an operator reads most (a denial with its reason, a

@@ -8,13 +8,13 @@ they show stopped updating, and since when.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from ev_desktop.models.freshness import Freshness
+from ev_desktop.models.link import LinkSummary
 
 LINK_COLORS = {"connected": "#2e7d32", "degraded": "#f9a825", "offline": "#c62828", "unknown": "#9e9e9e"}
 
@@ -40,26 +40,6 @@ class Dot(QWidget):
         p.setPen(self._color.darker(130))
         p.setBrush(self._color)
         p.drawEllipse(1, 1, 12, 12)
-
-
-def link_state_name(state: object) -> str:
-    """LinkState enum member / string → 'connected' | 'degraded' | 'offline'."""
-    value = getattr(state, "value", state)
-    text = str(value).lower()
-    for name in ("connected", "degraded", "offline"):
-        if name in text:
-            return name
-    return "unknown"
-
-
-@dataclass(frozen=True)
-class LinkSummary:
-    """What the Kafka indicator shows, merged from every producer/consumer of the app."""
-
-    state: str            # connected | degraded | offline | unknown
-    bootstrap: str
-    queued: int
-    last_error: str | None = None
 
 
 class KafkaIndicator(QFrame):
