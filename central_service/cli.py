@@ -31,6 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds a reservation waits for the supply to start (default %(default)s)")
     p.add_argument("--monitor-timeout", type=float, default=float(setting("monitor_timeout", "5")),
                    help="seconds without a monitor heartbeat before a CP is disconnected (default %(default)s)")
+    p.add_argument("--restart-grace", type=float,
+                   default=float(setting("restart_grace", "-1")),
+                   help="seconds after a restart during which a request for a CP whose monitor was "
+                        "connected before is held (not denied) until that monitor is back "
+                        "(env EV_RESTART_GRACE; default: twice the monitor timeout)")
     p.add_argument("--heartbeat-interval", type=float, default=float(setting("heartbeat_interval", "1")),
                    help="Central heartbeat and expected monitor heartbeat interval, s (default %(default)s)")
     p.add_argument("--token-secret", default=setting("token_secret", "") or None,
@@ -70,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         heartbeat_interval=args.heartbeat_interval, token_secret=args.token_secret,
         token_ttl=args.token_ttl, interrupted_timeout=args.interrupted_timeout,
         login_max_failures=args.login_max_failures, login_lockout=args.login_lockout,
-        outbox_sync=args.outbox_sync, anonymous_idle_timeout=args.anonymous_idle_timeout)
+        outbox_sync=args.outbox_sync, anonymous_idle_timeout=args.anonymous_idle_timeout,
+        restart_grace=None if args.restart_grace < 0 else args.restart_grace)
     service = CentralService(config)
 
     async def _main() -> None:

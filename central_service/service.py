@@ -32,9 +32,10 @@ from ev_common import contract as c
 from ev_common.kafka.consumer import Delivery, ResilientConsumer, RetryLater
 from ev_common.kafka.producer import ReliableProducer
 from ev_common.topics import Topics
-from central_service import db
+from central_service import activity, db
 from central_service.core import CentralCore
 from central_service.domain.login_throttle import LoginThrottle, ThrottlePolicy
+from central_service.domain.restart_grace import RequestOnHold
 from central_service.socket_server import SocketServer
 from central_service.store import Store, is_db_error
 from central_service.tokens import TokenSigner, load_or_create_secret, verify_secret
@@ -70,6 +71,9 @@ class CentralConfig:
     login_max_failures: int = 5
     login_lockout: float = 30.0
     anonymous_idle_timeout: float = 30.0
+    # seconds after a restart during which a request for a CP whose Monitor was connected before
+    # is held instead of denied "disconnected" (None: see restart_grace_s); domain.restart_grace
+    restart_grace: float | None = None
 
 
 class CentralService:
@@ -159,6 +163,8 @@ class CentralService:
         self._server = SocketServer(self, cfg.host, cfg.port, cfg.heartbeat_interval, self.core.counters,
                                     throttle=throttle, anonymous_idle_timeout=cfg.anonymous_idle_timeout)
         self.port = await self._server.start()
+        # counted from the moment Monitors can reconnect (the socket serves), before any request is read
+        self.core.start_restart_grace(self.store.previously_connected(), self.restart_grace_s())
         self._consumer = ResilientConsumer(
             cfg.bootstrap_servers,
             [self.topics.driver_requests, self.topics.cp_events, self.topics.operator_commands],
@@ -183,6 +189,13 @@ class CentralService:
             await loop.run_in_executor(None, self._producer.close)
         db.close()
         log.info("Central stopped")
+
+    def restart_grace_s(self) -> float:
+        """Default: twice the monitor timeout — one timeout is how long a silent Monitor is
+        tolerated in normal running; after a restart it also needs one reconnect backoff
+        (the Monitor's is capped at 5 s by default, the default monitor timeout)."""
+        cfg = self.config
+        return 2 * cfg.monitor_timeout if cfg.restart_grace is None else cfg.restart_grace
 
     def request_stop(self) -> None:
         if self._loop is not None and self._stopping is not None:
@@ -232,6 +245,8 @@ class CentralService:
             return self.topics.cp_state
         if isinstance(p, c.CentralHeartbeat):
             return self.topics.central_heartbeat
+        if isinstance(p, c.CentralActivity):
+            return self.topics.central_activity
         return self.topics.driver_notifications
 
     def _send(self, p: c.Payload) -> None:
@@ -263,7 +278,8 @@ class CentralService:
         assert self.core is not None
         try:
             with self.store.atomic():
-                self._stage(step())
+                effects = step()
+                self._stage(effects + activity.from_effects(effects))
         except Exception:
             self.core.reload_after_failure()
             raise
@@ -301,7 +317,10 @@ class CentralService:
                         self.core.counters["duplicates"] += 1
                         log.info("duplicate message id=%s type=%s: already applied", env.id, env.type)
                         continue
+                    refused_before = self.core.counters["operator_unauthorized"]
                     effects = self.core.on_message(env)
+                    effects = effects + activity.activity_for(
+                        env, effects, self.core.counters["operator_unauthorized"] > refused_before)
                     if seen_as is None:
                         self.store.mark_processed(env.id, env.type, time.time())
                     else:
@@ -313,6 +332,12 @@ class CentralService:
                         log.warning("message id=%s type=%s reuses the id of an applied %s: applied "
                                     "on its own merits", env.id, env.type, seen_as)
                     self._stage(effects)
+            except RequestOnHold as exc:
+                # nothing changed (the core decides before touching state); the consumer applies
+                # the batch again shortly and the offset stays uncommitted, so even a crash
+                # meanwhile loses nothing. Messages before this one are already recorded.
+                self._relay()
+                raise RetryLater(str(exc)) from exc
             except Exception as exc:
                 self.core.reload_after_failure()
                 if is_db_error(exc):

@@ -37,6 +37,11 @@ class Topics:
         return f"{self.prefix}.central.heartbeat"
 
     @property
+    def central_activity(self) -> str:
+        """Central → operators: the live event log (see contract.CentralActivity)."""
+        return f"{self.prefix}.central.activity"
+
+    @property
     def dead_letters(self) -> str:
         return f"{self.prefix}.deadletters"
 
@@ -44,6 +49,7 @@ class Topics:
         return [
             self.driver_requests, self.driver_notifications, self.cp_events, self.cp_commands,
             self.operator_commands, self.cp_state, self.central_heartbeat, self.dead_letters,
+            self.central_activity,
         ]
 
     def creation_configs(self) -> dict[str, dict[str, str]]:
@@ -53,7 +59,9 @@ class Topics:
             self.cp_state: {"cleanup.policy": "compact", "min.compaction.lag.ms": "0",
                             "segment.ms": "60000"},
             self.central_heartbeat: {"retention.ms": "600000"},
+            self.central_activity: {"retention.ms": str(7 * 24 * 3600 * 1000)},
         }
 
     def partitions(self, topic: str) -> int:
-        return 1 if topic == self.central_heartbeat else 6
+        # one partition for the activity log: operators read it in the order Central wrote it
+        return 1 if topic in (self.central_heartbeat, self.central_activity) else 6
