@@ -220,6 +220,11 @@ async def run(args: argparse.Namespace) -> int:
                             progress=progress)  # type: ignore[arg-type]
     interrupted = _stop_on_signals(runner)
     try:
+        resumed = await core.resume_open_supply()
+        if resumed is not None:
+            printer.say(f"Suministro abierto de una sesión anterior en {resumed.cp_id} "
+                        f"(session={resumed.session_id}): se espera a que termine antes de pedir otro")
+            await runner.finish_open_supply(resumed.cp_id)
         outcomes = await runner.run()
     finally:
         if watcher:

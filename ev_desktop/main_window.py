@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QTabWidget, QWidget
 
 from ev_desktop.context import AppContext
 from ev_desktop.kafka.driver_session import QtDriverSession
 from ev_desktop.models.cp_grid import CpGridModel
-from ev_desktop.models.event_log import EventLogModel, LogEntry
+from ev_desktop.models.central_status import CentralStatusModel
+from ev_desktop.models.event_log import EventLogModel, load_entries, save_entries
+from ev_desktop.models.event_text import command_entry, link_entry
 from ev_desktop.models.freshness import DataFreshness
 from ev_desktop.operator_session import QtOperatorSession
 from ev_desktop.settings_store import AppSettings, SettingsStore
 from ev_desktop.views.driver_panel import DriverPanel
-from ev_desktop.models.event_text import log_entry
 from ev_desktop.views.login_form import login_error_text
 from ev_desktop.views.operator_dashboard import OperatorDashboard
 from ev_desktop.views.operator_login import OperatorLoginForm
@@ -46,6 +48,17 @@ class MainWindow(QMainWindow):
 
         self.grid = CpGridModel(self)
         self.log_model = EventLogModel(self)
+        self.log_model.add(list(reversed(load_entries(self.event_log_path()))))  # the recent log survives a restart
+        self._log_dirty = False
+        self.log_model.rowsInserted.connect(self._mark_log_dirty)
+        self.log_model.dataChanged.connect(self._mark_log_dirty)
+        self._log_timer = QTimer(self)
+        self._log_timer.setInterval(3000)
+        self._log_timer.timeout.connect(self.save_event_log)
+        self._log_timer.start()
+        self._pending_commands: dict[str, tuple[str, str, float]] = {}  # msg id → (action, cp, ts)
+        self._command_state: dict[str, str] = {}  # msg id → queued | delivered
+        self._kafka_was_up: bool | None = None
         self.driver_panel = DriverPanel(self.session)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("roleTabs")
@@ -85,7 +98,18 @@ class MainWindow(QMainWindow):
 
         # I/O → views
         self.ctx.link.changed.connect(self.kafka_indicator.set_summary)
-        self.ctx.centralChanged.connect(self.central_indicator.set_central)
+        # Central: heartbeats + the Kafka link → what can honestly be said (status bar, banners, log)
+        self.central_status = CentralStatusModel(self, clock=time.time)
+        self.ctx.centralChanged.connect(self.central_status.set_heartbeat)
+        self.ctx.link.changed.connect(self.central_status.set_link)
+        self.central_status.changed.connect(self.central_indicator.show_status)
+        self.central_status.changed.connect(self.driver_panel.show_central)
+        if self.dashboard is not None:
+            self.central_status.changed.connect(self.dashboard.show_central)
+        self.central_status.wentDown.connect(lambda st: self.log_model.add([link_entry("central", False, st.now or time.time())]))
+        self.central_status.cameBack.connect(lambda st: self.log_model.add([link_entry("central", True, st.now or time.time())]))
+        self.ctx.link.changed.connect(self._on_link_summary)
+        self.ctx.commandsSettled.connect(self._on_commands_settled)
         self.ctx.cpStates.connect(self.grid.apply)
         self.ctx.cpStates.connect(self.driver_panel.apply_states)
         self.ctx.logEntries.connect(self.log_model.add)
@@ -159,13 +183,49 @@ class MainWindow(QMainWindow):
             return None
         msg_id = self.ctx.send_operator_command(action, cp_id, *creds)
         if msg_id is not None:
-            from ev_common.contract import OperatorCommand
-            entry = log_entry(OperatorCommand(action=action, cp_id=cp_id, operator=creds[0]), 0) or LogEntry(action)
+            now = time.time()
+            self._pending_commands[msg_id] = (action, cp_id, now)
             queued = self.ctx.producer.queued if self.ctx.producer else 0
-            text = entry.text + " — " + (self.tr("en cola ({n} sin enviar)").format(n=queued) if queued
-                                        else self.tr("enviada"))
-            self.log_model.add([LogEntry(text, "operator")])
+            state = "queued" if queued else "delivered"
+            self._command_state[msg_id] = state
+            self.log_model.add([command_entry(action, cp_id, state, now, queued, key=msg_id)])
         return msg_id
+
+    # ------------------------------------------------------------------ event log upkeep
+    def _on_link_summary(self, summary) -> None:
+        """Kafka outages and recoveries go to the log; queued commands become "entregado" once
+        the operator's outbox is empty (FIFO: everything sent before has been acknowledged)."""
+        if summary.state in ("connected", "offline", "degraded"):
+            up = summary.state == "connected"
+            if up != self._kafka_was_up and (self._kafka_was_up is not None or not up):
+                self.log_model.add([link_entry("kafka", up, time.time())])
+            self._kafka_was_up = up
+        producer = self.ctx.producer
+        if producer is not None and producer.queued == 0:
+            for msg_id, (action, cp_id, ts) in list(self._pending_commands.items()):
+                if self._command_state.get(msg_id) == "queued":
+                    self._command_state[msg_id] = "delivered"
+                    self.log_model.update(msg_id, command_entry(action, cp_id, "delivered", ts, key=msg_id))
+
+    def _on_commands_settled(self, settled: list) -> None:
+        for msg_id, applied in settled:
+            got = self._pending_commands.pop(msg_id, None)
+            self._command_state.pop(msg_id, None)
+            if got is not None:
+                action, cp_id, ts = got
+                self.log_model.update(msg_id, command_entry(action, cp_id, "applied" if applied else "refused",
+                                                            ts, key=msg_id))
+
+    def event_log_path(self) -> Path:
+        return self.data_dir / "event-log.jsonl"
+
+    def _mark_log_dirty(self, *_args) -> None:
+        self._log_dirty = True
+
+    def save_event_log(self) -> None:
+        if self._log_dirty:
+            self._log_dirty = False
+            save_entries(self.event_log_path(), self.log_model.entries()[:200])
 
     def open_settings(self) -> None:
         dlg = SettingsDialog(self.settings, self)
@@ -193,7 +253,7 @@ class MainWindow(QMainWindow):
         self.grid.clear()
         self.driver_panel.reset_states()
         self.freshness.reset()
-        self.central_indicator.set_central(None, None)
+        self.central_status.reset()
 
     def open_diagnostics(self) -> None:
         try:
@@ -226,6 +286,7 @@ class MainWindow(QMainWindow):
         if self._closing:
             return
         self._closing = True
+        self.save_event_log()
         if self.operator_session is not None:
             self.operator_session.close()
         await self.session.close()

@@ -106,6 +106,9 @@ class CpTileDelegate(QStyledItemDelegate):
         self._elided: dict[tuple[str, int], str] = {}
         # set while the data is stale (see DataFreshness): countdowns stop at this moment
         self.frozen_at: float | None = None
+        # set while Central does not answer: every tile is veiled in grey (states may be old)
+        self.dimmed = False
+        self._veil = QColor(96, 96, 96, 150)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         return self.tile_size
@@ -144,6 +147,8 @@ class CpTileDelegate(QStyledItemDelegate):
         painter.setPen(self._white)
         painter.drawText(QPointF(left + 12, top + self._detail_baseline),
                          self._elide(detail_line(st, self.frozen_at, frozen=self.frozen_at is not None), w - 24))
+        if self.dimmed:
+            painter.fillRect(QRect(left + 3, top + 3, w - 6, h - 6), self._veil)
 
     def _base_for(self, st: CpState, w: int, h: int, dpr: float, selected: bool) -> _Base:
         """The cached base layer of a tile (LRU, bounded in bytes)."""

@@ -20,7 +20,8 @@ from ev_desktop.models.event_log import EventLogModel
 from ev_desktop.models.freshness import Freshness
 from ev_desktop.views.cp_tile_delegate import TILE_SIZE, CpTileDelegate, state_label
 from ev_desktop.models.event_text import log_entry
-from ev_desktop.views.status_widgets import Dot, StaleDataBanner
+from ev_desktop.models.central_status import CentralStatus
+from ev_desktop.views.status_widgets import CentralDownBanner, Dot, StaleDataBanner
 
 # The event log asks for room for the lines an operator reads most (a denial with its reason, a
 # ticket with kWh and €) but never for more than this, so the grid keeps 4-5 tile columns.
@@ -131,6 +132,7 @@ class OperatorDashboard(QWidget):
         top.addWidget(self.sign_out_btn)
 
         self.stale_banner = StaleDataBanner()
+        self.central_banner = CentralDownBanner()
         self.summary = StateSummaryBar()
         grid.countsChanged.connect(self.summary.set_counts)
 
@@ -183,6 +185,7 @@ class OperatorDashboard(QWidget):
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.stale_banner)
+        lay.addWidget(self.central_banner)
         lay.addWidget(self.summary)
         lay.addWidget(split, 1)
 
@@ -210,6 +213,14 @@ class OperatorDashboard(QWidget):
             self.grid.set_frozen(frozen_at is not None)
             self.view.viewport().update()
 
+    def show_central(self, st: CentralStatus) -> None:
+        """Central not answering: banner, and the tiles greyed over (their states are what
+        Central last published; nothing changes them until it is back)."""
+        self.central_banner.show_status(st)
+        if self.delegate.dimmed != st.down:
+            self.delegate.dimmed = st.down
+            self.view.viewport().update()
+
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
         """Stretch the tiles so the columns fill the grid's width (no ragged empty margin)."""
         if obj is self.view.viewport() and event.type() == QEvent.Type.Resize:
@@ -229,14 +240,39 @@ class OperatorDashboard(QWidget):
         return idx.data(CpIdRole) if idx.isValid() else None
 
     def context_menu_for(self, cp_id: str) -> QMenu:
+        """Only what applies to the CP's state: Parar unless it is already stopped, Reanudar only
+        when it is stopped by an operator (a faulted or disconnected CP cannot be resumed here)."""
         menu = QMenu(self)
-        stop = menu.addAction(self.tr("Parar {cp}").format(cp=cp_id))
-        stop.setObjectName("stopOne")
-        stop.triggered.connect(lambda: self.stopRequested.emit(cp_id))
-        resume = menu.addAction(self.tr("Reanudar {cp}").format(cp=cp_id))
-        resume.setObjectName("resumeOne")
-        resume.triggered.connect(lambda: self.resumeRequested.emit(cp_id))
+        st = self.grid.state_of(cp_id)
+        state = st.state if st is not None else None
+        if state != "out_of_order":
+            stop = menu.addAction(self.tr("Parar {cp}").format(cp=cp_id))
+            stop.setObjectName("stopOne")
+            stop.triggered.connect(lambda: self.request_stop(cp_id))
+        if state in ("out_of_order", None):
+            resume = menu.addAction(self.tr("Reanudar {cp}").format(cp=cp_id))
+            resume.setObjectName("resumeOne")
+            resume.triggered.connect(lambda: self.resumeRequested.emit(cp_id))
         return menu
+
+    def request_stop(self, cp_id: str) -> bool:
+        """Parar one CP. While it charges (or is reserved) the operator is asked first, told
+        whose supply it ends — as "Parar todos" does."""
+        st = self.grid.state_of(cp_id)
+        if st is not None and st.state == "charging":
+            ok = self.confirm(self.tr("Parar {cp}").format(cp=cp_id),
+                              self.tr("{cp} está suministrando a {d} ({kwh:.2f} kWh). ¿Parar el punto de carga? "
+                                      "El suministro terminará ahora y se le cobrará lo suministrado.").format(
+                                  cp=cp_id, d=st.driver_id or "?", kwh=st.kwh))
+        elif st is not None and st.state == "reserved":
+            ok = self.confirm(self.tr("Parar {cp}").format(cp=cp_id),
+                              self.tr("{cp} está reservado para {d}. ¿Parar el punto de carga? La reserva "
+                                      "quedará anulada.").format(cp=cp_id, d=st.driver_id or "?"))
+        else:
+            ok = True
+        if ok:
+            self.stopRequested.emit(cp_id)
+        return ok
 
     def _context_menu(self, pos: QPoint) -> None:
         cp_id = self.cp_at(pos)

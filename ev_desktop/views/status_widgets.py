@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
+from ev_desktop.models.central_status import DOWN, NO_KAFKA, UP, WAITING, CentralStatus
 from ev_desktop.models.freshness import Freshness
 from ev_desktop.models.link import LinkSummary
 
@@ -99,7 +100,7 @@ class KafkaIndicator(QFrame):
 
 
 class CentralIndicator(QFrame):
-    """● CENTRAL: en línea | sin respuesta desde hh:mm:ss."""
+    """● CENTRAL: en línea | sin respuesta desde hh:mm:ss | estado desconocido — sin Kafka."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -111,28 +112,64 @@ class CentralIndicator(QFrame):
         lay.setSpacing(6)
         lay.addWidget(self.dot)
         lay.addWidget(self.label)
-        self.up: bool | None = None
-        self.set_central(None, None)
+        self.status = CentralStatus(WAITING, None)
+        self.show_status(self.status)
 
-    def set_central(self, up: bool | None, last_seen: float | None) -> None:
-        """*up* None = not known yet (no heartbeat read so far)."""
-        self.up = up
-        if up:
+    def show_status(self, st: CentralStatus) -> None:
+        self.status = st
+        if st.state == UP:
             self.dot.set_color(LINK_COLORS["connected"])
             self.label.setText(self.tr("CENTRAL: en línea"))
-        elif up is None:
+            self.setToolTip(self.tr("La CENTRAL publica su latido en Kafka"))
+        elif st.state == NO_KAFKA:
             self.dot.set_color(LINK_COLORS["unknown"])
-            self.label.setText(self.tr("CENTRAL: esperando señal…"))
-        else:
+            self.label.setText(self.tr("CENTRAL: estado desconocido — sin Kafka"))
+            self.setToolTip(self.tr("Sin Kafka no llega el latido de la CENTRAL; puede estar funcionando "
+                                    "(el inicio de sesión usa su conexión directa)"))
+        elif st.state == DOWN:
             self.dot.set_color(LINK_COLORS["offline"])
-            if last_seen:
-                since = time.strftime("%H:%M:%S", time.localtime(last_seen))
-                self.label.setText(self.tr("CENTRAL: sin respuesta desde {t}").format(t=since))
+            if st.last_seen:
+                self.label.setText(self.tr("CENTRAL: sin respuesta desde {t}").format(
+                    t=clock_text(st.last_seen, st.now)))
             else:
                 self.label.setText(self.tr("CENTRAL: sin respuesta"))
+            self.setToolTip(self.tr("Kafka funciona pero la CENTRAL no publica su latido"))
+        else:
+            self.dot.set_color(LINK_COLORS["unknown"])
+            self.label.setText(self.tr("CENTRAL: esperando señal…"))
+            self.setToolTip("")
+
+    def set_central(self, up: bool | None, last_seen: float | None) -> None:
+        """Heartbeat state alone (Kafka assumed up): *up* None = no heartbeat read yet."""
+        state = WAITING if up is None else UP if up else DOWN
+        self.show_status(CentralStatus(state, last_seen, time.time()))
 
     def text(self) -> str:
         return self.label.text()
+
+
+class CentralDownBanner(QLabel):
+    """⚠ La CENTRAL no responde desde las 11:10:10 — … Shown over the dashboard and the driver's
+    list while Central is known not to answer (Kafka works, its heartbeat stopped)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("centralDownBanner")
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.hide()
+
+    def banner_text(self, st: CentralStatus) -> str:
+        if st.last_seen:
+            return self.tr("La CENTRAL no responde desde las {t}: los estados mostrados pueden no estar al día "
+                           "y las solicitudes y órdenes esperarán a que vuelva").format(t=clock_text(st.last_seen, st.now))
+        return self.tr("La CENTRAL no responde: los estados mostrados pueden no estar al día y las "
+                       "solicitudes y órdenes esperarán a que vuelva")
+
+    def show_status(self, st: CentralStatus) -> None:
+        if st.down:
+            self.setText("⚠ " + self.banner_text(st))
+        self.setVisible(st.down)
 
 
 def clock_text(ts: float, now: float | None = None) -> str:
