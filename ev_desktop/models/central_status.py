@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal
 
 UP, DOWN, NO_KAFKA, WAITING = "up", "down", "no_kafka", "waiting"
+# after Kafka comes back, heartbeats need a moment to arrive again: silence is not "down" yet
+RECONNECT_GRACE_S = 6.0
 
 
 @dataclass(frozen=True)
@@ -37,9 +39,12 @@ class CentralStatusModel(QObject):
     wentDown = Signal(object)      # CentralStatus: Central stopped answering (Kafka up)
     cameBack = Signal(object)      # CentralStatus: answering again after being down
 
-    def __init__(self, parent: QObject | None = None, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, parent: QObject | None = None, clock: Callable[[], float] = time.time,
+                 reconnect_grace_s: float = RECONNECT_GRACE_S) -> None:
         super().__init__(parent)
         self.clock = clock
+        self.reconnect_grace_s = reconnect_grace_s
+        self._kafka_back_at: float | None = None
         self._heartbeat: bool | None = None
         self._last_seen: float | None = None
         self._kafka = "unknown"
@@ -55,22 +60,35 @@ class CentralStatusModel(QObject):
         self._heartbeat = up
         if last_seen is not None:
             self._last_seen = last_seen
+        if up:
+            self._kafka_back_at = None
         self._publish()
 
     def set_link(self, summary: object) -> None:
         """Slot for ``LinkAggregator.changed`` (a LinkSummary)."""
         state = getattr(summary, "state", summary)
-        self._kafka = str(getattr(state, "value", state) or "unknown")
+        state = str(getattr(state, "value", state) or "unknown")
+        if state == "connected" and self._kafka in ("offline", "degraded"):
+            self._kafka_back_at = self.clock()
+        self._kafka = state
+        self._publish()
+
+    def tick(self) -> None:
+        """Call every second or so: ends the wait for heartbeats after Kafka came back."""
         self._publish()
 
     def reset(self) -> None:
         self._heartbeat, self._last_seen, self._kafka, self._was_down = None, None, "unknown", False
+        self._kafka_back_at = None
         self._publish()
 
     def _derive(self) -> str:
         if self._kafka in ("offline", "degraded"):
             return NO_KAFKA
         if self._heartbeat is None:
+            return WAITING
+        if not self._heartbeat and self._kafka_back_at is not None \
+                and self.clock() - self._kafka_back_at < self.reconnect_grace_s:
             return WAITING
         return UP if self._heartbeat else DOWN
 

@@ -63,6 +63,9 @@ class DriverPanel(QWidget):
         # -- charge tab: free CPs on the left, the supply on the right
         self.cp_table = QTableView()
         self.cp_table.setObjectName("freeCps")
+        # connected before the view's own handler, which moves the current row to a neighbour
+        self.free.rowsAboutToBeRemoved.connect(self._on_rows_leaving)
+        self._chosen_leaving = False
         self.cp_table.setModel(self.free)
         self.cp_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.cp_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -74,8 +77,10 @@ class DriverPanel(QWidget):
         # the selection never moves by itself: when the chosen CP leaves the list it is cleared,
         # so the next "Solicitar Carga" cannot go to a neighbour the driver never chose
         self._chosen_cp: str | None = None
+        self._link_up = False      # the free-CP list is live when Kafka is connected…
+        self._caught_up = False    # …and the whole CP picture has been read
         self.cp_table.selectionModel().selectionChanged.connect(self._on_selection_changed)
-        self.free.rowsAboutToBeRemoved.connect(self._on_rows_leaving)
+        self.free.rowsRemoved.connect(self._after_rows_left)
         self.free.modelReset.connect(self._clear_selection)
         self.stale_banner = StaleDataBanner()
         self.central_banner = CentralDownBanner()
@@ -134,6 +139,7 @@ class DriverPanel(QWidget):
         self.free.apply(states)
 
     def reset_states(self) -> None:
+        self._caught_up = False
         self.free.clear()
 
     def _update_free_count(self, *_args) -> None:
@@ -142,14 +148,20 @@ class DriverPanel(QWidget):
         self._update_buttons()
 
     def _on_selection_changed(self, *_args) -> None:
+        if self._chosen_leaving:
+            return   # Qt moving the highlight to a neighbour: not the driver's choice
         self._chosen_cp = self.selected_cp()
         self.hint.hide()
         self._update_buttons()
 
     def _on_rows_leaving(self, _parent: QModelIndex, first: int, last: int) -> None:
-        chosen = self._chosen_cp
-        if chosen is not None and first <= self.free.row_of(chosen) <= last:
-            QTimer.singleShot(0, self._clear_selection)   # after the removal, not during it
+        chosen = getattr(self, "_chosen_cp", None)
+        self._chosen_leaving = chosen is not None and first <= self.free.row_of(chosen) <= last
+
+    def _after_rows_left(self, *_args) -> None:
+        if self._chosen_leaving:
+            self._chosen_leaving = False
+            self._clear_selection()
 
     def _clear_selection(self) -> None:
         self.cp_table.selectionModel().clear()   # also the current index: nothing moves into its place
@@ -166,6 +178,13 @@ class DriverPanel(QWidget):
     def show_freshness(self, f: Freshness) -> None:
         """Kafka link down or back: the free-CP list says since when it may be out of date."""
         self.stale_banner.show_freshness(f)
+        self._link_up = f.state == "connected"
+        self._update_buttons()
+
+    def mark_caught_up(self) -> None:
+        """The whole CP picture has been read (slot for ``AppContext.cpCaughtUp``)."""
+        self._caught_up = True
+        self._update_buttons()
 
     def selected_cp(self) -> str | None:
         rows = self.cp_table.selectionModel().selectedRows()
@@ -244,13 +263,14 @@ class DriverPanel(QWidget):
         self.refresh()
 
     def _update_buttons(self) -> None:
-        """Enabled exactly when they apply: not while a request/supply is in flight, not with no
-        free CP; "Solicitar Carga" only with a CP chosen."""
+        """Enabled exactly when they apply: not while a request/supply is in flight, and not when
+        the list — known to be current — shows no free CP. While the list is stale or not loaded
+        yet (Kafka down) a request still makes sense: it waits in the outbox and Central decides."""
         t = self.session.tracker
         busy = t is not None and t.active
-        free = self.free.rowCount() > 0
-        self.request_btn.setEnabled(not busy and free and self._chosen_cp is not None)
-        self.any_btn.setEnabled(not busy and free)
+        none_free = self._link_up and self._caught_up and self.free.rowCount() == 0
+        self.request_btn.setEnabled(not busy and not none_free)
+        self.any_btn.setEnabled(not busy and not none_free)
 
     def _run_services(self, cps: list) -> None:
         if cps and self.session.run_services(cps) is not None:
