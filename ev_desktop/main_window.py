@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -240,8 +241,9 @@ class MainWindow(QMainWindow):
     def apply_settings(self, new: AppSettings) -> None:
         changed = self.settings.connection_differs(new)
         self.settings = new
-        if self.store is not None:
-            self.store.save(new)
+        if self.store is not None:   # the dialog changes the connection; role/lang stay as saved
+            saved = self.store.load()
+            self.store.save(replace(new, role=saved.role, lang=saved.lang))
         if changed:
             self.session.settings = new
             self.ctx.apply_settings(new)

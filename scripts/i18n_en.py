@@ -134,7 +134,7 @@ EN: dict[str, str] = {
     "Reanudar todos los CP": "Resume every CP", "¿Reanudar los {n} puntos de carga?": "Resume all {n} charging points?",
     "Total: {n} CP": "Total: {n} CPs",
     # tiles
-    "Disponible": "Available", "Reservado": "Reserved", "Cargando": "Charging", "Out of Order": "Out of Order",
+    "Disponible": "Available", "Reservado": "Reserved", "Cargando": "Charging", "Fuera de servicio": "Out of order",
     "Averiado": "Faulted", "Desconectado": "Disconnected", "{d} · quedan {t}": "{d} · {t} left",
     "Parado por el operador": "Stopped by the operator", "Avería": "Fault", "visto {t}": "seen {t}",
     "nunca visto": "never seen", "Libre": "Free", "{d} · quedaban {t}": "{d} · had {t} left",

@@ -3,12 +3,12 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../ev_desktop/app.py" line="90" />
+        <location filename="../../ev_desktop/app.py" line="104" />
         <source>Error inesperado</source>
         <translation>Unexpected error</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/app.py" line="91" />
+        <location filename="../../ev_desktop/app.py" line="105" />
         <source>Se ha producido un error inesperado: {e}
 
 La aplicación sigue funcionando; los detalles están en el registro.</source>
@@ -92,8 +92,8 @@ The app keeps running; the details are in the log.</translation>
     </message>
     <message>
         <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="43" />
-        <source>Out of Order</source>
-        <translation>Out of Order</translation>
+        <source>Fuera de servicio</source>
+        <translation>Out of order</translation>
     </message>
     <message>
         <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="44" />
@@ -770,59 +770,59 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="43" />
+        <location filename="../../ev_desktop/main_window.py" line="44" />
         <source>EVCharging — Centro de control</source>
         <translation>EVCharging — Control centre</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="65" />
-        <location filename="../../ev_desktop/main_window.py" line="79" />
+        <location filename="../../ev_desktop/main_window.py" line="66" />
+        <location filename="../../ev_desktop/main_window.py" line="80" />
         <source>Conductor</source>
         <translation>Driver</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="79" />
-        <location filename="../../ev_desktop/main_window.py" line="148" />
+        <location filename="../../ev_desktop/main_window.py" line="80" />
+        <location filename="../../ev_desktop/main_window.py" line="149" />
         <source>Operador</source>
         <translation>Operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="87" />
+        <location filename="../../ev_desktop/main_window.py" line="88" />
         <source>&amp;Archivo</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="88" />
+        <location filename="../../ev_desktop/main_window.py" line="89" />
         <source>Ajustes de conexión…</source>
         <translation>Connection settings…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="91" />
+        <location filename="../../ev_desktop/main_window.py" line="92" />
         <source>Diagnóstico de Kafka…</source>
         <translation>Kafka diagnostics…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="95" />
+        <location filename="../../ev_desktop/main_window.py" line="96" />
         <source>Salir</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="174" />
+        <location filename="../../ev_desktop/main_window.py" line="175" />
         <source>Su sesión de operador ha caducado — vuelva a iniciar sesión</source>
         <translation>Your operator session has expired — please sign in again</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="175" />
+        <location filename="../../ev_desktop/main_window.py" line="176" />
         <source>Ha cambiado la CENTRAL — vuelva a iniciar sesión como operador</source>
         <translation>The CENTRAL has changed — sign in again as an operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="254" />
+        <location filename="../../ev_desktop/main_window.py" line="256" />
         <source>Ajustes aplicados. Vuelva a iniciar sesión para usarlos en su sesión de conductor.</source>
         <translation>Settings applied. Log in again to use them in your driver session.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="268" />
+        <location filename="../../ev_desktop/main_window.py" line="270" />
         <source>El diagnóstico de Kafka no está disponible en esta instalación</source>
         <translation>Kafka diagnostics are not available in this installation</translation>
     </message>

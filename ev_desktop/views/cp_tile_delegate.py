@@ -40,7 +40,7 @@ def state_label(state: str) -> str:
         "available": QCoreApplication.translate("CpTile", "Disponible"),
         "reserved": QCoreApplication.translate("CpTile", "Reservado"),
         "charging": QCoreApplication.translate("CpTile", "Cargando"),
-        "out_of_order": QCoreApplication.translate("CpTile", "Out of Order"),
+        "out_of_order": QCoreApplication.translate("CpTile", "Fuera de servicio"),
         "faulted": QCoreApplication.translate("CpTile", "Averiado"),
         "disconnected": QCoreApplication.translate("CpTile", "Desconectado"),
     }.get(state, state)
