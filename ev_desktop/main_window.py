@@ -9,8 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QTabWidget, QWidget
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QStackedWidget, QTabWidget, QWidget
 
 from ev_desktop.context import AppContext
 from ev_desktop.kafka.driver_session import QtDriverSession
@@ -96,6 +96,15 @@ class MainWindow(QMainWindow):
         quit_action = QAction(self.tr("Salir"), self)
         quit_action.triggered.connect(self.close)
         menu.addAction(quit_action)
+        help_menu = self.menuBar().addMenu(self.tr("A&yuda"))
+        self.about_action = QAction(self.tr("Acerca de EVCharging…"), self)
+        self.about_action.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))   # F1
+        self.about_action.triggered.connect(self.show_about)
+        help_menu.addAction(self.about_action)
+        self.find_action = QAction(self.tr("Buscar punto de carga"), self)
+        self.find_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))             # Ctrl+F
+        self.find_action.triggered.connect(self.focus_search)
+        self.addAction(self.find_action)
 
         # I/O → views
         self.ctx.link.changed.connect(self.kafka_indicator.set_summary)
@@ -129,6 +138,7 @@ class MainWindow(QMainWindow):
             self.freshness.changed.connect(self.dashboard.show_freshness)
         self.freshness.set_link(self.ctx.link.summary())
         self.session.linkChanged.connect(lambda st: self.ctx.link.update_producer("driver", st))
+        self.session.driverEvent.connect(self.notify_supply_end)
         self.session.loggedOut.connect(lambda: self.ctx.link.forget("driver"))
         self._diagnostics = None
         self._closing = False
@@ -232,6 +242,50 @@ class MainWindow(QMainWindow):
         if self._log_dirty:
             self._log_dirty = False
             save_entries(self.event_log_path(), self.log_model.entries()[:200])
+
+    def about_text(self) -> str:
+        from importlib.metadata import PackageNotFoundError, version
+        try:
+            ver = version("evcharging")
+        except PackageNotFoundError:
+            ver = "?"
+        return self.tr("EVCharging — Centro de control, versión {v}\n\n"
+                       "Datos (ajustes, colas de envío, registro de eventos): {d}\n"
+                       "Registro de eventos del operador: {log}\n\n"
+                       "Atajos: F1 esta ayuda · Ctrl+F buscar un punto de carga · "
+                       "pulse el indicador de Kafka para ver el diagnóstico").format(
+            v=ver, d=self.data_dir, log=self.event_log_path())
+
+    def show_about(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("Acerca de EVCharging"), self.about_text(),
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("aboutBox")
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.open()
+
+    def focus_search(self) -> None:
+        """Ctrl+F: the dashboard's search (operators) — the driver's list has no search."""
+        if self.dashboard is not None and self.operator_signed_in:
+            self.tabs.setCurrentWidget(self.operator_stack)
+            self.dashboard.search.setFocus()
+            self.dashboard.search.selectAll()
+
+    def notify_supply_end(self, event: object) -> None:
+        """A supply ended or was interrupted: say so even if the window is in the background."""
+        from ev_common.contract import SupplyInterrupted, Ticket
+        if isinstance(event, Ticket):
+            text = self.tr("Suministro terminado en {cp}: {kwh:.2f} kWh, {eur:.2f} €").format(
+                cp=event.cp_id, kwh=event.kwh, eur=event.eur)
+        elif isinstance(event, SupplyInterrupted):
+            text = self.tr("Suministro interrumpido en {cp}").format(cp=event.cp_id)
+        else:
+            return
+        tracker = self.session.tracker
+        if tracker is None or tracker.session_id != event.session_id:
+            return   # not the supply this panel shows
+        self.statusBar().showMessage(text, 15000)
+        QApplication.alert(self)   # the taskbar entry asks for attention
+        QApplication.beep()
 
     def open_settings(self) -> None:
         dlg = SettingsDialog(self.settings, self)

@@ -54,6 +54,23 @@ EN: dict[str, str] = {
     "El punto de carga termina el suministro; el ticket llegará enseguida.":
         "The charging point is ending the supply; the ticket will arrive shortly.",
     "Cancelado": "Cancelled", "Puede solicitar otra carga cuando quiera.": "You can request another charge whenever you like.",
+    # help, shortcuts, filter, notifications
+    "A&yuda": "&Help", "Acerca de EVCharging…": "About EVCharging…", "Acerca de EVCharging": "About EVCharging",
+    "Buscar punto de carga": "Find a charging point",
+    "EVCharging — Centro de control, versión {v}\n\nDatos (ajustes, colas de envío, registro de eventos): {d}\n"
+    "Registro de eventos del operador: {log}\n\nAtajos: F1 esta ayuda · Ctrl+F buscar un punto de carga · "
+    "pulse el indicador de Kafka para ver el diagnóstico":
+        "EVCharging — Control centre, version {v}\n\nData (settings, send queues, event log): {d}\n"
+        "Operator event log: {log}\n\nShortcuts: F1 this help · Ctrl+F find a charging point · "
+        "click the Kafka indicator for the diagnostics",
+    "Suministro terminado en {cp}: {kwh:.2f} kWh, {eur:.2f} €": "Supply finished at {cp}: {kwh:.2f} kWh, {eur:.2f} €",
+    "Parar todos los puntos de carga (se pide confirmación)": "Stop every charging point (asks for confirmation)",
+    "Volver a poner en servicio todos los puntos de carga": "Put every charging point back in service",
+    "Filtrar por id o ubicación (Ctrl+F)": "Filter by id or location (Ctrl+F)",
+    "Ningún punto de carga coincide con el filtro (borre la búsqueda o pulse otra vez el estado)":
+        "No charging point matches the filter (clear the search or click the state again)",
+    "Mostrando {n} de {t}": "Showing {n} of {t}",
+    "Pulse para ver solo estos puntos de carga (otra vez: todos)": "Click to see only these charging points (again: all)",
     # event log: Central's activity, the operator's own commands, outages
     "{d} cancela su solicitud o detiene su carga": "{d} cancels their request or stops their charge",
     "Operador {o}: {v} {t} — aplicado por la CENTRAL": "Operator {o}: {v} {t} — applied by CENTRAL",

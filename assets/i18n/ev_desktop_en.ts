@@ -3,12 +3,12 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../ev_desktop/app.py" line="104" />
+        <location filename="../../ev_desktop/app.py" line="113" />
         <source>Error inesperado</source>
         <translation>Unexpected error</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/app.py" line="105" />
+        <location filename="../../ev_desktop/app.py" line="114" />
         <source>Se ha producido un error inesperado: {e}
 
 La aplicación sigue funcionando; los detalles están en el registro.</source>
@@ -782,7 +782,7 @@ The app keeps running; the details are in the log.</translation>
     </message>
     <message>
         <location filename="../../ev_desktop/main_window.py" line="80" />
-        <location filename="../../ev_desktop/main_window.py" line="149" />
+        <location filename="../../ev_desktop/main_window.py" line="159" />
         <source>Operador</source>
         <translation>Operator</translation>
     </message>
@@ -807,22 +807,67 @@ The app keeps running; the details are in the log.</translation>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="175" />
+        <location filename="../../ev_desktop/main_window.py" line="99" />
+        <source>A&amp;yuda</source>
+        <translation>&amp;Help</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/main_window.py" line="100" />
+        <source>Acerca de EVCharging…</source>
+        <translation>About EVCharging…</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/main_window.py" line="104" />
+        <source>Buscar punto de carga</source>
+        <translation>Find a charging point</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/main_window.py" line="185" />
         <source>Su sesión de operador ha caducado — vuelva a iniciar sesión</source>
         <translation>Your operator session has expired — please sign in again</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="176" />
+        <location filename="../../ev_desktop/main_window.py" line="186" />
         <source>Ha cambiado la CENTRAL — vuelva a iniciar sesión como operador</source>
         <translation>The CENTRAL has changed — sign in again as an operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="256" />
+        <location filename="../../ev_desktop/main_window.py" line="252" />
+        <source>EVCharging — Centro de control, versión {v}
+
+Datos (ajustes, colas de envío, registro de eventos): {d}
+Registro de eventos del operador: {log}
+
+Atajos: F1 esta ayuda · Ctrl+F buscar un punto de carga · pulse el indicador de Kafka para ver el diagnóstico</source>
+        <translation>EVCharging — Control centre, version {v}
+
+Data (settings, send queues, event log): {d}
+Operator event log: {log}
+
+Shortcuts: F1 this help · Ctrl+F find a charging point · click the Kafka indicator for the diagnostics</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/main_window.py" line="260" />
+        <source>Acerca de EVCharging</source>
+        <translation>About EVCharging</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/main_window.py" line="277" />
+        <source>Suministro terminado en {cp}: {kwh:.2f} kWh, {eur:.2f} €</source>
+        <translation>Supply finished at {cp}: {kwh:.2f} kWh, {eur:.2f} €</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/main_window.py" line="280" />
+        <source>Suministro interrumpido en {cp}</source>
+        <translation>Supply interrupted at {cp}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/main_window.py" line="310" />
         <source>Ajustes aplicados. Vuelva a iniciar sesión para usarlos en su sesión de conductor.</source>
         <translation>Settings applied. Log in again to use them in your driver session.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="270" />
+        <location filename="../../ev_desktop/main_window.py" line="324" />
         <source>El diagnóstico de Kafka no está disponible en esta instalación</source>
         <translation>Kafka diagnostics are not available in this installation</translation>
     </message>
@@ -830,74 +875,99 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>OperatorDashboard</name>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="112" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="141" />
         <source>Buscar por id o ubicación…</source>
         <translation>Search by id or location…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="115" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="144" />
         <source>Parar todos</source>
         <translation>Stop all</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="117" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="146" />
         <source>Reanudar todos</source>
         <translation>Resume all</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="127" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="156" />
         <source>Cerrar sesión</source>
         <translation>Log out</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="171" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="172" />
+        <source>Parar todos los puntos de carga (se pide confirmación)</source>
+        <translation>Stop every charging point (asks for confirmation)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="173" />
+        <source>Volver a poner en servicio todos los puntos de carga</source>
+        <translation>Put every charging point back in service</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="174" />
+        <source>Filtrar por id o ubicación (Ctrl+F)</source>
+        <translation>Filter by id or location (Ctrl+F)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="208" />
         <source>Eventos en directo</source>
         <translation>Live events</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="194" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="250" />
+        <source>Ningún punto de carga coincide con el filtro (borre la búsqueda o pulse otra vez el estado)</source>
+        <translation>No charging point matches the filter (clear the search or click the state again)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="253" />
+        <source>Mostrando {n} de {t}</source>
+        <translation>Showing {n} of {t}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="258" />
         <source>Operador: &lt;b&gt;{o}&lt;/b&gt;</source>
         <translation>Operator: &lt;b&gt;{o}&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="249" />
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="263" />
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="268" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="313" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="327" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="332" />
         <source>Parar {cp}</source>
         <translation>Stop {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="253" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="317" />
         <source>Reanudar {cp}</source>
         <translation>Resume {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="264" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="328" />
         <source>{cp} está suministrando a {d} ({kwh:.2f} kWh). ¿Parar el punto de carga? El suministro terminará ahora y se le cobrará lo suministrado.</source>
         <translation>{cp} is supplying {d} ({kwh:.2f} kWh). Stop the charging point? The supply ends now and what was supplied is billed.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="269" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="333" />
         <source>{cp} está reservado para {d}. ¿Parar el punto de carga? La reserva quedará anulada.</source>
         <translation>{cp} is reserved for {d}. Stop the charging point? The reservation will be cancelled.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="292" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="356" />
         <source>Parar todos los CP</source>
         <translation>Stop every CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="293" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="357" />
         <source>¿Parar los {n} puntos de carga? Los suministros en curso terminarán ahora.</source>
         <translation>Stop all {n} charging points? Running supplies will end now.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="296" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="360" />
         <source>Reanudar todos los CP</source>
         <translation>Resume every CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="297" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="361" />
         <source>¿Reanudar los {n} puntos de carga?</source>
         <translation>Resume all {n} charging points?</translation>
     </message>
@@ -1102,7 +1172,12 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>StateSummaryBar</name>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="70" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="72" />
+        <source>Pulse para ver solo estos puntos de carga (otra vez: todos)</source>
+        <translation>Click to see only these charging points (again: all)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="86" />
         <source>Total: {n} CP</source>
         <translation>Total: {n} CPs</translation>
     </message>

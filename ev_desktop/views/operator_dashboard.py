@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QLineEdit
                                QMessageBox, QPushButton, QSplitter, QStyle, QVBoxLayout, QWidget)
 
 from ev_common import contract as c
-from ev_desktop.models.cp_grid import STATE_COLORS, STATES, CpGridModel, CpIdRole, FilterRole
+from ev_desktop.models.cp_grid import STATE_COLORS, STATES, CpGridModel, CpIdRole, CpStateRole, FilterRole
 from ev_desktop.models.event_log import EventLogModel
 from ev_desktop.models.freshness import Freshness
 from ev_desktop.views.cp_tile_delegate import TILE_SIZE, CpTileDelegate, state_label
@@ -41,8 +41,20 @@ def typical_log_lines() -> list[str]:
     return ["00:00:00  " + e.text for e in entries if e is not None]
 
 
+class _LegendLabel(QLabel):
+    clicked = Signal()
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
+
+
 class StateSummaryBar(QWidget):
-    """● Disponible 120  ● Reservado 3 … and the total."""
+    """● Disponible 120  ● Reservado 3 … and the total. Clicking a state shows only those CPs
+    (``stateClicked``); clicking it again shows all."""
+
+    stateClicked = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,8 +66,11 @@ class StateSummaryBar(QWidget):
             box = QHBoxLayout()
             box.setSpacing(4)
             box.addWidget(Dot(STATE_COLORS[state]))
-            label = QLabel()
+            label = _LegendLabel()
             label.setObjectName(f"count_{state}")
+            label.setCursor(Qt.CursorShape.PointingHandCursor)
+            label.setToolTip(self.tr("Pulse para ver solo estos puntos de carga (otra vez: todos)"))
+            label.clicked.connect(lambda s=state: self.stateClicked.emit(s))
             self.labels[state] = label
             box.addWidget(label)
             lay.addLayout(box)
@@ -64,9 +79,10 @@ class StateSummaryBar(QWidget):
         lay.addWidget(self.total)
         self.set_counts({s: 0 for s in STATES})
 
-    def set_counts(self, counts: dict[str, int]) -> None:
+    def set_counts(self, counts: dict[str, int], selected: str | None = None) -> None:
         for state, label in self.labels.items():
-            label.setText(f"{state_label(state)}: {counts.get(state, 0)}")
+            text = f"{state_label(state)}: {counts.get(state, 0)}"
+            label.setText(f"<u><b>{text}</b></u>" if state == selected else text)
         self.total.setText(self.tr("Total: {n} CP").format(n=sum(counts.values())))
 
 
@@ -79,6 +95,19 @@ class CpFilterProxy(QSortFilterProxyModel):
         self.setFilterRole(FilterRole)
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setDynamicSortFilter(False)
+        self.state: str | None = None   # show only CPs in this state (the legend)
+
+    def set_state(self, state: str | None) -> None:
+        self.state = state
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802
+        if not super().filterAcceptsRow(row, parent):
+            return False
+        if self.state is None:
+            return True
+        st = self.sourceModel().index(row, 0, parent).data(CpStateRole)
+        return st is not None and st.state == self.state
 
 
 class _LogPanel(QWidget):
@@ -134,7 +163,15 @@ class OperatorDashboard(QWidget):
         self.stale_banner = StaleDataBanner()
         self.central_banner = CentralDownBanner()
         self.summary = StateSummaryBar()
-        grid.countsChanged.connect(self.summary.set_counts)
+        grid.countsChanged.connect(self._on_counts)
+        self.summary.stateClicked.connect(self.toggle_state_filter)
+        self.filter_label = QLabel()
+        self.filter_label.setObjectName("filterInfo")
+        self.filter_label.hide()
+        self.search.textChanged.connect(self._update_filter_label)
+        self.stop_all_btn.setToolTip(self.tr("Parar todos los puntos de carga (se pide confirmación)"))
+        self.resume_all_btn.setToolTip(self.tr("Volver a poner en servicio todos los puntos de carga"))
+        self.search.setToolTip(self.tr("Filtrar por id o ubicación (Ctrl+F)"))
 
         self.view = QListView()
         self.view.setObjectName("cpGrid")
@@ -187,7 +224,34 @@ class OperatorDashboard(QWidget):
         lay.addWidget(self.stale_banner)
         lay.addWidget(self.central_banner)
         lay.addWidget(self.summary)
+        lay.addWidget(self.filter_label)
         lay.addWidget(split, 1)
+
+    # ------------------------------------------------------------------ filter
+    def _on_counts(self, counts: dict) -> None:
+        self.summary.set_counts(counts, self.proxy.state)
+        if self.proxy.state is not None:
+            self.proxy.invalidateFilter()   # a CP that changed state joins or leaves the view
+        self._update_filter_label()
+
+    def toggle_state_filter(self, state: str) -> None:
+        self.proxy.set_state(None if self.proxy.state == state else state)
+        self.summary.set_counts(self.grid.counts(), self.proxy.state)
+        self._update_filter_label()
+
+    def _update_filter_label(self, *_args) -> None:
+        """"Mostrando 1 de 5" while filtered; a sentence when nothing matches."""
+        total, shown = self.grid.rowCount(), self.proxy.rowCount()
+        filtered = bool(self.search.text()) or self.proxy.state is not None
+        if not filtered:
+            self.filter_label.hide()
+            return
+        if shown == 0:
+            self.filter_label.setText(self.tr("Ningún punto de carga coincide con el filtro "
+                                              "(borre la búsqueda o pulse otra vez el estado)"))
+        else:
+            self.filter_label.setText(self.tr("Mostrando {n} de {t}").format(n=shown, t=total))
+        self.filter_label.show()
 
     def set_operator(self, operator_id: str) -> None:
         """Who is signed in (their name is on every command this dashboard sends)."""

@@ -141,3 +141,28 @@ def test_after_kafka_returns_silence_is_not_down_until_heartbeats_had_time(qtbot
     now[0] += 7
     m.tick()
     assert m.status.state == DOWN
+
+
+def test_filter_says_how_many_and_when_nothing_matches_and_legend_filters_by_state(qtbot, data_dir, qloop):
+    w = _window(qtbot, data_dir)
+    w.grid.apply([make_state(i) for i in range(1, 7)])   # one CP per state
+    w.grid.flush()
+    dash = w.dashboard
+    dash.search.setText("CP0001")
+    assert dash.filter_label.text() == "Mostrando 1 de 6"
+    dash.search.setText("nada así")
+    assert dash.filter_label.text().startswith("Ningún punto de carga coincide")
+    dash.search.clear()
+    assert dash.filter_label.isHidden()
+    dash.summary.labels["charging"].clicked.emit()
+    assert dash.proxy.rowCount() == 1 and dash.filter_label.text() == "Mostrando 1 de 6"
+    dash.summary.labels["charging"].clicked.emit()      # again: everything
+    assert dash.proxy.rowCount() == 6
+
+
+def test_about_names_version_data_and_log_locations_and_shortcuts(qtbot, data_dir, qloop):
+    w = _window(qtbot, data_dir)
+    text = w.about_text()
+    assert "versión" in text and str(data_dir) in text and "event-log.jsonl" in text
+    assert "F1" in text and "Ctrl+F" in text
+    assert w.about_action.shortcut().toString() == "F1"
