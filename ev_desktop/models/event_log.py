@@ -93,6 +93,11 @@ class EventLogModel(QAbstractListModel):
             del self._entries[self.capacity:]
             self.endRemoveRows()
 
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._entries = []
+        self.endResetModel()
+
     def update(self, key: str, entry: LogEntry) -> bool:
         """Replace the line whose key is *key* (kept in its place); False when it is gone."""
         for row, e in enumerate(self._entries):

@@ -99,7 +99,7 @@ class CpFilterProxy(QSortFilterProxyModel):
 
     def set_state(self, state: str | None) -> None:
         self.state = state
-        self.invalidateFilter()
+        self.invalidateRowsFilter()
 
     def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802
         if not super().filterAcceptsRow(row, parent):
@@ -231,7 +231,7 @@ class OperatorDashboard(QWidget):
     def _on_counts(self, counts: dict) -> None:
         self.summary.set_counts(counts, self.proxy.state)
         if self.proxy.state is not None:
-            self.proxy.invalidateFilter()   # a CP that changed state joins or leaves the view
+            self.proxy.invalidateRowsFilter()   # a CP that changed state joins or leaves the view
         self._update_filter_label()
 
     def toggle_state_filter(self, state: str) -> None:
