@@ -54,6 +54,11 @@ EN: dict[str, str] = {
     "El punto de carga termina el suministro; el ticket llegará enseguida.":
         "The charging point is ending the supply; the ticket will arrive shortly.",
     "Cancelado": "Cancelled", "Puede solicitar otra carga cuando quiera.": "You can request another charge whenever you like.",
+    # history totals, ticket copy/save
+    "Total: {kwh:.2f} kWh, {eur:.2f} €": "Total: {kwh:.2f} kWh, {eur:.2f} €",
+    "Copiar ticket": "Copy ticket", "Guardar ticket…": "Save ticket…", "Copiado": "Copied",
+    "Guardar ticket": "Save ticket", "Texto (*.txt)": "Text (*.txt)",
+    "No se pudo guardar el ticket: {e}": "The ticket could not be saved: {e}",
     # help, shortcuts, filter, notifications
     "A&yuda": "&Help", "Acerca de EVCharging…": "About EVCharging…", "Acerca de EVCharging": "About EVCharging",
     "Buscar punto de carga": "Find a charging point",

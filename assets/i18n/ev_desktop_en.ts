@@ -238,87 +238,87 @@ The app keeps running; the details are in the log.</translation>
         <translation>Log out</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="95" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="96" />
         <source>Solicitar Carga</source>
         <translation>Request charge</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="97" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="98" />
         <source>Cualquier CP libre</source>
         <translation>Any free CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="104" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="105" />
         <source>Puntos de carga libres ahora</source>
         <translation>Charging points free now</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="127" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="128" />
         <source>Carga</source>
         <translation>Charge</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="128" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="129" />
         <source>Servicios</source>
         <translation>Services</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="129" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="130" />
         <source>Historial</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="147" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="148" />
         <source>{n} libres</source>
         <translation>{n} free</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="147" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="148" />
         <source>{n} libre</source>
         <translation>{n} free</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="208" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="209" />
         <source>Seleccione primero un punto de carga de la lista (o pulse «Cualquier CP libre»).</source>
         <translation>First select a charging point in the list (or press “Any free CP”).</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="216" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="217" />
         <source>Ya hay una solicitud o carga en curso; espere a que termine.</source>
         <translation>A request or charge is already in progress; wait for it to finish.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="239" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="240" />
         <source>Detener la carga</source>
         <translation>Stop charging</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="240" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="241" />
         <source>¿Detener ahora la carga en {cp}? Recibirá el ticket de la energía suministrada hasta este momento.</source>
         <translation>Stop charging at {cp} now? You will get the ticket for the energy supplied so far.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="254" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="255" />
         <source>Detener los servicios</source>
         <translation>Stop the services</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="255" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="256" />
         <source>No se pedirán más servicios. ¿Detener también el suministro en curso en {cp}? Si responde No, seguirá hasta su final.</source>
         <translation>No more services will be requested. Stop the supply in progress at {cp} too? If you answer No, it goes on to its end.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="260" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="261" />
         <source>Servicios detenidos; el suministro en curso se detiene.</source>
         <translation>Services stopped; the supply in progress is being stopped.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="262" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="263" />
         <source>Servicios detenidos; el suministro en curso continúa hasta su final.</source>
         <translation>Services stopped; the supply in progress goes on to its end.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="287" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="288" />
         <source>Conductor: &lt;b&gt;{d}&lt;/b&gt;</source>
         <translation>Driver: &lt;b&gt;{d}&lt;/b&gt;</translation>
     </message>
@@ -565,99 +565,104 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>HistoryView</name>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="31" />
+        <location filename="../../ev_desktop/views/history_view.py" line="53" />
         <source>Actualizar</source>
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="35" />
+        <location filename="../../ev_desktop/views/history_view.py" line="57" />
         <source>Fecha</source>
         <translation>Date</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="35" />
+        <location filename="../../ev_desktop/views/history_view.py" line="57" />
         <source>Punto</source>
         <translation>Point</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="35" />
+        <location filename="../../ev_desktop/views/history_view.py" line="57" />
         <source>kWh</source>
         <translation>kWh</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="35" />
+        <location filename="../../ev_desktop/views/history_view.py" line="57" />
         <source>Importe</source>
         <translation>Amount</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="36" />
+        <location filename="../../ev_desktop/views/history_view.py" line="58" />
         <source>Resultado</source>
         <translation>Outcome</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="36" />
+        <location filename="../../ev_desktop/views/history_view.py" line="58" />
         <source>Sesión</source>
         <translation>Session</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="53" />
+        <location filename="../../ev_desktop/views/history_view.py" line="81" />
         <source>completado</source>
         <translation>completed</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="53" />
+        <location filename="../../ev_desktop/views/history_view.py" line="81" />
         <source>avería</source>
         <translation>fault</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="54" />
+        <location filename="../../ev_desktop/views/history_view.py" line="82" />
         <source>parado por el operador</source>
         <translation>stopped by the operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="54" />
+        <location filename="../../ev_desktop/views/history_view.py" line="82" />
         <source>punto desconectado</source>
         <translation>point disconnected</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="55" />
+        <location filename="../../ev_desktop/views/history_view.py" line="83" />
         <source>interrumpido</source>
         <translation>interrupted</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="55" />
+        <location filename="../../ev_desktop/views/history_view.py" line="83" />
         <source>reserva caducada</source>
         <translation>reservation expired</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="56" />
+        <location filename="../../ev_desktop/views/history_view.py" line="84" />
         <source>denegado</source>
         <translation>denied</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="56" />
+        <location filename="../../ev_desktop/views/history_view.py" line="84" />
         <source>reservado</source>
         <translation>reserved</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="56" />
+        <location filename="../../ev_desktop/views/history_view.py" line="84" />
         <source>cargando</source>
         <translation>charging</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="57" />
+        <location filename="../../ev_desktop/views/history_view.py" line="85" />
         <source>cancelado</source>
         <translation>cancelled</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="69" />
+        <location filename="../../ev_desktop/views/history_view.py" line="110" />
         <source>{n} suministros</source>
         <translation>{n} supplies</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="69" />
+        <location filename="../../ev_desktop/views/history_view.py" line="110" />
         <source>1 suministro</source>
         <translation>1 supply</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/history_view.py" line="111" />
+        <source>Total: {kwh:.2f} kWh, {eur:.2f} €</source>
+        <translation>Total: {kwh:.2f} kWh, {eur:.2f} €</translation>
     </message>
 </context>
 <context>
@@ -1191,7 +1196,7 @@ Shortcuts: F1 this help · Ctrl+F find a charging point · click the Kafka indic
     </message>
     <message>
         <location filename="../../ev_desktop/views/supply_view.py" line="68" />
-        <location filename="../../ev_desktop/views/supply_view.py" line="276" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="321" />
         <source>Energía</source>
         <translation>Energy</translation>
     </message>
@@ -1211,305 +1216,336 @@ Shortcuts: F1 this help · Ctrl+F find a charging point · click the Kafka indic
         <translation>seconds</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="122" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="103" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="244" />
+        <source>Copiar ticket</source>
+        <translation>Copy ticket</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="106" />
+        <source>Guardar ticket…</source>
+        <translation>Save ticket…</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="137" />
         <source>la sesión ha caducado — vuelva a iniciar sesión</source>
         <translation>your session has expired — please log in again</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="123" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="138" />
         <source>conductor desconocido para la CENTRAL</source>
         <translation>driver unknown to CENTRAL</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="124" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="139" />
         <source>ese punto de carga no existe</source>
         <translation>that charging point does not exist</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="125" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="140" />
         <source>el punto de carga no está disponible ahora</source>
         <translation>the charging point is not available now</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="126" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="141" />
         <source>el punto de carga está desconectado</source>
         <translation>the charging point is disconnected</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="127" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="142" />
         <source>no hay ningún punto de carga libre ahora</source>
         <translation>no charging point is free right now</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="128" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="143" />
         <source>ya tiene una carga en curso o reservada</source>
         <translation>you already have a charge in progress or reserved</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="133" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="148" />
         <source>avería en el punto de carga</source>
         <translation>fault at the charging point</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="134" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="149" />
         <source>parada por el operador</source>
         <translation>stopped by the operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="135" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="150" />
         <source>se perdió la conexión con el punto de carga</source>
         <translation>the connection to the charging point was lost</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="136" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="151" />
         <source>cancelada</source>
         <translation>cancelled</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="137" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="152" />
         <source>detenida por usted</source>
         <translation>stopped by you</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="142" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="157" />
         <source>completado</source>
         <translation>completed</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="143" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="158" />
         <source>avería</source>
         <translation>fault</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="144" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="159" />
         <source>parado por el operador</source>
         <translation>stopped by the operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="145" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="160" />
         <source>punto desconectado</source>
         <translation>point disconnected</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="146" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="161" />
         <source>interrumpido</source>
         <translation>interrupted</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="150" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="165" />
         <source>Cancelar solicitud</source>
         <translation>Cancel request</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="150" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="165" />
         <source>Cancelar reserva</source>
         <translation>Cancel reservation</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="151" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="166" />
         <source>Detener carga</source>
         <translation>Stop charging</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="151" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="166" />
         <source>Cancelar</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="156" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="171" />
         <source>La CENTRAL no responde — la solicitud espera en Kafka a que vuelva</source>
         <translation>CENTRAL is not answering — the request waits in Kafka until it is back</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="158" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="173" />
         <source>Enviando a la CENTRAL…</source>
         <translation>Sending to CENTRAL…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="160" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="175" />
         <source>Kafka responde con errores — se enviará en cuanto se recupere</source>
         <translation>Kafka answers with errors — it will be sent as soon as it recovers</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="161" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="176" />
         <source>Esperando a Kafka — se enviará en cuanto haya conexión</source>
         <translation>Waiting for Kafka — it will be sent as soon as there is a connection</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="166" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="181" />
         <source>Punto de carga pedido</source>
         <translation>Charging point requested</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="168" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="183" />
         <source>Pedida a las</source>
         <translation>Requested at</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="169" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="184" />
         <source>Esperando desde hace</source>
         <translation>Waiting for</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="172" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="187" />
         <source> desde las {t}</source>
         <translation> since {t}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="173" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="188" />
         <source>La CENTRAL no responde{since}. La solicitud ya está en Kafka y la CENTRAL la atenderá en cuanto vuelva.</source>
         <translation>CENTRAL has not answered{since}. The request is already in Kafka and CENTRAL will handle it as soon as it is back.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="176" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="191" />
         <source>Hay conexión con Kafka: la solicitud sale hacia la CENTRAL. En cuanto conteste verá aquí la autorización o el motivo del rechazo.</source>
         <translation>Kafka is connected: the request is on its way to CENTRAL. As soon as it answers you will see here the authorization or the reason for a refusal.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="179" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="194" />
         <source>La solicitud está guardada en el disco de este equipo y se enviará sola en cuanto vuelva la conexión con Kafka. No se pierde aunque cierre la aplicación.</source>
         <translation>The request is saved on this computer's disk and will be sent by itself as soon as the connection to Kafka is back. It is not lost even if you close the app.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="181" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="196" />
         <source>No hace falta repetirla: esta pantalla cambiará sola cuando la CENTRAL responda.</source>
         <translation>No need to ask again: this screen will change by itself when CENTRAL answers.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="212" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="227" />
         <source>Deteniendo…</source>
         <translation>Stopping…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="233" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="255" />
         <source>Sin carga en curso</source>
         <translation>No charge in progress</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="234" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="256" />
         <source>Elija un punto de carga libre y pulse «Solicitar Carga», o pida «Cualquier CP libre».</source>
         <translation>Choose a free charging point and press “Request charge”, or ask for “Any free CP”.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="165" />
-        <location filename="../../ev_desktop/views/supply_view.py" line="235" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="180" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="257" />
         <source>cualquier CP libre</source>
         <translation>any free CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="237" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="259" />
         <source>Solicitud en cola para {cp}</source>
         <translation>Request queued for {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="240" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="262" />
         <source>Autorizado en {cp}</source>
         <translation>Authorized at {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="241" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="263" />
         <source>{loc} · {price:.2f} €/kWh</source>
         <translation>{loc} · {price:.2f} €/kWh</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="243" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="265" />
         <source>Reservado para usted: quedan {t} para conectar el vehículo</source>
         <translation>Reserved for you: {t} left to plug in the vehicle</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="247" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="269" />
         <source>Solicitud denegada</source>
         <translation>Request denied</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="248" />
-        <location filename="../../ev_desktop/views/supply_view.py" line="260" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="270" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="282" />
         <source>Motivo: {r}</source>
         <translation>Reason: {r}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="250" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="272" />
         <source>La reserva en {cp} ha caducado</source>
         <translation>The reservation at {cp} has expired</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="251" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="273" />
         <source>No se conectó el vehículo a tiempo; puede volver a solicitar una carga.</source>
         <translation>The vehicle was not plugged in in time; you may request a charge again.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="254" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="276" />
         <source>Deteniendo la carga en {cp}…</source>
         <translation>Stopping the charge at {cp}…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="255" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="277" />
         <source>El punto de carga termina el suministro; el ticket llegará enseguida.</source>
         <translation>The charging point is ending the supply; the ticket will arrive shortly.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="256" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="278" />
         <source>CARGANDO ⚡ en {cp}</source>
         <translation>CHARGING ⚡ at {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="258" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="280" />
         <source>Cancelado</source>
         <translation>Cancelled</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="258" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="280" />
         <source>Puede solicitar otra carga cuando quiera.</source>
         <translation>You can request another charge whenever you like.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="262" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="284" />
         <source>Esperando el ticket final…</source>
         <translation>Waiting for the final ticket…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="263" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="285" />
         <source>Suministro interrumpido en {cp}</source>
         <translation>Supply interrupted at {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="265" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="287" />
         <source>Suministro terminado en {cp}</source>
         <translation>Supply finished at {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="265" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="287" />
         <source>Este es su ticket:</source>
         <translation>Here is your ticket:</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="273" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="299" />
+        <source>Copiado</source>
+        <translation>Copied</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="304" />
+        <source>Guardar ticket</source>
+        <translation>Save ticket</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="305" />
+        <source>Texto (*.txt)</source>
+        <translation>Text (*.txt)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="311" />
+        <source>No se pudo guardar el ticket: {e}</source>
+        <translation>The ticket could not be saved: {e}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="318" />
         <source>Punto de carga</source>
         <translation>Charging point</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="274" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="319" />
         <source>Inicio</source>
         <translation>Start</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="275" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="320" />
         <source>Fin</source>
         <translation>End</translation>
     </message>
     <message>
         <location filename="../../ev_desktop/views/supply_view.py" line="69" />
-        <location filename="../../ev_desktop/views/supply_view.py" line="277" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="322" />
         <source>Precio</source>
         <translation>Price</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="278" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="323" />
         <source>Total</source>
         <translation>Total</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="279" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="324" />
         <source>Resultado</source>
         <translation>Outcome</translation>
     </message>

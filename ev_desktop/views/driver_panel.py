@@ -70,6 +70,7 @@ class DriverPanel(QWidget):
         self.cp_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.cp_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.cp_table.verticalHeader().hide()
+        self.cp_table.setWordWrap(False)   # "0.30 €/kWh" on one line, whole ids
         self.cp_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.cp_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.cp_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)

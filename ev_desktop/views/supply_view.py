@@ -18,7 +18,7 @@ import time
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ev_desktop.core.tracker import SupplyPhase, SupplyTracker
 from ev_desktop.views.cp_tile_delegate import fmt_left
@@ -100,6 +100,20 @@ class SupplyView(QWidget):
         self.ticket.setObjectName("ticket")
         self.ticket.setWordWrap(True)
         self.ticket.hide()
+        self.copy_ticket_btn = QPushButton(self.tr("Copiar ticket"))
+        self.copy_ticket_btn.setObjectName("copyTicket")
+        self.copy_ticket_btn.clicked.connect(self.copy_ticket)
+        self.save_ticket_btn = QPushButton(self.tr("Guardar ticket…"))
+        self.save_ticket_btn.setObjectName("saveTicket")
+        self.save_ticket_btn.clicked.connect(self.save_ticket)
+        self.ticket_buttons = QWidget()
+        tb = QHBoxLayout(self.ticket_buttons)
+        tb.setContentsMargins(0, 0, 0, 0)
+        tb.addWidget(self.copy_ticket_btn)
+        tb.addWidget(self.save_ticket_btn)
+        tb.addStretch(1)
+        self.ticket_buttons.hide()
+        self._ticket_plain = ""
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.headline)
@@ -112,6 +126,7 @@ class SupplyView(QWidget):
         lay.addWidget(values)
         lay.addWidget(self.plot, 10)
         lay.addWidget(self.ticket)
+        lay.addWidget(self.ticket_buttons)
         lay.addStretch(1)  # keeps the texts together at the top when the chart is hidden
         self.phase = "idle"
         self.render(None)
@@ -224,9 +239,16 @@ class SupplyView(QWidget):
         self.plot.setVisible(bool(points) or phase == "charging")
         if t is not None and t.ticket is not None:
             self.ticket.setText(self._ticket_text(t))
+            plain = self.ticket_plain_text(t)
+            if plain != self._ticket_plain:
+                self.copy_ticket_btn.setText(self.tr("Copiar ticket"))
+            self._ticket_plain = plain
             self.ticket.show()
+            self.ticket_buttons.show()
         else:
             self.ticket.hide()
+            self.ticket_buttons.hide()
+            self._ticket_plain = ""
 
     def _texts(self, t: SupplyTracker | None, now: float) -> tuple[str, str]:
         if t is None or t.phase == SupplyPhase.IDLE:
@@ -265,11 +287,34 @@ class SupplyView(QWidget):
             return self.tr("Suministro terminado en {cp}").format(cp=cp), self.tr("Este es su ticket:")
         return t.phase.value, ""
 
-    def _ticket_text(self, t: SupplyTracker) -> str:
+    def ticket_plain_text(self, t: SupplyTracker) -> str:
+        """The ticket as plain text lines (clipboard, file), in the UI's language."""
+        lines = [f"{self.tr('TICKET')} {t.ticket.session_id}"] if t.ticket is not None else []
+        lines += [f"{k}: {v}" for k, v in self._ticket_rows(t)]
+        return "\n".join(lines) + "\n"
+
+    def copy_ticket(self) -> None:
+        if self._ticket_plain:
+            QApplication.clipboard().setText(self._ticket_plain)
+            self.copy_ticket_btn.setText(self.tr("Copiado"))
+
+    def save_ticket(self) -> None:
+        if not self._ticket_plain:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Guardar ticket"), "ticket.txt",
+                                              self.tr("Texto (*.txt)"))
+        if path:
+            try:
+                with open(path, "w", encoding="utf-8") as fh:
+                    fh.write(self._ticket_plain)
+            except OSError as exc:
+                self.detail.setText(self.tr("No se pudo guardar el ticket: {e}").format(e=exc))
+
+    def _ticket_rows(self, t: SupplyTracker) -> list[tuple[str, str]]:
         tk = t.ticket
         assert tk is not None
         fmt = "%d/%m/%Y %H:%M:%S"
-        rows = [
+        return [
             (self.tr("Punto de carga"), tk.cp_id),
             (self.tr("Inicio"), time.strftime(fmt, time.localtime(tk.started_at))),
             (self.tr("Fin"), time.strftime(fmt, time.localtime(tk.ended_at))),
@@ -278,5 +323,10 @@ class SupplyView(QWidget):
             (self.tr("Total"), f"{tk.eur:.2f} €"),
             (self.tr("Resultado"), self.outcome_text(tk.outcome)),
         ]
+
+    def _ticket_text(self, t: SupplyTracker) -> str:
+        tk = t.ticket
+        assert tk is not None
+        rows = self._ticket_rows(t)
         body = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in rows)
         return f"<b>{self.tr('TICKET')}</b> · {tk.session_id[:12]}<table>{body}</table>"

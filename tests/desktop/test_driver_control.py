@@ -165,3 +165,37 @@ def test_services_progress_has_no_count_before_a_file(qtbot):
     v = ServicesView()
     qtbot.addWidget(v)
     assert v.progress.isHidden()
+
+
+def test_history_totals_and_numeric_sort(qtbot):
+    from PySide6.QtCore import Qt
+
+    from ev_desktop.views.history_view import HistoryView
+
+    v = HistoryView()
+    qtbot.addWidget(v)
+    v.show_rows([{"session_id": "a" * 32, "cp_id": "CP001", "status": "billed", "started_at": T0, "kwh": 9.0,
+                  "eur": 2.7, "outcome": "completed"},
+                 {"session_id": "b" * 32, "cp_id": "CP002", "status": "billed", "started_at": T0 + 60, "kwh": 10.5,
+                  "eur": 3.15, "outcome": "completed"}])
+    assert v.totals.text() == "Total: 19.50 kWh, 5.85 €"
+    v.table.sortItems(2, Qt.SortOrder.AscendingOrder)     # 9.00 before 10.50 (numbers, not text)
+    assert [v.table.item(r, 2).text() for r in range(2)] == ["9.00", "10.50"]
+    assert v.table.item(0, 5).toolTip() == "a" * 32       # the whole session id is there
+
+
+def test_ticket_can_be_copied(qtbot, qapp):
+    from ev_common.contract import Ticket
+    from ev_desktop.views.supply_view import SupplyView
+
+    t = SupplyTracker("driver1")
+    t.apply(Ticket(driver_id="driver1", session_id="s-1", cp_id="CP003", started_at=T0, ended_at=T0 + 60,
+                   kwh=1.25, eur=0.38, price_eur_kwh=0.3, outcome="completed"), now=T0 + 60)
+    v = SupplyView()
+    qtbot.addWidget(v)
+    v.render(t, now=T0 + 60)
+    assert not v.ticket_buttons.isHidden()
+    v.copy_ticket_btn.click()
+    text = qapp.clipboard().text()
+    assert "TICKET s-1" in text and "Energía: 1.25 kWh" in text and "Total: 0.38 €" in text
+    assert v.copy_ticket_btn.text() == "Copiado"
