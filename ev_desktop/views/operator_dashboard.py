@@ -98,8 +98,13 @@ class CpFilterProxy(QSortFilterProxyModel):
         self.state: str | None = None   # show only CPs in this state (the legend)
 
     def set_state(self, state: str | None) -> None:
+        self.beginFilterChange()
         self.state = state
-        self.invalidateRowsFilter()
+        self.refilter()
+
+    def refilter(self) -> None:
+        """Apply the filter again (the rows' states changed); Qt ≥ 6.10's begin/end pair."""
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802
         if not super().filterAcceptsRow(row, parent):
@@ -231,7 +236,8 @@ class OperatorDashboard(QWidget):
     def _on_counts(self, counts: dict) -> None:
         self.summary.set_counts(counts, self.proxy.state)
         if self.proxy.state is not None:
-            self.proxy.invalidateRowsFilter()   # a CP that changed state joins or leaves the view
+            self.proxy.beginFilterChange()
+            self.proxy.refilter()   # a CP that changed state joins or leaves the view
         self._update_filter_label()
 
     def toggle_state_filter(self, state: str) -> None:
