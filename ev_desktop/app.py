@@ -49,6 +49,21 @@ def resolve_settings(args: argparse.Namespace, store) -> object:
     return replace(saved, **overrides)
 
 
+LOG_FILE = "ev-desktop.log"
+
+
+def add_log_file(data_dir: Path) -> Path:
+    """Also log to ``<data dir>/ev-desktop.log`` (rotated, 3 × 2 MB): support asks for it, and
+    Help ▸ About says where it is."""
+    import logging.handlers
+
+    path = Path(data_dir) / LOG_FILE
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2 * 2**20, backupCount=2, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
+    return path
+
+
 def settings_for_run(args: argparse.Namespace, store) -> object:
     """This run's settings. Connection values from the command line are remembered; --role and
     --lang are for this run only (a run with --lang en must not make every later start English)."""
@@ -173,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
     store = SettingsStore(data_dir)
     settings = settings_for_run(args, store)
+    log_path = add_log_file(data_dir)
+    log.info("log file %s", log_path)
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("EVCharging")

@@ -251,10 +251,11 @@ class MainWindow(QMainWindow):
             ver = "?"
         return self.tr("EVCharging — Centro de control, versión {v}\n\n"
                        "Datos (ajustes, colas de envío, registro de eventos): {d}\n"
-                       "Registro de eventos del operador: {log}\n\n"
+                       "Registro de eventos del operador: {log}\n"
+                       "Fichero de registro (log) de la aplicación: {applog}\n\n"
                        "Atajos: F1 esta ayuda · Ctrl+F buscar un punto de carga · "
                        "pulse el indicador de Kafka para ver el diagnóstico").format(
-            v=ver, d=self.data_dir, log=self.event_log_path())
+            v=ver, d=self.data_dir, log=self.event_log_path(), applog=self.data_dir / "ev-desktop.log")
 
     def show_about(self) -> None:
         box = QMessageBox(QMessageBox.Icon.Information, self.tr("Acerca de EVCharging"), self.about_text(),

@@ -63,10 +63,12 @@ EN: dict[str, str] = {
     "A&yuda": "&Help", "Acerca de EVCharging…": "About EVCharging…", "Acerca de EVCharging": "About EVCharging",
     "Buscar punto de carga": "Find a charging point",
     "EVCharging — Centro de control, versión {v}\n\nDatos (ajustes, colas de envío, registro de eventos): {d}\n"
-    "Registro de eventos del operador: {log}\n\nAtajos: F1 esta ayuda · Ctrl+F buscar un punto de carga · "
+    "Registro de eventos del operador: {log}\nFichero de registro (log) de la aplicación: {applog}\n\n"
+    "Atajos: F1 esta ayuda · Ctrl+F buscar un punto de carga · "
     "pulse el indicador de Kafka para ver el diagnóstico":
         "EVCharging — Control centre, version {v}\n\nData (settings, send queues, event log): {d}\n"
-        "Operator event log: {log}\n\nShortcuts: F1 this help · Ctrl+F find a charging point · "
+        "Operator event log: {log}\nApplication log file: {applog}\n\n"
+        "Shortcuts: F1 this help · Ctrl+F find a charging point · "
         "click the Kafka indicator for the diagnostics",
     "Suministro terminado en {cp}: {kwh:.2f} kWh, {eur:.2f} €": "Supply finished at {cp}: {kwh:.2f} kWh, {eur:.2f} €",
     "Parar todos los puntos de carga (se pide confirmación)": "Stop every charging point (asks for confirmation)",

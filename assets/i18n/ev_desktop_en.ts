@@ -3,12 +3,12 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../ev_desktop/app.py" line="113" />
+        <location filename="../../ev_desktop/app.py" line="128" />
         <source>Error inesperado</source>
         <translation>Unexpected error</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/app.py" line="114" />
+        <location filename="../../ev_desktop/app.py" line="129" />
         <source>Se ha producido un error inesperado: {e}
 
 La aplicación sigue funcionando; los detalles están en el registro.</source>
@@ -842,37 +842,39 @@ The app keeps running; the details are in the log.</translation>
 
 Datos (ajustes, colas de envío, registro de eventos): {d}
 Registro de eventos del operador: {log}
+Fichero de registro (log) de la aplicación: {applog}
 
 Atajos: F1 esta ayuda · Ctrl+F buscar un punto de carga · pulse el indicador de Kafka para ver el diagnóstico</source>
         <translation>EVCharging — Control centre, version {v}
 
 Data (settings, send queues, event log): {d}
 Operator event log: {log}
+Application log file: {applog}
 
 Shortcuts: F1 this help · Ctrl+F find a charging point · click the Kafka indicator for the diagnostics</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="260" />
+        <location filename="../../ev_desktop/main_window.py" line="261" />
         <source>Acerca de EVCharging</source>
         <translation>About EVCharging</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="277" />
+        <location filename="../../ev_desktop/main_window.py" line="278" />
         <source>Suministro terminado en {cp}: {kwh:.2f} kWh, {eur:.2f} €</source>
         <translation>Supply finished at {cp}: {kwh:.2f} kWh, {eur:.2f} €</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="280" />
+        <location filename="../../ev_desktop/main_window.py" line="281" />
         <source>Suministro interrumpido en {cp}</source>
         <translation>Supply interrupted at {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="310" />
+        <location filename="../../ev_desktop/main_window.py" line="311" />
         <source>Ajustes aplicados. Vuelva a iniciar sesión para usarlos en su sesión de conductor.</source>
         <translation>Settings applied. Log in again to use them in your driver session.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="324" />
+        <location filename="../../ev_desktop/main_window.py" line="325" />
         <source>El diagnóstico de Kafka no está disponible en esta instalación</source>
         <translation>Kafka diagnostics are not available in this installation</translation>
     </message>
@@ -880,99 +882,99 @@ Shortcuts: F1 this help · Ctrl+F find a charging point · click the Kafka indic
 <context>
     <name>OperatorDashboard</name>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="141" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="146" />
         <source>Buscar por id o ubicación…</source>
         <translation>Search by id or location…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="144" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="149" />
         <source>Parar todos</source>
         <translation>Stop all</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="146" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="151" />
         <source>Reanudar todos</source>
         <translation>Resume all</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="156" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="161" />
         <source>Cerrar sesión</source>
         <translation>Log out</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="172" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="177" />
         <source>Parar todos los puntos de carga (se pide confirmación)</source>
         <translation>Stop every charging point (asks for confirmation)</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="173" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="178" />
         <source>Volver a poner en servicio todos los puntos de carga</source>
         <translation>Put every charging point back in service</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="174" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="179" />
         <source>Filtrar por id o ubicación (Ctrl+F)</source>
         <translation>Filter by id or location (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="208" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="213" />
         <source>Eventos en directo</source>
         <translation>Live events</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="250" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="256" />
         <source>Ningún punto de carga coincide con el filtro (borre la búsqueda o pulse otra vez el estado)</source>
         <translation>No charging point matches the filter (clear the search or click the state again)</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="253" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="259" />
         <source>Mostrando {n} de {t}</source>
         <translation>Showing {n} of {t}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="258" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="264" />
         <source>Operador: &lt;b&gt;{o}&lt;/b&gt;</source>
         <translation>Operator: &lt;b&gt;{o}&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="313" />
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="327" />
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="332" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="319" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="333" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="338" />
         <source>Parar {cp}</source>
         <translation>Stop {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="317" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="323" />
         <source>Reanudar {cp}</source>
         <translation>Resume {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="328" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="334" />
         <source>{cp} está suministrando a {d} ({kwh:.2f} kWh). ¿Parar el punto de carga? El suministro terminará ahora y se le cobrará lo suministrado.</source>
         <translation>{cp} is supplying {d} ({kwh:.2f} kWh). Stop the charging point? The supply ends now and what was supplied is billed.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="333" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="339" />
         <source>{cp} está reservado para {d}. ¿Parar el punto de carga? La reserva quedará anulada.</source>
         <translation>{cp} is reserved for {d}. Stop the charging point? The reservation will be cancelled.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="356" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="362" />
         <source>Parar todos los CP</source>
         <translation>Stop every CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="357" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="363" />
         <source>¿Parar los {n} puntos de carga? Los suministros en curso terminarán ahora.</source>
         <translation>Stop all {n} charging points? Running supplies will end now.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="360" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="366" />
         <source>Reanudar todos los CP</source>
         <translation>Resume every CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="361" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="367" />
         <source>¿Reanudar los {n} puntos de carga?</source>
         <translation>Resume all {n} charging points?</translation>
     </message>

@@ -163,6 +163,6 @@ def test_filter_says_how_many_and_when_nothing_matches_and_legend_filters_by_sta
 def test_about_names_version_data_and_log_locations_and_shortcuts(qtbot, data_dir, qloop):
     w = _window(qtbot, data_dir)
     text = w.about_text()
-    assert "versión" in text and str(data_dir) in text and "event-log.jsonl" in text
+    assert "versión" in text and str(data_dir) in text and "event-log.jsonl" in text and "ev-desktop.log" in text
     assert "F1" in text and "Ctrl+F" in text
     assert w.about_action.shortcut().toString() == "F1"
