@@ -238,87 +238,87 @@ The app keeps running; the details are in the log.</translation>
         <translation>Log out</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="96" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="101" />
         <source>Solicitar Carga</source>
         <translation>Request charge</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="98" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="103" />
         <source>Cualquier CP libre</source>
         <translation>Any free CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="105" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="110" />
         <source>Puntos de carga libres ahora</source>
         <translation>Charging points free now</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="128" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="133" />
         <source>Carga</source>
         <translation>Charge</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="129" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="134" />
         <source>Servicios</source>
         <translation>Services</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="130" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="135" />
         <source>Historial</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="148" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="153" />
         <source>{n} libres</source>
         <translation>{n} free</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="148" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="153" />
         <source>{n} libre</source>
         <translation>{n} free</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="209" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="214" />
         <source>Seleccione primero un punto de carga de la lista (o pulse «Cualquier CP libre»).</source>
         <translation>First select a charging point in the list (or press “Any free CP”).</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="217" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="222" />
         <source>Ya hay una solicitud o carga en curso; espere a que termine.</source>
         <translation>A request or charge is already in progress; wait for it to finish.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="240" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="245" />
         <source>Detener la carga</source>
         <translation>Stop charging</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="241" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="246" />
         <source>¿Detener ahora la carga en {cp}? Recibirá el ticket de la energía suministrada hasta este momento.</source>
         <translation>Stop charging at {cp} now? You will get the ticket for the energy supplied so far.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="255" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="260" />
         <source>Detener los servicios</source>
         <translation>Stop the services</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="256" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="261" />
         <source>No se pedirán más servicios. ¿Detener también el suministro en curso en {cp}? Si responde No, seguirá hasta su final.</source>
         <translation>No more services will be requested. Stop the supply in progress at {cp} too? If you answer No, it goes on to its end.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="261" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="266" />
         <source>Servicios detenidos; el suministro en curso se detiene.</source>
         <translation>Services stopped; the supply in progress is being stopped.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="263" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="268" />
         <source>Servicios detenidos; el suministro en curso continúa hasta su final.</source>
         <translation>Services stopped; the supply in progress goes on to its end.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="288" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="293" />
         <source>Conductor: &lt;b&gt;{d}&lt;/b&gt;</source>
         <translation>Driver: &lt;b&gt;{d}&lt;/b&gt;</translation>
     </message>
@@ -547,17 +547,17 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>FreeCpModel</name>
     <message>
-        <location filename="../../ev_desktop/models/free_cps.py" line="21" />
+        <location filename="../../ev_desktop/models/free_cps.py" line="22" />
         <source>Punto</source>
         <translation>Point</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/free_cps.py" line="21" />
+        <location filename="../../ev_desktop/models/free_cps.py" line="22" />
         <source>Ubicación</source>
         <translation>Location</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/free_cps.py" line="21" />
+        <location filename="../../ev_desktop/models/free_cps.py" line="22" />
         <source>Precio</source>
         <translation>Price</translation>
     </message>

@@ -3,13 +3,13 @@ history. Renders :class:`QtDriverSession` (which wraps the plain-Python DriverCo
 window tells it when the free-CP list went stale (:meth:`DriverPanel.show_freshness`)."""
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
                                QSplitter, QStackedWidget, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from ev_common.contract import Ticket
 from ev_desktop.kafka.driver_session import QtDriverSession
-from ev_desktop.models.free_cps import FreeCpModel
+from ev_desktop.models.free_cps import FreeCpModel, SortRole
 from ev_desktop.models.central_status import CentralStatus
 from ev_desktop.models.freshness import Freshness
 from ev_desktop.views.history_view import HistoryView
@@ -66,7 +66,12 @@ class DriverPanel(QWidget):
         # connected before the view's own handler, which moves the current row to a neighbour
         self.free.rowsAboutToBeRemoved.connect(self._on_rows_leaving)
         self._chosen_leaving = False
-        self.cp_table.setModel(self.free)
+        self.free_sorted = QSortFilterProxyModel(self)   # columns sort (price as a number)
+        self.free_sorted.setSourceModel(self.free)
+        self.free_sorted.setSortRole(SortRole)
+        self.cp_table.setModel(self.free_sorted)
+        self.cp_table.setSortingEnabled(True)
+        self.cp_table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.cp_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.cp_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.cp_table.verticalHeader().hide()
@@ -189,12 +194,12 @@ class DriverPanel(QWidget):
 
     def selected_cp(self) -> str | None:
         rows = self.cp_table.selectionModel().selectedRows()
-        return self.free.cp_at(rows[0].row()) if rows else None
+        return self.free.cp_at(self.free_sorted.mapToSource(rows[0]).row()) if rows else None
 
     def select_cp(self, cp_id: str) -> bool:
         row = self.free.row_of(cp_id)
         if row >= 0:
-            self.cp_table.selectRow(row)
+            self.cp_table.selectRow(self.free_sorted.mapFromSource(self.free.index(row, 0)).row())
         return row >= 0
 
     # ------------------------------------------------------------------ intents

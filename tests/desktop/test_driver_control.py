@@ -199,3 +199,15 @@ def test_ticket_can_be_copied(qtbot, qapp):
     text = qapp.clipboard().text()
     assert "TICKET s-1" in text and "Energía: 1.25 kWh" in text and "Total: 0.38 €" in text
     assert v.copy_ticket_btn.text() == "Copiado"
+
+
+def test_free_list_sorts_by_price_as_a_number_and_selection_follows_the_cp(qtbot, data_dir, qloop):
+    from PySide6.QtCore import Qt
+
+    w, panel, core = _panel(qtbot, data_dir)
+    panel.apply_states([make_state(i, "available") for i in (1, 2, 3, 4)])
+    panel.cp_table.sortByColumn(2, Qt.SortOrder.AscendingOrder)
+    prices = [panel.free_sorted.index(r, 2).data() for r in range(4)]
+    assert prices == sorted(prices, key=lambda t: float(t.split()[0]))
+    assert panel.select_cp("CP0003") and panel.selected_cp() == "CP0003"
+    w.session.core = None
