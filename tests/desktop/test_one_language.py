@@ -34,3 +34,12 @@ def test_lang_and_role_from_the_command_line_are_not_saved(tmp_path):
     saved = store.load()
     assert saved.central == "pc2:7000"                          # connection: remembered
     assert (saved.lang, saved.role) == (before.lang, before.role)  # run-only choices: not saved
+
+
+def test_help_of_ev_desktop_and_ev_driver_is_in_one_language():
+    from ev_desktop import headless
+
+    spanish = ("segundos", "por defecto", "contraseña", "conductor", "fichero", "recarga")
+    for parser in (desktop_app.build_parser(), headless.build_parser()):
+        text = parser.format_help().lower()
+        assert not [w for w in spanish if w in text], text
