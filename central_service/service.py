@@ -75,6 +75,13 @@ class CentralConfig:
     # is held instead of denied "disconnected" (None: see restart_grace_s); domain.restart_grace
     restart_grace: float | None = None
 
+    @property
+    def restart_grace_s(self) -> float:
+        """Default: twice the monitor timeout — one timeout is how long a silent Monitor is
+        tolerated in normal running; after a restart it also needs one reconnect backoff
+        (the Monitor's is capped at 5 s by default, the default monitor timeout)."""
+        return 2 * self.monitor_timeout if self.restart_grace is None else self.restart_grace
+
 
 class CentralService:
     def __init__(self, config: CentralConfig, clock: Callable[[], float] = time.time) -> None:
@@ -164,7 +171,7 @@ class CentralService:
                                     throttle=throttle, anonymous_idle_timeout=cfg.anonymous_idle_timeout)
         self.port = await self._server.start()
         # counted from the moment Monitors can reconnect (the socket serves), before any request is read
-        self.core.start_restart_grace(self.store.previously_connected(), self.restart_grace_s())
+        self.core.start_restart_grace(self.store.previously_connected(), cfg.restart_grace_s)
         self._consumer = ResilientConsumer(
             cfg.bootstrap_servers,
             [self.topics.driver_requests, self.topics.cp_events, self.topics.operator_commands],
@@ -189,13 +196,6 @@ class CentralService:
             await loop.run_in_executor(None, self._producer.close)
         db.close()
         log.info("Central stopped")
-
-    def restart_grace_s(self) -> float:
-        """Default: twice the monitor timeout — one timeout is how long a silent Monitor is
-        tolerated in normal running; after a restart it also needs one reconnect backoff
-        (the Monitor's is capped at 5 s by default, the default monitor timeout)."""
-        cfg = self.config
-        return 2 * cfg.monitor_timeout if cfg.restart_grace is None else cfg.restart_grace
 
     def request_stop(self) -> None:
         if self._loop is not None and self._stopping is not None:
