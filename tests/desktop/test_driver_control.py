@@ -211,3 +211,18 @@ def test_free_list_sorts_by_price_as_a_number_and_selection_follows_the_cp(qtbot
     assert prices == sorted(prices, key=lambda t: float(t.split()[0]))
     assert panel.select_cp("CP0003") and panel.selected_cp() == "CP0003"
     w.session.core = None
+
+
+def test_the_end_of_the_drivers_supply_is_announced(qtbot, data_dir, qloop):
+    from ev_common.contract import Ticket
+
+    w, panel, core = _panel(qtbot, data_dir)
+    core.tracker.apply(RequestQueued("r1", "CP003", LinkState.CONNECTED, T0))
+    core.tracker.apply(ChargeAuthorized(driver_id="driver1", request_id="r1", session_id="s1", cp_id="CP003",
+                                        location="x", price_eur_kwh=0.3, reservation_expires_at=T0 + 30))
+    ticket = Ticket(driver_id="driver1", session_id="s1", cp_id="CP003", started_at=T0, ended_at=T0 + 60,
+                    kwh=1.25, eur=0.38, price_eur_kwh=0.3, outcome="completed")
+    core.tracker.apply(ticket)
+    w.session.driverEvent.emit(ticket)
+    assert w.statusBar().currentMessage() == "Suministro terminado en CP003: 1.25 kWh, 0.38 €"
+    w.session.core = None
