@@ -70,3 +70,25 @@ def test_reopened_app_sees_its_running_supply_and_stops_it_to_a_ticket(system: S
     assert {f.reason for f in finals} == {"driver_stop"}     # the Engine ended it because the driver asked
     led = s.wait_ledger_settled({session_id}, 120)
     assert not led.mismatches()
+
+
+def test_ev_driver_restarted_mid_supply_prints_one_result_per_supply(system: System):
+    """kill -9 of ev-driver while its supply runs; restarted, it first waits for that supply and
+    reports it (RESULT index=0 with its own session id), then makes its own request — the old
+    ticket is never reported as the new request's."""
+    s = system
+    s.seed(cps=1, drivers=1)
+    s.start_central()
+    s.start_cp("CP001", duration=12)
+    s.watcher.wait_state("CP001", "available", 90)
+    first = s.start_driver("driver1", "--cp", "CP001")
+    old = s.wait_supplying("CP001")["session_id"]
+    first.kill9()
+    again = s.start_driver("driver1", "--cp", "CP001", log_level="INFO")
+    results = s.wait_results(again, 2, 240)
+    assert [(r.index, r.session) for r in results][0] == (0, old)
+    assert results[0].outcome == "completed" and results[0].kwh > 0
+    assert results[1].index == 1 and results[1].session not in (old, "-")
+    assert results[1].outcome == "completed"
+    led = s.wait_ledger_settled({old, results[1].session}, 120)
+    assert not led.mismatches()
