@@ -35,6 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds a reservation waits for the supply to start (default %(default)s)")
     p.add_argument("--monitor-timeout", type=float, default=float(setting("monitor_timeout", "5")),
                    help="seconds without a monitor heartbeat before a CP is disconnected (default %(default)s)")
+    p.add_argument("--restart-grace", type=float,
+                   default=float(setting("restart_grace", "-1")),
+                   help="seconds after a restart during which a request for a CP whose monitor was "
+                        "connected before is held (not denied) until that monitor is back "
+                        "(env EV_RESTART_GRACE; default: twice the monitor timeout)")
     p.add_argument("--heartbeat-interval", type=float, default=float(setting("heartbeat_interval", "1")),
                    help="Central heartbeat and expected monitor heartbeat interval, s (default %(default)s)")
     p.add_argument("--token-secret-file", type=Path, default=setting("token_secret_file", "") or None,
@@ -104,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         outbox_sync=args.outbox_sync,
         cp_event_max_age=args.cp_event_max_age, billing_time_scale=args.billing_time_scale,
         replication_factor=args.replication_factor, min_insync_replicas=args.min_insync_replicas,
+        restart_grace=None if args.restart_grace < 0 else args.restart_grace,
         **socket_config(args))
     service = CentralService(config)
 

@@ -20,6 +20,7 @@ from ev_common import contract as c
 from central_service.domain import billing
 from central_service.domain.cp import MANUAL_DRIVER, ChargePoint, IllegalTransition, RunningSession
 from central_service.domain.reservations import Denial, choose_cp, deny, driver_active_session, due_reservations
+from central_service.domain.restart_grace import RequestOnHold, RestartGrace
 from central_service.store import Store
 from central_service.tokens import TokenSigner
 
@@ -39,6 +40,8 @@ def _bad_amounts(*values: float) -> bool:
 
 
 class CentralCore:
+    grace: RestartGrace | None = None  # set by start_restart_grace() after a restart
+
     def __init__(self, store: Store, signer: TokenSigner, *, reservation_timeout: float = 30.0,
                  monitor_timeout: float = 5.0, interrupted_timeout: float = 600.0,
                  clock: Callable[[], float] = time.time, billing_time_scale: float = 1.0) -> None:
@@ -168,6 +171,7 @@ class CentralCore:
         busy = driver_active_session(m.driver_id, self.cps.values())
         if busy is not None:
             return [self._denied(m, deny("driver_busy", session=busy))]
+        self._hold_during_restart_grace(m)
         choice = choose_cp(m.cp_id, self.cps)
         if isinstance(choice, Denial):
             return [self._denied(m, choice)]
@@ -180,6 +184,24 @@ class CentralCore:
         log.info("authorized driver=%s cp=%s session=%s (reserved until +%.0fs)", m.driver_id, choice.cp_id,
                  session_id, self.reservation_timeout)
         return effects + [self._authorized(m, choice, session_id, expires_at)]
+
+    # ------------------------------------------------------------ restart grace
+    def start_restart_grace(self, previously_connected: list[str], grace_s: float) -> None:
+        """After (re)loading: CPs connected before the restart get *grace_s* seconds for their
+        Monitor to come back before a request for them is decided (see domain.restart_grace)."""
+        self.grace = RestartGrace.after_restart(previously_connected, self.clock(), grace_s)
+        if previously_connected:
+            log.info("restart grace %.1fs for %d CPs connected before the restart", grace_s,
+                     len(previously_connected))
+
+    def _hold_during_restart_grace(self, m: c.ChargeRequested) -> None:
+        """Raise :class:`RequestOnHold` (nothing changed yet) when *m* would be denied only
+        because a CP connected before the restart has not re-authenticated yet."""
+        if self.grace is not None and self.grace.holds(m.cp_id, self.cps, self.clock()):
+            self.counters["requests_held"] += 1
+            log.info("request=%s driver=%s cp=%s held: monitor not back yet after Central's restart",
+                     m.request_id, m.driver_id, m.cp_id or "*")
+            raise RequestOnHold(f"request {m.request_id} waits for cp {m.cp_id or '*'} to reconnect")
 
     def _authorized(self, m: c.ChargeRequested, cp: ChargePoint, session_id: str, expires_at: float):
         return c.ChargeAuthorized(driver_id=m.driver_id, request_id=m.request_id, session_id=session_id,
@@ -196,12 +218,31 @@ class CentralCore:
         if self._principal != m.driver_id:
             return self._reject("invalid_token", f"cancel driver={m.driver_id} session={m.session_id}: "
                                 "no valid session of this driver")
+        return self._cancel_for_driver(m)
+
+    def _cancel_for_driver(self, m: c.ChargeCancelled) -> list[c.Payload]:
+        """The driver gives up: a reservation is cancelled at once; a running supply is asked to
+        stop (the Engine ends it and reports; the ticket follows as for any supply). A cancel
+        that names only the request (sent while the request was queued) applies to whatever
+        that request became — requests and cancels share the driver's partition, so the
+        request was decided first. Anything else (already over, someone else's) is ignored."""
+        session_id = m.session_id
+        if not session_id and m.request_id:
+            earlier = self.store.session_by_request(m.driver_id, m.request_id)
+            session_id = earlier.id if earlier is not None else ""
         for cp in self.cps.values():
-            res = cp.reservation
-            if res is not None and res.session_id == m.session_id and res.driver_id == m.driver_id:
-                effects = self._apply(cp, "cancelled", lambda: cp.cancel_reservation(m.session_id))
-                return effects
-        log.info("cancel of session=%s driver=%s ignored: no such reservation", m.session_id, m.driver_id)
+            res, ses = cp.reservation, cp.session
+            if session_id and res is not None and res.session_id == session_id and res.driver_id == m.driver_id:
+                self.store.log_event("cancelled", "reservation", cp_id=cp.cp_id, session_id=session_id,
+                                     driver_id=m.driver_id)
+                return self._apply(cp, "cancelled", lambda: cp.cancel_reservation(session_id))
+            if session_id and ses is not None and ses.session_id == session_id and ses.driver_id == m.driver_id:
+                self.store.log_event("cancelled", "driver_stop", cp_id=cp.cp_id, session_id=session_id,
+                                     driver_id=m.driver_id)
+                log.info("driver=%s stops supply session=%s cp=%s", m.driver_id, session_id, cp.cp_id)
+                return [c.StopSupply(cp_id=cp.cp_id, session_id=session_id, reason="driver_stop")]
+        log.info("cancel of session=%s request=%s driver=%s ignored: nothing open", session_id or "-",
+                 m.request_id or "-", m.driver_id)
         return []
 
     def _cp_or_reject(self, cp_id: str, what: str) -> ChargePoint | None:

@@ -32,7 +32,7 @@ from ev_common import contract as c
 from ev_common.kafka.consumer import Delivery, ResilientConsumer, RetryLater
 from ev_common.kafka.producer import ReliableProducer
 from ev_common.topics import Topics
-from central_service import db
+from central_service import activity, db
 from central_service.authenticity import (
     CP_COMMAND_TYPES, CP_EVENT_TYPES, DEFAULT_CP_EVENT_MAX_AGE_S, CpEventVerifier, CpKeyring, sign_command,
 )
@@ -41,6 +41,7 @@ from central_service.sessions import SIGNED_BY_SESSION, Session, SessionBook
 from central_service.domain.login_throttle import LoginThrottle, ThrottlePolicy
 from central_service.connection_limits import LinkLimits
 from central_service.socket_options import central_ssl
+from central_service.domain.restart_grace import RequestOnHold
 from central_service.socket_server import SocketServer
 from central_service.store import Store, is_db_error
 from central_service.tokens import TokenSigner, load_or_create_secret, verify_secret_or_dummy
@@ -91,6 +92,16 @@ class CentralConfig:
     # message authenticity and billing (docs/security.md, "Message authenticity, billing and tokens")
     cp_event_max_age: float = DEFAULT_CP_EVENT_MAX_AGE_S
     billing_time_scale: float = 1.0  # the CPs' --time-scale (demo): metered seconds per real second
+    # seconds after a restart during which a request for a CP whose Monitor was connected before
+    # is held instead of denied "disconnected" (None: see restart_grace_s); domain.restart_grace
+    restart_grace: float | None = None
+
+    @property
+    def restart_grace_s(self) -> float:
+        """Default: twice the monitor timeout — one timeout is how long a silent Monitor is
+        tolerated in normal running; after a restart it also needs one reconnect backoff
+        (the Monitor's is capped at 5 s by default, the default monitor timeout)."""
+        return 2 * self.monitor_timeout if self.restart_grace is None else self.restart_grace
 
 
 class CentralService:
@@ -197,6 +208,8 @@ class CentralService:
         self._server = SocketServer(self, cfg.host, cfg.port, cfg.heartbeat_interval, self.core.counters,
                                     throttle=throttle, tls=central_ssl(cfg), limits=cfg.limits)
         self.port = await self._server.start()
+        # counted from the moment Monitors can reconnect (the socket serves), before any request is read
+        self.core.start_restart_grace(self.store.previously_connected(), cfg.restart_grace_s)
         self._consumer = ResilientConsumer(
             cfg.bootstrap_servers,
             [self.topics.driver_requests, self.topics.cp_events, self.topics.operator_commands],
@@ -270,6 +283,8 @@ class CentralService:
             return self.topics.cp_state
         if isinstance(p, c.CentralHeartbeat):
             return self.topics.central_heartbeat
+        if isinstance(p, c.CentralActivity):
+            return self.topics.central_activity
         return self.topics.driver_notifications
 
     def _envelope(self, p: c.Payload) -> c.Envelope:
@@ -305,7 +320,8 @@ class CentralService:
         assert self.core is not None
         try:
             with self.store.atomic():
-                self._stage(step())
+                effects = step()
+                self._stage(effects + activity.from_effects(effects))
         except Exception:
             self.core.reload_after_failure()
             raise
@@ -351,7 +367,10 @@ class CentralService:
                         continue
                     principal = (self.sessions.principal(env) if isinstance(env.body, SIGNED_BY_SESSION)
                                  and self.sessions is not None else None)
+                    refused_before = self.core.counters["operator_unauthorized"]
                     effects = self.core.on_message(env, principal)
+                    effects = effects + activity.activity_for(
+                        env, effects, self.core.counters["operator_unauthorized"] > refused_before)
                     if seen_as is None:
                         self.store.mark_processed(env.id, env.type, time.time())
                     else:
@@ -363,6 +382,12 @@ class CentralService:
                         log.warning("message id=%s type=%s reuses the id of an applied %s: applied "
                                     "on its own merits", env.id, env.type, seen_as)
                     self._stage(effects)
+            except RequestOnHold as exc:
+                # nothing changed (the core decides before touching state); the consumer applies
+                # the batch again shortly and the offset stays uncommitted, so even a crash
+                # meanwhile loses nothing. Messages before this one are already recorded.
+                self._relay()
+                raise RetryLater(str(exc)) from exc
             except Exception as exc:
                 self.core.reload_after_failure()
                 if is_db_error(exc):

@@ -57,6 +57,12 @@ class Store:
                            max_kw=row.max_kw, stopped_by_operator=row.stopped_by_operator,
                            last_seen=row.last_seen)
 
+    def previously_connected(self) -> list[str]:
+        """CPs whose last published state was not "disconnected": their Monitor was connected
+        when Central last stopped (the restart grace waits for them)."""
+        return [row.id for row in ChargePointRow.select(ChargePointRow.id)
+                .where(ChargePointRow.last_state != "disconnected")]
+
     # ------------------------------------------------------------- identities
     def driver_password_hash(self, driver_id: str) -> str | None:
         row = Driver.get_or_none(Driver.id == driver_id)

@@ -363,4 +363,5 @@ _REASON_ES = {
     "monitor_lost": "Monitor perdido",
     "interrupted": "interrumpido",
     "cancelled": "anulado",
+    "driver_stop": "detenido por el conductor",
 }

@@ -51,13 +51,16 @@ class ChargeRequested(Payload, frozen=True):
 
 
 class ChargeCancelled(Payload, frozen=True):
-    """A driver gives up a reservation that has not turned into a supply yet."""
+    """A driver gives up: the reservation ``session_id`` (or the one its request ``request_id``
+    gets, when the request is still queued), or stops the running supply ``session_id`` (the
+    Engine ends it and a ticket follows)."""
 
     TYPE: ClassVar[str] = "charge_cancelled"
     KEY_FIELD: ClassVar[str] = "driver_id"
     driver_id: str
-    session_id: str
+    session_id: str = ""          # the reservation/supply to give up; "" = whatever request_id became
     token: str = ""  # obsolete: authenticated by the envelope's auth (session MAC)
+    request_id: str | None = None
 
 
 # --------------------------------------------------------------------- driver notifications
@@ -182,7 +185,7 @@ class Telemetry(Payload, frozen=True):
     eur: float
 
 
-FinishReason = Literal["unplugged", "operator_stop", "monitor_lost", "interrupted", "cancelled"]
+FinishReason = Literal["unplugged", "operator_stop", "monitor_lost", "interrupted", "cancelled", "driver_stop"]
 
 
 class SupplyFinished(Payload, frozen=True):
@@ -243,7 +246,7 @@ class StopSupply(Payload, frozen=True):
     KEY_FIELD: ClassVar[str] = "cp_id"
     cp_id: str
     session_id: str
-    reason: Literal["operator_stop", "monitor_lost"]
+    reason: Literal["operator_stop", "monitor_lost", "driver_stop"]
 
 
 class SetAvailability(Payload, frozen=True):
@@ -308,6 +311,34 @@ class CentralHeartbeat(Payload, frozen=True):
     counters: dict[str, int] = {}  # rejected/bad-input counters, for support (additive, optional)
 
 
+# ------------------------------------------------------------------------ central activity
+ActivityKind = Literal[
+    "request", "authorized", "denied", "cancelled", "reservation_expired", "supply_started",
+    "supply_interrupted", "ticket", "operator_command", "operator_refused",
+]
+
+
+class CentralActivity(Payload, frozen=True):
+    """What Central just did, for the operators' live event log (topic ``<prefix>.central.activity``,
+    written only by Central). Operators read this instead of the drivers' requests: driver ids,
+    never tokens. ``ref_id`` is the envelope id of the message that caused it (an operator app
+    marks its own command "applied" when it sees it)."""
+
+    TYPE: ClassVar[str] = "central_activity"
+    KEY_FIELD: ClassVar[str] = "subject"
+    kind: ActivityKind
+    subject: str                 # cp id, driver id or "*": the partition key
+    cp_id: str | None = None
+    driver_id: str | None = None
+    session_id: str | None = None
+    reason: str | None = None    # deny/interrupt/refusal reason, ticket outcome
+    kwh: float | None = None
+    eur: float | None = None
+    operator: str | None = None
+    action: str | None = None    # operator command: stop | resume
+    ref_id: str | None = None
+
+
 # ----------------------------------------------------------------------------- dead letters
 class DeadLetter(Payload, frozen=True):
     TYPE: ClassVar[str] = "dead_letter"
@@ -328,6 +359,7 @@ PAYLOAD_TYPES: dict[str, type[Payload]] = {
         SupplyStartedNotice, SupplyProgress, SupplyInterrupted, Ticket, SupplyStarted, Telemetry,
         SupplyFinished, ManualSupplyRequested, EngineOnline, AuthorizeSupply, CancelAuthorization,
         StopSupply, SetAvailability, OperatorCommand, CpState, CentralHeartbeat, DeadLetter,
+        CentralActivity,
     )
 }
 

@@ -59,7 +59,9 @@ class Topics:
             self.cp_state: {"cleanup.policy": "compact", "min.compaction.lag.ms": "0",
                             "segment.ms": "60000"},
             self.central_heartbeat: {"retention.ms": "600000"},
+            self.central_activity: {"retention.ms": str(7 * 24 * 3600 * 1000)},
         }
 
     def partitions(self, topic: str) -> int:
-        return 1 if topic == self.central_heartbeat else 6
+        # one partition for the activity log: operators read it in the order Central wrote it
+        return 1 if topic in (self.central_heartbeat, self.central_activity) else 6

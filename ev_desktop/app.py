@@ -27,15 +27,17 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ev-desktop", description="EVCharging: panel del conductor y del operador")
+    p = argparse.ArgumentParser(prog="ev-desktop", description="EVCharging: the driver panel and the operator dashboard")
     p.add_argument("--bootstrap-servers", default=None,
                    help="Kafka HOST:PORT[,HOST:PORT] (default: saved setting, env EV_BOOTSTRAP_SERVERS, 127.0.0.1:9092)")
     p.add_argument("--central", default=None, help="Central's socket HOST:PORT (default: saved, EV_CENTRAL, 127.0.0.1:7000)")
     p.add_argument("--topic-prefix", default=None, help="topic prefix (default: saved, EV_TOPIC_PREFIX, ev)")
     p.add_argument("--data-dir", type=Path, default=None, help="outboxes and saved settings (default: EV_DATA_DIR or the user data dir)")
     p.add_argument("--role", choices=("driver", "operator"), default=None,
-                   help="driver: only the driver panel; operator: driver panel + dashboard (after operator sign-in)")
-    p.add_argument("--lang", choices=("es", "en"), default=None, help="interface language (default es)")
+                   help="driver: only the driver panel; operator: driver panel + dashboard (after operator sign-in). "
+                        "For this run only: not saved")
+    p.add_argument("--lang", choices=("es", "en"), default=None,
+                   help="interface language (default: saved, else es). For this run only: not saved")
     p.add_argument("--kafka-credentials", type=Path, default=setting("kafka_credentials", "") or None,
                    help="Kafka credentials file of this app (TOML, 0600; env EV_KAFKA_CREDENTIALS; "
                         "default: saved setting, else the operator/driver file of the local broker)")
@@ -67,10 +69,49 @@ def resolve_settings(args: argparse.Namespace, store) -> object:
     return replace(saved, **overrides)
 
 
-def install_translator(app, lang: str) -> object | None:
-    """Load ``assets/i18n/ev_desktop_<lang>.qm`` (Spanish is the source language: nothing to load)."""
+LOG_FILE = "ev-desktop.log"
+
+
+def add_log_file(data_dir: Path) -> Path:
+    """Also log to ``<data dir>/ev-desktop.log`` (rotated, 3 × 2 MB): support asks for it, and
+    Help ▸ About says where it is."""
+    import logging.handlers
+
+    path = Path(data_dir) / LOG_FILE
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2 * 2**20, backupCount=2, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
+    return path
+
+
+def settings_for_run(args: argparse.Namespace, store) -> object:
+    """This run's settings. Connection values from the command line are remembered; --role and
+    --lang are for this run only (a run with --lang en must not make every later start English)."""
+    saved = store.load()
+    settings = resolve_settings(args, store)
+    store.save(replace(settings, role=saved.role, lang=saved.lang))
+    return settings
+
+
+def install_qt_translator(app, lang: str) -> object | None:
+    """Qt's own strings (Yes/No, the file dialog) in *lang* — Spanish too: without it a Spanish
+    window asks "Yes / No" in English."""
     from PySide6.QtCore import QLibraryInfo, QTranslator
 
+    qt_tr = QTranslator(app)
+    if qt_tr.load(f"qtbase_{lang}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(qt_tr)
+        return qt_tr
+    log.warning("Qt's own translation qtbase_%s not found", lang)
+    return None
+
+
+def install_translator(app, lang: str) -> object | None:
+    """Load ``assets/i18n/ev_desktop_<lang>.qm`` (Spanish is the source language: nothing to load)
+    and Qt's own translation for *lang*."""
+    from PySide6.QtCore import QTranslator
+
+    install_qt_translator(app, lang)
     if lang == "es":
         return None
     translator = QTranslator(app)
@@ -79,9 +120,6 @@ def install_translator(app, lang: str) -> object | None:
     else:
         log.warning("no translation for %s in %s", lang, ASSETS / "i18n")
         return None
-    qt_tr = QTranslator(app)  # Qt's own strings (dialog buttons)
-    if qt_tr.load(f"qtbase_{lang}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
-        app.installTranslator(qt_tr)
     return translator
 
 
@@ -170,8 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = Path(args.data_dir or default_data_dir()).expanduser()
     data_dir.mkdir(parents=True, exist_ok=True)
     store = SettingsStore(data_dir)
-    settings = resolve_settings(args, store)
-    store.save(settings)
+    settings = settings_for_run(args, store)
+    log_path = add_log_file(data_dir)
+    log.info("log file %s", log_path)
     from ev_common.kafka.security import CredentialsError, configure_process
     try:  # who this app is on Kafka: the operator principal, or the driver one with --role driver
         configure_process(args.kafka_credentials or settings.kafka_credentials or None,

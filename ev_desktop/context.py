@@ -2,7 +2,8 @@
 
 It owns the operator's ReliableProducer (outbox in the data dir), the CP directory (compacted
 ``cp_state`` topic from the earliest offset), the Central watch, and the operator's live event
-consumer. All of them run their own threads; their callbacks come back through one
+consumer (``central.activity``: what Central did, written only by Central — operators do not
+read the drivers' requests). All of them run their own threads; their callbacks come back through one
 :class:`QtDispatcher`, so every signal below is emitted on the Qt thread.
 
 ``apply_settings()`` re-points everything (bootstrap servers, Central, topic prefix): the old
@@ -23,7 +24,7 @@ from ev_common.contract import CpState, OperatorCommand
 from ev_common.topics import Topics
 from ev_desktop.kafka.qt_bridge import LinkAggregator, QtDispatcher
 from ev_desktop.settings_store import AppSettings
-from ev_desktop.views.event_text import log_entry
+from ev_desktop.models.event_text import activity_entry
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ class AppContext(QObject):
     cpCaughtUp = Signal()            # the whole compacted state topic has been read
     centralChanged = Signal(object, object)  # up: bool | None, last_seen: float | None
     logEntries = Signal(list)        # list[LogEntry], oldest first
+    commandsSettled = Signal(list)   # list[(message id, applied: bool)] of operator commands Central handled
     reset = Signal()                 # settings applied: views drop what they hold
 
     def __init__(self, settings: AppSettings, data_dir: Path, *, operator: bool = True,
@@ -76,7 +78,7 @@ class AppContext(QObject):
             self.producer.add_status_listener(lambda st: d(self.link.update_producer, "producer", st))
             self.events_consumer = ResilientConsumer(
                 s.bootstrap_servers,
-                [topics.driver_requests, topics.driver_notifications, topics.cp_events, topics.operator_commands],
+                [topics.central_activity],
                 group_id=None, client_id="ev-desktop-events", start_from="latest",
                 on_batch=self._on_event_batch,
                 on_status=lambda st, err=None: d(self.link.update_consumer, "events", st, err))
@@ -176,14 +178,21 @@ class AppContext(QObject):
     # ------------------------------------------------------------------ worker callbacks
     def _on_event_batch(self, deliveries: list[Any]) -> None:
         """Consumer thread: turn messages into log lines, hand them to the Qt thread."""
-        entries = []
+        entries, settled = [], []
         for dlv in deliveries:
+            body = dlv.envelope.body
+            if not isinstance(body, contract.CentralActivity):
+                continue
             ts = dlv.timestamp_ms / 1000 if dlv.timestamp_ms else time.time()
-            entry = log_entry(dlv.envelope.body, ts)
+            if body.ref_id and body.kind in ("operator_command", "operator_refused"):
+                settled.append((body.ref_id, body.kind == "operator_command"))
+            entry = activity_entry(body, ts)
             if entry is not None:
                 entries.append(entry)
         if entries:
             self.dispatcher(self.logEntries.emit, entries)
+        if settled:
+            self.dispatcher(self.commandsSettled.emit, settled)
 
     def _check_central(self) -> None:
         if self.central_watch is not None:

@@ -44,36 +44,36 @@ DEMO_PASSWORD = "pass123"
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="ev-driver",
-        description="Conductor sin ventana: inicia sesión, solicita una recarga (o un fichero "
-                    "de servicios) y muestra cada paso.")
+        description="The driver without a window: logs in, requests a supply (or runs a services "
+                    "file) and prints every step (the step lines are in Spanish, the users' language).")
     add_common_args(p)
     p.set_defaults(log_level=setting("log_level", "WARNING"))
     p.add_argument("--central", type=host_port_arg,
                    default=setting("central", DEFAULT_CENTRAL),  # argparse applies type= to it
-                   help="HOST:PORT del socket de la CENTRAL (env EV_CENTRAL; por defecto %(default)s)")
+                   help="HOST:PORT of Central's socket (env EV_CENTRAL; default %(default)s)")
     add_client_tls_args(p)
     p.add_argument("--driver-id", default=setting("driver_id", ""),
-                   help="identificador del conductor (env EV_DRIVER_ID)")
+                   help="driver id (env EV_DRIVER_ID)")
     p.add_argument("--password", default=os.environ.get("EV_DRIVER_PASSWORD"),
-                   help="contraseña (env EV_DRIVER_PASSWORD; con --demo, pass123)")
+                   help="password (env EV_DRIVER_PASSWORD; with --demo, pass123)")
     p.add_argument("--demo", action="store_true",
-                   help=f"cuentas de demostración: contraseña por defecto '{DEMO_PASSWORD}'")
+                   help=f"demo accounts: default password '{DEMO_PASSWORD}'")
     what = p.add_mutually_exclusive_group()
-    what.add_argument("--cp", help="punto de recarga a solicitar, p. ej. CP003")
-    what.add_argument("--any", action="store_true", help="cualquier punto libre (por defecto)")
-    what.add_argument("--services", help="fichero de servicios: un punto de recarga por línea")
+    what.add_argument("--cp", help="charging point to request, e.g. CP003")
+    what.add_argument("--any", action="store_true", help="any free charging point (the default)")
+    what.add_argument("--services", help="services file: one charging point per line")
     p.add_argument("--login-wait", type=float, default=60.0,
-                   help="segundos reintentando mientras la CENTRAL no responde (por defecto %(default)s)")
+                   help="seconds to keep retrying while Central does not answer (default %(default)s)")
     p.add_argument("--pause", type=float, default=4.0,
-                   help="segundos de espera entre servicios (por defecto %(default)s)")
+                   help="seconds to wait between services (default %(default)s)")
     p.add_argument("--supply-timeout", type=float, default=600.0,
-                   help="máximo de segundos esperando el final de cada recarga (por defecto %(default)s)")
+                   help="at most this many seconds waiting for each supply to end (default %(default)s)")
     p.add_argument("--late-ticket-wait", type=float, default=20.0,
-                   help="segundos esperando un ticket tardío cuando una reserva se interrumpe justo "
-                        "al empezar la recarga (por defecto %(default)s)")
+                   help="seconds to wait for a late ticket when a reservation is interrupted just as the "
+                        "supply starts (default %(default)s)")
     p.add_argument("--reservation-wait", type=float, default=None,
-                   help="segundos que se mantiene una reserva sin que empiece la recarga antes de "
-                        "cancelarla (por defecto: hasta que la CENTRAL la caduque)")
+                   help="seconds a reservation is kept without the supply starting before it is cancelled "
+                        "(default: until Central expires it)")
     return p
 
 
@@ -223,6 +223,11 @@ async def run(args: argparse.Namespace) -> int:
                             progress=progress)  # type: ignore[arg-type]
     interrupted = _stop_on_signals(runner)
     try:
+        resumed = await core.resume_open_supply()
+        if resumed is not None:
+            printer.say(f"Suministro abierto de una sesión anterior en {resumed.cp_id} "
+                        f"(session={resumed.session_id}): se espera a que termine antes de pedir otro")
+            await runner.finish_open_supply(resumed.cp_id)
         outcomes = await runner.run()
     finally:
         if watcher:

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QTabWidget, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QStackedWidget, QTabWidget, QWidget
 
 from ev_common.tls_links import LinkTLS
 from ev_desktop.context import AppContext
 from ev_desktop.kafka.driver_session import QtDriverSession
 from ev_desktop.models.cp_grid import CpGridModel
-from ev_desktop.models.event_log import EventLogModel, LogEntry
+from ev_desktop.models.central_status import CentralStatusModel
+from ev_desktop.models.event_log import EventLogModel, load_entries, save_entries
+from ev_desktop.models.event_text import command_entry, link_entry
 from ev_desktop.models.freshness import DataFreshness
 from ev_desktop.operator_session import QtOperatorSession
 from ev_desktop.settings_store import AppSettings, SettingsStore
 from ev_desktop.views.driver_panel import DriverPanel
-from ev_desktop.views.event_text import log_entry
 from ev_desktop.views.login_form import login_error_text
 from ev_desktop.views.operator_dashboard import OperatorDashboard
 from ev_desktop.views.operator_login import OperatorLoginForm
@@ -47,6 +50,17 @@ class MainWindow(QMainWindow):
 
         self.grid = CpGridModel(self)
         self.log_model = EventLogModel(self)
+        self.log_model.add(list(reversed(load_entries(self.event_log_path()))))  # the recent log survives a restart
+        self._log_dirty = False
+        self.log_model.rowsInserted.connect(self._mark_log_dirty)
+        self.log_model.dataChanged.connect(self._mark_log_dirty)
+        self._log_timer = QTimer(self)
+        self._log_timer.setInterval(3000)
+        self._log_timer.timeout.connect(self.save_event_log)
+        self._log_timer.start()
+        self._pending_commands: dict[str, tuple[str, str, float]] = {}  # msg id → (action, cp, ts)
+        self._command_state: dict[str, str] = {}  # msg id → queued | delivered
+        self._kafka_was_up: bool | None = None
         self.driver_panel = DriverPanel(self.session)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("roleTabs")
@@ -84,12 +98,37 @@ class MainWindow(QMainWindow):
         quit_action = QAction(self.tr("Salir"), self)
         quit_action.triggered.connect(self.close)
         menu.addAction(quit_action)
+        help_menu = self.menuBar().addMenu(self.tr("A&yuda"))
+        self.about_action = QAction(self.tr("Acerca de EVCharging…"), self)
+        self.about_action.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))   # F1
+        self.about_action.triggered.connect(self.show_about)
+        help_menu.addAction(self.about_action)
+        self.find_action = QAction(self.tr("Buscar punto de carga"), self)
+        self.find_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))             # Ctrl+F
+        self.find_action.triggered.connect(self.focus_search)
+        self.addAction(self.find_action)
 
         # I/O → views
         self.ctx.link.changed.connect(self.kafka_indicator.set_summary)
-        self.ctx.centralChanged.connect(self.central_indicator.set_central)
+        # Central: heartbeats + the Kafka link → what can honestly be said (status bar, banners, log)
+        self.central_status = CentralStatusModel(self, clock=time.time)
+        self.ctx.centralChanged.connect(self.central_status.set_heartbeat)
+        self.ctx.link.changed.connect(self.central_status.set_link)
+        self.central_status.changed.connect(self.central_indicator.show_status)
+        self.central_status.changed.connect(self.driver_panel.show_central)
+        if self.dashboard is not None:
+            self.central_status.changed.connect(self.dashboard.show_central)
+        self.central_status.wentDown.connect(lambda st: self.log_model.add([link_entry("central", False, st.now or time.time())]))
+        self.central_status.cameBack.connect(lambda st: self.log_model.add([link_entry("central", True, st.now or time.time())]))
+        self.ctx.link.changed.connect(self._on_link_summary)
+        self._central_timer = QTimer(self)
+        self._central_timer.setInterval(1000)
+        self._central_timer.timeout.connect(self.central_status.tick)
+        self._central_timer.start()
+        self.ctx.commandsSettled.connect(self._on_commands_settled)
         self.ctx.cpStates.connect(self.grid.apply)
         self.ctx.cpStates.connect(self.driver_panel.apply_states)
+        self.ctx.cpCaughtUp.connect(self.driver_panel.mark_caught_up)
         self.ctx.logEntries.connect(self.log_model.add)
         self.ctx.reset.connect(self._on_context_reset)
         # stale data: the link state the status bar shows, plus the arrival of CP states
@@ -101,6 +140,7 @@ class MainWindow(QMainWindow):
             self.freshness.changed.connect(self.dashboard.show_freshness)
         self.freshness.set_link(self.ctx.link.summary())
         self.session.linkChanged.connect(lambda st: self.ctx.link.update_producer("driver", st))
+        self.session.driverEvent.connect(self.notify_supply_end)
         self.session.loggedOut.connect(lambda: self.ctx.link.forget("driver"))
         self._diagnostics = None
         self._closing = False
@@ -161,13 +201,94 @@ class MainWindow(QMainWindow):
             return None
         msg_id = self.ctx.send_operator_command(action, cp_id, *creds)
         if msg_id is not None:
-            from ev_common.contract import OperatorCommand
-            entry = log_entry(OperatorCommand(action=action, cp_id=cp_id, operator=creds[0]), 0) or LogEntry(action)
+            now = time.time()
+            self._pending_commands[msg_id] = (action, cp_id, now)
             queued = self.ctx.producer.queued if self.ctx.producer else 0
-            text = entry.text + " — " + (self.tr("en cola ({n} sin enviar)").format(n=queued) if queued
-                                        else self.tr("enviada"))
-            self.log_model.add([LogEntry(text, "operator")])
+            state = "queued" if queued else "delivered"
+            self._command_state[msg_id] = state
+            self.log_model.add([command_entry(action, cp_id, state, now, queued, key=msg_id)])
         return msg_id
+
+    # ------------------------------------------------------------------ event log upkeep
+    def _on_link_summary(self, summary) -> None:
+        """Kafka outages and recoveries go to the log; queued commands become "entregado" once
+        the operator's outbox is empty (FIFO: everything sent before has been acknowledged)."""
+        if summary.state in ("connected", "offline", "degraded"):
+            up = summary.state == "connected"
+            if up != self._kafka_was_up and (self._kafka_was_up is not None or not up):
+                self.log_model.add([link_entry("kafka", up, time.time())])
+            self._kafka_was_up = up
+        producer = self.ctx.producer
+        if producer is not None and producer.queued == 0:
+            for msg_id, (action, cp_id, ts) in list(self._pending_commands.items()):
+                if self._command_state.get(msg_id) == "queued":
+                    self._command_state[msg_id] = "delivered"
+                    self.log_model.update(msg_id, command_entry(action, cp_id, "delivered", ts, key=msg_id))
+
+    def _on_commands_settled(self, settled: list) -> None:
+        for msg_id, applied in settled:
+            got = self._pending_commands.pop(msg_id, None)
+            self._command_state.pop(msg_id, None)
+            if got is not None:
+                action, cp_id, ts = got
+                self.log_model.update(msg_id, command_entry(action, cp_id, "applied" if applied else "refused",
+                                                            ts, key=msg_id))
+
+    def event_log_path(self) -> Path:
+        return self.data_dir / "event-log.jsonl"
+
+    def _mark_log_dirty(self, *_args) -> None:
+        self._log_dirty = True
+
+    def save_event_log(self) -> None:
+        if self._log_dirty:
+            self._log_dirty = False
+            save_entries(self.event_log_path(), self.log_model.entries()[:200])
+
+    def about_text(self) -> str:
+        from importlib.metadata import PackageNotFoundError, version
+        try:
+            ver = version("evcharging")
+        except PackageNotFoundError:
+            ver = "?"
+        return self.tr("EVCharging — Centro de control, versión {v}\n\n"
+                       "Datos (ajustes, colas de envío, registro de eventos): {d}\n"
+                       "Registro de eventos del operador: {log}\n"
+                       "Fichero de registro (log) de la aplicación: {applog}\n\n"
+                       "Atajos: F1 esta ayuda · Ctrl+F buscar un punto de carga · "
+                       "pulse el indicador de Kafka para ver el diagnóstico").format(
+            v=ver, d=self.data_dir, log=self.event_log_path(), applog=self.data_dir / "ev-desktop.log")
+
+    def show_about(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("Acerca de EVCharging"), self.about_text(),
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("aboutBox")
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.open()
+
+    def focus_search(self) -> None:
+        """Ctrl+F: the dashboard's search (operators) — the driver's list has no search."""
+        if self.dashboard is not None and self.operator_signed_in:
+            self.tabs.setCurrentWidget(self.operator_stack)
+            self.dashboard.search.setFocus()
+            self.dashboard.search.selectAll()
+
+    def notify_supply_end(self, event: object) -> None:
+        """A supply ended or was interrupted: say so even if the window is in the background."""
+        from ev_common.contract import SupplyInterrupted, Ticket
+        if isinstance(event, Ticket):
+            text = self.tr("Suministro terminado en {cp}: {kwh:.2f} kWh, {eur:.2f} €").format(
+                cp=event.cp_id, kwh=event.kwh, eur=event.eur)
+        elif isinstance(event, SupplyInterrupted):
+            text = self.tr("Suministro interrumpido en {cp}").format(cp=event.cp_id)
+        else:
+            return
+        tracker = self.session.tracker
+        if tracker is None or tracker.session_id != event.session_id:
+            return   # not the supply this panel shows
+        self.statusBar().showMessage(text, 15000)
+        QApplication.alert(self)   # the taskbar entry asks for attention
+        QApplication.beep()
 
     def open_settings(self) -> None:
         dlg = SettingsDialog(self.settings, self)
@@ -177,8 +298,9 @@ class MainWindow(QMainWindow):
     def apply_settings(self, new: AppSettings) -> None:
         changed = self.settings.connection_differs(new)
         self.settings = new
-        if self.store is not None:
-            self.store.save(new)
+        if self.store is not None:   # the dialog changes the connection; role/lang stay as saved
+            saved = self.store.load()
+            self.store.save(replace(new, role=saved.role, lang=saved.lang))
         if changed:
             if new.kafka_credentials:  # who this app is on Kafka, before its clients are rebuilt
                 from ev_common.kafka.security import configure_process
@@ -198,7 +320,7 @@ class MainWindow(QMainWindow):
         self.grid.clear()
         self.driver_panel.reset_states()
         self.freshness.reset()
-        self.central_indicator.set_central(None, None)
+        self.central_status.reset()
 
     def open_diagnostics(self) -> None:
         try:
@@ -231,6 +353,7 @@ class MainWindow(QMainWindow):
         if self._closing:
             return
         self._closing = True
+        self.save_event_log()
         if self.operator_session is not None:
             self.operator_session.close()
         await self.session.close()

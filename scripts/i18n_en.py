@@ -19,6 +19,74 @@ QM = TS.with_suffix(".qm")
 BIN = Path(sys.executable).parent
 
 EN: dict[str, str] = {
+    # Central's truth (status bar, banners) and the driver's control
+    "La CENTRAL no responde desde las {t}: los estados mostrados pueden no estar al día y las solicitudes y órdenes esperarán a que vuelva":
+        "CENTRAL has not answered since {t}: the states shown may be out of date and requests and commands will wait until it is back",
+    "La CENTRAL no responde: los estados mostrados pueden no estar al día y las solicitudes y órdenes esperarán a que vuelva":
+        "CENTRAL is not answering: the states shown may be out of date and requests and commands will wait until it is back",
+    "La CENTRAL publica su latido en Kafka": "CENTRAL publishes its heartbeat on Kafka",
+    "CENTRAL: estado desconocido — sin Kafka": "CENTRAL: state unknown — no Kafka",
+    "Sin Kafka no llega el latido de la CENTRAL; puede estar funcionando (el inicio de sesión usa su conexión directa)":
+        "Without Kafka the CENTRAL heartbeat cannot arrive; it may be working (logging in uses its direct connection)",
+    "Kafka funciona pero la CENTRAL no publica su latido": "Kafka works but CENTRAL publishes no heartbeat",
+    "Detener la carga": "Stop charging",
+    "¿Detener ahora la carga en {cp}? Recibirá el ticket de la energía suministrada hasta este momento.":
+        "Stop charging at {cp} now? You will get the ticket for the energy supplied so far.",
+    "Detener los servicios": "Stop the services",
+    "No se pedirán más servicios. ¿Detener también el suministro en curso en {cp}? Si responde No, seguirá hasta su final.":
+        "No more services will be requested. Stop the supply in progress at {cp} too? If you answer No, it goes on to its end.",
+    "Servicios detenidos; el suministro en curso se detiene.": "Services stopped; the supply in progress is being stopped.",
+    "Servicios detenidos; el suministro en curso continúa hasta su final.":
+        "Services stopped; the supply in progress goes on to its end.",
+    "{cp} está suministrando a {d} ({kwh:.2f} kWh). ¿Parar el punto de carga? El suministro terminará ahora y se le cobrará lo suministrado.":
+        "{cp} is supplying {d} ({kwh:.2f} kWh). Stop the charging point? The supply ends now and what was supplied is billed.",
+    "{cp} está reservado para {d}. ¿Parar el punto de carga? La reserva quedará anulada.":
+        "{cp} is reserved for {d}. Stop the charging point? The reservation will be cancelled.",
+    "no solicitado (servicios detenidos)": "not requested (services stopped)",
+    "detenida por usted": "stopped by you", "detenida por el conductor": "stopped by the driver",
+    "Cancelar solicitud": "Cancel request", "Cancelar reserva": "Cancel reservation", "Detener carga": "Stop charging",
+    "La CENTRAL no responde — la solicitud espera en Kafka a que vuelva":
+        "CENTRAL is not answering — the request waits in Kafka until it is back",
+    " desde las {t}": " since {t}",
+    "La CENTRAL no responde{since}. La solicitud ya está en Kafka y la CENTRAL la atenderá en cuanto vuelva.":
+        "CENTRAL has not answered{since}. The request is already in Kafka and CENTRAL will handle it as soon as it is back.",
+    "Deteniendo…": "Stopping…", "Deteniendo la carga en {cp}…": "Stopping the charge at {cp}…",
+    "El punto de carga termina el suministro; el ticket llegará enseguida.":
+        "The charging point is ending the supply; the ticket will arrive shortly.",
+    "Cancelado": "Cancelled", "Puede solicitar otra carga cuando quiera.": "You can request another charge whenever you like.",
+    # history totals, ticket copy/save
+    "Total: {kwh:.2f} kWh, {eur:.2f} €": "Total: {kwh:.2f} kWh, {eur:.2f} €",
+    "Copiar ticket": "Copy ticket", "Guardar ticket…": "Save ticket…", "Copiado": "Copied",
+    "Guardar ticket": "Save ticket", "Texto (*.txt)": "Text (*.txt)",
+    "No se pudo guardar el ticket: {e}": "The ticket could not be saved: {e}",
+    # help, shortcuts, filter, notifications
+    "A&yuda": "&Help", "Acerca de EVCharging…": "About EVCharging…", "Acerca de EVCharging": "About EVCharging",
+    "Buscar punto de carga": "Find a charging point",
+    "EVCharging — Centro de control, versión {v}\n\nDatos (ajustes, colas de envío, registro de eventos): {d}\n"
+    "Registro de eventos del operador: {log}\nFichero de registro (log) de la aplicación: {applog}\n\n"
+    "Atajos: F1 esta ayuda · Ctrl+F buscar un punto de carga · "
+    "pulse el indicador de Kafka para ver el diagnóstico":
+        "EVCharging — Control centre, version {v}\n\nData (settings, send queues, event log): {d}\n"
+        "Operator event log: {log}\nApplication log file: {applog}\n\n"
+        "Shortcuts: F1 this help · Ctrl+F find a charging point · "
+        "click the Kafka indicator for the diagnostics",
+    "Suministro terminado en {cp}: {kwh:.2f} kWh, {eur:.2f} €": "Supply finished at {cp}: {kwh:.2f} kWh, {eur:.2f} €",
+    "Parar todos los puntos de carga (se pide confirmación)": "Stop every charging point (asks for confirmation)",
+    "Volver a poner en servicio todos los puntos de carga": "Put every charging point back in service",
+    "Filtrar por id o ubicación (Ctrl+F)": "Filter by id or location (Ctrl+F)",
+    "Ningún punto de carga coincide con el filtro (borre la búsqueda o pulse otra vez el estado)":
+        "No charging point matches the filter (clear the search or click the state again)",
+    "Mostrando {n} de {t}": "Showing {n} of {t}",
+    "Pulse para ver solo estos puntos de carga (otra vez: todos)": "Click to see only these charging points (again: all)",
+    # event log: Central's activity, the operator's own commands, outages
+    "{d} cancela su solicitud o detiene su carga": "{d} cancels their request or stops their charge",
+    "Operador {o}: {v} {t} — aplicado por la CENTRAL": "Operator {o}: {v} {t} — applied by CENTRAL",
+    "Operador {o}: {v} {t} — rechazado por la CENTRAL (sesión no válida)":
+        "Operator {o}: {v} {t} — refused by CENTRAL (invalid session)",
+    "en cola": "queued", "entregado": "delivered", "aplicado por la CENTRAL": "applied by CENTRAL",
+    "rechazado por la CENTRAL": "refused by CENTRAL",
+    "Conexión con Kafka recuperada": "Connection to Kafka restored", "Sin conexión con Kafka": "No connection to Kafka",
+    "La CENTRAL vuelve a responder": "CENTRAL answers again", "La CENTRAL no responde": "CENTRAL is not answering",
     # status bar
     "CENTRAL: en línea": "CENTRAL: online",
     "CENTRAL: esperando señal…": "CENTRAL: waiting for a signal…",
@@ -104,7 +172,7 @@ EN: dict[str, str] = {
     "Reanudar todos los CP": "Resume every CP", "¿Reanudar los {n} puntos de carga?": "Resume all {n} charging points?",
     "Total: {n} CP": "Total: {n} CPs",
     # tiles
-    "Disponible": "Available", "Reservado": "Reserved", "Cargando": "Charging", "Out of Order": "Out of Order",
+    "Disponible": "Available", "Reservado": "Reserved", "Cargando": "Charging", "Fuera de servicio": "Out of order",
     "Averiado": "Faulted", "Desconectado": "Disconnected", "{d} · quedan {t}": "{d} · {t} left",
     "Parado por el operador": "Stopped by the operator", "Avería": "Fault", "visto {t}": "seen {t}",
     "nunca visto": "never seen", "Libre": "Free", "{d} · quedaban {t}": "{d} · had {t} left",

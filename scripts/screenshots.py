@@ -192,7 +192,7 @@ def charging_tracker(now: float, seconds: int):
     from cp_simulator.power import Meter, PowerModel
     from ev_common import contract
     from ev_common.kafka.status import LinkState
-    from ev_desktop.core.events import RequestQueued
+    from ev_desktop.core.events import LinkChanged, RequestQueued
     from ev_desktop.core.tracker import SupplyTracker
 
     location, price, max_kw = seeded_cps()(3)
@@ -295,11 +295,11 @@ def run_child(args: argparse.Namespace) -> int:
     from ev_common.kafka.status import LinkState
     from ev_desktop.app import install_translator, load_style
     from ev_desktop.core.central_client import OperatorLogin
-    from ev_desktop.core.events import RequestQueued
+    from ev_desktop.core.events import LinkChanged, RequestQueued
     from ev_desktop.core.tracker import SupplyTracker
     from ev_desktop.settings_store import AppSettings
     from ev_desktop.views import diagnostics_dialog
-    from ev_desktop.views.event_text import log_entry
+    from ev_desktop.models.event_text import log_entry
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("EVCharging")
@@ -337,6 +337,21 @@ def run_child(args: argparse.Namespace) -> int:
             raise SystemExit(f"screenshots: could not capture {name}")
         saved.append(path)
 
+    def capture_confirmation(target, name: str) -> None:
+        """Make *target*.confirm show its real question without blocking, capture it, answer No."""
+        from PySide6.QtWidgets import QMessageBox
+
+        def confirm(title: str, text: str) -> bool:
+            box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                              QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, target)
+            box.setDefaultButton(QMessageBox.StandardButton.No)
+            box.show()
+            QTest.qWaitForWindowExposed(box, 5000)
+            save(box, name)
+            box.close()
+            return False
+        target.confirm = confirm
+
     def window(role: str, width: int, height: int) -> MainWindow:
         w = MainWindow(AppSettings(bootstrap_servers=BOOTSTRAP, central=CENTRAL, role=role), data_dir,
                        start=False)
@@ -347,7 +362,7 @@ def run_child(args: argparse.Namespace) -> int:
         # 1. driver login, after a failed attempt while Central is not running
         w = window("driver", 1100, 700)
         w.ctx.link.update_producer("driver", producer_status(LinkState.CONNECTED, 0))
-        w.central_indicator.set_central(False, now - 40)
+        w.ctx.centralChanged.emit(False, now - 40)
         p = w.driver_panel
         p.login.driver.setText("driver1")
         p.login.password.setText("pass123")
@@ -356,11 +371,14 @@ def run_child(args: argparse.Namespace) -> int:
 
         # 2. driver panel while charging at CP003 (4 minutes in)
         t, sid, reading, price = charging_tracker(now, 240)
-        w.central_indicator.set_central(True, now)
+        w.ctx.centralChanged.emit(True, now)
         w.session.core = SimpleNamespace(tracker=t, started=True, driver_id="driver1")
         w.ctx.cpStates.emit(local_network(now))   # as the CP directory delivers them
         p._on_logged_in("driver1")
         save(w, "driver_charging")
+        # 2a. the driver stops the charge: the question first (its answer here: No)
+        capture_confirmation(p, "driver_stop_confirm")
+        p.supply.cancel_btn.click()
 
         # 2b. the ticket once the driver unplugs
         t.apply(c.Ticket(driver_id="driver1", session_id=sid, cp_id="CP003", started_at=now - 240,
@@ -378,9 +396,19 @@ def run_child(args: argparse.Namespace) -> int:
         w.ctx.cpStates.emit(local_network(now)[:1])
         w.ctx.link.update_producer("driver", producer_status(LinkState.OFFLINE, 1, KAFKA_DOWN))
         w.freshness.clock = time.time
-        w.central_indicator.set_central(False, now - 95)
+        w.ctx.centralChanged.emit(False, now - 95)
         p.refresh()
         save(w, "driver_queued_offline")
+
+        # 2d. Kafka is back but Central does not answer: the request waits for Central, and the
+        # driver may withdraw it ("Cancelar solicitud")
+        w.ctx.link.update_producer("driver", producer_status(LinkState.CONNECTED, 0))
+        w.ctx.cpStates.emit(local_network(now))
+        w.central_status.clock = lambda: now + 10   # past the wait for heartbeats after Kafka returned
+        w.central_status.tick()
+        t2.apply(LinkChanged(producer_status(LinkState.CONNECTED, 0)), now)
+        p.refresh()
+        save(w, "driver_central_down")
         w.close()
 
         # 3. operator dashboard (signed in as operator1): 2,000 CPs in every state, live event log
@@ -388,7 +416,7 @@ def run_child(args: argparse.Namespace) -> int:
         w.operator_session.accept(OperatorLogin("operator1", "op:operator1.-.-", now + 8 * 3600))
         w.ctx.link.update_producer("producer", producer_status(LinkState.CONNECTED, 0))
         w.ctx.link.update_consumer("directory", LinkState.CONNECTED)
-        w.central_indicator.set_central(True, now)
+        w.ctx.centralChanged.emit(True, now)
         w.ctx.cpStates.emit(big_network(2000, now))   # as the CP directory delivers them
         w.grid.flush()
         events = [
@@ -410,9 +438,21 @@ def run_child(args: argparse.Namespace) -> int:
                                 ended_at=now - 12, kwh=21.37, eur=5.34, price_eur_kwh=0.25,
                                 outcome="completed")),
         ]
+        w.log_model.clear()   # only the scene's events, not this script's own set-up
         w.log_model.add([e for e in (log_entry(body, ts) for ts, body in events) if e is not None])
         w.dashboard.select_cp("CP002")
         save(w, "operator_dashboard")
+
+        # 3a. Parar on a charging CP asks first and names whose supply it ends
+        charging = next(st.cp_id for st in big_network(2000, now) if st.state == "charging")
+        capture_confirmation(w.dashboard, "operator_stop_confirm")
+        w.dashboard.request_stop(charging)
+
+        # 3b. Central stops answering (Kafka works): banner, greyed tiles, the outage in the log
+        w.central_status.clock = lambda: now
+        w.ctx.centralChanged.emit(False, now - 25)
+        save(w, "central_down_dashboard")
+        w.ctx.centralChanged.emit(True, now)
 
         # 4. Kafka down (since 10 s ago): status bar red, events waiting in the outbox, the
         # dashboard says its data is from then and its countdowns stop there
@@ -421,7 +461,7 @@ def run_child(args: argparse.Namespace) -> int:
         w.ctx.link.update_producer("producer", producer_status(LinkState.OFFLINE, 3, KAFKA_DOWN))
         w.ctx.link.update_consumer("directory", LinkState.OFFLINE)
         w.freshness.clock = time.time
-        w.central_indicator.set_central(False, now - 10)   # its last heartbeat came just before
+        w.ctx.centralChanged.emit(False, now - 10)   # its last heartbeat came just before
         save(w, "status_offline_window")
         save(w.statusBar(), "status_offline")
 

@@ -3,12 +3,12 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../ev_desktop/app.py" line="110" />
+        <location filename="../../ev_desktop/app.py" line="148" />
         <source>Error inesperado</source>
         <translation>Unexpected error</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/app.py" line="111" />
+        <location filename="../../ev_desktop/app.py" line="149" />
         <source>Se ha producido un error inesperado: {e}
 
 La aplicación sigue funcionando; los detalles están en el registro.</source>
@@ -18,39 +18,72 @@ The app keeps running; the details are in the log.</translation>
     </message>
 </context>
 <context>
+    <name>CentralDownBanner</name>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="185" />
+        <source>La CENTRAL no responde desde las {t}: los estados mostrados pueden no estar al día y las solicitudes y órdenes esperarán a que vuelva</source>
+        <translation>CENTRAL has not answered since {t}: the states shown may be out of date and requests and commands will wait until it is back</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="187" />
+        <source>La CENTRAL no responde: los estados mostrados pueden no estar al día y las solicitudes y órdenes esperarán a que vuelva</source>
+        <translation>CENTRAL is not answering: the states shown may be out of date and requests and commands will wait until it is back</translation>
+    </message>
+</context>
+<context>
     <name>CentralIndicator</name>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="150" />
-        <source>Enlace con la CENTRAL cifrado (TLS) y certificado comprobado</source>
-        <translation>Link to CENTRAL encrypted (TLS), certificate verified</translation>
-    </message>
-    <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="152" />
-        <source>Enlace con la CENTRAL SIN CIFRAR (--plaintext-socket)</source>
-        <translation>Link to CENTRAL NOT ENCRYPTED (--plaintext-socket)</translation>
-    </message>
-    <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="162" />
-        <source>sin cifrar</source>
-        <translation>not encrypted</translation>
-    </message>
-    <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="163" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="143" />
         <source>CENTRAL: en línea</source>
         <translation>CENTRAL: online</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="166" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="144" />
+        <source>La CENTRAL publica su latido en Kafka</source>
+        <translation>CENTRAL publishes its heartbeat on Kafka</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="147" />
+        <source>CENTRAL: estado desconocido — sin Kafka</source>
+        <translation>CENTRAL: state unknown — no Kafka</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="148" />
+        <source>Sin Kafka no llega el latido de la CENTRAL; puede estar funcionando (el inicio de sesión usa su conexión directa)</source>
+        <translation>Without Kafka the CENTRAL heartbeat cannot arrive; it may be working (logging in uses its direct connection)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="157" />
+        <source>Kafka funciona pero la CENTRAL no publica su latido</source>
+        <translation>Kafka works but CENTRAL publishes no heartbeat</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="160" />
         <source>CENTRAL: esperando señal…</source>
         <translation>CENTRAL: waiting for a signal…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="171" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="153" />
         <source>CENTRAL: sin respuesta desde {t}</source>
         <translation>CENTRAL: no answer since {t}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="173" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="135" />
+        <source>Enlace con la CENTRAL cifrado (TLS) y certificado comprobado</source>
+        <translation>Link to CENTRAL encrypted (TLS), certificate verified</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="136" />
+        <source>sin cifrar</source>
+        <translation>not encrypted</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="136" />
+        <source>Enlace con la CENTRAL SIN CIFRAR (--plaintext-socket)</source>
+        <translation>Link to CENTRAL NOT ENCRYPTED (--plaintext-socket)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="156" />
         <source>CENTRAL: sin respuesta</source>
         <translation>CENTRAL: no answer</translation>
     </message>
@@ -74,8 +107,8 @@ The app keeps running; the details are in the log.</translation>
     </message>
     <message>
         <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="43" />
-        <source>Out of Order</source>
-        <translation>Out of Order</translation>
+        <source>Fuera de servicio</source>
+        <translation>Out of order</translation>
     </message>
     <message>
         <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="44" />
@@ -215,62 +248,92 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>DriverPanel</name>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="55" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="57" />
         <source>Cerrar sesión</source>
         <translation>Log out</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="77" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="101" />
         <source>Solicitar Carga</source>
         <translation>Request charge</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="79" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="103" />
         <source>Cualquier CP libre</source>
         <translation>Any free CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="86" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="110" />
         <source>Puntos de carga libres ahora</source>
         <translation>Charging points free now</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="107" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="133" />
         <source>Carga</source>
         <translation>Charge</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="108" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="134" />
         <source>Servicios</source>
         <translation>Services</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="109" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="135" />
         <source>Historial</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="126" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="153" />
         <source>{n} libres</source>
         <translation>{n} free</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="126" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="153" />
         <source>{n} libre</source>
         <translation>{n} free</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="146" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="214" />
         <source>Seleccione primero un punto de carga de la lista (o pulse «Cualquier CP libre»).</source>
         <translation>First select a charging point in the list (or press “Any free CP”).</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="154" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="222" />
         <source>Ya hay una solicitud o carga en curso; espere a que termine.</source>
         <translation>A request or charge is already in progress; wait for it to finish.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="171" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="245" />
+        <source>Detener la carga</source>
+        <translation>Stop charging</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="246" />
+        <source>¿Detener ahora la carga en {cp}? Recibirá el ticket de la energía suministrada hasta este momento.</source>
+        <translation>Stop charging at {cp} now? You will get the ticket for the energy supplied so far.</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="260" />
+        <source>Detener los servicios</source>
+        <translation>Stop the services</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="261" />
+        <source>No se pedirán más servicios. ¿Detener también el suministro en curso en {cp}? Si responde No, seguirá hasta su final.</source>
+        <translation>No more services will be requested. Stop the supply in progress at {cp} too? If you answer No, it goes on to its end.</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="266" />
+        <source>Servicios detenidos; el suministro en curso se detiene.</source>
+        <translation>Services stopped; the supply in progress is being stopped.</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="268" />
+        <source>Servicios detenidos; el suministro en curso continúa hasta su final.</source>
+        <translation>Services stopped; the supply in progress goes on to its end.</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="293" />
         <source>Conductor: &lt;b&gt;{d}&lt;/b&gt;</source>
         <translation>Driver: &lt;b&gt;{d}&lt;/b&gt;</translation>
     </message>
@@ -278,160 +341,238 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>EventText</name>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="12" />
+        <location filename="../../ev_desktop/models/event_text.py" line="12" />
         <source>sesión caducada o no válida; vuelva a iniciar sesión</source>
         <translation>session expired or invalid; log in again</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="13" />
+        <location filename="../../ev_desktop/models/event_text.py" line="13" />
         <source>conductor desconocido</source>
         <translation>unknown driver</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="14" />
+        <location filename="../../ev_desktop/models/event_text.py" line="14" />
         <source>el punto de carga no existe</source>
         <translation>the charging point does not exist</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="15" />
+        <location filename="../../ev_desktop/models/event_text.py" line="15" />
         <source>el punto de carga no está disponible</source>
         <translation>the charging point is not available</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="16" />
+        <location filename="../../ev_desktop/models/event_text.py" line="16" />
         <source>el punto de carga está desconectado</source>
         <translation>the charging point is disconnected</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="17" />
+        <location filename="../../ev_desktop/models/event_text.py" line="17" />
         <source>no hay ningún punto de carga libre</source>
         <translation>no charging point is free</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="18" />
+        <location filename="../../ev_desktop/models/event_text.py" line="18" />
         <source>ya tiene una carga en curso</source>
         <translation>already has a charge in progress</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="25" />
+        <location filename="../../ev_desktop/models/event_text.py" line="25" />
         <source>avería del punto de carga</source>
         <translation>charging point fault</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="26" />
+        <location filename="../../ev_desktop/models/event_text.py" line="26" />
         <source>parada por el operador</source>
         <translation>stopped by the operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="27" />
+        <location filename="../../ev_desktop/models/event_text.py" line="27" />
         <source>el punto de carga perdió la conexión</source>
         <translation>the charging point lost its connection</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="28" />
+        <location filename="../../ev_desktop/models/event_text.py" line="28" />
         <source>cancelada</source>
         <translation>cancelled</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="29" />
+        <location filename="../../ev_desktop/models/event_text.py" line="29" />
+        <source>detenida por el conductor</source>
+        <translation>stopped by the driver</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/event_text.py" line="30" />
         <source>interrumpida</source>
         <translation>interrupted</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="30" />
+        <location filename="../../ev_desktop/models/event_text.py" line="31" />
         <source>completada</source>
         <translation>completed</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="38" />
+        <location filename="../../ev_desktop/models/event_text.py" line="39" />
+        <location filename="../../ev_desktop/models/event_text.py" line="76" />
         <source>cualquier CP libre</source>
         <translation>any free CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="39" />
+        <location filename="../../ev_desktop/models/event_text.py" line="40" />
+        <location filename="../../ev_desktop/models/event_text.py" line="79" />
         <source>{d} solicita carga en {cp}</source>
         <translation>{d} requests a charge at {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="41" />
+        <location filename="../../ev_desktop/models/event_text.py" line="42" />
+        <location filename="../../ev_desktop/models/event_text.py" line="81" />
         <source>{d} autorizado en {cp}</source>
         <translation>{d} authorized at {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="43" />
+        <location filename="../../ev_desktop/models/event_text.py" line="44" />
+        <location filename="../../ev_desktop/models/event_text.py" line="83" />
         <source>{d} denegado: {r}</source>
         <translation>{d} denied: {r}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="46" />
+        <location filename="../../ev_desktop/models/event_text.py" line="47" />
+        <location filename="../../ev_desktop/models/event_text.py" line="87" />
         <source>Reserva caducada en {cp} ({d})</source>
         <translation>Reservation expired at {cp} ({d})</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="48" />
+        <location filename="../../ev_desktop/models/event_text.py" line="49" />
+        <location filename="../../ev_desktop/models/event_text.py" line="89" />
         <source>{cp}: suministro iniciado</source>
         <translation>{cp}: supply started</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="50" />
+        <location filename="../../ev_desktop/models/event_text.py" line="51" />
         <source>{cp}: suministro terminado, {kwh:.2f} kWh, {eur:.2f} €</source>
         <translation>{cp}: supply finished, {kwh:.2f} kWh, {eur:.2f} €</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="53" />
+        <location filename="../../ev_desktop/models/event_text.py" line="54" />
+        <location filename="../../ev_desktop/models/event_text.py" line="91" />
         <source>{cp}: suministro interrumpido ({r})</source>
         <translation>{cp}: supply interrupted ({r})</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="56" />
+        <location filename="../../ev_desktop/models/event_text.py" line="57" />
+        <location filename="../../ev_desktop/models/event_text.py" line="94" />
         <source>Ticket {d} en {cp}: {kwh:.2f} kWh, {eur:.2f} €</source>
         <translation>Ticket {d} at {cp}: {kwh:.2f} kWh, {eur:.2f} €</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="59" />
+        <location filename="../../ev_desktop/models/event_text.py" line="60" />
         <source>{cp}: suministro manual solicitado</source>
         <translation>{cp}: manual supply requested</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="61" />
+        <location filename="../../ev_desktop/models/event_text.py" line="62" />
         <source>{cp}: motor en línea</source>
         <translation>{cp}: engine online</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="63" />
+        <location filename="../../ev_desktop/models/event_text.py" line="64" />
+        <location filename="../../ev_desktop/models/event_text.py" line="71" />
         <source>Parar</source>
         <translation>Stop</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="63" />
+        <location filename="../../ev_desktop/models/event_text.py" line="64" />
+        <location filename="../../ev_desktop/models/event_text.py" line="71" />
         <source>Reanudar</source>
         <translation>Resume</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="64" />
+        <location filename="../../ev_desktop/models/event_text.py" line="65" />
+        <location filename="../../ev_desktop/models/event_text.py" line="96" />
+        <location filename="../../ev_desktop/models/event_text.py" line="109" />
         <source>todos los CP</source>
         <translation>every CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/event_text.py" line="65" />
+        <location filename="../../ev_desktop/models/event_text.py" line="66" />
+        <location filename="../../ev_desktop/models/event_text.py" line="110" />
         <source>Operador: {v} {t}</source>
         <translation>Operator: {v} {t}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/event_text.py" line="85" />
+        <source>{d} cancela su solicitud o detiene su carga</source>
+        <translation>{d} cancels their request or stops their charge</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/event_text.py" line="98" />
+        <source>Operador {o}: {v} {t} — aplicado por la CENTRAL</source>
+        <translation>Operator {o}: {v} {t} — applied by CENTRAL</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/event_text.py" line="101" />
+        <source>Operador {o}: {v} {t} — rechazado por la CENTRAL (sesión no válida)</source>
+        <translation>Operator {o}: {v} {t} — refused by CENTRAL (invalid session)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/event_text.py" line="112" />
+        <source>en cola ({n} sin enviar)</source>
+        <translation>queued ({n} not sent yet)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/event_text.py" line="112" />
+        <source>en cola</source>
+        <translation>queued</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/event_text.py" line="113" />
+        <source>entregado</source>
+        <translation>delivered</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/event_text.py" line="114" />
+        <source>aplicado por la CENTRAL</source>
+        <translation>applied by CENTRAL</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/event_text.py" line="115" />
+        <source>rechazado por la CENTRAL</source>
+        <translation>refused by CENTRAL</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/event_text.py" line="123" />
+        <source>Conexión con Kafka recuperada</source>
+        <translation>Connection to Kafka restored</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/event_text.py" line="123" />
+        <source>Sin conexión con Kafka</source>
+        <translation>No connection to Kafka</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/event_text.py" line="125" />
+        <source>La CENTRAL vuelve a responder</source>
+        <translation>CENTRAL answers again</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/event_text.py" line="125" />
+        <source>La CENTRAL no responde</source>
+        <translation>CENTRAL is not answering</translation>
     </message>
 </context>
 <context>
     <name>FreeCpModel</name>
     <message>
-        <location filename="../../ev_desktop/models/free_cps.py" line="21" />
+        <location filename="../../ev_desktop/models/free_cps.py" line="22" />
         <source>Punto</source>
         <translation>Point</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/free_cps.py" line="21" />
+        <location filename="../../ev_desktop/models/free_cps.py" line="22" />
         <source>Ubicación</source>
         <translation>Location</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/free_cps.py" line="21" />
+        <location filename="../../ev_desktop/models/free_cps.py" line="22" />
         <source>Precio</source>
         <translation>Price</translation>
     </message>
@@ -439,161 +580,165 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>HistoryView</name>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="31" />
+        <location filename="../../ev_desktop/views/history_view.py" line="53" />
         <source>Actualizar</source>
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="35" />
+        <location filename="../../ev_desktop/views/history_view.py" line="57" />
         <source>Fecha</source>
         <translation>Date</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="35" />
+        <location filename="../../ev_desktop/views/history_view.py" line="57" />
         <source>Punto</source>
         <translation>Point</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="35" />
+        <location filename="../../ev_desktop/views/history_view.py" line="57" />
         <source>kWh</source>
         <translation>kWh</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="35" />
+        <location filename="../../ev_desktop/views/history_view.py" line="57" />
         <source>Importe</source>
         <translation>Amount</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="36" />
+        <location filename="../../ev_desktop/views/history_view.py" line="58" />
         <source>Resultado</source>
         <translation>Outcome</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="36" />
+        <location filename="../../ev_desktop/views/history_view.py" line="58" />
         <source>Sesión</source>
         <translation>Session</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="53" />
+        <location filename="../../ev_desktop/views/history_view.py" line="81" />
         <source>completado</source>
         <translation>completed</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="53" />
+        <location filename="../../ev_desktop/views/history_view.py" line="81" />
         <source>avería</source>
         <translation>fault</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="54" />
+        <location filename="../../ev_desktop/views/history_view.py" line="82" />
         <source>parado por el operador</source>
         <translation>stopped by the operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="54" />
+        <location filename="../../ev_desktop/views/history_view.py" line="82" />
         <source>punto desconectado</source>
         <translation>point disconnected</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="55" />
+        <location filename="../../ev_desktop/views/history_view.py" line="83" />
         <source>interrumpido</source>
         <translation>interrupted</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="55" />
+        <location filename="../../ev_desktop/views/history_view.py" line="83" />
         <source>reserva caducada</source>
         <translation>reservation expired</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="56" />
+        <location filename="../../ev_desktop/views/history_view.py" line="84" />
         <source>denegado</source>
         <translation>denied</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="56" />
+        <location filename="../../ev_desktop/views/history_view.py" line="84" />
         <source>reservado</source>
         <translation>reserved</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="56" />
+        <location filename="../../ev_desktop/views/history_view.py" line="84" />
         <source>cargando</source>
         <translation>charging</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="57" />
+        <location filename="../../ev_desktop/views/history_view.py" line="85" />
         <source>cancelado</source>
         <translation>cancelled</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="69" />
+        <location filename="../../ev_desktop/views/history_view.py" line="110" />
         <source>{n} suministros</source>
         <translation>{n} supplies</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="69" />
+        <location filename="../../ev_desktop/views/history_view.py" line="110" />
         <source>1 suministro</source>
         <translation>1 supply</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/history_view.py" line="111" />
+        <source>Total: {kwh:.2f} kWh, {eur:.2f} €</source>
+        <translation>Total: {kwh:.2f} kWh, {eur:.2f} €</translation>
     </message>
 </context>
 <context>
     <name>KafkaIndicator</name>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="89" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="67" />
         <source>conectado</source>
-        <extracomment>False = plain text (--kafka-plaintext): shown as "sin cifrar"; see ev_common.kafka.security</extracomment>
         <translation>connected</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="90" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="68" />
         <source>degradado</source>
         <translation>degraded</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="91" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="69" />
         <source>sin conexión</source>
         <translation>offline</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="92" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="70" />
         <source>comprobando…</source>
         <translation>checking…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="99" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="77" />
         <source>{n} evento en cola</source>
         <translation>{n} event queued</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="105" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="83" />
         <source>Kafka: {s}</source>
         <translation>Kafka: {s}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="100" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="78" />
         <source>{n} eventos en cola</source>
         <translation>{n} events queued</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="110" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="88" />
         <source>sin cifrar</source>
         <translation>not encrypted</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="112" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="90" />
         <source>Pulse para ver el diagnóstico de la conexión con Kafka</source>
         <translation>Click to diagnose the connection to Kafka</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="114" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="92" />
         <source>Conexión cifrada (TLS), autenticada como «{p}»</source>
         <translation>Encrypted connection (TLS), authenticated as “{p}”</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="116" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="94" />
         <source>Conexión SIN CIFRAR y sin autenticar: cualquiera en la red puede leerla</source>
         <translation>NOT ENCRYPTED, unauthenticated connection: anyone on the network can read it</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="118" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="96" />
         <source>Último error: {e}</source>
         <translation>Last error: {e}</translation>
     </message>
@@ -665,69 +810,106 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="42" />
+        <location filename="../../ev_desktop/main_window.py" line="45" />
         <source>EVCharging — Centro de control</source>
         <translation>EVCharging — Control centre</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="53" />
-        <location filename="../../ev_desktop/main_window.py" line="68" />
+        <location filename="../../ev_desktop/main_window.py" line="67" />
+        <location filename="../../ev_desktop/main_window.py" line="82" />
         <source>Conductor</source>
         <translation>Driver</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="68" />
-        <location filename="../../ev_desktop/main_window.py" line="121" />
+        <location filename="../../ev_desktop/main_window.py" line="82" />
+        <location filename="../../ev_desktop/main_window.py" line="161" />
         <source>Operador</source>
         <translation>Operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="76" />
+        <location filename="../../ev_desktop/main_window.py" line="90" />
         <source>&amp;Archivo</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="77" />
+        <location filename="../../ev_desktop/main_window.py" line="91" />
         <source>Ajustes de conexión…</source>
         <translation>Connection settings…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="80" />
+        <location filename="../../ev_desktop/main_window.py" line="94" />
         <source>Diagnóstico de Kafka…</source>
         <translation>Kafka diagnostics…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="84" />
+        <location filename="../../ev_desktop/main_window.py" line="98" />
         <source>Salir</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="147" />
+        <location filename="../../ev_desktop/main_window.py" line="101" />
+        <source>A&amp;yuda</source>
+        <translation>&amp;Help</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/main_window.py" line="102" />
+        <source>Acerca de EVCharging…</source>
+        <translation>About EVCharging…</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/main_window.py" line="106" />
+        <source>Buscar punto de carga</source>
+        <translation>Find a charging point</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/main_window.py" line="187" />
         <source>Su sesión de operador ha caducado — vuelva a iniciar sesión</source>
         <translation>Your operator session has expired — please sign in again</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="148" />
+        <location filename="../../ev_desktop/main_window.py" line="188" />
         <source>Ha cambiado la CENTRAL — vuelva a iniciar sesión como operador</source>
         <translation>The CENTRAL has changed — sign in again as an operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="167" />
-        <source>en cola ({n} sin enviar)</source>
-        <translation>queued ({n} not sent yet)</translation>
+        <location filename="../../ev_desktop/main_window.py" line="254" />
+        <source>EVCharging — Centro de control, versión {v}
+
+Datos (ajustes, colas de envío, registro de eventos): {d}
+Registro de eventos del operador: {log}
+Fichero de registro (log) de la aplicación: {applog}
+
+Atajos: F1 esta ayuda · Ctrl+F buscar un punto de carga · pulse el indicador de Kafka para ver el diagnóstico</source>
+        <translation>EVCharging — Control centre, version {v}
+
+Data (settings, send queues, event log): {d}
+Operator event log: {log}
+Application log file: {applog}
+
+Shortcuts: F1 this help · Ctrl+F find a charging point · click the Kafka indicator for the diagnostics</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="168" />
-        <source>enviada</source>
-        <translation>sent</translation>
+        <location filename="../../ev_desktop/main_window.py" line="263" />
+        <source>Acerca de EVCharging</source>
+        <translation>About EVCharging</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="194" />
+        <location filename="../../ev_desktop/main_window.py" line="280" />
+        <source>Suministro terminado en {cp}: {kwh:.2f} kWh, {eur:.2f} €</source>
+        <translation>Supply finished at {cp}: {kwh:.2f} kWh, {eur:.2f} €</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/main_window.py" line="283" />
+        <source>Suministro interrumpido en {cp}</source>
+        <translation>Supply interrupted at {cp}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/main_window.py" line="316" />
         <source>Ajustes aplicados. Vuelva a iniciar sesión para usarlos en su sesión de conductor.</source>
         <translation>Settings applied. Log in again to use them in your driver session.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="208" />
+        <location filename="../../ev_desktop/main_window.py" line="330" />
         <source>El diagnóstico de Kafka no está disponible en esta instalación</source>
         <translation>Kafka diagnostics are not available in this installation</translation>
     </message>
@@ -735,62 +917,99 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>OperatorDashboard</name>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="111" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="146" />
         <source>Buscar por id o ubicación…</source>
         <translation>Search by id or location…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="114" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="149" />
         <source>Parar todos</source>
         <translation>Stop all</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="116" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="151" />
         <source>Reanudar todos</source>
         <translation>Resume all</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="126" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="161" />
         <source>Cerrar sesión</source>
         <translation>Log out</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="169" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="177" />
+        <source>Parar todos los puntos de carga (se pide confirmación)</source>
+        <translation>Stop every charging point (asks for confirmation)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="178" />
+        <source>Volver a poner en servicio todos los puntos de carga</source>
+        <translation>Put every charging point back in service</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="179" />
+        <source>Filtrar por id o ubicación (Ctrl+F)</source>
+        <translation>Filter by id or location (Ctrl+F)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="213" />
         <source>Eventos en directo</source>
         <translation>Live events</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="191" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="256" />
+        <source>Ningún punto de carga coincide con el filtro (borre la búsqueda o pulse otra vez el estado)</source>
+        <translation>No charging point matches the filter (clear the search or click the state again)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="259" />
+        <source>Mostrando {n} de {t}</source>
+        <translation>Showing {n} of {t}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="264" />
         <source>Operador: &lt;b&gt;{o}&lt;/b&gt;</source>
         <translation>Operator: &lt;b&gt;{o}&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="233" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="319" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="333" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="338" />
         <source>Parar {cp}</source>
         <translation>Stop {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="236" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="323" />
         <source>Reanudar {cp}</source>
         <translation>Resume {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="256" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="334" />
+        <source>{cp} está suministrando a {d} ({kwh:.2f} kWh). ¿Parar el punto de carga? El suministro terminará ahora y se le cobrará lo suministrado.</source>
+        <translation>{cp} is supplying {d} ({kwh:.2f} kWh). Stop the charging point? The supply ends now and what was supplied is billed.</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="339" />
+        <source>{cp} está reservado para {d}. ¿Parar el punto de carga? La reserva quedará anulada.</source>
+        <translation>{cp} is reserved for {d}. Stop the charging point? The reservation will be cancelled.</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="362" />
         <source>Parar todos los CP</source>
         <translation>Stop every CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="257" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="363" />
         <source>¿Parar los {n} puntos de carga? Los suministros en curso terminarán ahora.</source>
         <translation>Stop all {n} charging points? Running supplies will end now.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="260" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="366" />
         <source>Reanudar todos los CP</source>
         <translation>Resume every CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="261" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="367" />
         <source>¿Reanudar los {n} puntos de carga?</source>
         <translation>Resume all {n} charging points?</translation>
     </message>
@@ -821,107 +1040,112 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>ServicesView</name>
     <message>
-        <location filename="../../ev_desktop/views/services_view.py" line="22" />
+        <location filename="../../ev_desktop/views/services_view.py" line="23" />
         <source>Cargar fichero de servicios…</source>
         <translation>Load services file…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/services_view.py" line="24" />
+        <location filename="../../ev_desktop/views/services_view.py" line="25" />
         <source>Ejecutar</source>
         <translation>Run</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/services_view.py" line="26" />
+        <location filename="../../ev_desktop/views/services_view.py" line="27" />
         <source>Detener</source>
         <translation>Stop</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/services_view.py" line="28" />
+        <location filename="../../ev_desktop/views/services_view.py" line="29" />
         <source>Ningún fichero cargado</source>
         <translation>No file loaded</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/services_view.py" line="31" />
+        <location filename="../../ev_desktop/views/services_view.py" line="32" />
         <source>%v de %m</source>
         <translation>%v of %m</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/services_view.py" line="55" />
+        <location filename="../../ev_desktop/views/services_view.py" line="57" />
         <source>Fichero de servicios</source>
         <translation>Services file</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/services_view.py" line="56" />
+        <location filename="../../ev_desktop/views/services_view.py" line="58" />
         <source>Ficheros de texto (*.txt);;Todos (*)</source>
         <translation>Text files (*.txt);;All (*)</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/services_view.py" line="69" />
+        <location filename="../../ev_desktop/views/services_view.py" line="71" />
         <source>{f}: {n} puntos de carga ({cps})</source>
         <translation>{f}: {n} charging points ({cps})</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/services_view.py" line="86" />
+        <location filename="../../ev_desktop/views/services_view.py" line="93" />
         <source>Servicio {i} de {n}: solicitando {cp}…</source>
         <translation>Service {i} of {n}: requesting {cp}…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/services_view.py" line="92" />
+        <location filename="../../ev_desktop/views/services_view.py" line="99" />
         <source>Servicio {i} terminado; el siguiente empieza en 4 s</source>
         <translation>Service {i} done; the next one starts in 4 s</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/services_view.py" line="96" />
+        <location filename="../../ev_desktop/views/services_view.py" line="103" />
         <source>completado</source>
         <translation>completed</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/services_view.py" line="96" />
+        <location filename="../../ev_desktop/views/services_view.py" line="103" />
         <source>avería</source>
         <translation>fault</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/services_view.py" line="97" />
+        <location filename="../../ev_desktop/views/services_view.py" line="104" />
         <source>parado por el operador</source>
         <translation>stopped by the operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/services_view.py" line="97" />
+        <location filename="../../ev_desktop/views/services_view.py" line="104" />
         <source>punto desconectado</source>
         <translation>point disconnected</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/services_view.py" line="98" />
+        <location filename="../../ev_desktop/views/services_view.py" line="105" />
         <source>interrumpido</source>
         <translation>interrupted</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/services_view.py" line="98" />
+        <location filename="../../ev_desktop/views/services_view.py" line="105" />
         <source>denegado</source>
         <translation>denied</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/services_view.py" line="99" />
+        <location filename="../../ev_desktop/views/services_view.py" line="106" />
         <source>reserva caducada</source>
         <translation>reservation expired</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/services_view.py" line="99" />
+        <location filename="../../ev_desktop/views/services_view.py" line="106" />
         <source>sin respuesta</source>
         <translation>no answer</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/services_view.py" line="100" />
-        <source>detenido</source>
-        <translation>stopped</translation>
+        <location filename="../../ev_desktop/views/services_view.py" line="107" />
+        <source>no solicitado (servicios detenidos)</source>
+        <translation>not requested (services stopped)</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/services_view.py" line="106" />
+        <location filename="../../ev_desktop/views/services_view.py" line="107" />
+        <source>cancelado</source>
+        <translation>cancelled</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/services_view.py" line="113" />
         <source>(en {cp})</source>
         <translation>(at {cp})</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/services_view.py" line="111" />
+        <location filename="../../ev_desktop/views/services_view.py" line="119" />
         <source>Servicios terminados: {n} de {t}</source>
         <translation>Services finished: {n} of {t}</translation>
     </message>
@@ -977,22 +1201,22 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>StaleDataBanner</name>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="209" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="226" />
         <source>Kafka responde con errores — todavía no se ha recibido ningún dato</source>
         <translation>Kafka answers with errors — no data received yet</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="210" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="227" />
         <source>Kafka responde con errores — datos de las {t}, pueden no estar al día</source>
         <translation>Kafka answers with errors — data as of {t}, it may be out of date</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="213" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="230" />
         <source>Sin conexión con Kafka — todavía no se ha recibido ningún dato</source>
         <translation>No connection to Kafka — no data received yet</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="214" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="231" />
         <source>Sin conexión con Kafka — datos de las {t}, pueden no estar al día</source>
         <translation>No connection to Kafka — data as of {t}, it may be out of date</translation>
     </message>
@@ -1000,7 +1224,12 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>StateSummaryBar</name>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="69" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="72" />
+        <source>Pulse para ver solo estos puntos de carga (otra vez: todos)</source>
+        <translation>Click to see only these charging points (again: all)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="86" />
         <source>Total: {n} CP</source>
         <translation>Total: {n} CPs</translation>
     </message>
@@ -1008,266 +1237,362 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>SupplyView</name>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="60" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="68" />
         <source>Potencia</source>
         <translation>Power</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="60" />
-        <location filename="../../ev_desktop/views/supply_view.py" line="240" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="68" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="321" />
         <source>Energía</source>
         <translation>Energy</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="61" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="69" />
         <source>Importe</source>
         <translation>Amount</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="84" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="92" />
         <source>kW</source>
         <translation>kW</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="85" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="93" />
         <source>segundos</source>
         <translation>seconds</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="109" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="103" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="244" />
+        <source>Copiar ticket</source>
+        <translation>Copy ticket</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="106" />
+        <source>Guardar ticket…</source>
+        <translation>Save ticket…</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="137" />
         <source>la sesión ha caducado — vuelva a iniciar sesión</source>
         <translation>your session has expired — please log in again</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="110" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="138" />
         <source>conductor desconocido para la CENTRAL</source>
         <translation>driver unknown to CENTRAL</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="111" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="139" />
         <source>ese punto de carga no existe</source>
         <translation>that charging point does not exist</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="112" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="140" />
         <source>el punto de carga no está disponible ahora</source>
         <translation>the charging point is not available now</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="113" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="141" />
         <source>el punto de carga está desconectado</source>
         <translation>the charging point is disconnected</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="114" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="142" />
         <source>no hay ningún punto de carga libre ahora</source>
         <translation>no charging point is free right now</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="115" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="143" />
         <source>ya tiene una carga en curso o reservada</source>
         <translation>you already have a charge in progress or reserved</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="120" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="148" />
         <source>avería en el punto de carga</source>
         <translation>fault at the charging point</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="121" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="149" />
         <source>parada por el operador</source>
         <translation>stopped by the operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="122" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="150" />
         <source>se perdió la conexión con el punto de carga</source>
         <translation>the connection to the charging point was lost</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="123" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="151" />
         <source>cancelada</source>
         <translation>cancelled</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="128" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="152" />
+        <source>detenida por usted</source>
+        <translation>stopped by you</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="157" />
         <source>completado</source>
         <translation>completed</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="129" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="158" />
         <source>avería</source>
         <translation>fault</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="130" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="159" />
         <source>parado por el operador</source>
         <translation>stopped by the operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="131" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="160" />
         <source>punto desconectado</source>
         <translation>point disconnected</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="132" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="161" />
         <source>interrumpido</source>
         <translation>interrupted</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="138" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="165" />
+        <source>Cancelar solicitud</source>
+        <translation>Cancel request</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="165" />
+        <source>Cancelar reserva</source>
+        <translation>Cancel reservation</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="166" />
+        <source>Detener carga</source>
+        <translation>Stop charging</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="166" />
+        <source>Cancelar</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="171" />
+        <source>La CENTRAL no responde — la solicitud espera en Kafka a que vuelva</source>
+        <translation>CENTRAL is not answering — the request waits in Kafka until it is back</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="173" />
         <source>Enviando a la CENTRAL…</source>
         <translation>Sending to CENTRAL…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="140" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="175" />
         <source>Kafka responde con errores — se enviará en cuanto se recupere</source>
         <translation>Kafka answers with errors — it will be sent as soon as it recovers</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="141" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="176" />
         <source>Esperando a Kafka — se enviará en cuanto haya conexión</source>
         <translation>Waiting for Kafka — it will be sent as soon as there is a connection</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="146" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="181" />
         <source>Punto de carga pedido</source>
         <translation>Charging point requested</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="148" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="183" />
         <source>Pedida a las</source>
         <translation>Requested at</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="149" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="184" />
         <source>Esperando desde hace</source>
         <translation>Waiting for</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="152" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="187" />
+        <source> desde las {t}</source>
+        <translation> since {t}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="188" />
+        <source>La CENTRAL no responde{since}. La solicitud ya está en Kafka y la CENTRAL la atenderá en cuanto vuelva.</source>
+        <translation>CENTRAL has not answered{since}. The request is already in Kafka and CENTRAL will handle it as soon as it is back.</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="191" />
         <source>Hay conexión con Kafka: la solicitud sale hacia la CENTRAL. En cuanto conteste verá aquí la autorización o el motivo del rechazo.</source>
         <translation>Kafka is connected: the request is on its way to CENTRAL. As soon as it answers you will see here the authorization or the reason for a refusal.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="155" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="194" />
         <source>La solicitud está guardada en el disco de este equipo y se enviará sola en cuanto vuelva la conexión con Kafka. No se pierde aunque cierre la aplicación.</source>
         <translation>The request is saved on this computer's disk and will be sent by itself as soon as the connection to Kafka is back. It is not lost even if you close the app.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="157" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="196" />
         <source>No hace falta repetirla: esta pantalla cambiará sola cuando la CENTRAL responda.</source>
         <translation>No need to ask again: this screen will change by itself when CENTRAL answers.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="202" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="227" />
+        <source>Deteniendo…</source>
+        <translation>Stopping…</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="255" />
         <source>Sin carga en curso</source>
         <translation>No charge in progress</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="203" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="256" />
         <source>Elija un punto de carga libre y pulse «Solicitar Carga», o pida «Cualquier CP libre».</source>
         <translation>Choose a free charging point and press “Request charge”, or ask for “Any free CP”.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="145" />
-        <location filename="../../ev_desktop/views/supply_view.py" line="204" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="180" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="257" />
         <source>cualquier CP libre</source>
         <translation>any free CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="206" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="259" />
         <source>Solicitud en cola para {cp}</source>
         <translation>Request queued for {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="209" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="262" />
         <source>Autorizado en {cp}</source>
         <translation>Authorized at {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="210" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="263" />
         <source>{loc} · {price:.2f} €/kWh</source>
         <translation>{loc} · {price:.2f} €/kWh</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="212" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="265" />
         <source>Reservado para usted: quedan {t} para conectar el vehículo</source>
         <translation>Reserved for you: {t} left to plug in the vehicle</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="216" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="269" />
         <source>Solicitud denegada</source>
         <translation>Request denied</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="217" />
-        <location filename="../../ev_desktop/views/supply_view.py" line="224" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="270" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="282" />
         <source>Motivo: {r}</source>
         <translation>Reason: {r}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="219" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="272" />
         <source>La reserva en {cp} ha caducado</source>
         <translation>The reservation at {cp} has expired</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="220" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="273" />
         <source>No se conectó el vehículo a tiempo; puede volver a solicitar una carga.</source>
         <translation>The vehicle was not plugged in in time; you may request a charge again.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="222" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="276" />
+        <source>Deteniendo la carga en {cp}…</source>
+        <translation>Stopping the charge at {cp}…</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="277" />
+        <source>El punto de carga termina el suministro; el ticket llegará enseguida.</source>
+        <translation>The charging point is ending the supply; the ticket will arrive shortly.</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="278" />
         <source>CARGANDO ⚡ en {cp}</source>
         <translation>CHARGING ⚡ at {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="226" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="280" />
+        <source>Cancelado</source>
+        <translation>Cancelled</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="280" />
+        <source>Puede solicitar otra carga cuando quiera.</source>
+        <translation>You can request another charge whenever you like.</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="284" />
         <source>Esperando el ticket final…</source>
         <translation>Waiting for the final ticket…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="227" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="285" />
         <source>Suministro interrumpido en {cp}</source>
         <translation>Supply interrupted at {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="229" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="287" />
         <source>Suministro terminado en {cp}</source>
         <translation>Supply finished at {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="229" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="287" />
         <source>Este es su ticket:</source>
         <translation>Here is your ticket:</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="237" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="299" />
+        <source>Copiado</source>
+        <translation>Copied</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="304" />
+        <source>Guardar ticket</source>
+        <translation>Save ticket</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="305" />
+        <source>Texto (*.txt)</source>
+        <translation>Text (*.txt)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="311" />
+        <source>No se pudo guardar el ticket: {e}</source>
+        <translation>The ticket could not be saved: {e}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/supply_view.py" line="318" />
         <source>Punto de carga</source>
         <translation>Charging point</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="238" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="319" />
         <source>Inicio</source>
         <translation>Start</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="239" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="320" />
         <source>Fin</source>
         <translation>End</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="61" />
-        <location filename="../../ev_desktop/views/supply_view.py" line="241" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="69" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="322" />
         <source>Precio</source>
         <translation>Price</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="242" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="323" />
         <source>Total</source>
         <translation>Total</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/supply_view.py" line="243" />
+        <location filename="../../ev_desktop/views/supply_view.py" line="324" />
         <source>Resultado</source>
         <translation>Outcome</translation>
     </message>

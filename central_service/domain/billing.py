@@ -48,7 +48,7 @@ def outcome(finish_reason: str, interrupt_reason: str | None) -> str:
     finish reason (``unplugged`` → ``completed``)."""
     if interrupt_reason in ("fault", "operator_stop", "monitor_lost"):
         return interrupt_reason
-    if finish_reason == "unplugged":
+    if finish_reason in ("unplugged", "driver_stop"):  # the driver ended it: a normal end
         return "completed"
     if finish_reason in ("operator_stop", "monitor_lost"):
         return finish_reason

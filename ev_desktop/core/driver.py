@@ -36,8 +36,8 @@ from ev_common.tls_links import LinkTLS
 from ev_common.topics import Topics
 
 from .central_client import CentralClient, LoginError, LoginResult
-from .events import (NOTIFICATION_TYPES, DriverEvent, LinkChanged, Notification, RequestQueued,
-                     ReservationCancelled)
+from .events import (NOTIFICATION_TYPES, DriverEvent, LinkChanged, Notification, RequestCancelled, RequestQueued,
+                     ReservationCancelled, StopRequested, SupplyResumed)
 from .session_keeper import SessionKeeper
 from .tracker import SupplyPhase, SupplyTracker
 
@@ -202,10 +202,7 @@ class DriverCore:
     def cancel(self, session_id: str) -> None:
         """Give up a reservation not yet turned into a supply (durable); emits
         ReservationCancelled (Central does not answer a cancel)."""
-        if self._producer is None or not self.login_result:
-            raise RuntimeError("start() before cancel()")
-        body = ChargeCancelled(driver_id=self.login_result.driver_id, session_id=session_id)
-        self._producer.send(self.topics.driver_requests, self._signed(body))
+        self._send_cancel(session_id=session_id)
         log.info("driver=%s session=%s cancel queued", self.driver_id, session_id)
         cp_id = self.tracker.cp_id if self.tracker and self.tracker.session_id == session_id else None
         self._post(ReservationCancelled(session_id, cp_id))
@@ -216,6 +213,61 @@ class DriverCore:
         if self.session is not None:
             await self.session.logout()
         await self.close()
+
+    def cancel_request(self, request_id: str) -> None:
+        """Withdraw a request Central has not answered yet (durable): Central undoes whatever it
+        decides for it — requests and cancels share the driver's partition, so it is decided first."""
+        self._send_cancel(request_id=request_id)
+        log.info("driver=%s request=%s cancel queued", self.driver_id, request_id)
+        cp_id = self.tracker.requested_cp if self.tracker and self.tracker.request_id == request_id else None
+        self._post(RequestCancelled(request_id, cp_id))
+
+    def stop_supply(self, session_id: str) -> None:
+        """Ask Central to stop the running supply (durable); the Engine ends it, the ticket follows."""
+        self._send_cancel(session_id=session_id)
+        log.info("driver=%s session=%s stop queued", self.driver_id, session_id)
+        cp_id = self.tracker.cp_id if self.tracker and self.tracker.session_id == session_id else None
+        self._post(StopRequested(session_id, cp_id))
+
+    def cancel_current(self) -> str | None:
+        """Undo whatever applies to the tracker's current request/supply (see
+        ``SupplyTracker.can_cancel``); returns what was undone, None when nothing applies."""
+        t = self.tracker
+        what = t.can_cancel if t is not None else None
+        if what == "request":
+            self.cancel_request(t.request_id)  # type: ignore[union-attr,arg-type]
+        elif what == "reservation":
+            self.cancel(t.session_id)  # type: ignore[union-attr,arg-type]
+        elif what == "supply":
+            self.stop_supply(t.session_id)  # type: ignore[union-attr,arg-type]
+        return what
+
+    def _send_cancel(self, *, session_id: str = "", request_id: str | None = None) -> None:
+        if self._producer is None or not self.login_result:
+            raise RuntimeError("start() before cancelling")
+        body = ChargeCancelled(driver_id=self.login_result.driver_id, session_id=session_id,
+                               request_id=request_id)
+        self._producer.send(self.topics.driver_requests, self._signed(body))
+
+    async def resume_open_supply(self) -> SupplyResumed | None:
+        """Ask Central (socket HISTORY) whether this driver already holds a reservation or a
+        running supply — an app restarted mid-supply shows it, with its stop button, instead of
+        offering a request Central would deny. None when nothing is open or Central is silent."""
+        try:
+            rows = await self.history()
+        except Exception as exc:  # noqa: BLE001 - best effort: the notifications will tell anyway
+            log.info("driver=%s: open supply not checked (%s)", self.driver_id, exc)
+            return None
+        for row in rows:
+            if row.get("status") in ("reserved", "charging"):
+                ev = SupplyResumed(str(row["session_id"]), str(row["cp_id"]), str(row["status"]),
+                                   row.get("started_at"), float(row.get("kwh") or 0.0),
+                                   float(row.get("eur") or 0.0), row.get("price_eur_kwh"))
+                log.info("driver=%s has an open supply session=%s cp=%s (%s)", self.driver_id,
+                         ev.session_id, ev.cp_id, ev.status)
+                self._emit(ev)
+                return ev
+        return None
 
     async def close(self, flush_timeout: float = 2.0) -> None:
         """Stop consuming; give pending sends a moment; the rest stays in the outbox."""
@@ -261,9 +313,9 @@ class DriverCore:
         except RuntimeError:  # loop closed meanwhile
             pass
 
-    def _emit(self, event: DriverEvent) -> None:
+    def _emit(self, event: DriverEvent, sent_at: float | None = None) -> None:
         if self.tracker is not None:
-            self.tracker.apply(event)
+            self.tracker.apply(event, sent_at=sent_at)
         for cb in list(self._listeners):
             try:
                 cb(event)
@@ -288,21 +340,21 @@ class DriverCore:
         if self._closed or self._loop is None or self._loop.is_closed():
             # not handled: raising keeps the offsets uncommitted, the next start re-reads them
             raise RetryLater("driver core closing; notifications left for the next start")
-        mine: list[Notification] = []
+        mine: list[tuple[Notification, float]] = []
         for d in deliveries:
             body = d.envelope.body
             if (isinstance(body, NOTIFICATION_TYPES) and body.driver_id == self.driver_id
                     and d.envelope.ts >= self._not_before and self._first_time(d.envelope.id)):
-                mine.append(body)
+                mine.append((body, d.envelope.ts))
         if not mine:
             return
         done = threading.Event()
 
         def handle() -> None:
             try:
-                for body in mine:
+                for body, sent_at in mine:
                     log.debug("driver=%s <- %s", self.driver_id, body)
-                    self._emit(body)
+                    self._emit(body, sent_at)
             finally:
                 done.set()
 

@@ -35,6 +35,37 @@ class ReservationCancelled:
 
 
 @dataclass(frozen=True)
+class RequestCancelled:
+    """The driver withdrew a request still waiting for Central's answer (a ChargeCancelled naming
+    the request is in the outbox: whatever Central decides for it is undone)."""
+
+    request_id: str
+    cp_id: str | None
+
+
+@dataclass(frozen=True)
+class StopRequested:
+    """The driver asked to stop the running supply; the Engine ends it and the ticket follows."""
+
+    session_id: str
+    cp_id: str | None
+
+
+@dataclass(frozen=True)
+class SupplyResumed:
+    """After login, Central says this driver already holds a supply (``status`` reserved or
+    charging): the app shows it (and lets the driver stop it) before offering a new request."""
+
+    session_id: str
+    cp_id: str
+    status: str
+    started_at: float | None
+    kwh: float
+    eur: float
+    price_eur_kwh: float | None
+
+
+@dataclass(frozen=True)
 class LinkChanged:
     """The producer's connection state changed (status bar)."""
 
@@ -43,7 +74,8 @@ class LinkChanged:
 
 Notification = Union[ChargeAuthorized, ChargeDenied, ReservationExpired, SupplyStartedNotice,
                      SupplyProgress, SupplyInterrupted, Ticket]
-DriverEvent = Union[Notification, RequestQueued, ReservationCancelled, LinkChanged]
+DriverEvent = Union[Notification, RequestQueued, ReservationCancelled, RequestCancelled, StopRequested,
+                    SupplyResumed, LinkChanged]
 
 
 def link_text(state: LinkState) -> str:

@@ -159,6 +159,32 @@ class ServicesRunner:
             self.core.remove_listener(self._on_event)
         return self.outcomes
 
+    async def finish_open_supply(self, label: str) -> ServiceOutcome | None:
+        """Wait for the supply the tracker resumed from Central (an earlier run's, still open)
+        to end, and report it as service 0 — one RESULT per supply, with its own session id,
+        instead of its ticket being taken for the first new request's."""
+        tracker: SupplyTracker = self.core.tracker
+        if tracker is None or not tracker.active or not tracker.session_id:
+            return None
+        self.core.add_listener(self._on_event)
+        loop = asyncio.get_running_loop()
+        deadline = None if self.timeout_s is None else loop.time() + self.timeout_s
+        try:
+            while not (tracker.over and not tracker.late_ticket_possible) and not self._stop.is_set():
+                now = loop.time()
+                if deadline is not None and now >= deadline:
+                    break
+                self._changed.clear()
+                try:
+                    await asyncio.wait_for(self._changed.wait(), None if deadline is None else deadline - now)
+                except asyncio.TimeoutError:
+                    pass
+        finally:
+            self.core.remove_listener(self._on_event)
+        outcome = outcome_of(tracker, 0, len(self.cp_ids), label)
+        self._report(ServicesProgress(0, len(self.cp_ids), label, outcome))
+        return outcome
+
     async def run_one(self, index: int, total: int, cp_id: str | None) -> ServiceOutcome:
         """Request one supply and wait for its end."""
         tracker: SupplyTracker = self.core.tracker

@@ -32,7 +32,8 @@ from ev_common.contract import (
 )
 from ev_common.kafka.status import LinkState
 
-from .events import LinkChanged, RequestQueued, ReservationCancelled, link_text
+from .events import (LinkChanged, RequestCancelled, RequestQueued, ReservationCancelled, StopRequested,
+                     SupplyResumed, link_text)
 
 MAX_POINTS = 3600  # one hour of 1 Hz samples for the chart
 
@@ -124,6 +125,7 @@ class SupplyTracker:
         self.interrupt_text: str = ""
         self.ticket_expected = False  # interrupted while charging: the final ticket will come
         self.late_ticket_possible = False  # interrupted while authorized: a ticket may still come
+        self.stop_requested = False  # the driver asked to stop the running supply (ticket follows)
 
     @property
     def active(self) -> bool:
@@ -139,6 +141,18 @@ class SupplyTracker:
             self.phase == SupplyPhase.INTERRUPTED and (self.ticket is not None
                                                        or not self.ticket_expected))
 
+    @property
+    def can_cancel(self) -> str | None:
+        """What the driver can undo now: ``request`` (queued), ``reservation`` (authorized),
+        ``supply`` (charging, not already being stopped) — None when nothing applies."""
+        if self.phase == SupplyPhase.QUEUED and self.request_id:
+            return "request"
+        if self.phase == SupplyPhase.AUTHORIZED and self.session_id:
+            return "reservation"
+        if self.phase == SupplyPhase.CHARGING and self.session_id and not self.stop_requested:
+            return "supply"
+        return None
+
     def reservation_left(self, now: float | None = None) -> float | None:
         """Seconds left on the reservation while authorized, else None."""
         if self.phase != SupplyPhase.AUTHORIZED or self.reservation_expires_at is None:
@@ -147,15 +161,26 @@ class SupplyTracker:
         return max(0.0, self.reservation_expires_at - now)
 
     # ------------------------------------------------------------------ transitions
-    def apply(self, event: Any, now: float | None = None) -> bool:
-        """Apply one core event; True when the visible state changed."""
+    _sample_ts: float | None = None
+
+    def apply(self, event: Any, now: float | None = None, sent_at: float | None = None) -> bool:
+        """Apply one core event; True when the visible state changed. *sent_at*: when Central
+        sent a notification (its envelope time) — the chart plots samples at their own times,
+        not at their arrival (a reopened app receives a whole supply's samples at once)."""
         now = time.time() if now is None else now
+        self._sample_ts = sent_at
         if isinstance(event, LinkChanged):
             return self._on_link(event.status.state)
         if isinstance(event, RequestQueued):
             return self._on_queued(event)
         if isinstance(event, ReservationCancelled):
             return self._on_cancelled(event)
+        if isinstance(event, RequestCancelled):
+            return self._on_request_cancelled(event)
+        if isinstance(event, StopRequested):
+            return self._on_stop_requested(event)
+        if isinstance(event, SupplyResumed):
+            return self._on_resumed(event, now)
         if getattr(event, "driver_id", self.driver_id) != self.driver_id:
             return False
         handler = {
@@ -192,6 +217,35 @@ class SupplyTracker:
             return False
         self.phase = SupplyPhase.CANCELLED
         self._finish_ids()
+        return True
+
+    def _on_request_cancelled(self, ev: RequestCancelled) -> bool:
+        if self.phase != SupplyPhase.QUEUED or ev.request_id != self.request_id:
+            return False
+        self.phase = SupplyPhase.CANCELLED
+        self._finish_ids()   # Central's answer to it, when it comes, is not ours any more
+        return True
+
+    def _on_stop_requested(self, ev: StopRequested) -> bool:
+        if self.phase != SupplyPhase.CHARGING or ev.session_id != self.session_id or self.stop_requested:
+            return False
+        self.stop_requested = True
+        return True
+
+    def _on_resumed(self, ev: SupplyResumed, now: float) -> bool:
+        """Central's record of a supply still open for this driver (after an app restart)."""
+        if self.active or ev.session_id in self._done_sessions:
+            return False
+        self.reset()
+        self.session_id, self.cp_id = ev.session_id, ev.cp_id
+        self.price_eur_kwh = ev.price_eur_kwh
+        if ev.status == "charging":
+            self.phase = SupplyPhase.CHARGING
+            self.started_at = ev.started_at
+            self.kwh, self.eur = ev.kwh, ev.eur
+        else:
+            self.phase = SupplyPhase.AUTHORIZED
+            self.authorized_at = now
         return True
 
     def _owns_session(self, session_id: str) -> bool:
@@ -275,7 +329,7 @@ class SupplyTracker:
             self.phase = SupplyPhase.CHARGING
             self.reservation_expires_at = None
         self.kw, self.kwh, self.eur = ev.kw, ev.kwh, ev.eur
-        self.points.append(ChartPoint(now, ev.kw))
+        self.points.append(ChartPoint(self._sample_ts if self._sample_ts is not None else now, ev.kw))
         return True
 
     def _on_interrupted(self, ev: SupplyInterrupted, now: float) -> bool:

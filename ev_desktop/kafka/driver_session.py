@@ -89,16 +89,19 @@ class QtDriverSession(QObject):
         status = core.link_status()
         if status is not None:
             self.linkChanged.emit(status)
+        # a supply still open from before (app restarted mid-supply): show it before anything else
+        await core.resume_open_supply()
 
     def request_charge(self, cp_id: str | None) -> str | None:
         if self.core is None or not self.core.started:
             return None
         return self.core.request_charge(cp_id)
 
-    def cancel(self) -> None:
-        t = self.tracker
-        if self.core is not None and t is not None and t.session_id:
-            self.core.cancel(t.session_id)
+    def cancel(self) -> str | None:
+        """Undo what applies now (queued request, reservation, running supply); returns what."""
+        if self.core is None or not self.core.started:
+            return None
+        return self.core.cancel_current()
 
     def load_history(self) -> asyncio.Task | None:
         if self.core is None:

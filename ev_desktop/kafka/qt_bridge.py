@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-from ev_desktop.views.status_widgets import LinkSummary, link_state_name
+from ev_desktop.models.link import LinkSummary, link_state_name
 
 log = logging.getLogger(__name__)
 

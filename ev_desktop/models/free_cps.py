@@ -9,6 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from ev_common.contract import CpState
 
 CpIdRole = Qt.ItemDataRole.UserRole + 1
+SortRole = Qt.ItemDataRole.UserRole + 2   # what a column sorts by (the price as a number)
 
 
 class FreeCpModel(QAbstractTableModel):
@@ -74,6 +75,8 @@ class FreeCpModel(QAbstractTableModel):
         st = self._states[self._ids[index.row()]]
         if role == CpIdRole:
             return st.cp_id
+        if role == SortRole:
+            return (st.cp_id, st.location.casefold(), st.price_eur_kwh)[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             col = index.column()
             if col == 0:

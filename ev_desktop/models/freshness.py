@@ -4,7 +4,7 @@ The operator tiles and the driver's free-CP list are only as current as the last
 arrived from Kafka. While the link is down nothing new arrives, yet the old picture stays on
 screen looking exactly as live as before — reservation countdowns even tick down to a zero that
 never happened. :class:`DataFreshness` follows the app's merged link state (the same
-:class:`~ev_desktop.views.status_widgets.LinkSummary` the status bar shows) and the arrival of
+:class:`~ev_desktop.models.link.LinkSummary` the status bar shows) and the arrival of
 CP states, and says whether the picture is stale and *as of when* it was known to be current,
 so the views can say so and stop counting down.
 

@@ -18,7 +18,7 @@ import time
 from collections import OrderedDict
 
 from PySide6.QtCore import QCoreApplication, QModelIndex, QPersistentModelIndex, QPointF, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QFontMetricsF, QImage, QPainter, QPen, QPixmap
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QFontMetricsF, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from ev_common.contract import CpState
@@ -40,7 +40,7 @@ def state_label(state: str) -> str:
         "available": QCoreApplication.translate("CpTile", "Disponible"),
         "reserved": QCoreApplication.translate("CpTile", "Reservado"),
         "charging": QCoreApplication.translate("CpTile", "Cargando"),
-        "out_of_order": QCoreApplication.translate("CpTile", "Out of Order"),
+        "out_of_order": QCoreApplication.translate("CpTile", "Fuera de servicio"),
         "faulted": QCoreApplication.translate("CpTile", "Averiado"),
         "disconnected": QCoreApplication.translate("CpTile", "Desconectado"),
     }.get(state, state)
@@ -64,7 +64,7 @@ def detail_line(st: CpState, now: float | None = None, *, frozen: bool = False) 
             return QCoreApplication.translate("CpTile", "{d} · quedaban {t}").format(d=st.driver_id or "?", t=left)
         return QCoreApplication.translate("CpTile", "{d} · quedan {t}").format(d=st.driver_id or "?", t=left)
     if st.state == "charging":
-        return f"{st.kw:.1f} kW · {st.eur:.2f} € · {st.driver_id or '?'}"
+        return f"{st.kw:.1f} kW · {st.kwh:.2f} kWh · {st.eur:.2f} €"
     if st.state == "out_of_order":
         return QCoreApplication.translate("CpTile", "Parado por el operador")
     if st.state == "faulted":
@@ -74,6 +74,19 @@ def detail_line(st: CpState, now: float | None = None, *, frozen: bool = False) 
             return QCoreApplication.translate("CpTile", "visto {t}").format(t=time.strftime("%d/%m %H:%M:%S", time.localtime(st.last_seen)))
         return QCoreApplication.translate("CpTile", "nunca visto")
     return QCoreApplication.translate("CpTile", "Libre")
+
+
+def price_line(st: CpState) -> str:
+    """Line 3 of a tile: the price, and while charging whose supply it is (it does not change
+    during the supply, so it lives in the cached base layer; the live figures are line 4)."""
+    price = f"{st.price_eur_kwh:.2f} €/kWh"
+    if st.state == "charging" and st.driver_id:
+        return f"{price} · {st.driver_id}"
+    return price
+
+
+# Told apart without colour too: reserved tiles are hatched, charging ones carry a bolt.
+BADGE_MARK = {"charging": "⚡ "}
 
 
 class CpTileDelegate(QStyledItemDelegate):
@@ -98,6 +111,7 @@ class CpTileDelegate(QStyledItemDelegate):
         self.tile_size = QSize(TILE_SIZE)
         self._white = QColor("#ffffff")
         self._badge = QColor(255, 255, 255, 60)
+        self._hatch = QColor(255, 255, 255, 45)
         self._selection_pen = QPen(QColor("#ffd54f"), 3)
         self._labels: dict[str, tuple[str, int]] = {}   # state → (label, badge width)
         self._base: OrderedDict[tuple, _Base] = OrderedDict()
@@ -106,6 +120,9 @@ class CpTileDelegate(QStyledItemDelegate):
         self._elided: dict[tuple[str, int], str] = {}
         # set while the data is stale (see DataFreshness): countdowns stop at this moment
         self.frozen_at: float | None = None
+        # set while Central does not answer: every tile is veiled in grey (states may be old)
+        self.dimmed = False
+        self._veil = QColor(96, 96, 96, 150)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         return self.tile_size
@@ -144,10 +161,13 @@ class CpTileDelegate(QStyledItemDelegate):
         painter.setPen(self._white)
         painter.drawText(QPointF(left + 12, top + self._detail_baseline),
                          self._elide(detail_line(st, self.frozen_at, frozen=self.frozen_at is not None), w - 24))
+        if self.dimmed:
+            painter.fillRect(QRect(left + 3, top + 3, w - 6, h - 6), self._veil)
 
     def _base_for(self, st: CpState, w: int, h: int, dpr: float, selected: bool) -> _Base:
         """The cached base layer of a tile (LRU, bounded in bytes)."""
-        key = (st.cp_id, st.state, st.location, st.price_eur_kwh, selected, w, h, dpr)
+        key = (st.cp_id, st.state, st.location, st.price_eur_kwh,
+               st.driver_id if st.state == "charging" else None, selected, w, h, dpr)
         cache = self._base
         base = cache.get(key)
         if base is not None:
@@ -174,6 +194,9 @@ class CpTileDelegate(QStyledItemDelegate):
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(self._colors.get(st.state, self._colors["disconnected"]))
         p.drawRoundedRect(r, 7, 7)
+        if st.state == "reserved":   # a pattern, so "reserved" is not told by colour alone
+            p.setBrush(QBrush(self._hatch, Qt.BrushStyle.BDiagPattern))
+            p.drawRoundedRect(r, 7, 7)
         if selected:
             p.setPen(self._selection_pen)
             p.setBrush(Qt.BrushStyle.NoBrush)
@@ -195,7 +218,7 @@ class CpTileDelegate(QStyledItemDelegate):
         # lines 2-3: location, price (line 4, the detail, is painted by paint())
         y = inner.top() + line_h + 4
         small_h = self._small_h
-        for text in (st.location, f"{st.price_eur_kwh:.2f} €/kWh"):
+        for text in (st.location, price_line(st)):
             p.drawText(QRect(inner.left(), y, inner.width(), small_h), _LEFT_VCENTER,
                        self._elide(text, inner.width()))
             y += small_h + 1
@@ -203,7 +226,7 @@ class CpTileDelegate(QStyledItemDelegate):
     def _label(self, state: str) -> tuple[str, int]:
         got = self._labels.get(state)
         if got is None:
-            label = state_label(state)
+            label = BADGE_MARK.get(state, "") + state_label(state)
             got = self._labels[state] = (label, self._small_fm.horizontalAdvance(label) + 10)
         return got
 

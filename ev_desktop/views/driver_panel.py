@@ -3,18 +3,19 @@ history. Renders :class:`QtDriverSession` (which wraps the plain-Python DriverCo
 window tells it when the free-CP list went stale (:meth:`DriverPanel.show_freshness`)."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
-                               QStackedWidget, QTableView, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
+                               QSplitter, QStackedWidget, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from ev_common.contract import Ticket
 from ev_desktop.kafka.driver_session import QtDriverSession
-from ev_desktop.models.free_cps import FreeCpModel
+from ev_desktop.models.free_cps import FreeCpModel, SortRole
+from ev_desktop.models.central_status import CentralStatus
 from ev_desktop.models.freshness import Freshness
 from ev_desktop.views.history_view import HistoryView
 from ev_desktop.views.login_form import LoginForm, login_error_text
 from ev_desktop.views.services_view import ServicesView
-from ev_desktop.views.status_widgets import StaleDataBanner
+from ev_desktop.views.status_widgets import CentralDownBanner, StaleDataBanner, clock_text
 from ev_desktop.views.supply_view import SupplyView
 
 
@@ -42,7 +43,8 @@ class DriverPanel(QWidget):
         session.servicesFinished.connect(self.services.finished)
         session.loggedOut.connect(lambda: self.stack.setCurrentIndex(0))
         self.services.runRequested.connect(self._run_services)
-        self.services.stopRequested.connect(session.stop_services)
+        self.services.stopRequested.connect(self.stop_services)
+        self.supply.cancelRequested.connect(self.cancel_current)
         self.history.refreshRequested.connect(session.load_history)
         self._countdown = QTimer(self)
         self._countdown.setInterval(1000)
@@ -61,15 +63,37 @@ class DriverPanel(QWidget):
         # -- charge tab: free CPs on the left, the supply on the right
         self.cp_table = QTableView()
         self.cp_table.setObjectName("freeCps")
-        self.cp_table.setModel(self.free)
+        # connected before the view's own handler, which moves the current row to a neighbour
+        self.free.rowsAboutToBeRemoved.connect(self._on_rows_leaving)
+        self._chosen_leaving = False
+        self.free_sorted = QSortFilterProxyModel(self)   # columns sort (price as a number)
+        self.free_sorted.setSourceModel(self.free)
+        self.free_sorted.setSortRole(SortRole)
+        self.cp_table.setModel(self.free_sorted)
+        self.cp_table.setSortingEnabled(True)
+        self.cp_table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.cp_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.cp_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.cp_table.verticalHeader().hide()
+        self.cp_table.setWordWrap(False)   # "0.30 €/kWh" on one line, whole ids
         self.cp_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.cp_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.cp_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.cp_table.doubleClicked.connect(lambda _i: self.request_selected())
+        # the selection never moves by itself: when the chosen CP leaves the list it is cleared,
+        # so the next "Solicitar Carga" cannot go to a neighbour the driver never chose
+        self._chosen_cp: str | None = None
+        self._link_up = False      # the free-CP list is live when Kafka is connected…
+        self._caught_up = False    # …and the whole CP picture has been read
+        self.cp_table.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.free.rowsRemoved.connect(self._after_rows_left)
+        self.free.modelReset.connect(self._clear_selection)
         self.stale_banner = StaleDataBanner()
+        self.central_banner = CentralDownBanner()
+        self.hint = QLabel()
+        self.hint.setObjectName("driverHint")   # local checks: neutral words, not a denial
+        self.hint.setWordWrap(True)
+        self.hint.hide()
         self.free_count = QLabel()
         self.free.rowsInserted.connect(self._update_free_count)
         self.free.rowsRemoved.connect(self._update_free_count)
@@ -87,12 +111,14 @@ class DriverPanel(QWidget):
         title.setObjectName("sectionTitle")
         ll.addWidget(title)
         ll.addWidget(self.stale_banner)
+        ll.addWidget(self.central_banner)
         ll.addWidget(self.free_count)
         ll.addWidget(self.cp_table, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.request_btn)
         buttons.addWidget(self.any_btn)
         ll.addLayout(buttons)
+        ll.addWidget(self.hint)
         self.supply = SupplyView()
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
@@ -119,42 +145,138 @@ class DriverPanel(QWidget):
         self.free.apply(states)
 
     def reset_states(self) -> None:
+        self._caught_up = False
         self.free.clear()
 
     def _update_free_count(self, *_args) -> None:
         n = self.free.rowCount()
         self.free_count.setText(self.tr("{n} libre").format(n=n) if n == 1 else self.tr("{n} libres").format(n=n))
+        self._update_buttons()
+
+    def _on_selection_changed(self, *_args) -> None:
+        if self._chosen_leaving:
+            return   # Qt moving the highlight to a neighbour: not the driver's choice
+        self._chosen_cp = self.selected_cp()
+        self.hint.hide()
+        self._update_buttons()
+
+    def _on_rows_leaving(self, _parent: QModelIndex, first: int, last: int) -> None:
+        chosen = getattr(self, "_chosen_cp", None)
+        self._chosen_leaving = chosen is not None and first <= self.free.row_of(chosen) <= last
+
+    def _after_rows_left(self, *_args) -> None:
+        if self._chosen_leaving:
+            self._chosen_leaving = False
+            self._clear_selection()
+
+    def _clear_selection(self) -> None:
+        self.cp_table.selectionModel().clear()   # also the current index: nothing moves into its place
+        self._chosen_cp = None
+        self._update_buttons()
+
+    def show_central(self, st: CentralStatus) -> None:
+        """Central not answering: the list says so, and a queued request says it waits for Central."""
+        self.central_banner.show_status(st)
+        self.supply.central_down = st.down
+        self.supply.central_since = clock_text(st.last_seen, st.now) if st.last_seen else ""
+        self.refresh()
 
     def show_freshness(self, f: Freshness) -> None:
         """Kafka link down or back: the free-CP list says since when it may be out of date."""
         self.stale_banner.show_freshness(f)
+        self._link_up = f.state == "connected"
+        self._update_buttons()
+
+    def mark_caught_up(self) -> None:
+        """The whole CP picture has been read (slot for ``AppContext.cpCaughtUp``)."""
+        self._caught_up = True
+        self._update_buttons()
 
     def selected_cp(self) -> str | None:
         rows = self.cp_table.selectionModel().selectedRows()
-        return self.free.cp_at(rows[0].row()) if rows else None
+        return self.free.cp_at(self.free_sorted.mapToSource(rows[0]).row()) if rows else None
 
     def select_cp(self, cp_id: str) -> bool:
         row = self.free.row_of(cp_id)
         if row >= 0:
-            self.cp_table.selectRow(row)
+            self.cp_table.selectRow(self.free_sorted.mapFromSource(self.free.index(row, 0)).row())
         return row >= 0
 
     # ------------------------------------------------------------------ intents
+    def show_hint(self, text: str) -> None:
+        """A local check the driver can fix (nothing was sent): plain words under the buttons."""
+        self.hint.setText(text)
+        self.hint.show()
+
     def request_selected(self) -> None:
         cp = self.selected_cp()
         if cp is None:
-            self.supply.detail.setText(self.tr("Seleccione primero un punto de carga de la lista "
-                                               "(o pulse «Cualquier CP libre»)."))
+            self.show_hint(self.tr("Seleccione primero un punto de carga de la lista "
+                                   "(o pulse «Cualquier CP libre»)."))
             return
         self.request(cp)
 
     def request(self, cp_id: str | None) -> str | None:
         t = self.session.tracker
         if t is not None and t.active:
-            self.supply.detail.setText(self.tr("Ya hay una solicitud o carga en curso; espere a que termine."))
+            self.show_hint(self.tr("Ya hay una solicitud o carga en curso; espere a que termine."))
             return None
+        self.hint.hide()
         self.tabs.setCurrentIndex(0)
-        return self.session.request_charge(cp_id)
+        request_id = self.session.request_charge(cp_id)
+        self._clear_selection()   # the request is on its way; the list will change under it
+        return request_id
+
+    def confirm(self, title: str, text: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setObjectName("confirmDriver")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
+
+    def cancel_current(self, what: str = "") -> str | None:
+        """The cancel button: a queued request or a reservation at once; a running supply after
+        a confirmation (it ends the charge and bills it)."""
+        t = self.session.tracker
+        what = (t.can_cancel if t is not None else None) or None
+        if what is None:
+            return None
+        if what == "supply" and not self.confirm(
+                self.tr("Detener la carga"),
+                self.tr("¿Detener ahora la carga en {cp}? Recibirá el ticket de la energía suministrada "
+                        "hasta este momento.").format(cp=t.cp_id)):
+            return None
+        done = self.session.cancel()
+        self.refresh()
+        return done
+
+    def stop_services(self) -> None:
+        """Servicios ▸ Detener: no new request is sent; the supply in progress either stops too
+        (the driver confirms) or is said plainly to go on to its end."""
+        t = self.session.tracker
+        stop_supply = False
+        if t is not None and t.can_cancel is not None:
+            stop_supply = self.confirm(
+                self.tr("Detener los servicios"),
+                self.tr("No se pedirán más servicios. ¿Detener también el suministro en curso en {cp}? "
+                        "Si responde No, seguirá hasta su final.").format(cp=t.cp_id or t.requested_cp or "?"))
+        self.session.stop_services()
+        if stop_supply:
+            self.session.cancel()
+            self.services.note_stopped(self.tr("Servicios detenidos; el suministro en curso se detiene."))
+        elif t is not None and t.active:
+            self.services.note_stopped(self.tr("Servicios detenidos; el suministro en curso continúa hasta su final."))
+        self.refresh()
+
+    def _update_buttons(self) -> None:
+        """Enabled exactly when they apply: not while a request/supply is in flight, and not when
+        the list — known to be current — shows no free CP. While the list is stale or not loaded
+        yet (Kafka down) a request still makes sense: it waits in the outbox and Central decides."""
+        t = self.session.tracker
+        busy = t is not None and t.active
+        none_free = self._link_up and self._caught_up and self.free.rowCount() == 0
+        self.request_btn.setEnabled(not busy and not none_free)
+        self.any_btn.setEnabled(not busy and not none_free)
 
     def _run_services(self, cps: list) -> None:
         if cps and self.session.run_services(cps) is not None:
@@ -188,9 +310,7 @@ class DriverPanel(QWidget):
     def refresh(self) -> None:
         t = self.session.tracker
         self.supply.render(t)
-        busy = t is not None and t.active
-        self.request_btn.setEnabled(not busy)
-        self.any_btn.setEnabled(not busy)
+        self._update_buttons()
         # once a second while a reservation counts down, or while a queued request waits
         # (its "waiting for" time must visibly move, or the app looks frozen)
         counting = t is not None and (t.reservation_left() is not None or t.phase.value == "queued")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -23,6 +23,28 @@ def _num(value: Any, fmt: str) -> str:
         return "—"
 
 
+def _sort_key(value: Any) -> float:
+    try:
+        return float(value) if value is not None else 0.0
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _Sortable(item: QTableWidgetItem) -> QTableWidgetItem:
+    """An item that sorts by its number (UserRole), not by its text ("10.00" < "9.00")."""
+    sortable = _NumericItem(item.text())
+    sortable.setData(Qt.ItemDataRole.UserRole, item.data(Qt.ItemDataRole.UserRole))
+    return sortable
+
+
+class _NumericItem(QTableWidgetItem):
+    def __lt__(self, other: QTableWidgetItem) -> bool:
+        mine, theirs = self.data(Qt.ItemDataRole.UserRole), other.data(Qt.ItemDataRole.UserRole)
+        if mine is None or theirs is None:
+            return super().__lt__(other)
+        return float(mine) < float(theirs)
+
+
 class HistoryView(QWidget):
     refreshRequested = Signal()
 
@@ -37,14 +59,20 @@ class HistoryView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setSortingEnabled(True)   # by date, kWh, amount… (numbers sort as numbers)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Interactive)   # the session id is a detail
+        header.setStretchLastSection(False)
+        self.totals = QLabel()
+        self.totals.setObjectName("historyTotals")
         top = QHBoxLayout()
         top.addWidget(self.status, 1)
         top.addWidget(self.refresh_btn)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.table, 1)
+        lay.addWidget(self.totals)
         self.refresh_btn.clicked.connect(self.refreshRequested.emit)
 
     def outcome_text(self, row: dict) -> str:
@@ -58,15 +86,29 @@ class HistoryView(QWidget):
         }.get(str(outcome), str(outcome))
 
     def show_rows(self, rows: list[dict]) -> None:
+        self.table.setSortingEnabled(False)   # filling a sorted table moves rows under the loop
         self.table.setRowCount(len(rows))
+        kwh_total = eur_total = 0.0
         for r, row in enumerate(rows):
-            values = [_when(row.get("started_at") or row.get("created_at")), str(row.get("cp_id", "")),
-                      _num(row.get("kwh"), ".2f"), _num(row.get("eur"), ".2f") + " €",
-                      self.outcome_text(row), str(row.get("session_id", ""))[:12]]
-            for c, v in enumerate(values):
-                self.table.setItem(r, c, QTableWidgetItem(v))
+            when = row.get("started_at") or row.get("created_at")
+            values = [(_when(when), _sort_key(when)), (str(row.get("cp_id", "")), None),
+                      (_num(row.get("kwh"), ".2f"), _sort_key(row.get("kwh"))),
+                      (_num(row.get("eur"), ".2f") + " €", _sort_key(row.get("eur"))),
+                      (self.outcome_text(row), None), (str(row.get("session_id", "")), None)]
+            for c, (text, key) in enumerate(values):
+                item = QTableWidgetItem(text)
+                if key is not None:
+                    item.setData(Qt.ItemDataRole.UserRole, key)
+                if c == 5:
+                    item.setToolTip(text)   # the whole id; the column shows its start
+                self.table.setItem(r, c, _Sortable(item) if key is not None else item)
+            kwh_total += _sort_key(row.get("kwh"))
+            eur_total += _sort_key(row.get("eur"))
+        self.table.setSortingEnabled(True)
+        self.table.setColumnWidth(5, 110)
         n = len(rows)
         self.status.setText(self.tr("1 suministro") if n == 1 else self.tr("{n} suministros").format(n=n))
+        self.totals.setText(self.tr("Total: {kwh:.2f} kWh, {eur:.2f} €").format(kwh=kwh_total, eur=eur_total))
 
     def show_error(self, text: str) -> None:
         self.status.setText(text)

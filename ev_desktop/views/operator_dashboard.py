@@ -15,12 +15,13 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QLineEdit
                                QMessageBox, QPushButton, QSplitter, QStyle, QVBoxLayout, QWidget)
 
 from ev_common import contract as c
-from ev_desktop.models.cp_grid import STATE_COLORS, STATES, CpGridModel, CpIdRole, FilterRole
+from ev_desktop.models.cp_grid import STATE_COLORS, STATES, CpGridModel, CpIdRole, CpStateRole, FilterRole
 from ev_desktop.models.event_log import EventLogModel
 from ev_desktop.models.freshness import Freshness
 from ev_desktop.views.cp_tile_delegate import TILE_SIZE, CpTileDelegate, state_label
-from ev_desktop.views.event_text import log_entry
-from ev_desktop.views.status_widgets import Dot, StaleDataBanner
+from ev_desktop.models.event_text import log_entry
+from ev_desktop.models.central_status import CentralStatus
+from ev_desktop.views.status_widgets import CentralDownBanner, Dot, StaleDataBanner
 
 # The event log asks for room for the lines an operator reads most (a denial with its reason, a
 # ticket with kWh and €) but never for more than this, so the grid keeps 4-5 tile columns.
@@ -40,8 +41,20 @@ def typical_log_lines() -> list[str]:
     return ["00:00:00  " + e.text for e in entries if e is not None]
 
 
+class _LegendLabel(QLabel):
+    clicked = Signal()
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
+
+
 class StateSummaryBar(QWidget):
-    """● Disponible 120  ● Reservado 3 … and the total."""
+    """● Disponible 120  ● Reservado 3 … and the total. Clicking a state shows only those CPs
+    (``stateClicked``); clicking it again shows all."""
+
+    stateClicked = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,8 +66,11 @@ class StateSummaryBar(QWidget):
             box = QHBoxLayout()
             box.setSpacing(4)
             box.addWidget(Dot(STATE_COLORS[state]))
-            label = QLabel()
+            label = _LegendLabel()
             label.setObjectName(f"count_{state}")
+            label.setCursor(Qt.CursorShape.PointingHandCursor)
+            label.setToolTip(self.tr("Pulse para ver solo estos puntos de carga (otra vez: todos)"))
+            label.clicked.connect(lambda s=state: self.stateClicked.emit(s))
             self.labels[state] = label
             box.addWidget(label)
             lay.addLayout(box)
@@ -63,9 +79,10 @@ class StateSummaryBar(QWidget):
         lay.addWidget(self.total)
         self.set_counts({s: 0 for s in STATES})
 
-    def set_counts(self, counts: dict[str, int]) -> None:
+    def set_counts(self, counts: dict[str, int], selected: str | None = None) -> None:
         for state, label in self.labels.items():
-            label.setText(f"{state_label(state)}: {counts.get(state, 0)}")
+            text = f"{state_label(state)}: {counts.get(state, 0)}"
+            label.setText(f"<u><b>{text}</b></u>" if state == selected else text)
         self.total.setText(self.tr("Total: {n} CP").format(n=sum(counts.values())))
 
 
@@ -78,6 +95,24 @@ class CpFilterProxy(QSortFilterProxyModel):
         self.setFilterRole(FilterRole)
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setDynamicSortFilter(False)
+        self.state: str | None = None   # show only CPs in this state (the legend)
+
+    def set_state(self, state: str | None) -> None:
+        self.beginFilterChange()
+        self.state = state
+        self.refilter()
+
+    def refilter(self) -> None:
+        """Apply the filter again (the rows' states changed); Qt ≥ 6.10's begin/end pair."""
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802
+        if not super().filterAcceptsRow(row, parent):
+            return False
+        if self.state is None:
+            return True
+        st = self.sourceModel().index(row, 0, parent).data(CpStateRole)
+        return st is not None and st.state == self.state
 
 
 class _LogPanel(QWidget):
@@ -131,8 +166,17 @@ class OperatorDashboard(QWidget):
         top.addWidget(self.sign_out_btn)
 
         self.stale_banner = StaleDataBanner()
+        self.central_banner = CentralDownBanner()
         self.summary = StateSummaryBar()
-        grid.countsChanged.connect(self.summary.set_counts)
+        grid.countsChanged.connect(self._on_counts)
+        self.summary.stateClicked.connect(self.toggle_state_filter)
+        self.filter_label = QLabel()
+        self.filter_label.setObjectName("filterInfo")
+        self.filter_label.hide()
+        self.search.textChanged.connect(self._update_filter_label)
+        self.stop_all_btn.setToolTip(self.tr("Parar todos los puntos de carga (se pide confirmación)"))
+        self.resume_all_btn.setToolTip(self.tr("Volver a poner en servicio todos los puntos de carga"))
+        self.search.setToolTip(self.tr("Filtrar por id o ubicación (Ctrl+F)"))
 
         self.view = QListView()
         self.view.setObjectName("cpGrid")
@@ -183,8 +227,37 @@ class OperatorDashboard(QWidget):
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.stale_banner)
+        lay.addWidget(self.central_banner)
         lay.addWidget(self.summary)
+        lay.addWidget(self.filter_label)
         lay.addWidget(split, 1)
+
+    # ------------------------------------------------------------------ filter
+    def _on_counts(self, counts: dict) -> None:
+        self.summary.set_counts(counts, self.proxy.state)
+        if self.proxy.state is not None:
+            self.proxy.beginFilterChange()
+            self.proxy.refilter()   # a CP that changed state joins or leaves the view
+        self._update_filter_label()
+
+    def toggle_state_filter(self, state: str) -> None:
+        self.proxy.set_state(None if self.proxy.state == state else state)
+        self.summary.set_counts(self.grid.counts(), self.proxy.state)
+        self._update_filter_label()
+
+    def _update_filter_label(self, *_args) -> None:
+        """"Mostrando 1 de 5" while filtered; a sentence when nothing matches."""
+        total, shown = self.grid.rowCount(), self.proxy.rowCount()
+        filtered = bool(self.search.text()) or self.proxy.state is not None
+        if not filtered:
+            self.filter_label.hide()
+            return
+        if shown == 0:
+            self.filter_label.setText(self.tr("Ningún punto de carga coincide con el filtro "
+                                              "(borre la búsqueda o pulse otra vez el estado)"))
+        else:
+            self.filter_label.setText(self.tr("Mostrando {n} de {t}").format(n=shown, t=total))
+        self.filter_label.show()
 
     def set_operator(self, operator_id: str) -> None:
         """Who is signed in (their name is on every command this dashboard sends)."""
@@ -210,6 +283,14 @@ class OperatorDashboard(QWidget):
             self.grid.set_frozen(frozen_at is not None)
             self.view.viewport().update()
 
+    def show_central(self, st: CentralStatus) -> None:
+        """Central not answering: banner, and the tiles greyed over (their states are what
+        Central last published; nothing changes them until it is back)."""
+        self.central_banner.show_status(st)
+        if self.delegate.dimmed != st.down:
+            self.delegate.dimmed = st.down
+            self.view.viewport().update()
+
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
         """Stretch the tiles so the columns fill the grid's width (no ragged empty margin)."""
         if obj is self.view.viewport() and event.type() == QEvent.Type.Resize:
@@ -229,14 +310,39 @@ class OperatorDashboard(QWidget):
         return idx.data(CpIdRole) if idx.isValid() else None
 
     def context_menu_for(self, cp_id: str) -> QMenu:
+        """Only what applies to the CP's state: Parar unless it is already stopped, Reanudar only
+        when it is stopped by an operator (a faulted or disconnected CP cannot be resumed here)."""
         menu = QMenu(self)
-        stop = menu.addAction(self.tr("Parar {cp}").format(cp=cp_id))
-        stop.setObjectName("stopOne")
-        stop.triggered.connect(lambda: self.stopRequested.emit(cp_id))
-        resume = menu.addAction(self.tr("Reanudar {cp}").format(cp=cp_id))
-        resume.setObjectName("resumeOne")
-        resume.triggered.connect(lambda: self.resumeRequested.emit(cp_id))
+        st = self.grid.state_of(cp_id)
+        state = st.state if st is not None else None
+        if state != "out_of_order":
+            stop = menu.addAction(self.tr("Parar {cp}").format(cp=cp_id))
+            stop.setObjectName("stopOne")
+            stop.triggered.connect(lambda: self.request_stop(cp_id))
+        if state in ("out_of_order", None):
+            resume = menu.addAction(self.tr("Reanudar {cp}").format(cp=cp_id))
+            resume.setObjectName("resumeOne")
+            resume.triggered.connect(lambda: self.resumeRequested.emit(cp_id))
         return menu
+
+    def request_stop(self, cp_id: str) -> bool:
+        """Parar one CP. While it charges (or is reserved) the operator is asked first, told
+        whose supply it ends — as "Parar todos" does."""
+        st = self.grid.state_of(cp_id)
+        if st is not None and st.state == "charging":
+            ok = self.confirm(self.tr("Parar {cp}").format(cp=cp_id),
+                              self.tr("{cp} está suministrando a {d} ({kwh:.2f} kWh). ¿Parar el punto de carga? "
+                                      "El suministro terminará ahora y se le cobrará lo suministrado.").format(
+                                  cp=cp_id, d=st.driver_id or "?", kwh=st.kwh))
+        elif st is not None and st.state == "reserved":
+            ok = self.confirm(self.tr("Parar {cp}").format(cp=cp_id),
+                              self.tr("{cp} está reservado para {d}. ¿Parar el punto de carga? La reserva "
+                                      "quedará anulada.").format(cp=cp_id, d=st.driver_id or "?"))
+        else:
+            ok = True
+        if ok:
+            self.stopRequested.emit(cp_id)
+        return ok
 
     def _context_menu(self, pos: QPoint) -> None:
         cp_id = self.cp_at(pos)

@@ -19,6 +19,7 @@ class ServicesView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.cp_ids: list[str] = []
+        self.stop_note = ""
         self.load_btn = QPushButton(self.tr("Cargar fichero de servicios…"))
         self.load_btn.setObjectName("loadServices")
         self.run_btn = QPushButton(self.tr("Ejecutar"))
@@ -30,6 +31,7 @@ class ServicesView(QWidget):
         self.progress = QProgressBar()
         self.progress.setFormat(self.tr("%v de %m"))
         self.progress.setValue(0)
+        self.progress.hide()   # no file, no count: "0 de 100" would be a number out of nowhere
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.outcomes = QListWidget()
@@ -70,6 +72,7 @@ class ServicesView(QWidget):
             f=Path(path).name, n=len(cps), cps=", ".join(cps[:12]) + ("…" if len(cps) > 12 else "")))
         self.progress.setRange(0, len(cps))
         self.progress.setValue(0)
+        self.progress.show()
         self.outcomes.clear()
         self.run_btn.setEnabled(True)
         return True
@@ -80,7 +83,11 @@ class ServicesView(QWidget):
         self.stop_btn.setEnabled(running)
 
     def show_progress(self, p: ServicesProgress) -> None:
+        self.progress.show()
         self.progress.setRange(0, p.total)
+        if p.index == 0 and p.outcome is not None:   # a supply left open by an earlier run
+            self.outcomes.insertItem(0, self.outcome_line(p.outcome))
+            return
         if p.outcome is None:
             self.progress.setValue(p.index - 1)
             self.status.setText(self.tr("Servicio {i} de {n}: solicitando {cp}…").format(
@@ -97,7 +104,7 @@ class ServicesView(QWidget):
             "operator_stop": self.tr("parado por el operador"), "monitor_lost": self.tr("punto desconectado"),
             "interrupted": self.tr("interrumpido"), "denied": self.tr("denegado"),
             "expired": self.tr("reserva caducada"), "timeout": self.tr("sin respuesta"),
-            "stopped": self.tr("detenido"),
+            "stopped": self.tr("no solicitado (servicios detenidos)"), "cancelled": self.tr("cancelado"),
         }
         text = f"{o.index}/{o.total} {o.cp_id}: {names.get(o.outcome, o.outcome)}"
         if o.kwh or o.eur:
@@ -108,4 +115,13 @@ class ServicesView(QWidget):
 
     def finished(self, outcomes: list) -> None:
         self.set_running(False)
-        self.status.setText(self.tr("Servicios terminados: {n} de {t}").format(n=len(outcomes), t=len(self.cp_ids)))
+        done = sum(1 for o in outcomes if o.outcome != "stopped")
+        text = self.tr("Servicios terminados: {n} de {t}").format(n=done, t=len(self.cp_ids))
+        self.status.setText(f"{self.stop_note} {text}" if self.stop_note else text)
+        self.stop_note = ""
+
+    def note_stopped(self, text: str) -> None:
+        """What "Detener" did to the supply in progress (stopped too / goes on): said now and
+        kept in the final line."""
+        self.stop_note = text
+        self.status.setText(text)

@@ -8,13 +8,14 @@ they show stopped updating, and since when.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
+from ev_desktop.models.central_status import DOWN, NO_KAFKA, UP, WAITING, CentralStatus
 from ev_desktop.models.freshness import Freshness
+from ev_desktop.models.link import LinkSummary
 
 LINK_COLORS = {"connected": "#2e7d32", "degraded": "#f9a825", "offline": "#c62828", "unknown": "#9e9e9e"}
 
@@ -40,29 +41,6 @@ class Dot(QWidget):
         p.setPen(self._color.darker(130))
         p.setBrush(self._color)
         p.drawEllipse(1, 1, 12, 12)
-
-
-def link_state_name(state: object) -> str:
-    """LinkState enum member / string → 'connected' | 'degraded' | 'offline'."""
-    value = getattr(state, "value", state)
-    text = str(value).lower()
-    for name in ("connected", "degraded", "offline"):
-        if name in text:
-            return name
-    return "unknown"
-
-
-@dataclass(frozen=True)
-class LinkSummary:
-    """What the Kafka indicator shows, merged from every producer/consumer of the app."""
-
-    state: str            # connected | degraded | offline | unknown
-    bootstrap: str
-    queued: int
-    last_error: str | None = None
-    #: False = plain text (--kafka-plaintext): shown as "sin cifrar"; see ev_common.kafka.security
-    encrypted: bool = True
-    principal: str | None = None     # who this app is authenticated as on Kafka
 
 
 class KafkaIndicator(QFrame):
@@ -128,7 +106,7 @@ class KafkaIndicator(QFrame):
 
 
 class CentralIndicator(QFrame):
-    """● CENTRAL: en línea | sin respuesta desde hh:mm:ss."""
+    """● CENTRAL: en línea | sin respuesta desde hh:mm:ss | estado desconocido — sin Kafka."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -140,40 +118,79 @@ class CentralIndicator(QFrame):
         lay.setSpacing(6)
         lay.addWidget(self.dot)
         lay.addWidget(self.label)
-        self.up: bool | None = None
         self.link_secure: bool | None = None  # the socket link's TLS (None: not said)
-        self.set_central(None, None)
+        self.status = CentralStatus(WAITING, None)
+        self.show_status(self.status)
 
     def set_link_secure(self, secure: bool | None) -> None:
         """Say whether the socket link to Central is TLS-verified (False: --plaintext-socket)."""
         self.link_secure = secure
-        self.setToolTip("" if secure is None else self.tr("Enlace con la CENTRAL cifrado (TLS) y certificado "
-                                                          "comprobado") if secure else
-                        self.tr("Enlace con la CENTRAL SIN CIFRAR (--plaintext-socket)"))
-        self.set_central(self.up, getattr(self, "_last_seen", None))
+        self.show_status(self.status)
 
-    def set_central(self, up: bool | None, last_seen: float | None) -> None:
-        """*up* None = not known yet (no heartbeat read so far)."""
-        self.up = up
-        self._last_seen = last_seen
-        if up:
+    def _link_words(self) -> tuple[str, str]:
+        """(suffix for the label, sentence for the tooltip) about the socket link's encryption."""
+        if self.link_secure is None:
+            return "", ""
+        if self.link_secure:
+            return " · TLS", self.tr("Enlace con la CENTRAL cifrado (TLS) y certificado comprobado")
+        return " · " + self.tr("sin cifrar"), self.tr("Enlace con la CENTRAL SIN CIFRAR (--plaintext-socket)")
+
+    def show_status(self, st: CentralStatus) -> None:
+        self.status = st
+        suffix, link_tip = self._link_words()
+        if st.state == UP:
             self.dot.set_color(LINK_COLORS["connected"])
-            link = "" if self.link_secure is None else " · TLS" if self.link_secure else \
-                " · " + self.tr("sin cifrar")
-            self.label.setText(self.tr("CENTRAL: en línea") + link)
-        elif up is None:
+            self.label.setText(self.tr("CENTRAL: en línea") + suffix)
+            self.setToolTip("\n".join(t for t in (self.tr("La CENTRAL publica su latido en Kafka"), link_tip) if t))
+        elif st.state == NO_KAFKA:
             self.dot.set_color(LINK_COLORS["unknown"])
-            self.label.setText(self.tr("CENTRAL: esperando señal…"))
-        else:
+            self.label.setText(self.tr("CENTRAL: estado desconocido — sin Kafka"))
+            self.setToolTip(self.tr("Sin Kafka no llega el latido de la CENTRAL; puede estar funcionando "
+                                    "(el inicio de sesión usa su conexión directa)"))
+        elif st.state == DOWN:
             self.dot.set_color(LINK_COLORS["offline"])
-            if last_seen:
-                since = time.strftime("%H:%M:%S", time.localtime(last_seen))
-                self.label.setText(self.tr("CENTRAL: sin respuesta desde {t}").format(t=since))
+            if st.last_seen:
+                self.label.setText(self.tr("CENTRAL: sin respuesta desde {t}").format(
+                    t=clock_text(st.last_seen, st.now)))
             else:
                 self.label.setText(self.tr("CENTRAL: sin respuesta"))
+            self.setToolTip(self.tr("Kafka funciona pero la CENTRAL no publica su latido"))
+        else:
+            self.dot.set_color(LINK_COLORS["unknown"])
+            self.label.setText(self.tr("CENTRAL: esperando señal…"))
+            self.setToolTip("")
+
+    def set_central(self, up: bool | None, last_seen: float | None) -> None:
+        """Heartbeat state alone (Kafka assumed up): *up* None = no heartbeat read yet."""
+        state = WAITING if up is None else UP if up else DOWN
+        self.show_status(CentralStatus(state, last_seen, time.time()))
 
     def text(self) -> str:
         return self.label.text()
+
+
+class CentralDownBanner(QLabel):
+    """⚠ La CENTRAL no responde desde las 11:10:10 — … Shown over the dashboard and the driver's
+    list while Central is known not to answer (Kafka works, its heartbeat stopped)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("centralDownBanner")
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.hide()
+
+    def banner_text(self, st: CentralStatus) -> str:
+        if st.last_seen:
+            return self.tr("La CENTRAL no responde desde las {t}: los estados mostrados pueden no estar al día "
+                           "y las solicitudes y órdenes esperarán a que vuelva").format(t=clock_text(st.last_seen, st.now))
+        return self.tr("La CENTRAL no responde: los estados mostrados pueden no estar al día y las "
+                       "solicitudes y órdenes esperarán a que vuelva")
+
+    def show_status(self, st: CentralStatus) -> None:
+        if st.down:
+            self.setText("⚠ " + self.banner_text(st))
+        self.setVisible(st.down)
 
 
 def clock_text(ts: float, now: float | None = None) -> str:

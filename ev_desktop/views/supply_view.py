@@ -17,8 +17,8 @@ from __future__ import annotations
 import time
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QApplication, QFileDialog, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ev_desktop.core.tracker import SupplyPhase, SupplyTracker
 from ev_desktop.views.cp_tile_delegate import fmt_left
@@ -40,8 +40,16 @@ def fmt_wait(seconds: float) -> str:
 
 
 class SupplyView(QWidget):
+    cancelRequested = Signal(str)   # what to undo: request | reservation | supply
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.central_down = False     # Central known not to answer (set by the panel)
+        self.central_since: str = ""  # hh:mm:ss of its last heartbeat, already formatted
+        self.cancel_btn = QPushButton()
+        self.cancel_btn.setObjectName("cancelSupply")
+        self.cancel_btn.clicked.connect(lambda: self.cancelRequested.emit(self._cancel_what or ""))
+        self._cancel_what: str | None = None
         self.headline = QLabel()
         self.headline.setObjectName("supplyHeadline")
         self.headline.setWordWrap(True)
@@ -83,6 +91,7 @@ class SupplyView(QWidget):
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.setLabel("left", self.tr("kW"))
         self.plot.setLabel("bottom", self.tr("segundos"))
+        self.plot.getAxis("bottom").enableAutoSIPrefix(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.curve = self.plot.plot([], [], pen=pg.mkPen("#2e7d32", width=2), fillLevel=0,
@@ -91,14 +100,33 @@ class SupplyView(QWidget):
         self.ticket.setObjectName("ticket")
         self.ticket.setWordWrap(True)
         self.ticket.hide()
+        self.copy_ticket_btn = QPushButton(self.tr("Copiar ticket"))
+        self.copy_ticket_btn.setObjectName("copyTicket")
+        self.copy_ticket_btn.clicked.connect(self.copy_ticket)
+        self.save_ticket_btn = QPushButton(self.tr("Guardar ticket…"))
+        self.save_ticket_btn.setObjectName("saveTicket")
+        self.save_ticket_btn.clicked.connect(self.save_ticket)
+        self.ticket_buttons = QWidget()
+        tb = QHBoxLayout(self.ticket_buttons)
+        tb.setContentsMargins(0, 0, 0, 0)
+        tb.addWidget(self.copy_ticket_btn)
+        tb.addWidget(self.save_ticket_btn)
+        tb.addStretch(1)
+        self.ticket_buttons.hide()
+        self._ticket_plain = ""
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.headline)
         lay.addWidget(self.detail)
         lay.addWidget(self.queued_info)
+        cancel_row = QHBoxLayout()
+        cancel_row.addWidget(self.cancel_btn)
+        cancel_row.addStretch(1)
+        lay.addLayout(cancel_row)
         lay.addWidget(values)
         lay.addWidget(self.plot, 10)
         lay.addWidget(self.ticket)
+        lay.addWidget(self.ticket_buttons)
         lay.addStretch(1)  # keeps the texts together at the top when the chart is hidden
         self.phase = "idle"
         self.render(None)
@@ -121,6 +149,7 @@ class SupplyView(QWidget):
             "operator_stop": self.tr("parada por el operador"),
             "monitor_lost": self.tr("se perdió la conexión con el punto de carga"),
             "cancelled": self.tr("cancelada"),
+            "driver_stop": self.tr("detenida por usted"),
         }.get(reason or "", reason or "")
 
     def outcome_text(self, outcome: str) -> str:
@@ -132,8 +161,14 @@ class SupplyView(QWidget):
             "interrupted": self.tr("interrumpido"),
         }.get(outcome, outcome)
 
+    def cancel_text(self, what: str | None) -> str:
+        return {"request": self.tr("Cancelar solicitud"), "reservation": self.tr("Cancelar reserva"),
+                "supply": self.tr("Detener carga")}.get(what or "", self.tr("Cancelar"))
+
     def queued_text(self, link_state: object) -> str:
         state = str(getattr(link_state, "value", link_state) or "")
+        if state == "connected" and self.central_down:
+            return self.tr("La CENTRAL no responde — la solicitud espera en Kafka a que vuelva")
         if state == "connected":
             return self.tr("Enviando a la CENTRAL…")
         if state == "degraded":
@@ -148,7 +183,11 @@ class SupplyView(QWidget):
             rows.append((self.tr("Pedida a las"), time.strftime("%H:%M:%S", time.localtime(t.queued_at))))
             rows.append((self.tr("Esperando desde hace"), fmt_wait(now - t.queued_at)))
         state = str(getattr(t.link_state, "value", t.link_state) or "")
-        if state == "connected":
+        if state == "connected" and self.central_down:
+            since = self.tr(" desde las {t}").format(t=self.central_since) if self.central_since else ""
+            where = self.tr("La CENTRAL no responde{since}. La solicitud ya está en Kafka y la CENTRAL la "
+                            "atenderá en cuanto vuelva.").format(since=since)
+        elif state == "connected":
             where = self.tr("Hay conexión con Kafka: la solicitud sale hacia la CENTRAL. En cuanto conteste "
                             "verá aquí la autorización o el motivo del rechazo.")
         else:
@@ -179,6 +218,13 @@ class SupplyView(QWidget):
             live = phase == "charging"
             self.tiles["kw"].setVisible(live)
             self.tiles["price"].setVisible(not live and price is not None)
+        what = t.can_cancel if t is not None else None
+        self._cancel_what = what
+        self.cancel_btn.setText(self.cancel_text(what))
+        self.cancel_btn.setEnabled(what is not None)
+        self.cancel_btn.setVisible(what is not None or (t is not None and t.stop_requested and phase == "charging"))
+        if t is not None and t.stop_requested and phase == "charging":
+            self.cancel_btn.setText(self.tr("Deteniendo…"))
         if t is not None and phase == "queued":
             self.queued_info.setText(self.queued_info_html(t, now))
             self.queued_info.show()
@@ -193,9 +239,16 @@ class SupplyView(QWidget):
         self.plot.setVisible(bool(points) or phase == "charging")
         if t is not None and t.ticket is not None:
             self.ticket.setText(self._ticket_text(t))
+            plain = self.ticket_plain_text(t)
+            if plain != self._ticket_plain:
+                self.copy_ticket_btn.setText(self.tr("Copiar ticket"))
+            self._ticket_plain = plain
             self.ticket.show()
+            self.ticket_buttons.show()
         else:
             self.ticket.hide()
+            self.ticket_buttons.hide()
+            self._ticket_plain = ""
 
     def _texts(self, t: SupplyTracker | None, now: float) -> tuple[str, str]:
         if t is None or t.phase == SupplyPhase.IDLE:
@@ -219,7 +272,12 @@ class SupplyView(QWidget):
             return (self.tr("La reserva en {cp} ha caducado").format(cp=cp),
                     self.tr("No se conectó el vehículo a tiempo; puede volver a solicitar una carga."))
         if t.phase == SupplyPhase.CHARGING:
+            if t.stop_requested:
+                return (self.tr("Deteniendo la carga en {cp}…").format(cp=cp),
+                        self.tr("El punto de carga termina el suministro; el ticket llegará enseguida."))
             return (self.tr("CARGANDO ⚡ en {cp}").format(cp=cp), t.location or "")
+        if t.phase == SupplyPhase.CANCELLED:
+            return (self.tr("Cancelado"), self.tr("Puede solicitar otra carga cuando quiera."))
         if t.phase == SupplyPhase.INTERRUPTED:
             detail = self.tr("Motivo: {r}").format(r=self.interrupt_text(t.interrupt_reason))
             if t.ticket is None:
@@ -229,11 +287,34 @@ class SupplyView(QWidget):
             return self.tr("Suministro terminado en {cp}").format(cp=cp), self.tr("Este es su ticket:")
         return t.phase.value, ""
 
-    def _ticket_text(self, t: SupplyTracker) -> str:
+    def ticket_plain_text(self, t: SupplyTracker) -> str:
+        """The ticket as plain text lines (clipboard, file), in the UI's language."""
+        lines = [f"{self.tr('TICKET')} {t.ticket.session_id}"] if t.ticket is not None else []
+        lines += [f"{k}: {v}" for k, v in self._ticket_rows(t)]
+        return "\n".join(lines) + "\n"
+
+    def copy_ticket(self) -> None:
+        if self._ticket_plain:
+            QApplication.clipboard().setText(self._ticket_plain)
+            self.copy_ticket_btn.setText(self.tr("Copiado"))
+
+    def save_ticket(self) -> None:
+        if not self._ticket_plain:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Guardar ticket"), "ticket.txt",
+                                              self.tr("Texto (*.txt)"))
+        if path:
+            try:
+                with open(path, "w", encoding="utf-8") as fh:
+                    fh.write(self._ticket_plain)
+            except OSError as exc:
+                self.detail.setText(self.tr("No se pudo guardar el ticket: {e}").format(e=exc))
+
+    def _ticket_rows(self, t: SupplyTracker) -> list[tuple[str, str]]:
         tk = t.ticket
         assert tk is not None
         fmt = "%d/%m/%Y %H:%M:%S"
-        rows = [
+        return [
             (self.tr("Punto de carga"), tk.cp_id),
             (self.tr("Inicio"), time.strftime(fmt, time.localtime(tk.started_at))),
             (self.tr("Fin"), time.strftime(fmt, time.localtime(tk.ended_at))),
@@ -242,5 +323,10 @@ class SupplyView(QWidget):
             (self.tr("Total"), f"{tk.eur:.2f} €"),
             (self.tr("Resultado"), self.outcome_text(tk.outcome)),
         ]
+
+    def _ticket_text(self, t: SupplyTracker) -> str:
+        tk = t.ticket
+        assert tk is not None
+        rows = self._ticket_rows(t)
         body = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in rows)
         return f"<b>{self.tr('TICKET')}</b> · {tk.session_id[:12]}<table>{body}</table>"

@@ -177,7 +177,7 @@ class Kafka:
                                       group_id=None, consumer_timeout_ms=100, **kafka_security())
         tps = []
         for t in (topics.driver_notifications, topics.cp_commands, topics.cp_state, topics.dead_letters,
-                  topics.central_heartbeat):
+                  topics.central_heartbeat, topics.central_activity):
             parts = wait_until(lambda t=t: self.consumer.partitions_for_topic(t), 30, message=f"partitions {t}")
             tps += [TopicPartition(t, p) for p in parts]
         self.consumer.assign(tps)

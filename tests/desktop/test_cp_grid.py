@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor
 
 from ev_desktop.models.cp_grid import STATE_COLORS, ColorRole, CpGridModel, CpStateRole, StateNameRole
 from ev_desktop.models.event_log import EventLogModel, LogEntry
-from ev_desktop.views.cp_tile_delegate import detail_line
+from ev_desktop.views.cp_tile_delegate import detail_line, price_line
 from ev_desktop.views.operator_dashboard import OperatorDashboard
 from tests.desktop.helpers_desktop import ALL_STATES, make_state
 
@@ -43,7 +43,9 @@ def test_rows_colours_and_counts(qtbot):
     assert greens == {True}
     assert QColor(STATE_COLORS["faulted"]).red() > 150 and QColor(STATE_COLORS["out_of_order"]).name() == "#ef6c00"
     # detail lines say what each state must show
-    assert "kW" in detail_line(make_state(2, "charging")) and "driver" in detail_line(make_state(2, "charging"))
+    charging = make_state(2, "charging", tick=5)
+    assert detail_line(charging) == f"{charging.kw:.1f} kW · {charging.kwh:.2f} kWh · {charging.eur:.2f} €"
+    assert price_line(charging).endswith(f"€/kWh · {charging.driver_id}")   # whose supply
     assert "quedan" in detail_line(make_state(1, "reserved"))
     assert "Motor" in detail_line(make_state(4, "faulted"))
     assert "visto" in detail_line(make_state(5, "disconnected"))

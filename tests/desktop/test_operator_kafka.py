@@ -53,11 +53,25 @@ def test_dashboard_picture_commands_and_event_log(qtbot, qloop, kafka_broker, to
 
         dash = w.dashboard
         assert dash is not None
-        menu = dash.context_menu_for("CP0003")
+        # the context menu offers only what applies to the CP's state
+        available, stopped, charging = "CP0006", "CP0003", "CP0002"
+        assert w.grid.state_of(available).state == "available"
+        assert w.grid.state_of(stopped).state == "out_of_order"
+        assert w.grid.state_of(charging).state == "charging"
+        menu = dash.context_menu_for(available)
         actions = {a.objectName(): a for a in menu.actions()}
-        assert actions["stopOne"].text() == "Parar CP0003"
-        actions["stopOne"].trigger()
+        assert list(actions) == ["stopOne"] and actions["stopOne"].text() == "Parar CP0006"
+        actions["stopOne"].trigger()                   # nothing running there: no question
+        menu = dash.context_menu_for(stopped)
+        actions = {a.objectName(): a for a in menu.actions()}
+        assert list(actions) == ["resumeOne"]
         actions["resumeOne"].trigger()
+        # Parar on a charging CP asks first and names whose supply it ends
+        asked: list[str] = []
+        QTimer.singleShot(50, lambda: (asked.append(QApplication.activeModalWidget().text()),
+                                       QApplication.activeModalWidget().button(QMessageBox.StandardButton.Yes).click()))
+        assert dash.request_stop(charging) is True
+        assert "driver2" in asked[0] and "CP0002" in asked[0]
         _accept_confirmation_soon()
         assert dash.request_all("stop") is True
         _accept_confirmation_soon()
@@ -66,17 +80,26 @@ def test_dashboard_picture_commands_and_event_log(qtbot, qloop, kafka_broker, to
         QTimer.singleShot(50, lambda: QApplication.activeModalWidget().button(QMessageBox.StandardButton.No).click())
         assert dash.request_all("stop") is False
 
-        cmds = [e.body for e in read_envelopes(kafka_broker, topics.operator_commands, 4, timeout=30)]
-        assert [(c.action, c.cp_id) for c in cmds] == [("stop", "CP0003"), ("resume", "CP0003"),
+        envs = read_envelopes(kafka_broker, topics.operator_commands, 5, timeout=30)
+        cmds = [e.body for e in envs]
+        assert [(c.action, c.cp_id) for c in cmds] == [("stop", available), ("resume", stopped), ("stop", charging),
                                                        ("stop", "*"), ("resume", "*")]
         assert all(isinstance(c, contract.OperatorCommand) for c in cmds)
         assert {(c.operator, c.token.split(".")[0]) for c in cmds} == {("operator1", "op:operator1")}
+        # each command's line says when Kafka has it, then what Central did with it
+        qtbot.waitUntil(lambda: w.log_model.entry(envs[0].id).text == "Operador: Parar CP0006 — entregado",
+                        timeout=15000)
+        writer.send(topics.central_activity, contract.CentralActivity(
+            kind="operator_command", subject=available, cp_id=available, operator="operator1", action="stop",
+            ref_id=envs[0].id))
+        qtbot.waitUntil(lambda: w.log_model.entry(envs[0].id).text
+                        == "Operador: Parar CP0006 — aplicado por la CENTRAL", timeout=15000)
 
-        # the live event log shows what happens on the network, newest first
-        writer.send(topics.driver_notifications, contract.ChargeAuthorized(
-            driver_id="driver9", request_id="r1", session_id="s1", cp_id="CP0002", location="x",
-            price_eur_kwh=0.3, reservation_expires_at=0))
-        writer.send(topics.cp_events, contract.SupplyStarted(cp_id="CP0002", session_id="s1", started_at=0))
+        # the live event log shows what Central reports it did, newest first
+        writer.send(topics.central_activity, contract.CentralActivity(
+            kind="authorized", subject="CP0002", driver_id="driver9", cp_id="CP0002", session_id="s1"))
+        writer.send(topics.central_activity, contract.CentralActivity(
+            kind="supply_started", subject="CP0002", cp_id="CP0002", session_id="s1"))
         qtbot.waitUntil(lambda: any("CP0002: suministro iniciado" in e.text for e in w.log_model.entries()),
                         timeout=15000)
         texts = [e.text for e in w.log_model.entries()]

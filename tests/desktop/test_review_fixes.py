@@ -17,9 +17,10 @@ from ev_desktop.core.tracker import SupplyTracker
 from ev_desktop.main_window import MainWindow
 from ev_desktop.models.event_log import EventLogModel, LogEntry
 from ev_desktop.settings_store import AppSettings
-from ev_desktop.views.event_text import log_entry
+from ev_desktop.models.event_text import log_entry
 from ev_desktop.views.operator_dashboard import typical_log_lines
-from ev_desktop.views.status_widgets import KafkaIndicator, LinkSummary
+from ev_desktop.models.link import LinkSummary
+from ev_desktop.views.status_widgets import KafkaIndicator
 from ev_desktop.views.supply_view import SupplyView, fmt_wait
 from tests.desktop.helpers_desktop import make_state, sign_in_operator
 

@@ -30,8 +30,9 @@ def test_demo_file_progress_and_outcomes(qtbot):
     assert v.outcomes.item(0).text() == f"1/{total} {v.cp_ids[0]}: completado — 1.50 kWh, 0.50 €"
     v.show_progress(ServicesProgress(2, total, v.cp_ids[1], ServiceOutcome(2, total, v.cp_ids[1], "denied")))
     assert v.outcomes.item(0).text().endswith("denegado")
-    v.finished([1, 2])
+    v.finished([ServiceOutcome(1, total, v.cp_ids[0], "completed"), ServiceOutcome(2, total, v.cp_ids[1], "denied")])
     assert v.run_btn.isEnabled() and not v.stop_btn.isEnabled()
+    assert v.status.text() == f"Servicios terminados: 2 de {total}"
 
 
 def test_bad_file_is_a_message(qtbot, tmp_path):

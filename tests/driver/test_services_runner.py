@@ -118,3 +118,25 @@ def test_reservation_interrupted_as_charging_starts_reports_the_late_ticket_ener
     assert [(o.outcome, o.kwh) for o in outcomes] == [("monitor_lost", 0.04), ("interrupted", 0.0)]
     assert time.monotonic() - t0 >= 0.5   # the ticket-less one waited its bounded grace, no more
     assert time.monotonic() - t0 < 4.0
+
+
+def test_open_supply_from_before_is_reported_on_its_own_before_new_requests():
+    """An app restarted mid-supply: that supply's end is reported as service 0 with its own
+    session id — its ticket is never taken for the first new request's."""
+    from ev_desktop.core.events import SupplyResumed
+
+    async def scenario():
+        core = ScriptedCore()
+        core.emit(SupplyResumed("s-old", "CP004", "charging", time.time() - 60, 1.0, 0.3, 0.3))
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.05, core.emit, Ticket(driver_id=D, session_id="s-old", cp_id="CP004", started_at=0,
+                                               ended_at=1, kwh=2.5, eur=0.75, price_eur_kwh=0.3,
+                                               outcome="completed"))
+        runner = ServicesRunner(core, ["CP001"], pause_s=0, timeout_s=5)
+        old = await runner.finish_open_supply("CP004")
+        new = await runner.run()
+        return old, new
+
+    old, new = asyncio.run(scenario())
+    assert (old.index, old.session_id, old.kwh, old.outcome) == (0, "s-old", 2.5, "completed")
+    assert [(o.index, o.session_id) for o in new] == [(1, "sr0")]

@@ -26,6 +26,7 @@ def interrupt_reason_text(reason: str) -> str:
         "operator_stop": QCoreApplication.translate("EventText", "parada por el operador"),
         "monitor_lost": QCoreApplication.translate("EventText", "el punto de carga perdió la conexión"),
         "cancelled": QCoreApplication.translate("EventText", "cancelada"),
+        "driver_stop": QCoreApplication.translate("EventText", "detenida por el conductor"),
         "interrupted": QCoreApplication.translate("EventText", "interrumpida"),
         "completed": QCoreApplication.translate("EventText", "completada"),
     }
@@ -64,3 +65,62 @@ def log_entry(body: c.Payload, ts: float) -> LogEntry | None:
         target = QCoreApplication.translate("EventText", "todos los CP") if body.cp_id == "*" else body.cp_id
         return LogEntry(QCoreApplication.translate("EventText", "Operador: {v} {t}").format(v=verb, t=target), "operator", ts)
     return None
+
+
+def operator_verb(action: str | None) -> str:
+    return QCoreApplication.translate("EventText", "Parar") if action == "stop" else QCoreApplication.translate("EventText", "Reanudar")
+
+
+def activity_entry(a: c.CentralActivity, ts: float) -> LogEntry | None:
+    """A log line for one thing Central did (topic ``central.activity``); None for an unknown kind."""
+    cp = a.cp_id or QCoreApplication.translate("EventText", "cualquier CP libre")
+    d = a.driver_id or "?"
+    if a.kind == "request":
+        return LogEntry(QCoreApplication.translate("EventText", "{d} solicita carga en {cp}").format(d=d, cp=cp), "request", ts)
+    if a.kind == "authorized":
+        return LogEntry(QCoreApplication.translate("EventText", "{d} autorizado en {cp}").format(d=d, cp=cp), "authorized", ts)
+    if a.kind == "denied":
+        return LogEntry(QCoreApplication.translate("EventText", "{d} denegado: {r}").format(d=d, r=deny_reason_text(a.reason or "")), "denied", ts)
+    if a.kind == "cancelled":
+        return LogEntry(QCoreApplication.translate("EventText", "{d} cancela su solicitud o detiene su carga").format(d=d), "info", ts)
+    if a.kind == "reservation_expired":
+        return LogEntry(QCoreApplication.translate("EventText", "Reserva caducada en {cp} ({d})").format(cp=cp, d=d), "info", ts)
+    if a.kind == "supply_started":
+        return LogEntry(QCoreApplication.translate("EventText", "{cp}: suministro iniciado").format(cp=cp), "supply", ts)
+    if a.kind == "supply_interrupted":
+        return LogEntry(QCoreApplication.translate("EventText", "{cp}: suministro interrumpido ({r})").format(
+            cp=cp, r=interrupt_reason_text(a.reason or "")), "fault", ts)
+    if a.kind == "ticket":
+        return LogEntry(QCoreApplication.translate("EventText", "Ticket {d} en {cp}: {kwh:.2f} kWh, {eur:.2f} €").format(
+            d=d, cp=cp, kwh=a.kwh or 0.0, eur=a.eur or 0.0), "ticket", ts)
+    target = QCoreApplication.translate("EventText", "todos los CP") if a.cp_id == "*" else cp
+    if a.kind == "operator_command":
+        return LogEntry(QCoreApplication.translate("EventText", "Operador {o}: {v} {t} — aplicado por la CENTRAL").format(
+            o=a.operator or "?", v=operator_verb(a.action), t=target), "operator", ts)
+    if a.kind == "operator_refused":
+        return LogEntry(QCoreApplication.translate("EventText", "Operador {o}: {v} {t} — rechazado por la CENTRAL (sesión no válida)").format(
+            o=a.operator or "?", v=operator_verb(a.action), t=target), "denied", ts)
+    return None
+
+
+def command_entry(action: str, cp_id: str, state: str, ts: float, queued: int = 0, key: str | None = None) -> LogEntry:
+    """The operator's own command line: *state* ``queued`` (n not sent yet) → ``delivered``
+    (Kafka has it) → ``applied`` / ``refused`` (Central's activity names its message id)."""
+    target = QCoreApplication.translate("EventText", "todos los CP") if cp_id == "*" else cp_id
+    base = QCoreApplication.translate("EventText", "Operador: {v} {t}").format(v=operator_verb(action), t=target)
+    status = {
+        "queued": QCoreApplication.translate("EventText", "en cola ({n} sin enviar)").format(n=queued) if queued else QCoreApplication.translate("EventText", "en cola"),
+        "delivered": QCoreApplication.translate("EventText", "entregado"),
+        "applied": QCoreApplication.translate("EventText", "aplicado por la CENTRAL"),
+        "refused": QCoreApplication.translate("EventText", "rechazado por la CENTRAL"),
+    }.get(state, state)
+    return LogEntry(f"{base} — {status}", "denied" if state == "refused" else "operator", ts, key=key)
+
+
+def link_entry(what: str, up: bool, ts: float) -> LogEntry:
+    """Outage / recovery of Kafka or Central, as a log line."""
+    if what == "kafka":
+        text = QCoreApplication.translate("EventText", "Conexión con Kafka recuperada") if up else QCoreApplication.translate("EventText", "Sin conexión con Kafka")
+    else:
+        text = QCoreApplication.translate("EventText", "La CENTRAL vuelve a responder") if up else QCoreApplication.translate("EventText", "La CENTRAL no responde")
+    return LogEntry(text, "authorized" if up else "fault", ts)
