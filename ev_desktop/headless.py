@@ -31,7 +31,10 @@ from ev_common.settings import (DEFAULT_CENTRAL, add_common_args, common_setting
                                 setting)
 
 from .core.driver import DriverConfig, DriverCore, LoginError
-from .core.events import LinkChanged, RequestQueued, ReservationCancelled, link_text
+from ev_common.kafka.outbox import OutboxRefused
+
+from .core.events import (LinkChanged, OutboxSetAside, RequestQueued, ReservationCancelled, link_text,
+                          not_saved_text, set_aside_text)
 from .core.services import (ServiceOutcome, ServicesFileError, ServicesProgress, ServicesRunner,
                             load_services_file)
 from .core.tracker import INTERRUPT_TEXT, OUTCOME_TEXT, SupplyTracker, deny_text
@@ -107,6 +110,8 @@ class Printer:
                      f"({link_text(ev.link_state)})")
         elif isinstance(ev, ReservationCancelled):
             self.say(f"Reserva{' en ' + ev.cp_id if ev.cp_id else ''} cancelada")
+        elif isinstance(ev, OutboxSetAside):
+            self.say(f"AVISO: {set_aside_text(ev.kept)}")
         elif isinstance(ev, Ticket) and not self._relevant(ev, tr):
             # e.g. the ticket of a supply that ended while this driver was not running
             self.say(f"TICKET de un suministro anterior en {ev.cp_id} (sesión {ev.session_id}): "
@@ -201,7 +206,12 @@ async def run(args: argparse.Namespace) -> int:
         return 2
     printer.say(f"Sesión iniciada como {args.driver_id} (CENTRAL {host}:{port})")
     core.add_listener(printer)
-    core.start()
+    try:
+        core.start()
+    except OutboxRefused as exc:  # e.g. the disk is full: no request could be saved
+        print(not_saved_text(exc.code, exc.queued), file=sys.stderr, flush=True)
+        await core.close()
+        return 1
     watcher = None
     if args.reservation_wait is not None:
         watcher = asyncio.create_task(_cancel_stale_reservations(core, args.reservation_wait, printer))
@@ -213,6 +223,8 @@ async def run(args: argparse.Namespace) -> int:
         else:
             if p.outcome.outcome == "timeout":
                 printer.say(f"Sin final para {p.cp_id} tras {args.supply_timeout:.0f} s")
+            elif p.outcome.outcome == "not_saved":
+                printer.say(p.outcome.detail)
             printer.say(result_line(p.outcome))
 
     runner = ServicesRunner(core, cps, pause_s=args.pause, timeout_s=args.supply_timeout,
@@ -229,7 +241,7 @@ async def run(args: argparse.Namespace) -> int:
         print("Interrumpido por el usuario; lo pendiente queda en cola para la próxima vez.",
               file=sys.stderr, flush=True)
         return 130
-    done = sum(1 for o in outcomes if o.outcome not in ("timeout", "stopped"))
+    done = sum(1 for o in outcomes if o.outcome not in ("timeout", "stopped", "not_saved"))
     printer.say(f"Fin: {done}/{len(cps)} servicio(s) terminados")
     return 0 if done == len(cps) else 1
 

@@ -200,64 +200,84 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>DriverPanel</name>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="55" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="56" />
         <source>Cerrar sesión</source>
         <translation>Log out</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="77" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="78" />
         <source>Solicitar Carga</source>
         <translation>Request charge</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="79" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="80" />
         <source>Cualquier CP libre</source>
         <translation>Any free CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="86" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="87" />
         <source>Puntos de carga libres ahora</source>
         <translation>Charging points free now</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="107" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="108" />
         <source>Carga</source>
         <translation>Charge</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="108" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="109" />
         <source>Servicios</source>
         <translation>Services</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="109" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="110" />
         <source>Historial</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="126" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="127" />
         <source>{n} libres</source>
         <translation>{n} free</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="126" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="127" />
         <source>{n} libre</source>
         <translation>{n} free</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="146" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="147" />
         <source>Seleccione primero un punto de carga de la lista (o pulse «Cualquier CP libre»).</source>
         <translation>First select a charging point in the list (or press “Any free CP”).</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="154" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="155" />
         <source>Ya hay una solicitud o carga en curso; espere a que termine.</source>
         <translation>A request or charge is already in progress; wait for it to finish.</translation>
     </message>
     <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="166" />
+        <source>No se pudo guardar la solicitud: disco lleno — libere espacio y vuelva a intentarlo</source>
+        <translation>The request could not be saved: the disk is full — free some space and try again</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="169" />
+        <source>No se pudo guardar la solicitud: ya hay {n} eventos esperando a Kafka (límite de la cola) — espere a que se envíen y vuelva a intentarlo</source>
+        <translation>The request could not be saved: {n} events are already waiting for Kafka (the queue's limit) — wait until they are sent and try again</translation>
+    </message>
+    <message>
         <location filename="../../ev_desktop/views/driver_panel.py" line="171" />
+        <source>No se pudo guardar la solicitud: error al escribir en el disco — vuelva a intentarlo</source>
+        <translation>The request could not be saved: writing to the disk failed — try again</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="186" />
         <source>Conductor: &lt;b&gt;{d}&lt;/b&gt;</source>
         <translation>Driver: &lt;b&gt;{d}&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="198" />
+        <source>Aviso: la cola de envío local estaba dañada; se ha apartado como {path} y se usa una nueva. Las solicitudes que esperaban en ella no se enviaron.</source>
+        <translation>Warning: the local send queue was damaged; it was set aside as {path} and a new one is used. Requests that were waiting in it were not sent.</translation>
     </message>
 </context>
 <context>
@@ -931,22 +951,22 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>StaleDataBanner</name>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="184" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="188" />
         <source>Kafka responde con errores — todavía no se ha recibido ningún dato</source>
         <translation>Kafka answers with errors — no data received yet</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="185" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="189" />
         <source>Kafka responde con errores — datos de las {t}, pueden no estar al día</source>
         <translation>Kafka answers with errors — data as of {t}, it may be out of date</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="188" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="192" />
         <source>Sin conexión con Kafka — todavía no se ha recibido ningún dato</source>
         <translation>No connection to Kafka — no data received yet</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="189" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="193" />
         <source>Sin conexión con Kafka — datos de las {t}, pueden no estar al día</source>
         <translation>No connection to Kafka — data as of {t}, it may be out of date</translation>
     </message>

@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ev_desktop.core.central_client import LoginError
 from ev_desktop.core.driver import DriverConfig, DriverCore
-from ev_desktop.core.events import LinkChanged
+from ev_desktop.core.events import LinkChanged, RequestNotSaved
 from ev_desktop.core.services import ServicesRunner
 from ev_desktop.settings_store import AppSettings
 
@@ -98,7 +98,10 @@ class QtDriverSession(QObject):
     def cancel(self) -> None:
         t = self.tracker
         if self.core is not None and t is not None and t.session_id:
-            self.core.cancel(t.session_id)
+            try:
+                self.core.cancel(t.session_id)
+            except RequestNotSaved:  # logged by the core; the reservation expires by itself
+                pass
 
     def load_history(self) -> asyncio.Task | None:
         if self.core is None:

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QStackedWidget, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from ev_common.contract import Ticket
+from ev_desktop.core.events import OutboxSetAside, RequestNotSaved
 from ev_desktop.kafka.driver_session import QtDriverSession
 from ev_desktop.models.free_cps import FreeCpModel
 from ev_desktop.models.freshness import Freshness
@@ -154,7 +155,21 @@ class DriverPanel(QWidget):
             self.supply.detail.setText(self.tr("Ya hay una solicitud o carga en curso; espere a que termine."))
             return None
         self.tabs.setCurrentIndex(0)
-        return self.session.request_charge(cp_id)
+        try:
+            return self.session.request_charge(cp_id)
+        except RequestNotSaved as exc:  # not on disk, so not queued: say so, never lose it silently
+            self.supply.detail.setText(self.not_saved_text(exc.code, exc.queued))
+            return None
+
+    def not_saved_text(self, code: str, queued: int) -> str:
+        if code == "disk_full":
+            return self.tr("No se pudo guardar la solicitud: disco lleno — libere espacio y vuelva "
+                           "a intentarlo")
+        if code == "full":
+            return self.tr("No se pudo guardar la solicitud: ya hay {n} eventos esperando a Kafka "
+                           "(límite de la cola) — espere a que se envíen y vuelva a intentarlo").format(n=queued)
+        return self.tr("No se pudo guardar la solicitud: error al escribir en el disco — vuelva a "
+                       "intentarlo")
 
     def _run_services(self, cps: list) -> None:
         if cps and self.session.run_services(cps) is not None:
@@ -178,6 +193,10 @@ class DriverPanel(QWidget):
 
     def _on_event(self, event: object) -> None:
         self.refresh()
+        if isinstance(event, OutboxSetAside):
+            self.supply.detail.setText(self.tr(
+                "Aviso: la cola de envío local estaba dañada; se ha apartado como {path} y se usa "
+                "una nueva. Las solicitudes que esperaban en ella no se enviaron.").format(path=event.kept))
         if isinstance(event, Ticket) and self.tabs.currentWidget() is self.history:
             self.session.load_history()
 
