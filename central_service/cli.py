@@ -7,12 +7,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 
 from ev_common.logsetup import setup_logging
 from ev_common.settings import add_common_args, common_settings, setting
-from central_service.service import CentralConfig, CentralService
+from central_service.service import FAULT_KILL_BEFORE_RELAY, CentralConfig, CentralService
 
 log = logging.getLogger("central")
 
@@ -50,11 +51,17 @@ def build_parser() -> argparse.ArgumentParser:
                    default=float(setting("anonymous_idle_timeout", "30")),
                    help="seconds a link that has not authenticated a CP may stay silent before Central "
                         "closes it (default %(default)s)")
+    p.add_argument("--db-sync", choices=("NORMAL", "FULL"), type=str.upper,
+                   default=setting("db_sync", "FULL"),
+                   help="SQLite durability of Central's database: FULL (default) fsyncs every commit, so "
+                        "a power cut never loses a committed state change whose effects (authorizations, "
+                        "commands) may already be out; NORMAL survives a crash of Central but may lose the "
+                        "last transactions to a power cut (env EV_DB_SYNC; see docs/design.md)")
     p.add_argument("--outbox-sync", choices=("NORMAL", "FULL"), type=str.upper,
-                   default=setting("outbox_sync", "NORMAL"),
-                   help="fsync policy of the Kafka outbox: NORMAL survives a crash of Central (like its "
-                        "SQLite database), FULL also a power cut, at one fsync per applied batch "
-                        "(env EV_OUTBOX_SYNC; default %(default)s)")
+                   default=setting("outbox_sync", "") or None,
+                   help="fsync policy of the Kafka outbox (env EV_OUTBOX_SYNC; default: the same as "
+                        "--db-sync — effects leave the database only once the outbox holds them as "
+                        "durably)")
     add_common_args(p)
     return p
 
@@ -70,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
         heartbeat_interval=args.heartbeat_interval, token_secret=args.token_secret,
         token_ttl=args.token_ttl, interrupted_timeout=args.interrupted_timeout,
         login_max_failures=args.login_max_failures, login_lockout=args.login_lockout,
-        outbox_sync=args.outbox_sync, anonymous_idle_timeout=args.anonymous_idle_timeout)
+        db_sync=args.db_sync, outbox_sync=args.outbox_sync or args.db_sync,
+        anonymous_idle_timeout=args.anonymous_idle_timeout,
+        fault_kill_before_relay=os.environ.get(FAULT_KILL_BEFORE_RELAY) or None)
     service = CentralService(config)
 
     async def _main() -> None:

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -40,6 +42,8 @@ from central_service.store import Store, is_db_error
 from central_service.tokens import TokenSigner, load_or_create_secret, verify_secret
 
 log = logging.getLogger("central")
+
+FAULT_KILL_BEFORE_RELAY = "EV_FAULT_KILL_BEFORE_RELAY"
 
 _CP_COMMANDS = (c.AuthorizeSupply, c.CancelAuthorization, c.StopSupply, c.SetAvailability)
 
@@ -61,12 +65,17 @@ class CentralConfig:
     instance: str = "central"
     tick_interval: float = 0.2
     live_flush_interval: float = 1.0
-    # SQLite ``synchronous`` of the producer outbox's appends. NORMAL = the same durability as
-    # Central's database (WAL, synchronous=NORMAL, see db.connect): both survive kill -9 of
-    # Central; both may lose their last transactions to an OS crash / power cut, which the
-    # database already could (state, processed ids, pending effects). FULL adds an fsync per
-    # applied batch on the path of every answer (~0.5 ms idle, many ms on a busy disk).
-    outbox_sync: str = "NORMAL"
+    # SQLite ``synchronous`` of the database (see db.connect and docs/design.md, "Power cut"):
+    # FULL fsyncs every commit, so a state change whose effects may already be out (an
+    # authorization, a command) is never lost to a power cut.
+    db_sync: str = "FULL"
+    # ... and of the producer outbox's appends: at least as durable as the database, because a
+    # relayed effect is deleted from the database once the outbox holds it.
+    outbox_sync: str = "FULL"
+    # Tests only (env EV_FAULT_KILL_BEFORE_RELAY=<message type>): Central kills itself
+    # (SIGKILL) after committing a transaction whose effects include that type, before relaying
+    # them — the transactional outbox's crash window, see tests/e2e/test_power_cut.py.
+    fault_kill_before_relay: str | None = None
     login_max_failures: int = 5
     login_lockout: float = 30.0
     anonymous_idle_timeout: float = 30.0
@@ -140,7 +149,7 @@ class CentralService:
     async def _start(self) -> None:
         cfg = self.config
         url = cfg.db_url or db.default_db_url(cfg.data_dir)
-        db.connect(url)
+        db.connect(url, synchronous=cfg.db_sync)
         log.info("database %s ready", url.split("@")[-1])
         signer = TokenSigner(load_or_create_secret(cfg.data_dir, cfg.token_secret), cfg.token_ttl, self.clock)
         self.core = CentralCore(self.store, signer, reservation_timeout=cfg.reservation_timeout,
@@ -255,8 +264,22 @@ class CentralService:
             pending = self.store.pending_effects()
             if not pending:
                 return
-            self._producer.send_many([(e.topic, c.decode(e.payload)) for e in pending])
-            self.store.delete_effects([e.id for e in pending])
+            envelopes = [(e.topic, c.decode(e.payload)) for e in pending]
+            if self.config.fault_kill_before_relay:
+                self._fault_point(envelopes)
+            self._producer.send_many(envelopes)
+            # The deletion needs no fsync of its own: lost to a power cut, it only re-relays
+            # effects with their same envelope ids, which every consumer deduplicates.
+            with db.synchronous("NORMAL"):
+                self.store.delete_effects([e.id for e in pending])
+
+    def _fault_point(self, envelopes: list[tuple[str, c.Envelope]]) -> None:
+        """Tests only: die like a power cut between the commit and the relay."""
+        if any(env.type == self.config.fault_kill_before_relay for _, env in envelopes):
+            log.warning("fault injection %s=%s: killing Central before relaying %d effect(s)",
+                        FAULT_KILL_BEFORE_RELAY, self.config.fault_kill_before_relay, len(envelopes))
+            logging.shutdown()
+            os.kill(os.getpid(), signal.SIGKILL)
 
     def _transact(self, step: Callable[[], list[c.Payload]]) -> None:
         """Run a state change and stage its effects in one DB transaction, then relay."""
