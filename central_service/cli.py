@@ -66,10 +66,23 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _warn_ephemeral_ports(port: int, bootstrap: str) -> None:
+    """A port in the ephemeral range can be taken by any outgoing connection (see
+    ev_common.netcheck): say so once at start-up."""
+    from ev_common.kafka.probe import split_bootstrap
+    from ev_common.netcheck import ephemeral_warning
+
+    for what, p in [("Central", port)] + [("Kafka", kp) for _, kp in split_bootstrap(bootstrap)]:
+        warning = ephemeral_warning(what, p)
+        if warning:
+            logging.getLogger("central").warning("%s", warning)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     common = common_settings(args)
     setup_logging("central", common.log_level)
+    _warn_ephemeral_ports(args.port, common.bootstrap_servers)
     config = CentralConfig(
         port=args.port, host=args.host, bootstrap_servers=common.bootstrap_servers,
         topic_prefix=common.topic_prefix, data_dir=common.data_dir, db_url=args.db,

@@ -14,6 +14,8 @@ import asyncio
 from dataclasses import dataclass
 from functools import reduce
 
+from ev_common.netcheck import is_self_connection, linger_zero
+
 STX = 0x02
 ETX = 0x03
 ACK = b"\x06"
@@ -118,6 +120,11 @@ class FramedStream:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
         except (OSError, asyncio.TimeoutError) as exc:
             raise FrameError(f"cannot connect to {host}:{port}: {exc or 'timeout'}") from exc
+        sock = writer.get_extra_info("socket")
+        if sock is not None and is_self_connection(sock):  # nothing listens: see ev_common.netcheck
+            linger_zero(sock)
+            writer.transport.abort()
+            raise FrameError(f"cannot connect to {host}:{port}: connection refused")
         return cls(reader, writer, timeout)
 
     async def _read_byte_or_frame(self) -> bytes | Frame | BadFrame:

@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from ev_common.kafka.broker import BrokerConfig, LocalBroker, kafka_version
 from ev_common.logsetup import setup_logging
+from ev_common.netcheck import connect_tcp, ephemeral_warning
 from ev_common.proc import ProcessRecord, read_records, spawn, terminate, write_records
 from ev_common.settings import default_data_dir, setting
 from ev_common.topics import Topics
@@ -149,7 +149,7 @@ def _wait_port(host: str, port: int, timeout: float, child: Child) -> None:
         if not child.alive():
             raise RuntimeError(f"{child.name} exited; see {child.log_path}")
         try:
-            with socket.create_connection((host, port), timeout=0.5):
+            with connect_tcp(host, port, 0.5):  # never mistake a self-connection for Central
                 return
         except OSError:
             time.sleep(0.2)
@@ -195,6 +195,11 @@ def up(args: argparse.Namespace) -> int:
     prefix = args.topic_prefix
     central = f"127.0.0.1:{args.central_port}"
     say(f"EVCharging stack in {args.stack_dir}")
+    ports = [("Central", args.central_port)] + ([] if args.bootstrap_servers else [("Kafka", args.kafka_port)])
+    for what, port in ports:
+        warning = ephemeral_warning(what, port)
+        if warning:
+            say(f"  warning: {warning}")
     try:
         bootstrap = args.bootstrap_servers
         if not bootstrap:

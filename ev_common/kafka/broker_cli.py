@@ -48,11 +48,15 @@ def main(argv: list[str] | None = None) -> int:
                            controller_port=args.controller_port, listen_host=args.listen_host,
                            advertised_host=args.advertised_host or None, heap_mb=args.heap_mb)
         broker = LocalBroker(cfg)
+        from ev_common.netcheck import ephemeral_warning, port_in_use_hint
+        warning = ephemeral_warning("Kafka", args.port)
+        if warning:
+            print(f"Warning: {warning}", file=sys.stderr)
         print(f"Starting Apache Kafka {kafka_version()} (KRaft) in {args.data_dir} ...", flush=True)
         try:
             addr = broker.start(timeout=args.timeout)
         except (RuntimeError, TimeoutError, OSError) as exc:
-            print(f"Kafka did not start: {exc}", file=sys.stderr)
+            print(f"Kafka did not start: {exc}{port_in_use_hint(args.port)}", file=sys.stderr)
             return 1
         if args.topic_prefix:
             from ev_common.kafka.admin import ensure_topics
