@@ -62,6 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fsync policy of the Kafka outbox (env EV_OUTBOX_SYNC; default: the same as "
                         "--db-sync — effects leave the database only once the outbox holds them as "
                         "durably)")
+    p.add_argument("--processed-ids-days", type=float, default=float(setting("processed_ids_days", "30")),
+                   help="keep processed message ids this many days — longer than the topics' retention "
+                        "(Kafka's default: 7), or a late redelivery would apply twice "
+                        "(env EV_PROCESSED_IDS_DAYS; default %(default)s)")
+    p.add_argument("--event-log-days", type=float, default=float(setting("event_log_days", "180")),
+                   help="keep event-log lines this many days (env EV_EVENT_LOG_DAYS; default %(default)s)")
+    p.add_argument("--prune-interval", type=float, default=float(setting("prune_interval", "3600")),
+                   help="seconds between automatic prunings (env EV_PRUNE_INTERVAL; default %(default)s)")
     add_common_args(p)
     return p
 
@@ -92,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         login_max_failures=args.login_max_failures, login_lockout=args.login_lockout,
         db_sync=args.db_sync, outbox_sync=args.outbox_sync or args.db_sync,
         anonymous_idle_timeout=args.anonymous_idle_timeout,
-        fault_kill_before_relay=os.environ.get(FAULT_KILL_BEFORE_RELAY) or None)
+        fault_kill_before_relay=os.environ.get(FAULT_KILL_BEFORE_RELAY) or None,
+        processed_ids_retention=args.processed_ids_days * 86400.0,
+        event_log_retention=args.event_log_days * 86400.0, prune_interval=args.prune_interval)
     service = CentralService(config)
 
     async def _main() -> None:

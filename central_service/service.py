@@ -76,6 +76,10 @@ class CentralConfig:
     # (SIGKILL) after committing a transaction whose effects include that type, before relaying
     # them — the transactional outbox's crash window, see tests/e2e/test_power_cut.py.
     fault_kill_before_relay: str | None = None
+    # Retention (central_service.retention): processed ids longer than Kafka's retention.
+    processed_ids_retention: float = 30 * 86400.0
+    event_log_retention: float = 180 * 86400.0
+    prune_interval: float = 3600.0
     login_max_failures: int = 5
     login_lockout: float = 30.0
     anonymous_idle_timeout: float = 30.0
@@ -118,6 +122,7 @@ class CentralService:
         tasks = [asyncio.create_task(self._every(self.config.tick_interval, self._tick)),
                  asyncio.create_task(self._every(self.config.heartbeat_interval, self._heartbeat)),
                  asyncio.create_task(self._every(30.0, self._log_counters)),
+                 asyncio.create_task(self._prune_periodically()),
                  asyncio.create_task(self._ensure_topics())]
         try:
             await self._stopping.wait()
@@ -232,6 +237,26 @@ class CentralService:
                 fn()
             except Exception:  # noqa: BLE001 - a timer must keep running
                 log.exception("timer %s failed", getattr(fn, "__name__", fn))
+
+    async def _prune_periodically(self) -> None:
+        """Retention, off the hot path: every *prune_interval* delete expired processed ids and
+        event-log lines one short transaction at a time, yielding to the loop between chunks
+        so batches and sockets are served meanwhile."""
+        from central_service.retention import RetentionPolicy, prune_steps
+
+        cfg = self.config
+        policy = RetentionPolicy(cfg.processed_ids_retention, cfg.event_log_retention)
+        while True:
+            await asyncio.sleep(cfg.prune_interval)
+            try:
+                result = None
+                for result in prune_steps(policy, self.clock()):
+                    await asyncio.sleep(0)
+                if result is not None and result.total:
+                    log.info("pruned %d processed message id(s) and %d event-log line(s) past retention",
+                             result.processed_ids, result.event_log)
+            except Exception:  # noqa: BLE001 - retried at the next interval
+                log.exception("pruning failed; retrying in %.0f s", cfg.prune_interval)
 
     # ------------------------------------------------------------------- effects
     def _topic_for(self, p: c.Payload) -> str:

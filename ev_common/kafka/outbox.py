@@ -15,7 +15,8 @@ removal keeps the worker from holding the outbox lock (and the disk) while a cal
 append the next event.
 
 Rows that Kafka rejects for good (record too large, invalid topic) are moved to a
-``quarantine`` table instead of blocking every later event forever; they stay inspectable.
+``quarantine`` table instead of blocking every later event forever; they stay inspectable for
+30 days (``quarantine_retention_s``), then are deleted at the next open.
 
 Edges (what must never happen: an event the caller believes queued that is not on disk):
 
@@ -65,6 +66,7 @@ CREATE TABLE IF NOT EXISTS quarantine (
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_ROWS = 100_000  # ~50 MB of typical events: days of a driver's or a CP's output
+QUARANTINE_RETENTION_S = 30 * 86400.0
 
 
 class OutboxRefused(Exception):
@@ -126,10 +128,12 @@ class Outbox:
 
     def __init__(self, path: str | Path, *, append_sync: str = "FULL",
                  remove_sync: str = "NORMAL", max_rows: int | None = DEFAULT_MAX_ROWS,
-                 clock=time.time) -> None:
+                 quarantine_retention_s: float = QUARANTINE_RETENTION_S, clock=time.time) -> None:
         """*append_sync* / *remove_sync*: SQLite ``synchronous`` level of appends / removals
         (see the module docstring for why removals need no fsync). *max_rows*: the size cap
-        (None: no cap). *clock* names set-aside corrupt files."""
+        (None: no cap). *quarantine_retention_s*: quarantined rows older than this are deleted
+        when the outbox is opened (bounded growth; they stay inspectable until then). *clock*
+        names set-aside corrupt files and dates the quarantine."""
         self.path = Path(path)
         self._append_sync = _sync_level(append_sync)
         self._remove_sync = _sync_level(remove_sync)
@@ -137,6 +141,8 @@ class Outbox:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self.set_aside: Path | None = None
+        self._clock = clock
+        self._quarantine_cutoff = clock() - quarantine_retention_s
         try:
             try:
                 self._db, self._count = self._open()
@@ -160,6 +166,7 @@ class Outbox:
             if check is None or check[0] != "ok":
                 raise sqlite3.DatabaseError(f"database disk image is malformed ({check and check[0]})")
             db.executescript(_SCHEMA)
+            db.execute("DELETE FROM quarantine WHERE quarantined_at < ?", (self._quarantine_cutoff,))
             count = db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
         except BaseException:
             db.close()
@@ -286,7 +293,7 @@ class Outbox:
                 self._db.execute(
                     "INSERT OR REPLACE INTO quarantine(id, topic, key, value, created_at, reason,"
                     " quarantined_at) SELECT id, topic, key, value, created_at, ?, ? FROM outbox"
-                    " WHERE id = ?", (reason, time.time(), row_id))
+                    " WHERE id = ?", (reason, self._clock(), row_id))
                 cur = self._db.execute("DELETE FROM outbox WHERE id = ?", (row_id,))
                 self._db.execute("COMMIT")
             except BaseException:
