@@ -106,8 +106,11 @@ class Printer:
         if isinstance(ev, LinkChanged):
             self._on_link(ev)
         elif isinstance(ev, RequestQueued):
-            self.say(f"Solicitud en cola para {ev.cp_id or 'cualquier punto libre'} "
-                     f"({link_text(ev.link_state)})")
+            # before the producer's first verdict, "waiting for Kafka" would be a guess (and
+            # wrong when Kafka is up): say what is happening
+            why = (link_text(ev.link_state) if self._link is not None or ev.link_state == LinkState.CONNECTED
+                   else "conectando con Kafka — se enviará en cuanto conecte")
+            self.say(f"Solicitud en cola para {ev.cp_id or 'cualquier punto libre'} ({why})")
         elif isinstance(ev, ReservationCancelled):
             self.say(f"Reserva{' en ' + ev.cp_id if ev.cp_id else ''} cancelada")
         elif isinstance(ev, OutboxSetAside):
@@ -150,8 +153,9 @@ class Printer:
             self.say(f"Kafka conectado ({st.bootstrap})"
                      + (f" — {st.queued} evento(s) pendientes se envían ahora" if st.queued else ""))
         elif st.state == LinkState.OFFLINE:
-            self.say(f"Kafka no disponible en {st.bootstrap} — lo enviado queda en cola "
-                     f"({st.queued}) y se enviará al volver [{st.last_error}]")
+            pending = (f"{st.queued} evento(s) pendientes quedan en cola y se enviarán al volver"
+                       if st.queued else "lo que se solicite quedará en cola y se enviará al volver")
+            self.say(f"Kafka no disponible en {st.bootstrap} — {pending} [{st.last_error}]")
         else:
             self.say(f"Kafka con problemas en {st.bootstrap} — reintentando [{st.last_error}]")
 

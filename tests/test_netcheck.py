@@ -88,3 +88,13 @@ def test_ev_kafka_start_names_the_process_holding_its_port(tmp_path: Path) -> No
     finally:
         holder.kill()
         holder.wait(5)
+
+
+def test_ev_kafka_status_takes_port_like_start(kafka_broker: str) -> None:
+    port = int(kafka_broker.rsplit(":", 1)[1])
+    up = subprocess.run([sys.executable, "-m", "ev_common.kafka.broker_cli", "status", "--port", str(port)],
+                        cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert up.returncode == 0 and f"127.0.0.1:{port}" in up.stdout, up
+    down = subprocess.run([sys.executable, "-m", "ev_common.kafka.broker_cli", "status", "--port",
+                           str(free_port())], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert down.returncode == 1 and "No Kafka answers" in down.stdout, down

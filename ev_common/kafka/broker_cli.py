@@ -34,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--topic-prefix", default=setting("topic_prefix", DEFAULT_TOPIC_PREFIX),
                             help="create this prefix's topics once up (default %(default)s)")
             sp.add_argument("--timeout", type=float, default=120.0)
+        if name == "status":
+            sp.add_argument("--port", type=int, default=None,
+                            help="check the broker answering on 127.0.0.1:PORT (as given to start) "
+                                 "instead of the one recorded in --data-dir")
     return p
 
 
@@ -65,6 +69,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Kafka is up: bootstrap servers {addr}")
         return 0
     broker = LocalBroker(BrokerConfig(data_dir=args.data_dir))
+    if args.cmd == "status" and args.port is not None:
+        from ev_common.kafka.admin import cluster_ready
+        from ev_common.netcheck import port_in_use_hint
+        addr = f"127.0.0.1:{args.port}"
+        if cluster_ready(addr, 3.0):
+            print(f"Kafka is up: bootstrap servers {addr}")
+            return 0
+        print(f"No Kafka answers at {addr}{port_in_use_hint(args.port)}")
+        return 1
     if args.cmd == "status":
         pid = broker.pid()
         if pid is None:

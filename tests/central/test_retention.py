@@ -91,3 +91,12 @@ def test_outbox_quarantine_is_bounded(tmp_path: Path) -> None:
     box = Outbox(path, clock=lambda: NOW)
     assert box.quarantined() == []
     box.close()
+
+
+def test_ev_db_help_describes_every_subcommand() -> None:
+    from central_service.db_cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.__class__.__name__ == "_SubParsersAction")
+    described = {c.dest: c.help for c in sub._choices_actions}
+    assert set(described) == set(sub.choices), "a subcommand without a description"
+    assert all(described.values()), described

@@ -53,3 +53,10 @@ def test_kill9_between_commit_and_relay_then_restart_delivers_effects_once(syste
     assert len(told) == 1
     assert driver.output().count("Autorizado en CP001") == 1
     assert len(s.db_rows("supplies")) == 1 and len(s.db_rows("tickets")) == 1
+    # words: a normal supply is not logged as a cancellation or an interruption, and a request
+    # made while Kafka is up does not say it waits for Kafka
+    kinds = [r["kind"] for r in s.db_rows("event_log") if r["session_id"] == session]
+    assert "reservation_cancelled" not in kinds and "supply_interrupted" not in kinds, kinds
+    central_logs = "".join(p.output() for p in s.procs() if "central" in p.name)
+    assert "reservation cancelled" not in central_logs and "supply interrupted" not in central_logs
+    assert "esperando a Kafka" not in driver.output()
