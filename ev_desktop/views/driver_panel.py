@@ -23,6 +23,7 @@ class DriverPanel(QWidget):
     def __init__(self, session: QtDriverSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self._notice = ""  # a refusal / warning kept visible until the next request
         self.free = FreeCpModel(self)
         self.login = LoginForm()
         self.stack = QStackedWidget()
@@ -156,10 +157,18 @@ class DriverPanel(QWidget):
             return None
         self.tabs.setCurrentIndex(0)
         try:
-            return self.session.request_charge(cp_id)
+            request_id = self.session.request_charge(cp_id)
         except RequestNotSaved as exc:  # not on disk, so not queued: say so, never lose it silently
-            self.supply.detail.setText(self.not_saved_text(exc.code, exc.queued))
+            self._show_notice(self.not_saved_text(exc.code, exc.queued))
             return None
+        self._notice = ""
+        return request_id
+
+    def _show_notice(self, text: str) -> None:
+        """A sentence that stays under the supply view until the next request (later status
+        refreshes would otherwise overwrite it before the user could read it)."""
+        self._notice = text
+        self.supply.detail.setText(text)
 
     def not_saved_text(self, code: str, queued: int) -> str:
         if code == "disk_full":
@@ -194,7 +203,7 @@ class DriverPanel(QWidget):
     def _on_event(self, event: object) -> None:
         self.refresh()
         if isinstance(event, OutboxSetAside):
-            self.supply.detail.setText(self.tr(
+            self._show_notice(self.tr(
                 "Aviso: la cola de envío local estaba dañada; se ha apartado como {path} y se usa "
                 "una nueva. Las solicitudes que esperaban en ella no se enviaron.").format(path=event.kept))
         if isinstance(event, Ticket) and self.tabs.currentWidget() is self.history:
@@ -207,6 +216,8 @@ class DriverPanel(QWidget):
     def refresh(self) -> None:
         t = self.session.tracker
         self.supply.render(t)
+        if self._notice and (t is None or not t.active):
+            self.supply.detail.setText(self._notice)
         busy = t is not None and t.active
         self.request_btn.setEnabled(not busy)
         self.any_btn.setEnabled(not busy)

@@ -86,3 +86,33 @@ def test_headless_driver_says_disk_full(kafka_broker, topics, tmp_path):
         assert done.returncode != 0
     finally:
         central.stop()
+
+
+def test_corrupt_outbox_is_set_aside_and_the_driver_warned(qtbot, qloop, kafka_broker, topics, data_dir):
+    """A corrupt outbox no longer blocks login with a raw sqlite error: it is kept aside, a
+    fresh one is used, and the panel says that what waited in it was not sent."""
+    box = data_dir / "driver-driver1" / "outbox.sqlite3"
+    box.parent.mkdir(parents=True)
+    box.write_bytes(b"garbage, not a database " * 100)
+    central = ScriptedCentral()
+    port = central.start()
+    w = MainWindow(AppSettings(bootstrap_servers=kafka_broker, central=f"127.0.0.1:{port}",
+                               topic_prefix=topics.prefix, role="driver"), data_dir)
+    qtbot.addWidget(w)
+    panel = w.driver_panel
+    try:
+        panel.login.driver.setText("driver1")
+        panel.login.password.setText("pass123")
+        panel.login.button.click()
+        qtbot.waitUntil(lambda: panel.stack.currentIndex() == 1, timeout=15000)
+        qtbot.waitUntil(lambda: "cola de envío local estaba dañada" in panel.supply.detail.text(), timeout=10000)
+        kept = list(box.parent.glob("outbox.sqlite3.corrupt-*"))
+        assert len(kept) == 1 and kept[0].read_bytes().startswith(b"garbage")
+        assert str(kept[0]) in panel.supply.detail.text()
+        panel.any_btn.click()  # the fresh outbox works
+        qtbot.waitUntil(lambda: panel.supply.phase == "queued", timeout=5000)
+    finally:
+        task = asyncio.ensure_future(w.session.close())
+        qtbot.waitUntil(task.done, timeout=20000)
+        w.ctx.close()
+        central.stop()
