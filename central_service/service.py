@@ -32,7 +32,7 @@ from pathlib import Path
 
 from ev_common import contract as c
 from ev_common.kafka.consumer import Delivery, ResilientConsumer, RetryLater
-from ev_common.kafka.producer import ReliableProducer
+from ev_common.kafka.producer import OutboxRefused, ReliableProducer
 from ev_common.topics import Topics
 from central_service import db
 from central_service.core import CentralCore
@@ -76,6 +76,9 @@ class CentralConfig:
     # (SIGKILL) after committing a transaction whose effects include that type, before relaying
     # them — the transactional outbox's crash window, see tests/e2e/test_power_cut.py.
     fault_kill_before_relay: str | None = None
+    # Size cap of Central's Kafka outbox (rows). Beyond it live values are dropped (superseded)
+    # and committed effects wait in the database (pending_effects) until Kafka drains it.
+    outbox_max_rows: int = 1_000_000
     # Retention (central_service.retention): processed ids longer than Kafka's retention.
     processed_ids_retention: float = 30 * 86400.0
     event_log_retention: float = 180 * 86400.0
@@ -163,7 +166,8 @@ class CentralService:
         self.core.load()
         self._producer = ReliableProducer(cfg.bootstrap_servers, cfg.data_dir / "outbox-central.sqlite3",
                                           client_id=f"{cfg.topic_prefix}.central",
-                                          outbox_append_sync=cfg.outbox_sync)
+                                          outbox_append_sync=cfg.outbox_sync,
+                                          outbox_max_rows=cfg.outbox_max_rows)
         self._relay()  # effects committed before a crash but not handed over yet
         self._send_many(self.core.all_states())
         log.info("loaded %d CPs (all disconnected until their monitors authenticate)", len(self.core.cps))
@@ -269,14 +273,35 @@ class CentralService:
         return self.topics.driver_notifications
 
     def _send(self, p: c.Payload) -> None:
+        """Heartbeats and other superseded messages: refused by a full outbox, they are dropped
+        (the next one replaces them) with a warning — never an exception in a timer."""
         assert self._producer is not None
-        self._producer.send(self._topic_for(p), c.envelope(p, source=self.config.instance))
+        try:
+            self._producer.send(self._topic_for(p), c.envelope(p, source=self.config.instance))
+        except OutboxRefused as exc:
+            self._outbox_refused(exc, f"{p.TYPE} dropped (superseded by the next one)")
 
     def _send_many(self, payloads: Iterable[c.Payload]) -> None:
-        """One durable outbox write for many effects (one fsync instead of one per message)."""
+        """One durable outbox write for many effects (one fsync instead of one per message).
+        Only for live values / states that the next ones supersede (see :meth:`_send`)."""
         assert self._producer is not None
         src = self.config.instance
-        self._producer.send_many([(self._topic_for(p), c.envelope(p, source=src)) for p in payloads])
+        items = [(self._topic_for(p), c.envelope(p, source=src)) for p in payloads]
+        try:
+            self._producer.send_many(items)
+        except OutboxRefused as exc:
+            self._outbox_refused(exc, f"{len(items)} live value(s) dropped (superseded by the next ones)")
+
+    _last_refusal_log = 0.0
+
+    def _outbox_refused(self, exc: OutboxRefused, what: str) -> None:
+        if self.core is not None:
+            self.core.counters["outbox_refused"] += 1
+        now = time.monotonic()
+        if now - self._last_refusal_log >= 10.0:
+            self._last_refusal_log = now
+            log.error("Kafka outbox refused new events (%s: %s): %s; committed effects wait in the "
+                      "database and are relayed once it accepts them again", exc.code, exc.detail, what)
 
     def _stage(self, effects: list[c.Payload]) -> None:
         rows = [(self._topic_for(p), c.encode(c.envelope(p, source=self.config.instance))) for p in effects]
@@ -292,7 +317,11 @@ class CentralService:
             envelopes = [(e.topic, c.decode(e.payload)) for e in pending]
             if self.config.fault_kill_before_relay:
                 self._fault_point(envelopes)
-            self._producer.send_many(envelopes)
+            try:
+                self._producer.send_many(envelopes)
+            except OutboxRefused as exc:  # disk full / cap: they stay in the DB, retried each tick
+                self._outbox_refused(exc, f"{len(envelopes)} effect(s) kept in pending_effects")
+                return
             # The deletion needs no fsync of its own: lost to a power cut, it only re-relays
             # effects with their same envelope ids, which every consumer deduplicates.
             with db.synchronous("NORMAL"):

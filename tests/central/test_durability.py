@@ -39,3 +39,20 @@ def test_cli_outbox_sync_follows_db_sync(monkeypatch) -> None:
     assert a.db_sync == "FULL" and a.outbox_sync is None  # None = same as --db-sync
     b = build_parser().parse_args(["--db-sync", "normal"])
     assert b.db_sync == "NORMAL"
+
+
+def test_full_outbox_keeps_committed_effects_in_the_database_until_it_accepts_them(central) -> None:
+    """Central's outbox refuses every append (its cap; a full disk refuses the same way): a
+    Monitor's sign-in is still applied, its effects wait in pending_effects — nothing lost, no
+    exception out of the timer or the socket handler — and are relayed once there is room."""
+    from central_service.db import PendingEffect
+    from tests.helpers import wait_until
+
+    svc = central(outbox_max_rows=0)
+    wait_until(lambda: svc.counters.get("outbox_refused", 0) > 0, 30, message="refusals counted")
+    central.monitor(svc, "CP001")
+    wait_until(lambda: svc.call(lambda: PendingEffect.select().count()) > 0, 30,
+               message="the sign-in's effects kept in the database")
+    svc._producer._outbox.max_rows = None  # room again (as when the disk has space again)
+    wait_until(lambda: svc.call(lambda: PendingEffect.select().count()) == 0, 30,
+               message="pending effects relayed")
