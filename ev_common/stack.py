@@ -13,7 +13,6 @@ stops everything it started in reverse order. Every start is recorded at once in
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import signal
