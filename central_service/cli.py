@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import ssl
 import sys
@@ -15,7 +16,7 @@ from pathlib import Path
 from ev_common.logsetup import setup_logging
 from ev_common.pki import InsecureFileError, read_secret
 from ev_common.settings import add_common_args, common_settings, setting
-from central_service.service import CentralConfig, CentralService
+from central_service.service import FAULT_KILL_BEFORE_RELAY, CentralConfig, CentralService
 from central_service.socket_options import add_socket_args, socket_config
 
 log = logging.getLogger("central")
@@ -68,11 +69,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="copies that must have a record before it counts as written (env "
                         "EV_KAFKA_MIN_INSYNC_REPLICAS; default replication factor - 1, at least 1)")
     add_socket_args(p)
-    p.add_argument("--outbox-sync", choices=("NORMAL", "FULL"), type=str.upper,
-                   default=setting("outbox_sync", "NORMAL"),
-                   help="fsync policy of the Kafka outbox: NORMAL survives a crash of Central (like its "
-                        "SQLite database), FULL also a power cut, at one fsync per applied batch "
-                        "(env EV_OUTBOX_SYNC; default %(default)s)")
     p.add_argument("--cp-event-max-age", type=float,
                    default=float(setting("cp_event_max_age", str(7 * 24 * 3600))),
                    help="oldest signing time accepted on a CP event, in seconds: must cover the longest "
@@ -80,6 +76,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--billing-time-scale", type=float, default=float(setting("billing_time_scale", "1")),
                    help="the CPs' --time-scale (demo only): energy billed may be at most max kW x elapsed "
                         "time x this (env EV_BILLING_TIME_SCALE; default %(default)s)")
+    p.add_argument("--db-sync", choices=("NORMAL", "FULL"), type=str.upper,
+                   default=setting("db_sync", "FULL"),
+                   help="SQLite durability of Central's database: FULL (default) fsyncs every commit, so "
+                        "a power cut never loses a committed state change whose effects (authorizations, "
+                        "commands) may already be out; NORMAL survives a crash of Central but may lose the "
+                        "last transactions to a power cut (env EV_DB_SYNC; see docs/design.md)")
+    p.add_argument("--outbox-sync", choices=("NORMAL", "FULL"), type=str.upper,
+                   default=setting("outbox_sync", "") or None,
+                   help="fsync policy of the Kafka outbox (env EV_OUTBOX_SYNC; default: the same as "
+                        "--db-sync — effects leave the database only once the outbox holds them as "
+                        "durably)")
+    p.add_argument("--processed-ids-days", type=float, default=float(setting("processed_ids_days", "30")),
+                   help="keep processed message ids this many days — longer than the topics' retention "
+                        "(Kafka's default: 7), or a late redelivery would apply twice "
+                        "(env EV_PROCESSED_IDS_DAYS; default %(default)s)")
+    p.add_argument("--event-log-days", type=float, default=float(setting("event_log_days", "180")),
+                   help="keep event-log lines this many days (env EV_EVENT_LOG_DAYS; default %(default)s)")
+    p.add_argument("--prune-interval", type=float, default=float(setting("prune_interval", "3600")),
+                   help="seconds between automatic prunings (env EV_PRUNE_INTERVAL; default %(default)s)")
     add_common_args(p)
     return p
 
@@ -88,6 +103,18 @@ def _token_secret(args: argparse.Namespace) -> str | None:
     if args.token_secret_file:
         return read_secret(Path(args.token_secret_file).expanduser())
     return setting("token_secret", "") or None  # env EV_TOKEN_SECRET (or the config file)
+
+
+def _warn_ephemeral_ports(port: int, bootstrap: str) -> None:
+    """A port in the ephemeral range can be taken by any outgoing connection (see
+    ev_common.netcheck): say so once at start-up."""
+    from ev_common.kafka.probe import split_bootstrap
+    from ev_common.netcheck import ephemeral_warning
+
+    for what, p in [("Central", port)] + [("Kafka", kp) for _, kp in split_bootstrap(bootstrap)]:
+        warning = ephemeral_warning(what, p)
+        if warning:
+            logging.getLogger("central").warning("%s", warning)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     except InsecureFileError as exc:
         log.error("%s", exc)
         return 2
+    _warn_ephemeral_ports(args.port, common.bootstrap_servers)
     config = CentralConfig(
         port=args.port, host=args.host, bootstrap_servers=common.bootstrap_servers,
         topic_prefix=common.topic_prefix, data_dir=common.data_dir, db_url=args.db,
@@ -106,10 +134,13 @@ def main(argv: list[str] | None = None) -> int:
         heartbeat_interval=args.heartbeat_interval, token_secret=token_secret,
         token_ttl=args.token_ttl, session_grace=args.session_grace, interrupted_timeout=args.interrupted_timeout,
         login_max_failures=args.login_max_failures, login_lockout=args.login_lockout,
-        outbox_sync=args.outbox_sync,
+        db_sync=args.db_sync, outbox_sync=args.outbox_sync or args.db_sync,
         cp_event_max_age=args.cp_event_max_age, billing_time_scale=args.billing_time_scale,
         replication_factor=args.replication_factor, min_insync_replicas=args.min_insync_replicas,
         restart_grace=None if args.restart_grace < 0 else args.restart_grace,
+        fault_kill_before_relay=os.environ.get(FAULT_KILL_BEFORE_RELAY) or None,
+        processed_ids_retention=args.processed_ids_days * 86400.0,
+        event_log_retention=args.event_log_days * 86400.0, prune_interval=args.prune_interval,
         **socket_config(args))
     service = CentralService(config)
 

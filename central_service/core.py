@@ -117,6 +117,14 @@ class CentralCore:
                           before_res, reason: str) -> None:
         """Record in the DB the supply/reservation a transition just took away from *cp*."""
         now = self.clock()
+        # the normal path is not a loss: a reservation that became this supply ("start") and
+        # a supply that ended with its final report ("finish") are recorded by their own
+        # handlers (charging / ticket), not as a cancellation or an interruption
+        if reason == "start" and before_res is not None and cp.session is not None \
+                and cp.session.session_id == before_res.session_id:
+            before_res = None
+        if reason == "finish":
+            before_ses = None
         if before_ses is not None and cp.session is None:
             s = before_ses
             self.store.update_session(s.session_id, status="interrupted", interrupt_reason=reason,

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import peewee as pw
@@ -182,13 +184,26 @@ def default_db_url(data_dir: Path) -> str:
     return f"sqlite:///{Path(data_dir) / 'central.sqlite3'}"
 
 
-def connect(url: str) -> pw.Database:
-    """Open *url*, bind the proxy, create/migrate the tables; returns the database."""
+SYNC_LEVELS = ("NORMAL", "FULL")
+
+
+def connect(url: str, synchronous: str = "FULL") -> pw.Database:
+    """Open *url*, bind the proxy, create/migrate the tables; returns the database.
+
+    *synchronous* (SQLite only): FULL fsyncs the WAL at every commit, so a committed state
+    change survives a power cut; NORMAL only survives a crash of the process (the last commits
+    may vanish with the OS). FULL is the default because Central's effects leave the process
+    right after the commit: with NORMAL a power cut could keep an authorization already sent
+    while losing the reservation that justified it (a supply never billed). PostgreSQL is
+    durable at commit by its own default (``synchronous_commit=on``)."""
+    level = synchronous.upper()
+    if level not in SYNC_LEVELS:
+        raise ValueError(f"synchronous must be one of {', '.join(SYNC_LEVELS)}, not {synchronous!r}")
     if url.startswith("sqlite:///"):
         path = Path(url[len("sqlite:///"):])
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
-        db = url_connect(url, pragmas={"journal_mode": "wal", "synchronous": "normal",
+        db = url_connect(url, pragmas={"journal_mode": "wal", "synchronous": level.lower(),
                                        "foreign_keys": 1, "busy_timeout": 5000})
     else:
         db = url_connect(url)
@@ -197,6 +212,30 @@ def connect(url: str) -> pw.Database:
     db.create_tables(MODELS, safe=True)
     _add_missing_columns(db)
     return db
+
+
+@contextmanager
+def synchronous(level: str) -> Iterator[None]:
+    """Commit the enclosed (SQLite) statements at *level*, then return to the connection's own
+    level. For writes whose loss to a power cut is harmless (see ``CentralService._relay``).
+    No-op on other databases and inside an open transaction (where the pragma cannot change)."""
+    obj = database.obj
+    if not isinstance(obj, pw.SqliteDatabase) or obj.in_transaction():
+        yield
+        return
+    before = obj.execute_sql("PRAGMA synchronous").fetchone()[0]
+    obj.execute_sql(f"PRAGMA synchronous={_sync_name(level)}")
+    try:
+        yield
+    finally:
+        obj.execute_sql(f"PRAGMA synchronous={int(before)}")
+
+
+def _sync_name(level: str) -> str:
+    upper = level.upper()
+    if upper not in ("OFF",) + SYNC_LEVELS:
+        raise ValueError(f"bad synchronous level {level!r}")
+    return upper
 
 
 def _add_missing_columns(db: pw.Database) -> None:

@@ -4,6 +4,7 @@
           | supply SESSION_ID | add-driver ID --password P | add-operator ID --password P
           | add-cp ID --location L --price P --max-kw K [--credentials PATH]
           | rotate-cp-key ID [--credentials PATH] | revoke-cp ID | events [--limit N]
+          | prune [--processed-ids-days D] [--event-log-days D] [--dry-run]
 
 ``add-cp`` and ``rotate-cp-key`` generate the CP's random secret and write the CP box's
 credentials file (0600; default ``<data-dir>/cp-credentials/<ID>.json``): copy it to the box
@@ -128,13 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--limit", type=int, default=50)
     s = sub.add_parser("supply", help="one supply and its history")
     s.add_argument("session_id")
-    s = sub.add_parser("add-driver")
+    s = sub.add_parser("add-driver", help="add a driver (or set its password)")
     s.add_argument("id")
     s.add_argument("--password", required=True)
     s = sub.add_parser("add-operator", help="add an operator (or set its password)")
     s.add_argument("id")
     s.add_argument("--password", required=True)
-    s = sub.add_parser("add-cp")
+    s = sub.add_parser("add-cp", help="add a charging point (or replace its data and key)")
     s.add_argument("id")
     s.add_argument("--location", required=True)
     s.add_argument("--price", type=float, required=True)
@@ -147,9 +148,49 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--credentials", default=None, metavar="PATH")
     s = sub.add_parser("revoke-cp", help="the CP's key stops working (AUTH, events, commands)")
     s.add_argument("id")
-    s = sub.add_parser("events")
+    s = sub.add_parser("events", help="the latest lines of Central's event log")
     s.add_argument("--limit", type=int, default=30)
+    _add_prune_parser(sub)
     return p
+
+
+def _add_prune_parser(sub) -> None:
+    """``ev-db prune``: the retention Central also applies by itself (central_service.retention)."""
+    from central_service.retention import DAY, RetentionPolicy
+
+    d = RetentionPolicy()
+    s = sub.add_parser("prune", help="delete processed message ids and event-log lines older than "
+                                     "their retention (Central also does it by itself, hourly)",
+                       description="Delete expired rows: processed message ids (kept longer than "
+                                   "Kafka's retention, so a redelivery is still recognised) and "
+                                   "event-log lines. Supplies and tickets are never deleted.")
+    s.add_argument("--processed-ids-days", type=float,
+                   default=float(setting("processed_ids_days", str(d.processed_ids_s / DAY))),
+                   help="keep processed message ids this many days (env EV_PROCESSED_IDS_DAYS; "
+                        "default %(default)s; must exceed the topics' retention, Kafka's default is 7)")
+    s.add_argument("--event-log-days", type=float,
+                   default=float(setting("event_log_days", str(d.event_log_s / DAY))),
+                   help="keep event-log lines this many days (env EV_EVENT_LOG_DAYS; default %(default)s)")
+    s.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
+
+
+def _prune(args: argparse.Namespace) -> int:
+    from central_service.retention import DAY, RetentionPolicy, count_expired, prune
+
+    try:
+        policy = RetentionPolicy(args.processed_ids_days * DAY, args.event_log_days * DAY)
+    except ValueError as exc:
+        print(f"Retención no válida: {exc}", file=sys.stderr)
+        return 2
+    if args.dry_run:
+        r = count_expired(policy, time.time())
+        print(f"Se borrarían {r.processed_ids} ids de mensajes procesados y {r.event_log} líneas del "
+              "registro de eventos")
+    else:
+        r = prune(policy, time.time())
+        print(f"Borrados {r.processed_ids} ids de mensajes procesados y {r.event_log} líneas del "
+              "registro de eventos")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, store: Store, url: str) -> int:
+    if args.cmd == "prune":
+        return _prune(args)
     if args.cmd == "init":
         print(f"Base de datos lista: {url}")
     elif args.cmd == "seed":

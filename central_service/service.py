@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -30,7 +32,7 @@ from pathlib import Path
 
 from ev_common import contract as c
 from ev_common.kafka.consumer import Delivery, ResilientConsumer, RetryLater
-from ev_common.kafka.producer import ReliableProducer
+from ev_common.kafka.producer import OutboxRefused, ReliableProducer
 from ev_common.topics import Topics
 from central_service import activity, db
 from central_service.authenticity import (
@@ -47,6 +49,8 @@ from central_service.store import Store, is_db_error
 from central_service.tokens import TokenSigner, load_or_create_secret, verify_secret_or_dummy
 
 log = logging.getLogger("central")
+
+FAULT_KILL_BEFORE_RELAY = "EV_FAULT_KILL_BEFORE_RELAY"
 
 _CP_COMMANDS = (c.AuthorizeSupply, c.CancelAuthorization, c.StopSupply, c.SetAvailability)
 
@@ -69,12 +73,24 @@ class CentralConfig:
     instance: str = "central"
     tick_interval: float = 0.2
     live_flush_interval: float = 1.0
-    # SQLite ``synchronous`` of the producer outbox's appends. NORMAL = the same durability as
-    # Central's database (WAL, synchronous=NORMAL, see db.connect): both survive kill -9 of
-    # Central; both may lose their last transactions to an OS crash / power cut, which the
-    # database already could (state, processed ids, pending effects). FULL adds an fsync per
-    # applied batch on the path of every answer (~0.5 ms idle, many ms on a busy disk).
-    outbox_sync: str = "NORMAL"
+    # SQLite ``synchronous`` of the database (see db.connect and docs/design.md, "Power cut"):
+    # FULL fsyncs every commit, so a state change whose effects may already be out (an
+    # authorization, a command) is never lost to a power cut.
+    db_sync: str = "FULL"
+    # ... and of the producer outbox's appends: at least as durable as the database, because a
+    # relayed effect is deleted from the database once the outbox holds it.
+    outbox_sync: str = "FULL"
+    # Tests only (env EV_FAULT_KILL_BEFORE_RELAY=<message type>): Central kills itself
+    # (SIGKILL) after committing a transaction whose effects include that type, before relaying
+    # them — the transactional outbox's crash window, see tests/e2e/test_power_cut.py.
+    fault_kill_before_relay: str | None = None
+    # Size cap of Central's Kafka outbox (rows). Beyond it live values are dropped (superseded)
+    # and committed effects wait in the database (pending_effects) until Kafka drains it.
+    outbox_max_rows: int = 1_000_000
+    # Retention (central_service.retention): processed ids longer than Kafka's retention.
+    processed_ids_retention: float = 30 * 86400.0
+    event_log_retention: float = 180 * 86400.0
+    prune_interval: float = 3600.0
     login_max_failures: int = 5
     login_lockout: float = 30.0
     #: copies of each topic / acks=all quorum; None = EV_KAFKA_* env, else fitted to the cluster
@@ -144,6 +160,7 @@ class CentralService:
         tasks = [asyncio.create_task(self._every(self.config.tick_interval, self._tick)),
                  asyncio.create_task(self._every(self.config.heartbeat_interval, self._heartbeat)),
                  asyncio.create_task(self._every(30.0, self._log_counters)),
+                 asyncio.create_task(self._prune_periodically()),
                  asyncio.create_task(self._ensure_topics())]
         try:
             await self._stopping.wait()
@@ -184,7 +201,7 @@ class CentralService:
     async def _start(self) -> None:
         cfg = self.config
         url = cfg.db_url or db.default_db_url(cfg.data_dir)
-        db.connect(url)
+        db.connect(url, synchronous=cfg.db_sync)
         log.info("database %s ready", url.split("@")[-1])
         signer = TokenSigner(load_or_create_secret(cfg.data_dir, cfg.token_secret), cfg.token_ttl, self.clock)
         self.core = CentralCore(self.store, signer, reservation_timeout=cfg.reservation_timeout,
@@ -198,7 +215,8 @@ class CentralService:
                                          clock=self.clock)
         self._producer = ReliableProducer(cfg.bootstrap_servers, cfg.data_dir / "outbox-central.sqlite3",
                                           client_id=f"{cfg.topic_prefix}.central",
-                                          outbox_append_sync=cfg.outbox_sync)
+                                          outbox_append_sync=cfg.outbox_sync,
+                                          outbox_max_rows=cfg.outbox_max_rows)
         self._relay()  # effects committed before a crash but not handed over yet
         self._send_many(self.core.all_states())
         log.info("loaded %d CPs (all disconnected until their monitors authenticate)", len(self.core.cps))
@@ -275,6 +293,26 @@ class CentralService:
             except Exception:  # noqa: BLE001 - a timer must keep running
                 log.exception("timer %s failed", getattr(fn, "__name__", fn))
 
+    async def _prune_periodically(self) -> None:
+        """Retention, off the hot path: every *prune_interval* delete expired processed ids and
+        event-log lines one short transaction at a time, yielding to the loop between chunks
+        so batches and sockets are served meanwhile."""
+        from central_service.retention import RetentionPolicy, prune_steps
+
+        cfg = self.config
+        policy = RetentionPolicy(cfg.processed_ids_retention, cfg.event_log_retention)
+        while True:
+            await asyncio.sleep(cfg.prune_interval)
+            try:
+                result = None
+                for result in prune_steps(policy, self.clock()):
+                    await asyncio.sleep(0)
+                if result is not None and result.total:
+                    log.info("pruned %d processed message id(s) and %d event-log line(s) past retention",
+                             result.processed_ids, result.event_log)
+            except Exception:  # noqa: BLE001 - retried at the next interval
+                log.exception("pruning failed; retrying in %.0f s", cfg.prune_interval)
+
     # ------------------------------------------------------------------- effects
     def _topic_for(self, p: c.Payload) -> str:
         if isinstance(p, _CP_COMMANDS):
@@ -293,13 +331,34 @@ class CentralService:
         return sign_command(env, self._keyring) if isinstance(p, CP_COMMAND_TYPES) else env
 
     def _send(self, p: c.Payload) -> None:
+        """Heartbeats and other superseded messages: refused by a full outbox, they are dropped
+        (the next one replaces them) with a warning — never an exception in a timer."""
         assert self._producer is not None
-        self._producer.send(self._topic_for(p), self._envelope(p))
+        try:
+            self._producer.send(self._topic_for(p), self._envelope(p))
+        except OutboxRefused as exc:
+            self._outbox_refused(exc, f"{p.TYPE} dropped (superseded by the next one)")
 
     def _send_many(self, payloads: Iterable[c.Payload]) -> None:
-        """One durable outbox write for many effects (one fsync instead of one per message)."""
+        """One durable outbox write for many effects (one fsync instead of one per message).
+        Only for live values / states that the next ones supersede (see :meth:`_send`)."""
         assert self._producer is not None
-        self._producer.send_many([(self._topic_for(p), self._envelope(p)) for p in payloads])
+        items = [(self._topic_for(p), self._envelope(p)) for p in payloads]
+        try:
+            self._producer.send_many(items)
+        except OutboxRefused as exc:
+            self._outbox_refused(exc, f"{len(items)} live value(s) dropped (superseded by the next ones)")
+
+    _last_refusal_log = 0.0
+
+    def _outbox_refused(self, exc: OutboxRefused, what: str) -> None:
+        if self.core is not None:
+            self.core.counters["outbox_refused"] += 1
+        now = time.monotonic()
+        if now - self._last_refusal_log >= 10.0:
+            self._last_refusal_log = now
+            log.error("Kafka outbox refused new events (%s: %s): %s; committed effects wait in the "
+                      "database and are relayed once it accepts them again", exc.code, exc.detail, what)
 
     def _stage(self, effects: list[c.Payload]) -> None:
         rows = [(self._topic_for(p), c.encode(self._envelope(p))) for p in effects]
@@ -312,8 +371,26 @@ class CentralService:
             pending = self.store.pending_effects()
             if not pending:
                 return
-            self._producer.send_many([(e.topic, c.decode(e.payload)) for e in pending])
-            self.store.delete_effects([e.id for e in pending])
+            envelopes = [(e.topic, c.decode(e.payload)) for e in pending]
+            if self.config.fault_kill_before_relay:
+                self._fault_point(envelopes)
+            try:
+                self._producer.send_many(envelopes)
+            except OutboxRefused as exc:  # disk full / cap: they stay in the DB, retried each tick
+                self._outbox_refused(exc, f"{len(envelopes)} effect(s) kept in pending_effects")
+                return
+            # The deletion needs no fsync of its own: lost to a power cut, it only re-relays
+            # effects with their same envelope ids, which every consumer deduplicates.
+            with db.synchronous("NORMAL"):
+                self.store.delete_effects([e.id for e in pending])
+
+    def _fault_point(self, envelopes: list[tuple[str, c.Envelope]]) -> None:
+        """Tests only: die like a power cut between the commit and the relay."""
+        if any(env.type == self.config.fault_kill_before_relay for _, env in envelopes):
+            log.warning("fault injection %s=%s: killing Central before relaying %d effect(s)",
+                        FAULT_KILL_BEFORE_RELAY, self.config.fault_kill_before_relay, len(envelopes))
+            logging.shutdown()
+            os.kill(os.getpid(), signal.SIGKILL)
 
     def _transact(self, step: Callable[[], list[c.Payload]]) -> None:
         """Run a state change and stage its effects in one DB transaction, then relay."""

@@ -15,6 +15,8 @@ import ssl
 from dataclasses import dataclass
 from functools import reduce
 
+from ev_common.netcheck import is_self_connection, linger_zero
+
 STX = 0x02
 ETX = 0x03
 ACK = b"\x06"
@@ -179,6 +181,11 @@ class FramedStream:
                              f"'{host}' ({exc.verify_message})") from exc
         except (OSError, asyncio.TimeoutError) as exc:
             raise FrameError(f"cannot connect to {host}:{port}: {exc or 'timeout'}") from exc
+        sock = writer.get_extra_info("socket")
+        if sock is not None and is_self_connection(sock):  # nothing listens: see ev_common.netcheck
+            linger_zero(sock)
+            writer.transport.abort()
+            raise FrameError(f"cannot connect to {host}:{port}: connection refused")
         return cls(reader, writer, timeout)
 
     @property

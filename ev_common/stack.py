@@ -4,17 +4,18 @@
 existing cluster), Central with a seeded demo database, N CP engine+monitor pairs in auto mode
 (``ev-cp-fleet``), and the desktop app — or, with ``--no-gui``, M headless drivers running the
 demo services file. It prints what it started and where, then a short status line every few
-seconds, and on Ctrl+C stops everything it started in reverse order. ``--detach`` leaves the
-stack running and records it in ``<stack dir>/stack.json`` so ``ev-stack down`` can stop it.
+seconds, and on Ctrl+C — or SIGTERM, SIGHUP (closed terminal), or when its output pipe closes —
+stops everything it started in reverse order. Every start is recorded at once in
+``<stack dir>/stack.json`` (pid + start time, :mod:`ev_common.proc`): ``ev-stack down`` stops a
+``--detach``ed stack, or what is left after ``ev-stack`` itself was killed with ``kill -9``
+(children not detached die with it anyway: PR_SET_PDEATHSIG).
 """
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,12 +26,15 @@ from pathlib import Path
 from ev_common.kafka.broker import BrokerConfig, LocalBroker, kafka_version
 from ev_common.logsetup import setup_logging
 from ev_common.pki import ca_file
+from ev_common.netcheck import connect_tcp, ephemeral_warning
+from ev_common.proc import ProcessRecord, read_records, spawn, terminate, write_records
 from ev_common.settings import default_data_dir, setting
 from ev_common.topics import Topics
 
 log = logging.getLogger("ev-stack")
 DEMO_CP_KEY = "demo-cp-key"  # what `ev-db seed` gives the demo CPs this command creates
 REPO = Path(__file__).resolve().parent.parent
+RECORD = "stack.json"
 
 
 @dataclass
@@ -38,6 +42,7 @@ class Child:
     name: str
     popen: subprocess.Popen
     log_path: Path
+    record: ProcessRecord
 
     def alive(self) -> bool:
         return self.popen.poll() is None
@@ -45,69 +50,104 @@ class Child:
 
 @dataclass
 class Stack:
+    """What one ``ev-stack up`` started. Every start is recorded at once in ``stack.json``
+    (pids with start times, see :mod:`ev_common.proc`), so ``ev-stack down`` finds it even
+    after this process was killed with ``kill -9``."""
+
     dir: Path
+    detached: bool = False
     children: list[Child] = field(default_factory=list)
     broker: LocalBroker | None = None
+    broker_record: ProcessRecord | None = None
+
+    @property
+    def record_path(self) -> Path:
+        return self.dir / RECORD
 
     #: role → its Kafka credentials file (a path in the child's environment, never argv)
     credentials: dict[str, Path] = field(default_factory=dict)
 
     def spawn(self, name: str, module: str, args: list[str], role: str | None = None,
               env: dict[str, str] | None = None) -> Child:
-        logs = self.dir / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
-        log_path = logs / f"{name}.log"
-        out = open(log_path, "ab")
+        log_path = self.dir / "logs" / f"{name}.log"
         env = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
         if role in self.credentials:
             env["EV_KAFKA_CREDENTIALS"] = str(self.credentials[role])
-        popen = subprocess.Popen([sys.executable, "-m", module, *args], stdout=out,
-                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-                                 cwd=REPO, start_new_session=True)
-        child = Child(name, popen, log_path)
+        popen = spawn([sys.executable, "-m", module, *args], log_path=log_path, env=env, cwd=REPO,
+                      detached=self.detached)
+        child = Child(name, popen, log_path, ProcessRecord.of(name, popen.pid))
         self.children.append(child)
-        print(f"  started {name:<14} pid {popen.pid:<7} log {log_path}")
+        self.save()
+        say(f"  started {name:<14} pid {popen.pid:<7} log {log_path}")
         return child
+
+    def adopt_broker(self, broker: LocalBroker) -> None:
+        """Record the broker we started (it runs detached from us: Kafka must shut down
+        cleanly, so it is stopped by ``stop_all`` / ``ev-stack down``, never by PDEATHSIG)."""
+        self.broker = broker
+        pid = broker.pid()
+        self.broker_record = ProcessRecord.of("kafka", pid) if pid else None
+        self.save()
+
+    def save(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        write_records(self.record_path, [c.record for c in self.children], detached=self.detached,
+                      broker_dir=str(self.broker.dir) if self.broker else None,
+                      broker=self.broker_record.to_json() if self.broker_record else None)
 
     def stop_all(self) -> None:
         """Reverse start order: drivers/app, CPs, Central, then the broker we started."""
         for child in reversed(self.children):
             if child.alive():
-                print(f"  stopping {child.name} ...", flush=True)
-                _terminate(child.popen.pid, child.popen)
+                say(f"  stopping {child.name} ...")
+                terminate(child.record, child.popen)
         self.children.clear()
         if self.broker is not None:
-            print("  stopping Kafka ...", flush=True)
+            say("  stopping Kafka ...")
             self.broker.stop()
             self.broker = None
+        self.record_path.unlink(missing_ok=True)
 
 
-def _terminate(pid: int, popen: subprocess.Popen | None = None, timeout: float = 15.0) -> None:
-    for sig, wait in ((signal.SIGINT, timeout), (signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+class StopRequested(BaseException):
+    """SIGTERM / SIGHUP (or a dead output pipe) asked the foreground stack to stop: handled
+    like Ctrl+C (a BaseException so no ``except Exception`` on the way swallows it)."""
+
+
+_output_broken = False
+
+
+def say(text: str) -> None:
+    """Print to the console; a closed pipe (``ev-stack up | tee`` after Ctrl+C) or a closed
+    terminal (EIO) must not abort the shutdown: from then on output goes nowhere and
+    :func:`output_broken` says so (the status loop then stops the stack)."""
+    global _output_broken
+    if _output_broken:
+        return
+    try:
+        print(text, flush=True)
+    except (BrokenPipeError, OSError):
+        _output_broken = True
         try:
-            os.killpg(pid, sig)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            if popen is not None:
-                if popen.poll() is not None:
-                    return
-            elif not _pid_alive(pid):
-                return
-            time.sleep(0.1)
+            devnull = open(os.devnull, "w")
+            sys.stdout = devnull
+            sys.stderr = devnull
+        except OSError:
+            pass
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
+def output_broken() -> bool:
+    return _output_broken
+
+
+def _on_stop_signal(signum: int, _frame: object) -> None:
+    # ignore repeats while we are stopping: a second SIGTERM must not cut the shutdown short
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+    raise StopRequested(signal.Signals(signum).name)
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def _wait_port(host: str, port: int, timeout: float, child: Child) -> None:
@@ -116,7 +156,7 @@ def _wait_port(host: str, port: int, timeout: float, child: Child) -> None:
         if not child.alive():
             raise RuntimeError(f"{child.name} exited; see {child.log_path}")
         try:
-            with socket.create_connection((host, port), timeout=0.5):
+            with connect_tcp(host, port, 0.5):  # never mistake a self-connection for Central
                 return
         except OSError:
             time.sleep(0.2)
@@ -141,36 +181,45 @@ def build_parser() -> argparse.ArgumentParser:
                          "kWh (default %(default)s: a 15 s supply bills 15 minutes)")
     up.add_argument("--services", type=Path, default=REPO / "assets" / "services_demo.txt")
     up.add_argument("--detach", action="store_true", help="start and return; stop with `ev-stack down`")
-    for sp in (up, sub.add_parser("down", help="stop a detached stack"),
-               sub.add_parser("status", help="show what a detached stack runs")):
+    for sp in (up, sub.add_parser("down", help="stop the stack recorded here (detached, or after ev-stack was killed)"),
+               sub.add_parser("status", help="show what the stack recorded here runs")):
         sp.add_argument("--stack-dir", type=Path, default=default_data_dir() / "stack")
     return p
 
 
 def up(args: argparse.Namespace) -> int:
-    stack = Stack(dir=args.stack_dir)
+    stack = Stack(dir=args.stack_dir, detached=args.detach)
     args.stack_dir.mkdir(parents=True, exist_ok=True)
-    if (args.stack_dir / "stack.json").exists() and _recorded_alive(args.stack_dir):
-        print("A detached stack is already running here; stop it with `ev-stack down`.")
+    running = _recorded_running(args.stack_dir)
+    if running:
+        say(f"A stack is already running here ({', '.join(running)}); stop it with `ev-stack down`.")
         return 1
+    if not args.detach:
+        # SIGTERM (kill, a service manager) and SIGHUP (a closed terminal) stop the stack like
+        # Ctrl+C does; without this they ended ev-stack alone and orphaned every child.
+        for sig in _STOP_SIGNALS:
+            signal.signal(sig, _on_stop_signal)
     prefix = args.topic_prefix
     central = f"127.0.0.1:{args.central_port}"
-    print(f"EVCharging stack in {args.stack_dir}")
+    say(f"EVCharging stack in {args.stack_dir}")
+    ports = [("Central", args.central_port)] + ([] if args.bootstrap_servers else [("Kafka", args.kafka_port)])
+    for what, port in ports:
+        warning = ephemeral_warning(what, port)
+        if warning:
+            say(f"  warning: {warning}")
     try:
         bootstrap = args.bootstrap_servers
         if not bootstrap:
-            print(f"  starting Apache Kafka {kafka_version()} on 127.0.0.1:{args.kafka_port} ...", flush=True)
-            stack.broker = LocalBroker(BrokerConfig(data_dir=args.stack_dir / "kafka", port=args.kafka_port))
-            already = stack.broker.pid() is not None
-            bootstrap = stack.broker.start()
-            if already:
-                stack.broker = None  # not ours to stop
-            print(f"  Kafka ready at {bootstrap} (SASL_SSL; credentials in "
-                  f"{stack.broker.secrets.clients_dir if stack.broker else args.stack_dir / 'kafka' / 'clients'})")
-            local = LocalBroker(BrokerConfig(data_dir=args.stack_dir / "kafka"))
-            stack.credentials = {r: local.secrets.credentials_file(r)
+            say(f"  starting Apache Kafka {kafka_version()} on 127.0.0.1:{args.kafka_port} ...")
+            broker = LocalBroker(BrokerConfig(data_dir=args.stack_dir / "kafka", port=args.kafka_port))
+            already = broker.pid() is not None
+            bootstrap = broker.start()
+            if not already:  # a broker that was already running is not ours to stop
+                stack.adopt_broker(broker)
+            say(f"  Kafka ready at {bootstrap} (SASL_SSL; credentials in {broker.secrets.clients_dir})")
+            stack.credentials = {r: broker.secrets.credentials_file(r)
                                  for r in ("central", "cp", "driver", "operator")}
-            admin_creds = local.credentials("admin")
+            admin_creds = broker.credentials("admin")
         else:
             admin_creds = None  # an existing cluster: this process's own identity (env)
         from ev_common.kafka.admin import ensure_topics
@@ -187,48 +236,53 @@ def up(args: argparse.Namespace) -> int:
                               cwd=REPO, capture_output=True, text=True)
         if seed.returncode != 0:
             raise RuntimeError(f"seeding the demo database failed:\n{seed.stdout}{seed.stderr}")
-        print(f"  demo database {db} (drivers driver1.. / pass123, operator operator1 / admin123)")
+        say(f"  demo database {db} (drivers driver1.. / pass123, operator operator1 / admin123)")
         c = stack.spawn("central", "central_service.cli",
                         [*common, "--port", str(args.central_port), "--db", db,
                          "--data-dir", str(args.stack_dir / "central"),
                          "--billing-time-scale", str(args.time_scale)], role="central")
         _wait_port("127.0.0.1", args.central_port, 60, c)
-        print(f"  Central listening on {central} (TLS; clients trust {ca_file()})")
+        say(f"  Central listening on {central} (TLS; clients trust {ca_file()})")
         stack.spawn("cp-fleet", "cp_simulator.fleet",
                     [*common, "--count", str(args.cps), "--central", central, "--auto",
                      "--auto-duration", str(args.auto_duration), "--time-scale", str(args.time_scale),
                      "--data-dir", str(args.stack_dir / "cps"), "--cp-credentials", str(creds)], role="cp")
         if not args.no_gui and not _has_display():
-            print("  no display found (DISPLAY / WAYLAND_DISPLAY unset): starting headless drivers "
-                  "instead of the desktop app (same as --no-gui)")
+            say("  no display found (DISPLAY / WAYLAND_DISPLAY unset): starting headless drivers "
+                "instead of the desktop app (same as --no-gui)")
             args.no_gui = True
         if args.no_gui:
             for i in range(1, args.drivers + 1):
                 stack.spawn(f"driver{i}", "ev_desktop.headless",
                             [*common, "--central", central, "--driver-id", f"driver{i}",
-                             "--password", "pass123", "--services", str(args.services),
-                             "--data-dir", str(args.stack_dir / f"driver{i}")], role="driver")
+                             "--services", str(args.services),
+                             "--data-dir", str(args.stack_dir / f"driver{i}")], role="driver",
+                            env={"EV_DRIVER_PASSWORD": "pass123"})  # demo password, never in argv
         else:
             stack.spawn("desktop", "ev_desktop.app",
                         [*common, "--central", central, "--data-dir", str(args.stack_dir / "desktop")],
                         role="operator")
         if args.detach:
-            _record(args.stack_dir, stack)
-            print("Stack running in the background; `ev-stack down` stops it.")
+            say("Stack running in the background; `ev-stack down` stops it.")
             return 0
-        print("Running. Ctrl+C stops everything.\n")
+        say("Running. Ctrl+C stops everything.\n")
         _follow(stack, bootstrap, prefix)
         return 0
     except KeyboardInterrupt:
-        print("\nCtrl+C — stopping the stack")
+        say("\nCtrl+C — stopping the stack")
+        return 0
+    except StopRequested as why:
+        say(f"\n{why} — stopping the stack")
         return 0
     except (RuntimeError, TimeoutError, OSError) as exc:
-        print(f"\nCould not start the stack: {exc}", file=sys.stderr)
+        say(f"\nCould not start the stack: {exc}")
         return 1
     finally:
         if not args.detach:
+            for sig in _STOP_SIGNALS:  # nothing may interrupt the shutdown half-way
+                signal.signal(sig, signal.SIG_IGN)
             stack.stop_all()
-            print("Everything stopped.")
+            say("Everything stopped.")
 
 
 def _has_display() -> bool:
@@ -239,7 +293,8 @@ def _has_display() -> bool:
 
 
 def _follow(stack: Stack, bootstrap: str, prefix: str) -> None:
-    """Print one status line every few seconds until Ctrl+C (or every child is gone)."""
+    """Print one status line every few seconds until Ctrl+C / SIGTERM / SIGHUP, every child is
+    gone, or nobody can read our output any more (the pipe or terminal closed)."""
     from ev_common.kafka.status_view import StackStatus  # small consumer of state + heartbeat
 
     if stack.credentials:  # the status line reads as admin (any topic of the demo)
@@ -253,50 +308,77 @@ def _follow(stack: Stack, bootstrap: str, prefix: str) -> None:
             line = status.line()
             if dead:
                 line += f" | exited: {', '.join(dead)}"
-            print(time.strftime("%H:%M:%S ") + line, flush=True)
+            say(time.strftime("%H:%M:%S ") + line)
+            if output_broken():
+                raise StopRequested("output closed")
             if len(dead) == len(stack.children):
                 return
     finally:
         status.stop()
 
 
-def _record(dir_: Path, stack: Stack) -> None:
-    data = {"children": [{"name": c.name, "pid": c.popen.pid} for c in stack.children],
-            "broker_dir": str(stack.broker.dir) if stack.broker else None}
-    (dir_ / "stack.json").write_text(json.dumps(data, indent=2))
-
-
-def _recorded_alive(dir_: Path) -> bool:
-    data = json.loads((dir_ / "stack.json").read_text())
-    return any(_pid_alive(c["pid"]) for c in data["children"])
+def _recorded_running(dir_: Path) -> list[str]:
+    """Names of recorded processes that are still the processes we started."""
+    try:
+        children, data = read_records(dir_ / RECORD)
+    except (OSError, ValueError):
+        return []
+    names = [c.name for c in children if c.alive()]
+    broker = data.get("broker")
+    if broker and ProcessRecord.from_json(broker).alive():
+        names.append("kafka")
+    sup = data.get("supervisor")
+    if sup and not data.get("detached") and ProcessRecord.from_json(sup).alive():
+        names.append(f"ev-stack pid {sup['pid']}")
+    return names
 
 
 def down(args: argparse.Namespace) -> int:
-    path = args.stack_dir / "stack.json"
-    if not path.exists():
-        print("No detached stack recorded here.")
+    """Stop what an ``up`` started here: a detached stack, or one whose ``ev-stack`` was
+    killed (``kill -9``) or is still running in another terminal. Only processes whose pid
+    *and* start time match the record are touched."""
+    path = args.stack_dir / RECORD
+    try:
+        children, data = read_records(path)
+    except (OSError, ValueError):
+        say("No stack recorded here.")
         return 0
-    data = json.loads(path.read_text())
-    for c in reversed(data["children"]):
-        if _pid_alive(c["pid"]):
-            print(f"  stopping {c['name']} (pid {c['pid']}) ...", flush=True)
-            _terminate(c["pid"])
-    if data.get("broker_dir"):
-        print("  stopping Kafka ...", flush=True)
-        LocalBroker(BrokerConfig(data_dir=Path(data["broker_dir"]))).stop()
-    path.unlink()
-    print("Everything stopped.")
+    sup = data.get("supervisor")
+    if sup and not data.get("detached"):
+        supervisor = ProcessRecord.from_json(sup)
+        if supervisor.alive():  # a foreground ev-stack: let it stop its own children
+            say(f"  asking ev-stack (pid {supervisor.pid}) to stop ...")
+            os.kill(supervisor.pid, signal.SIGTERM)
+            deadline = time.monotonic() + 60
+            while supervisor.alive() and time.monotonic() < deadline:
+                time.sleep(0.2)
+    for child in reversed(children):
+        if child.alive():
+            say(f"  stopping {child.name} (pid {child.pid}) ...")
+            terminate(child)
+    broker = data.get("broker")
+    if broker and data.get("broker_dir"):
+        record = ProcessRecord.from_json(broker)
+        local = LocalBroker(BrokerConfig(data_dir=Path(data["broker_dir"])))
+        if record.alive() and local.pid() == record.pid:
+            say("  stopping Kafka ...")
+            local.stop()
+    path.unlink(missing_ok=True)
+    say("Everything stopped.")
     return 0
 
 
 def status(args: argparse.Namespace) -> int:
-    path = args.stack_dir / "stack.json"
-    if not path.exists():
-        print("No detached stack recorded here.")
+    try:
+        children, data = read_records(args.stack_dir / RECORD)
+    except (OSError, ValueError):
+        say("No stack recorded here.")
         return 1
-    data = json.loads(path.read_text())
-    for c in data["children"]:
-        print(f"  {c['name']:<14} pid {c['pid']:<7} {'running' if _pid_alive(c['pid']) else 'exited'}")
+    for c in children:
+        say(f"  {c.name:<14} pid {c.pid:<7} {'running' if c.alive() else 'exited'}")
+    if data.get("broker"):
+        b = ProcessRecord.from_json(data["broker"])
+        say(f"  {'kafka':<14} pid {b.pid:<7} {'running' if b.alive() else 'exited'}")
     return 0
 
 

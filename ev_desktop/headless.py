@@ -32,7 +32,10 @@ from ev_common.settings import (DEFAULT_CENTRAL, add_common_args, common_setting
 from ev_common.tls_links import add_client_tls_args, link_tls_from_args
 
 from .core.driver import DriverConfig, DriverCore, LoginError
-from .core.events import LinkChanged, RequestQueued, ReservationCancelled, link_text
+from ev_common.kafka.outbox import OutboxRefused
+
+from .core.events import (LinkChanged, OutboxSetAside, RequestQueued, ReservationCancelled, link_text,
+                          not_saved_text, set_aside_text)
 from .core.services import (ServiceOutcome, ServicesFileError, ServicesProgress, ServicesRunner,
                             load_services_file)
 from .core.tracker import INTERRUPT_TEXT, OUTCOME_TEXT, SupplyTracker, deny_text
@@ -105,10 +108,15 @@ class Printer:
         if isinstance(ev, LinkChanged):
             self._on_link(ev)
         elif isinstance(ev, RequestQueued):
-            self.say(f"Solicitud en cola para {ev.cp_id or 'cualquier punto libre'} "
-                     f"({link_text(ev.link_state)})")
+            # before the producer's first verdict, "waiting for Kafka" would be a guess (and
+            # wrong when Kafka is up): say what is happening
+            why = (link_text(ev.link_state) if self._link is not None or ev.link_state == LinkState.CONNECTED
+                   else "conectando con Kafka — se enviará en cuanto conecte")
+            self.say(f"Solicitud en cola para {ev.cp_id or 'cualquier punto libre'} ({why})")
         elif isinstance(ev, ReservationCancelled):
             self.say(f"Reserva{' en ' + ev.cp_id if ev.cp_id else ''} cancelada")
+        elif isinstance(ev, OutboxSetAside):
+            self.say(f"AVISO: {set_aside_text(ev.kept)}")
         elif isinstance(ev, Ticket) and not self._relevant(ev, tr):
             # e.g. the ticket of a supply that ended while this driver was not running
             self.say(f"TICKET de un suministro anterior en {ev.cp_id} (sesión {ev.session_id}): "
@@ -147,8 +155,9 @@ class Printer:
             self.say(f"Kafka conectado ({st.bootstrap})"
                      + (f" — {st.queued} evento(s) pendientes se envían ahora" if st.queued else ""))
         elif st.state == LinkState.OFFLINE:
-            self.say(f"Kafka no disponible en {st.bootstrap} — lo enviado queda en cola "
-                     f"({st.queued}) y se enviará al volver [{st.last_error}]")
+            pending = (f"{st.queued} evento(s) pendientes quedan en cola y se enviarán al volver"
+                       if st.queued else "lo que se solicite quedará en cola y se enviará al volver")
+            self.say(f"Kafka no disponible en {st.bootstrap} — {pending} [{st.last_error}]")
         else:
             self.say(f"Kafka con problemas en {st.bootstrap} — reintentando [{st.last_error}]")
 
@@ -204,7 +213,12 @@ async def run(args: argparse.Namespace) -> int:
         return 2
     printer.say(f"Sesión iniciada como {args.driver_id} (CENTRAL {host}:{port})")
     core.add_listener(printer)
-    core.start()
+    try:
+        core.start()
+    except OutboxRefused as exc:  # e.g. the disk is full: no request could be saved
+        print(not_saved_text(exc.code, exc.queued), file=sys.stderr, flush=True)
+        await core.close()
+        return 1
     watcher = None
     if args.reservation_wait is not None:
         watcher = asyncio.create_task(_cancel_stale_reservations(core, args.reservation_wait, printer))
@@ -216,6 +230,8 @@ async def run(args: argparse.Namespace) -> int:
         else:
             if p.outcome.outcome == "timeout":
                 printer.say(f"Sin final para {p.cp_id} tras {args.supply_timeout:.0f} s")
+            elif p.outcome.outcome == "not_saved":
+                printer.say(p.outcome.detail)
             printer.say(result_line(p.outcome))
 
     runner = ServicesRunner(core, cps, pause_s=args.pause, timeout_s=args.supply_timeout,
@@ -237,7 +253,7 @@ async def run(args: argparse.Namespace) -> int:
         print("Interrumpido por el usuario; lo pendiente queda en cola para la próxima vez.",
               file=sys.stderr, flush=True)
         return 130
-    done = sum(1 for o in outcomes if o.outcome not in ("timeout", "stopped"))
+    done = sum(1 for o in outcomes if o.outcome not in ("timeout", "stopped", "not_saved"))
     printer.say(f"Fin: {done}/{len(cps)} servicio(s) terminados")
     return 0 if done == len(cps) else 1
 

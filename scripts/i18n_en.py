@@ -136,6 +136,14 @@ EN: dict[str, str] = {
         "First select a charging point in the list (or press “Any free CP”).",
     "Ya hay una solicitud o carga en curso; espere a que termine.":
         "A request or charge is already in progress; wait for it to finish.",
+    "No se pudo guardar la solicitud: disco lleno — libere espacio y vuelva a intentarlo":
+        "The request could not be saved: the disk is full — free some space and try again",
+    "No se pudo guardar la solicitud: ya hay {n} eventos esperando a Kafka (límite de la cola) — espere a que se envíen y vuelva a intentarlo":
+        "The request could not be saved: {n} events are already waiting for Kafka (the queue's limit) — wait until they are sent and try again",
+    "No se pudo guardar la solicitud: error al escribir en el disco — vuelva a intentarlo":
+        "The request could not be saved: writing to the disk failed — try again",
+    "Aviso: la cola de envío local estaba dañada; se ha apartado como {path} y se usa una nueva. Las solicitudes que esperaban en ella no se enviaron.":
+        "Warning: the local send queue was damaged; it was set aside as {path} and a new one is used. Requests that were waiting in it were not sent.",
     "Conductor: <b>{d}</b>": "Driver: <b>{d}</b>",
     "Punto": "Point", "Ubicación": "Location", "Precio": "Price",
     # login

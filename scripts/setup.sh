@@ -9,9 +9,10 @@ log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 # 1. System packages (Debian). Java 17 + Maven fetch/run Kafka; Qt needs a few X/GL libs even
 #    offscreen; postgresql for the PostgreSQL test run; iptables + iproute2 for network tests;
 #    xvfb + the libxcb-* libraries of Qt's xcb platform plugin for real-window screenshots
-#    (scripts/screenshots.py). Skipped when not root or not Debian.
+#    (scripts/screenshots.py); util-linux (mount) for the disk-full tests on a size-limited tmpfs.
+#    Skipped when not root or not Debian.
 want=(openjdk-17-jre-headless maven libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1
-      libdbus-1-3 libxcb-cursor0 fonts-dejavu-core postgresql iptables iproute2 xvfb procps
+      libdbus-1-3 libxcb-cursor0 fonts-dejavu-core postgresql iptables iproute2 xvfb procps util-linux
       libx11-xcb1 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
       libxcb-shape0 libxcb-xkb1)
 if command -v dpkg-query >/dev/null && [ "$(id -u)" = 0 ]; then

@@ -11,10 +11,11 @@ import sys
 import textwrap
 import threading
 import time
+import uuid
 from collections import defaultdict
 from pathlib import Path
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from ev_common import contract
 from ev_common.kafka.broker import free_port
@@ -26,13 +27,22 @@ from tests.helpers import REPO, kafka_security, start_private_broker, wait_until
 log = logging.getLogger(__name__)
 
 
+MARKER = b"__end-marker__"
+
+
 def read_envelopes(bootstrap: str, topic: str, expected: int, timeout: float = 60.0,
-                   settle: float = 1.0) -> list[tuple[int, int, contract.Envelope]]:
+                   ) -> list[tuple[int, int, contract.Envelope]]:
     """Every (partition, offset, envelope) of *topic* read from the beginning with a plain
-    KafkaConsumer, once at least *expected* arrived and nothing more came for *settle* s."""
+    KafkaConsumer, up to an end marker this function writes to every partition first.
+
+    "Nothing else arrives" is observed, not slept on: whatever was written before the call
+    (the producers under test have flushed) sits before the marker in its partition, so once
+    every partition's marker was read, everything is in. *expected* only bounds the wait for
+    a topic that does not exist yet; the caller asserts on what came back."""
     kc = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                        bootstrap_timeout_ms=10000, reconnect_backoff_max_ms=500,
                        fetch_max_wait_ms=100, **kafka_security())
+    kp = KafkaProducer(bootstrap_servers=bootstrap, bootstrap_timeout_ms=10000, acks="all", **kafka_security())
     try:
         deadline = time.monotonic() + timeout
         parts: set[int] = set()
@@ -40,21 +50,28 @@ def read_envelopes(bootstrap: str, topic: str, expected: int, timeout: float = 6
             parts = kc.partitions_for_topic(topic)
             if not parts:
                 time.sleep(0.2)
+        marker = MARKER + uuid.uuid4().hex.encode()
+        for p in sorted(parts):
+            kp.send(topic, key=b"marker", value=marker, partition=p).get(30)
         tps = [TopicPartition(topic, p) for p in sorted(parts)]
         kc.assign(tps)
         kc.seek_to_beginning(*tps)
         out: list[tuple[int, int, contract.Envelope]] = []
-        last_new = time.monotonic()
-        while time.monotonic() < deadline:
+        pending = set(parts)
+        while pending and time.monotonic() < deadline:
             for recs in kc.poll(timeout_ms=200).values():
                 for r in recs:
-                    out.append((r.partition, r.offset, contract.decode(r.value)))
-                    last_new = time.monotonic()
-            if len(out) >= expected and time.monotonic() - last_new >= settle:
-                break
+                    if r.value == marker:
+                        pending.discard(r.partition)
+                    elif r.value is not None and r.value.startswith(MARKER):
+                        continue  # an earlier call's marker
+                    else:
+                        out.append((r.partition, r.offset, contract.decode(r.value)))
+        assert not pending, f"end markers not read back from {topic} partitions {sorted(pending)}"
         return out
     finally:
         kc.close()
+        kp.close()
 
 
 def telemetry(cp: str, seq: int) -> contract.Envelope:
@@ -121,7 +138,7 @@ def test_field_failure_producer_created_while_kafka_down(tmp_path: Path) -> None
                    message="listener saw CONNECTED")
         assert statuses.states()[0] == LinkState.OFFLINE
 
-        got = read_envelopes(bootstrap, "field.cp.events", expected=1, settle=1.5)
+        got = read_envelopes(bootstrap, "field.cp.events", expected=1)
         assert [e.id for _, _, e in got] == [env.id], "exactly once"
         assert got[0][2] == env
     finally:
@@ -172,7 +189,7 @@ def test_broker_stopped_mid_stream_keeps_everything_in_order(tmp_path: Path) -> 
         stop_sending.set()
         thread.join(10)
         assert producer.flush(30)
-        got = read_envelopes(bootstrap, topic, expected=len(sent), settle=1.5)
+        got = read_envelopes(bootstrap, topic, expected=len(sent))
     finally:
         stop_sending.set()
         producer.close()

@@ -38,21 +38,6 @@ The app keeps running; the details are in the log.</translation>
         <translation>CENTRAL: online</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="144" />
-        <source>La CENTRAL publica su latido en Kafka</source>
-        <translation>CENTRAL publishes its heartbeat on Kafka</translation>
-    </message>
-    <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="147" />
-        <source>CENTRAL: estado desconocido — sin Kafka</source>
-        <translation>CENTRAL: state unknown — no Kafka</translation>
-    </message>
-    <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="148" />
-        <source>Sin Kafka no llega el latido de la CENTRAL; puede estar funcionando (el inicio de sesión usa su conexión directa)</source>
-        <translation>Without Kafka the CENTRAL heartbeat cannot arrive; it may be working (logging in uses its direct connection)</translation>
-    </message>
-    <message>
         <location filename="../../ev_desktop/views/status_widgets.py" line="157" />
         <source>Kafka funciona pero la CENTRAL no publica su latido</source>
         <translation>Kafka works but CENTRAL publishes no heartbeat</translation>
@@ -81,6 +66,21 @@ The app keeps running; the details are in the log.</translation>
         <location filename="../../ev_desktop/views/status_widgets.py" line="136" />
         <source>Enlace con la CENTRAL SIN CIFRAR (--plaintext-socket)</source>
         <translation>Link to CENTRAL NOT ENCRYPTED (--plaintext-socket)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="144" />
+        <source>La CENTRAL publica su latido en Kafka</source>
+        <translation>CENTRAL publishes its heartbeat on Kafka</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="147" />
+        <source>CENTRAL: estado desconocido — sin Kafka</source>
+        <translation>CENTRAL: state unknown — no Kafka</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="148" />
+        <source>Sin Kafka no llega el latido de la CENTRAL; puede estar funcionando (el inicio de sesión usa su conexión directa)</source>
+        <translation>Without Kafka the CENTRAL heartbeat cannot arrive; it may be working (logging in uses its direct connection)</translation>
     </message>
     <message>
         <location filename="../../ev_desktop/views/status_widgets.py" line="156" />
@@ -248,94 +248,114 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>DriverPanel</name>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="57" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="59" />
         <source>Cerrar sesión</source>
         <translation>Log out</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="101" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="103" />
         <source>Solicitar Carga</source>
         <translation>Request charge</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="103" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="105" />
         <source>Cualquier CP libre</source>
         <translation>Any free CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="110" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="112" />
         <source>Puntos de carga libres ahora</source>
         <translation>Charging points free now</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="133" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="135" />
         <source>Carga</source>
         <translation>Charge</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="134" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="136" />
         <source>Servicios</source>
         <translation>Services</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="135" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="137" />
         <source>Historial</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="153" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="155" />
         <source>{n} libres</source>
         <translation>{n} free</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="153" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="155" />
         <source>{n} libre</source>
         <translation>{n} free</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="214" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="216" />
         <source>Seleccione primero un punto de carga de la lista (o pulse «Cualquier CP libre»).</source>
         <translation>First select a charging point in the list (or press “Any free CP”).</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="222" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="224" />
         <source>Ya hay una solicitud o carga en curso; espere a que termine.</source>
         <translation>A request or charge is already in progress; wait for it to finish.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="245" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="252" />
         <source>Detener la carga</source>
         <translation>Stop charging</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="246" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="253" />
         <source>¿Detener ahora la carga en {cp}? Recibirá el ticket de la energía suministrada hasta este momento.</source>
         <translation>Stop charging at {cp} now? You will get the ticket for the energy supplied so far.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="260" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="271" />
         <source>Detener los servicios</source>
         <translation>Stop the services</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="261" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="272" />
         <source>No se pedirán más servicios. ¿Detener también el suministro en curso en {cp}? Si responde No, seguirá hasta su final.</source>
         <translation>No more services will be requested. Stop the supply in progress at {cp} too? If you answer No, it goes on to its end.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="266" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="280" />
         <source>Servicios detenidos; el suministro en curso se detiene.</source>
         <translation>Services stopped; the supply in progress is being stopped.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="268" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="282" />
         <source>Servicios detenidos; el suministro en curso continúa hasta su final.</source>
         <translation>Services stopped; the supply in progress goes on to its end.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/driver_panel.py" line="293" />
+        <location filename="../../ev_desktop/views/driver_panel.py" line="303" />
+        <source>No se pudo guardar la solicitud: disco lleno — libere espacio y vuelva a intentarlo</source>
+        <translation>The request could not be saved: the disk is full — free some space and try again</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="306" />
+        <source>No se pudo guardar la solicitud: ya hay {n} eventos esperando a Kafka (límite de la cola) — espere a que se envíen y vuelva a intentarlo</source>
+        <translation>The request could not be saved: {n} events are already waiting for Kafka (the queue's limit) — wait until they are sent and try again</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="308" />
+        <source>No se pudo guardar la solicitud: error al escribir en el disco — vuelva a intentarlo</source>
+        <translation>The request could not be saved: writing to the disk failed — try again</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="323" />
         <source>Conductor: &lt;b&gt;{d}&lt;/b&gt;</source>
         <translation>Driver: &lt;b&gt;{d}&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/driver_panel.py" line="335" />
+        <source>Aviso: la cola de envío local estaba dañada; se ha apartado como {path} y se usa una nueva. Las solicitudes que esperaban en ella no se enviaron.</source>
+        <translation>Warning: the local send queue was damaged; it was set aside as {path} and a new one is used. Requests that were waiting in it were not sent.</translation>
     </message>
 </context>
 <context>

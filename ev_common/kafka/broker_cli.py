@@ -39,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
                             help="create this prefix's topics and ACLs (default %(default)s)")
         if name == "rotate-user":
             sp.add_argument("principal", help="e.g. central, cp, driver, operator")
+        if name == "status":
+            sp.add_argument("--port", type=int, default=None,
+                            help="check the broker answering on 127.0.0.1:PORT (as given to start) "
+                                 "instead of the one recorded in --data-dir")
         if name != "start":
             continue
         sp.add_argument("--port", type=int, default=int(setting("kafka_port", "9092")),
@@ -91,6 +95,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "start":
         return _start(args)
     broker = LocalBroker(BrokerConfig(data_dir=args.data_dir))
+    if args.cmd == "status" and args.port is not None:
+        from ev_common.kafka.admin import cluster_ready
+        from ev_common.netcheck import port_in_use_hint
+        addr = f"127.0.0.1:{args.port}"
+        if cluster_ready(addr, 3.0):
+            print(f"Kafka is up: bootstrap servers {addr}")
+            return 0
+        print(f"No Kafka answers at {addr}{port_in_use_hint(args.port)}")
+        return 1
     if args.cmd == "status":
         pid = broker.pid()
         if pid is None:
@@ -128,12 +141,16 @@ def _start(args: argparse.Namespace) -> int:
                        cert_file=args.cert_file, key_file=args.key_file,
                        cert_hosts=tuple(args.cert_host))
     broker = LocalBroker(cfg)
+    from ev_common.netcheck import ephemeral_warning, port_in_use_hint
+    warning = ephemeral_warning("Kafka", args.port)
+    if warning:
+        print(f"Warning: {warning}", file=sys.stderr)
     mode = "PLAIN TEXT (no TLS, no authentication)" if args.plaintext else "SASL_SSL"
     print(f"Starting Apache Kafka {kafka_version()} (KRaft, {mode}) in {args.data_dir} ...", flush=True)
     try:
         addr = broker.start(timeout=args.timeout)
     except (RuntimeError, TimeoutError, OSError) as exc:
-        print(f"Kafka did not start: {exc}", file=sys.stderr)
+        print(f"Kafka did not start: {exc}{port_in_use_hint(args.port)}", file=sys.stderr)
         return 1
     creds = broker.credentials("admin")
     secure = not is_plaintext(creds)

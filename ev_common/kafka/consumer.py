@@ -469,16 +469,19 @@ class ResilientConsumer:
                 try:
                     env = contract.decode(rec.value)
                 except contract.ContractError as exc:
-                    self._dead_letter(rec.topic, rec.partition, rec.offset, key, rec.value, str(exc))
+                    if not self._dead_letter(rec.topic, rec.partition, rec.offset, key, rec.value, str(exc)):
+                        return  # stopping: nothing of this batch is committed
                     continue
                 except Exception as exc:  # noqa: BLE001 - a decoder bug: never re-read it forever
-                    self._dead_letter(rec.topic, rec.partition, rec.offset, key, rec.value,
-                                      f"undecodable (decoder error: {describe_error(exc)})")
+                    if not self._dead_letter(rec.topic, rec.partition, rec.offset, key, rec.value,
+                                             f"undecodable (decoder error: {describe_error(exc)})"):
+                        return
                     continue
                 if key is not None and key != env.key:
                     # the record would sit on another key's partition: per-key order is lost
-                    self._dead_letter(rec.topic, rec.partition, rec.offset, key, rec.value,
-                                      f"record key {key[:80]!r} is not the envelope key {env.key[:80]!r}")
+                    if not self._dead_letter(rec.topic, rec.partition, rec.offset, key, rec.value,
+                                             f"record key {key[:80]!r} is not the envelope key {env.key[:80]!r}"):
+                        return
                     continue
                 deliveries.append(Delivery(rec.topic, rec.partition, rec.offset, key, env,
                                            rec.timestamp))
@@ -524,24 +527,37 @@ class ResilientConsumer:
                     log.exception("consumer %s: on_batch failed for %s[%d]@%d", self.client_id,
                                   d.topic, d.partition, d.offset)
             reason = f"handler failed: {describe_error(error)}" if error else "handler failed"
-            self._dead_letter(d.topic, d.partition, d.offset, d.key, contract.encode(d.envelope), reason)
+            if not self._dead_letter(d.topic, d.partition, d.offset, d.key, contract.encode(d.envelope), reason):
+                return False
         return True
 
     def _dead_letter(self, topic: str, partition: int, offset: int, key: str | None,
-                     value: bytes | None, reason: str) -> None:
+                     value: bytes | None, reason: str) -> bool:
+        """Queue a dead letter durably. If it cannot be queued (disk full, outbox cap, producer
+        closed) it is retried until it is, and the offset is NOT committed meanwhile: a
+        message is never skipped without its dead letter. False = a stop interrupted the
+        retries (the caller then leaves the batch uncommitted: it is read again next time)."""
         log.warning("consumer %s: dead letter %s[%d]@%d key=%s: %s", self.client_id, topic,
                     partition, offset, key, reason)
         if self._dead_letters is None or self._dead_letter_topic is None:
-            return
+            return True
         if key is not None and len(key) > MAX_DEAD_LETTER_KEY:
             key = key[:MAX_DEAD_LETTER_KEY] + "…"  # a dead letter must itself fit in a Kafka message
         body = contract.DeadLetter(origin_topic=topic, partition=partition, offset=offset, key=key,
                                    value=contract.describe_bytes(value), reason=reason,
                                    consumer=self.group_id or self.client_id)
-        try:
-            self._dead_letters.send(self._dead_letter_topic, contract.envelope(body, source=self.client_id))
-        except Exception:  # noqa: BLE001 - e.g. producer closed during shutdown
-            log.exception("consumer %s: could not queue dead letter", self.client_id)
+        env = contract.envelope(body, source=self.client_id)
+        backoff = Backoff(0.2, 5.0)
+        while True:
+            try:
+                self._dead_letters.send(self._dead_letter_topic, env)
+                return True
+            except Exception as exc:  # noqa: BLE001 - disk full, cap, closed producer
+                log.error("consumer %s: could not queue the dead letter of %s[%d]@%d (%s); the "
+                          "offset stays uncommitted, retrying", self.client_id, topic, partition,
+                          offset, describe_error(exc))
+                if self._stop.wait(backoff.next()):
+                    return False
 
     def _commit_pending(self, kc: KafkaConsumer | None = None) -> None:
         kc = kc or self._kc

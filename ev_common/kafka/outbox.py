@@ -15,10 +15,26 @@ removal keeps the worker from holding the outbox lock (and the disk) while a cal
 append the next event.
 
 Rows that Kafka rejects for good (record too large, invalid topic) are moved to a
-``quarantine`` table instead of blocking every later event forever; they stay inspectable.
+``quarantine`` table instead of blocking every later event forever; they stay inspectable for
+30 days (``quarantine_retention_s``), then are deleted at the next open.
+
+Edges (what must never happen: an event the caller believes queued that is not on disk):
+
+* **the disk is full / the write fails** → :class:`OutboxRefused` (``code="disk_full"`` or
+  ``"io"``): the event is NOT queued and the caller must tell its user; the outbox stays
+  usable and accepts events again once space is freed;
+* **the size cap** (*max_rows*) is reached → :class:`OutboxRefused` (``code="full"``): new
+  events are refused rather than old ones dropped (a long Kafka outage must not fill the disk);
+* **the file cannot even be opened** (disk full at start) → the constructor raises
+  :class:`OutboxRefused` the same way;
+* **a corrupt file** (not a database, malformed pages) at open → it is renamed
+  ``<name>.corrupt-<UTC timestamp>`` (with its -wal/-shm), kept for support, and a fresh outbox
+  is used; :attr:`Outbox.set_aside` names the kept file so the caller can warn its user.
 """
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
 import threading
 import time
@@ -47,6 +63,57 @@ CREATE TABLE IF NOT EXISTS quarantine (
 """
 
 
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_ROWS = 100_000  # ~50 MB of typical events: days of a driver's or a CP's output
+QUARANTINE_RETENTION_S = 30 * 86400.0
+
+
+class OutboxRefused(Exception):
+    """An event could not be made durable and was NOT queued.
+
+    *code*: ``"disk_full"`` (no space left), ``"full"`` (the outbox's size cap), ``"io"``
+    (any other write failure). *queued*: rows waiting at the time (for the user's message)."""
+
+    def __init__(self, code: str, detail: str, queued: int = 0) -> None:
+        super().__init__(f"outbox refused the event ({code}): {detail}")
+        self.code = code
+        self.detail = detail
+        self.queued = queued
+
+
+# What the disk (not the caller) can make fail; a caller's bug (bad parameter types, a closed
+# connection) keeps its own exception.
+_WRITE_FAILURES = (sqlite3.OperationalError, OSError)  # SQLITE_FULL, SQLITE_IOERR, ENOSPC
+_CORRUPT_CODES = {getattr(sqlite3, "SQLITE_CORRUPT", 11), getattr(sqlite3, "SQLITE_NOTADB", 26)}
+_FULL_CODE = getattr(sqlite3, "SQLITE_FULL", 13)
+
+
+def _is_corrupt(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return (code & 0xFF) in _CORRUPT_CODES
+    text = str(exc).lower()
+    return "not a database" in text or "malformed" in text
+
+
+def _refusal(exc: BaseException, queued: int, where: Path | None = None) -> OutboxRefused:
+    code = getattr(exc, "sqlite_errorcode", None)
+    full = (code is not None and (code & 0xFF) == _FULL_CODE) or "disk is full" in str(exc).lower() \
+        or getattr(exc, "errno", None) == 28 or _no_space(where)  # ENOSPC; SQLite may say IOERR
+    return OutboxRefused("disk_full" if full else "io", f"{type(exc).__name__}: {exc}", queued)
+
+
+def _no_space(where: Path | None) -> bool:
+    if where is None:
+        return False
+    try:
+        st = os.statvfs(where)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 64 * 1024
+
+
 @dataclass(frozen=True)
 class OutboxRow:
     id: int
@@ -60,31 +127,83 @@ class Outbox:
     """Thread-safe durable FIFO of (topic, key, value) rows backed by one SQLite file."""
 
     def __init__(self, path: str | Path, *, append_sync: str = "FULL",
-                 remove_sync: str = "NORMAL") -> None:
+                 remove_sync: str = "NORMAL", max_rows: int | None = DEFAULT_MAX_ROWS,
+                 quarantine_retention_s: float = QUARANTINE_RETENTION_S, clock=time.time) -> None:
         """*append_sync* / *remove_sync*: SQLite ``synchronous`` level of appends / removals
-        (see the module docstring for why removals need no fsync)."""
+        (see the module docstring for why removals need no fsync). *max_rows*: the size cap
+        (None: no cap). *quarantine_retention_s*: quarantined rows older than this are deleted
+        when the outbox is opened (bounded growth; they stay inspectable until then). *clock*
+        names set-aside corrupt files and dates the quarantine."""
         self.path = Path(path)
         self._append_sync = _sync_level(append_sync)
         self._remove_sync = _sync_level(remove_sync)
+        self.max_rows = max_rows
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves (autocommit otherwise).
-        self._db = sqlite3.connect(str(self.path), check_same_thread=False,
-                                   isolation_level=None, timeout=30.0)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(f"PRAGMA synchronous={self._append_sync}")
-        self._db.executescript(_SCHEMA)
-        self._count = self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+        self.set_aside: Path | None = None
+        self._clock = clock
+        self._quarantine_cutoff = clock() - quarantine_retention_s
+        try:
+            try:
+                self._db, self._count = self._open()
+            except sqlite3.DatabaseError as exc:
+                if not _is_corrupt(exc):
+                    raise
+                self.set_aside = self._set_aside(clock(), exc)
+                self._db, self._count = self._open()
+        except _WRITE_FAILURES as exc:  # e.g. the disk is full before the first event
+            raise _refusal(exc, 0, self.path.parent) from exc
         self._closed = False
+
+    def _open(self) -> tuple[sqlite3.Connection, int]:
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves (autocommit otherwise).
+        db = sqlite3.connect(str(self.path), check_same_thread=False,
+                             isolation_level=None, timeout=30.0)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(f"PRAGMA synchronous={self._append_sync}")
+            check = db.execute("PRAGMA quick_check").fetchone()
+            if check is None or check[0] != "ok":
+                raise sqlite3.DatabaseError(f"database disk image is malformed ({check and check[0]})")
+            db.executescript(_SCHEMA)
+            db.execute("DELETE FROM quarantine WHERE quarantined_at < ?", (self._quarantine_cutoff,))
+            count = db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+        except BaseException:
+            db.close()
+            raise
+        return db, count
+
+    def _set_aside(self, now: float, why: BaseException) -> Path:
+        """Rename the unreadable file (and its WAL/SHM) out of the way; keep it for support."""
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+        kept = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        n = 1
+        while kept.exists():
+            n += 1
+            kept = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
+        os.replace(self.path, kept)
+        for suffix in ("-wal", "-shm"):
+            side = self.path.with_name(self.path.name + suffix)
+            if side.exists():
+                os.replace(side, kept.with_name(kept.name + suffix))
+        log.warning("outbox %s is corrupt (%s): set aside as %s, starting a fresh one; events "
+                    "still in the old file were not sent", self.path, why, kept)
+        return kept
 
     # ------------------------------------------------------------------ writer side
     def append(self, topic: str, key: bytes | None, value: bytes | None) -> int:
-        """Store one row durably; returns its id. Raises ``sqlite3.Error`` if the disk fails."""
+        """Store one row durably; returns its id. Raises :class:`OutboxRefused` (nothing
+        stored) when the disk is full, the write fails or the size cap is reached."""
         with self._lock:
             self._check_open()
-            cur = self._db.execute(
-                "INSERT INTO outbox(topic, key, value, created_at) VALUES (?, ?, ?, ?)",
-                (topic, key, value, time.time()))
+            self._check_room(1)
+            try:
+                cur = self._db.execute(
+                    "INSERT INTO outbox(topic, key, value, created_at) VALUES (?, ?, ?, ?)",
+                    (topic, key, value, time.time()))
+            except _WRITE_FAILURES as exc:
+                self._rollback_quietly()
+                raise _refusal(exc, self._count, self.path.parent) from exc
             self._count += 1
             return int(cur.lastrowid)
 
@@ -99,16 +218,32 @@ class Outbox:
             return 0
         with self._lock:
             self._check_open()
-            self._db.execute("BEGIN IMMEDIATE")
+            self._check_room(len(batch))
             try:
+                self._db.execute("BEGIN IMMEDIATE")
                 self._db.executemany(
                     "INSERT INTO outbox(topic, key, value, created_at) VALUES (?, ?, ?, ?)", batch)
                 self._db.execute("COMMIT")
+            except _WRITE_FAILURES as exc:
+                self._rollback_quietly()
+                raise _refusal(exc, self._count, self.path.parent) from exc
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._rollback_quietly()
                 raise
             self._count += len(batch)
             return len(batch)
+
+    def _check_room(self, n: int) -> None:
+        if self.max_rows is not None and self._count + n > self.max_rows:
+            raise OutboxRefused("full", f"{self._count} events already wait (cap {self.max_rows})",
+                                self._count)
+
+    def _rollback_quietly(self) -> None:
+        if self._db.in_transaction:
+            try:
+                self._db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
     def refresh_count(self) -> int:
         """Re-read the row count from the file (after another process used it)."""
@@ -158,7 +293,7 @@ class Outbox:
                 self._db.execute(
                     "INSERT OR REPLACE INTO quarantine(id, topic, key, value, created_at, reason,"
                     " quarantined_at) SELECT id, topic, key, value, created_at, ?, ? FROM outbox"
-                    " WHERE id = ?", (reason, time.time(), row_id))
+                    " WHERE id = ?", (reason, self._clock(), row_id))
                 cur = self._db.execute("DELETE FROM outbox WHERE id = ?", (row_id,))
                 self._db.execute("COMMIT")
             except BaseException:

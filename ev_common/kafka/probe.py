@@ -1,11 +1,12 @@
 """Cheap reachability probe of Kafka's bootstrap addresses, shared by producer and consumer.
 
 A plain TCP connect says "is anything listening there" in ≤ 1 s without creating a
-kafka-python client (whose construction blocks while no broker answers).
+kafka-python client (whose construction blocks while no broker answers). A socket connected
+to itself (a down broker on an ephemeral port, see :mod:`ev_common.netcheck`) is "refused".
 """
 from __future__ import annotations
 
-import socket
+from ev_common.netcheck import connect_tcp
 
 
 def split_bootstrap(bootstrap: str) -> list[tuple[str, int]]:
@@ -31,7 +32,7 @@ def unreachable_reason(addresses: list[tuple[str, int]], timeout_s: float = 1.0)
     errors = []
     for host, port in addresses:
         try:
-            with socket.create_connection((host, port), timeout=timeout_s):
+            with connect_tcp(host, port, timeout_s):  # a self-connection counts as refused
                 return None
         except OSError as exc:
             errors.append(f"{host}:{port} ({exc.strerror or exc})")

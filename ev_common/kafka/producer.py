@@ -30,12 +30,12 @@ from kafka import errors as kerr
 
 from ev_common import contract
 from ev_common.kafka.backoff import Backoff
-from ev_common.kafka.outbox import Outbox, OutboxRow
+from ev_common.kafka.outbox import DEFAULT_MAX_ROWS, Outbox, OutboxRefused, OutboxRow
 from ev_common.kafka.probe import split_bootstrap, unreachable_reason
 from ev_common.kafka.security import KafkaCredentials, kafka_kwargs
 from ev_common.kafka.status import LinkState, ProducerStatus, StatusListener, StatusNotifier
 
-__all__ = ["ReliableProducer", "ProducerStatus", "LinkState", "ProducerClosed"]
+__all__ = ["ReliableProducer", "ProducerStatus", "LinkState", "ProducerClosed", "OutboxRefused"]
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,7 @@ class ReliableProducer:
                  bootstrap_timeout_s: float = 3.0, delivery_timeout_s: float = 120.0,
                  stuck_after_s: float = 20.0, linger_ms: int = 5, ack_poll_s: float = 0.2,
                  outbox_append_sync: str = "FULL", outbox_remove_sync: str = "NORMAL",
+                 outbox_max_rows: int | None = DEFAULT_MAX_ROWS,
                  producer_config: dict | None = None,
                  credentials: KafkaCredentials | None = None) -> None:
         """*linger_ms*: how long the Kafka client may hold records while the worker is still
@@ -74,13 +75,16 @@ class ReliableProducer:
         waits for it (see :meth:`_send_now`). *ack_poll_s*: how often the worker, while waiting
         for acknowledgements, looks at ``close()`` and at slow or stuck acks.
         *outbox_append_sync* / *outbox_remove_sync*: SQLite ``synchronous`` of the outbox's
-        appends / removals, see :class:`Outbox`. *credentials*: the Kafka identity (default: the
-        process's, see :mod:`ev_common.kafka.security`)."""
+        appends / removals, see :class:`Outbox`. *outbox_max_rows*: the outbox's size cap;
+        beyond it ``send`` raises :class:`OutboxRefused` (as it does when the disk is full):
+        the caller tells its user, nothing already queued is dropped.
+        *credentials*: the Kafka identity (default: the process's, see
+        :mod:`ev_common.kafka.security`)."""
         self.bootstrap = bootstrap_servers
         self.client_id = client_id
         self._addresses = split_bootstrap(bootstrap_servers)
         self._outbox = Outbox(outbox_path, append_sync=outbox_append_sync,
-                              remove_sync=outbox_remove_sync)
+                              remove_sync=outbox_remove_sync, max_rows=outbox_max_rows)
         self._linger_ms = linger_ms
         self._ack_poll = ack_poll_s
         self._backoff_cap = min(backoff_cap_s, 1.0)
@@ -107,7 +111,8 @@ class ReliableProducer:
 
     # ================================================================== public API
     def send(self, topic: str, env: contract.Envelope) -> str:
-        """Queue *env* durably for *topic* (key = ``env.key``); returns the envelope id."""
+        """Queue *env* durably for *topic* (key = ``env.key``); returns the envelope id.
+        Raises :class:`OutboxRefused` (nothing queued) when it cannot be made durable."""
         self.send_raw(topic, env.key.encode("utf-8"), contract.encode(env))
         return env.id
 
@@ -133,6 +138,12 @@ class ReliableProducer:
 
     def status(self) -> ProducerStatus:
         return self._status.snapshot()
+
+    @property
+    def outbox_set_aside(self) -> Path | None:
+        """Where a corrupt outbox found at start was moved (kept for support), else None: the
+        caller warns its user that events queued in it were not sent."""
+        return self._outbox.set_aside
 
     def add_status_listener(self, cb: StatusListener) -> None:
         """*cb(ProducerStatus)* is called soon with the current status, then on every change of

@@ -36,12 +36,14 @@ from ev_common.tls_links import LinkTLS
 from ev_common.topics import Topics
 
 from .central_client import CentralClient, LoginError, LoginResult
-from .events import (NOTIFICATION_TYPES, DriverEvent, LinkChanged, Notification, RequestCancelled, RequestQueued,
-                     ReservationCancelled, StopRequested, SupplyResumed)
+from .events import (NOTIFICATION_TYPES, DriverEvent, LinkChanged, Notification, OutboxSetAside,
+                     RequestCancelled, RequestNotSaved, RequestQueued, ReservationCancelled, StopRequested,
+                     SupplyResumed)
 from .session_keeper import SessionKeeper
 from .tracker import SupplyPhase, SupplyTracker
 
 __all__ = ["DriverConfig", "DriverCore", "LoginError", "LoginResult", "RequestQueued",
+           "RequestNotSaved", "OutboxSetAside",
            "ReservationCancelled", "LinkChanged", "DriverEvent", "SupplyTracker", "SupplyPhase"]
 
 log = logging.getLogger(__name__)
@@ -166,6 +168,10 @@ class DriverCore:
         self._producer = ReliableProducer(self.config.bootstrap_servers, self.outbox_path(),
                                           client_id=client)
         self._producer.add_status_listener(self._on_producer_status)
+        if self._producer.outbox_set_aside is not None:
+            log.warning("driver=%s outbox was corrupt: set aside as %s", self.driver_id,
+                        self._producer.outbox_set_aside)
+            self._post(OutboxSetAside(self._producer.outbox_set_aside))
         self._offsets = OffsetStore(self.offsets_path())
         self._not_before = self._offsets.created_at - HISTORY_MARGIN_S
         self._consumer = ResilientConsumer(
@@ -187,12 +193,21 @@ class DriverCore:
         return self._producer.status() if self._producer else None
 
     def request_charge(self, cp_id: str | None = None) -> str:
-        """Ask for a supply at *cp_id* (None: any free CP). Durable on return; emits RequestQueued."""
+        """Ask for a supply at *cp_id* (None: any free CP). Durable on return; emits RequestQueued.
+        Raises :class:`RequestNotSaved` (nothing queued, nothing will be sent) when the request
+        cannot be written to disk (disk full, outbox cap): the caller tells the user."""
+        from ev_common.kafka.outbox import OutboxRefused
+
         if self._producer is None or not self.login_result:
             raise RuntimeError("start() before request_charge()")
         request_id = contract.new_id()
         body = ChargeRequested(driver_id=self.login_result.driver_id, request_id=request_id, cp_id=cp_id or None)
-        self._producer.send(self.topics.driver_requests, self._signed(body))
+        try:
+            self._producer.send(self.topics.driver_requests, self._signed(body))
+        except OutboxRefused as exc:
+            log.error("driver=%s request for cp=%s NOT saved (%s): %s", self.driver_id, cp_id or "*",
+                      exc.code, exc.detail)
+            raise RequestNotSaved(exc.code, exc.queued, exc.detail) from exc
         state = self._producer.status().state
         log.info("driver=%s request=%s cp=%s queued (kafka %s)", self.driver_id, request_id,
                  cp_id or "*", state.value)
@@ -245,9 +260,16 @@ class DriverCore:
     def _send_cancel(self, *, session_id: str = "", request_id: str | None = None) -> None:
         if self._producer is None or not self.login_result:
             raise RuntimeError("start() before cancelling")
+        from ev_common.kafka.outbox import OutboxRefused
+
         body = ChargeCancelled(driver_id=self.login_result.driver_id, session_id=session_id,
                                request_id=request_id)
-        self._producer.send(self.topics.driver_requests, self._signed(body))
+        try:
+            self._producer.send(self.topics.driver_requests, self._signed(body))
+        except OutboxRefused as exc:  # not on disk: the caller tells the user (a reservation expires anyway)
+            log.error("driver=%s cancel of session=%s request=%s NOT saved (%s)", self.driver_id,
+                      session_id or "-", request_id or "-", exc.code)
+            raise RequestNotSaved(exc.code, exc.queued, exc.detail) from exc
 
     async def resume_open_supply(self) -> SupplyResumed | None:
         """Ask Central (socket HISTORY) whether this driver already holds a reservation or a

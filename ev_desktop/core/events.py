@@ -3,6 +3,7 @@ local ones (the request went to the outbox, the Kafka link changed)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Union
 
 from ev_common.contract import (
@@ -72,10 +73,44 @@ class LinkChanged:
     status: ProducerStatus
 
 
+@dataclass(frozen=True)
+class OutboxSetAside:
+    """The outbox file was corrupt at start: it was renamed to *kept* (kept for support) and a
+    fresh one is used. Requests that were waiting in it were not sent: the user must know."""
+
+    kept: Path
+
+
+class RequestNotSaved(Exception):
+    """A request could not be made durable and was NOT queued (nothing was sent, nothing will
+    be). *code*: ``disk_full`` / ``full`` (the outbox's size cap) / ``io``; ``str()`` is the
+    Spanish sentence for logs and the headless driver (Qt views translate by *code*)."""
+
+    def __init__(self, code: str, queued: int = 0, detail: str = "") -> None:
+        super().__init__(not_saved_text(code, queued))
+        self.code = code
+        self.queued = queued
+        self.detail = detail
+
+
+def not_saved_text(code: str, queued: int = 0) -> str:
+    if code == "disk_full":
+        return "No se pudo guardar la solicitud: disco lleno — libere espacio y vuelva a intentarlo"
+    if code == "full":
+        return (f"No se pudo guardar la solicitud: ya hay {queued} eventos esperando a Kafka (límite "
+                "de la cola) — espere a que se envíen y vuelva a intentarlo")
+    return "No se pudo guardar la solicitud: error al escribir en el disco — vuelva a intentarlo"
+
+
+def set_aside_text(kept: Path) -> str:
+    return (f"La cola de envío local estaba dañada: se ha apartado como {kept} y se usa una nueva; "
+            "las solicitudes que esperaban en ella no se enviaron")
+
+
 Notification = Union[ChargeAuthorized, ChargeDenied, ReservationExpired, SupplyStartedNotice,
                      SupplyProgress, SupplyInterrupted, Ticket]
 DriverEvent = Union[Notification, RequestQueued, ReservationCancelled, RequestCancelled, StopRequested,
-                    SupplyResumed, LinkChanged]
+                    SupplyResumed, LinkChanged, OutboxSetAside]
 
 
 def link_text(state: LinkState) -> str:

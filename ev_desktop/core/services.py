@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .events import RequestNotSaved
 from .tracker import SupplyPhase, SupplyTracker
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,8 @@ def load_services_file(path: str | Path) -> list[str]:
 class ServiceOutcome:
     """How one requested supply ended. ``outcome``: completed / fault / operator_stop /
     monitor_lost / interrupted (ticket outcomes; ``interrupted`` also for a reservation dropped
-    before charging), denied, expired, cancelled, timeout or stopped."""
+    before charging), denied, expired, cancelled, timeout, stopped, or not_saved (the request
+    could not be written to disk — disk full, outbox cap — and was not sent; *detail* says so)."""
 
     index: int          # 1-based
     total: int
@@ -189,8 +191,11 @@ class ServicesRunner:
         """Request one supply and wait for its end."""
         tracker: SupplyTracker = self.core.tracker
         self._changed.clear()
-        request_id = self.core.request_charge(cp_id)
         label = cp_id or "*"
+        try:
+            request_id = self.core.request_charge(cp_id)
+        except RequestNotSaved as exc:  # disk full / outbox cap: nothing was queued
+            return ServiceOutcome(index, total, label, "not_saved", detail=str(exc))
         self._report(ServicesProgress(index, total, label, None))
         loop = asyncio.get_running_loop()
         deadline = None if self.timeout_s is None else loop.time() + self.timeout_s

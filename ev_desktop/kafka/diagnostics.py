@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ev_common.netcheck import check_not_self
 from ev_common.topics import Topics
 from ev_desktop.kafka import diagnostics_secure
 from ev_desktop.kafka.diagnostics_wire import CLIENT_ID, NotKafka, kafka_request, preview
@@ -133,6 +134,7 @@ def _connect(addrs: list[tuple], timeout_s: float) -> socket.socket:
         sock.settimeout(timeout_s)
         try:
             sock.connect(sockaddr)
+            check_not_self(sock, str(sockaddr[0]), int(sockaddr[1]))  # itself = refused
             return sock
         except OSError as exc:
             sock.close()

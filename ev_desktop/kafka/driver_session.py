@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ev_desktop.core.central_client import LoginError
 from ev_desktop.core.driver import DriverConfig, DriverCore
-from ev_desktop.core.events import LinkChanged
+from ev_desktop.core.events import LinkChanged, RequestNotSaved
 from ev_desktop.core.services import ServicesRunner
 from ev_desktop.settings_store import AppSettings
 
@@ -98,7 +98,8 @@ class QtDriverSession(QObject):
         return self.core.request_charge(cp_id)
 
     def cancel(self) -> str | None:
-        """Undo what applies now (queued request, reservation, running supply); returns what."""
+        """Undo what applies now (queued request, reservation, running supply); returns what.
+        Raises :class:`RequestNotSaved` when the cancel could not be stored (disk full)."""
         if self.core is None or not self.core.started:
             return None
         return self.core.cancel_current()

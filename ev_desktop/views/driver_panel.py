@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QSplitter, QStackedWidget, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from ev_common.contract import Ticket
+from ev_desktop.core.events import OutboxSetAside, RequestNotSaved
 from ev_desktop.kafka.driver_session import QtDriverSession
 from ev_desktop.models.free_cps import FreeCpModel, SortRole
 from ev_desktop.models.central_status import CentralStatus
@@ -23,6 +24,7 @@ class DriverPanel(QWidget):
     def __init__(self, session: QtDriverSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self._notice = ""  # a refusal / warning kept visible until the next request
         self.free = FreeCpModel(self)
         self.login = LoginForm()
         self.stack = QStackedWidget()
@@ -223,7 +225,12 @@ class DriverPanel(QWidget):
             return None
         self.hint.hide()
         self.tabs.setCurrentIndex(0)
-        request_id = self.session.request_charge(cp_id)
+        try:
+            request_id = self.session.request_charge(cp_id)
+        except RequestNotSaved as exc:  # not on disk, so not queued: say so, never lose it silently
+            self._show_notice(self.not_saved_text(exc.code, exc.queued))
+            return None
+        self._notice = ""
         self._clear_selection()   # the request is on its way; the list will change under it
         return request_id
 
@@ -246,7 +253,11 @@ class DriverPanel(QWidget):
                 self.tr("¿Detener ahora la carga en {cp}? Recibirá el ticket de la energía suministrada "
                         "hasta este momento.").format(cp=t.cp_id)):
             return None
-        done = self.session.cancel()
+        try:
+            done = self.session.cancel()
+        except RequestNotSaved as exc:
+            self._show_notice(self.not_saved_text(exc.code, exc.queued))
+            return None
         self.refresh()
         return done
 
@@ -262,7 +273,10 @@ class DriverPanel(QWidget):
                         "Si responde No, seguirá hasta su final.").format(cp=t.cp_id or t.requested_cp or "?"))
         self.session.stop_services()
         if stop_supply:
-            self.session.cancel()
+            try:
+                self.session.cancel()
+            except RequestNotSaved as exc:
+                self._show_notice(self.not_saved_text(exc.code, exc.queued))
             self.services.note_stopped(self.tr("Servicios detenidos; el suministro en curso se detiene."))
         elif t is not None and t.active:
             self.services.note_stopped(self.tr("Servicios detenidos; el suministro en curso continúa hasta su final."))
@@ -277,6 +291,22 @@ class DriverPanel(QWidget):
         none_free = self._link_up and self._caught_up and self.free.rowCount() == 0
         self.request_btn.setEnabled(not busy and not none_free)
         self.any_btn.setEnabled(not busy and not none_free)
+
+    def _show_notice(self, text: str) -> None:
+        """A sentence that stays under the supply view until the next request (later status
+        refreshes would otherwise overwrite it before the user could read it)."""
+        self._notice = text
+        self.supply.detail.setText(text)
+
+    def not_saved_text(self, code: str, queued: int) -> str:
+        if code == "disk_full":
+            return self.tr("No se pudo guardar la solicitud: disco lleno — libere espacio y vuelva "
+                           "a intentarlo")
+        if code == "full":
+            return self.tr("No se pudo guardar la solicitud: ya hay {n} eventos esperando a Kafka "
+                           "(límite de la cola) — espere a que se envíen y vuelva a intentarlo").format(n=queued)
+        return self.tr("No se pudo guardar la solicitud: error al escribir en el disco — vuelva a "
+                       "intentarlo")
 
     def _run_services(self, cps: list) -> None:
         if cps and self.session.run_services(cps) is not None:
@@ -300,6 +330,10 @@ class DriverPanel(QWidget):
 
     def _on_event(self, event: object) -> None:
         self.refresh()
+        if isinstance(event, OutboxSetAside):
+            self._show_notice(self.tr(
+                "Aviso: la cola de envío local estaba dañada; se ha apartado como {path} y se usa "
+                "una nueva. Las solicitudes que esperaban en ella no se enviaron.").format(path=event.kept))
         if isinstance(event, Ticket) and self.tabs.currentWidget() is self.history:
             self.session.load_history()
 
@@ -310,6 +344,8 @@ class DriverPanel(QWidget):
     def refresh(self) -> None:
         t = self.session.tracker
         self.supply.render(t)
+        if self._notice and (t is None or not t.active):
+            self.supply.detail.setText(self._notice)
         self._update_buttons()
         # once a second while a reservation counts down, or while a queued request waits
         # (its "waiting for" time must visibly move, or the app looks frozen)

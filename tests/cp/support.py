@@ -123,6 +123,8 @@ class EventLog:
     per partition (all cp events of one CP share a partition, so that is their send order)."""
 
     def __init__(self, bootstrap: str, topic: str) -> None:
+        self.bootstrap = bootstrap
+        self.topic = topic
         self.consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=None,
                                       enable_auto_commit=False, consumer_timeout_ms=200,
                                       reconnect_backoff_max_ms=500, request_timeout_ms=10000,
@@ -160,6 +162,23 @@ class EventLog:
         return wait_until(lambda: (lambda found: found if len(found) >= count else None)(
             [b for b in self.of(kind) if predicate(b)]), timeout, interval=0.1,
             message=f"{count} {kind.__name__}")
+
+    def sync(self, timeout: float = 60.0) -> None:
+        """Read until an end marker written now to every partition is back: everything sent
+        to the topic before this call has then been read ("nothing else arrives" observed,
+        not slept on). Markers are CentralHeartbeat envelopes, which no CP test looks for."""
+        kp = KafkaProducer(bootstrap_servers=self.bootstrap.split(","), acks="all")
+        ids = set()
+        try:
+            for part in sorted(kp.partitions_for(self.topic)):
+                env = c.envelope(c.CentralHeartbeat(instance=f"marker-{part}", started_at=0.0,
+                                                    interval_s=1.0), source="test-marker")
+                kp.send(self.topic, key=env.key.encode(), value=c.encode(env), partition=part).get(15)
+                ids.add(env.id)
+        finally:
+            kp.close()
+        wait_until(lambda: ids <= {e.id for e in self.poll()}, timeout, interval=0.05,
+                   message=f"end markers of {self.topic}")
 
     def close(self) -> None:
         self.consumer.close()

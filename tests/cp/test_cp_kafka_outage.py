@@ -2,7 +2,7 @@
 Engine's outbox and arrive after the broker is back — in order, once."""
 from __future__ import annotations
 
-import time
+import re
 
 import pytest
 
@@ -15,6 +15,13 @@ from tests.helpers import start_private_broker, wait_until
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 CP = "CP001"
+
+
+def _queued(engine) -> int:
+    """Ask the Engine's menu for its status line; the outbox count it prints."""
+    engine.send_line("s")
+    found = re.findall(r"(\d+) evento\(s\) en cola local", engine.output())
+    return int(found[-1]) if found else 0
 
 
 def test_telemetry_and_final_report_survive_a_kafka_outage(tmp_path, data_dir):
@@ -34,11 +41,16 @@ def test_telemetry_and_final_report_survive_a_kafka_outage(tmp_path, data_dir):
         engine.wait_output("AUTORIZADO", 40)
         engine.send_line("p")
         engine.wait_output("ENCHUFADO")
-        time.sleep(2.5)
+        before = EventLog(bootstrap, topics.cp_events)
+        try:  # a few telemetry ticks delivered before the outage
+            before.wait_for(c.Telemetry, lambda t: t.session_id == "S-out", count=2, timeout=30)
+        finally:
+            before.close()
         commands.close()
         broker.stop()
         engine.wait_output("Kafka no disponible", 30)
-        time.sleep(3)
+        # a few ticks queued in the Engine's outbox during the outage (its own status line says)
+        wait_until(lambda: _queued(engine) >= 3, 30, interval=0.5, message="telemetry queued in the outbox")
         engine.send_line("u")
         engine.wait_output("FINALIZADO")
         engine.send_line("s")
@@ -49,7 +61,7 @@ def test_telemetry_and_final_report_survive_a_kafka_outage(tmp_path, data_dir):
         events = EventLog(bootstrap, topics.cp_events)
         try:
             [fin] = events.wait_for(c.SupplyFinished, timeout=60)
-            time.sleep(2)  # anything duplicated would arrive now
+            events.sync()  # anything duplicated, sent before the end marker, is read by now
             envs = [e for e in (events.poll() and events.envelopes())
                     if getattr(e.body, "session_id", None) == "S-out"]
         finally:

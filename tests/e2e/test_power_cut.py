@@ -1,0 +1,62 @@
+"""The transactional outbox's crash window, with real processes: Central commits a driver's
+request (reservation + the effects AuthorizeSupply → Engine, ChargeAuthorized → driver, all
+in one DB transaction) and dies by SIGKILL *before* relaying those effects (fault-injection
+point ``EV_FAULT_KILL_BEFORE_RELAY``, tests only). After a restart the driver still gets its
+authorization and the Engine its command — each exactly once — and the supply is billed.
+
+A real power cut cannot be staged in a test; what it adds beyond ``kill -9`` is the loss of
+writes not yet fsync'd, which Central's ``--db-sync FULL`` (the default) rules out for every
+committed transaction (docs/design.md, "Power cut").
+"""
+from __future__ import annotations
+
+import pytest
+
+from ev_common import contract as c
+from tests.e2e.harness import System
+from tests.helpers import wait_until
+from tests.test_producer import read_envelopes
+
+pytestmark = [pytest.mark.kafka, pytest.mark.timeout(420)]
+
+
+def test_kill9_between_commit_and_relay_then_restart_delivers_effects_once(system: System, monkeypatch):
+    s, w = system, system.watcher
+    s.seed(cps=1, drivers=1)
+    monkeypatch.setenv("EV_FAULT_KILL_BEFORE_RELAY", c.AuthorizeSupply.TYPE)
+    central = s.start_central()
+    monkeypatch.delenv("EV_FAULT_KILL_BEFORE_RELAY")  # nothing else inherits the fault point
+    s.start_cp("CP001", duration=3)
+    w.wait_state("CP001", "available", 90)
+    driver = s.start_driver("driver1", "--cp", "CP001")
+
+    wait_until(lambda: central.popen.poll() is not None, 90, message="Central killed at the fault point")
+    assert "fault injection EV_FAULT_KILL_BEFORE_RELAY" in central.output()
+    # committed: the reservation and its effects are in the database, nothing went out
+    supplies = s.db_rows("supplies")
+    assert [r["status"] for r in supplies] == ["reserved"], supplies
+    session = supplies[0]["id"]
+    assert s.db_rows("pending_effects"), "the effects must wait in the transactional outbox"
+    assert not w.notifications(c.ChargeAuthorized, session)
+
+    s.start_central()  # no fault point now: the pending effects are relayed at start
+    result = s.wait_results(driver, 1, 180)[0]
+    assert result.session == session and result.outcome == "completed", result
+    assert s.db_rows("pending_effects") == []
+    # exactly once: one AuthorizeSupply (one envelope id) for the Engine, one ChargeAuthorized
+    # for the driver; the redelivered ChargeRequested was skipped as already processed
+    commands = [e for _, _, e in read_envelopes(s.bootstrap, s.topics.cp_commands, expected=1)]
+    auth = {e.id for e in commands if isinstance(e.body, c.AuthorizeSupply) and e.body.session_id == session}
+    assert len(auth) == 1, commands
+    told = {e.id for e in w.envelopes(s.topics.driver_notifications)
+            if isinstance(e.body, c.ChargeAuthorized) and e.body.session_id == session}
+    assert len(told) == 1
+    assert driver.output().count("Autorizado en CP001") == 1
+    assert len(s.db_rows("supplies")) == 1 and len(s.db_rows("tickets")) == 1
+    # words: a normal supply is not logged as a cancellation or an interruption, and a request
+    # made while Kafka is up does not say it waits for Kafka
+    kinds = [r["kind"] for r in s.db_rows("event_log") if r["session_id"] == session]
+    assert "reservation_cancelled" not in kinds and "supply_interrupted" not in kinds, kinds
+    central_logs = "".join(p.output() for p in s.procs() if "central" in p.name)
+    assert "reservation cancelled" not in central_logs and "supply interrupted" not in central_logs
+    assert "esperando a Kafka" not in driver.output()
