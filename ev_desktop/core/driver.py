@@ -133,6 +133,9 @@ class DriverCore:
         self.login_result = result
         self.session = SessionKeeper(self._central, result.session_id, result.session_key, result.token,
                                      result.expires_at, clock=self.clock)
+        if self._renewal is not None:  # signed in again while running: renew the new session
+            self._renewal.cancel()
+            self._renewal = self._loop.create_task(self.session.run()) if self.session.usable else None
         if self.tracker is None or self.tracker.driver_id != result.driver_id:
             self.tracker = SupplyTracker(result.driver_id)
         return result

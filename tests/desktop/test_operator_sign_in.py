@@ -1,4 +1,4 @@
-"""Operators sign in before they get the dashboard; its commands carry their token; an expiring
+"""Operators sign in before they get the dashboard; its commands carry their session's MAC; an expiring
 or closed session brings the sign-in form back instead of sending commands Central would refuse.
 
 Central's socket side is scripted (no Kafka): commands are caught by a fake producer."""
@@ -45,6 +45,7 @@ def scripted():
         c = cls()
         centrals.append(c)
         return c.start()
+    start.centrals = centrals
     yield start
     for c in centrals:
         c.stop()
@@ -183,3 +184,39 @@ def test_operator_sign_in_is_translated_to_english(qtbot, qapp, data_dir, qloop)
         assert w.dashboard.sign_out_btn.text() == "Log out"
     finally:
         qapp.removeTranslator(tr)
+
+
+class SessionCentral(ScriptedCentral):
+    """Answers OPLOGIN as Central does now (token + session id + session key) and records
+    RENEW / LOGOUT."""
+
+    SID, KEY = "sid-op1", "key-op1"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.session_frames: list[list[str]] = []
+
+    def answer(self, fields: list[str]) -> list[str]:
+        if fields[0] == "OPLOGIN":
+            answer = super().answer(fields)
+            return answer + [self.SID, self.KEY] if answer[0] == "OK" else answer
+        if fields[0] in ("RENEW", "LOGOUT"):
+            self.session_frames.append(fields[:2])
+            return ["OK"] if fields[0] == "LOGOUT" else ["OK", "op:operator1.9999999999.sig", "9999999999"]
+        return super().answer(fields)
+
+
+def test_commands_carry_the_session_mac_not_the_token_and_sign_out_revokes_it(qtbot, data_dir, qloop, scripted):
+    from ev_common import msgauth
+
+    port = scripted(SessionCentral)
+    w = _window(qtbot, data_dir, central=f"127.0.0.1:{port}")
+    w.show()
+    sign_in_through_form(qtbot, w)
+    w.send_command("stop", "CP0003")
+    (topic, env), = w.ctx.producer.sent
+    assert env.body.token == "" and env.auth is not None and env.auth.kid == SessionCentral.SID
+    msgauth.verify(env, SessionCentral.KEY, msgauth.OPERATOR_COMMAND, SessionCentral.SID)
+    w.dashboard.sign_out_btn.click()  # "Cerrar sesión": Central is told to revoke the session
+    central = scripted.centrals[-1]
+    qtbot.waitUntil(lambda: ["LOGOUT", SessionCentral.SID] in central.session_frames, timeout=5000)
