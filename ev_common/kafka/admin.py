@@ -103,8 +103,15 @@ def ensure_topics(bootstrap: str, topics: Topics, timeout_s: float = 10.0, *,
 
 def _check_topic(admin: KafkaAdminClient, name: str, partitions: int, rf: int,
                  wanted: dict[str, str]) -> None:
-    meta = admin.describe_topics([name])[0]
-    parts = meta.get("partitions") or []
+    # a topic another process is creating right now may show no (or not all) partitions for a
+    # moment: only a count that stays short is a wrong topic
+    deadline = time.monotonic() + 10.0
+    while True:
+        meta = admin.describe_topics([name])[0]
+        parts = [p for p in meta.get("partitions") or [] if not p.get("error_code")]
+        if len(parts) >= partitions or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     if len(parts) < partitions:
         raise TopicSetupError(
             f"topic {name} has {len(parts)} partition(s) but needs {partitions}; adding partitions "

@@ -43,7 +43,8 @@ def _start_broker_on(host, cfg: BrokerConfig, prefix: str) -> str:
            "--data-dir", str(cfg.data_dir), "--port", str(cfg.port),
            "--controller-port", str(cfg.controller_port), "--listen-host", cfg.listen_host,
            "--advertised-host", cfg.advertised_host or cfg.listen_host, "--heap-mb", str(cfg.heap_mb),
-           "--topic-prefix", prefix, "--timeout", "150"]
+           "--topic-prefix", prefix, "--timeout", "150",
+           *(a for h in cfg.cert_hosts for a in ("--cert-host", h))]
     out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=240)
     assert out.returncode == 0, f"ev-kafka start on {host.name} failed:\n{out.stdout}{out.stderr}"
     return cfg.bootstrap
@@ -122,7 +123,8 @@ def test_three_hosts_flow_link_cut_and_misadvertised_broker(net: Network, tmp_pa
     # bootstrap address but not the advertised one — the diagnostics must name exactly that
     bad = BrokerConfig(data_dir=tmp_path / "kafka-misadvertised", port=free_port(),
                        controller_port=free_port(), listen_host="0.0.0.0",
-                       advertised_host="127.0.0.1", heap_mb=384)
+                       advertised_host="127.0.0.1", heap_mb=384,
+                       cert_hosts=(pc2.addr,))   # TLS is fine: only the advertised address is wrong
     brokers.append(LocalBroker(bad))
     _start_broker_on(pc2, bad, prefix)
     probe = ("import json\nfrom ev_common.topics import Topics\n"
