@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import time
 import uuid
@@ -283,6 +284,7 @@ class LocalBroker:
             self.wait_ready(addr, timeout)
             return addr
         ensure_jars()
+        self._check_ports_free()
         if not self.config.plaintext:
             self._prepare_users()
         else:
@@ -300,6 +302,21 @@ class LocalBroker:
         self._proc = proc
         self.wait_ready(self.config.bootstrap, timeout, proc)
         return self.config.bootstrap
+
+    def _check_ports_free(self) -> None:
+        """Refuse at once when a port we must listen on is taken. Kafka itself only logs the
+        bind failure and lingers, and a silent process holding the port makes the readiness
+        probe's TLS handshake wait: the user would see a long hang instead of the reason."""
+        c = self.config
+        for host, port in ((_voter_host(c.listen_host), c.port), ("127.0.0.1", c.controller_port or c.port + 1)):
+            probe = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is no obstacle
+            try:
+                probe.bind((host, port))
+            except OSError as exc:
+                raise RuntimeError(f"port {port} on {host} is already in use ({exc.strerror})") from None
+            finally:
+                probe.close()
 
     def _prepare_users(self) -> None:
         """Passwords of every principal: kept from an earlier start, else new. A data dir that
