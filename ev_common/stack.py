@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ev_common.kafka.broker import BrokerConfig, LocalBroker, kafka_version
 from ev_common.logsetup import setup_logging
-from ev_common.pki import ca_file
+from ev_common.pki import ca_file, pki_dir
 from ev_common.netcheck import connect_tcp, ephemeral_warning
 from ev_common.proc import ProcessRecord, read_records, spawn, terminate, write_records
 from ev_common.settings import default_data_dir, setting
@@ -211,7 +211,9 @@ def up(args: argparse.Namespace) -> int:
         bootstrap = args.bootstrap_servers
         if not bootstrap:
             say(f"  starting Apache Kafka {kafka_version()} on 127.0.0.1:{args.kafka_port} ...")
-            broker = LocalBroker(BrokerConfig(data_dir=args.stack_dir / "kafka", port=args.kafka_port))
+            # the machine's pki dir: Central issues its socket certificate from the same CA
+            broker = LocalBroker(BrokerConfig(data_dir=args.stack_dir / "kafka", port=args.kafka_port,
+                                              pki_dir=pki_dir()))
             already = broker.pid() is not None
             bootstrap = broker.start()
             if not already:  # a broker that was already running is not ours to stop

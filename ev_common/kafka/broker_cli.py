@@ -14,12 +14,8 @@ from pathlib import Path
 from ev_common.kafka.security import is_plaintext
 from ev_common.kafka.broker import BrokerConfig, LocalBroker, default_broker_dir, ensure_jars, kafka_version
 from ev_common.logsetup import setup_logging
+from ev_common.pki import pki_dir
 from ev_common.settings import DEFAULT_TOPIC_PREFIX, setting
-
-
-def _path_or_none(name: str) -> Path | None:
-    value = setting(name, "")
-    return Path(value) if value else None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,9 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
                         default=setting("kafka_plaintext", "").lower() in ("1", "true", "yes"),
                         help="NO TLS, NO authentication, NO ACLs (legacy setups only; env "
                         "EV_KAFKA_PLAINTEXT=1)")
-        sp.add_argument("--pki-dir", type=Path, default=_path_or_none("pki_dir"),
-                        help="where the CA and the broker certificate are made (env EV_PKI_DIR; "
-                        "default <data dir>/pki)")
+        sp.add_argument("--pki-dir", type=Path, default=pki_dir(),
+                        help="where the CA and the broker certificate are made: the machine's pki dir, "
+                        "shared with Central's socket certificate so one ca.pem serves every link "
+                        "(env EV_PKI_DIR; default %(default)s)")
         sp.add_argument("--ca-file", type=Path, default=None, help="your own CA certificate (PEM)")
         sp.add_argument("--cert-file", type=Path, default=None,
                         help="your own broker certificate (PEM; its subjectAltName must list the "
