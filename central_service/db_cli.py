@@ -1,7 +1,7 @@
 """``ev-db``: terminal admin of Central's database (plain, readable tables).
 
     ev-db --db URL init | seed [--drivers N] [--cps N] | cps | supplies [--driver D] [--cp C]
-          | supply SESSION_ID | add-driver ID --password P | add-operator ID --password P
+          | supply SESSION_ID | add-driver ID [--password-file F] | add-operator ID [--password-file F]
           | add-cp ID --location L --price P --max-kw K [--credentials PATH]
           | rotate-cp-key ID [--credentials PATH] | revoke-cp ID | events [--limit N]
           | prune [--processed-ids-days D] [--event-log-days D] [--dry-run]
@@ -27,7 +27,10 @@ import peewee as pw
 
 from ev_common import cp_credentials, msgauth
 from ev_common.cp_credentials import CpCredentials
+from ev_common.secret_input import InsecureFileError, MissingSecret, add_password_file_arg, read_password
 from ev_common.settings import default_data_dir, setting
+
+PASSWORD_ENV = "EV_NEW_PASSWORD"  # ev-db add-driver / add-operator: the password to set
 from central_service import db
 from central_service.db import ChargePointRow, EventLog, Supply, TicketRow
 from central_service.store import Store
@@ -131,10 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("session_id")
     s = sub.add_parser("add-driver", help="add a driver (or set its password)")
     s.add_argument("id")
-    s.add_argument("--password", required=True)
+    add_password_file_arg(s, PASSWORD_ENV)
     s = sub.add_parser("add-operator", help="add an operator (or set its password)")
     s.add_argument("id")
-    s.add_argument("--password", required=True)
+    add_password_file_arg(s, PASSWORD_ENV)
     s = sub.add_parser("add-cp", help="add a charging point (or replace its data and key)")
     s.add_argument("id")
     s.add_argument("--location", required=True)
@@ -142,7 +145,6 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--max-kw", type=float, required=True)
     s.add_argument("--credentials", default=None, metavar="PATH",
                    help="credentials file (or directory) to write; default <data-dir>/cp-credentials/ID.json")
-    s.add_argument("--key", default=None, help=argparse.SUPPRESS)  # deprecated: a key on the command line
     s = sub.add_parser("rotate-cp-key", help="new random key for a CP (the old one stops working)")
     s.add_argument("id")
     s.add_argument("--credentials", default=None, metavar="PATH")
@@ -254,19 +256,21 @@ def _run(args: argparse.Namespace, store: Store, url: str) -> int:
         print()
         ev = EventLog.select().where(EventLog.session_id == s.id).order_by(EventLog.ts, EventLog.id)
         print(table(["hora", "evento", "detalle"], [(_when(e.ts), e.kind, e.detail) for e in ev]))
-    elif args.cmd == "add-driver":
-        store.add_driver(args.id, args.password, replace=True)
-        print(f"Conductor {args.id} guardado")
-    elif args.cmd == "add-operator":
-        store.add_operator(args.id, args.password, replace=True)
-        print(f"Operador {args.id} guardado")
+    elif args.cmd in ("add-driver", "add-operator"):
+        try:
+            password = read_password(args.password_file, PASSWORD_ENV, f"Contraseña de {args.id}: ",
+                                     confirm=True)
+        except (MissingSecret, InsecureFileError) as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+        if args.cmd == "add-driver":
+            store.add_driver(args.id, password, replace=True)
+            print(f"Conductor {args.id} guardado")
+        else:
+            store.add_operator(args.id, password, replace=True)
+            print(f"Operador {args.id} guardado")
     elif args.cmd == "add-cp":
-        if args.key is None:
-            return _issue_key(store, args, new_cp=True)
-        print("aviso: --key deja la clave en la lista de procesos; sin él se genera una aleatoria",
-              file=sys.stderr)
-        store.add_cp(args.id, args.location, args.price, args.max_kw, args.key, replace=True)
-        print(f"Punto de carga {args.id} guardado")
+        return _issue_key(store, args, new_cp=True)
     elif args.cmd == "rotate-cp-key":
         return _issue_key(store, args, new_cp=False)
     elif args.cmd == "revoke-cp":

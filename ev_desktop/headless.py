@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import logging
 import os
 import signal
@@ -29,9 +28,12 @@ from ev_common.kafka.status import LinkState
 from ev_common.logsetup import setup_logging
 from ev_common.settings import (DEFAULT_CENTRAL, add_common_args, common_settings, host_port_arg,
                                 setting)
+from ev_common.secret_input import InsecureFileError, MissingSecret, add_password_file_arg, read_password
 from ev_common.tls_links import add_client_tls_args, link_tls_from_args
 
 from .core.driver import DriverConfig, DriverCore, LoginError
+
+PASSWORD_ENV = "EV_DRIVER_PASSWORD"
 from ev_common.kafka.outbox import OutboxRefused
 
 from .core.events import (LinkChanged, OutboxSetAside, RequestQueued, ReservationCancelled, link_text,
@@ -57,8 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_client_tls_args(p)
     p.add_argument("--driver-id", default=setting("driver_id", ""),
                    help="driver id (env EV_DRIVER_ID)")
-    p.add_argument("--password", default=os.environ.get("EV_DRIVER_PASSWORD"),
-                   help="password (env EV_DRIVER_PASSWORD; with --demo, pass123)")
+    add_password_file_arg(p, PASSWORD_ENV, "driver's password (with --demo: pass123)")
     p.add_argument("--demo", action="store_true",
                    help=f"demo accounts: default password '{DEMO_PASSWORD}'")
     what = p.add_mutually_exclusive_group()
@@ -197,13 +198,12 @@ async def run(args: argparse.Namespace) -> int:
             return 2
     else:
         cps = [args.cp or None]
-    password = args.password or (DEMO_PASSWORD if args.demo else None)
-    if password is None:
-        if not sys.stdin.isatty():
-            print("Falta la contraseña: use --password o EV_DRIVER_PASSWORD (o --demo)",
-                  file=sys.stderr, flush=True)
-            return 2
-        password = getpass.getpass(f"Contraseña de {args.driver_id}: ")
+    try:
+        password = (DEMO_PASSWORD if args.demo and args.password_file is None and not os.environ.get(PASSWORD_ENV)
+                    else read_password(args.password_file, PASSWORD_ENV, f"Contraseña de {args.driver_id}: "))
+    except (MissingSecret, InsecureFileError) as exc:
+        print(f"{exc} (o --demo)", file=sys.stderr, flush=True)
+        return 2
 
     core = DriverCore(DriverConfig(settings.bootstrap_servers, host, port, settings.data_dir,
                                    settings.topic_prefix,

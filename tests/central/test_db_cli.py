@@ -21,6 +21,7 @@ from central_service import db
 from central_service.db import ChargePointRow
 from central_service.store import Store
 from central_service.tokens import verify_secret
+from ev_common import cp_credentials
 
 _SCRIPT = Path(sys.executable).with_name("ev-db")
 EV_DB = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "central_service.db_cli"]
@@ -56,7 +57,7 @@ def ev_db(db_file: Path, env: dict[str, str], tmp_path: Path):
         if with_db:
             cmd += ["--db", db_url or f"sqlite:///{db_file}"]
         return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=60,
-                              env={**env, **(extra_env or {})}, cwd=tmp_path)
+                              env={**env, **(extra_env or {})}, cwd=tmp_path, stdin=subprocess.DEVNULL)
 
     return run
 
@@ -149,7 +150,7 @@ def test_seed_twice_is_idempotent_no_duplicates_exit_0(ev_db, db_file):
 
 def test_seed_does_not_overwrite_a_cp_an_admin_changed(ev_db, db_file):
     ok(ev_db("seed", "--drivers", "1", "--cps", "2"))
-    ok(ev_db("add-cp", "CP001", "--location", "Taller", "--price", "0.5", "--max-kw", "7", "--key", "k"))
+    ok(ev_db("add-cp", "CP001", "--location", "Taller", "--price", "0.5", "--max-kw", "7"))
     ok(ev_db("seed", "--drivers", "1", "--cps", "2"))
     assert sql(db_file, "SELECT location, price_eur_kwh FROM charge_points WHERE id='CP001'") == [("Taller", 0.5)]
 
@@ -170,7 +171,7 @@ def test_ev_db_env_variable_selects_the_database(ev_db, tmp_path):
 # ---------------------------------------------------------------------------- add-driver
 def test_add_driver_stores_an_argon2_hash_never_the_plaintext(ev_db, db_file):
     secret = "Plaintext-Must-Not-Leak-91"
-    out = ok(ev_db("add-driver", "alice", "--password", secret))
+    out = ok(ev_db("add-driver", "alice", extra_env={"EV_NEW_PASSWORD": secret}))
     assert "alice" in out
     (pw_hash,), = sql(db_file, "SELECT password_hash FROM drivers WHERE id = 'alice'")
     assert pw_hash.startswith("$argon2id$") and secret not in pw_hash
@@ -179,7 +180,7 @@ def test_add_driver_stores_an_argon2_hash_never_the_plaintext(ev_db, db_file):
 
 
 def test_add_driver_password_is_accepted_by_login_check_and_a_wrong_one_rejected(ev_db, db_file):
-    ok(ev_db("add-driver", "alice", "--password", "s3cret!"))
+    ok(ev_db("add-driver", "alice", extra_env={"EV_NEW_PASSWORD": "s3cret!"}))
     stored = with_store(db_file, lambda store: store.driver_password_hash("alice"))
     assert stored is not None
     assert verify_secret(stored, "s3cret!")
@@ -189,8 +190,8 @@ def test_add_driver_password_is_accepted_by_login_check_and_a_wrong_one_rejected
 
 def test_add_driver_with_existing_id_replaces_the_password_without_duplicating(ev_db, db_file):
     # db_cli calls Store.add_driver(..., replace=True): re-adding is how an admin resets a password
-    ok(ev_db("add-driver", "alice", "--password", "old-pass"))
-    r = ev_db("add-driver", "alice", "--password", "new-pass")
+    ok(ev_db("add-driver", "alice", extra_env={"EV_NEW_PASSWORD": "old-pass"}))
+    r = ev_db("add-driver", "alice", extra_env={"EV_NEW_PASSWORD": "new-pass"})
     assert "alice" in ok(r)
     rows = sql(db_file, "SELECT password_hash FROM drivers WHERE id = 'alice'")
     assert len(rows) == 1
@@ -207,7 +208,7 @@ def test_add_driver_without_password_is_a_usage_error_not_a_traceback(ev_db, db_
 # -------------------------------------------------------------------------- add-operator
 def test_add_operator_stores_an_argon2_hash_that_the_sign_in_check_accepts(ev_db, db_file):
     secret = "Operator-Plaintext-77"
-    out = ok(ev_db("add-operator", "ops1", "--password", secret))
+    out = ok(ev_db("add-operator", "ops1", extra_env={"EV_NEW_PASSWORD": secret}))
     assert "Operador ops1 guardado" in out
     (pw_hash,), = sql(db_file, "SELECT password_hash FROM operators WHERE id = 'ops1'")
     assert pw_hash.startswith("$argon2id$") and secret not in pw_hash
@@ -218,8 +219,8 @@ def test_add_operator_stores_an_argon2_hash_that_the_sign_in_check_accepts(ev_db
 
 
 def test_add_operator_again_resets_the_password_without_duplicating(ev_db, db_file):
-    ok(ev_db("add-operator", "ops1", "--password", "old-pass"))
-    ok(ev_db("add-operator", "ops1", "--password", "new-pass"))
+    ok(ev_db("add-operator", "ops1", extra_env={"EV_NEW_PASSWORD": "old-pass"}))
+    ok(ev_db("add-operator", "ops1", extra_env={"EV_NEW_PASSWORD": "new-pass"}))
     rows = sql(db_file, "SELECT password_hash FROM operators WHERE id = 'ops1'")
     assert len(rows) == 1 and verify_secret(rows[0][0], "new-pass") and not verify_secret(rows[0][0], "old-pass")
 
@@ -233,19 +234,21 @@ def test_seed_creates_the_demo_operator_once_and_keeps_a_changed_password(ev_db,
     assert "operator1 / admin123" in out
     (pw_hash,), = sql(db_file, "SELECT password_hash FROM operators WHERE id = 'operator1'")
     assert verify_secret(pw_hash, "admin123")
-    ok(ev_db("add-operator", "operator1", "--password", "changed"))
+    ok(ev_db("add-operator", "operator1", extra_env={"EV_NEW_PASSWORD": "changed"}))
     ok(ev_db("seed", "--drivers", "1", "--cps", "1"))
     rows = sql(db_file, "SELECT password_hash FROM operators")
     assert len(rows) == 1 and verify_secret(rows[0][0], "changed")
 
 
 # -------------------------------------------------------------------------- add-cp / cps
-def test_add_cp_then_cps_lists_it_disconnected_with_price_max_kw_and_location(ev_db, db_file):
+def test_add_cp_then_cps_lists_it_disconnected_with_price_max_kw_and_location(ev_db, db_file, tmp_path):
+    creds = tmp_path / "CP-X1.json"
     out = ok(ev_db("add-cp", "CP-X1", "--location", "Calle Nueva 7, Elche", "--price", "0.41",
-                   "--max-kw", "43", "--key", "xk"))
+                   "--max-kw", "43", "--credentials", str(creds)))
     assert "CP-X1" in out
+    key = cp_credentials.load(creds, "CP-X1").key
     (key_hash,), = sql(db_file, "SELECT key_hash FROM charge_points WHERE id = 'CP-X1'")
-    assert verify_secret(key_hash, "xk") and "xk" != key_hash
+    assert verify_secret(key_hash, key) and key not in key_hash and key not in out
     out = ok(ev_db("cps"))
     header = out.splitlines()[0]
     for col in ("cp", "ubicación", "€/kWh", "kW máx", "estado", "parado", "visto"):
@@ -275,7 +278,7 @@ def test_cps_on_an_empty_database_says_none(ev_db):
 
 
 def test_add_cp_with_non_numeric_price_is_a_usage_error(ev_db, db_file):
-    r = ev_db("add-cp", "CP9", "--location", "L", "--price", "cheap", "--max-kw", "22", "--key", "k")
+    r = ev_db("add-cp", "CP9", "--location", "L", "--price", "cheap", "--max-kw", "22")
     assert "--price" in failed_cleanly(r)
 
 
@@ -379,7 +382,7 @@ def test_write_while_another_process_holds_the_write_lock_is_a_clear_error(ev_db
     holder = sqlite3.connect(db_file, isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")
-        r = ev_db("add-driver", "alice", "--password", "p")
+        r = ev_db("add-driver", "alice", extra_env={"EV_NEW_PASSWORD": "p"})
     finally:
         holder.close()
     assert "locked" in failed_cleanly(r)
@@ -418,3 +421,17 @@ def test_init_creates_every_table_central_needs(ev_db, db_file):
 
 def test_no_subcommand_prints_usage_and_fails(ev_db):
     assert "usage: ev-db" in failed_cleanly(ev_db())
+
+
+def test_password_comes_from_a_0600_file_and_never_from_the_command_line(ev_db, db_file, tmp_path):
+    from ev_common.pki import write_secret
+
+    pw = write_secret(tmp_path / "pw", "From-A-File-42\n")
+    ok(ev_db("add-driver", "bob", "--password-file", str(pw)))
+    (stored,), = sql(db_file, "SELECT password_hash FROM drivers WHERE id = 'bob'")
+    assert verify_secret(stored, "From-A-File-42")
+    os.chmod(pw, 0o644)  # others may read it: refused with the fix, nothing stored
+    assert "chmod 600" in failed_cleanly(ev_db("add-driver", "carol", "--password-file", str(pw)))
+    assert sql(db_file, "SELECT COUNT(*) FROM drivers WHERE id = 'carol'") == [(0,)]
+    # the option that would put a password in `ps` no longer exists
+    assert failed_cleanly(ev_db("add-driver", "dave", "--password", "x"))

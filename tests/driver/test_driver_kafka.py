@@ -121,8 +121,8 @@ def driver_args(kafka_broker: str, port: int, topics: Topics, data_dir: Path, *e
 
 def test_headless_driver_process(central: FakeCentral, kafka_broker, topics, data_dir, tmp_path):
     proc = Proc("ev-driver", driver_args(kafka_broker, central.port, topics, data_dir,
-                                         "--driver-id", "driver1", "--password", "pass123",
-                                         "--cp", "CP003"), tmp_path)
+                                         "--driver-id", "driver1", "--cp", "CP003"), tmp_path,
+                env={"EV_DRIVER_PASSWORD": "pass123"})
     try:
         wait_until(lambda: proc.popen.poll() is not None, timeout=120, message="ev-driver to exit")
         out = proc.output()
@@ -141,7 +141,8 @@ def test_headless_driver_process(central: FakeCentral, kafka_broker, topics, dat
 def test_headless_services_file_and_bad_login(central: FakeCentral, kafka_broker, topics, data_dir,
                                                tmp_path):
     bad = Proc("ev-driver-bad", driver_args(kafka_broker, central.port, topics, data_dir,
-                                            "--driver-id", "driver2", "--password", "nope"), tmp_path)
+                                            "--driver-id", "driver2"), tmp_path,
+               env={"EV_DRIVER_PASSWORD": "nope"})
     services = tmp_path / "services.txt"
     services.write_text("# two supplies and a CP that does not exist\nCP001\nCPBAD\n\nCP002\n")
     proc = Proc("ev-driver-services", driver_args(

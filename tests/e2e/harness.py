@@ -239,11 +239,13 @@ class System:
     def common(self) -> list[str]:
         return ["--bootstrap-servers", self.bootstrap, "--topic-prefix", self.topics.prefix]
 
-    def _spawn(self, name: str, args: list[str], role: str) -> HostProc:
+    def _spawn(self, name: str, args: list[str], role: str, extra_env: dict[str, str] | None = None) -> HostProc:
         self._n += 1
         # every process runs as its own Kafka principal (ACLs of self.topics granted by the
         # fixtures); a monitor, which does not speak Kafka, just ignores the variable
         env = principal_env(role) if role in ROLES else None
+        if extra_env:
+            env = {**(env or {}), **extra_env}
         p = HostProc(f"{self._n:03d}-{name}", args, self.log_dir, prefix=self.prefix_for.get(role),
                      env=env)
         self._procs.append(p)
@@ -277,9 +279,10 @@ class System:
         return self.watcher
 
     # -- DB
-    def ev_db(self, *args: str) -> str:
+    def ev_db(self, *args: str, env: dict[str, str] | None = None) -> str:
         out = subprocess.run([sys.executable, "-m", "central_service.db_cli", "--db", self.db_url, *args],
-                             cwd=REPO, capture_output=True, text=True, timeout=120)
+                             cwd=REPO, capture_output=True, text=True, timeout=120,
+                             env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL)
         assert out.returncode == 0, f"ev-db {args} failed:\n{out.stdout}{out.stderr}"
         return out.stdout
 
@@ -367,9 +370,9 @@ class System:
                      log_level: str = "WARNING") -> HostProc:
         p = self._spawn(f"driver-{driver_id}", [
             "-m", "ev_desktop.headless", *self.common(), "--central", self.central_addr,
-            "--driver-id", driver_id, "--password", "pass123", "--pause", "1",
+            "--driver-id", driver_id, "--pause", "1",
             "--data-dir", str(self.tmp / "drivers" / (data_name or driver_id)),
-            "--log-level", log_level, *what], "driver")
+            "--log-level", log_level, *what], "driver", {"EV_DRIVER_PASSWORD": "pass123"})
         self.drivers.append(p)
         return p
 

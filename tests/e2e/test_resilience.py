@@ -240,7 +240,7 @@ def test_new_cps_and_drivers_join_while_supplies_run(system: System):
 
     s.ev_db("add-cp", "CP010", "--location", "Nuevo", "--price", "0.40", "--max-kw", "11",
              "--credentials", str(s.credentials_dir))  # a random key, its file for the CP box
-    s.ev_db("add-driver", "driver9", "--password", "pass123")
+    s.ev_db("add-driver", "driver9", env={"EV_NEW_PASSWORD": "pass123"})
     s.start_cp("CP010", duration=6)
     w.wait_state("CP010", "available", 90)
     d9 = s.start_driver("driver9", "--cp", "CP010")
