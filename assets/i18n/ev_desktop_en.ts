@@ -195,6 +195,7 @@ The app keeps running; the details are in the log.</translation>
     </message>
     <message>
         <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="171" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="314" />
         <source>Copiar informe</source>
         <translation>Copy report</translation>
     </message>
@@ -235,12 +236,17 @@ The app keeps running; the details are in the log.</translation>
     </message>
     <message>
         <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="294" />
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="334" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="337" />
         <source>En curso…</source>
         <translation>Running…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="324" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="313" />
+        <source>Copiado</source>
+        <translation>Copied</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="327" />
         <source>Qué hacer: %1</source>
         <translation>What to do: %1</translation>
     </message>

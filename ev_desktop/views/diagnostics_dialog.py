@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QSize, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView, QApplication, QDialog, QHBoxLayout, QHeaderView, QLabel, QProgressBar,
@@ -306,9 +306,12 @@ class DiagnosticsDialog(QDialog):
         threading.Thread(target=work, name=f"kafka-diagnostics-{run_id}", daemon=True).start()
 
     def copy_report(self) -> None:
-        """Put the last report's plain text, in the UI language, on the clipboard."""
+        """Put the last report's plain text, in the UI language, on the clipboard, and say so on
+        the button for two seconds (a copy is otherwise invisible)."""
         if self._report is not None:
             QApplication.clipboard().setText(self.report_text())
+            self.copy_button.setText(self.tr("Copiado"))
+            QTimer.singleShot(2000, lambda: self.copy_button.setText(self.tr("Copiar informe")))
 
     def report_text(self) -> str:
         """The last report as plain text in the UI language ("" before the first one ends)."""

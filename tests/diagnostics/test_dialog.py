@@ -86,6 +86,8 @@ def test_dialog_on_dead_port_shows_refused_and_copies_report(qtbot, dead_port):
     assert text == dialog.report.as_text()
     assert bootstrap in text and "tcp.refused" in text
     assert "Resultado: [tcp.refused] Conexión rechazada" in text
+    assert dialog.copy_button.text() == "Copiado"  # the copy is said, then the label comes back
+    qtbot.waitUntil(lambda: dialog.copy_button.text() == "Copiar informe", timeout=5000)
     _maybe_screenshot(dialog, "refused")
 
 
