@@ -288,7 +288,8 @@ class MainWindow(QMainWindow):
             return   # not the supply this panel shows
         self.statusBar().showMessage(text, 15000)
         QApplication.alert(self)   # the taskbar entry asks for attention
-        QApplication.beep()
+        if self.settings.sound != "off":   # Ajustes ▸ "Aviso sonoro…"
+            QApplication.beep()
 
     def open_settings(self) -> None:
         dlg = SettingsDialog(self.settings, self)

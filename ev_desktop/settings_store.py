@@ -27,6 +27,7 @@ class AppSettings:
     lang: str = "es"
     last_driver: str = ""
     kafka_credentials: str = ""              # path of this app's Kafka credentials file (0600)
+    sound: str = "on"                        # "on" | "off": a beep when the driver's supply ends
 
     @property
     def central_host_port(self) -> tuple[str, int]:

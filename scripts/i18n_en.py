@@ -107,6 +107,7 @@ EN: dict[str, str] = {
     "Último error: {e}": "Last error: {e}",
     "sin cifrar": "not encrypted",
     "Credenciales de Kafka": "Kafka credentials",
+    "Aviso sonoro al terminar un suministro": "Sound when a supply ends",
     "fichero .toml que da el administrador (0600)": ".toml file given by the administrator (0600)",
     "Conexión cifrada (TLS), autenticada como «{p}»": "Encrypted connection (TLS), authenticated as “{p}”",
     "Conexión SIN CIFRAR y sin autenticar: cualquiera en la red puede leerla":

@@ -930,12 +930,12 @@ Shortcuts: F1 this help · Ctrl+F find a charging point · click the Kafka indic
         <translation>Supply interrupted at {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="316" />
+        <location filename="../../ev_desktop/main_window.py" line="317" />
         <source>Ajustes aplicados. Vuelva a iniciar sesión para usarlos en su sesión de conductor.</source>
         <translation>Settings applied. Log in again to use them in your driver session.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="330" />
+        <location filename="../../ev_desktop/main_window.py" line="331" />
         <source>El diagnóstico de Kafka no está disponible en esta instalación</source>
         <translation>Kafka diagnostics are not available in this installation</translation>
     </message>
@@ -1179,47 +1179,52 @@ Shortcuts: F1 this help · Ctrl+F find a charging point · click the Kafka indic
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../ev_desktop/views/settings_dialog.py" line="15" />
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="16" />
         <source>Ajustes de conexión</source>
         <translation>Connection settings</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/settings_dialog.py" line="25" />
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="26" />
         <source>fichero .toml que da el administrador (0600)</source>
         <translation>.toml file given by the administrator (0600)</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/settings_dialog.py" line="29" />
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="30" />
         <source>Servidores Kafka</source>
         <translation>Kafka servers</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/settings_dialog.py" line="30" />
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="31" />
         <source>CENTRAL (HOST:PUERTO)</source>
         <translation>CENTRAL (HOST:PORT)</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/settings_dialog.py" line="31" />
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="32" />
         <source>Prefijo de topics</source>
         <translation>Topic prefix</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/settings_dialog.py" line="32" />
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="33" />
         <source>Credenciales de Kafka</source>
         <translation>Kafka credentials</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/settings_dialog.py" line="33" />
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="34" />
+        <source>Aviso sonoro al terminar un suministro</source>
+        <translation>Sound when a supply ends</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="38" />
         <source>Al aplicar, la aplicación se reconecta con estos valores. Los eventos en cola no se pierden.</source>
         <translation>Applying reconnects the app with these values. Queued events are not lost.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/settings_dialog.py" line="41" />
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="46" />
         <source>Aplicar</source>
         <translation>Apply</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/settings_dialog.py" line="42" />
+        <location filename="../../ev_desktop/views/settings_dialog.py" line="47" />
         <source>Cancelar</source>
         <translation>Cancel</translation>
     </message>

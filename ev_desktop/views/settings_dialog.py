@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout,
+                               QWidget)
 
 from ev_desktop.settings_store import AppSettings, validate
 
@@ -30,6 +31,10 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("CENTRAL (HOST:PUERTO)"), self.central)
         form.addRow(self.tr("Prefijo de topics"), self.prefix)
         form.addRow(self.tr("Credenciales de Kafka"), self.credentials)
+        self.sound = QCheckBox(self.tr("Aviso sonoro al terminar un suministro"))
+        self.sound.setObjectName("soundOnSupplyEnd")
+        self.sound.setChecked(settings.sound != "off")
+        form.addRow("", self.sound)
         hint = QLabel(self.tr("Al aplicar, la aplicación se reconecta con estos valores. Los eventos en "
                               "cola no se pierden."))
         hint.setWordWrap(True)
@@ -52,7 +57,8 @@ class SettingsDialog(QDialog):
     def values(self) -> AppSettings:
         return replace(self.original, bootstrap_servers=self.bootstrap.text().strip(),
                        central=self.central.text().strip(), topic_prefix=self.prefix.text().strip(),
-                       kafka_credentials=self.credentials.text().strip())
+                       kafka_credentials=self.credentials.text().strip(),
+                       sound="on" if self.sound.isChecked() else "off")
 
     def _accept(self) -> None:
         problems = validate(self.values())

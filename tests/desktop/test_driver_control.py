@@ -213,9 +213,15 @@ def test_free_list_sorts_by_price_as_a_number_and_selection_follows_the_cp(qtbot
     w.session.core = None
 
 
-def test_the_end_of_the_drivers_supply_is_announced(qtbot, data_dir, qloop):
+def test_the_end_of_the_drivers_supply_is_announced(qtbot, data_dir, qloop, monkeypatch):
+    from dataclasses import replace
+
+    from PySide6.QtWidgets import QApplication
+
     from ev_common.contract import Ticket
 
+    beeps: list[int] = []
+    monkeypatch.setattr(QApplication, "beep", staticmethod(lambda: beeps.append(1)))
     w, panel, core = _panel(qtbot, data_dir)
     core.tracker.apply(RequestQueued("r1", "CP003", LinkState.CONNECTED, T0))
     core.tracker.apply(ChargeAuthorized(driver_id="driver1", request_id="r1", session_id="s1", cp_id="CP003",
@@ -225,4 +231,10 @@ def test_the_end_of_the_drivers_supply_is_announced(qtbot, data_dir, qloop):
     core.tracker.apply(ticket)
     w.session.driverEvent.emit(ticket)
     assert w.statusBar().currentMessage() == "Suministro terminado en CP003: 1.25 kWh, 0.38 €"
+    assert beeps == [1]                                   # sound on by default
+    w.settings = replace(w.settings, sound="off")         # Ajustes ▸ "Aviso sonoro…" unticked
+    w.statusBar().clearMessage()
+    w.session.driverEvent.emit(ticket)
+    assert w.statusBar().currentMessage() == "Suministro terminado en CP003: 1.25 kWh, 0.38 €"
+    assert beeps == [1]                                   # told, silently
     w.session.core = None

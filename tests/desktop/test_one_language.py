@@ -43,3 +43,15 @@ def test_help_of_ev_desktop_and_ev_driver_is_in_one_language():
     for parser in (desktop_app.build_parser(), headless.build_parser()):
         text = parser.format_help().lower()
         assert not [w for w in spanish if w in text], text
+
+
+def test_the_sound_switch_is_in_the_settings_and_is_saved(qtbot, tmp_path):
+    from ev_desktop.views.settings_dialog import SettingsDialog
+
+    store = SettingsStore(tmp_path)
+    dlg = SettingsDialog(store.load())
+    qtbot.addWidget(dlg)
+    assert dlg.sound.isChecked() and dlg.sound.text() == "Aviso sonoro al terminar un suministro"
+    dlg.sound.setChecked(False)
+    store.save(dlg.values())
+    assert store.load().sound == "off"
