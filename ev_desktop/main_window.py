@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
         self._log_timer.start()
         self._pending_commands: dict[str, tuple[str, str, float]] = {}  # msg id → (action, cp, ts)
         self._command_state: dict[str, str] = {}  # msg id → queued | delivered
+        self._follow_restored_commands()
         self._kafka_was_up: bool | None = None
         self.driver_panel = DriverPanel(self.session)
         self.tabs = QTabWidget()
@@ -233,6 +234,15 @@ class MainWindow(QMainWindow):
                 action, cp_id, ts = got
                 self.log_model.update(msg_id, command_entry(action, cp_id, "applied" if applied else "refused",
                                                             ts, key=msg_id))
+
+    def _follow_restored_commands(self) -> None:
+        """Command lines restored from the saved log that were still queued or delivered: their
+        messages are still in the outbox (same ids) or already at Central, so keep following
+        them like this run's own commands rather than leaving "en cola" on screen forever."""
+        for e in self.log_model.entries():
+            if e.key and e.action and e.cp_id and e.state in ("queued", "delivered"):
+                self._pending_commands[e.key] = (e.action, e.cp_id, e.ts)
+                self._command_state[e.key] = e.state
 
     def event_log_path(self) -> Path:
         return self.data_dir / "event-log.jsonl"

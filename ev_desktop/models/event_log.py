@@ -41,6 +41,11 @@ class LogEntry:
     kind: str = "info"
     ts: float = field(default_factory=time.time)
     key: str | None = None   # set for lines that are updated later (an operator command's id)
+    # an operator command's line also keeps what it was and how far it got, so a restarted app
+    # can keep following it (queued → delivered) instead of showing "en cola" forever
+    action: str | None = None
+    cp_id: str | None = None
+    state: str | None = None
 
 
 def save_entries(path: Path, entries: list[LogEntry]) -> None:
@@ -66,7 +71,8 @@ def load_entries(path: Path, limit: int = 500) -> list[LogEntry]:
     for line in lines[:limit]:
         try:
             d = json.loads(line)
-            out.append(LogEntry(str(d["text"]), str(d.get("kind", "info")), float(d["ts"]), d.get("key")))
+            out.append(LogEntry(str(d["text"]), str(d.get("kind", "info")), float(d["ts"]), d.get("key"),
+                                d.get("action"), d.get("cp_id"), d.get("state")))
         except (ValueError, KeyError, TypeError):
             continue
     return out

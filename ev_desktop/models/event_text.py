@@ -114,7 +114,8 @@ def command_entry(action: str, cp_id: str, state: str, ts: float, queued: int = 
         "applied": QCoreApplication.translate("EventText", "aplicado por la CENTRAL"),
         "refused": QCoreApplication.translate("EventText", "rechazado por la CENTRAL"),
     }.get(state, state)
-    return LogEntry(f"{base} — {status}", "denied" if state == "refused" else "operator", ts, key=key)
+    return LogEntry(f"{base} — {status}", "denied" if state == "refused" else "operator", ts, key=key,
+                    action=action, cp_id=cp_id, state=state)
 
 
 def link_entry(what: str, up: bool, ts: float) -> LogEntry:

@@ -124,6 +124,24 @@ def test_recent_log_survives_a_restart(qtbot, data_dir, qloop):
     assert w2.log_model.entries()[0].text == "driver1 autorizado en CP001"
 
 
+def test_a_command_still_queued_at_exit_is_followed_after_a_restart(qtbot, data_dir, qloop):
+    from types import SimpleNamespace
+
+    from ev_desktop.models.event_text import command_entry
+
+    w = _window(qtbot, data_dir)
+    w.log_model.add([command_entry("stop", "CP001", "queued", T0, 1, key="m-1")])
+    w.save_event_log()
+    w2 = _window(qtbot, data_dir)                  # restarted: the message is still in the outbox
+    assert w2.log_model.entries()[0].text == "Operador: Parar CP001 — en cola (1 sin enviar)"
+    w2.ctx.producer = SimpleNamespace(queued=0)    # ... and Kafka acknowledged it
+    w2._on_link_summary(_link("connected"))
+    assert w2.log_model.entries()[0].text == "Operador: Parar CP001 — entregado"
+    w2._on_commands_settled([("m-1", True)])       # Central's activity names it
+    assert w2.log_model.entries()[0].text == "Operador: Parar CP001 — aplicado por la CENTRAL"
+    w2.ctx.producer = None
+
+
 def test_log_file_skips_damaged_lines(tmp_path):
     path = tmp_path / "event-log.jsonl"
     save_entries(path, [LogEntry("b", "info", T0 + 1), LogEntry("a", "info", T0)])
