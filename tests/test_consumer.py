@@ -483,7 +483,8 @@ def test_dead_letter_that_cannot_be_queued_keeps_the_offset_uncommitted(
                                      client_id="central", on_batch=got, dead_letters=dlq,
                                      dead_letter_topic=topics.dead_letters)
         raw = raw_producer(kafka_broker)
-        probe = KafkaConsumer(bootstrap_servers=kafka_broker, group_id=group, enable_auto_commit=False)
+        probe = KafkaConsumer(bootstrap_servers=kafka_broker, group_id=group, enable_auto_commit=False,
+                              **kafka_security())
         try:
             ballast.fill()
             while True:  # use up the outbox file's own slack too

@@ -167,7 +167,7 @@ class EventLog:
         """Read until an end marker written now to every partition is back: everything sent
         to the topic before this call has then been read ("nothing else arrives" observed,
         not slept on). Markers are CentralHeartbeat envelopes, which no CP test looks for."""
-        kp = KafkaProducer(bootstrap_servers=self.bootstrap.split(","), acks="all")
+        kp = KafkaProducer(bootstrap_servers=self.bootstrap.split(","), acks="all", **kafka_security())
         ids = set()
         try:
             for part in sorted(kp.partitions_for(self.topic)):
