@@ -91,6 +91,13 @@ def make_test_secrets(directory: Path) -> Path:
     from ev_common.kafka.broker_secrets import BrokerSecrets
     from ev_common.pki import CertificateAuthority
     secrets = BrokerSecrets(directory)
+    # one CA for the whole session: the one tests/conftest.py made in EV_PKI_DIR, which Central's
+    # socket certificates and `ev-kafka start` (its --pki-dir default) use too — a broker whose
+    # certificate came from another CA than the clients trust would never answer them
+    shared = Path(os.environ["EV_PKI_DIR"]) if os.environ.get("EV_PKI_DIR") else None
+    if shared is not None and (shared / "ca.pem").exists() and (shared / "ca-key.pem").exists():
+        for name in ("ca.pem", "ca-key.pem"):
+            write_secret(directory / "pki" / name, (shared / name).read_bytes())
     ca = CertificateAuthority.ensure(directory / "pki")
     secrets.write_client_files(secrets.passwords(), "", ca.cert_file)
     return directory
