@@ -565,22 +565,22 @@ The app keeps running; the details are in the log.</translation>
         <translation>refused by CENTRAL</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/event_text.py" line="123" />
+        <location filename="../../ev_desktop/models/event_text.py" line="124" />
         <source>Conexión con Kafka recuperada</source>
         <translation>Connection to Kafka restored</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/event_text.py" line="123" />
+        <location filename="../../ev_desktop/models/event_text.py" line="124" />
         <source>Sin conexión con Kafka</source>
         <translation>No connection to Kafka</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/event_text.py" line="125" />
+        <location filename="../../ev_desktop/models/event_text.py" line="126" />
         <source>La CENTRAL vuelve a responder</source>
         <translation>CENTRAL answers again</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/event_text.py" line="125" />
+        <location filename="../../ev_desktop/models/event_text.py" line="126" />
         <source>La CENTRAL no responde</source>
         <translation>CENTRAL is not answering</translation>
     </message>
@@ -606,102 +606,107 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>HistoryView</name>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="53" />
+        <location filename="../../ev_desktop/views/history_view.py" line="56" />
         <source>Actualizar</source>
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="57" />
+        <location filename="../../ev_desktop/views/history_view.py" line="60" />
         <source>Fecha</source>
         <translation>Date</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="57" />
+        <location filename="../../ev_desktop/views/history_view.py" line="60" />
         <source>Punto</source>
         <translation>Point</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="57" />
+        <location filename="../../ev_desktop/views/history_view.py" line="60" />
         <source>kWh</source>
         <translation>kWh</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="57" />
+        <location filename="../../ev_desktop/views/history_view.py" line="60" />
+        <source>Ubicación</source>
+        <translation>Location</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/history_view.py" line="61" />
         <source>Importe</source>
         <translation>Amount</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="58" />
+        <location filename="../../ev_desktop/views/history_view.py" line="61" />
         <source>Resultado</source>
         <translation>Outcome</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="58" />
+        <location filename="../../ev_desktop/views/history_view.py" line="61" />
         <source>Sesión</source>
         <translation>Session</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="81" />
+        <location filename="../../ev_desktop/views/history_view.py" line="84" />
         <source>completado</source>
         <translation>completed</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="81" />
+        <location filename="../../ev_desktop/views/history_view.py" line="84" />
         <source>avería</source>
         <translation>fault</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="82" />
+        <location filename="../../ev_desktop/views/history_view.py" line="85" />
         <source>parado por el operador</source>
         <translation>stopped by the operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="82" />
+        <location filename="../../ev_desktop/views/history_view.py" line="85" />
         <source>punto desconectado</source>
         <translation>point disconnected</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="83" />
+        <location filename="../../ev_desktop/views/history_view.py" line="86" />
         <source>interrumpido</source>
         <translation>interrupted</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="83" />
+        <location filename="../../ev_desktop/views/history_view.py" line="86" />
         <source>reserva caducada</source>
         <translation>reservation expired</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="84" />
+        <location filename="../../ev_desktop/views/history_view.py" line="87" />
         <source>denegado</source>
         <translation>denied</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="84" />
+        <location filename="../../ev_desktop/views/history_view.py" line="87" />
         <source>reservado</source>
         <translation>reserved</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="84" />
+        <location filename="../../ev_desktop/views/history_view.py" line="87" />
         <source>cargando</source>
         <translation>charging</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="85" />
+        <location filename="../../ev_desktop/views/history_view.py" line="88" />
         <source>cancelado</source>
         <translation>cancelled</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="110" />
+        <location filename="../../ev_desktop/views/history_view.py" line="114" />
         <source>{n} suministros</source>
         <translation>{n} supplies</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="110" />
+        <location filename="../../ev_desktop/views/history_view.py" line="114" />
         <source>1 suministro</source>
         <translation>1 supply</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/history_view.py" line="111" />
+        <location filename="../../ev_desktop/views/history_view.py" line="115" />
         <source>Total: {kwh:.2f} kWh, {eur:.2f} €</source>
         <translation>Total: {kwh:.2f} kWh, {eur:.2f} €</translation>
     </message>
@@ -841,64 +846,64 @@ The app keeps running; the details are in the log.</translation>
         <translation>EVCharging — Control centre</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="67" />
-        <location filename="../../ev_desktop/main_window.py" line="82" />
+        <location filename="../../ev_desktop/main_window.py" line="68" />
+        <location filename="../../ev_desktop/main_window.py" line="83" />
         <source>Conductor</source>
         <translation>Driver</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="82" />
-        <location filename="../../ev_desktop/main_window.py" line="161" />
+        <location filename="../../ev_desktop/main_window.py" line="83" />
+        <location filename="../../ev_desktop/main_window.py" line="162" />
         <source>Operador</source>
         <translation>Operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="90" />
+        <location filename="../../ev_desktop/main_window.py" line="91" />
         <source>&amp;Archivo</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="91" />
+        <location filename="../../ev_desktop/main_window.py" line="92" />
         <source>Ajustes de conexión…</source>
         <translation>Connection settings…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="94" />
+        <location filename="../../ev_desktop/main_window.py" line="95" />
         <source>Diagnóstico de Kafka…</source>
         <translation>Kafka diagnostics…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="98" />
+        <location filename="../../ev_desktop/main_window.py" line="99" />
         <source>Salir</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="101" />
+        <location filename="../../ev_desktop/main_window.py" line="102" />
         <source>A&amp;yuda</source>
         <translation>&amp;Help</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="102" />
+        <location filename="../../ev_desktop/main_window.py" line="103" />
         <source>Acerca de EVCharging…</source>
         <translation>About EVCharging…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="106" />
+        <location filename="../../ev_desktop/main_window.py" line="107" />
         <source>Buscar punto de carga</source>
         <translation>Find a charging point</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="187" />
+        <location filename="../../ev_desktop/main_window.py" line="188" />
         <source>Su sesión de operador ha caducado — vuelva a iniciar sesión</source>
         <translation>Your operator session has expired — please sign in again</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="188" />
+        <location filename="../../ev_desktop/main_window.py" line="189" />
         <source>Ha cambiado la CENTRAL — vuelva a iniciar sesión como operador</source>
         <translation>The CENTRAL has changed — sign in again as an operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="254" />
+        <location filename="../../ev_desktop/main_window.py" line="264" />
         <source>EVCharging — Centro de control, versión {v}
 
 Datos (ajustes, colas de envío, registro de eventos): {d}
@@ -915,27 +920,27 @@ Application log file: {applog}
 Shortcuts: F1 this help · Ctrl+F find a charging point · click the Kafka indicator for the diagnostics</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="263" />
+        <location filename="../../ev_desktop/main_window.py" line="273" />
         <source>Acerca de EVCharging</source>
         <translation>About EVCharging</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="280" />
+        <location filename="../../ev_desktop/main_window.py" line="290" />
         <source>Suministro terminado en {cp}: {kwh:.2f} kWh, {eur:.2f} €</source>
         <translation>Supply finished at {cp}: {kwh:.2f} kWh, {eur:.2f} €</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="283" />
+        <location filename="../../ev_desktop/main_window.py" line="293" />
         <source>Suministro interrumpido en {cp}</source>
         <translation>Supply interrupted at {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="317" />
+        <location filename="../../ev_desktop/main_window.py" line="327" />
         <source>Ajustes aplicados. Vuelva a iniciar sesión para usarlos en su sesión de conductor.</source>
         <translation>Settings applied. Log in again to use them in your driver session.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="331" />
+        <location filename="../../ev_desktop/main_window.py" line="341" />
         <source>El diagnóstico de Kafka no está disponible en esta instalación</source>
         <translation>Kafka diagnostics are not available in this installation</translation>
     </message>

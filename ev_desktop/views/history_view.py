@@ -45,6 +45,9 @@ class _NumericItem(QTableWidgetItem):
         return float(mine) < float(theirs)
 
 
+SESSION_COLUMN = 6
+
+
 class HistoryView(QWidget):
     refreshRequested = Signal()
 
@@ -52,17 +55,17 @@ class HistoryView(QWidget):
         super().__init__(parent)
         self.refresh_btn = QPushButton(self.tr("Actualizar"))
         self.status = QLabel()
-        self.table = QTableWidget(0, 6)
+        self.table = QTableWidget(0, 7)
         self.table.setObjectName("historyTable")
-        self.table.setHorizontalHeaderLabels([self.tr("Fecha"), self.tr("Punto"), self.tr("kWh"), self.tr("Importe"),
-                                              self.tr("Resultado"), self.tr("Sesión")])
+        self.table.setHorizontalHeaderLabels([self.tr("Fecha"), self.tr("Punto"), self.tr("Ubicación"), self.tr("kWh"),
+                                              self.tr("Importe"), self.tr("Resultado"), self.tr("Sesión")])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
         self.table.setSortingEnabled(True)   # by date, kWh, amount… (numbers sort as numbers)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Interactive)   # the session id is a detail
+        header.setSectionResizeMode(SESSION_COLUMN, QHeaderView.ResizeMode.Interactive)   # the session id is a detail
         header.setStretchLastSection(False)
         self.totals = QLabel()
         self.totals.setObjectName("historyTotals")
@@ -92,6 +95,7 @@ class HistoryView(QWidget):
         for r, row in enumerate(rows):
             when = row.get("started_at") or row.get("created_at")
             values = [(_when(when), _sort_key(when)), (str(row.get("cp_id", "")), None),
+                      (str(row.get("location") or "—"), None),
                       (_num(row.get("kwh"), ".2f"), _sort_key(row.get("kwh"))),
                       (_num(row.get("eur"), ".2f") + " €", _sort_key(row.get("eur"))),
                       (self.outcome_text(row), None), (str(row.get("session_id", "")), None)]
@@ -99,13 +103,13 @@ class HistoryView(QWidget):
                 item = QTableWidgetItem(text)
                 if key is not None:
                     item.setData(Qt.ItemDataRole.UserRole, key)
-                if c == 5:
+                if c == SESSION_COLUMN:
                     item.setToolTip(text)   # the whole id; the column shows its start
                 self.table.setItem(r, c, _Sortable(item) if key is not None else item)
             kwh_total += _sort_key(row.get("kwh"))
             eur_total += _sort_key(row.get("eur"))
         self.table.setSortingEnabled(True)
-        self.table.setColumnWidth(5, 110)
+        self.table.setColumnWidth(SESSION_COLUMN, 110)
         n = len(rows)
         self.status.setText(self.tr("1 suministro") if n == 1 else self.tr("{n} suministros").format(n=n))
         self.totals.setText(self.tr("Total: {kwh:.2f} kWh, {eur:.2f} €").format(kwh=kwh_total, eur=eur_total))

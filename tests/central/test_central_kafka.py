@@ -63,6 +63,7 @@ def test_full_supply_flow(central):
     import json
     rows = json.loads(base64.b64decode(answer[1]))
     assert answer[0] == "OK" and rows[0]["session_id"] == sid and rows[0]["status"] == "finished"
+    assert rows[0]["location"] == auth.location and rows[0]["location"]  # where it happened
     assert svc.call(lambda: Supply.get_by_id(sid).eur) == 0.37
 
 

@@ -174,14 +174,16 @@ def test_history_totals_and_numeric_sort(qtbot):
 
     v = HistoryView()
     qtbot.addWidget(v)
-    v.show_rows([{"session_id": "a" * 32, "cp_id": "CP001", "status": "billed", "started_at": T0, "kwh": 9.0,
-                  "eur": 2.7, "outcome": "completed"},
+    v.show_rows([{"session_id": "a" * 32, "cp_id": "CP001", "location": "C/ Mayor 1, Alicante", "status": "billed",
+                  "started_at": T0, "kwh": 9.0, "eur": 2.7, "outcome": "completed"},
                  {"session_id": "b" * 32, "cp_id": "CP002", "status": "billed", "started_at": T0 + 60, "kwh": 10.5,
                   "eur": 3.15, "outcome": "completed"}])
     assert v.totals.text() == "Total: 19.50 kWh, 5.85 €"
-    v.table.sortItems(2, Qt.SortOrder.AscendingOrder)     # 9.00 before 10.50 (numbers, not text)
-    assert [v.table.item(r, 2).text() for r in range(2)] == ["9.00", "10.50"]
-    assert v.table.item(0, 5).toolTip() == "a" * 32       # the whole session id is there
+    v.table.sortItems(3, Qt.SortOrder.AscendingOrder)     # 9.00 before 10.50 (numbers, not text)
+    assert [v.table.item(r, 3).text() for r in range(2)] == ["9.00", "10.50"]
+    assert v.table.item(0, 2).text() == "C/ Mayor 1, Alicante"   # where it happened
+    assert v.table.item(1, 2).text() == "—"                       # an older Central gave no place
+    assert v.table.item(0, 6).toolTip() == "a" * 32       # the whole session id is there
 
 
 def test_ticket_can_be_copied(qtbot, qapp):

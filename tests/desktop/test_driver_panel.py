@@ -125,7 +125,7 @@ def test_whole_supply_as_the_driver_sees_it(qtbot, qloop, kafka_broker, topics, 
         panel.tabs.setCurrentWidget(panel.history)
         qtbot.waitUntil(lambda: panel.history.table.rowCount() == 1, timeout=10000)
         assert panel.history.table.item(0, 1).text() == "CP0001"
-        assert panel.history.table.item(0, 4).text() == "completado"
+        assert panel.history.table.item(0, 5).text() == "completado"
     finally:
         writer.close()
         _close(qtbot, w)
