@@ -169,6 +169,10 @@ class DiagnosticsDialog(QDialog):
         buttons = QHBoxLayout()
         self.rerun_button = QPushButton(self.tr("Repetir"))
         self.copy_button = QPushButton(self.tr("Copiar informe"))
+        self._copied_timer = QTimer(self)
+        self._copied_timer.setSingleShot(True)
+        self._copied_timer.setInterval(2000)
+        self._copied_timer.timeout.connect(lambda: self.copy_button.setText(self.tr("Copiar informe")))
         self.close_button = QPushButton(self.tr("Cerrar"))
         self.rerun_button.clicked.connect(self.run_again)
         self.copy_button.clicked.connect(self.copy_report)
@@ -311,7 +315,7 @@ class DiagnosticsDialog(QDialog):
         if self._report is not None:
             QApplication.clipboard().setText(self.report_text())
             self.copy_button.setText(self.tr("Copiado"))
-            QTimer.singleShot(2000, lambda: self.copy_button.setText(self.tr("Copiar informe")))
+            self._copied_timer.start()  # owned by the dialog: gone with it, never fires on a dead button
 
     def report_text(self) -> str:
         """The last report as plain text in the UI language ("" before the first one ends)."""
