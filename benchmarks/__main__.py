@@ -15,7 +15,7 @@ import traceback
 
 from benchmarks.common import RESULTS_DIR, BenchResult, Broker, Row, bare_round_trip, make_root, summary, table, write_result
 
-NAMES = ["outbox", "heal", "latency", "ingest", "dashboard", "cp"]
+NAMES = ["outbox", "heal", "latency", "ingest", "dashboard", "cp", "security"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,11 +40,14 @@ def main(argv: list[str] | None = None) -> int:
     results: list[BenchResult] = []
     rtt: dict | None = None
     try:
-        needs_broker = [n for n in only if n in ("outbox", "latency", "ingest", "cp")]
+        needs_broker = [n for n in only if n in ("outbox", "latency", "ingest", "cp", "security")]
         if needs_broker:
-            broker = Broker(root)
+            # security compares secure and plain-text clients of this same broker
+            broker = Broker(root, plain_listener="security" in only)
             t = broker.start()
-            print(f"  private broker {broker.bootstrap} ready in {t:.1f}s", flush=True)
+            print(f"  private broker {broker.bootstrap} ready in {t:.1f}s"
+                  + (f" (+ plain-text listener {broker.plain_bootstrap})" if broker.plain_bootstrap else ""),
+                  flush=True)
             rtt = summary(bare_round_trip(broker.bootstrap, 50 if args.quick else 200))
             print(f"  bare produce→consume round trip p50 {rtt['p50'] * 1000:.1f} ms "
                   f"p99 {rtt['p99'] * 1000:.1f} ms", flush=True)
@@ -98,6 +101,9 @@ def _run(name: str, broker: Broker | None, root, quick: bool, rtt: dict | None) 
     if name == "cp":
         from benchmarks.cp_pair import run_cp
         return run_cp(broker, root, quick)
+    if name == "security":
+        from benchmarks.security_cost import run_security
+        return run_security(broker, root, quick)
     raise ValueError(name)
 
 

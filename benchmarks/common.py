@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ev_common.kafka.broker import BrokerConfig, LocalBroker, free_port
-from ev_common.kafka.security import kafka_kwargs
+from ev_common.kafka.security import KafkaCredentials, kafka_kwargs
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -119,12 +119,16 @@ def table(rows: list[tuple[str, Row]]) -> str:
 class Broker:
     """A private broker in a temp dir on free ports (restartable on the same port)."""
 
-    def __init__(self, root: Path, name: str = "kafka") -> None:
-        # secure like production; the bare round-trip topics are made by their first send
+    def __init__(self, root: Path, name: str = "kafka", plain_listener: bool = False) -> None:
+        # secure like production; the bare round-trip topics are made by their first send.
+        # *plain_listener*: a second, plain-text listener on the same broker (the security
+        # benchmark's baseline; see BrokerConfig.bench_plaintext_port)
         cfg = BrokerConfig(data_dir=root / name, port=free_port(), controller_port=free_port(),
-                           heap_mb=512, auto_create_topics=True)
+                           heap_mb=512, auto_create_topics=True,
+                           bench_plaintext_port=free_port() if plain_listener else None)
         self.local = LocalBroker(cfg)
         self.bootstrap = cfg.bootstrap
+        self.plain_bootstrap = cfg.bench_plaintext_bootstrap
         self.startup_s: float | None = None
 
     def start(self) -> float:
@@ -221,14 +225,16 @@ class BareRoundTrip:
     round trip (acks=all, default settings) — the baseline of every latency figure. Kept open
     so a benchmark can interleave baseline samples with its own (same moment, same load)."""
 
-    def __init__(self, bootstrap: str, topic: str | None = None) -> None:
+    def __init__(self, bootstrap: str, topic: str | None = None,
+                 credentials: KafkaCredentials | None = None) -> None:
         from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
         self.topic = topic or f"bench.rtt.{uuid.uuid4().hex[:8]}"
-        self.prod = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0, **kafka_kwargs())
+        self.prod = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0,
+                                  **kafka_kwargs(credentials))
         self.prod.send(self.topic, b"warm-up").get(30)  # auto-creates the topic
         self.cons = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=500,
-                                  **kafka_kwargs())
+                                  **kafka_kwargs(credentials))
         parts = wait_until(lambda: self.cons.partitions_for_topic(self.topic), 30, "rtt topic metadata")
         tps = [TopicPartition(self.topic, p) for p in sorted(parts)]
         self.cons.assign(tps)

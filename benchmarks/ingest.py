@@ -17,7 +17,7 @@ from pathlib import Path
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
-from ev_common.kafka.security import kafka_kwargs
+from ev_common.kafka.security import KafkaCredentials, kafka_kwargs
 from ev_common.kafka.admin import ensure_topics
 from ev_common.kafka.broker import free_port
 from ev_common.topics import Topics
@@ -26,10 +26,13 @@ from benchmarks.seed import seed
 
 
 class LagProbe:
-    def __init__(self, bootstrap: str, group: str, topic: str) -> None:
+    def __init__(self, bootstrap: str, group: str, topic: str,
+                 credentials: KafkaCredentials | None = None) -> None:
         self.group, self.topic = group, topic
-        self.admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="bench-lag", **kafka_kwargs())
-        self.cons = KafkaConsumer(bootstrap_servers=bootstrap, client_id="bench-lag-ends", **kafka_kwargs())
+        self.admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="bench-lag",
+                                      **kafka_kwargs(credentials))
+        self.cons = KafkaConsumer(bootstrap_servers=bootstrap, client_id="bench-lag-ends",
+                                  **kafka_kwargs(credentials))
         parts = wait_until(lambda: self.cons.partitions_for_topic(topic), 30, "topic metadata")
         self.tps = [TopicPartition(topic, p) for p in sorted(parts)]
         self.lock = threading.Lock()  # the clients are not thread-safe

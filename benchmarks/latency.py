@@ -29,7 +29,10 @@ from benchmarks.seed import cp_id, seed, write_credentials
 
 
 def start_cp(n: int, bootstrap: str, prefix: str, central_port: int, work: Path,
-             auto: bool = True) -> tuple[Proc, Proc]:
+             auto: bool = True, engine_extra: tuple[str, ...] = (),
+             monitor_extra: tuple[str, ...] = ()) -> tuple[Proc, Proc]:
+    """CP *n*'s Engine and Monitor (*engine_extra*/*monitor_extra*: more options, e.g. the
+    security benchmark's Kafka identity and socket TLS)."""
     port = free_port()
     creds = write_credentials(work / "cp-credentials", [cp_id(n)])
     engine_args = ["-m", "cp_simulator.engine_cli", "--bootstrap-servers", bootstrap, "--topic-prefix", prefix,
@@ -37,18 +40,20 @@ def start_cp(n: int, bootstrap: str, prefix: str, central_port: int, work: Path,
                    "--cp-id", cp_id(n), "--no-menu", "--log-level", "WARNING", "--cp-credentials", str(creds)]
     if auto:
         engine_args += ["--auto", "--auto-plug-delay", "0", "--auto-duration", "0.5"]
-    engine = Proc(f"engine-{n}", engine_args, work)
+    engine = Proc(f"engine-{n}", [*engine_args, *engine_extra], work)
     monitor = Proc(f"monitor-{n}", ["-m", "cp_simulator.monitor_cli", "--engine", f"127.0.0.1:{port}",
                                     "--central", f"127.0.0.1:{central_port}", "--cp-id", cp_id(n),
-                                    "--cp-credentials", str(creds), "--log-level", "WARNING"], work)
+                                    "--cp-credentials", str(creds), "--log-level", "WARNING",
+                                    *monitor_extra], work)
     return engine, monitor
 
 
-def start_central(bootstrap: str, prefix: str, work: Path, db_path: Path, port: int) -> Proc:
-    return Proc("central", ["-m", "central_service.cli", "--port", str(port), "--host", "127.0.0.1",
-                            "--db", f"sqlite:///{db_path}", "--bootstrap-servers", bootstrap,
-                            "--topic-prefix", prefix, "--data-dir", str(work / "central-data"),
-                            "--log-level", "WARNING"], work)
+def start_central(bootstrap: str, prefix: str, work: Path, db_path: Path, port: int,
+                  extra: tuple[str, ...] = (), name: str = "central") -> Proc:
+    return Proc(name, ["-m", "central_service.cli", "--port", str(port), "--host", "127.0.0.1",
+                       "--db", f"sqlite:///{db_path}", "--bootstrap-servers", bootstrap,
+                       "--topic-prefix", prefix, "--data-dir", str(work / f"{name}-data"),
+                       "--log-level", "WARNING", *extra], work)
 
 
 BASELINE_PER_SAMPLE = 5

@@ -17,6 +17,14 @@ from ev_common import msgauth
 from benchmarks.seed import CP_KEY, cp_id
 
 
+def signed_telemetry(cp: str, seq: int) -> bytes:
+    """One encoded Telemetry of CP *cp* (its seeded ``s-<cp>`` session), signed with the CP key
+    as an Engine signs it."""
+    env = c.envelope(c.Telemetry(cp_id=cp, session_id=f"s-{cp}", seq=seq, kw=7.2,
+                                 kwh=seq * 0.002, eur=seq * 0.0007), source="bench-gen")
+    return c.encode(msgauth.sign(env, CP_KEY, msgauth.CP_EVENT, cp))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("bootstrap")
@@ -46,10 +54,7 @@ def main() -> None:
             i = pos % a.count
             if i == 0:
                 seq += 1
-            env = c.envelope(c.Telemetry(cp_id=ids[i], session_id=f"s-{ids[i]}", seq=seq, kw=7.2,
-                                         kwh=seq * 0.002, eur=seq * 0.0007), source="bench-gen")
-            env = msgauth.sign(env, CP_KEY, msgauth.CP_EVENT, ids[i])  # as an Engine signs it
-            kp.send(a.topic, key=keys[i], value=c.encode(env))
+            kp.send(a.topic, key=keys[i], value=signed_telemetry(ids[i], seq))
             pos += 1
             sent += 1
         time.sleep(max(0.0, t0 + elapsed + slice_s - time.monotonic()))

@@ -99,6 +99,16 @@ class BrokerConfig:
     auto_create_topics: bool = False
     #: more names clients use for this broker (DNS aliases), put in its certificate
     cert_hosts: tuple[str, ...] = ()
+    #: BENCHMARKS ONLY: a second, PLAINTEXT listener on 127.0.0.1:<port> next to the secure
+    #: one, so ``python -m benchmarks --only security`` compares secure and plain-text clients
+    #: on the same broker. Its clients are ``User:ANONYMOUS`` (a super user here, see
+    #: :class:`LocalBroker`): never set it on a broker that anything but a benchmark uses.
+    bench_plaintext_port: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.bench_plaintext_port and self.plaintext:
+            raise ValueError("bench_plaintext_port adds a plain-text listener to a SECURE broker; "
+                             "a plain-text broker has one already")
 
     @property
     def bootstrap(self) -> str:
@@ -110,6 +120,11 @@ class BrokerConfig:
     @property
     def protocol(self) -> str:
         return "PLAINTEXT" if self.plaintext else "SASL_SSL"
+
+    @property
+    def bench_plaintext_bootstrap(self) -> str | None:
+        """The benchmark-only plain-text listener's address (None when there is none)."""
+        return f"127.0.0.1:{self.bench_plaintext_port}" if self.bench_plaintext_port else None
 
 
 def _voter_host(listen_host: str) -> str:
@@ -161,8 +176,9 @@ class LocalBroker:
         tls = self.secrets.ensure_tls(broker_hosts(c.listen_host, c.advertised_host, c.cert_hosts))
         self._tls = tls
         own = self._passwords["broker"]
+        bench = ",BENCH_PLAIN:PLAINTEXT" if c.bench_plaintext_port else ""
         return {
-            "listener.security.protocol.map": "SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT",
+            "listener.security.protocol.map": f"SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT{bench}",
             "inter.broker.listener.name": "SASL_SSL",
             "sasl.enabled.mechanisms": "SCRAM-SHA-512",
             "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-512",
@@ -184,14 +200,19 @@ class LocalBroker:
         cport = c.controller_port or c.port + 1
         proto = c.protocol
         adv = c.advertised_host or c.listen_host
+        listeners = f"{proto}://{c.listen_host}:{c.port},CONTROLLER://127.0.0.1:{cport}"
+        advertised = f"{proto}://{_voter_host(adv)}:{c.port}"
+        if c.bench_plaintext_port:  # benchmarks only, loopback only (see BrokerConfig)
+            listeners += f",BENCH_PLAIN://127.0.0.1:{c.bench_plaintext_port}"
+            advertised += f",BENCH_PLAIN://127.0.0.1:{c.bench_plaintext_port}"
         props = {
             "process.roles": "broker,controller",
             "node.id": "1",
             # the controller listener is loopback only (plain text there: see the class
             # docstring); a single combined node reaches itself there
             "controller.quorum.voters": f"1@127.0.0.1:{cport}",
-            "listeners": f"{proto}://{c.listen_host}:{c.port},CONTROLLER://127.0.0.1:{cport}",
-            "advertised.listeners": f"{proto}://{_voter_host(adv)}:{c.port}",
+            "listeners": listeners,
+            "advertised.listeners": advertised,
             "controller.listener.names": "CONTROLLER",
             **self._security_props(),
             "log.dirs": str(self.dir / "logs"),
@@ -308,7 +329,10 @@ class LocalBroker:
         bind failure and lingers, and a silent process holding the port makes the readiness
         probe's TLS handshake wait: the user would see a long hang instead of the reason."""
         c = self.config
-        for host, port in ((_voter_host(c.listen_host), c.port), ("127.0.0.1", c.controller_port or c.port + 1)):
+        ports = [(_voter_host(c.listen_host), c.port), ("127.0.0.1", c.controller_port or c.port + 1)]
+        if c.bench_plaintext_port:
+            ports.append(("127.0.0.1", c.bench_plaintext_port))
+        for host, port in ports:
             probe = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is no obstacle
             try:
