@@ -58,6 +58,10 @@ class MainWindow(QMainWindow):
         self._log_timer.setInterval(3000)
         self._log_timer.timeout.connect(self.save_event_log)
         self._log_timer.start()
+        self._delivery_timer = QTimer(self)   # see _settle_delivered
+        self._delivery_timer.setInterval(1000)
+        self._delivery_timer.timeout.connect(self._settle_delivered)
+        self._delivery_timer.start()
         self._pending_commands: dict[str, tuple[str, str, float]] = {}  # msg id → (action, cp, ts)
         self._command_state: dict[str, str] = {}  # msg id → queued | delivered
         self._follow_restored_commands()
@@ -219,6 +223,13 @@ class MainWindow(QMainWindow):
             if up != self._kafka_was_up and (self._kafka_was_up is not None or not up):
                 self.log_model.add([link_entry("kafka", up, time.time())])
             self._kafka_was_up = up
+        self._settle_delivered()
+
+    def _settle_delivered(self) -> None:
+        """Queued command lines become "entregado" once the operator's outbox is empty (FIFO:
+        everything sent before has been acknowledged). Called on every link change and by a
+        1 s timer: the outbox can drain between the send and the line being registered, after
+        which no link change would ever come to update it."""
         producer = self.ctx.producer
         if producer is not None and producer.queued == 0:
             for msg_id, (action, cp_id, ts) in list(self._pending_commands.items()):
