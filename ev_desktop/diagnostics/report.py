@@ -21,7 +21,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from ev_desktop.kafka.diagnostics_secure_text import SECURE_FRAGMENTS, SECURE_MESSAGES, SECURE_STEP_TITLES
+from ev_desktop.diagnostics.secure_text import SECURE_FRAGMENTS, SECURE_MESSAGES, SECURE_STEP_TITLES
 
 #: ``tr(context, Spanish source) -> text in the UI language`` (QCoreApplication.translate fits)
 Translate = Callable[[str, str], str]

@@ -4,7 +4,7 @@ Plain Python (no Qt): the desktop app's diagnostics dialog runs :func:`run_diagn
 worker thread; a CLI or a test may call it directly. Every step is bounded by ``timeout_s``
 per network operation, the function never raises, and each step carries a stable ``code``
 plus ``params`` and ``facts`` that are data only (addresses, numbers, raw errors, nested
-:class:`Detail` codes): no sentence in any language is made here. ``diagnostics_report`` turns
+:class:`Detail` codes): no sentence in any language is made here. ``report`` turns
 them into words in the caller's language (``render(code, params, tr)``, ``report.as_text(tr)``).
 
 Steps, in order (later ones are skipped, with the reason, when an earlier one makes them
@@ -44,9 +44,9 @@ from typing import Any
 
 from ev_common.netcheck import check_not_self
 from ev_common.topics import Topics
-from ev_desktop.kafka import diagnostics_secure
-from ev_desktop.kafka.diagnostics_wire import CLIENT_ID, NotKafka, kafka_request, preview
-from ev_desktop.kafka.diagnostics_report import (  # noqa: F401 - re-exported for callers
+from ev_desktop.diagnostics import secure_steps
+from ev_desktop.diagnostics.wire import CLIENT_ID, NotKafka, kafka_request, preview
+from ev_desktop.diagnostics.report import (  # noqa: F401 - re-exported for callers
     MESSAGES, STEP_TITLES, STEPS, Detail, Diagnosis, DiagnosticsReport, StepResult, StepStatus,
     Translate, render, render_facts, step_title,
 )
@@ -370,7 +370,7 @@ def _step_topics(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, Any]]
     except Exception as exc:  # noqa: BLE001 - any client failure is this step's result
         raise _StepError(StepStatus.FAILED, "topics.failed", error=f"{type(exc).__name__}: {exc}")
     # a role sees only the topics it has rights on (deny by default): check those
-    expected = diagnostics_secure.role_topics(ctx) or ctx.topics.all()
+    expected = secure_steps.role_topics(ctx) or ctx.topics.all()
     missing = [t for t in expected if t not in existing]
     # Topics created a moment ago (a Central starting up) can take a while to show in the
     # broker's metadata: look again until the timeout before calling them missing.
@@ -415,7 +415,7 @@ def _step_roundtrip(ctx: _Ctx, facts: dict[str, Any]) -> tuple[str, dict[str, An
 
     topic = f"{ctx.topics.prefix}.diagnostics"
     params: dict[str, Any] = {"topic": topic, "timeout_s": f"{ctx.timeout_s:g}"}
-    if diagnostics_secure.role_topics(ctx) is not None:  # a role may not create the test topic
+    if secure_steps.role_topics(ctx) is not None:  # a role may not create the test topic
         raise _StepError(StepStatus.SKIPPED, "roundtrip.not_allowed",
                          principal=ctx.credentials.username, **params)
     ms = int(ctx.timeout_s * 1000)
@@ -549,8 +549,8 @@ _STEP_FUNCS: dict[str, Callable[[_Ctx, dict[str, Any]], tuple[str, dict[str, Any
     "resolve": _step_resolve, "tcp": _step_tcp, "handshake": _step_handshake,
     "metadata": _step_metadata, "advertised": _step_advertised, "topics": _step_topics,
     "roundtrip": _step_roundtrip, "lag": _step_lag,
-    "tls": diagnostics_secure.step_tls, "sasl": diagnostics_secure.step_sasl,
-    "access": diagnostics_secure.step_access,
+    "tls": secure_steps.step_tls, "sasl": secure_steps.step_sasl,
+    "access": secure_steps.step_access,
 }
 
 
@@ -572,7 +572,7 @@ def _run_step(step_id: str, ctx: _Ctx) -> StepResult:
     try:
         code, params = _STEP_FUNCS[step_id](ctx, facts)
         status = StepStatus.OK
-    except (_StepError, diagnostics_secure.SecureStepError) as outcome:
+    except (_StepError, secure_steps.SecureStepError) as outcome:
         status, code, params = outcome.status, outcome.code, outcome.params
     except Exception as exc:  # noqa: BLE001 - the engine never raises: it reports
         log.exception("diagnostics step %s crashed", step_id)
@@ -606,7 +606,7 @@ def run_diagnostics(bootstrap_servers: str, topics: Topics, *, group_ids: list[s
     *group_ids*: consumer groups whose lag the lag step reports (the app passes Central's).
     *reader_lags*: called once from this thread by the lag step; returns this app's own
     readers' lag ``{reader id: messages behind, None while unknown}`` (ids in
-    ``diagnostics_report.READERS`` get a translated name); it must be thread-safe.
+    ``report.READERS`` get a translated name); it must be thread-safe.
     *credentials*: the Kafka identity to check (default: this process's, see
     ``ev_common.kafka.security``; None there = plain text).
     *on_step* is called (from the calling thread) with each finished step, skipped ones
@@ -617,7 +617,7 @@ def run_diagnostics(bootstrap_servers: str, topics: Topics, *, group_ids: list[s
     t_start = time.monotonic()
     ctx = _Ctx(bootstrap=bootstrap_servers, topics=topics, group_ids=list(group_ids or []),
                timeout_s=max(0.2, float(timeout_s)), reader_lags=reader_lags,
-               credentials=credentials or diagnostics_secure.credentials())
+               credentials=credentials or secure_steps.credentials())
     steps: list[StepResult] = []
     blocker: str | None = None
     cancelled = False

@@ -14,7 +14,7 @@ on the diagnostics' own bootstrap socket and say which one failed:
             the broker says this principal may do on each (DescribeTopics' authorized
             operations): which topic this app may not use
 
-Data only (codes + params), like the rest of the engine; words in ``diagnostics_secure_text``.
+Data only (codes + params), like the rest of the engine; words in ``secure_text``.
 """
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ import ssl
 from typing import Any
 
 from ev_common.kafka.security import KafkaCredentials, process_credentials
-from ev_desktop.kafka.diagnostics_report import Detail, StepStatus
-from ev_desktop.kafka.diagnostics_wire import kafka_request
+from ev_desktop.diagnostics.report import Detail, StepStatus
+from ev_desktop.diagnostics.wire import kafka_request
 
 EXPIRY_WARNING = dt.timedelta(days=30)
 _X509_EXPIRED, _X509_NOT_YET_VALID, _X509_HOSTNAME, _X509_IP = 10, 9, 62, 64
@@ -52,7 +52,7 @@ def _peer_certificate(addrs: list[tuple], host: str, timeout_s: float) -> Any:
     """The broker's certificate fetched without verifying it (only to explain a failure)."""
     from cryptography import x509
 
-    from ev_desktop.kafka.diagnostics import _connect
+    from ev_desktop.diagnostics.runner import _connect
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
@@ -88,7 +88,7 @@ def _explain_tls_refusal(ctx: Any, server: Any, facts: dict[str, Any]) -> None:
     """TLS failed without a certificate problem: is it a plain-text Kafka, or not Kafka at all?
     Asks again in plain text (the handshake step's own probe, on a fresh connection); raises
     that step's verdict for a non-Kafka peer, ``tls.not_tls`` for a plain-text Kafka."""
-    from ev_desktop.kafka.diagnostics import _connect, _step_handshake
+    from ev_desktop.diagnostics.runner import _connect, _step_handshake
     try:
         server.sock.close()
     except OSError:

@@ -11,8 +11,8 @@ from kafka.structs import OffsetAndMetadata
 
 from ev_common.kafka.broker import free_port
 from ev_common.topics import Topics
-from ev_desktop.kafka import diagnostics
-from ev_desktop.kafka.diagnostics import (
+from ev_desktop.diagnostics import runner as diagnostics
+from ev_desktop.diagnostics.runner import (
     LAG_WARNING, STEPS, Detail, StepStatus, parse_bootstrap, run_diagnostics,
 )
 from tests.diagnostics.conftest import UNREACHABLE_ADVERTISED_HOST
