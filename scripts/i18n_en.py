@@ -270,7 +270,7 @@ EN: dict[str, str] = {
     "En curso…": "Running…", "Qué hacer: %1": "What to do: %1",
 }
 
-# The diagnostics engine's step titles and message templates (ev_desktop/diagnostics/report.py)
+# The diagnostics engine's step titles and message templates (ev_desktop/diagnostics/texts.py, rendered by report.py)
 # reach Qt as variables, so lupdate cannot see them: main() adds them to the .ts file itself, in
 # the contexts the dialog translates them in. Placeholders must stay as in the Spanish template.
 EN_DIAG_STEPS: dict[str, str] = {

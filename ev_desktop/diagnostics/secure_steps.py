@@ -52,11 +52,11 @@ def _peer_certificate(addrs: list[tuple], host: str, timeout_s: float) -> Any:
     """The broker's certificate fetched without verifying it (only to explain a failure)."""
     from cryptography import x509
 
-    from ev_desktop.diagnostics.runner import _connect
+    from ev_desktop.diagnostics.network_steps import connect
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    with ctx.wrap_socket(_connect(addrs, timeout_s), server_hostname=host) as s:
+    with ctx.wrap_socket(connect(addrs, timeout_s), server_hostname=host) as s:
         der = s.getpeercert(binary_form=True)
     return x509.load_der_x509_certificate(der)
 
@@ -88,17 +88,17 @@ def _explain_tls_refusal(ctx: Any, server: Any, facts: dict[str, Any]) -> None:
     """TLS failed without a certificate problem: is it a plain-text Kafka, or not Kafka at all?
     Asks again in plain text (the handshake step's own probe, on a fresh connection); raises
     that step's verdict for a non-Kafka peer, ``tls.not_tls`` for a plain-text Kafka."""
-    from ev_desktop.diagnostics.runner import _connect, _step_handshake
+    from ev_desktop.diagnostics.network_steps import connect, step_handshake
     try:
         server.sock.close()
     except OSError:
         pass
     try:
-        server.sock = _connect(server.addrs, ctx.timeout_s)
+        server.sock = connect(server.addrs, ctx.timeout_s)
     except OSError:
         server.sock = None
         return
-    _step_handshake(ctx, facts)   # raises handshake.silent/closed/garbage when it is not Kafka
+    step_handshake(ctx, facts)   # raises handshake.silent/closed/garbage when it is not Kafka
     server.sock.close()
     server.sock = None
     ctx.kafka_server = None
