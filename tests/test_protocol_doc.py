@@ -75,3 +75,67 @@ def test_every_socket_error_code_the_server_sends_is_documented() -> None:
     assert codes, "no error codes found in the socket server: the pattern is out of date"
     missing = sorted(c for c in codes if f"ERR#{c}" not in text)
     assert not missing, f"undocumented socket error codes: {missing}"
+
+
+def _central_counter_names() -> set[str]:
+    """Every heartbeat counter name Central's code can increment, read from its source."""
+    root = DOC.parent.parent / "central_service"
+    names: set[str] = set()
+    for path in root.glob("*.py"):
+        src = path.read_text()
+        names |= set(re.findall(r'counters\["([a-z_]+)"\]', src))
+        names |= set(re.findall(r'_reject\("([a-z_]+)"', src))                   # application layer
+        names |= set(re.findall(r'_locked_out\([^)]*"([a-z_]+)"\)', src))        # login throttle
+        names |= set(re.findall(r'"(idle_[a-z]+_closed)"', src))                 # idle links
+    prefixed = {"sessions.py": "session_", "authenticity.py": "msgauth_"}
+    for module, prefix in prefixed.items():
+        kinds = re.findall(r'_refuse\("([a-z_]+)"', (root / module).read_text())
+        assert kinds, f"no refusal kinds found in {module}: the pattern is out of date"
+        names |= {prefix + k for k in kinds}
+    kinds = re.findall(r'_refuse\(address, "([a-z_]+)"', (root / "connection_limits.py").read_text())
+    assert kinds, "no refusal kinds found in connection_limits.py: the pattern is out of date"
+    names |= {"connections_refused_" + k for k in kinds}
+    return names
+
+
+def _documented_counters() -> set[str]:
+    text = DOC.read_text()
+    table = text[text.index("| counter | counts |"):]
+    table = table[:table.index("\n\n")]
+    return {name for row in table.splitlines()[2:] for name in re.findall(r"`([a-z_]+)`", row.split("|")[1])}
+
+
+def test_every_heartbeat_counter_central_increments_is_documented_and_no_other() -> None:
+    in_code = _central_counter_names()
+    assert len(in_code) > 20, "counter patterns are out of date"
+    documented = _documented_counters()
+    assert not in_code - documented, f"undocumented heartbeat counters: {sorted(in_code - documented)}"
+    assert not documented - in_code, f"documented counters Central never sends: {sorted(documented - in_code)}"
+
+
+def test_the_documented_heartbeat_instance_is_the_one_central_sends() -> None:
+    from central_service.config import CentralConfig
+
+    root = DOC.parent.parent
+    instance = CentralConfig.__dataclass_fields__["instance"].default
+    assert "instance=" not in (root / "central_service" / "cli.py").read_text()  # never overridden
+    assert f"`instance` is `{instance}`" in DOC.read_text()
+    assert _examples()["central_heartbeat"].decode().count(f'"{instance}"') >= 2  # key and body
+
+
+def test_the_documented_dead_letter_consumers_are_the_ones_that_write_dead_letters() -> None:
+    root = DOC.parent.parent
+    text = DOC.read_text()
+    # Central: its own dead letters and its consumer's (group id) carry "<prefix>.central"
+    assert 'consumer=f"{self.topic_prefix}.central"' in (root / "central_service" / "effects.py").read_text()
+    assert 'group_id=f"{cfg.topic_prefix}.central"' in (root / "central_service" / "runtime.py").read_text()
+    assert "consumer=self.group_id or self.client_id" in (root / "ev_common" / "kafka" / "dead_letters.py").read_text()
+    # an Engine: a lone reader with a dead-letter topic, named by its client id
+    engine = (root / "cp_simulator" / "engine_app.py").read_text()
+    assert 'client_id=f"engine-{cp_id}"' in engine and "dead_letter_topic=" in engine
+    assert "`<prefix>.central`" in text and "`engine-<cp_id>`" in text
+    # and nobody else asks its consumer for dead letters
+    writers = {p.relative_to(root).as_posix() for pkg in ("central_service", "cp_simulator", "ev_desktop", "ev_common")
+               for p in (root / pkg).rglob("*.py") if "dead_letter_topic=" in p.read_text()}
+    assert writers == {"central_service/runtime.py", "cp_simulator/engine_app.py"}, writers
+    assert '"consumer": "ev.central"' in _examples()["dead_letter"].decode()
