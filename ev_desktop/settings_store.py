@@ -11,6 +11,7 @@ import logging
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
+from ev_common.bootstrap import parse_bootstrap
 from ev_common.settings import DEFAULT_BOOTSTRAP, DEFAULT_CENTRAL, DEFAULT_TOPIC_PREFIX, parse_host_port, setting
 
 log = logging.getLogger(__name__)
@@ -53,10 +54,10 @@ def validate(s: AppSettings) -> list[str]:
         problems.append("Indique al menos un servidor de Kafka (HOST:PUERTO)")
     for part in s.bootstrap_servers.split(","):
         if part.strip():
-            try:
-                parse_host_port(part.strip())
-            except ValueError as exc:
-                problems.append(f"Kafka: {exc}")
+            try:  # the rules every Kafka client of the app uses (IPv6 as [addr]:port)
+                parse_bootstrap(part.strip())
+            except ValueError:
+                problems.append(f"Kafka: '{part.strip()}' no es una dirección HOST:PUERTO válida")
     try:
         parse_host_port(s.central)
     except ValueError as exc:

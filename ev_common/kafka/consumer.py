@@ -32,7 +32,7 @@ from ev_common.kafka.delivery import Delivery, RetryLater, StartFrom
 from ev_common.kafka.group_member import GroupMember, Rebalance
 from ev_common.kafka.manual_reader import ManualReader
 from ev_common.kafka.offsets import OffsetStore
-from ev_common.kafka.probe import split_bootstrap, unreachable_reason
+from ev_common.kafka.probe import client_bootstrap, split_bootstrap, unreachable_reason
 from ev_common.kafka.producer import ReliableProducer, describe_error
 from ev_common.kafka.security import KafkaCredentials, kafka_kwargs
 from ev_common.kafka.status import LinkState
@@ -205,7 +205,7 @@ class ResilientConsumer(GroupMember, ManualReader, ConsumerLag, DeadLetters):
 
     def _create(self) -> KafkaConsumer:
         config = dict(
-            bootstrap_servers=[f"{h}:{p}" for h, p in self._addresses],
+            bootstrap_servers=client_bootstrap(self._addresses),
             client_id=self.client_id,
             group_id=self.group_id,
             enable_auto_commit=False,

@@ -31,7 +31,7 @@ from kafka import errors as kerr
 from ev_common import contract
 from ev_common.kafka.backoff import Backoff
 from ev_common.kafka.outbox import DEFAULT_MAX_ROWS, Outbox, OutboxRefused, OutboxRow
-from ev_common.kafka.probe import split_bootstrap, unreachable_reason
+from ev_common.kafka.probe import client_bootstrap, split_bootstrap, unreachable_reason
 from ev_common.kafka.security import KafkaCredentials, kafka_kwargs
 from ev_common.kafka.status import LinkState, ProducerStatus, StatusListener, StatusNotifier
 
@@ -264,7 +264,7 @@ class ReliableProducer:
 
     def _create(self) -> KafkaProducer:
         config = dict(
-            bootstrap_servers=[f"{h}:{p}" for h, p in self._addresses],
+            bootstrap_servers=client_bootstrap(self._addresses),
             client_id=self.client_id,
             acks="all",
             enable_idempotence=True,

@@ -12,40 +12,11 @@ import socket
 import time
 from typing import Any
 
+from ev_common.bootstrap import parse_bootstrap
 from ev_common.netcheck import check_not_self
 from ev_desktop.diagnostics.report import Detail, StepStatus
 from ev_desktop.diagnostics.step_context import Server, StepContext, StepError
 from ev_desktop.diagnostics.wire import NotKafka, kafka_request, preview
-
-DEFAULT_PORT = 9092
-
-
-def parse_bootstrap(value: str) -> list[tuple[str, int]]:
-    """``"h1:9092,[::1]:9092,h2"`` → [(host, port)]; ValueError on a malformed entry."""
-    result = []
-    for raw in value.split(","):
-        item = raw.strip()
-        if not item:
-            continue
-        if item.startswith("["):
-            host, _, rest = item[1:].partition("]")
-            port_s = rest[1:] if rest.startswith(":") else ""
-        elif item.count(":") == 1:
-            host, port_s = item.split(":")
-        elif item.count(":") > 1:   # bare IPv6 literal
-            host, port_s = item, ""
-        else:
-            host, port_s = item, ""
-        try:
-            port = int(port_s) if port_s else DEFAULT_PORT
-        except ValueError:
-            raise ValueError(item) from None
-        if not host or not 0 < port < 65536:
-            raise ValueError(item)
-        result.append((host, port))
-    if not result:
-        raise ValueError(value)
-    return result
 
 
 def connect(addrs: list[tuple], timeout_s: float) -> socket.socket:

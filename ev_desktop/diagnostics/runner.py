@@ -37,11 +37,12 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from ev_common.bootstrap import DEFAULT_PORT, parse_bootstrap  # noqa: F401 - re-exported for callers
 from ev_common.topics import Topics
 from ev_desktop.diagnostics import secure_steps
 from ev_desktop.diagnostics.kafka_steps import LAG_WARNING, SLOW_ROUNDTRIP_MS, step_lag, step_roundtrip, step_topics
 from ev_desktop.diagnostics.network_steps import (
-    DEFAULT_PORT, parse_bootstrap, step_advertised, step_handshake, step_metadata, step_resolve, step_tcp,
+    step_advertised, step_handshake, step_metadata, step_resolve, step_tcp,
 )
 from ev_desktop.diagnostics.report import (  # noqa: F401 - re-exported for callers
     MESSAGES, STEP_TITLES, STEPS, Detail, Diagnosis, DiagnosticsReport, StepResult, StepStatus,

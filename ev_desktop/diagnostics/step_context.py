@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ev_common.bootstrap import format_address
 from ev_common.topics import Topics
 from ev_desktop.diagnostics.report import StepStatus
 
@@ -32,7 +33,7 @@ class Server:
 
     @property
     def target(self) -> str:
-        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+        return format_address(self.host, self.port)
 
 
 @dataclass
