@@ -4,10 +4,7 @@ from __future__ import annotations
 import json
 import os
 import platform
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -17,8 +14,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ev_common.kafka.broker import BrokerConfig, LocalBroker, free_port
+from ev_common.kafka.broker import BrokerConfig, LocalBroker
+from ev_common.ports import free_port
 from ev_common.kafka.security import KafkaCredentials, kafka_kwargs
+from ev_common.procs import Proc, WaitTimeout, wait_until  # noqa: F401 - shared with the tests
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -148,67 +147,6 @@ def make_root(prefix: str = "evbench-") -> Path:
 
 
 # ----------------------------------------------------------------------------- processes
-class Proc:
-    """``python -m module args...`` with output to a log file, in its own process group."""
-
-    def __init__(self, name: str, args: list[str], log_dir: Path, env: dict[str, str] | None = None,
-                 stdin: bool = False) -> None:
-        self.name = name
-        self.log_path = log_dir / f"{name}.log"
-        full_env = dict(os.environ)
-        full_env["PYTHONUNBUFFERED"] = "1"
-        full_env.update(env or {})
-        self._log = open(self.log_path, "ab")
-        self.popen = subprocess.Popen([sys.executable, *args], stdout=self._log,
-                                      stderr=subprocess.STDOUT,
-                                      stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-                                      env=full_env, cwd=REPO, start_new_session=True)
-
-    @property
-    def pid(self) -> int:
-        return self.popen.pid
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def alive(self) -> bool:
-        return self.popen.poll() is None
-
-    def wait_output(self, text: str, timeout: float = 60.0) -> None:
-        wait_until(lambda: text in self.output() or not self.alive(), timeout, f"{text!r} in {self.name}")
-        if text not in self.output():
-            raise RuntimeError(f"{self.name} exited ({self.popen.returncode}) before {text!r}:\n"
-                               + self.output()[-2000:])
-
-    def stop(self, sig: int = signal.SIGINT, timeout: float = 15.0) -> None:
-        if self.popen.poll() is None:
-            try:
-                os.killpg(self.popen.pid, sig)
-                self.popen.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait(10)
-            except ProcessLookupError:
-                pass
-        self._log.close()
-
-
-def wait_until(pred: Callable[[], Any], timeout: float, what: str = "condition",
-               interval: float = 0.05) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            v = pred()
-            if v:
-                return v
-        except Exception as exc:  # noqa: BLE001 - reported on timeout
-            last = exc
-        time.sleep(interval)
-    raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}"
-                       + (f" (last error {last!r})" if last else ""))
-
-
 def proc_cpu_rss(pid: int) -> tuple[float, int]:
     """(user+system CPU seconds, RSS bytes) of one process from /proc."""
     with open(f"/proc/{pid}/stat") as fh:
@@ -235,7 +173,7 @@ class BareRoundTrip:
         self.prod.send(self.topic, b"warm-up").get(30)  # auto-creates the topic
         self.cons = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=500,
                                   **kafka_kwargs(credentials))
-        parts = wait_until(lambda: self.cons.partitions_for_topic(self.topic), 30, "rtt topic metadata")
+        parts = wait_until(lambda: self.cons.partitions_for_topic(self.topic), 30, message="rtt topic metadata")
         tps = [TopicPartition(self.topic, p) for p in sorted(parts)]
         self.cons.assign(tps)
         self.cons.seek_to_end(*tps)

@@ -3,13 +3,14 @@ supplying (1 Hz telemetry). Central and a broker run beside them but are not cou
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 import uuid
 from pathlib import Path
 
 from ev_common import contract as c
 from ev_common.kafka.admin import ensure_topics
-from ev_common.kafka.broker import free_port
+from ev_common.ports import free_port
 from ev_common.topics import Topics
 from benchmarks.common import BenchResult, Broker, Proc, Row, proc_cpu_rss
 from benchmarks.latency import start_central
@@ -88,7 +89,7 @@ def run_cp(broker: Broker | None, root: Path, quick: bool) -> BenchResult:
     finally:
         for p in (monitor, engine, central):
             if p is not None:
-                p.stop()
+                p.stop(signal.SIGINT, timeout=15.0)  # a graceful stop, like Ctrl+C
     res.rows += [Row("CP engine+monitor CPU, idle", idle_cpu, None, "%"),
                  Row("CP engine+monitor CPU, supplying", sup_cpu, None, "%"),
                  Row("CP engine+monitor RSS, idle", idle_rss / 2**20, None, "MiB"),

@@ -9,6 +9,7 @@ flushed to the DB once a second). Lag in seconds = messages behind / offered rat
 from __future__ import annotations
 
 import re
+import signal
 import sqlite3
 import threading
 import time
@@ -19,7 +20,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
 from ev_common.kafka.security import KafkaCredentials, kafka_kwargs
 from ev_common.kafka.admin import ensure_topics
-from ev_common.kafka.broker import free_port
+from ev_common.ports import free_port
 from ev_common.topics import Topics
 from benchmarks.common import BenchResult, Broker, Proc, Row, Sampler, wait_until
 from benchmarks.seed import seed
@@ -33,7 +34,7 @@ class LagProbe:
                                       **kafka_kwargs(credentials))
         self.cons = KafkaConsumer(bootstrap_servers=bootstrap, client_id="bench-lag-ends",
                                   **kafka_kwargs(credentials))
-        parts = wait_until(lambda: self.cons.partitions_for_topic(topic), 30, "topic metadata")
+        parts = wait_until(lambda: self.cons.partitions_for_topic(topic), 30, message="topic metadata")
         self.tps = [TopicPartition(topic, p) for p in sorted(parts)]
         self.lock = threading.Lock()  # the clients are not thread-safe
 
@@ -58,7 +59,7 @@ def bare_consume(bootstrap: str, topic: str, total: int, timeout: float = 120) -
     """events/s of a bare consumer reading *total* messages of *topic* from the beginning."""
     cons = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
                          auto_offset_reset="earliest", max_poll_records=500, **kafka_kwargs())
-    parts = wait_until(lambda: cons.partitions_for_topic(topic), 30, "topic metadata")
+    parts = wait_until(lambda: cons.partitions_for_topic(topic), 30, message="topic metadata")
     tps = [TopicPartition(topic, p) for p in sorted(parts)]
     cons.assign(tps)
     cons.seek_to_beginning(*tps)
@@ -114,7 +115,7 @@ def run_ingest(broker: Broker, root: Path, quick: bool) -> BenchResult:
         gen.popen.wait(60)
         total_sent += int(re.search(r"sent=(\d+)", gen.output()).group(1))
         t0 = time.monotonic()
-        wait_until(lambda: probe.sample()[1] >= total_sent, 180, "Central started and committed")
+        wait_until(lambda: probe.sample()[1] >= total_sent, 180, message="Central started and committed")
         res.details["central_ready_s"] = time.monotonic() - t0
         seq0 = 10
         for n in levels:
@@ -132,7 +133,7 @@ def run_ingest(broker: Broker, root: Path, quick: bool) -> BenchResult:
             total_sent += sent
             target_end = total_sent
             try:
-                wait_until(lambda: probe.sample()[1] >= target_end, drain_max, "drain", interval=0.25)
+                wait_until(lambda: probe.sample()[1] >= target_end, drain_max, message="drain", interval=0.25)
                 drained = True
             except TimeoutError:
                 drained = False
@@ -171,7 +172,7 @@ def run_ingest(broker: Broker, root: Path, quick: bool) -> BenchResult:
     finally:
         if probe is not None:
             probe.close()
-        central.stop()
+        central.stop(signal.SIGINT, timeout=15.0)  # a graceful stop, like Ctrl+C
     ok_levels = [lv for lv in levels_out if lv["drained"] and lv["max_lag_s"] < 2.0]
     best = max(ok_levels, key=lambda lv: lv["cps"], default=None)
     peak = max((lv["processed_ev_s_overall"] for lv in levels_out if lv["processed_ev_s_overall"] == lv["processed_ev_s_overall"]),

@@ -15,6 +15,7 @@ is kept in the JSON too (``bare_round_trip_idle_s``).
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 import uuid
 from pathlib import Path
@@ -22,7 +23,7 @@ from pathlib import Path
 from ev_common.kafka.security import kafka_kwargs
 from ev_common import contract as c
 from ev_common.kafka.admin import ensure_topics
-from ev_common.kafka.broker import free_port
+from ev_common.ports import free_port
 from ev_common.topics import Topics
 from benchmarks.common import BareRoundTrip, BenchResult, Broker, Proc, Row, summary
 from benchmarks.seed import cp_id, seed, write_credentials
@@ -158,7 +159,7 @@ def run_latency(broker: Broker, root: Path, quick: bool, rtt: dict) -> BenchResu
         bare.close()
         stop.set()
         for p in (monitor, engine, central):
-            p.stop()
+            p.stop(signal.SIGINT, timeout=15.0)  # a graceful stop, like Ctrl+C
     a, n, ch = summary(out["auth"]), summary(out["notice"]), summary(out["charging"])
     b = summary(out["baseline"])
     res = BenchResult("latency")

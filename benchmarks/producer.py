@@ -124,7 +124,7 @@ def run_heal(root: Path, quick: bool) -> BenchResult:
         assert p.flush(60), "warm-up not delivered"
         for i in range(restarts):
             broker.stop(hard=True)
-            wait_until(lambda: p.status().state.value != "connected", 20, "producer notices outage")
+            wait_until(lambda: p.status().state.value != "connected", 20, message="producer notices outage")
             for j in range(per_outage):
                 p.send(topic, c.envelope(c.EngineOnline(cp_id=f"CP{j:03d}"), source="bench"))
             drained_at: list[float] = []

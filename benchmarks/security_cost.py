@@ -22,7 +22,7 @@ cost is measured apart, in-process (the third figure).
    event is read from /proc. Rounds alternate ABBA too.
 3. HMAC cost per message: encode+sign → decode+verify of a Telemetry vs encode → decode (timeit).
 
-Target (issue 12): secure ≤ 1.2× plain for (1) and (2).
+Target: secure ≤ 1.2× plain for (1) and (2).
 """
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ from ev_common import contract as c
 from ev_common import msgauth
 from ev_common.kafka.acl import grant
 from ev_common.kafka.admin import ensure_topics
-from ev_common.kafka.broker import free_port
+from ev_common.ports import free_port
 from ev_common.kafka.security import PLAINTEXT, KafkaCredentials, load_credentials
 from ev_common.topics import Topics
 from benchmarks.common import REPO, BareRoundTrip, BenchResult, Broker, Proc, Row, summary
@@ -196,7 +196,7 @@ def measure_latency(pair: tuple[Mode, Mode], broker: Broker, work: Path, samples
         for d in drivers:
             d.close()
         for p in reversed(procs):
-            p.stop()
+            p.stop(signal.SIGINT, timeout=15.0)  # a graceful stop, like Ctrl+C
     return out
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from kafka import KafkaProducer
 
-from ev_common.kafka.broker import free_port
+from ev_common.ports import free_port
 from ev_common.kafka.security import kafka_kwargs
 from benchmarks.common import Broker, Proc, proc_cpu_rss, wait_until
 from benchmarks.ingest import LagProbe
@@ -69,14 +69,14 @@ class IngestStack:
         t0 = time.monotonic()
         self.write(self.backlog(min(10, self.cps)))
         end = self.probe.sample()[0]
-        wait_until(lambda: self.probe.sample()[1] >= end, timeout, f"{self.mode.name} Central committed")
+        wait_until(lambda: self.probe.sample()[1] >= end, timeout, message=f"{self.mode.name} Central committed")
         return time.monotonic() - t0
 
     def round(self, n: int, timeout: float = 180.0) -> dict:
         msgs = self.backlog(n)
         end0, com0 = self.probe.sample()
         if com0 < end0:
-            wait_until(lambda: self.probe.sample()[1] >= end0, 60, "caught up before the round")
+            wait_until(lambda: self.probe.sample()[1] >= end0, 60, message="caught up before the round")
             com0 = end0
         pid = self.central.pid
         cpu0 = proc_cpu_rss(pid)[0]
@@ -89,7 +89,7 @@ class IngestStack:
             t0 = time.perf_counter()
             os.kill(pid, signal.SIGCONT)
         paused = time.monotonic() - t_pause
-        wait_until(lambda: self.probe.sample()[1] >= end1, timeout, f"{self.mode.name} Central drained",
+        wait_until(lambda: self.probe.sample()[1] >= end1, timeout, message=f"{self.mode.name} Central drained",
                    interval=0.05)
         dt = time.perf_counter() - t0
         cpu1 = proc_cpu_rss(pid)[0]
@@ -104,7 +104,7 @@ class IngestStack:
                 closer()
             except Exception:  # noqa: BLE001 - closing after a failure
                 pass
-        self.central.stop()
+        self.central.stop(signal.SIGINT, timeout=15.0)  # a graceful stop, like Ctrl+C
 
 
 def measure_ingest(pair, broker: Broker, work: Path, quick: bool) -> dict:

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from ev_common.kafka.admin import ensure_topics
-from ev_common.kafka.broker import BrokerConfig, LocalBroker, free_port
+from ev_common.kafka.broker import BrokerConfig, LocalBroker
+from ev_common.ports import free_port
 from ev_common.logsetup import setup_logging
 from ev_common.pki import CertificateAuthority
 from ev_common.topics import Topics

@@ -2,37 +2,15 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
-from ev_common.kafka.broker import BrokerConfig, LocalBroker, free_port
+from ev_common.kafka.broker import BrokerConfig, LocalBroker
+from ev_common.ports import free_port
 from ev_common.kafka.security import KafkaCredentials, load_credentials
 from ev_common.pki import write_secret
+from ev_common.procs import Proc, WaitTimeout, wait_until  # noqa: F401 - shared with the benchmarks
 
-T = TypeVar("T")
 REPO = Path(__file__).resolve().parent.parent
-
-
-def wait_until(predicate: Callable[[], T], timeout: float = 20.0, interval: float = 0.05,
-               message: str = "condition") -> T:
-    """Poll *predicate* until it returns a truthy value; fail the test after *timeout*."""
-    deadline = time.monotonic() + timeout
-    last_exc: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-            if value:
-                return value
-        except Exception as exc:  # noqa: BLE001 - kept and reported on timeout
-            last_exc = exc
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.1f}s waiting for {message}"
-                         + (f" (last error: {last_exc!r})" if last_exc else ""))
 
 
 def start_private_broker(tmp_path: Path, port: int | None = None) -> LocalBroker:
@@ -113,61 +91,6 @@ def seed_secure_dir(data_dir: Path) -> None:
             if sub == "pki" and not f.name.startswith("ca"):
                 continue
             write_secret(data_dir / sub / f.name, f.read_bytes())
-
-
-class Proc:
-    """A real child process (python -m module ...) whose output goes to a log file."""
-
-    def __init__(self, name: str, args: list[str], log_dir: Path, env: dict[str, str] | None = None,
-                 stdin: bool = False) -> None:
-        self.name = name
-        self.args = args
-        self.log_path = log_dir / f"{name}.log"
-        full_env = dict(os.environ)
-        full_env.setdefault("PYTHONUNBUFFERED", "1")
-        full_env.update(env or {})
-        self._log = open(self.log_path, "ab")
-        self.popen = subprocess.Popen(
-            [sys.executable, *args], stdout=self._log, stderr=subprocess.STDOUT,
-            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL, env=full_env, cwd=REPO,
-            start_new_session=True)
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def wait_output(self, text: str, timeout: float = 30.0) -> None:
-        wait_until(lambda: text in self.output() or self._died(), timeout, message=f"'{text}' in {self.name}")
-        if text not in self.output():
-            raise AssertionError(f"{self.name} exited ({self.popen.returncode}) before printing "
-                                 f"{text!r}:\n{self.output()[-3000:]}")
-
-    def _died(self) -> bool:
-        return self.popen.poll() is not None
-
-    def send_line(self, line: str) -> None:
-        assert self.popen.stdin is not None
-        self.popen.stdin.write((line + "\n").encode())
-        self.popen.stdin.flush()
-
-    def kill9(self) -> None:
-        if self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGKILL)
-            self.popen.wait(10)
-
-    def interrupt(self, timeout: float = 15.0) -> int:
-        """Ctrl+C (SIGINT), then wait; returns the exit code."""
-        if self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGINT)
-        return self.popen.wait(timeout)
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGTERM)
-            try:
-                self.popen.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill9()
-        self._log.close()
 
 
 # ------------------------------------------------------------------ TLS of the socket links

@@ -138,7 +138,7 @@ def test_framed_stream_request_answer_over_socket() -> None:
 
 
 def test_connect_refused_is_frame_error() -> None:
-    from ev_common.kafka.broker import free_port
+    from ev_common.ports import free_port
 
     async def scenario() -> None:
         with pytest.raises(FrameError):

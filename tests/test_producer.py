@@ -18,7 +18,7 @@ from pathlib import Path
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from ev_common import contract
-from ev_common.kafka.broker import free_port
+from ev_common.ports import free_port
 from ev_common.kafka.producer import LinkState, ProducerStatus, ReliableProducer
 from ev_common.topics import Topics
 from ev_common.kafka.admin import ensure_topics

@@ -7,7 +7,8 @@ import math
 import pytest
 
 from benchmarks.security_cost import abba, cost_factor, target_met
-from ev_common.kafka.broker import BrokerConfig, LocalBroker, free_port
+from ev_common.kafka.broker import BrokerConfig, LocalBroker
+from ev_common.ports import free_port
 
 
 def test_abba_order_puts_each_mode_first_equally_often_and_mirrors_every_pair():

@@ -1,4 +1,4 @@
-"""Topics are created right (issue 10, item 3), against real brokers and a real Central:
+"""Topics are created right, against real brokers and a real Central:
 never auto-created, compacted state topic even when Kafka starts after Central, existing
 topics repaired where safe and refused with a sentence otherwise."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 
 from ev_common.kafka.admin import TopicSetupError, admin_client, ensure_topics, replication_settings
-from ev_common.kafka.broker import free_port
+from ev_common.ports import free_port
 from ev_common.topics import Topics
 from tests.central.support import seed_db, sqlite_url
 from tests.helpers import Proc, start_private_broker, wait_until

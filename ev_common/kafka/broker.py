@@ -27,7 +27,6 @@ from ev_common.kafka.broker_secrets import BrokerSecrets, broker_hosts
 from ev_common.kafka.security import (PLAINTEXT, PRINCIPALS, SUPER_USERS, KafkaCredentials,
                                       load_credentials)
 from ev_common.pki import write_secret
-from ev_common.ports import free_port as _free_port
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +66,6 @@ def ensure_jars(quiet: bool = True) -> Path:
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)
     return target
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A distinct free port (kept here for the many callers; see :mod:`ev_common.ports`)."""
-    return _free_port(host)
 
 
 def default_broker_dir() -> Path:

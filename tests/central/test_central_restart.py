@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 
 from ev_common import contract as c
-from ev_common.kafka.broker import free_port
+from ev_common.ports import free_port
 from central_service.db import TicketRow
 from tests.central.support import Kafka, Monitor, login, seed_db, sqlite_url
 from tests.central.test_central_kafka import request

@@ -1,4 +1,4 @@
-"""Test doubles for the CP tests: a fake Central (framed socket server) and Kafka helpers."""
+"""Test doubles for the CP tests: Central's monitor-facing socket (a framed server) and Kafka helpers."""
 from __future__ import annotations
 
 import asyncio
@@ -13,14 +13,15 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from ev_common import contract as c
 from ev_common import cp_credentials, msgauth
 from ev_common.framing import ACK, NACK, BadFrame, FramedStream
-from ev_common.kafka.broker import free_port
+from ev_common.ports import free_port
 from ev_common.topics import Topics
 from tests.helpers import Proc, kafka_security, tls_server_context, wait_until
 
 
-class FakeCentral:
-    """Answers AUTH with ``OK#<hb>`` (or *auth_error*), HB/FAULT/RECOVER with ``OK``; records
-    every request as a list of fields. Runs its own loop on a thread; stop()/start() keep the port."""
+class MonitorFacingCentral:
+    """Central as a Monitor sees it: its framed TLS socket, nothing else. Answers AUTH with
+    ``OK#<hb>`` (or *auth_error*), HB/FAULT/RECOVER with ``OK``; records every request as a list
+    of fields. Runs its own loop on a thread; stop()/start() keep the port."""
 
     def __init__(self, port: int | None = None, hb_interval: float = 1.0,
                  auth_error: tuple[str, str] | None = None) -> None:
@@ -41,7 +42,7 @@ class FakeCentral:
     def verbs(self, verb: str) -> list[list[str]]:
         return [f for f in list(self.frames) if f and f[0] == verb]
 
-    def start(self) -> "FakeCentral":
+    def start(self) -> "MonitorFacingCentral":
         ready = threading.Event()
 
         def run() -> None:
@@ -239,7 +240,7 @@ def engine_proc(name: str, log_dir: Path, bootstrap: str, topics: Topics, data_d
                 log_dir, stdin=stdin)
 
 
-def monitor_proc(name: str, log_dir: Path, engine_port: int, central: FakeCentral, cp_id: str,
+def monitor_proc(name: str, log_dir: Path, engine_port: int, central: MonitorFacingCentral, cp_id: str,
                  *extra: str, data_dir: Path | None = None) -> Proc:
     """A Monitor for *cp_id*; its credentials file is written under *data_dir* (the Engine's,
     default: *log_dir*) first."""
@@ -262,5 +263,5 @@ def no_traceback(proc: Proc) -> None:
             assert i > 0 and " kafka." in lines[i - 1], "\n".join(lines[max(0, i - 5):i + 20])
 
 
-__all__ = ["FakeCentral", "EventLog", "Commands", "engine_proc", "monitor_proc", "read_journal",
+__all__ = ["MonitorFacingCentral", "EventLog", "Commands", "engine_proc", "monitor_proc", "read_journal",
            "no_traceback", "sys"]

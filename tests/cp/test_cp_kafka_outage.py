@@ -8,9 +8,9 @@ import pytest
 
 from ev_common import contract as c
 from ev_common.kafka.admin import ensure_topics
-from ev_common.kafka.broker import free_port
+from ev_common.ports import free_port
 from ev_common.topics import Topics
-from tests.cp.support import Commands, EventLog, FakeCentral, engine_proc, monitor_proc, no_traceback
+from tests.cp.support import Commands, EventLog, MonitorFacingCentral, engine_proc, monitor_proc, no_traceback
 from tests.helpers import start_private_broker, wait_until
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -29,7 +29,7 @@ def test_telemetry_and_final_report_survive_a_kafka_outage(tmp_path, data_dir):
     bootstrap = broker.start(timeout=120)
     topics = Topics(prefix="outage")
     ensure_topics(bootstrap, topics)
-    central = FakeCentral().start()
+    central = MonitorFacingCentral().start()
     port = free_port()
     engine = engine_proc("engine", tmp_path, bootstrap, topics, data_dir, port)
     monitor = monitor_proc("monitor", tmp_path, port, central, CP, data_dir=data_dir)

@@ -1,6 +1,6 @@
 """End-to-end tests of ev-cp-engine + ev-cp-monitor as real processes on a real broker.
 
-Central is played by the test: a framed socket server (FakeCentral) for the Monitor and a
+Central is played by the test: a framed socket server (MonitorFacingCentral) for the Monitor and a
 plain Kafka producer for the commands; cp_events are read back from the broker.
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pytest
 
 from ev_common import contract as c
 from ev_common.framing import ACK, NACK, encode_frame
-from ev_common.kafka.broker import free_port
-from tests.cp.support import (Commands, EventLog, FakeCentral, engine_proc, monitor_proc, no_traceback,
+from ev_common.ports import free_port
+from tests.cp.support import (Commands, EventLog, MonitorFacingCentral, engine_proc, monitor_proc, no_traceback,
                               read_journal)
 from tests.helpers import wait_until
 
@@ -25,7 +25,7 @@ CP = "CP001"
 class Rig:
     def __init__(self, tmp_path: Path, bootstrap: str, topics, data_dir: Path) -> None:
         self.tmp, self.bootstrap, self.topics, self.data_dir = tmp_path, bootstrap, topics, data_dir
-        self.central = FakeCentral().start()
+        self.central = MonitorFacingCentral().start()
         self.events = EventLog(bootstrap, topics.cp_events)
         self.commands = Commands(bootstrap, topics)
         self.engine_port = free_port()
@@ -242,7 +242,7 @@ def test_ctrl_c_exits_cleanly(rig):
 
 
 def test_central_rejects_cp_with_clear_message(tmp_path, kafka_broker, topics, data_dir):
-    central = FakeCentral(auth_error=("bad_credentials", "clave incorrecta")).start()
+    central = MonitorFacingCentral(auth_error=("bad_credentials", "clave incorrecta")).start()
     port = free_port()
     mon = monitor_proc("monitor", tmp_path, port, central, CP, "--auth-retry", "1")
     try:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.cp.support import FakeCentral, credentials_dir, no_traceback, provision
+from tests.cp.support import MonitorFacingCentral, credentials_dir, no_traceback, provision
 from tests.helpers import Proc, wait_until
 
 pytestmark = [pytest.mark.kafka]
@@ -25,7 +25,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_fleet_starts_and_stops_everything(tmp_path, kafka_broker, topics, data_dir):
-    central = FakeCentral().start()
+    central = MonitorFacingCentral().start()
     for i in (1, 2, 3):
         provision(tmp_path, f"CP00{i}")
     fleet = Proc("fleet", ["-m", "cp_simulator.fleet", "--count", "3", "--bootstrap-servers", kafka_broker,

@@ -6,7 +6,8 @@ import subprocess
 
 import pytest
 
-from ev_common.kafka.broker import BrokerConfig, LocalBroker, free_port
+from ev_common.kafka.broker import BrokerConfig, LocalBroker
+from ev_common.ports import free_port
 from ev_common.topics import Topics
 from ev_desktop.diagnostics.runner import StepStatus, run_diagnostics
 from tests.helpers import seed_secure_dir

@@ -9,7 +9,7 @@ import pytest
 from kafka import KafkaAdminClient, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
-from ev_common.kafka.broker import free_port
+from ev_common.ports import free_port
 from ev_common.topics import Topics
 from ev_desktop.diagnostics import network_steps
 from ev_desktop.diagnostics import runner as diagnostics

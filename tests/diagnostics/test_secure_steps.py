@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ev_common.kafka.broker import BrokerConfig, LocalBroker, free_port
+from ev_common.kafka.broker import BrokerConfig, LocalBroker
+from ev_common.ports import free_port
 from ev_common.kafka.security import set_process_credentials
 from ev_common.pki import CertificateAuthority
 from ev_common.topics import Topics

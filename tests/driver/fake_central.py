@@ -1,4 +1,4 @@
-"""A tiny stand-in for Central, for the driver's integration tests.
+"""Central as a driver app sees it (login socket + Kafka answers), for the driver's integration tests.
 
 Real framed socket (LOGIN / HISTORY) and real Kafka (driver_requests in, driver_notifications
 out through the project's ReliableProducer/ResilientConsumer). Each ChargeRequested gets the
@@ -38,7 +38,9 @@ def session_for(driver_id: str) -> tuple[str, str]:
     return f"sid-{driver_id}", f"key-{driver_id}"
 
 
-class FakeCentral:
+class DriverFacingCentral:
+    """Central's driver-facing side, scripted: see the module docstring."""
+
     def __init__(self, topics: Topics, data_dir: Path,
                  passwords: dict[str, str] | None = None) -> None:
         self.topics = topics

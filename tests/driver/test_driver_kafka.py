@@ -1,4 +1,4 @@
-"""The driver core against a real broker, with the test playing Central (see fake_central)."""
+"""The driver core against a real broker, with the test playing Central (see driver_facing_central)."""
 from __future__ import annotations
 
 import asyncio
@@ -20,7 +20,7 @@ from ev_desktop.core.directory import CpDirectory
 from ev_desktop.core.driver import DriverConfig, DriverCore, LoginError
 from ev_desktop.core.events import LinkChanged, RequestQueued
 from ev_desktop.core.tracker import SupplyPhase
-from tests.driver.fake_central import FakeCentral
+from tests.driver.driver_facing_central import DriverFacingCentral
 from tests.helpers import Proc, start_private_broker, wait_until
 
 pytestmark = pytest.mark.kafka
@@ -43,7 +43,7 @@ async def until(pred: Callable[[], object], timeout: float = 90.0, what: str = "
 
 @pytest.fixture
 def central(topics: Topics, kafka_broker: str, data_dir: Path):
-    fake = FakeCentral(topics, data_dir)
+    fake = DriverFacingCentral(topics, data_dir)
     fake.start_socket()
     fake.start_kafka(kafka_broker)
     yield fake
@@ -58,7 +58,7 @@ def notifications(events: list) -> list:
     return [e for e in events if not isinstance(e, LinkChanged)]
 
 
-def test_login_success_failure_and_history(central: FakeCentral, kafka_broker, topics, data_dir):
+def test_login_success_failure_and_history(central: DriverFacingCentral, kafka_broker, topics, data_dir):
     central.history["driver1"] = [{"session_id": "S1", "cp_id": "CP001", "kwh": 1.0, "eur": 0.35}]
 
     async def scenario():
@@ -74,7 +74,7 @@ def test_login_success_failure_and_history(central: FakeCentral, kafka_broker, t
         assert result.token == "tok-driver1" and result.expires_at > time.time()
         assert await core.history() == central.history["driver1"]
 
-        from ev_common.kafka.broker import free_port
+        from ev_common.ports import free_port
         port = free_port()
         down = DriverCore(DriverConfig(kafka_broker, "127.0.0.1", port, data_dir, topics.prefix))
         with pytest.raises(LoginError) as unreachable:
@@ -86,7 +86,7 @@ def test_login_success_failure_and_history(central: FakeCentral, kafka_broker, t
     run(scenario())
 
 
-def test_whole_supply_in_order(central: FakeCentral, kafka_broker, topics, data_dir):
+def test_whole_supply_in_order(central: DriverFacingCentral, kafka_broker, topics, data_dir):
     async def scenario():
         events: list = []
         core = DriverCore(config(kafka_broker, central.port, topics, data_dir), on_event=events.append)
@@ -119,7 +119,7 @@ def driver_args(kafka_broker: str, port: int, topics: Topics, data_dir: Path, *e
             "--data-dir", str(data_dir), *extra]
 
 
-def test_headless_driver_process(central: FakeCentral, kafka_broker, topics, data_dir, tmp_path):
+def test_headless_driver_process(central: DriverFacingCentral, kafka_broker, topics, data_dir, tmp_path):
     proc = Proc("ev-driver", driver_args(kafka_broker, central.port, topics, data_dir,
                                          "--driver-id", "driver1", "--cp", "CP003"), tmp_path,
                 env={"EV_DRIVER_PASSWORD": "pass123"})
@@ -138,7 +138,7 @@ def test_headless_driver_process(central: FakeCentral, kafka_broker, topics, dat
         proc.stop()
 
 
-def test_headless_services_file_and_bad_login(central: FakeCentral, kafka_broker, topics, data_dir,
+def test_headless_services_file_and_bad_login(central: DriverFacingCentral, kafka_broker, topics, data_dir,
                                                tmp_path):
     bad = Proc("ev-driver-bad", driver_args(kafka_broker, central.port, topics, data_dir,
                                             "--driver-id", "driver2"), tmp_path,
@@ -167,7 +167,7 @@ def test_headless_services_file_and_bad_login(central: FakeCentral, kafka_broker
         proc.stop()
 
 
-def test_restarted_driver_receives_the_ticket_it_missed(central: FakeCentral, kafka_broker, topics,
+def test_restarted_driver_receives_the_ticket_it_missed(central: DriverFacingCentral, kafka_broker, topics,
                                                         data_dir):
     """The app is closed while charging; the ticket arrives meanwhile; the next start shows it."""
     import threading
@@ -253,7 +253,7 @@ def test_request_while_kafka_is_down_is_delivered_when_it_starts(tmp_path, data_
     topics = Topics("fieldfail")
     broker = start_private_broker(tmp_path)
     bootstrap = broker.config.bootstrap
-    fake = FakeCentral(topics, data_dir)
+    fake = DriverFacingCentral(topics, data_dir)
     fake.start_socket()
 
     async def scenario():

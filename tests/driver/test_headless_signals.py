@@ -1,14 +1,14 @@
 """ev-driver with Kafka unreachable: the request waits in the outbox; Ctrl+C exits cleanly."""
 from __future__ import annotations
 
-from ev_common.kafka.broker import free_port
+from ev_common.ports import free_port
 from ev_common.topics import Topics
-from tests.driver.fake_central import FakeCentral
+from tests.driver.driver_facing_central import DriverFacingCentral
 from tests.helpers import Proc
 
 
 def test_ctrl_c_while_kafka_is_down_is_clean(tmp_path, data_dir):
-    fake = FakeCentral(Topics("sig"), data_dir)
+    fake = DriverFacingCentral(Topics("sig"), data_dir)
     fake.start_socket()
     proc = Proc("ev-driver-sigint", [
         "-m", "ev_desktop.headless", "--bootstrap-servers", f"127.0.0.1:{free_port()}",

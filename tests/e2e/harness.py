@@ -32,7 +32,8 @@ from pathlib import Path
 from kafka import KafkaConsumer, TopicPartition
 
 from ev_common import contract as c
-from ev_common.kafka.broker import BrokerConfig, LocalBroker, free_port
+from ev_common.kafka.broker import BrokerConfig, LocalBroker
+from ev_common.ports import free_port
 from ev_common.topics import Topics
 from tests.helpers import REPO, Proc, wait_until
 from ev_common.kafka.security import ROLES

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ev_common.kafka.broker import free_port
+from ev_common.ports import free_port
 from ev_common.proc import ProcessRecord, start_ticks, write_records
 from tests.helpers import REPO, wait_until
 

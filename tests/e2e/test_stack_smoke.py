@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ev_common import contract as c
-from ev_common.kafka.broker import free_port
+from ev_common.ports import free_port
 from ev_common.topics import Topics
 from tests.e2e.harness import Watcher
 from tests.helpers import REPO, seed_secure_dir, wait_until

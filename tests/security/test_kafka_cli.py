@@ -11,7 +11,7 @@ from kafka import KafkaProducer
 from kafka import errors as kerr
 
 from ev_common.kafka.admin import cluster_ready
-from ev_common.kafka.broker import free_port
+from ev_common.ports import free_port
 from ev_common.kafka.security import PRINCIPALS, load_credentials
 from tests.helpers import REPO
 

@@ -9,8 +9,8 @@ import pytest
 
 from ev_common import contract as c
 from ev_common import msgauth
-from ev_common.kafka.broker import free_port
-from tests.cp.support import DEMO_KEY, Commands, EventLog, FakeCentral, engine_proc, monitor_proc, no_traceback
+from ev_common.ports import free_port
+from tests.cp.support import DEMO_KEY, Commands, EventLog, MonitorFacingCentral, engine_proc, monitor_proc, no_traceback
 from tests.helpers import wait_until
 
 pytestmark = [pytest.mark.kafka]
@@ -24,7 +24,7 @@ def _authorize(session: str, cp_id: str = CP) -> c.AuthorizeSupply:
 
 @pytest.fixture
 def rig(tmp_path, kafka_broker, topics, data_dir):
-    central = FakeCentral().start()
+    central = MonitorFacingCentral().start()
     port = free_port()
     engine = engine_proc("engine", tmp_path, kafka_broker, topics, data_dir, port, "--auto",
                          "--auto-plug-delay", "0", "--auto-duration", "1", "--no-menu", stdin=False)
