@@ -20,7 +20,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ev_common import contract
-from ev_common.contract import CpState, OperatorCommand
+from ev_common.contract import OperatorCommand
 from ev_common.topics import Topics
 from ev_desktop.kafka.qt_bridge import LinkAggregator, QtDispatcher
 from ev_desktop.settings_store import AppSettings
@@ -206,5 +206,3 @@ class AppContext(QObject):
                    "events": self.events_consumer}
         return {name: obj.lag() for name, obj in readers.items() if obj is not None}
 
-    def cp_states(self) -> list[CpState]:
-        return self.directory.all() if self.directory is not None else []

@@ -151,9 +151,6 @@ class ReliableProducer:
         thread: marshal to your own thread before touching GUI objects."""
         self._status.add_listener(cb)
 
-    def remove_status_listener(self, cb: StatusListener) -> None:
-        self._status.remove_listener(cb)
-
     @property
     def queued(self) -> int:
         return self._outbox.count()

@@ -97,12 +97,6 @@ class StatusNotifier:
             self._new_listeners.append(cb)
             self._cond.notify()
 
-    def remove_listener(self, cb: StatusListener) -> None:
-        with self._cond:
-            for lst in (self._listeners, self._new_listeners):
-                if cb in lst:
-                    lst.remove(cb)
-
     def stop(self, timeout: float = 1.0) -> None:
         with self._cond:
             self._stopped = True

@@ -81,9 +81,6 @@ class CpGridModel(QAbstractListModel):
         if pending and not self._timer.isActive():
             self._timer.start()
 
-    def apply_one(self, state: CpState) -> None:
-        self.apply((state,))
-
     def flush(self) -> None:
         """Publish everything queued: inserts for new CPs, ``dataChanged`` for changed rows."""
         if not self._pending:

@@ -127,13 +127,6 @@ class CpTileDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         return self.tile_size
 
-    def clear_cache(self) -> None:
-        """Forget every cached pixmap and text (after a font or translation change)."""
-        self._base.clear()
-        self._base_bytes = 0
-        self._elided.clear()
-        self._labels.clear()
-
     @property
     def cache_bytes(self) -> int:
         return self._base_bytes
