@@ -4,7 +4,7 @@ Threads: the asyncio loop owns every state change and every DB access. The consu
 hands each batch to the loop (``run_coroutine_threadsafe``) and waits, so offsets are committed
 only after the batch was applied. Argon2 checks run in the default executor (no DB there).
 
-Effects and crashes (the choice the issue asks to document): the effects of a message are
+Effects and crashes (why Central never loses or doubles an effect): the effects of a message are
 written as rows of ``pending_effects`` *in the same DB transaction* as the state change and the
 processed message id (a transactional outbox). Only after the commit are they handed to the
 :class:`ReliableProducer` (whose own outbox is durable like the database: see

@@ -31,7 +31,7 @@ def test_rows_colours_and_counts(qtbot):
     counts = sig.args[0]
     assert sum(counts.values()) == N
     assert all(counts[s] == N // len(ALL_STATES) or counts[s] == N // len(ALL_STATES) + 1 for s in ALL_STATES)
-    # rows are sorted by id; colour and state per row match the brief
+    # rows are sorted by id; each row has its state's colour and name
     ids = [model.index(r).data() for r in range(N)]
     assert ids == sorted(ids)
     for r in (0, 1, 2, 3, 4, 5, 1234):

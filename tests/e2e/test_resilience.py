@@ -1,4 +1,5 @@
-"""Resilience suite: every row of SYSTEM.md's failure table, with real processes and kill -9.
+"""Resilience suite: every failure the system must survive (Kafka, Central, Engine, Monitor,
+a link), with real processes and kill -9.
 
 Each test runs the system as separate processes (Kafka, Central with a seeded SQLite DB, CP
 Engine+Monitor pairs in --auto mode, headless drivers), breaks one component, checks what the

@@ -1,1 +1,1 @@
-"""Security tests: TLS, limits, throttles and secrets of the socket links (issue 12)."""
+"""Security tests: TLS, limits, throttles and secrets of the socket links."""

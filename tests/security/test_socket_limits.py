@@ -154,7 +154,7 @@ def test_an_oversize_frame_gets_exactly_one_nack_and_the_link_serves_the_next_fr
     stub = TlsStub()
     peer = stub.peer()
     try:
-        data = b"x" * 300_000  # the case: it got 58 NACKs
+        data = b"x" * 300_000  # once answered by 58 NACKs (one per chunk read): now one
         assert len(data) > MAX_DATA
         peer.send(bytes([STX]) + data + bytes([ETX, lrc(data)]) + encode_frame(["HISTORY", "next"]))
         seen = peer.until_answer(echoed("next"))
