@@ -1,6 +1,6 @@
-"""What a review of the real screenshots asked for: the singular "1 evento en cola", event-log
-lines readable (wide enough, full text in the tooltip), the ticket without a live-power tile,
-readable disabled buttons, and a queued request explained in plain words."""
+"""Texts a user can read: the singular "1 evento en cola", event-log lines readable (wide
+enough, full text in the tooltip), the ticket without a live-power tile, readable disabled
+buttons, and a queued request explained in plain words."""
 from __future__ import annotations
 
 import re
