@@ -54,8 +54,11 @@ def test_forged_ids_and_impossible_values_change_nothing_and_bill_nothing(centra
     body = c.SupplyStarted(cp_id="CP001", session_id=sid, started_at=1.0)
     k.send_env(t.cp_events, c.Envelope(id=c.new_id(), type=body.TYPE, v=c.SCHEMA_VERSION, ts=1.0,
                                        source="forger", key="CP002", body=body))
-    dl = k.wait(c.DeadLetter, origin_topic=t.cp_events)
+    # two dead letters, in no fixed order (other partitions, other writers): the unknown CP's
+    # event (Central refuses its signer) and the mis-keyed envelope (the consumer refuses it)
+    dl = k.wait(c.DeadLetter, origin_topic=t.cp_events, key="CP002")
     assert "key" in dl.reason and "CP001" in dl.value
+    assert "CP404" in k.wait(c.DeadLetter, origin_topic=t.cp_events, key="CP404").reason
     _counters_reach(svc, unknown_session=2, unknown_cp=1)
     assert svc.call(lambda: svc.core.cps["CP001"].state) == "reserved"
 
