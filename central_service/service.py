@@ -45,6 +45,7 @@ from central_service.connection_limits import LinkLimits
 from central_service.socket_options import central_ssl
 from central_service.domain.restart_grace import RequestOnHold
 from central_service.socket_server import SocketServer
+from central_service.notify_keys import NotifyKeyring
 from central_service.store import Store, is_db_error
 from central_service.tokens import TokenSigner, load_or_create_secret, verify_secret_or_dummy
 
@@ -137,6 +138,7 @@ class CentralService:
         self._consumer: ResilientConsumer | None = None
         self._server: SocketServer | None = None
         self._keyring = CpKeyring(self.store)
+        self.notify_keys = NotifyKeyring(self.store)  # seals driver notifications per driver
         self._verifier: CpEventVerifier | None = None
         self.sessions: SessionBook | None = None
         self._started_at = time.time()
@@ -326,9 +328,12 @@ class CentralService:
         return self.topics.driver_notifications
 
     def _envelope(self, p: c.Payload) -> c.Envelope:
-        """The envelope of an effect; commands for a CP are signed with that CP's key."""
+        """The envelope of an effect; commands for a CP are signed with that CP's key, driver
+        notifications are sealed under that driver's notification key."""
         env = c.envelope(p, source=self.config.instance)
-        return sign_command(env, self._keyring) if isinstance(p, CP_COMMAND_TYPES) else env
+        if isinstance(p, CP_COMMAND_TYPES):
+            return sign_command(env, self._keyring)
+        return self.notify_keys.seal_if_notification(env)
 
     def _send(self, p: c.Payload) -> None:
         """Heartbeats and other superseded messages: refused by a full outbox, they are dropped
@@ -537,14 +542,19 @@ class CentralService:
         elif kind == "recover":
             self._transact(lambda: self.core.on_monitor_recover(cp_id))
 
-    async def login(self, driver_id: str, password: str) -> tuple[str, int, str, str] | None:
-        """(token, expires_at, session id, session key) for the right password, else None."""
+    async def login(self, driver_id: str, password: str) -> tuple[str, int, str, str, str, str] | None:
+        """(token, expires_at, session id, session key, notification key id, notification key)
+        for the right password, else None. Every login of a driver gets the same notification
+        key (two apps of one driver both read), created at its first login if it has none."""
         assert self.core is not None
         stored = self.store.driver_password_hash(driver_id)
         ok = await asyncio.get_running_loop().run_in_executor(None, verify_secret_or_dummy, stored, password)
         if not ok:
             return None
-        return self._open_session("driver", driver_id)
+        opened = self._open_session("driver", driver_id)
+        with self.store.atomic():
+            key = self.notify_keys.for_login(driver_id)
+        return (*opened, key.kid, key.text)
 
     async def operator_login(self, operator_id: str, password: str) -> tuple[str, int, str, str] | None:
         """An operator token (``op:…``) and session for the right password, else None."""
