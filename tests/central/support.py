@@ -17,6 +17,7 @@ from central_service import db
 from central_service.db_cli import seed
 from central_service.store import Store
 from tests.helpers import kafka_security, tls_connect, wait_until
+from tests.notify_support import KeyLookup, open_if_sealed
 
 
 def seed_db(url: str, drivers: int = 3, cps: int = 3) -> None:
@@ -170,8 +171,9 @@ def principal_from_token(core, body: c.Payload) -> str | None:
 class Kafka:
     """Produce contract messages and collect everything on the given topics (from the start)."""
 
-    def __init__(self, bootstrap: str, topics: Topics) -> None:
+    def __init__(self, bootstrap: str, topics: Topics, notify_keys: KeyLookup | None = None) -> None:
         self.topics = topics
+        self.notify_keys = notify_keys  # opens Central's sealed notifications (tests.notify_support)
         self.producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), acks="all", **kafka_security())
         self.consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), enable_auto_commit=False,
                                       group_id=None, consumer_timeout_ms=100, **kafka_security())
@@ -205,7 +207,7 @@ class Kafka:
     def poll(self) -> None:
         for batch in self.consumer.poll(timeout_ms=200).values():
             for rec in batch:
-                self.seen.append((rec.topic, c.decode(rec.value)))
+                self.seen.append((rec.topic, open_if_sealed(c.decode(rec.value), self.notify_keys)))
 
     def bodies(self, t: type, **match) -> list:
         self.poll()

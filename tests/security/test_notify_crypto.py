@@ -108,3 +108,14 @@ def test_keys_are_random_32_bytes_and_never_shown_by_repr():
 def test_only_driver_notifications_are_sealed():
     with pytest.raises(TypeError):
         seal(c.envelope(c.EngineOnline(cp_id="CP001"), source="x"), NotifyKey.generate())
+
+
+def test_the_documented_example_opens_with_the_documented_key():
+    import hashlib
+    import re
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text()
+    raw = re.search(r"#### `sealed_notification`.*?```json\n(.*?)```", text, re.S).group(1)
+    key = NotifyKey("5e1f0a9b3c7d2e4f", hashlib.sha256(b"example-notify-key").digest())
+    opened = open_sealed(c.decode(raw.encode()), key, "driver1")
+    assert opened.type == "ticket" and opened.body.cp_id == "CP003"
