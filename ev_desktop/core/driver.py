@@ -383,10 +383,13 @@ class DriverCore:
             raise RetryLater("driver core closing; notifications left for the next start")
         mine: list[tuple[Notification, float]] = []
         gate = self._gate
-        for env in (gate.open(deliveries) if gate is not None else ()):
+        # older than this installation's history margin: skipped unread (a new installation would
+        # otherwise count every old notification sealed under a key from before a rotation)
+        recent = [d for d in deliveries if d.envelope.ts >= self._not_before]
+        for env in (gate.open(recent) if gate is not None else ()):
             body = env.body
             if (isinstance(body, NOTIFICATION_TYPES) and body.driver_id == self.driver_id
-                    and env.ts >= self._not_before and self._first_time(env.id)):
+                    and self._first_time(env.id)):
                 mine.append((body, env.ts))
         if not mine:
             return
