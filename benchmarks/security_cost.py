@@ -231,6 +231,34 @@ def measure_hmac(number: int) -> dict[str, float]:
     return best
 
 
+# ------------------------------------------------------------------ 4. notification AEAD
+def measure_notify(number: int) -> dict[str, float]:
+    """Seconds per notification: Central's encode+seal and the app's decode+open of a Ticket
+    (AES-256-GCM, ev_common.notify_crypto), against encode and decode in clear."""
+    from ev_common.notify_crypto import NotifyKey, open_sealed, seal
+
+    key = NotifyKey.generate()
+    body = c.Ticket(driver_id="driver1", session_id="s-1", cp_id=cp_id(1), started_at=1.0, ended_at=61.0,
+                    kwh=7.5, eur=2.63, price_eur_kwh=0.35, outcome="completed")
+    env = c.envelope(body, source="bench")
+    sealed_bytes, plain_bytes = c.encode(seal(env, key)), c.encode(env)
+    decoded = c.decode(sealed_bytes)
+
+    def sealed() -> None:
+        c.encode(seal(env, key))
+        open_sealed(c.decode(sealed_bytes), key, "driver1")
+
+    def clear() -> None:
+        c.encode(env)
+        c.decode(plain_bytes)
+
+    best = {name: min(timeit.repeat(fn, number=number, repeat=5)) / number
+            for name, fn in (("sealed", sealed), ("clear", clear), ("seal", lambda: seal(env, key)),
+                             ("open", lambda: open_sealed(decoded, key, "driver1")))}
+    best["bytes_sealed"], best["bytes_clear"] = len(sealed_bytes), len(plain_bytes)
+    return best
+
+
 # ----------------------------------------------------------------------------- run
 def run_security(broker: Broker, root: Path, quick: bool) -> BenchResult:
     from benchmarks.security_ingest import measure_ingest
@@ -243,6 +271,8 @@ def run_security(broker: Broker, root: Path, quick: bool) -> BenchResult:
     os.environ["EV_PKI_DIR"] = str(broker.local.dir / "pki")
     try:
         hm = measure_hmac(2000 if quick else 10000)
+        nt = measure_notify(2000 if quick else 10000)
+        print(f"    notification AES-GCM: seal {nt['seal'] * 1e6:.1f} µs, open {nt['open'] * 1e6:.1f} µs", flush=True)
         print(f"    HMAC: {hm['with_mac'] * 1e6:.1f} µs/msg with MAC, {hm['without'] * 1e6:.1f} µs without",
               flush=True)
         lat = measure_latency(pair, broker, work / "latency", 10 if quick else 30)
@@ -272,6 +302,8 @@ def run_security(broker: Broker, root: Path, quick: bool) -> BenchResult:
             target=f"cost ≤ {TARGET:g}× (≥ {1 / TARGET:.2f}×)", met=target_met(ing_cost), higher_is_better=True),
         Row("Central CPU per telemetry event, secure vs plain", s_cpu * 1e6, p_cpu * 1e6, "µs"),
         Row("Telemetry encode+sign → decode+verify vs no MAC", hm["with_mac"] * 1e6, hm["without"] * 1e6, "µs"),
+        Row("Ticket notification encode+seal → decode+open (AES-GCM) vs in clear", nt["sealed"] * 1e6,
+            nt["clear"] * 1e6, "µs"),
     ]
     res.details = {
         "same_broker": True,
@@ -279,6 +311,6 @@ def run_security(broker: Broker, root: Path, quick: bool) -> BenchResult:
         "latency_cost": lat_cost, "ingest_cost": ing_cost, "target": TARGET,
         "authorized": {"secure": s_a, "plain": p_a}, "bare_round_trip": {"secure": s_b, "plain": p_b},
         "authorized_s": {m: lat[m]["auth"] for m in lat}, "bare_round_trip_s": {m: lat[m]["bare"] for m in lat},
-        "ingest": ing, "hmac_s_per_message": hm,
+        "ingest": ing, "hmac_s_per_message": hm, "notify_aead_s_per_message": nt,
     }
     return res

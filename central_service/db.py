@@ -164,6 +164,21 @@ class AuthSession(BaseModel):
         table_name = "auth_sessions"
 
 
+class DriverNotifyKey(BaseModel):
+    """A driver's notification key (``ev_common.notify_crypto``): Central seals every
+    notification for the driver with it and hands it to every LOGIN of that driver. Created at
+    the driver's first login or first notification (so databases from before it need no
+    backfill), replaced when the driver's password is set again (``ev-db add-driver``)."""
+
+    driver_id = pw.CharField(primary_key=True, max_length=64)
+    kid = pw.CharField(max_length=32)
+    key = pw.CharField(max_length=64)  # URL-safe base64 of 32 random bytes
+    created_at = pw.DoubleField()
+
+    class Meta:
+        table_name = "driver_notify_keys"
+
+
 class PendingEffect(BaseModel):
     """Transactional outbox: Kafka messages decided in a DB transaction, not yet handed to
     the ReliableProducer (see ``central_service.store``)."""
@@ -177,7 +192,7 @@ class PendingEffect(BaseModel):
 
 
 MODELS: list[type[BaseModel]] = [Driver, Operator, ChargePointRow, Supply, TicketRow, ProcessedMessage,
-                                 EventLog, PendingEffect, AuthSession]
+                                 EventLog, PendingEffect, AuthSession, DriverNotifyKey]
 
 
 def default_db_url(data_dir: Path) -> str:

@@ -132,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--limit", type=int, default=50)
     s = sub.add_parser("supply", help="one supply and its history")
     s.add_argument("session_id")
-    s = sub.add_parser("add-driver", help="add a driver (or set its password)")
+    s = sub.add_parser("add-driver", help="add a driver (or set its password: also gives it a new "
+                                          "notification key; its apps must sign in again)")
     s.add_argument("id")
     add_password_file_arg(s, PASSWORD_ENV)
     s = sub.add_parser("add-operator", help="add an operator (or set its password)")
@@ -264,8 +265,10 @@ def _run(args: argparse.Namespace, store: Store, url: str) -> int:
             print(str(exc), file=sys.stderr)
             return 2
         if args.cmd == "add-driver":
+            existed = store.driver_password_hash(args.id) is not None
             store.add_driver(args.id, password, replace=True)
-            print(f"Conductor {args.id} guardado")
+            print(f"Conductor {args.id} guardado" + (" (clave de notificaciones nueva: sus apps deben "
+                                                     "iniciar sesión de nuevo)" if existed else ""))
         else:
             store.add_operator(args.id, password, replace=True)
             print(f"Operador {args.id} guardado")

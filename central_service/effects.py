@@ -21,6 +21,7 @@ from ev_common.kafka.producer import OutboxRefused, ReliableProducer
 from ev_common.topics import Topics
 from central_service import db
 from central_service.authenticity import CP_COMMAND_TYPES, CpKeyring, sign_command
+from central_service.notify_keys import NotifyKeyring
 from central_service.store import Store
 
 log = logging.getLogger("central")
@@ -35,8 +36,10 @@ class EffectRelay:
 
     def __init__(self, producer: ReliableProducer, store: Store, topics: Topics, keyring: CpKeyring,
                  counters: Counter[str], *, instance: str, topic_prefix: str,
-                 fault_kill_before_relay: str | None = None) -> None:
+                 fault_kill_before_relay: str | None = None, notify_keys: NotifyKeyring | None = None) -> None:
         self.producer = producer
+        # seals driver notifications per driver (ev_common.notify_crypto); made here when not given
+        self.notify_keys = notify_keys if notify_keys is not None else NotifyKeyring(store)
         self.store = store
         self.topics = topics
         self.keyring = keyring
@@ -58,9 +61,12 @@ class EffectRelay:
         return self.topics.driver_notifications
 
     def envelope(self, p: c.Payload) -> c.Envelope:
-        """The envelope of an effect; commands for a CP are signed with that CP's key."""
+        """The envelope of an effect; commands for a CP are signed with that CP's key, driver
+        notifications are sealed under that driver's notification key."""
         env = c.envelope(p, source=self.instance)
-        return sign_command(env, self.keyring) if isinstance(p, CP_COMMAND_TYPES) else env
+        if isinstance(p, CP_COMMAND_TYPES):
+            return sign_command(env, self.keyring)
+        return self.notify_keys.seal_if_notification(env)
 
     def send(self, p: c.Payload) -> None:
         """Heartbeats and other superseded messages: refused by a full outbox, they are dropped

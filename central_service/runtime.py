@@ -42,6 +42,7 @@ from central_service.sessions import SIGNED_BY_SESSION, SessionBook
 from central_service.socket_gateway import SocketGateway
 from central_service.socket_options import central_ssl
 from central_service.socket_server import SocketServer
+from central_service.notify_keys import NotifyKeyring
 from central_service.store import Store, is_db_error
 from central_service.tokens import TokenSigner, load_or_create_secret
 
@@ -73,6 +74,7 @@ class CentralService(PeriodicTasks, SocketGateway):
         self._consumer: ResilientConsumer | None = None
         self._server: SocketServer | None = None
         self._keyring = CpKeyring(self.store)
+        self.notify_keys = NotifyKeyring(self.store)  # driver notification keys: sealing, LOGIN
         self._verifier: CpEventVerifier | None = None
         self.sessions: SessionBook | None = None
         self._started_at = time.time()
@@ -126,7 +128,8 @@ class CentralService(PeriodicTasks, SocketGateway):
                                           outbox_max_rows=cfg.outbox_max_rows)
         self._effects = EffectRelay(self._producer, self.store, self.topics, self._keyring, self.core.counters,
                                     instance=cfg.instance, topic_prefix=cfg.topic_prefix,
-                                    fault_kill_before_relay=cfg.fault_kill_before_relay)
+                                    fault_kill_before_relay=cfg.fault_kill_before_relay,
+                                    notify_keys=self.notify_keys)
         self._effects.relay()  # effects committed before a crash but not handed over yet
         self._effects.send_many(self.core.all_states())
         log.info("loaded %d CPs (all disconnected until their monitors authenticate)", len(self.core.cps))

@@ -18,6 +18,7 @@ from central_service.tokens import verify_secret_or_dummy
 
 if TYPE_CHECKING:
     from central_service.application import CentralCore
+    from central_service.notify_keys import NotifyKeyring
     from central_service.store import Store
 
 log = logging.getLogger("central")
@@ -27,6 +28,7 @@ class SocketGateway:
     core: CentralCore | None
     store: Store
     sessions: SessionBook | None
+    notify_keys: NotifyKeyring
 
     _transact: Callable[[Callable[[], list[c.Payload]]], None]
 
@@ -51,14 +53,19 @@ class SocketGateway:
         elif kind == "recover":
             self._transact(lambda: self.core.on_monitor_recover(cp_id))
 
-    async def login(self, driver_id: str, password: str) -> tuple[str, int, str, str] | None:
-        """(token, expires_at, session id, session key) for the right password, else None."""
+    async def login(self, driver_id: str, password: str) -> tuple[str, int, str, str, str, str] | None:
+        """(token, expires_at, session id, session key, notification key id, notification key)
+        for the right password, else None. Every login of a driver gets the same notification
+        key (two apps of one driver both read), created at its first login if it has none."""
         assert self.core is not None
         stored = self.store.driver_password_hash(driver_id)
         ok = await asyncio.get_running_loop().run_in_executor(None, verify_secret_or_dummy, stored, password)
         if not ok:
             return None
-        return self._open_session("driver", driver_id)
+        opened = self._open_session("driver", driver_id)
+        with self.store.atomic():
+            key = self.notify_keys.for_login(driver_id)
+        return (*opened, key.kid, key.text)
 
     async def operator_login(self, operator_id: str, password: str) -> tuple[str, int, str, str] | None:
         """An operator token (``op:…``) and session for the right password, else None."""

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 import peewee as pw
 
 from central_service.db import (
-    ChargePointRow, Driver, EventLog, Operator, PendingEffect, ProcessedMessage, Supply, TicketRow, database,
+    ChargePointRow, Driver, DriverNotifyKey, EventLog, Operator, PendingEffect, ProcessedMessage, Supply,
+    TicketRow, database,
 )
 from central_service.domain.cp import ChargePoint, Reservation, RunningSession
 from central_service.tokens import hash_secret
+from ev_common.notify_crypto import NotifyKey
 
 ACTIVE = ("reserved", "charging")
 
@@ -94,8 +96,42 @@ class Store:
         return ChargePointRow.update(revoked=True).where(ChargePointRow.id == cp_id).execute() > 0
 
     def add_driver(self, driver_id: str, password: str, *, replace: bool = False) -> bool:
-        """False when the driver exists and *replace* is not set."""
-        return _add_account(Driver, driver_id, password, replace)
+        """False when the driver exists and *replace* is not set. A new driver gets its
+        notification key; setting an existing driver's password again gives it a new one (the
+        old key stops opening new notifications: see docs/security.md, notification privacy)."""
+        added = _add_account(Driver, driver_id, password, replace)
+        if added:
+            self.rotate_notify_key(driver_id)
+        return added
+
+    # ------------------------------------------------------ notification keys
+    def notify_key(self, driver_id: str) -> tuple[str, str] | None:
+        """(kid, key as base64 text) of *driver_id*'s notification key, None when it has none."""
+        row = DriverNotifyKey.get_or_none(DriverNotifyKey.driver_id == driver_id)
+        return None if row is None else (row.kid, row.key)
+
+    def ensure_notify_key(self, driver_id: str) -> tuple[str, str]:
+        """The driver's notification key, created (random) when it has none yet — databases from
+        before per-driver keys, or a pseudo-driver such as ``manual``. Race-safe: two creators
+        agree on the first one stored."""
+        found = self.notify_key(driver_id)
+        if found is not None:
+            return found
+        key = NotifyKey.generate()
+        DriverNotifyKey.insert(driver_id=driver_id, kid=key.kid, key=key.text,
+                               created_at=time.time()).on_conflict_ignore().execute()
+        found = self.notify_key(driver_id)
+        assert found is not None
+        return found
+
+    def rotate_notify_key(self, driver_id: str) -> tuple[str, str]:
+        """Replace the driver's notification key with a new random one (returns it)."""
+        key = NotifyKey.generate()
+        DriverNotifyKey.insert(driver_id=driver_id, kid=key.kid, key=key.text, created_at=time.time()) \
+            .on_conflict(conflict_target=[DriverNotifyKey.driver_id],
+                         update={DriverNotifyKey.kid: key.kid, DriverNotifyKey.key: key.text,
+                                 DriverNotifyKey.created_at: time.time()}).execute()
+        return key.kid, key.text
 
     def operator_password_hash(self, operator_id: str) -> str | None:
         row = Operator.get_or_none(Operator.id == operator_id)

@@ -161,6 +161,20 @@ class Ticket(Payload, frozen=True):
     outcome: SupplyOutcome
 
 
+class SealedNotification(Payload, frozen=True):
+    """A driver notification as it travels: the inner message (type + body) encrypted with
+    AES-256-GCM under the driver's notification key (:mod:`ev_common.notify_crypto`). Only the
+    driver id (the partition key) stays readable; ``kid`` names the key, ``nonce``/``ct`` are
+    URL-safe base64 without padding. Every notification Central writes has this form."""
+
+    TYPE: ClassVar[str] = "sealed_notification"
+    KEY_FIELD: ClassVar[str] = "driver_id"
+    driver_id: str
+    kid: str
+    nonce: str
+    ct: str
+
+
 # ------------------------------------------------------------------------------- CP events
 class SupplyStarted(Payload, frozen=True):
     """The Engine began supplying energy (car plugged in) for an authorized session."""
@@ -359,7 +373,7 @@ PAYLOAD_TYPES: dict[str, type[Payload]] = {
         SupplyStartedNotice, SupplyProgress, SupplyInterrupted, Ticket, SupplyStarted, Telemetry,
         SupplyFinished, ManualSupplyRequested, EngineOnline, AuthorizeSupply, CancelAuthorization,
         StopSupply, SetAvailability, OperatorCommand, CpState, CentralHeartbeat, DeadLetter,
-        CentralActivity,
+        CentralActivity, SealedNotification,
     )
 }
 

@@ -253,6 +253,10 @@ async def run(args: argparse.Namespace) -> int:
         print("Interrumpido por el usuario; lo pendiente queda en cola para la próxima vez.",
               file=sys.stderr, flush=True)
         return 130
+    refused = core.refused_notifications
+    if refused:  # not for this app's key: never shown (details in the log and dead-letters.jsonl)
+        printer.say("Notificaciones rechazadas (no se muestran): "
+                    + ", ".join(f"{why}={n}" for why, n in sorted(refused.items())))
     done = sum(1 for o in outcomes if o.outcome not in ("timeout", "stopped", "not_saved"))
     printer.say(f"Fin: {done}/{len(cps)} servicio(s) terminados")
     return 0 if done == len(cps) else 1

@@ -1,7 +1,9 @@
 """A one-line, human-readable summary of a running system, for ``ev-stack``'s console.
 
-Reads the compacted CP-state topic (every CP's latest state) and Central's heartbeat with a
-group-less consumer, so watching never disturbs the system's own consumer groups.
+Reads the compacted CP-state topic (every CP's latest state), Central's heartbeat and Central's
+activity log (tickets are counted from its ``ticket`` lines: driver notifications are sealed per
+driver and say nothing to anyone else) with a group-less consumer, so watching never disturbs
+the system's own consumer groups.
 """
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import threading
 import time
 from collections import Counter
 
-from ev_common.contract import CentralHeartbeat, CpState, Ticket
+from ev_common.contract import CentralActivity, CentralHeartbeat, CpState
 from ev_common.kafka.consumer import Delivery, ResilientConsumer
 from ev_common.topics import Topics
 
@@ -26,7 +28,7 @@ class StackStatus:
         self._tickets = 0
         self._link = "connecting"
         self._consumer = ResilientConsumer(
-            bootstrap, [topics.cp_state, topics.central_heartbeat, topics.driver_notifications],
+            bootstrap, [topics.cp_state, topics.central_heartbeat, topics.central_activity],
             group_id=None, client_id="ev-stack-status", on_batch=self._on_batch,
             start_from="earliest", on_status=self._on_status)
 
@@ -48,7 +50,7 @@ class StackStatus:
                 elif isinstance(body, CentralHeartbeat):
                     self._last_heartbeat = max(self._last_heartbeat, d.envelope.ts)
                     self._hb_interval = body.interval_s
-                elif isinstance(body, Ticket):
+                elif isinstance(body, CentralActivity) and body.kind == "ticket":
                     self._tickets += 1
 
     def line(self) -> str:

@@ -15,10 +15,11 @@ import binascii
 import json
 import logging
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ev_common.framing import FrameError, FramedStream
+from ev_common.notify_crypto import NotifyKey
 from ev_common.tls_links import LinkTLS
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class LoginResult:
     expires_at: float
     session_id: str = ""
     session_key: str = ""
+    notify_key: NotifyKey | None = field(default=None, repr=False)  # opens this driver's notifications
 
 
 @dataclass(frozen=True)
@@ -128,9 +130,10 @@ class CentralClient:
             return LoginError(code, text or "Demasiados intentos fallidos; espere y vuelva a intentarlo", wait)
         return LoginError(code, text or f"La CENTRAL rechazó la petición ({code})")
 
-    async def _sign_in(self, verb: str, account: str, password: str) -> tuple[str, str, float, str, str]:
-        """``LOGIN``/``OPLOGIN``: (account, token, expires_at, session id, session key); failures
-        are :class:`LoginError`."""
+    async def _sign_in(self, verb: str, account: str,
+                       password: str) -> tuple[tuple[str, str, float, str, str], list[str]]:
+        """``LOGIN``/``OPLOGIN``: ((account, token, expires_at, session id, session key), the
+        whole answer for LOGIN's extra fields); failures are :class:`LoginError`."""
         account = account.strip()
         if not account or not password:
             raise LoginError("bad_credentials", MSG_BAD_CREDENTIALS)
@@ -145,17 +148,28 @@ class CentralClient:
                 raise LoginError("protocol", "La CENTRAL envió una caducidad ilegible") from None
             log.info("%s %s: signed in (session expires %s)", verb, account, expires)
             session = (answer[3], answer[4]) if len(answer) >= 5 else ("", "")
-            return account, answer[1], expires, *session
+            return (account, answer[1], expires, *session), answer
         if answer and answer[0] == "ERR":
             raise self._error(answer)
         raise LoginError("protocol", f"Respuesta inesperada de la CENTRAL: {'#'.join(answer)}")
 
     async def login(self, driver_id: str, password: str) -> LoginResult:
-        return LoginResult(*await self._sign_in("LOGIN", driver_id, password))
+        """``LOGIN``: the session plus the driver's notification key (``#kid#key`` after the
+        session key); a Central that sends none gives ``notify_key=None`` (the app then refuses
+        every notification, counted: it cannot tell them from forgeries)."""
+        signed, answer = await self._sign_in("LOGIN", driver_id, password)
+        notify = None
+        if len(answer) >= 7:
+            try:
+                notify = NotifyKey.from_text(answer[5], answer[6])
+            except ValueError:
+                raise LoginError("protocol", "La CENTRAL envió una clave de notificaciones ilegible") from None
+        return LoginResult(*signed, notify_key=notify)
 
     async def operator_login(self, operator_id: str, password: str) -> OperatorLogin:
         """``OPLOGIN``: an operator token; failures are :class:`LoginError` like the driver's."""
-        return OperatorLogin(*await self._sign_in("OPLOGIN", operator_id, password))
+        signed, _answer = await self._sign_in("OPLOGIN", operator_id, password)
+        return OperatorLogin(*signed)
 
     async def renew(self, session_id: str, token: str) -> tuple[str, float]:
         """``RENEW``: (new token, new expiry) of a live session; :class:`LoginError`

@@ -6,7 +6,9 @@
   notifications topic. The app reads alone, so it uses no consumer group: it assigns every
   partition itself and keeps its read positions in ``<data_dir>/driver-<id>/offsets.sqlite3``
   (see :mod:`ev_common.kafka.offsets` for why) — a restarted app receives what it missed (e.g.
-  the ticket of a supply that ended while it was closed). A brand-new installation skips
+  the ticket of a supply that ended while it was closed). Notifications are sealed per driver:
+  :class:`~.notify_reader.NotificationGate` opens this driver's with the key of its login and
+  refuses (counts, logs) anything else addressed to it. A brand-new installation skips
   notifications older than an hour before its first start instead of replaying the driver's
   whole history;
 * ``request_charge()`` / ``cancel()`` are durable at once, even with Kafka down: the field
@@ -32,6 +34,7 @@ from ev_common import contract, msgauth
 from ev_common.contract import ChargeCancelled, ChargeRequested
 from ev_common.kafka.consumer import RetryLater
 from ev_common.kafka.status import LinkState, ProducerStatus
+from ev_common.notify_crypto import NotifyKey
 from ev_common.tls_links import LinkTLS
 from ev_common.topics import Topics
 
@@ -39,6 +42,7 @@ from .central_client import CentralClient, LoginError, LoginResult
 from .events import (NOTIFICATION_TYPES, DriverEvent, LinkChanged, Notification, OutboxSetAside,
                      RequestCancelled, RequestNotSaved, RequestQueued, ReservationCancelled, StopRequested,
                      SupplyResumed)
+from .notify_reader import NotificationGate
 from .session_keeper import SessionKeeper
 from .tracker import SupplyPhase, SupplyTracker
 
@@ -96,6 +100,7 @@ class DriverCore:
         self._closed = False
         self._seen_ids: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._seen_lock = threading.Lock()
+        self._gate: NotificationGate | None = None  # opens this driver's sealed notifications
 
     # ------------------------------------------------------------------ identity
     @property
@@ -175,6 +180,8 @@ class DriverCore:
             log.warning("driver=%s outbox was corrupt: set aside as %s", self.driver_id,
                         self._producer.outbox_set_aside)
             self._post(OutboxSetAside(self._producer.outbox_set_aside))
+        self._gate = NotificationGate(self.driver_id, self._notify_key,
+                                      self.offsets_path().with_name("dead-letters.jsonl"))
         self._offsets = OffsetStore(self.offsets_path())
         self._not_before = self._offsets.created_at - HISTORY_MARGIN_S
         self._consumer = ResilientConsumer(
@@ -186,6 +193,15 @@ class DriverCore:
             self._renewal = self._loop.create_task(self.session.run())
         log.info("driver=%s started (positions %s, outbox %s, %d queued)", self.driver_id,
                  self.offsets_path(), self.outbox_path(), self._producer.queued)
+
+    def _notify_key(self) -> NotifyKey | None:
+        return self.login_result.notify_key if self.login_result else None
+
+    @property
+    def refused_notifications(self) -> dict[str, int]:
+        """Notifications for this driver refused (not shown), by reason: ``forged``,
+        ``other_key`` (e.g. under the key before a rotation), ``unsealed``, ``bad_content``…"""
+        return dict(self._gate.refused) if self._gate is not None else {}
 
     def lag(self) -> int | None:
         """Notifications for this driver not read yet (None while unknown or not started)."""
@@ -366,11 +382,15 @@ class DriverCore:
             # not handled: raising keeps the offsets uncommitted, the next start re-reads them
             raise RetryLater("driver core closing; notifications left for the next start")
         mine: list[tuple[Notification, float]] = []
-        for d in deliveries:
-            body = d.envelope.body
+        gate = self._gate
+        # older than this installation's history margin: skipped unread (a new installation would
+        # otherwise count every old notification sealed under a key from before a rotation)
+        recent = [d for d in deliveries if d.envelope.ts >= self._not_before]
+        for env in (gate.open(recent) if gate is not None else ()):
+            body = env.body
             if (isinstance(body, NOTIFICATION_TYPES) and body.driver_id == self.driver_id
-                    and d.envelope.ts >= self._not_before and self._first_time(d.envelope.id)):
-                mine.append((body, d.envelope.ts))
+                    and self._first_time(env.id)):
+                mine.append((body, env.ts))
         if not mine:
             return
         done = threading.Event()

@@ -13,6 +13,7 @@ from ev_common.ports import free_port
 from central_service.runtime import CentralConfig, CentralService
 from tests.central.support import Kafka, Monitor, seed_db, sqlite_url
 from tests.helpers import wait_until
+from tests.notify_support import DbNotifyKeys
 
 
 @pytest.fixture
@@ -26,6 +27,7 @@ def central(kafka_broker, topics, data_dir):
         # bound (max kW x elapsed time) has its own tests in tests/security/test_messages_billing.py
         overrides.setdefault("billing_time_scale", 3600.0)
         seed_db(url)
+        kafka.notify_keys = DbNotifyKeys(url)  # open the sealed notifications as the driver would
         cfg = CentralConfig(port=0, host="127.0.0.1", bootstrap_servers=kafka_broker, data_dir=data_dir,
                             topic_prefix=topics.prefix, db_url=url, heartbeat_interval=0.5,
                             monitor_timeout=3.0, reservation_timeout=overrides.pop("reservation_timeout", 60.0),

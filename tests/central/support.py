@@ -12,11 +12,13 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from ev_common import contract as c
 from ev_common import msgauth
 from ev_common.framing import ACK, NACK, BadFrame, FrameDecoder, encode_frame
+from ev_common.notify_crypto import NotifyKey
 from ev_common.topics import Topics
 from central_service import db
 from central_service.db_cli import seed
 from central_service.store import Store
 from tests.helpers import kafka_security, tls_connect, wait_until
+from tests.notify_support import KeyLookup, open_if_sealed
 
 
 def seed_db(url: str, drivers: int = 3, cps: int = 3) -> None:
@@ -123,7 +125,18 @@ def _sign_in(port: int, verb: str, account: str, password: str) -> str:
         cl.close()
     assert answer[0] == "OK" and len(answer) >= 5, answer
     SESSIONS[answer[1]] = (answer[3], answer[4])
+    if verb == "LOGIN" and len(answer) >= 7:  # the driver's notification key, as its app gets it
+        LOGIN_NOTIFY_KEYS[account] = NotifyKey.from_text(answer[5], answer[6])
     return answer[1]
+
+
+# driver → the notification key its last LOGIN in these tests received: a Kafka helper without a
+# database key lookup opens that driver's sealed notifications with it
+LOGIN_NOTIFY_KEYS: dict[str, NotifyKey] = {}
+
+
+def _login_key(driver_id: str, fresh: bool = False) -> NotifyKey | None:
+    return LOGIN_NOTIFY_KEYS.get(driver_id)
 
 
 def login(port: int, driver: str = "driver1", password: str = "pass123") -> str:
@@ -170,8 +183,11 @@ def principal_from_token(core, body: c.Payload) -> str | None:
 class Kafka:
     """Produce contract messages and collect everything on the given topics (from the start)."""
 
-    def __init__(self, bootstrap: str, topics: Topics) -> None:
+    def __init__(self, bootstrap: str, topics: Topics, notify_keys: KeyLookup | None = None) -> None:
         self.topics = topics
+        # opens Central's sealed notifications (tests.notify_support); default: the keys of the
+        # LOGINs these tests made
+        self.notify_keys: KeyLookup = notify_keys or _login_key
         self.producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), acks="all", **kafka_security())
         self.consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), enable_auto_commit=False,
                                       group_id=None, consumer_timeout_ms=100, **kafka_security())
@@ -205,7 +221,7 @@ class Kafka:
     def poll(self) -> None:
         for batch in self.consumer.poll(timeout_ms=200).values():
             for rec in batch:
-                self.seen.append((rec.topic, c.decode(rec.value)))
+                self.seen.append((rec.topic, open_if_sealed(c.decode(rec.value), self.notify_keys)))
 
     def bodies(self, t: type, **match) -> list:
         self.poll()

@@ -11,6 +11,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from ev_common import contract
 from ev_common.framing import ACK, BadFrame, FramedStream
+from tests.notify_support import as_fake_central, fake_login_fields
 from tests.helpers import kafka_security, tls_server_context
 
 PASSWORDS = {"driver1": "pass123", "driver2": "pass123"}
@@ -66,7 +67,9 @@ class ScriptedCentral:
         if fields[0] == "LOGIN" and len(fields) >= 3:
             if PASSWORDS.get(fields[1]) == fields[2]:
                 self.logins.append(fields[1])
-                return ["OK", f"{fields[1]}.{int(time.time()) + 3600}.sig", str(time.time() + 3600)]
+                # no session (""), but the driver's notification key, as Central's LOGIN gives it
+                return ["OK", f"{fields[1]}.{int(time.time()) + 3600}.sig", str(time.time() + 3600), "", "",
+                        *fake_login_fields(fields[1])]
             return ["ERR", "bad_credentials", "Usuario o contraseña incorrectos"]
         if fields[0] == "OPLOGIN" and len(fields) >= 3:
             if OPERATOR_PASSWORDS.get(fields[1]) == fields[2]:
@@ -92,7 +95,7 @@ class TopicWriter:
         self.kp = KafkaProducer(bootstrap_servers=bootstrap, acks="all", **kafka_security())
 
     def send(self, topic: str, body: contract.Payload, source: str = "central") -> None:
-        env = contract.envelope(body, source=source)
+        env = as_fake_central(contract.envelope(body, source=source))  # notifications sealed, as Central does
         self.kp.send(topic, key=env.key.encode(), value=contract.encode(env)).get(timeout=30)
 
     def close(self) -> None:

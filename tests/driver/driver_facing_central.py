@@ -23,6 +23,7 @@ from ev_common.framing import ACK, NACK, BadFrame, FrameError, FramedStream
 from ev_common.kafka.consumer import ResilientConsumer
 from ev_common.kafka.producer import ReliableProducer
 from ev_common.topics import Topics
+from tests.notify_support import as_fake_central, fake_login_fields
 from tests.helpers import tls_server_context
 
 PRICE = 0.35
@@ -100,7 +101,8 @@ class DriverFacingCentral:
             driver, pw = fields[1], fields[2]
             if self.passwords.get(driver) != pw:
                 return ["ERR", "bad_credentials", "unknown driver or wrong password"]
-            return ["OK", token_for(driver), f"{time.time() + 3600:.0f}", *session_for(driver)]
+            return ["OK", token_for(driver), f"{time.time() + 3600:.0f}", *session_for(driver),
+                    *fake_login_fields(driver)]
         if fields[0] in ("RENEW", "LOGOUT") and len(fields) == 3:
             self.session_calls.append(fields[:2])
             driver = fields[2].removeprefix("tok-")
@@ -142,7 +144,7 @@ class DriverFacingCentral:
 
     def _send(self, body: contract.Payload) -> None:
         assert self.producer is not None
-        self.producer.send(self.topics.driver_notifications, contract.envelope(body, source="central"))
+        self.producer.send(self.topics.driver_notifications, as_fake_central(contract.envelope(body, source="central")))
 
     def _script(self, req: ChargeRequested, authentic: bool) -> None:
         d, r = req.driver_id, req.request_id

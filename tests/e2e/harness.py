@@ -38,6 +38,7 @@ from ev_common.topics import Topics
 from tests.helpers import REPO, Proc, wait_until
 from ev_common.kafka.security import ROLES
 from tests.helpers import grant_prefix, kafka_security, principal_env, seed_secure_dir
+from tests.notify_support import DbNotifyKeys, KeyLookup, open_if_sealed
 
 KWH_TOL = 1e-6
 RESULT_RE = re.compile(r"RESULT index=(\d+)/(\d+) requested=(\S+) session=(\S+) cp=(\S+) "
@@ -103,9 +104,10 @@ class Watcher:
     so a test can keep asserting on what the system published across a Kafka kill/restart.
     """
 
-    def __init__(self, bootstrap: str, topics: Topics) -> None:
+    def __init__(self, bootstrap: str, topics: Topics, notify_keys: KeyLookup | None = None) -> None:
         self.bootstrap = bootstrap
         self.topics = topics
+        self.notify_keys = notify_keys  # opens Central's sealed notifications (tests.notify_support)
         self.names = [topics.driver_notifications, topics.cp_events, topics.cp_state]
         self._records: dict[tuple[str, int, int], c.Envelope] = {}
         self._lock = threading.Lock()
@@ -161,7 +163,7 @@ class Watcher:
     def envelopes(self, topic: str) -> list[c.Envelope]:
         with self._lock:
             items = sorted((k, v) for k, v in self._records.items() if k[0] == topic)
-        return [v for _, v in items]
+        return [open_if_sealed(v, self.notify_keys) for _, v in items]
 
     def bodies(self, topic: str, kind: type) -> list:
         return [e.body for e in self.envelopes(topic) if isinstance(e.body, kind)]
@@ -276,7 +278,7 @@ class System:
         assert self.broker.stop(hard=True, timeout=15), "broker was not running"
 
     def watch(self) -> Watcher:
-        self.watcher = Watcher(self.bootstrap, self.topics)
+        self.watcher = Watcher(self.bootstrap, self.topics, DbNotifyKeys(self.db_url))
         return self.watcher
 
     # -- DB

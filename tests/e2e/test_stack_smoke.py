@@ -13,6 +13,7 @@ from ev_common.ports import free_port
 from ev_common.topics import Topics
 from tests.e2e.harness import Watcher
 from tests.helpers import REPO, seed_secure_dir, wait_until
+from tests.notify_support import DbNotifyKeys
 
 pytestmark = [pytest.mark.timeout(400)]
 
@@ -59,7 +60,8 @@ def test_stack_up_detached_tickets_then_down_leaves_nothing(tmp_path: Path):
                                 capture_output=True, text=True, timeout=60)
         assert status.returncode == 0 and "running" in status.stdout, status.stdout
 
-        watcher = Watcher(f"127.0.0.1:{kport}", Topics(prefix))
+        watcher = Watcher(f"127.0.0.1:{kport}", Topics(prefix),
+                          DbNotifyKeys(f"sqlite:///{stack_dir / 'central.sqlite3'}"))
         # the demo services file runs: tickets appear on the notifications topic
         wait_until(lambda: watcher.notifications(c.Ticket), 180, interval=0.5, message="a ticket")
         driver_log = stack_dir / "logs" / "driver1.log"

@@ -13,9 +13,11 @@ from ev_common import contract as c
 from ev_common import msgauth
 from central_service.runtime import CentralConfig, CentralService
 from ev_desktop.core.central_client import CentralClient
+from ev_common.notify_crypto import NotifyKey
 from tests.central.conftest import central  # noqa: F401 - the fixture
-from tests.central.support import Kafka, Monitor, SyncFramed, seed_db, sqlite_url
+from tests.central.support import LOGIN_NOTIFY_KEYS, Kafka, Monitor, SyncFramed, seed_db, sqlite_url
 from tests.helpers import wait_until
+from tests.notify_support import DbNotifyKeys
 
 pytestmark = [pytest.mark.kafka]
 
@@ -36,7 +38,9 @@ def _sign_in(port: int, verb: str = "LOGIN", who: str = "driver1", pw: str = "pa
         a = cl.request([verb, who, pw])
     finally:
         cl.close()
-    assert a[0] == "OK" and len(a) == 5, a
+    assert a[0] == "OK" and len(a) == (7 if verb == "LOGIN" else 5), a  # LOGIN: + notification key
+    if verb == "LOGIN":  # the Kafka helper opens this driver's sealed notifications with it
+        LOGIN_NOTIFY_KEYS[who] = NotifyKey.from_text(a[5], a[6])
     return {"token": a[1], "expires_at": float(a[2]), "sid": a[3], "key": a[4], "who": who}
 
 
@@ -121,7 +125,7 @@ def clocked_central(kafka_broker, topics, data_dir):
                                        session_grace=3600.0, billing_time_scale=3600.0), clock=clock)
     svc.start_in_thread()
     wait_until(lambda: svc.consumer_partitions() == 18, 90, interval=0.2, message="consumer assigned")
-    k = Kafka(kafka_broker, topics)
+    k = Kafka(kafka_broker, topics, DbNotifyKeys(url))  # opens the sealed notifications
     mon = Monitor(svc.port, "CP001").start()
     k.wait_state("CP001", "available")
     yield svc, k, clock
