@@ -60,7 +60,9 @@ BASELINE_PER_SAMPLE = 5
 
 
 async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, samples: int,
-                 started_at: dict[str, float], bare: BareRoundTrip) -> dict:
+                 started_at: dict[str, float], bare: BareRoundTrip, cp: str | None = None) -> dict:
+    """*samples* sequential requests for CP *cp* (default CP00001) by ``driver1``, each followed
+    by :data:`BASELINE_PER_SAMPLE` bare round trips on *bare*."""
     from ev_desktop.core.driver import DriverConfig, DriverCore
 
     queue: asyncio.Queue = asyncio.Queue()
@@ -79,7 +81,7 @@ async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, sam
     try:
         while len(auth) < samples + warm:
             t0, w0 = time.perf_counter(), time.time()
-            rid = core.request_charge(cp_id(1))
+            rid = core.request_charge(cp or cp_id(1))
             session = None
             deadline = time.monotonic() + 60
             t_auth = t_notice = None
