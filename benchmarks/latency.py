@@ -60,9 +60,14 @@ BASELINE_PER_SAMPLE = 5
 
 
 async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, samples: int,
-                 started_at: dict[str, float], bare: BareRoundTrip, cp: str | None = None) -> dict:
+                 started_at: dict[str, float], bare: BareRoundTrip, cp: str | None = None,
+                 answer_timeout_s: float = 60.0, budget_s: float | None = None) -> dict:
     """*samples* sequential requests for CP *cp* (default CP00001) by ``driver1``, each followed
-    by :data:`BASELINE_PER_SAMPLE` bare round trips on *bare*."""
+    by :data:`BASELINE_PER_SAMPLE` bare round trips on *bare*.
+
+    With *budget_s* (the load benchmark): a request not answered within *answer_timeout_s* is
+    counted in ``unanswered`` instead of failing the run, and no new request starts once
+    *budget_s* has passed."""
     from ev_desktop.core.driver import DriverConfig, DriverCore
 
     queue: asyncio.Queue = asyncio.Queue()
@@ -77,13 +82,17 @@ async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, sam
             await asyncio.sleep(0.5)
     core.start()
     auth, notice, charging, denied, baseline = [], [], [], [], []
+    unanswered = 0
     warm = 2
+    t_start = time.monotonic()
     try:
         while len(auth) < samples + warm:
+            if budget_s is not None and time.monotonic() - t_start > budget_s:
+                break
             t0, w0 = time.perf_counter(), time.time()
             rid = core.request_charge(cp or cp_id(1))
             session = None
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + answer_timeout_s
             t_auth = t_notice = None
             while time.monotonic() < deadline:
                 try:
@@ -109,11 +118,13 @@ async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, sam
                         baseline += [bare.sample() for _ in range(BASELINE_PER_SAMPLE)]
                     break
             else:
-                raise TimeoutError(f"no answer to request {rid} within 60 s")
+                if budget_s is None:
+                    raise TimeoutError(f"no answer to request {rid} within {answer_timeout_s:.0f} s")
+                unanswered += 1
     finally:
         await core.close()
     return {"auth": auth[warm:], "notice": notice[warm:], "charging": charging[warm:], "denied": denied,
-            "baseline": baseline}
+            "baseline": baseline, "unanswered": unanswered}
 
 
 def _watch_starts(bootstrap: str, topic: str, started_at: dict[str, float], stop) -> None:
