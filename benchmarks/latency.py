@@ -61,8 +61,9 @@ BASELINE_PER_SAMPLE = 5
 
 async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, samples: int,
                  started_at: dict[str, float], bare: BareRoundTrip, cp: str | None = None,
-                 answer_timeout_s: float = 60.0, budget_s: float | None = None) -> dict:
-    """*samples* sequential requests for CP *cp* (default CP00001) by ``driver1``, each followed
+                 answer_timeout_s: float = 60.0, budget_s: float | None = None,
+                 driver: str = "driver1") -> dict:
+    """*samples* sequential requests for CP *cp* (default CP00001) by *driver*, each followed
     by :data:`BASELINE_PER_SAMPLE` bare round trips on *bare*.
 
     With *budget_s* (the load benchmark): a request not answered within *answer_timeout_s* is
@@ -76,7 +77,7 @@ async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, sam
                       on_event=lambda ev: queue.put_nowait((time.perf_counter(), time.time(), ev)))
     for _ in range(60):
         try:
-            await core.login("driver1", "pass123")
+            await core.login(driver, "pass123")
             break
         except Exception:  # noqa: BLE001 - Central still starting
             await asyncio.sleep(0.5)

@@ -55,7 +55,8 @@ def run_load_latency(broker: Broker, root: Path, quick: bool, rtt: dict | None) 
     work.mkdir()
     db_path = work / "central.sqlite3"
     requested = n_cps + 1  # the real CP the driver requests: seeded, not charging, no telemetry load
-    seed(db_path, requested, charging=True, charging_upto=n_cps, drivers=5)
+    # driver6 is free (the N supplies belong to drivers 1-5): a busy driver is denied
+    seed(db_path, requested, charging=True, charging_upto=n_cps, drivers=6, supply_drivers=5)
     port = free_port()
     # monitor timeout: the N loaded CPs have no monitor (only their telemetry is simulated)
     central = start_central(broker.bootstrap, prefix, work, db_path, port,
@@ -84,7 +85,7 @@ def run_load_latency(broker: Broker, root: Path, quick: bool, rtt: dict | None) 
         t0 = time.monotonic()
         out = asyncio.run(_drive(broker.bootstrap, prefix, port, work, samples, started_at, bare,
                                  cp=cp_id(requested), answer_timeout_s=30.0,
-                                 budget_s=150.0 if quick else 420.0))
+                                 budget_s=150.0 if quick else 420.0, driver="driver6"))
         window = time.monotonic() - t0
         profile = rec.stop()
         rec = None
