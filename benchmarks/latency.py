@@ -83,7 +83,7 @@ async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, sam
             await asyncio.sleep(0.5)
     core.start()
     auth, notice, charging, denied, baseline = [], [], [], [], []
-    unanswered = 0
+    unanswered = no_ticket = 0
     warm = 2
     t_start = time.monotonic()
     try:
@@ -121,11 +121,15 @@ async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, sam
             else:
                 if budget_s is None:
                     raise TimeoutError(f"no answer to request {rid} within {answer_timeout_s:.0f} s")
-                unanswered += 1
+                if t_auth is None:
+                    unanswered += 1
+                else:  # authorized; the ticket (CP events path) is what did not come in time
+                    no_ticket += 1
+                    auth.append(t_auth)
     finally:
         await core.close()
     return {"auth": auth[warm:], "notice": notice[warm:], "charging": charging[warm:], "denied": denied,
-            "baseline": baseline, "unanswered": unanswered}
+            "baseline": baseline, "unanswered": unanswered, "no_ticket": no_ticket}
 
 
 def _watch_starts(bootstrap: str, topic: str, started_at: dict[str, float], stop) -> None:
