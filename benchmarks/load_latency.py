@@ -45,6 +45,18 @@ def _port_open(port: int) -> bool:
         return False
 
 
+def _outbox_depth(path: Path) -> int | None:
+    """Rows waiting in Central's producer outbox (what it produced and Kafka has not acked)."""
+    import sqlite3
+    if not path.exists():
+        return None
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
+    try:
+        return con.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+    finally:
+        con.close()
+
+
 def run_load_latency(broker: Broker, root: Path, quick: bool, rtt: dict | None) -> BenchResult:
     n_cps = int(os.environ.get("EV_BENCH_LOAD_CPS") or (2000 if quick else 5000))
     samples = 12 if quick else 40
@@ -66,7 +78,7 @@ def run_load_latency(broker: Broker, root: Path, quick: bool, rtt: dict | None) 
     # stream in this process, competing with the driver for the CPU
     started_at: dict[str, float] = {}
     res = BenchResult("load_latency")
-    probe = gen = rec = sampler = None
+    probe = gen = rec = sampler = depth = None
     bare = None
     try:
         wait_until(lambda: _port_open(port) or not central.alive(), 120, "Central serving")
@@ -80,6 +92,8 @@ def run_load_latency(broker: Broker, root: Path, quick: bool, rtt: dict | None) 
         time.sleep(2.0)
         sampler = Sampler(probe.sample, 1.0)
         sampler.start()
+        depth = Sampler(lambda: _outbox_depth(work / "central-data" / "outbox-central.sqlite3"), 1.0)
+        depth.start()
         rec = pyspy.Recording(central.pid, work / "central-profile.txt")
         bare = BareRoundTrip(broker.bootstrap)
         t0 = time.monotonic()
@@ -90,14 +104,16 @@ def run_load_latency(broker: Broker, root: Path, quick: bool, rtt: dict | None) 
         profile = rec.stop()
         rec = None
         sampler.stop()
+        depth.stop()
         lag = [(round(t - t0, 1), e - c_) for t, v in sampler.samples if not isinstance(v, Exception)
                for e, c_ in [v]]
         gen_alive = gen.alive()
     finally:
         if rec is not None:
             rec.stop()
-        if sampler is not None:
-            sampler.stop()
+        for s_ in (sampler, depth):
+            if s_ is not None:
+                s_.stop()
         if bare is not None:
             bare.close()
         if gen is not None:
@@ -116,6 +132,8 @@ def run_load_latency(broker: Broker, root: Path, quick: bool, rtt: dict | None) 
         Row(f"under load ({n_cps:,} CPs @1 Hz): request → authorized p99", a["p99"] * 1000, b["p99"] * 1000,
             "ms", target=f"≤ {P99_TARGET_S * 1000:.0f} ms", met=a["p99"] <= P99_TARGET_S),
         Row("under load: Central telemetry lag (max over the samples)", max_lag_s, None, "s"),
+        Row("under load: rows waiting in Central's producer outbox (max)",
+            float(max((v for _, v in depth.samples if isinstance(v, int)), default=float("nan"))), None, "rows"),
         Row("under load: requests not authorized within 30 s", float(out["unanswered"]), None, "requests",
             target="0", met=out["unanswered"] == 0),
     ]
@@ -123,7 +141,9 @@ def run_load_latency(broker: Broker, root: Path, quick: bool, rtt: dict | None) 
                     "authorized_s": out["auth"], "authorized": a, "denied_warmup": out["denied"], "unanswered": out["unanswered"],
                     "authorized_but_no_ticket_within_30s": out["no_ticket"],
                     "bare_round_trip_interleaved_s": out["baseline"], "bare_round_trip_interleaved": b,
-                    "bare_round_trip_idle": rtt, "lag_msgs_series": lag, "generator_alive_at_end": gen_alive,
+                    "bare_round_trip_idle": rtt, "lag_msgs_series": lag,
+                    "central_outbox_rows_series": [(round(t - t0, 1), v) for t, v in depth.samples
+                                                   if not isinstance(v, Exception)], "generator_alive_at_end": gen_alive,
                     "generator_output": sent.group(0) if sent else None,
                     "central_profile": profile}
     print("    Central profile (inclusive % of busy samples):", flush=True)
