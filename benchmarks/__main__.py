@@ -15,7 +15,7 @@ import traceback
 
 from benchmarks.common import RESULTS_DIR, BenchResult, Broker, Row, bare_round_trip, make_root, summary, table, write_result
 
-NAMES = ["outbox", "heal", "latency", "ingest", "dashboard", "cp", "security"]
+NAMES = ["outbox", "heal", "latency", "load_latency", "ingest", "dashboard", "cp", "security"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[BenchResult] = []
     rtt: dict | None = None
     try:
-        needs_broker = [n for n in only if n in ("outbox", "latency", "ingest", "cp", "security")]
+        needs_broker = [n for n in only if n in ("outbox", "latency", "load_latency", "ingest", "cp", "security")]
         if needs_broker:
             # security compares secure and plain-text clients of this same broker
             broker = Broker(root, plain_listener="security" in only)
@@ -92,6 +92,9 @@ def _run(name: str, broker: Broker | None, root, quick: bool, rtt: dict | None) 
     if name == "latency":
         from benchmarks.latency import run_latency
         return run_latency(broker, root, quick, rtt)
+    if name == "load_latency":
+        from benchmarks.load_latency import run_load_latency
+        return run_load_latency(broker, root, quick, rtt)
     if name == "ingest":
         from benchmarks.ingest import run_ingest
         return run_ingest(broker, root, quick)

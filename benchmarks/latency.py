@@ -61,7 +61,15 @@ BASELINE_PER_SAMPLE = 5
 
 
 async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, samples: int,
-                 started_at: dict[str, float], bare: BareRoundTrip) -> dict:
+                 started_at: dict[str, float], bare: BareRoundTrip, cp: str | None = None,
+                 answer_timeout_s: float = 60.0, budget_s: float | None = None,
+                 driver: str = "driver1") -> dict:
+    """*samples* sequential requests for CP *cp* (default CP00001) by *driver*, each followed
+    by :data:`BASELINE_PER_SAMPLE` bare round trips on *bare*.
+
+    With *budget_s* (the load benchmark): a request not answered within *answer_timeout_s* is
+    counted in ``unanswered`` instead of failing the run, and no new request starts once
+    *budget_s* has passed."""
     from ev_desktop.core.driver import DriverConfig, DriverCore
 
     queue: asyncio.Queue = asyncio.Queue()
@@ -70,19 +78,23 @@ async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, sam
                       on_event=lambda ev: queue.put_nowait((time.perf_counter(), time.time(), ev)))
     for _ in range(60):
         try:
-            await core.login("driver1", "pass123")
+            await core.login(driver, "pass123")
             break
         except Exception:  # noqa: BLE001 - Central still starting
             await asyncio.sleep(0.5)
     core.start()
     auth, notice, charging, denied, baseline = [], [], [], [], []
+    unanswered = no_ticket = 0
     warm = 2
+    t_start = time.monotonic()
     try:
         while len(auth) < samples + warm:
+            if budget_s is not None and time.monotonic() - t_start > budget_s:
+                break
             t0, w0 = time.perf_counter(), time.time()
-            rid = core.request_charge(cp_id(1))
+            rid = core.request_charge(cp or cp_id(1))
             session = None
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + answer_timeout_s
             t_auth = t_notice = None
             while time.monotonic() < deadline:
                 try:
@@ -108,11 +120,17 @@ async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, sam
                         baseline += [bare.sample() for _ in range(BASELINE_PER_SAMPLE)]
                     break
             else:
-                raise TimeoutError(f"no answer to request {rid} within 60 s")
+                if budget_s is None:
+                    raise TimeoutError(f"no answer to request {rid} within {answer_timeout_s:.0f} s")
+                if t_auth is None:
+                    unanswered += 1
+                else:  # authorized; the ticket (CP events path) is what did not come in time
+                    no_ticket += 1
+                    auth.append(t_auth)
     finally:
         await core.close()
     return {"auth": auth[warm:], "notice": notice[warm:], "charging": charging[warm:], "denied": denied,
-            "baseline": baseline}
+            "baseline": baseline, "unanswered": unanswered, "no_ticket": no_ticket}
 
 
 def _watch_starts(bootstrap: str, topic: str, started_at: dict[str, float], stop) -> None:

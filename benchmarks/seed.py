@@ -23,7 +23,10 @@ def write_credentials(directory: Path, ids: list[str]) -> Path:
     return Path(directory)
 
 
-def seed(db_path: Path, cps: int, *, charging: bool, drivers: int = 50, password: str = "pass123") -> None:
+def seed(db_path: Path, cps: int, *, charging: bool, drivers: int = 50, password: str = "pass123",
+         charging_upto: int | None = None, supply_drivers: int | None = None) -> None:
+    """*cps* CPs; with *charging*, CPs 1..*charging_upto* (default: all) have a charging supply,
+    spread over drivers 1..*supply_drivers* (default: all *drivers*; the others stay free)."""
     db.connect(f"sqlite:///{db_path}")
     key_hash, pw_hash = hash_secret(CP_KEY), hash_secret(password)
     now = time.time()
@@ -35,9 +38,9 @@ def seed(db_path: Path, cps: int, *, charging: bool, drivers: int = 50, password
         for k in range(0, len(rows), 500):
             db.ChargePointRow.insert_many(rows[k:k + 500]).on_conflict_ignore().execute()
         if charging:
-            sup = [{"id": f"s-{cp_id(i)}", "driver_id": f"driver{(i - 1) % drivers + 1}",
+            sup = [{"id": f"s-{cp_id(i)}", "driver_id": f"driver{(i - 1) % (supply_drivers or drivers) + 1}",
                     "cp_id": cp_id(i), "status": "charging", "created_at": now, "started_at": now,
-                    "price_eur_kwh": 0.35} for i in range(1, cps + 1)]
+                    "price_eur_kwh": 0.35} for i in range(1, (charging_upto or cps) + 1)]
             for k in range(0, len(sup), 500):
                 db.Supply.insert_many(sup[k:k + 500]).on_conflict_ignore().execute()
     db.close()

@@ -46,6 +46,7 @@ class CpKeyring:
         self.refresh_s = refresh_s
         self.clock = clock
         self._cache: dict[str, _Entry] = {}
+        self._all_loaded_at = float("-inf")
 
     def entry(self, cp_id: str, *, fresh: bool = False) -> _Entry | None:
         now = self.clock()
@@ -55,6 +56,14 @@ class CpKeyring:
             stale = False  # re-read at most once a second per CP
         elif fresh:
             stale = True
+        if stale and not fresh and self.refresh_s > 0 and now - self._all_loaded_at >= self.refresh_s:
+            # Every CP's entry expires every refresh_s and 5,000 CPs tick once a second: one
+            # query for all of them instead of ~1,000 single-row reads a second (the profile
+            # of Central under telemetry load put 18 % of its busy time in those reads).
+            self._all_loaded_at = now
+            self._cache = {cp: _Entry(key, revoked, now) for cp, (key, revoked) in self.store.cp_mac_keys().items()}
+            e = self._cache.get(cp_id)
+            stale = e is None
         if stale:
             row = self.store.cp_mac_key(cp_id)
             if row is None:

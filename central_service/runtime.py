@@ -1,8 +1,18 @@
 """Central's wiring: Kafka batches, monitor sockets and timers → core → DB transaction → effects.
 
-Threads: the asyncio loop owns every state change and every DB access. The consumer thread
-hands each batch to the loop (``run_coroutine_threadsafe``) and waits, so offsets are committed
-only after the batch was applied. Argon2 checks run in the default executor (no DB there).
+Threads: the asyncio loop owns every state change and every DB access. Two consumer threads
+hand their batches to the loop (``run_coroutine_threadsafe``) and wait, so each commits its
+offsets only after its batch was applied. Argon2 checks run in the default executor (no DB there).
+
+Requests first (issue 14): driver requests and operator commands have their own consumer and
+group (``<prefix>.central.requests``); CP events — thousands of CPs' telemetry a second — are
+read by the other (``<prefix>.central``). So a request never waits behind a telemetry backlog
+in Kafka, and on the loop it goes first: the events thread does not hand a batch over while a
+request batch waits (bounded wait, so telemetry is never starved), and an events batch being
+applied when a request arrives stops at the next multiple of :data:`EVENT_SLICE` messages,
+completes what it applied, yields to the loop — the request runs — and goes on. Crash
+semantics are unchanged: each consumer commits a batch's offsets only after all of it was
+applied. Still one loop: every state change stays on it.
 
 Effects and crashes (why Central never loses or doubles an effect): the effects of a message are
 written as rows of ``pending_effects`` *in the same DB transaction* as the state change and the
@@ -50,6 +60,11 @@ __all__ = ["FAULT_KILL_BEFORE_RELAY", "CentralConfig", "CentralService"]
 
 log = logging.getLogger("central")
 
+# a request handed over while an events batch is applied waits at most this many CP events
+EVENT_SLICE = 50
+# how long the events thread holds its next batch back while request batches wait (never starve)
+REQUESTS_FIRST_MAX_WAIT_S = 1.0
+
 
 class CentralService(PeriodicTasks, SocketGateway):
     """The Central process: owns the loop, the DB connection, the Kafka clients and the socket
@@ -71,7 +86,10 @@ class CentralService(PeriodicTasks, SocketGateway):
         self._thread: threading.Thread | None = None
         self._producer: ReliableProducer | None = None
         self._effects: EffectRelay | None = None
-        self._consumer: ResilientConsumer | None = None
+        self._consumer: ResilientConsumer | None = None           # CP events
+        self._requests_consumer: ResilientConsumer | None = None  # driver requests, operator commands
+        self._requests_waiting = 0  # request batches handed to the loop and not applied yet
+        self._priority = threading.Condition()
         self._server: SocketServer | None = None
         self._keyring = CpKeyring(self.store)
         self.notify_keys = NotifyKeyring(self.store)  # driver notification keys: sealing, LOGIN
@@ -141,19 +159,26 @@ class CentralService(PeriodicTasks, SocketGateway):
         self.port = await self._server.start()
         # counted from the moment Monitors can reconnect (the socket serves), before any request is read
         self.core.start_restart_grace(self.store.previously_connected(), cfg.restart_grace_s)
-        self._consumer = ResilientConsumer(
-            cfg.bootstrap_servers,
-            [self.topics.driver_requests, self.topics.cp_events, self.topics.operator_commands],
-            group_id=f"{cfg.topic_prefix}.central", client_id=f"{cfg.topic_prefix}.central",
-            on_batch=self._on_batch, dead_letters=self._producer,
+        # two consumers, one loop: see "Requests first" in the module docstring
+        self._requests_consumer = ResilientConsumer(
+            cfg.bootstrap_servers, [self.topics.driver_requests, self.topics.operator_commands],
+            group_id=f"{cfg.topic_prefix}.central.requests", client_id=f"{cfg.topic_prefix}.central.requests",
+            on_batch=self._on_request_batch, dead_letters=self._producer,
             dead_letter_topic=self.topics.dead_letters)
+        self._consumer = ResilientConsumer(
+            cfg.bootstrap_servers, [self.topics.cp_events],
+            group_id=f"{cfg.topic_prefix}.central", client_id=f"{cfg.topic_prefix}.central",
+            on_batch=self._on_event_batch, dead_letters=self._producer,
+            dead_letter_topic=self.topics.dead_letters)
+        self._requests_consumer.start()
         self._consumer.start()
         log.info("Central ready: port=%d kafka=%s prefix=%s", self.port, cfg.bootstrap_servers, cfg.topic_prefix)
 
     async def _shutdown(self) -> None:
         loop = asyncio.get_running_loop()
-        if self._consumer is not None:  # its thread may wait on this loop: never block the loop
-            await loop.run_in_executor(None, self._consumer.stop)
+        for consumer in (self._requests_consumer, self._consumer):
+            if consumer is not None:  # its thread may wait on this loop: never block the loop
+                await loop.run_in_executor(None, consumer.stop)
         if self._server is not None:
             await self._server.stop()
         if self.core is not None:
@@ -186,9 +211,9 @@ class CentralService(PeriodicTasks, SocketGateway):
             self._thread.join(timeout)
 
     def consumer_partitions(self) -> int:
-        """Partitions the consumer reads (as of its last health check); 0 while joining the group."""
-        lag = self._consumer.lag_by_partition() if self._consumer is not None else None
-        return len(lag or {})
+        """Partitions both consumers read (as of their last health check); 0 while joining."""
+        return sum(len((c.lag_by_partition() if c is not None else None) or {})
+                   for c in (self._consumer, self._requests_consumer))
 
     def call(self, fn: Callable, timeout: float = 10.0):
         """Run *fn()* on the service loop and return its result (tests, admin)."""
@@ -211,15 +236,44 @@ class CentralService(PeriodicTasks, SocketGateway):
         self._effects.relay()
 
     # ---------------------------------------------------------------- Kafka input
-    def _on_batch(self, deliveries: list[Delivery]) -> None:
-        """Consumer thread: apply the batch on the loop and wait (offsets commit afterwards)."""
+    def _on_request_batch(self, deliveries: list[Delivery]) -> None:
+        """Requests consumer thread: apply the batch on the loop and wait (offsets commit
+        afterwards); while it waits, the events thread holds its next batch back."""
         assert self._loop is not None
+        with self._priority:
+            self._requests_waiting += 1
+        try:
+            async def _apply() -> None:
+                self._apply_batch(deliveries)
+            asyncio.run_coroutine_threadsafe(_apply(), self._loop).result()
+        finally:
+            with self._priority:
+                self._requests_waiting -= 1
+                self._priority.notify_all()
+
+    def _on_event_batch(self, deliveries: list[Delivery]) -> None:
+        """Events consumer thread: after any waiting request batch, apply the batch on the
+        loop and wait (offsets commit afterwards). If a request batch is handed over
+        meanwhile, the events batch stops at the next multiple of EVENT_SLICE (what was
+        applied is complete: effects relayed, live values sent), yields to the loop — the
+        request runs — and goes on. A failure later in the batch retries it whole, with the
+        messages applied before skipped (processed ids) or harmless (telemetry: by seq)."""
+        assert self._loop is not None
+        with self._priority:
+            self._priority.wait_for(lambda: self._requests_waiting == 0, REQUESTS_FIRST_MAX_WAIT_S)
 
         async def _apply() -> None:
-            self._apply_batch(deliveries)
+            done = 0
+            while done < len(deliveries):
+                if done:
+                    await asyncio.sleep(0)  # the waiting request runs here
+                    self.core.counters["event_batches_yielded"] += 1
+                done += self._apply_batch(deliveries[done:], yield_to_requests=True)
         asyncio.run_coroutine_threadsafe(_apply(), self._loop).result()
 
-    def _apply_batch(self, deliveries: list[Delivery]) -> None:
+    def _apply_batch(self, deliveries: list[Delivery], yield_to_requests: bool = False) -> int:
+        """Apply *deliveries* in order; returns how many were applied: all of them, or with
+        *yield_to_requests* fewer when a request batch waits (see :meth:`_on_event_batch`)."""
         assert self.core is not None
         # Live values (SupplyProgress, CpState from telemetry) are superseded by the next tick:
         # keep only the latest per (type, key) within the batch and write them in one outbox
@@ -227,7 +281,11 @@ class CentralService(PeriodicTasks, SocketGateway):
         # batch's staged effects, so the last CpState sent always reflects the latest facts.
         live: dict[tuple[str, str], c.Payload] = {}
         assert self._verifier is not None and self._effects is not None
-        for d in deliveries:
+        applied = len(deliveries)
+        for n, d in enumerate(deliveries):
+            if yield_to_requests and n and n % EVENT_SLICE == 0 and self._requests_waiting:
+                applied = n  # complete what was applied (below), then let the request in
+                break
             env = d.envelope
             if isinstance(env.body, CP_EVENT_TYPES):
                 why = self._verifier.problem(env)
@@ -283,3 +341,4 @@ class CentralService(PeriodicTasks, SocketGateway):
         self._effects.relay()
         if live:
             self._effects.send_many(live.values())
+        return applied

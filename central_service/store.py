@@ -86,6 +86,12 @@ class Store:
         row = ChargePointRow.get_or_none(ChargePointRow.id == cp_id)
         return None if row is None else (row.mac_key, bool(row.revoked))
 
+    def cp_mac_keys(self) -> dict[str, tuple[str | None, bool]]:
+        """(secret or None, revoked) of every known CP, in one query (the keyring's refresh)."""
+        sql = (f"SELECT {_col(ChargePointRow.id)}, {_col(ChargePointRow.mac_key)}, "
+               f"{_col(ChargePointRow.revoked)} FROM {_table(ChargePointRow)}")
+        return {cp: (key, bool(revoked)) for cp, key, revoked in database.execute_sql(sql).fetchall()}
+
     def set_cp_key(self, cp_id: str, key: str, now: float) -> bool:
         """Rotate: the new secret replaces the old at once (and un-revokes). False if unknown."""
         return ChargePointRow.update(key_hash=hash_secret(key), mac_key=key, revoked=False,

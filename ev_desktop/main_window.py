@@ -351,7 +351,8 @@ class MainWindow(QMainWindow):
             log.warning("diagnostics dialog unavailable: %s", exc)
             self.statusBar().showMessage(self.tr("El diagnóstico de Kafka no está disponible en esta instalación"), 5000)
             return
-        groups = [f"{self.ctx.topics.prefix}.central"]  # is Central keeping up with the requests?
+        # is Central keeping up? Requests/commands and CP events have a consumer group each
+        groups = [f"{self.ctx.topics.prefix}.central.requests", f"{self.ctx.topics.prefix}.central"]
         if self._diagnostics is not None:
             self._diagnostics.close()
         self._diagnostics = DiagnosticsDialog(self.settings.bootstrap_servers, self.ctx.topics, groups, self,

@@ -58,6 +58,9 @@ def test_the_documented_consumer_group_is_the_one_central_uses() -> None:
     source = (DOC.parent.parent / "central_service" / "runtime.py").read_text()
     assert 'group_id=f"{cfg.topic_prefix}.central"' in source
     assert "`<prefix>.central`" in text
+    # requests and commands have their own consumer and group (issue 14): documented too
+    assert 'group_id=f"{cfg.topic_prefix}.central.requests"' in source
+    assert "`<prefix>.central.requests`" in text
     # every other reader is documented as a lone reader, and the code agrees
     assert "<prefix>.driver." not in text and "<prefix>.engine." not in text
     for module in ("ev_desktop/core/driver.py", "cp_simulator/engine_app.py", "ev_desktop/core/directory.py"):

@@ -39,7 +39,9 @@ TABLE: dict[str, Rights] = {
         write=("cp_commands", "cp_state", "driver_notifications", "central_heartbeat",
                "central_activity", "dead_letters"),
         read=("driver_requests", "cp_events", "operator_commands"),
-        groups=("central",), admin_topics=True),
+        # central.requests: the second consumer, driver requests and operator commands only,
+        # so they never wait behind the CP events' telemetry (see central_service runtime)
+        groups=("central", "central.requests"), admin_topics=True),
     "cp": Rights(write=("cp_events", "dead_letters"), read=("cp_commands",)),
     "operator": Rights(write=("operator_commands", "driver_requests"),
                        read=("cp_state", "central_heartbeat", "central_activity",

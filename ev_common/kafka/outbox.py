@@ -38,7 +38,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,6 +140,12 @@ class Outbox:
         self.max_rows = max_rows
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._group = threading.Condition(threading.Lock())  # group commit: queue + leader flag
+        self._queue: list[_Ticket] = []
+        self._leading = False
+        # called by the committing thread with rows inserted but not yet committed (see
+        # StagedRows): set by a deliverer that wants to send while the fsync runs
+        self.on_staged: Callable[[StagedRows], None] | None = None
         self.set_aside: Path | None = None
         self._clock = clock
         self._quarantine_cutoff = clock() - quarantine_retention_s
@@ -193,50 +199,115 @@ class Outbox:
     # ------------------------------------------------------------------ writer side
     def append(self, topic: str, key: bytes | None, value: bytes | None) -> int:
         """Store one row durably; returns its id. Raises :class:`OutboxRefused` (nothing
-        stored) when the disk is full, the write fails or the size cap is reached."""
-        with self._lock:
-            self._check_open()
-            self._check_room(1)
-            try:
-                cur = self._db.execute(
-                    "INSERT INTO outbox(topic, key, value, created_at) VALUES (?, ?, ?, ?)",
-                    (topic, key, value, time.time()))
-            except _WRITE_FAILURES as exc:
-                self._rollback_quietly()
-                raise _refusal(exc, self._count, self.path.parent) from exc
-            self._count += 1
-            return int(cur.lastrowid)
+        stored) when the disk is full, the write fails or the size cap is reached.
+
+        Concurrent callers share one transaction (group commit, see :meth:`_group_append`)."""
+        return self._group_append([(topic, key, value)])[0]
 
     def append_many(self, rows: Iterable[tuple[str, bytes | None, bytes | None]]) -> int:
         """Store several rows in ONE transaction (one fsync): all or none are durable.
 
         The durable write is the cost of an outbox (~ms per fsync); a busy process (Central
         fanning out a Kafka batch) must pay it once per batch, not once per message."""
-        now = time.time()
-        batch = [(topic, key, value, now) for topic, key, value in rows]
+        batch = list(rows)
         if not batch:
             return 0
-        with self._lock:
-            self._check_open()
-            self._check_room(len(batch))
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                self._db.executemany(
-                    "INSERT INTO outbox(topic, key, value, created_at) VALUES (?, ?, ?, ?)", batch)
-                self._db.execute("COMMIT")
-            except _WRITE_FAILURES as exc:
-                self._rollback_quietly()
-                raise _refusal(exc, self._count, self.path.parent) from exc
-            except BaseException:
-                self._rollback_quietly()
-                raise
-            self._count += len(batch)
-            return len(batch)
+        return len(self._group_append(batch))
 
-    def _check_room(self, n: int) -> None:
-        if self.max_rows is not None and self._count + n > self.max_rows:
-            raise OutboxRefused("full", f"{self._count} events already wait (cap {self.max_rows})",
-                                self._count)
+    def _group_append(self, rows: list[tuple[str, bytes | None, bytes | None]]) -> list[int]:
+        """Group commit: the first caller to find no commit under way becomes the *leader*: it
+        takes every request queued so far (its own included) and writes them in one
+        transaction — one fsync for all; the others wait for their request to be done, and
+        the next waiting caller leads the next group. Alone, a caller pays exactly what a
+        transaction of its own costs; with concurrent callers, the fsync is shared by all who
+        arrived while the previous one ran. Every caller still returns only once its rows
+        are durable (or raises :class:`OutboxRefused`: its rows are not stored).
+
+        Each request is all-or-none; requests of one group are refused together when the
+        write fails (the disk is the same for all), and one by one when the size cap is hit."""
+        ticket = _Ticket(rows)
+        with self._group:
+            self._check_open()
+            self._queue.append(ticket)
+            while not ticket.done:
+                if not self._leading:
+                    self._leading = True
+                    group, self._queue = self._queue, []
+                    break
+                self._group.wait()
+            else:
+                return ticket.result()
+        try:
+            self._commit_group(group)
+        finally:
+            with self._group:
+                self._leading = False
+                self._group.notify_all()
+        return ticket.result()
+
+    def _commit_group(self, group: list["_Ticket"]) -> None:
+        """Leader: write *group* in one transaction; every ticket ends done (ids or error)."""
+        try:
+            with self._lock:
+                self._check_open()
+                accepted: list[_Ticket] = []
+                room = self._count
+                for t in group:
+                    try:
+                        self._check_room(len(t.rows), room)
+                    except OutboxRefused as exc:
+                        t.error = exc
+                        continue
+                    room += len(t.rows)
+                    accepted.append(t)
+                if accepted:
+                    self._write(accepted)
+        except BaseException as exc:  # noqa: BLE001 - handed to every waiter, then re-raised by each
+            for t in group:
+                if t.ids is None and t.error is None:
+                    t.error = exc
+        finally:
+            for t in group:
+                t.done = True
+
+    def _write(self, tickets: list["_Ticket"]) -> None:
+        """Caller holds the lock. INSERT every row, hand them to :attr:`on_staged` when the
+        outbox was empty (see :class:`StagedRows`), COMMIT (the fsync)."""
+        staged: StagedRows | None = None
+        now = time.time()
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            insert = self._db.execute
+            for t in tickets:
+                t.ids = [int(insert("INSERT INTO outbox(topic, key, value, created_at) VALUES (?, ?, ?, ?)",
+                                    (topic, key, value, now)).lastrowid)
+                         for topic, key, value in t.rows]
+            hook = self.on_staged
+            if hook is not None and self._count == 0:
+                staged = StagedRows([OutboxRow(i, topic, key, value, now) for t in tickets
+                                     for i, (topic, key, value) in zip(t.ids, t.rows)])
+                try:
+                    hook(staged)
+                except Exception:  # noqa: BLE001 - an optimisation only: the commit decides
+                    log.exception("outbox %s: on_staged hook failed", self.path)
+            self._db.execute("COMMIT")
+        except BaseException as exc:
+            self._rollback_quietly()
+            for t in tickets:
+                t.ids = None
+            if staged is not None:
+                staged.finish(False)
+            if isinstance(exc, _WRITE_FAILURES):
+                raise _refusal(exc, self._count, self.path.parent) from exc
+            raise
+        self._count += sum(len(t.rows) for t in tickets)
+        if staged is not None:
+            staged.finish(True)
+
+    def _check_room(self, n: int, count: int | None = None) -> None:
+        count = self._count if count is None else count
+        if self.max_rows is not None and count + n > self.max_rows:
+            raise OutboxRefused("full", f"{count} events already wait (cap {self.max_rows})", count)
 
     def _rollback_quietly(self) -> None:
         if self._db.in_transaction:
@@ -350,6 +421,67 @@ def _sync_level(level: str) -> str:
     if upper not in _SYNC_LEVELS:
         raise ValueError(f"synchronous must be one of {', '.join(_SYNC_LEVELS)}, not {level!r}")
     return upper
+
+
+class _Ticket:
+    """One caller's request in a group commit."""
+
+    __slots__ = ("rows", "ids", "error", "done")
+
+    def __init__(self, rows: list[tuple[str, bytes | None, bytes | None]]) -> None:
+        self.rows = rows
+        self.ids: list[int] | None = None
+        self.error: BaseException | None = None
+        self.done = False
+
+    def result(self) -> list[int]:
+        if self.error is not None:
+            raise self.error
+        assert self.ids is not None
+        return self.ids
+
+
+class StagedRows:
+    """Rows inserted into the outbox whose transaction is being committed (fsync under way).
+
+    Handed to :attr:`Outbox.on_staged` so a deliverer may put them on the wire *while* the
+    fsync runs instead of after it (the idle path of a request/answer exchange pays the
+    fsync and the Kafka hop at the same time, not one after the other). The deliverer must
+    call :meth:`wait` before removing or quarantining any of these rows: if the commit
+    failed they do not exist, and their ids will be given to the next rows.
+
+    Why sending before the fsync loses nothing a user did: the caller of ``append`` gets
+    control back only after the commit, so until then nobody has been told "queued". A
+    crash (power cut, ``kill -9``) before the commit completes leaves two outcomes, both
+    ones the product already handles: the record did not reach Kafka → nothing happened, the
+    user saw no confirmation (exactly as a crash before ``send()``); or it did → the event is
+    delivered although the outbox forgot it — at-least-once with one fewer copy, and the
+    consumer acts on it as on any delivered event (same envelope id if ever resent). A commit
+    that *fails* (disk full) after the record went out is the one visible oddity: the caller
+    is told "refused" for an event Kafka got; the answer (e.g. an authorization) then
+    arrives for a request the user was told failed, which the client shows like any late
+    answer. Only rows of an outbox that was *empty* are staged, so the early record can
+    never overtake an older queued one (per-key order holds)."""
+
+    __slots__ = ("rows", "_done", "_committed")
+
+    def __init__(self, rows: list[OutboxRow]) -> None:
+        self.rows = rows
+        self._done = threading.Event()
+        self._committed = False
+
+    def finish(self, committed: bool) -> None:
+        self._committed = committed
+        self._done.set()
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """True once the rows are durable; False if the commit failed (or *timeout*)."""
+        self._done.wait(timeout)
+        return self._committed
 
 
 def _blob(value: bytes | memoryview | None) -> bytes | None:

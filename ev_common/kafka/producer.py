@@ -30,7 +30,7 @@ from kafka import errors as kerr
 
 from ev_common import contract
 from ev_common.kafka.backoff import Backoff
-from ev_common.kafka.outbox import DEFAULT_MAX_ROWS, Outbox, OutboxRefused, OutboxRow
+from ev_common.kafka.outbox import DEFAULT_MAX_ROWS, Outbox, OutboxRefused, OutboxRow, StagedRows
 from ev_common.kafka.probe import client_bootstrap, split_bootstrap, unreachable_reason
 from ev_common.kafka.security import KafkaCredentials, kafka_kwargs
 from ev_common.kafka.status import LinkState, ProducerStatus, StatusListener, StatusNotifier
@@ -69,7 +69,7 @@ class ReliableProducer:
                  outbox_append_sync: str = "FULL", outbox_remove_sync: str = "NORMAL",
                  outbox_max_rows: int | None = DEFAULT_MAX_ROWS,
                  producer_config: dict | None = None,
-                 credentials: KafkaCredentials | None = None) -> None:
+                 credentials: KafkaCredentials | None = None, send_while_syncing: bool = True) -> None:
         """*linger_ms*: how long the Kafka client may hold records while the worker is still
         handing a batch of rows over; the worker then flushes at once, so a lone event never
         waits for it (see :meth:`_send_now`). *ack_poll_s*: how often the worker, while waiting
@@ -79,7 +79,10 @@ class ReliableProducer:
         beyond it ``send`` raises :class:`OutboxRefused` (as it does when the disk is full):
         the caller tells its user, nothing already queued is dropped.
         *credentials*: the Kafka identity (default: the process's, see
-        :mod:`ev_common.kafka.security`)."""
+        :mod:`ev_common.kafka.security`). *send_while_syncing*: when the outbox was empty,
+        put a new event on the wire while its outbox commit (the fsync) is still running
+        instead of after it — ``send()`` still returns only once it is durable; why that
+        loses nothing is argued in :class:`~ev_common.kafka.outbox.StagedRows`."""
         self.bootstrap = bootstrap_servers
         self.client_id = client_id
         self._addresses = split_bootstrap(bootstrap_servers)
@@ -105,7 +108,13 @@ class ReliableProducer:
         self._closed = False
         self._drained = threading.Condition()
         self._kp: KafkaProducer | None = None
+        self._sending: StagedRows | None = None  # the staged group _deliver is sending
+        self.sent_while_syncing = 0  # rows put on the wire before their outbox commit ended
         self._ever_connected = False
+        self._staged: list[StagedRows] = []  # handed over by the outbox's committing thread
+        self._staged_lock = threading.Lock()
+        if send_while_syncing:
+            self._outbox.on_staged = self._on_staged
         self._worker = threading.Thread(target=self._run, name=f"{client_id}-producer", daemon=True)
         self._worker.start()
 
@@ -189,6 +198,28 @@ class ReliableProducer:
         self.close()
 
     # ================================================================== worker
+    def _on_staged(self, staged: StagedRows) -> None:
+        """Outbox committing thread: rows of an empty outbox, commit (fsync) under way."""
+        with self._staged_lock:
+            self._staged.append(staged)
+        self._wake.set()
+
+    def _take_staged(self) -> list[OutboxRow]:
+        """Rows whose fsync is still running, to send now (see ``send_while_syncing``). Staged
+        rows already committed are left to :meth:`Outbox.pending` (the ordinary path), failed
+        ones are dropped (they were never stored). Returns [] or the rows of one group, whose
+        :class:`StagedRows` is kept in ``self._sending`` for :meth:`_deliver`."""
+        with self._staged_lock:
+            staged, self._staged = self._staged, []
+        for i, st in enumerate(staged):
+            if not st.done:
+                self._sending = st
+                self.sent_while_syncing += len(st.rows)
+                with self._staged_lock:  # later groups: committed by the time we get to them
+                    self._staged[:0] = staged[i + 1:]
+                return st.rows
+        return []
+
     def _acquire_outbox(self) -> bool:
         """One deliverer per outbox file. A second producer on the same file (two windows on
         one data dir, a restart overlapping the old process) waits here instead of sending the
@@ -231,6 +262,15 @@ class ReliableProducer:
                     self._ever_connected = True
                     self._status.set(LinkState.CONNECTED)
                     last_check = time.monotonic()
+                rows = self._take_staged() if self._staged else []
+                if rows:
+                    try:
+                        self._deliver(rows)
+                    finally:
+                        self._sending = None
+                    backoff.reset()
+                    last_check = time.monotonic()
+                    continue
                 rows = self._outbox.pending(self._batch_size)
                 if rows:
                     self._deliver(rows)
@@ -302,11 +342,17 @@ class ReliableProducer:
             except _PERMANENT as exc:
                 # kafka-python raises an oversize record from send() itself (not via the future):
                 # retrying it would block this outbox forever, so it is quarantined like below
-                self._quarantine(row, exc)
+                if self._sending is None or self._sending.wait():
+                    self._quarantine(row, exc)
             except Exception as exc:  # noqa: BLE001 - metadata timeout, buffer full, closed...
                 send_error = exc
                 break
         self._send_now(kp)
+        staged = self._sending
+        if staged is not None and not staged.wait():
+            # the commit failed: these rows do not exist (their ids will be reused), so none
+            # may be removed or quarantined; the caller was told "refused"
+            return
         blocked: set[tuple[str, bytes | None]] = set()
         acked: list[int] = []
         first_error: BaseException | None = send_error

@@ -11,13 +11,23 @@ second with 2,000 CPs): a tile is two layers.
   tick: it is drawn directly, with its elided text cached by (text, width).
 
 Fonts and font metrics are built once. The picture is the one the uncached painter drew.
+
+Worst case: every CP changes state in one round (Central comes back and republishes all).
+Each visible tile then needs a base picture it never had (~0.2 ms each, ~18 ms for a screen
+full). So the pictures a visible tile may need next — its base in every *other* state — are
+rendered ahead, off the hot path: a timer fires when the event loop is idle
+(:data:`PRERENDER_DELAY_MS` after a paint) and renders them in slices of at most
+:data:`PRERENDER_SLICE_S`, so no slice delays the next frame noticeably. It only fills the
+cache while there is room for it (never evicting pictures on screen).
 """
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
 
-from PySide6.QtCore import QCoreApplication, QModelIndex, QPersistentModelIndex, QPointF, QRect, QRectF, QSize, Qt
+import msgspec
+from PySide6.QtCore import (QCoreApplication, QModelIndex, QPersistentModelIndex, QPointF, QRect, QRectF, QSize, Qt,
+                            QTimer)
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QFontMetricsF, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
@@ -28,6 +38,9 @@ TILE_SIZE = QSize(176, 96)
 # Base-layer pixmaps kept (bytes): 64 MiB ≈ 1,000 tiles of 176×96 at 1× — several screens full.
 BASE_CACHE_BYTES = 64 * 2**20
 _ELIDED_CACHE_MAX = 8192
+# pre-rendering of the other states' pictures (see the module docstring)
+PRERENDER_DELAY_MS = 30
+PRERENDER_SLICE_S = 0.004
 
 _SELECTED_BIT = QStyle.StateFlag.State_Selected.value  # int test: enum-flag ops cost µs
 _LEFT_VCENTER = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
@@ -123,9 +136,29 @@ class CpTileDelegate(QStyledItemDelegate):
         # set while Central does not answer: every tile is veiled in grey (states may be old)
         self.dimmed = False
         self._veil = QColor(96, 96, 96, 150)
+        # tiles painted since the last pre-render pass: cp_id → (state, w, h, dpr)
+        self._painted: dict[str, tuple[CpState, int, int, float]] = {}
+        self._todo: list[tuple[CpState, int, int, float]] = []
+        self._prerender_timer = QTimer(self)
+        self._prerender_timer.setSingleShot(True)
+        self._prerender_timer.setInterval(PRERENDER_DELAY_MS)
+        self._prerender_timer.timeout.connect(self._prerender_slice)
+        self.prerender_enabled = True
+        self.prerendered = 0            # pictures rendered ahead (tests, benchmark)
+        self.prerender_seconds = 0.0    # time spent doing it, off the hot path
+        self.prerender_slice_max = 0.0  # the longest slice (what one idle moment cost)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         return self.tile_size
+
+    def clear_cache(self) -> None:
+        """Forget every cached pixmap and text (after a font or translation change)."""
+        self._base.clear()
+        self._base_bytes = 0
+        self._elided.clear()
+        self._labels.clear()
+        self._todo.clear()
+        self._painted.clear()
 
     @property
     def cache_bytes(self) -> int:
@@ -143,6 +176,10 @@ class CpTileDelegate(QStyledItemDelegate):
         selected = bool(option.state.value & _SELECTED_BIT)
         if dpr.is_integer():
             self._base_for(st, w, h, dpr, selected).draw(painter, left, top)
+            if self.prerender_enabled:
+                self._painted[st.cp_id] = (st, w, h, dpr)
+                if not self._prerender_timer.isActive():
+                    self._prerender_timer.start()
         else:
             # Fractional ratio (125 %, 150 %): tiles start between device pixels, where a
             # cached bitmap would resample the text. Paint directly, as the uncached code did.
@@ -157,15 +194,23 @@ class CpTileDelegate(QStyledItemDelegate):
         if self.dimmed:
             painter.fillRect(QRect(left + 3, top + 3, w - 6, h - 6), self._veil)
 
+    @staticmethod
+    def _key(st: CpState, w: int, h: int, dpr: float, selected: bool) -> tuple:
+        return (st.cp_id, st.state, st.location, st.price_eur_kwh,
+                st.driver_id if st.state == "charging" else None, selected, w, h, dpr)
+
     def _base_for(self, st: CpState, w: int, h: int, dpr: float, selected: bool) -> _Base:
         """The cached base layer of a tile (LRU, bounded in bytes)."""
-        key = (st.cp_id, st.state, st.location, st.price_eur_kwh,
-               st.driver_id if st.state == "charging" else None, selected, w, h, dpr)
+        key = self._key(st, w, h, dpr, selected)
         cache = self._base
         base = cache.get(key)
         if base is not None:
             cache.move_to_end(key)
             return base
+        return self._render(key, st, w, h, dpr, selected)
+
+    def _render(self, key: tuple, st: CpState, w: int, h: int, dpr: float, selected: bool) -> _Base:
+        cache = self._base
         pix = QPixmap(w * int(dpr), h * int(dpr))
         pix.setDevicePixelRatio(dpr)
         pix.fill(Qt.GlobalColor.transparent)
@@ -179,6 +224,38 @@ class CpTileDelegate(QStyledItemDelegate):
         while self._base_bytes > self._cache_limit and len(cache) > 1:
             self._base_bytes -= cache.popitem(last=False)[1].nbytes
         return base
+
+    # ------------------------------------------------------------------ pre-rendering
+    def _prerender_slice(self) -> None:
+        """Idle timer: render, for the tiles painted lately, their picture in each other state
+        (unselected) — at most PRERENDER_SLICE_S of work, then yield to the event loop."""
+        t0 = time.perf_counter()
+        if self._painted:
+            painted, self._painted = self._painted, {}
+            self._todo = [(msgspec.structs.replace(st, state=state), w, h, dpr)
+                          for st, w, h, dpr in painted.values()
+                          for state in STATE_COLORS if state != st.state] + self._todo
+        todo, cache = self._todo, self._base
+        while todo and time.perf_counter() - t0 < PRERENDER_SLICE_S:
+            st, w, h, dpr = todo.pop(0)
+            key = self._key(st, w, h, dpr, False)
+            if key in cache:
+                continue
+            if self._base_bytes + _tile_bytes(w, h, dpr) > self._cache_limit * 0.9:
+                todo.clear()  # no room: never evict pictures that are on screen
+                break
+            self._render(key, st, w, h, dpr, False)
+            cache.move_to_end(key, last=False)  # ahead of time: the first to go if room is short
+            self.prerendered += 1
+        dt = time.perf_counter() - t0
+        self.prerender_seconds += dt
+        self.prerender_slice_max = max(self.prerender_slice_max, dt)
+        if todo and not self._prerender_timer.isActive():
+            self._prerender_timer.start()
+
+    @property
+    def prerender_pending(self) -> int:
+        return len(self._todo) + len(self._painted)
 
     def _paint_base(self, p: QPainter, st: CpState, tile: QRectF, selected: bool) -> None:
         """Everything of a tile but the detail line: background, frame, id, badge, location, price."""
@@ -231,6 +308,10 @@ class CpTileDelegate(QStyledItemDelegate):
                 self._elided.clear()
             got = self._elided[key] = self._small_fm.elidedText(text, _ELIDE_RIGHT, width)
         return got
+
+
+def _tile_bytes(w: int, h: int, dpr: float) -> int:
+    return int(w * dpr) * int(h * dpr) * 4
 
 
 def _pixmap_bytes(pix: QPixmap) -> int:

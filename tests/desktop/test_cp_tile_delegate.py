@@ -53,3 +53,34 @@ def test_cache_is_bounded_in_bytes(qapp):
     for row in range(50):
         _paint(delegate, model, row)
     assert 0 < delegate.cache_bytes <= 5 * one_tile
+
+
+def test_other_states_are_prerendered_when_idle_and_look_the_same(qapp, qtbot):
+    """After a paint, the idle timer renders the tile's picture in every other state; a state
+    change then paints from that picture, identical to a cold delegate's."""
+    model = _model(make_state(1, "available"))
+    delegate = CpTileDelegate()
+    _paint(delegate, model, 0)
+    qtbot.waitUntil(lambda: delegate.prerender_pending == 0 and delegate.prerendered >= 5, timeout=5000)
+    rendered = delegate.prerendered
+    cached = delegate.cache_bytes
+    model.apply([make_state(1, "faulted")])
+    model.flush()
+    faulted = _paint(delegate, model, 0)
+    assert delegate.cache_bytes == cached           # no new picture: it was rendered ahead
+    assert faulted == _paint(CpTileDelegate(), model, 0)
+    assert delegate.prerendered == rendered
+
+
+def test_prerendering_never_evicts_pictures_on_screen(qapp, qtbot):
+    one_tile = 176 * 96 * 4
+    model = _model(*(make_state(i, "available") for i in range(3)))
+    delegate = CpTileDelegate(cache_bytes=4 * one_tile)  # room for the 3 tiles, not their variants
+    for row in range(3):
+        _paint(delegate, model, row)
+    qtbot.waitUntil(lambda: delegate.prerender_pending == 0, timeout=5000)
+    assert delegate.prerendered == 0
+    before = delegate.cache_bytes
+    for row in range(3):  # the three on-screen pictures are all still cached
+        _paint(delegate, model, row)
+    assert delegate.cache_bytes == before

@@ -280,7 +280,7 @@ def test_main_window_passes_its_readers_lag_to_the_diagnostics(qtbot, tmp_path, 
     w.session.core = SimpleNamespace(started=True, lag=lambda: 2, tracker=None)
     w.open_diagnostics()
     qtbot.waitUntil(lambda: "lags" in seen, timeout=5000)
-    assert seen["group_ids"] == ["t.central"]
+    assert seen["group_ids"] == ["t.central.requests", "t.central"]  # both of Central's groups
     assert seen["lags"] == {"directory": 7, "central_watch": None, "driver": 2}
     assert seen["thread"].startswith("kafka-diagnostics")
     w.ctx.directory = w.ctx.central_watch = None

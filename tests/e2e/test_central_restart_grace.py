@@ -68,9 +68,11 @@ def test_request_sent_while_central_down_is_authorized_after_restart_not_denied(
             request_id = core.request_charge("CP001")   # queued while Central is dead
             await _until(lambda: core.link_status() is not None and core.link_status().queued == 0, 60,
                          "the request delivered to Kafka")
-            await asyncio.get_running_loop().run_in_executor(None, lambda: wait_until(
-                lambda: _group_empty(s.bootstrap, f"{s.topics.prefix}.central"), 90, interval=1.0,
-                message="the dead Central's consumer-group membership expired"))
+            for group in (f"{s.topics.prefix}.central", f"{s.topics.prefix}.central.requests"):
+                # both of its consumers' groups (the request is read by the second)
+                await asyncio.get_running_loop().run_in_executor(None, lambda group=group: wait_until(
+                    lambda: _group_empty(s.bootstrap, group), 90, interval=1.0,
+                    message=f"the dead Central's membership of {group} expired"))
             s.start_central()   # default restart grace: nothing passed on the command line
             await _until(lambda: "held: monitor not back yet" in s.central.output(), 60,
                          "Central to read the request while the Monitor is away")
