@@ -324,6 +324,8 @@ class Bridge:
             if auth is not None:
                 auth.active = False
             return []
+        if tx.stop_reason is not None:
+            return []  # RemoteStop already sent (Parar stops the supply first, then StopSupply comes)
         tx.stop_reason = cmd.reason
         return [Save(), Call("RemoteStopTransaction", {"transaction_id": tx.tx_id}),
                 Notice(f"La CENTRAL detiene la transacción {tx.tx_id} ({cmd.reason}) → RemoteStopTransaction")]
