@@ -159,15 +159,21 @@ def _gateway_load(gw: Proc, url: str, ctx, bootstrap: str, topics: Topics, ids: 
             async with sem:
                 await ch.connect()
         await asyncio.gather(*(one(ch) for ch in chargers))
+    out["empty_rss"] = proc_cpu_rss(gw.pid)[1]
     t0 = time.monotonic()
     run(connect_all())
     out["connect_s"] = time.monotonic() - t0
     out["idle_cpu_pct"], out["idle_rss"] = _measure([gw.pid], min(5.0, window))
     _authorize_all(bootstrap, topics, ids)
-    run(asyncio.gather(*(ch.start() for ch in chargers)))
+    async def start_all():
+        await asyncio.gather(*(ch.start() for ch in chargers))
+
+    async def meter_all(period: float, until: float):
+        await asyncio.gather(*(ch.meter(period, until) for ch in chargers))
+    run(start_all())
     for period in periods:
         until = time.monotonic() + window + 2 * period + 2
-        fut = asyncio.run_coroutine_threadsafe(asyncio.gather(*(ch.meter(period, until) for ch in chargers)), loop)
+        fut = asyncio.run_coroutine_threadsafe(meter_all(period, until), loop)
         time.sleep(period + 1)  # everyone is sending
         cpu, rss = _measure([gw.pid], window)
         out[f"p{period:g}"] = {"cpu_pct": cpu, "rss": rss}
@@ -257,8 +263,9 @@ def _run_ocpp(broker: Broker, root: Path, quick: bool) -> BenchResult:
             res.rows.append(Row(f"chargers one gateway holds at 1 / {period:g} s (80 % of a core, extrapolated)",
                                 80.0 / m["cpu_pct"] * n if m["cpu_pct"] > 0 else float("inf"), None, "chargers",
                                 higher_is_better=True))
-        rss_k = load["p1"]["rss"] * per_k / 2**20
-        res.rows.append(Row(f"gateway RSS per 1,000 chargers ({n} connected, supplying)", rss_k, base_rss_k, "MiB"))
+        rss_k = (load["p1"]["rss"] - load["empty_rss"]) * per_k / 2**20
+        res.rows.append(Row(f"gateway RSS per 1,000 chargers ({n} connected, supplying; + "
+                            f"{load['empty_rss'] / 2**20:.0f} MiB with none)", rss_k, base_rss_k, "MiB"))
         res.details = {"chargers": n, "window_s": window, "load": load, "baseline": base, "log_bytes": published,
                        "note": "baseline = Engine+Monitor processes at the simulator's fixed 1 telemetry/s, "
                                "scaled to 1,000 CPs"}

@@ -286,7 +286,7 @@ class Gateway:
         await self._stop_monitor(slot)
         creds = cp_credentials.load(self.cfg.credentials, slot.cp_id)
         cfg = MonitorConfig(cp_id=slot.cp_id, engine=("-", 0), central=self.cfg.central, cp_key=creds.key,
-                            central_tls=self.cfg.central_tls, auth_retry_s=5.0)
+                            central_tls=self.cfg.central_tls, auth_retry_s=5.0, link_kind="ocpp")
         slot.monitor = ChargerMonitor(cfg, console=slot.console)
         health = slot.bridge.faulted
         if health:
