@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 SUBPROTOCOL = "ocpp1.6"
 FETCH_MAX_WAIT_MS = 500
+MAX_REFUSED_KEYS = 1000
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,11 @@ class Gateway:
             return None
         peer = connection.remote_address[0] if connection.remote_address else "?"
         self.counters[f"refused_{why}"] += 1
-        self.refused[f"{(cp_id or '?')[:64]}@{peer}: {why}"] += 1
+        key = f"{(cp_id or '?')[:64]}@{peer}: {why}"
+        if key in self.refused or len(self.refused) < MAX_REFUSED_KEYS:  # bounded: ids are the peer's choice
+            self.refused[key] += 1
+        else:
+            self.refused["(otros)"] += 1
         log.warning("charger %r from %s REFUSED (HTTP 401): %s", (cp_id or "?")[:64], peer, why)
         response = connection.respond(http.HTTPStatus.UNAUTHORIZED, "Unauthorized\n")
         response.headers["WWW-Authenticate"] = 'Basic realm="ocpp", charset="UTF-8"'

@@ -103,3 +103,13 @@ def test_transaction_run_offline_is_replayed_on_reconnect_and_billed_once_with_i
     ocpp_system.wait_status(lambda st: st["counters"].get("bridge_duplicate_stop"), "replayed stop counted")
     assert len(_tickets(ocpp_system, auth.session_id)) == 1
     assert [r["session_id"] for r in ocpp_system.system.db_rows("tickets")].count(auth.session_id) == 1
+
+
+def test_silent_charger_is_disconnected_after_the_heartbeat_timeout_and_central_shows_it(ocpp_system: OcppSystem):
+    ch = _online(ocpp_system)
+    # the socket stays open (websockets keeps pinging) but no OCPP message comes: after
+    # --charger-timeout (3 × the 2 s heartbeat here) the gateway gives the charger up
+    ocpp_system.wait_status(lambda st: st["counters"].get("charger_timeouts"), "charger timeout", 60)
+    ocpp_system.system.watcher.wait_state(CP, "disconnected", 60)
+    assert CP not in ocpp_system.status()["connected"]
+    assert ch.requested("RemoteStartTransaction") == []
