@@ -288,13 +288,18 @@ class Bridge:
     def on_authorize(self, cmd: c.AuthorizeSupply, now: float) -> list[Effect]:
         tag = id_tag_for(cmd.session_id)
         known = self.auths.get(tag)
-        if known is not None or self._tx_for_session(cmd.session_id) is not None:
-            return []  # redelivered: RemoteStart already sent (or the supply already happened)
+        if self._tx_for_session(cmd.session_id) is not None:
+            return []  # the supply already started (or happened)
         if cmd.expires_at <= now:
             return [Notice(f"Autorización {cmd.session_id} ignorada: ya había caducado", "warn")]
-        self.auths[tag] = Authorization(cmd.session_id, cmd.driver_id, cmd.price_eur_kwh, cmd.max_kw,
-                                        cmd.expires_at, tag)
-        self._prune()
+        if known is not None and not known.active:
+            return []  # cancelled meanwhile
+        if known is None:
+            self.auths[tag] = Authorization(cmd.session_id, cmd.driver_id, cmd.price_eur_kwh, cmd.max_kw,
+                                            cmd.expires_at, tag)
+            self._prune()
+        # a resend (Central answers engine_online with the pending authorization, e.g. after the
+        # charger reconnected and missed the first RemoteStart): ask the charger again
         connector = self._free_connector()
         return [Save(), Call("RemoteStartTransaction", {"connector_id": connector, "id_tag": tag}),
                 Notice(f"Autorización {cmd.session_id} → RemoteStartTransaction (conector {connector})")]

@@ -25,6 +25,13 @@ def test_authorization_becomes_remote_start_with_a_20_char_id_tag_on_the_prepari
     fx = b.on_authorize(c.AuthorizeSupply("CP9", SID, "driver1", 0.5, 22.0, NOW + 60), NOW)
     calls = [f for f in fx if isinstance(f, Call)]
     assert calls == [Call("RemoteStartTransaction", {"connector_id": 2, "id_tag": SID[:20]})]
+
+
+def test_authorization_resent_by_central_asks_the_charger_again_until_the_transaction_starts():
+    b = _authorized()
+    again = b.on_authorize(c.AuthorizeSupply("CP9", SID, "driver1", 0.5, 22.0, NOW + 60), NOW)
+    assert [f.action for f in again if isinstance(f, Call)] == ["RemoteStartTransaction"]
+    b.start_transaction(1, id_tag_for(SID), 0, "t", NOW, NOW)
     assert b.on_authorize(c.AuthorizeSupply("CP9", SID, "driver1", 0.5, 22.0, NOW + 60), NOW) == []
 
 
