@@ -132,6 +132,7 @@ class Gateway:
         self.port: int | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server = None
+        self._central_ctx: ssl.SSLContext | None = None
 
     # ------------------------------------------------------------------ lifecycle
     async def run(self) -> None:
@@ -292,11 +293,20 @@ class Gateway:
         creds = cp_credentials.load(self.cfg.credentials, slot.cp_id)
         cfg = MonitorConfig(cp_id=slot.cp_id, engine=("-", 0), central=self.cfg.central, cp_key=creds.key,
                             central_tls=self.cfg.central_tls, auth_retry_s=5.0, link_kind="ocpp")
-        slot.monitor = ChargerMonitor(cfg, console=slot.console)
+        slot.monitor = ChargerMonitor(cfg, console=slot.console, shared_tls=self._central_tls())
         health = slot.bridge.faulted
         if health:
             slot.monitor.set_health(False, "; ".join(health.values()))
         slot.monitor_task = asyncio.create_task(slot.monitor.run(), name=f"central-{slot.cp_id}")
+
+    def _central_tls(self) -> ssl.SSLContext | None:
+        """The client context for Central, made once (None: let each link make and report its own)."""
+        if self._central_ctx is None and not self.cfg.central_tls.plaintext:
+            try:
+                self._central_ctx = self.cfg.central_tls.context()
+            except (OSError, ssl.SSLError) as exc:
+                log.error("CA for Central's socket unusable (%s): each link retries on its own", exc)
+        return self._central_ctx
 
     async def _stop_monitor(self, slot: CpSlot) -> None:
         task, slot.monitor_task, slot.monitor = slot.monitor_task, None, None

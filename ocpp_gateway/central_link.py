@@ -9,11 +9,23 @@ Central shows the CP disconnected after its monitor timeout, as for a silent Mon
 from __future__ import annotations
 
 import asyncio
+import ssl
 
-from cp_simulator.monitor import Monitor
+from cp_simulator.monitor import Monitor, MonitorConfig
 
 
 class ChargerMonitor(Monitor):
+    def __init__(self, cfg: MonitorConfig, console=None, shared_tls: ssl.SSLContext | None = None) -> None:
+        super().__init__(cfg, console)
+        # one client context for every charger's link (a context per link, with the CA loaded,
+        # was a large share of the gateway's memory per charger)
+        self._shared_tls = shared_tls
+
+    def _central_context(self) -> ssl.SSLContext | None:
+        if self._shared_tls is not None and not self.cfg.central_tls.plaintext:
+            return self._shared_tls
+        return super()._central_context()
+
     async def _engine_loop(self) -> None:
         if self.engine_ok is None:
             self._set_health(True)
