@@ -37,7 +37,7 @@ from ev_common.cp_credentials import CredentialsError
 from ev_common.tls_links import LinkTLS
 from ev_common.topics import Topics
 from ocpp_gateway import basic_auth
-from ocpp_gateway.bridge import Bridge, Effect
+from ocpp_gateway.bridge import Bridge, Call, Effect, Notice, Publish, Save
 from ocpp_gateway.central_link import ChargerMonitor
 from ocpp_gateway.charger import GatewayChargePoint
 
@@ -106,7 +106,6 @@ class CpSlot:
         if self.charger is not None:
             self.charger.apply(effects)
             return
-        from ocpp_gateway.bridge import Call, Notice, Publish, Save  # noqa: PLC0415
         for fx in effects:
             if isinstance(fx, Save):
                 self.save()
