@@ -147,3 +147,19 @@ def test_basic_auth_needs_the_path_id_as_user_and_the_cp_key(tmp_path):
     assert basic_auth.check(tmp_path, "/CP9", None)[1] == "no_credentials"
     assert basic_auth.check(tmp_path, "/CP9", "Basic !!!")[1] == "no_credentials"
     assert basic_auth.check(tmp_path, "/..", basic("..", "x"))[1] == "bad_path"
+
+
+def test_meter_values_are_saved_every_few_readings_and_a_restart_never_reuses_a_seq():
+    from ocpp_gateway.bridge import SAVE_EVERY, Save
+    b = _authorized()
+    tx, _, _ = b.start_transaction(1, id_tag_for(SID), 0, "t", NOW, NOW)
+    saved_state, saves, last_seq = b.to_dict(), 0, 0
+    for i in range(1, 2 * SAVE_EVERY + 4):
+        fx = b.meter_values(1, tx, [meter.Sample(NOW + i, float(i), 1.0)])
+        last_seq = _published(fx)[0].seq
+        if any(isinstance(f, Save) for f in fx):
+            saves, saved_state = saves + 1, b.to_dict()
+    assert saves == 2
+    restarted = Bridge("CP9", saved_state)  # crashed after the last readings, before their save
+    after = _published(restarted.meter_values(1, tx, [meter.Sample(NOW + 99, 99.0, 1.0)]))[0]
+    assert after.seq > last_seq
