@@ -98,8 +98,12 @@ class ChargePoint:
             last_seen=self.last_seen, ocpp=self.ocpp)
 
     # ------------------------------------------------------------------ monitor facts
-    def monitor_authenticated(self, now: float) -> list[Payload]:
-        """A Monitor proved the CP's key (also a re-authentication after a reconnect)."""
+    def monitor_authenticated(self, now: float, *, ocpp: bool | None = None) -> list[Payload]:
+        """A Monitor proved the CP's key (also a re-authentication after a reconnect); *ocpp*
+        (given on AUTH, None = unchanged): the link is an OCPP gateway's, so the CP is a real
+        charger (shown on its tile)."""
+        if ocpp is not None:
+            self.ocpp = ocpp
         self.monitor_connected = True
         self.engine_ok = True
         self.fault_reason = None

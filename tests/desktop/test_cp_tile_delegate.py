@@ -53,3 +53,16 @@ def test_cache_is_bounded_in_bytes(qapp):
     for row in range(50):
         _paint(delegate, model, row)
     assert 0 < delegate.cache_bytes <= 5 * one_tile
+
+
+def test_ocpp_charger_tile_carries_an_ocpp_tag(qapp):
+    import msgspec
+    plain = make_state(1, "available")
+    model = _model(plain)
+    delegate = CpTileDelegate()
+    before = _paint(delegate, model, 0)
+    model.apply([msgspec.structs.replace(plain, ocpp=True)])
+    model.flush()
+    tagged = _paint(delegate, model, 0)
+    assert tagged != before                                 # the tag is painted (not a stale cache)
+    assert tagged == _paint(CpTileDelegate(), model, 0)

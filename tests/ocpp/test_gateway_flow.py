@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.kafka, pytest.mark.timeout(300)]
 def _online(ocpp: OcppSystem, cp_id: str = CP):
     ch = ocpp.charger(cp_id).connect()
     ch.boot()
-    ocpp.system.watcher.wait_state(cp_id, "available", 60)
+    assert ocpp.system.watcher.wait_state(cp_id, "available", 60).ocpp  # the tile's OCPP marker
     return ch
 
 
