@@ -55,7 +55,8 @@ def start_gateway(system: System, port: int, status_file: Path, *extra: str) -> 
         "-m", "ocpp_gateway.cli", *system.common(), "--listen", f"127.0.0.1:{port}",
         "--central", system.central_addr, "--cp-credentials", str(system.credentials_dir),
         "--data-dir", str(system.tmp / "gateway"), "--tls-hosts", "127.0.0.1,localhost",
-        "--heartbeat-interval", "2", "--lost-grace", "3", "--status-file", str(status_file),
+        "--heartbeat-interval", "2", "--lost-grace", "8",  # > Central's 4 s monitor timeout
+        "--status-file", str(status_file),
         "--status-interval", "0.5", *extra], "cp")
     gw.wait_output("Pasarela OCPP 1.6J escuchando", 60)
     return gw
