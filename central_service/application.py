@@ -424,10 +424,10 @@ class CentralCore:
                 self.cps[cp_id] = cp
         return cp
 
-    def on_monitor_auth(self, cp_id: str) -> list[c.Payload]:
+    def on_monitor_auth(self, cp_id: str, *, ocpp: bool = False) -> list[c.Payload]:
         cp = self.cps[cp_id]
         now = self.clock()
-        effects = self._apply(cp, "auth", lambda: cp.monitor_authenticated(now))
+        effects = self._apply(cp, "auth", lambda: cp.monitor_authenticated(now, ocpp=ocpp))
         self.store.log_event("monitor_connected", cp_id=cp_id)
         log.info("monitor authenticated cp=%s", cp_id)
         return self._finish(effects)

@@ -32,7 +32,7 @@ class SocketGateway:
 
     _transact: Callable[[Callable[[], list[c.Payload]]], None]
 
-    async def authenticate_cp(self, cp_id: str, key: str) -> tuple[str, str] | None:
+    async def authenticate_cp(self, cp_id: str, key: str, ocpp: bool = False) -> tuple[str, str] | None:
         assert self.core is not None
         # unknown CP or wrong key: the same argon2 work and the same answer (no enumeration)
         key_hash = self.store.cp_key_hash(cp_id) if self.core.known_cp(cp_id) is not None else None
@@ -41,7 +41,7 @@ class SocketGateway:
             if key_hash is None:
                 log.info("AUTH for cp=%s: no such CP registered", cp_id[:80])
             return ("bad_credentials", f"Identificador o clave incorrectos para el punto de carga {cp_id}")
-        self._transact(lambda: self.core.on_monitor_auth(cp_id))
+        self._transact(lambda: self.core.on_monitor_auth(cp_id, ocpp=ocpp))
         return None
 
     def monitor_event(self, kind: str, cp_id: str, arg: str = "") -> None:

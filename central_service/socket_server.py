@@ -43,7 +43,7 @@ log = logging.getLogger("central.sockets")
 class CentralGateway(Protocol):
     """What the socket server needs from the service (all called on the service loop)."""
 
-    async def authenticate_cp(self, cp_id: str, key: str) -> tuple[str, str] | None: ...
+    async def authenticate_cp(self, cp_id: str, key: str, ocpp: bool = False) -> tuple[str, str] | None: ...
     def monitor_event(self, kind: str, cp_id: str, arg: str = "") -> None: ...
     async def login(self, driver_id: str, password: str) -> tuple[str, int, str, str, str, str] | None: ...
     async def operator_login(self, operator_id: str, password: str) -> tuple[str, int, str, str] | None: ...
@@ -192,7 +192,8 @@ class SocketServer:
     async def _dispatch(self, conn: "_Connection", fields: list[str]) -> list[str]:
         cmd = fields[0].upper() if fields else ""
         if cmd == "AUTH" and len(fields) >= 3:
-            return await self._auth(conn, fields[1], fields[2])
+            # field 7 (optional): "ocpp" when the link is an OCPP gateway's (docs/ocpp.md)
+            return await self._auth(conn, fields[1], fields[2], ocpp=len(fields) > 6 and fields[6] == "ocpp")
         if cmd in ("HB", "FAULT", "RECOVER") and len(fields) >= 2:
             cp_id = fields[1]
             if conn.cp_id != cp_id:
@@ -277,12 +278,12 @@ class SocketServer:
         return ["ERR", "too_many_attempts",
                 f"Demasiados intentos fallidos; espere {secs} s y vuelva a intentarlo", str(secs)]
 
-    async def _auth(self, conn: "_Connection", cp_id: str, key: str) -> list[str]:
+    async def _auth(self, conn: "_Connection", cp_id: str, key: str, *, ocpp: bool = False) -> list[str]:
         throttle_key = f"cp:{cp_id}"
         locked = self._locked_out(conn, throttle_key, "cp", cp_id, "auth_throttled")
         if locked is not None:
             return locked
-        refused = await self.gateway.authenticate_cp(cp_id, key)
+        refused = await self.gateway.authenticate_cp(cp_id, key, ocpp)
         if refused is not None:
             self.counters["auth_failures"] += 1
             self.throttle.failed(throttle_key, conn.host)

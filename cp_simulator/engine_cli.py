@@ -7,6 +7,7 @@ import ipaddress
 import logging
 import signal
 import sys
+from pathlib import Path
 
 from ev_common.logsetup import setup_logging
 from ev_common.settings import add_common_args, common_settings, host_port_arg
@@ -22,8 +23,18 @@ log = logging.getLogger(__name__)
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ev-cp-engine", description="Engine de un punto de recarga (simulado)")
     add_common_args(p)
-    p.add_argument("--listen", type=host_port_arg, required=True, metavar="HOST:PORT",
-                   help="dónde escucha los chequeos de salud de su Monitor")
+    p.add_argument("--listen", type=host_port_arg, default=None, metavar="HOST:PORT",
+                   help="dónde escucha los chequeos de salud de su Monitor (obligatorio salvo con --ocpp)")
+    p.add_argument("--ocpp", default=None, metavar="URL",
+                   help="simular un cargador OCPP 1.6J conectado a ev-ocpp-gateway en URL "
+                        "(wss://HOST:PORT/<id del CP>; ws:// solo sin cifrar): sin Kafka ni Monitor, "
+                        "siempre en modo demo (--auto-*); ver docs/ocpp.md")
+    p.add_argument("--max-kw", type=_positive, default=22.0, metavar="K",
+                   help="con --ocpp: potencia máxima del cargador simulado (%(default)s kW)")
+    p.add_argument("--meter-interval", type=_positive, default=1.0, metavar="S",
+                   help="con --ocpp: segundos entre MeterValues (%(default)s)")
+    p.add_argument("--ca-file", type=Path, default=None,
+                   help="con --ocpp wss: CA que firma el certificado de la pasarela (env EV_CA_FILE)")
     p.add_argument("--cp-id", default=None,
                    help="id del CP (opcional: si no, se aprende del HELLO del Monitor)")
     p.add_argument("--auto", action="store_true",
@@ -68,7 +79,13 @@ def _loopback(host: str) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.ocpp:
+        from cp_simulator.ocpp_charger_cli import run_ocpp_charger  # noqa: PLC0415
+        return run_ocpp_charger(args)
+    if args.listen is None:
+        parser.error("falta --listen HOST:PORT (o --ocpp URL)")
     settings = common_settings(args, role="cp")
     setup_logging("cp-engine", settings.log_level)
     host, port = args.listen

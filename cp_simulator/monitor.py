@@ -49,6 +49,7 @@ class MonitorConfig:
     auth_retry_s: float = 10.0
     repeat_failure_s: float = 30.0
     central_tls: LinkTLS = LinkTLS()      # TLS to Central, verified against the CA (default)
+    link_kind: str = ""                   # "ocpp": AUTH's 7th field, the CP is an OCPP charger
 
 
 class Monitor:
@@ -161,8 +162,8 @@ class Monitor:
 
     async def _authenticate(self, stream: FramedStream) -> float | None:
         cfg = self.cfg
-        answer = await stream.request(["AUTH", cfg.cp_id, cfg.cp_key, cfg.location,
-                                       f"{cfg.price_eur_kwh:g}", f"{cfg.max_kw:g}"])
+        fields = ["AUTH", cfg.cp_id, cfg.cp_key, cfg.location, f"{cfg.price_eur_kwh:g}", f"{cfg.max_kw:g}"]
+        answer = await stream.request(fields + [cfg.link_kind] if cfg.link_kind else fields)
         if answer and answer[0] == "OK":
             try:
                 interval = float(answer[1]) if len(answer) > 1 else 5.0

@@ -310,6 +310,8 @@ class CpState(Payload, frozen=True):
     reserved_until: float | None = None
     fault_reason: str | None = None
     last_seen: float | None = None
+    #: a real charger behind an OCPP gateway (its Monitor link said so in AUTH); tiles mark it
+    ocpp: bool = False
 
 
 class CentralHeartbeat(Payload, frozen=True):

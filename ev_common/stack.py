@@ -168,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="cmd", required=True)
     up = sub.add_parser("up", help="start everything (Ctrl+C stops it)")
     up.add_argument("--cps", type=int, default=5, help="charging points to simulate (default 5)")
+    up.add_argument("--ocpp-cps", type=int, default=0, help="more CPs as simulated OCPP chargers behind "
+                    "an ev-ocpp-gateway (docs/ocpp.md; default 0)")
+    up.add_argument("--ocpp-port", type=int, default=9000, help="the gateway's wss port (default 9000)")
     up.add_argument("--drivers", type=int, default=2, help="headless drivers with --no-gui (default 2)")
     up.add_argument("--no-gui", action="store_true", help="headless drivers instead of the desktop app")
     up.add_argument("--bootstrap-servers", default=None,
@@ -233,7 +236,7 @@ def up(args: argparse.Namespace) -> int:
         db = f"sqlite:///{args.stack_dir / 'central.sqlite3'}"
         creds = args.stack_dir / "cp-credentials"  # the demo CPs' key files (0600), read by the fleet
         seed = subprocess.run([sys.executable, "-m", "central_service.db_cli", "--db", db, "seed",
-                               "--cps", str(args.cps), "--drivers", str(max(args.drivers, 2)),
+                               "--cps", str(args.cps + args.ocpp_cps), "--drivers", str(max(args.drivers, 2)),
                                "--credentials-dir", str(creds)],
                               cwd=REPO, capture_output=True, text=True)
         if seed.returncode != 0:
@@ -249,6 +252,9 @@ def up(args: argparse.Namespace) -> int:
                     [*common, "--count", str(args.cps), "--central", central, "--auto",
                      "--auto-duration", str(args.auto_duration), "--time-scale", str(args.time_scale),
                      "--data-dir", str(args.stack_dir / "cps"), "--cp-credentials", str(creds)], role="cp")
+        if args.ocpp_cps > 0:
+            from ocpp_gateway.stack_part import start_ocpp  # noqa: PLC0415 - only when asked for
+            start_ocpp(stack, args, common, central, creds, _wait_port)
         if not args.no_gui and not _has_display():
             say("  no display found (DISPLAY / WAYLAND_DISPLAY unset): starting headless drivers "
                 "instead of the desktop app (same as --no-gui)")

@@ -155,6 +155,11 @@ The app keeps running; the details are in the log.</translation>
         <source>Libre</source>
         <translation>Free</translation>
     </message>
+    <message>
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="214" />
+        <source>OCPP</source>
+        <translation>OCPP</translation>
+    </message>
 </context>
 <context>
     <name>DiagnosticsDialog</name>
@@ -195,58 +200,58 @@ The app keeps running; the details are in the log.</translation>
     </message>
     <message>
         <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="171" />
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="314" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="175" />
         <source>Copiar informe</source>
         <translation>Copy report</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="172" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="176" />
         <source>Cerrar</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="245" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="249" />
         <source>Correcto</source>
         <translation>OK</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="245" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="249" />
         <source>Aviso</source>
         <translation>Warning</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="246" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="250" />
         <source>Fallo</source>
         <translation>Failed</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="246" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="250" />
         <source>Omitido</source>
         <translation>Skipped</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="247" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="251" />
         <source>Pendiente</source>
         <translation>Pending</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="291" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="295" />
         <source>Comprobando la conexión con Kafka…</source>
         <translation>Checking the connection to Kafka…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="294" />
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="337" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="298" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="341" />
         <source>En curso…</source>
         <translation>Running…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="313" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="317" />
         <source>Copiado</source>
         <translation>Copied</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="327" />
+        <location filename="../../ev_desktop/views/diagnostics_dialog.py" line="331" />
         <source>Qué hacer: %1</source>
         <translation>What to do: %1</translation>
     </message>
@@ -846,64 +851,64 @@ The app keeps running; the details are in the log.</translation>
         <translation>EVCharging — Control centre</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="68" />
-        <location filename="../../ev_desktop/main_window.py" line="83" />
+        <location filename="../../ev_desktop/main_window.py" line="72" />
+        <location filename="../../ev_desktop/main_window.py" line="87" />
         <source>Conductor</source>
         <translation>Driver</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="83" />
-        <location filename="../../ev_desktop/main_window.py" line="162" />
+        <location filename="../../ev_desktop/main_window.py" line="87" />
+        <location filename="../../ev_desktop/main_window.py" line="166" />
         <source>Operador</source>
         <translation>Operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="91" />
+        <location filename="../../ev_desktop/main_window.py" line="95" />
         <source>&amp;Archivo</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="92" />
+        <location filename="../../ev_desktop/main_window.py" line="96" />
         <source>Ajustes de conexión…</source>
         <translation>Connection settings…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="95" />
+        <location filename="../../ev_desktop/main_window.py" line="99" />
         <source>Diagnóstico de Kafka…</source>
         <translation>Kafka diagnostics…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="99" />
+        <location filename="../../ev_desktop/main_window.py" line="103" />
         <source>Salir</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="102" />
+        <location filename="../../ev_desktop/main_window.py" line="106" />
         <source>A&amp;yuda</source>
         <translation>&amp;Help</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="103" />
+        <location filename="../../ev_desktop/main_window.py" line="107" />
         <source>Acerca de EVCharging…</source>
         <translation>About EVCharging…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="107" />
+        <location filename="../../ev_desktop/main_window.py" line="111" />
         <source>Buscar punto de carga</source>
         <translation>Find a charging point</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="188" />
+        <location filename="../../ev_desktop/main_window.py" line="192" />
         <source>Su sesión de operador ha caducado — vuelva a iniciar sesión</source>
         <translation>Your operator session has expired — please sign in again</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="189" />
+        <location filename="../../ev_desktop/main_window.py" line="193" />
         <source>Ha cambiado la CENTRAL — vuelva a iniciar sesión como operador</source>
         <translation>The CENTRAL has changed — sign in again as an operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="264" />
+        <location filename="../../ev_desktop/main_window.py" line="275" />
         <source>EVCharging — Centro de control, versión {v}
 
 Datos (ajustes, colas de envío, registro de eventos): {d}
@@ -920,27 +925,27 @@ Application log file: {applog}
 Shortcuts: F1 this help · Ctrl+F find a charging point · click the Kafka indicator for the diagnostics</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="273" />
+        <location filename="../../ev_desktop/main_window.py" line="284" />
         <source>Acerca de EVCharging</source>
         <translation>About EVCharging</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="290" />
+        <location filename="../../ev_desktop/main_window.py" line="301" />
         <source>Suministro terminado en {cp}: {kwh:.2f} kWh, {eur:.2f} €</source>
         <translation>Supply finished at {cp}: {kwh:.2f} kWh, {eur:.2f} €</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="293" />
+        <location filename="../../ev_desktop/main_window.py" line="304" />
         <source>Suministro interrumpido en {cp}</source>
         <translation>Supply interrupted at {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="327" />
+        <location filename="../../ev_desktop/main_window.py" line="338" />
         <source>Ajustes aplicados. Vuelva a iniciar sesión para usarlos en su sesión de conductor.</source>
         <translation>Settings applied. Log in again to use them in your driver session.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="341" />
+        <location filename="../../ev_desktop/main_window.py" line="352" />
         <source>El diagnóstico de Kafka no está disponible en esta instalación</source>
         <translation>Kafka diagnostics are not available in this installation</translation>
     </message>

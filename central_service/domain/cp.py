@@ -79,6 +79,7 @@ class ChargePoint:
     reservation: Reservation | None = None
     session: RunningSession | None = None
     last_seen: float | None = None
+    ocpp: bool = False   # its Monitor link is an OCPP gateway's (AUTH field 7): shown on the tile
 
     @property
     def state(self) -> str:
@@ -94,11 +95,15 @@ class ChargePoint:
             kw=ses.kw if ses else 0.0, kwh=ses.kwh if ses else 0.0, eur=ses.eur if ses else 0.0,
             reserved_until=res.expires_at if res else None,
             fault_reason=self.fault_reason if not self.engine_ok else None,
-            last_seen=self.last_seen)
+            last_seen=self.last_seen, ocpp=self.ocpp)
 
     # ------------------------------------------------------------------ monitor facts
-    def monitor_authenticated(self, now: float) -> list[Payload]:
-        """A Monitor proved the CP's key (also a re-authentication after a reconnect)."""
+    def monitor_authenticated(self, now: float, *, ocpp: bool | None = None) -> list[Payload]:
+        """A Monitor proved the CP's key (also a re-authentication after a reconnect); *ocpp*
+        (given on AUTH, None = unchanged): the link is an OCPP gateway's, so the CP is a real
+        charger (shown on its tile)."""
+        if ocpp is not None:
+            self.ocpp = ocpp
         self.monitor_connected = True
         self.engine_ok = True
         self.fault_reason = None

@@ -197,7 +197,7 @@ class CpTileDelegate(QStyledItemDelegate):
     @staticmethod
     def _key(st: CpState, w: int, h: int, dpr: float, selected: bool) -> tuple:
         return (st.cp_id, st.state, st.location, st.price_eur_kwh,
-                st.driver_id if st.state == "charging" else None, selected, w, h, dpr)
+                st.driver_id if st.state == "charging" else None, selected, w, h, dpr, st.ocpp)
 
     def _base_for(self, st: CpState, w: int, h: int, dpr: float, selected: bool) -> _Base:
         """The cached base layer of a tile (LRU, bounded in bytes)."""
@@ -278,6 +278,10 @@ class CpTileDelegate(QStyledItemDelegate):
         line_h = self._line_h
         p.drawText(QRect(inner.left(), inner.top(), inner.width(), line_h), _LEFT_VCENTER, st.cp_id)
         p.setFont(self._small)
+        if st.ocpp:  # a real charger behind the OCPP gateway (docs/ocpp.md): a small tag after the id
+            id_w = QFontMetrics(self._bold).horizontalAdvance(st.cp_id)
+            p.drawText(QRect(inner.left() + id_w + 6, inner.top(), inner.width() // 3, line_h), _LEFT_VCENTER,
+                       QCoreApplication.translate("CpTile", "OCPP"))
         label, lw = self._label(st.state)
         badge = QRect(inner.right() - lw + 1, inner.top() + 1, lw, self._small_h + 2)
         p.setPen(Qt.PenStyle.NoPen)

@@ -114,7 +114,7 @@ class StubCentral:
     def __init__(self) -> None:
         self.events: list[tuple[str, str, str]] = []
 
-    async def authenticate_cp(self, cp_id: str, key: str) -> tuple[str, str] | None:
+    async def authenticate_cp(self, cp_id: str, key: str, ocpp: bool = False) -> tuple[str, str] | None:
         if cp_id != "CPX":
             return ("unknown_cp", f"El punto de carga {cp_id} no está registrado en la CENTRAL")
         return None if key == "k" else ("bad_credentials", "Clave incorrecta")

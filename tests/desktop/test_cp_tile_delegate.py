@@ -84,3 +84,16 @@ def test_prerendering_never_evicts_pictures_on_screen(qapp, qtbot):
     for row in range(3):  # the three on-screen pictures are all still cached
         _paint(delegate, model, row)
     assert delegate.cache_bytes == before
+
+
+def test_ocpp_charger_tile_carries_an_ocpp_tag(qapp):
+    import msgspec
+    plain = make_state(1, "available")
+    model = _model(plain)
+    delegate = CpTileDelegate()
+    before = _paint(delegate, model, 0)
+    model.apply([msgspec.structs.replace(plain, ocpp=True)])
+    model.flush()
+    tagged = _paint(delegate, model, 0)
+    assert tagged != before                                 # the tag is painted (not a stale cache)
+    assert tagged == _paint(CpTileDelegate(), model, 0)
