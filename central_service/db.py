@@ -176,8 +176,46 @@ class PendingEffect(BaseModel):
         table_name = "pending_effects"
 
 
+class AlertRow(BaseModel):
+    """An operator alert (central_service.domain.alerts): one row per occurrence; the same key
+    raised again after being cleared is a new row. Acknowledgement: who and when."""
+
+    id = pw.IntegerField(primary_key=True)
+    key = pw.CharField(max_length=200, index=True)
+    kind = pw.CharField(max_length=40)
+    subject = pw.CharField(max_length=100)
+    severity = pw.CharField(max_length=10)
+    detail = pw.CharField(max_length=300, default="")
+    cp_id = pw.CharField(max_length=64, null=True)
+    first_seen = pw.DoubleField()
+    last_seen = pw.DoubleField(index=True)
+    count = pw.IntegerField(default=1)
+    sticky = pw.BooleanField(default=False)
+    cleared_at = pw.DoubleField(null=True, index=True)
+    acked_by = pw.CharField(max_length=64, null=True)
+    acked_at = pw.DoubleField(null=True)
+
+    class Meta:
+        table_name = "alerts"
+
+
+class AuditRow(BaseModel):
+    """One operator action (who, what, on what, when, from where): central_service.audit."""
+
+    ts = pw.DoubleField(index=True)
+    operator = pw.CharField(max_length=64, index=True)
+    action = pw.CharField(max_length=40)
+    target = pw.CharField(max_length=100, default="")
+    detail = pw.CharField(max_length=300, default="")
+    peer = pw.CharField(max_length=100, default="")
+    outcome = pw.CharField(max_length=20, default="ok")
+
+    class Meta:
+        table_name = "audit"
+
+
 MODELS: list[type[BaseModel]] = [Driver, Operator, ChargePointRow, Supply, TicketRow, ProcessedMessage,
-                                 EventLog, PendingEffect, AuthSession]
+                                 EventLog, PendingEffect, AuthSession, AlertRow, AuditRow]
 
 
 def default_db_url(data_dir: Path) -> str:

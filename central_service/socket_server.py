@@ -11,6 +11,8 @@ answered with one frame, ``OK#...`` or ``ERR#code#text``. Messages (docs/design.
   :mod:`central_service.domain.login_throttle`); ``HISTORY#token`` → ``OK#<base64 JSON list>``.
 - Operator: ``OPLOGIN#operator_id#password`` → ``OK#token#expires_at#session_id#session_key``
   (like LOGIN; the session key MACs every OperatorCommand); throttled by the same LoginThrottle.
+- Operator workbench: ``OPQUERY#session_id#token#query#base64 JSON args`` → ``OK#<base64 JSON>``
+  or ``ERR#code#text`` (served by :mod:`central_service.workbench`; peer address passed for the audit).
 - Both: ``RENEW#session_id#token`` → ``OK#token#expires_at`` (the session and its key live on);
   ``LOGOUT#session_id#token`` → ``OK`` (the session is revoked).
 
@@ -49,6 +51,7 @@ class CentralGateway(Protocol):
     def renew(self, session_id: str, token: str) -> tuple[str, int] | None: ...
     def logout(self, session_id: str, token: str) -> bool: ...
     def history(self, token: str) -> list[dict]: ...
+    def operator_query(self, session_id: str, token: str, name: str, args: str, peer: str) -> list[str]: ...
 
 
 class SocketServer:
@@ -235,6 +238,9 @@ class SocketServer:
                 return ["ERR", "invalid_token", "Tu sesión no es válida o ha caducado. Vuelve a iniciar sesión."]
             blob = base64.b64encode(json.dumps(rows).encode("utf-8")).decode("ascii")
             return ["OK", blob]
+        if cmd == "OPQUERY" and len(fields) in (4, 5):
+            return self.gateway.operator_query(fields[1], fields[2], fields[3],
+                                               fields[4] if len(fields) == 5 else "", conn.host)
         return self._bad(conn, fields)
 
     async def _login(self, conn: "_Connection", user_id: str, password: str, *,
