@@ -105,6 +105,12 @@ class Supply(BaseModel):
 
     class Meta:
         table_name = "supplies"
+        # reports (central_service/reports.py): date range alone, per CP, per driver — each
+        # covering kwh/eur so the per-day/hour sums read only the index
+        indexes = ((("created_at", "kwh", "eur"), False),
+                   (("cp_id", "created_at", "kwh", "eur"), False),
+                   (("driver_id", "created_at"), False),
+                   (("outcome", "created_at"), False))
 
 
 class TicketRow(BaseModel):

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from central_service import alerts_store, audit
+from central_service import alerts_store, audit, reports, supply_queries
 from central_service.db import database
 from central_service.domain.alerts import AlertBook, AlertPolicy, AlertRules, Facts
 from central_service.tokens import TokenError
@@ -59,7 +59,11 @@ class Workbench:
         self.book.next_id = max(self.book.next_id, alerts_store.last_id() + 1)
         self.handlers: dict[str, Callable[[Caller, dict], dict]] = {
             "alerts": self._alerts, "ack": self._ack, "audit": self._audit,
+            "supplies": self._supplies, "energy": self._energy, "timeline": self._timeline,
+            "suspects": self._suspects,
         }
+        self.open_max_s = 4 * 3600.0     # a supply open longer than this is suspect (option)
+        self.time_scale = 1.0            # the CPs' billing time scale (demo)
 
     # ------------------------------------------------------------------ alerts
     def evaluate(self) -> int:
@@ -129,6 +133,38 @@ class Workbench:
         if operator is not None and (not isinstance(operator, str) or len(operator) > 64):
             raise QueryError("bad_request", "Operador no válido")
         return {"entries": audit.page(limit=limit, before_id=before, operator=operator)}
+
+
+    def _supplies(self, caller: Caller, args: dict) -> dict:
+        try:
+            return reports.supplies_page(
+                reports.SupplyFilter.from_args(args), sort=str(args.get("sort", "created_at")),
+                descending=bool(args.get("descending", True)), page=_int_arg(args, "page", 0, 0, 100_000),
+                page_size=_int_arg(args, "page_size", 50, 1, reports.PAGE_MAX))
+        except reports.ReportError as exc:
+            raise QueryError("bad_request", str(exc)) from None
+
+    def _energy(self, caller: Caller, args: dict) -> dict:
+        try:
+            return {"buckets": reports.aggregate(
+                reports.SupplyFilter.from_args(args), bucket=str(args.get("bucket", "day")),
+                tz_offset_s=_int_arg(args, "tz_offset_s", 0, -14 * 3600, 14 * 3600))}
+        except reports.ReportError as exc:
+            raise QueryError("bad_request", str(exc)) from None
+
+    def _timeline(self, caller: Caller, args: dict) -> dict:
+        sid = args.get("session_id")
+        if not isinstance(sid, str) or not sid or len(sid) > 64:
+            raise QueryError("bad_request", "Falta session_id")
+        found = supply_queries.timeline(sid)
+        if found is None:
+            raise QueryError("not_found", "Ese suministro no existe")
+        return found
+
+    def _suspects(self, caller: Caller, args: dict) -> dict:
+        silent = {a.subject for a in self.book.active.values() if a.kind == "supply_silent"}
+        return {"suspects": supply_queries.suspects(self.clock(), open_max_s=self.open_max_s,
+                                                    silent_ids=silent, time_scale=self.time_scale)}
 
 
 def _decode_args(args_b64: str) -> dict:
