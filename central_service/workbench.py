@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from central_service import alerts_store, audit, reports, supply_queries
+from central_service import alerts_store, audit, reports, supply_closing, supply_queries
 from central_service.db import database
 from central_service.domain.alerts import AlertBook, AlertPolicy, AlertRules, Facts
 from central_service.tokens import TokenError
@@ -49,8 +49,12 @@ class Workbench:
     """Owns the alert book; answers operator queries. Called on Central's loop only."""
 
     def __init__(self, *, signer, sessions, core, lag: Callable[[], int | None] = lambda: None,
-                 policy: AlertPolicy | None = None, clock: Callable[[], float] = time.time) -> None:
+                 policy: AlertPolicy | None = None, clock: Callable[[], float] = time.time,
+                 transact: Callable[[Callable[[], list]], None] | None = None) -> None:
+        """*transact(step)*: Central's own transaction runner (stages and relays the effects
+        *step* returns); needed by the actions that change supplies (``close``)."""
         self.signer, self.sessions, self.core = signer, sessions, core
+        self.transact = transact
         self.lag = lag
         self.clock = clock
         self.rules = AlertRules(policy or AlertPolicy())
@@ -60,7 +64,7 @@ class Workbench:
         self.handlers: dict[str, Callable[[Caller, dict], dict]] = {
             "alerts": self._alerts, "ack": self._ack, "audit": self._audit,
             "supplies": self._supplies, "energy": self._energy, "timeline": self._timeline,
-            "suspects": self._suspects,
+            "suspects": self._suspects, "close": self._close,
         }
         self.open_max_s = 4 * 3600.0     # a supply open longer than this is suspect (option)
         self.time_scale = 1.0            # the CPs' billing time scale (demo)
@@ -165,6 +169,29 @@ class Workbench:
         silent = {a.subject for a in self.book.active.values() if a.kind == "supply_silent"}
         return {"suspects": supply_queries.suspects(self.clock(), open_max_s=self.open_max_s,
                                                     silent_ids=silent, time_scale=self.time_scale)}
+
+    def _close(self, caller: Caller, args: dict) -> dict:
+        sid, reason = args.get("session_id"), args.get("reason")
+        if not isinstance(sid, str) or not sid or len(sid) > 64:
+            raise QueryError("bad_request", "Falta session_id")
+        if not isinstance(reason, str) or not reason.strip() or len(reason) > 200:
+            raise QueryError("bad_request", "Indique el motivo (hasta 200 caracteres)")
+        if self.transact is None:
+            raise QueryError("internal", "Esta CENTRAL no puede cerrar suministros")
+
+        def step() -> list:
+            effects = supply_closing.close_supply(self.core, sid, caller.operator, reason.strip())
+            audit.record(caller.operator, "close_supply", target=sid, detail=reason.strip(), peer=caller.peer,
+                         now=self.clock())
+            return effects
+        try:
+            supply_closing.check_closable(self.core, sid)
+            self.transact(step)
+        except supply_closing.CloseRefused as exc:
+            raise QueryError(exc.code, exc.text) from None
+        found = supply_queries.timeline(sid)
+        return {"closed": sid, "supply": found["supply"] if found else None,
+                "ticket": found["ticket"] if found else None}
 
 
 def _decode_args(args_b64: str) -> dict:

@@ -158,6 +158,25 @@ class WorkbenchController(QObject):
         if data is not None and isinstance(data.get("entries"), list):
             self.auditLoaded.emit(data["entries"])
 
+    def request(self, name: str, args: dict, on_answer: Callable[[dict], None],
+                on_error: Callable[[str], None] | None = None) -> asyncio.Task | None:
+        """Any workbench query (reports, timeline, suspects, close): *on_answer(data)* on the Qt
+        thread when Central answers; *on_error(text)* (or ``queryFailed``) when it does not."""
+        return self._spawn(self._request(name, args, on_answer, on_error))
+
+    async def _request(self, name, args, on_answer, on_error) -> None:
+        creds = self._credentials()
+        if creds is None:
+            (on_error or self.queryFailed.emit)("Inicie sesión como operador")
+            return
+        try:
+            data = await self._client().query(*creds, name, args)
+        except LoginError as exc:
+            log.info("workbench query %s failed: %s", name, exc.code)
+            (on_error or self.queryFailed.emit)(exc.message)
+            return
+        on_answer(data)
+
     # ------------------------------------------------------------------ notifications
     def notify(self, alert: dict) -> None:
         """A new unacknowledged alert: a tray message; clicking it opens the CP's tile."""

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication
 
+from ev_desktop.core.report_export import export_supplies
 from ev_desktop.views.alerts_view import AlertsInbox
 from ev_desktop.views.audit_view import AuditView
+from ev_desktop.views.reports_view import ReportsView
+from ev_desktop.views.suspects_view import SuspectsView
+from ev_desktop.views.timeline_view import TimelineDialog
 from ev_desktop.workbench_controller import WorkbenchController
-
-
-def _t(text: str) -> str:
-    return QCoreApplication.translate("Workbench", text)
 
 
 @dataclass
@@ -26,6 +26,9 @@ class Workbench:
     inbox: AlertsInbox
     audit: AuditView
     alerts_index: int
+    suspects: SuspectsView | None = None
+    reports: ReportsView | None = None
+    timeline: TimelineDialog | None = None
 
     def close(self) -> None:
         self.controller.close()
@@ -38,9 +41,14 @@ def install_workbench(window, *, poll_ms: int = 2000, tray: bool = True) -> Work
     inbox = AlertsInbox(controller.model)
     inbox.setObjectName("alertsInbox")
     audit = AuditView()
-    alerts_index = dash.add_workbench_tab(inbox, _t("Alertas"))
-    dash.add_workbench_tab(audit, _t("Auditoría"))
-    wb = Workbench(controller, inbox, audit, alerts_index)
+    alerts_index = dash.add_workbench_tab(inbox, QCoreApplication.translate("Workbench", "Alertas"))
+    suspects = SuspectsView()
+    reports = ReportsView()
+    dash.add_workbench_tab(suspects, QCoreApplication.translate("Workbench", "Suministros sospechosos"))
+    dash.add_workbench_tab(reports, QCoreApplication.translate("Workbench", "Informes"))
+    dash.add_workbench_tab(audit, QCoreApplication.translate("Workbench", "Auditoría"))
+    wb = Workbench(controller, inbox, audit, alerts_index, suspects, reports)
+    _wire_supplies(window, wb)
 
     inbox.ackRequested.connect(controller.acknowledge)
     inbox.refreshRequested.connect(controller.refresh)
@@ -57,9 +65,9 @@ def install_workbench(window, *, poll_ms: int = 2000, tray: bool = True) -> Work
     operator_index = window.tabs.indexOf(window.operator_stack)
 
     def badge(n: int) -> None:
-        dash.workbench_tabs.setTabText(alerts_index, _t("Alertas ({n})").format(n=n) if n else _t("Alertas"))
+        dash.workbench_tabs.setTabText(alerts_index, QCoreApplication.translate("Workbench", "Alertas ({n})").format(n=n) if n else QCoreApplication.translate("Workbench", "Alertas"))
         window.tabs.setTabText(operator_index,
-                               _t("Operador ({n})").format(n=n) if n else QCoreApplication.translate("MainWindow", "Operador"))
+                               QCoreApplication.translate("Workbench", "Operador ({n})").format(n=n) if n else QCoreApplication.translate("MainWindow", "Operador"))
 
     def show_cp(cp_id: str) -> None:
         window.tabs.setCurrentWidget(window.operator_stack)
@@ -71,3 +79,57 @@ def install_workbench(window, *, poll_ms: int = 2000, tray: bool = True) -> Work
     controller.model.unackedChanged.connect(badge)
     controller.showCp.connect(show_cp)
     return wb
+
+
+def _wire_supplies(window, wb: Workbench) -> None:
+    """Suspects (close with a reason), reports (pages, charts, CSV) and the timeline dialog."""
+    c, suspects, reports = wb.controller, wb.suspects, wb.reports
+
+    def refresh_suspects() -> None:
+        c.request("suspects", {}, suspects.show_suspects, suspects.show_status)
+
+    def closed(data: dict) -> None:
+        t = data.get("ticket") or {}
+        suspects.show_status(QCoreApplication.translate("Workbench", "Suministro {s} cerrado: {kwh:.3f} kWh, {eur:.2f} €")
+                             .format(s=data.get("closed", ""), kwh=float(t.get("kwh") or 0), eur=float(t.get("eur") or 0)))
+        refresh_suspects()
+        c.load_audit()
+
+    def open_timeline(session_id: str) -> None:
+        if not session_id:
+            return
+
+        def show(data: dict) -> None:
+            if wb.timeline is not None:
+                wb.timeline.close()
+            wb.timeline = TimelineDialog(data, window)
+            wb.timeline.show()
+        c.request("timeline", {"session_id": session_id}, show)
+
+    def export(args: dict, path: str) -> None:
+        creds = c._credentials()
+        if creds is None:
+            return
+
+        async def run() -> None:
+            from pathlib import Path
+
+            from ev_desktop.core.central_client import LoginError
+            try:
+                written, total = await export_supplies(c._client(), *creds, args, Path(path))
+            except (LoginError, OSError) as exc:
+                reports.show_status(str(getattr(exc, "message", exc)))
+                return
+            reports.show_status(QCoreApplication.translate("Workbench", "Exportados {n} de {t} suministros a {p}")
+                                .format(n=written, t=total, p=path))
+        c._spawn(run())
+
+    suspects.refreshRequested.connect(refresh_suspects)
+    suspects.closeRequested.connect(lambda sid, reason: c.request(
+        "close", {"session_id": sid, "reason": reason}, closed, suspects.show_status))
+    suspects.timelineRequested.connect(open_timeline)
+    reports.pageRequested.connect(lambda args: c.request("supplies", args, reports.show_page, reports.show_status))
+    reports.chartRequested.connect(lambda args: c.request("energy", args, reports.show_chart, reports.show_status))
+    reports.exportRequested.connect(export)
+    reports.timelineRequested.connect(open_timeline)
+    window.operator_session.signedIn.connect(lambda _op: refresh_suspects())

@@ -17,27 +17,23 @@ SEVERITY_COLORS = {"critical": QColor("#c62828"), "warning": QColor("#ef6c00"), 
 LOCAL_IDS = {"kafka_unreachable": -1, "central_silent": -2}
 
 
-def _t(text: str) -> str:
-    return QCoreApplication.translate("AlertsModel", text)
-
-
 def kind_text(kind: str) -> str:
     return {
-        "cp_faulted": _t("Punto de carga averiado"),
-        "cp_disconnected": _t("Punto de carga desconectado"),
-        "supply_silent": _t("Suministro sin telemetría"),
-        "reservation_overdue": _t("Reserva caducada sin liberar"),
-        "forged_input": _t("Entradas falsificadas"),
-        "refused_bills": _t("Facturas rechazadas"),
-        "dead_letters": _t("Cartas muertas"),
-        "consumer_lag": _t("Retraso creciente de la CENTRAL"),
-        "kafka_unreachable": _t("Kafka inalcanzable"),
-        "central_silent": _t("La CENTRAL no responde"),
+        "cp_faulted": QCoreApplication.translate("AlertsModel", "Punto de carga averiado"),
+        "cp_disconnected": QCoreApplication.translate("AlertsModel", "Punto de carga desconectado"),
+        "supply_silent": QCoreApplication.translate("AlertsModel", "Suministro sin telemetría"),
+        "reservation_overdue": QCoreApplication.translate("AlertsModel", "Reserva caducada sin liberar"),
+        "forged_input": QCoreApplication.translate("AlertsModel", "Entradas falsificadas"),
+        "refused_bills": QCoreApplication.translate("AlertsModel", "Facturas rechazadas"),
+        "dead_letters": QCoreApplication.translate("AlertsModel", "Cartas muertas"),
+        "consumer_lag": QCoreApplication.translate("AlertsModel", "Retraso creciente de la CENTRAL"),
+        "kafka_unreachable": QCoreApplication.translate("AlertsModel", "Kafka inalcanzable"),
+        "central_silent": QCoreApplication.translate("AlertsModel", "La CENTRAL no responde"),
     }.get(kind, kind)
 
 
 def severity_text(severity: str) -> str:
-    return {"critical": _t("Crítica"), "warning": _t("Aviso"), "info": _t("Info")}.get(severity, severity)
+    return {"critical": QCoreApplication.translate("AlertsModel", "Crítica"), "warning": QCoreApplication.translate("AlertsModel", "Aviso"), "info": QCoreApplication.translate("AlertsModel", "Info")}.get(severity, severity)
 
 
 class AlertsModel(QAbstractTableModel):
@@ -65,7 +61,7 @@ class AlertsModel(QAbstractTableModel):
         now = self.clock()
         current = self._local.get(kind)
         if active and (current is None or current.get("cleared_at") is not None):
-            self._local[kind] = {"id": LOCAL_IDS[kind], "kind": kind, "subject": _t("esta aplicación"),
+            self._local[kind] = {"id": LOCAL_IDS[kind], "kind": kind, "subject": QCoreApplication.translate("AlertsModel", "esta aplicación"),
                                  "severity": "critical", "detail": detail, "cp_id": None, "first_seen": now,
                                  "last_seen": now, "count": 1, "cleared_at": None, "acked_by": None,
                                  "acked_at": None, "local": True}
@@ -122,8 +118,8 @@ class AlertsModel(QAbstractTableModel):
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
             return None
-        return (_t("Gravedad"), _t("Alerta"), _t("Sobre"), _t("Detalle"), _t("Primera vez"),
-                _t("Última vez"), _t("Veces"), _t("Reconocida"))[section]
+        return (QCoreApplication.translate("AlertsModel", "Gravedad"), QCoreApplication.translate("AlertsModel", "Alerta"), QCoreApplication.translate("AlertsModel", "Sobre"), QCoreApplication.translate("AlertsModel", "Detalle"), QCoreApplication.translate("AlertsModel", "Primera vez"),
+                QCoreApplication.translate("AlertsModel", "Última vez"), QCoreApplication.translate("AlertsModel", "Veces"), QCoreApplication.translate("AlertsModel", "Reconocida"))[section]
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         a = self.alert(index.row())
@@ -148,7 +144,7 @@ class AlertsModel(QAbstractTableModel):
             return severity_text(a.get("severity", ""))
         if col == "kind":
             text = kind_text(a.get("kind", ""))
-            return text if a.get("cleared_at") is None else _t("{alert} (resuelta)").format(alert=text)
+            return text if a.get("cleared_at") is None else QCoreApplication.translate("AlertsModel", "{alert} (resuelta)").format(alert=text)
         if col in ("first_seen", "last_seen"):
             return _clock_text(a.get(col))
         if col == "count":
@@ -156,7 +152,7 @@ class AlertsModel(QAbstractTableModel):
         if col == "ack":
             if not a.get("acked_by"):
                 return ""
-            return _t("{who} a las {when}").format(who=a["acked_by"], when=_clock_text(a.get("acked_at")))
+            return QCoreApplication.translate("AlertsModel", "{who} a las {when}").format(who=a["acked_by"], when=_clock_text(a.get("acked_at")))
         return str(a.get(col) or "")
 
 

@@ -12,17 +12,13 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QVBoxLayout, QWidget)
 
 
-def _t(text: str) -> str:
-    return QCoreApplication.translate("AuditModel", text)
-
-
 def action_text(action: str) -> str:
-    return {"stop": _t("Parar"), "resume": _t("Reanudar"), "ack_alert": _t("Reconocer alerta"),
-            "close_supply": _t("Cerrar suministro")}.get(action, action)
+    return {"stop": QCoreApplication.translate("AuditModel", "Parar"), "resume": QCoreApplication.translate("AuditModel", "Reanudar"), "ack_alert": QCoreApplication.translate("AuditModel", "Reconocer alerta"),
+            "close_supply": QCoreApplication.translate("AuditModel", "Cerrar suministro")}.get(action, action)
 
 
 def outcome_text(outcome: str) -> str:
-    return {"ok": _t("aplicada"), "refused": _t("rechazada"), "already": _t("ya estaba hecha")}.get(outcome, outcome)
+    return {"ok": QCoreApplication.translate("AuditModel", "aplicada"), "refused": QCoreApplication.translate("AuditModel", "rechazada"), "already": QCoreApplication.translate("AuditModel", "ya estaba hecha")}.get(outcome, outcome)
 
 
 class AuditModel(QAbstractTableModel):
@@ -46,8 +42,8 @@ class AuditModel(QAbstractTableModel):
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
             return None
-        return (_t("Cuándo"), _t("Operador"), _t("Acción"), _t("Sobre"), _t("Resultado"), _t("Desde"),
-                _t("Detalle"))[section]
+        return (QCoreApplication.translate("AuditModel", "Cuándo"), QCoreApplication.translate("AuditModel", "Operador"), QCoreApplication.translate("AuditModel", "Acción"), QCoreApplication.translate("AuditModel", "Sobre"), QCoreApplication.translate("AuditModel", "Resultado"), QCoreApplication.translate("AuditModel", "Desde"),
+                QCoreApplication.translate("AuditModel", "Detalle"))[section]
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if role != Qt.ItemDataRole.DisplayRole or not (0 <= index.row() < len(self.entries)):
@@ -61,7 +57,7 @@ class AuditModel(QAbstractTableModel):
         if col == "outcome":
             return outcome_text(str(e.get("outcome", "")))
         if col == "peer":
-            return _t("vía Kafka") if e.get("peer") == "kafka" else str(e.get("peer", ""))
+            return QCoreApplication.translate("AuditModel", "vía Kafka") if e.get("peer") == "kafka" else str(e.get("peer", ""))
         return str(e.get(col) or "")
 
 
