@@ -16,6 +16,15 @@ def outcome_text(outcome: str | None) -> str:
             "cancelled": QCoreApplication.translate("ReportModels", "cancelado"), None: "", "": ""}.get(outcome, outcome or "")
 
 
+def status_text(status: str | None) -> str:
+    return {"finished": QCoreApplication.translate("ReportModels", "finalizado"),
+            "reserved": QCoreApplication.translate("ReportModels", "reservado"),
+            "charging": QCoreApplication.translate("ReportModels", "cargando"),
+            "interrupted": QCoreApplication.translate("ReportModels", "interrumpido"),
+            "expired": QCoreApplication.translate("ReportModels", "caducado"),
+            "cancelled": QCoreApplication.translate("ReportModels", "cancelado")}.get(status or "", status or "")
+
+
 class DictTableModel(QAbstractTableModel):
     """Rows of dicts shown through (key, header, formatter) columns."""
 
@@ -62,7 +71,7 @@ def _num(fmt: str):
 
 class SuppliesModel(DictTableModel):
     columns = (("created_at", lambda: QCoreApplication.translate("ReportModels", "Fecha"), when), ("cp_id", lambda: QCoreApplication.translate("ReportModels", "Punto"), str),
-               ("driver_id", lambda: QCoreApplication.translate("ReportModels", "Conductor"), str), ("status", lambda: QCoreApplication.translate("ReportModels", "Estado"), str),
+               ("driver_id", lambda: QCoreApplication.translate("ReportModels", "Conductor"), str), ("status", lambda: QCoreApplication.translate("ReportModels", "Estado"), status_text),
                ("outcome", lambda: QCoreApplication.translate("ReportModels", "Resultado"), outcome_text), ("kwh", lambda: QCoreApplication.translate("ReportModels", "kWh"), _num("{:.2f}")),
                ("eur", lambda: QCoreApplication.translate("ReportModels", "€"), _num("{:.2f}")), ("id", lambda: QCoreApplication.translate("ReportModels", "Sesión"), str))
 
@@ -75,6 +84,6 @@ def reasons_text(reasons) -> str:
 
 class SuspectsModel(DictTableModel):
     columns = (("session_id", lambda: QCoreApplication.translate("ReportModels", "Sesión"), str), ("cp_id", lambda: QCoreApplication.translate("ReportModels", "Punto"), str),
-               ("driver_id", lambda: QCoreApplication.translate("ReportModels", "Conductor"), str), ("status", lambda: QCoreApplication.translate("ReportModels", "Estado"), str),
+               ("driver_id", lambda: QCoreApplication.translate("ReportModels", "Conductor"), str), ("status", lambda: QCoreApplication.translate("ReportModels", "Estado"), status_text),
                ("created_at", lambda: QCoreApplication.translate("ReportModels", "Desde"), when), ("kwh", lambda: QCoreApplication.translate("ReportModels", "kWh"), _num("{:.2f}")),
                ("reasons", lambda: QCoreApplication.translate("ReportModels", "Por qué"), reasons_text))
