@@ -205,6 +205,20 @@ class AlertRow(BaseModel):
         table_name = "alerts"
 
 
+class SupplySample(BaseModel):
+    """A sampled telemetry point of a running supply (for the operator's timeline chart):
+    written by the workbench every ``--supply-sample-interval`` seconds per supply at most."""
+
+    session_id = pw.CharField(max_length=64)
+    ts = pw.DoubleField()
+    kw = pw.FloatField()
+    kwh = pw.FloatField()
+
+    class Meta:
+        table_name = "supply_samples"
+        indexes = ((("session_id", "ts"), False),)
+
+
 class AuditRow(BaseModel):
     """One operator action (who, what, on what, when, from where): central_service.audit."""
 
@@ -221,7 +235,7 @@ class AuditRow(BaseModel):
 
 
 MODELS: list[type[BaseModel]] = [Driver, Operator, ChargePointRow, Supply, TicketRow, ProcessedMessage,
-                                 EventLog, PendingEffect, AuthSession, AlertRow, AuditRow]
+                                 EventLog, PendingEffect, AuthSession, AlertRow, AuditRow, SupplySample]
 
 
 def default_db_url(data_dir: Path) -> str:

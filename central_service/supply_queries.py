@@ -9,10 +9,11 @@ the ticket. Suspects: open supplies that look wrong — open longer than plausib
 """
 from __future__ import annotations
 
-from central_service.db import AuditRow, EventLog, Supply, TicketRow
+from central_service.db import AuditRow, EventLog, Supply, SupplySample, TicketRow
 
 SUSPECTS_MAX = 200
 EVENTS_MAX = 500
+SAMPLES_MAX = 1500   # 4 h at one point per 10 s; the answer must fit one frame
 
 
 def timeline(session_id: str) -> dict | None:
@@ -37,7 +38,9 @@ def timeline(session_id: str) -> dict | None:
               "outcome": s.outcome, "interrupt_reason": s.interrupt_reason}
     ticket = None if t is None else {"kwh": t.kwh, "eur": t.eur, "outcome": t.outcome, "issued_at": t.issued_at,
                                      "started_at": t.started_at, "ended_at": t.ended_at}
-    return {"supply": supply, "events": items, "ticket": ticket}
+    samples = [{"ts": p.ts, "kw": p.kw, "kwh": p.kwh} for p in SupplySample.select()
+               .where(SupplySample.session_id == session_id).order_by(SupplySample.ts).limit(SAMPLES_MAX)]
+    return {"supply": supply, "events": items, "ticket": ticket, "samples": samples}
 
 
 def suspects(now: float, *, open_max_s: float, silent_ids: set[str], time_scale: float = 1.0) -> list[dict]:

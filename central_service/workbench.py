@@ -21,7 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from central_service import alerts_store, audit, reports, supply_closing, supply_queries
-from central_service.db import database
+from central_service import db
+from central_service.db import SupplySample, database
 from central_service.domain.alerts import AlertBook, AlertPolicy, AlertRules, Facts
 from central_service.tokens import TokenError
 
@@ -66,6 +67,8 @@ class Workbench:
             "supplies": self._supplies, "energy": self._energy, "timeline": self._timeline,
             "suspects": self._suspects, "close": self._close,
         }
+        self.sample_interval_s = 10.0   # telemetry points kept for the timeline chart (0: none)
+        self._sampled: dict[str, tuple[float, int]] = {}   # session → (time, seq) of the last sample
         self.open_max_s = 4 * 3600.0     # a supply open longer than this is suspect (option)
         self.time_scale = 1.0            # the CPs' billing time scale (demo)
 
@@ -75,6 +78,7 @@ class Workbench:
         now = self.clock()
         facts = Facts(list(self.core.cps.values()), dict(self.core.counters), self.lag())
         changed = self.book.apply(self.rules.evaluate(facts, now), now)
+        self._sample(facts.cps, now)
         if changed:
             with database.atomic():
                 alerts_store.save(changed)
@@ -82,6 +86,28 @@ class Workbench:
                 if a.first_seen == now or a.cleared_at == now:
                     log.info("alert %s id=%d %s: %s", "cleared" if a.cleared_at else "raised", a.id, a.key, a.detail)
         return len(changed)
+
+    def _sample(self, cps, now: float) -> None:
+        """One telemetry point per running supply every ``sample_interval_s`` (if it moved)."""
+        if self.sample_interval_s <= 0:
+            return
+        rows, live = [], set()
+        for cp in cps:
+            ses = cp.session
+            if ses is None:
+                continue
+            live.add(ses.session_id)
+            last = self._sampled.get(ses.session_id)
+            if last is not None and (now - last[0] < self.sample_interval_s or last[1] == ses.seq):
+                continue
+            self._sampled[ses.session_id] = (now, ses.seq)
+            rows.append({"session_id": ses.session_id, "ts": now, "kw": ses.kw, "kwh": ses.kwh})
+        self._sampled = {k: v for k, v in self._sampled.items() if k in live}
+        if rows:
+            with db.synchronous("NORMAL"):   # a lost sample to a power cut costs one chart point
+                with database.atomic():
+                    for i in range(0, len(rows), 200):
+                        SupplySample.insert_many(rows[i:i + 200]).execute()
 
     # ------------------------------------------------------------------ queries
     def answer(self, session_id: str, token: str, name: str, args_b64: str, peer: str) -> list[str]:

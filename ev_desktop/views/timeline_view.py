@@ -76,6 +76,9 @@ class TimelineDialog(QDialog):
         end = t.get("ended_at") or s.get("ended_at")
         if start:
             series.append(0.0, 0.0)
+            for p in self.data.get("samples") or []:   # Central's sampled telemetry points
+                if p.get("ts", 0) >= start:
+                    series.append((p["ts"] - start) / 60.0, float(p.get("kwh") or 0.0))
             if end and end >= start:
                 series.append((end - start) / 60.0, float(t.get("kwh") or s.get("kwh") or 0.0))
         self.chart.addSeries(series)

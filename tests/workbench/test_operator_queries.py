@@ -119,3 +119,19 @@ def test_alerts_survive_a_restart_without_being_raised_again(bench):
     assert [a.kind for a in again.book.active.values()] == ["cp_faulted"]
     assert again.evaluate() == 1  # refreshed, same alert
     assert [a["id"] for a in ask(again, bench.login(), "alerts", {})["alerts"]] == [1]
+
+
+def test_running_supply_is_sampled_for_the_timeline_chart_at_most_every_interval(bench):
+    from central_service.db import Supply
+    from central_service.domain.cp import RunningSession
+
+    Supply.create(id="s9", driver_id="driver1", cp_id="CP001", status="charging", created_at=bench.clock(),
+                  started_at=bench.clock(), price_eur_kwh=0.3)
+    bench.cp.session = RunningSession("s9", "driver1", bench.clock(), kw=7.0, kwh=0.1, seq=1)
+    t0 = bench.clock()
+    for dt, seq, kwh in ((0, 1, 0.1), (5, 2, 0.2), (10, 3, 0.3), (20, 3, 0.3), (30, 4, 0.5)):
+        bench.clock.t = t0 + dt
+        bench.cp.session.seq, bench.cp.session.kwh = seq, kwh
+        bench.evaluate()
+    samples = ask(bench, bench.login(), "timeline", {"session_id": "s9"})["samples"]
+    assert [(s["ts"] - t0, s["kwh"]) for s in samples] == [(0, 0.1), (10, 0.3), (30, 0.5)]
