@@ -69,6 +69,8 @@ class Workbench:
         }
         self.sample_interval_s = 10.0   # telemetry points kept for the timeline chart (0: none)
         self._sampled: dict[str, tuple[float, int]] = {}   # session → (time, seq) of the last sample
+        self.samples_retention_s = 30 * 86400.0   # disputes are raised within weeks; 0: keep all
+        self._last_prune = 0.0
         self.open_max_s = 4 * 3600.0     # a supply open longer than this is suspect (option)
         self.time_scale = 1.0            # the CPs' billing time scale (demo)
 
@@ -79,6 +81,9 @@ class Workbench:
         facts = Facts(list(self.core.cps.values()), dict(self.core.counters), self.lag())
         changed = self.book.apply(self.rules.evaluate(facts, now), now)
         self._sample(facts.cps, now)
+        if self.samples_retention_s > 0 and now - self._last_prune >= 3600.0:
+            self._last_prune = now
+            SupplySample.delete().where(SupplySample.ts < now - self.samples_retention_s).execute()
         if changed:
             with database.atomic():
                 alerts_store.save(changed)
