@@ -16,7 +16,7 @@ from pathlib import Path
 from ev_common.logsetup import setup_logging
 from ev_common.pki import InsecureFileError, read_secret
 from ev_common.settings import add_common_args, common_settings, setting
-from central_service.service import FAULT_KILL_BEFORE_RELAY, CentralConfig, CentralService
+from central_service.runtime import FAULT_KILL_BEFORE_RELAY, CentralConfig, CentralService
 from central_service.socket_options import add_socket_args, socket_config
 
 log = logging.getLogger("central")

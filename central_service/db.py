@@ -275,7 +275,7 @@ def connect(url: str, synchronous: str = "FULL") -> pw.Database:
 @contextmanager
 def synchronous(level: str) -> Iterator[None]:
     """Commit the enclosed (SQLite) statements at *level*, then return to the connection's own
-    level. For writes whose loss to a power cut is harmless (see ``CentralService._relay``).
+    level. For writes whose loss to a power cut is harmless (see ``central_service.effects.EffectRelay.relay``).
     No-op on other databases and inside an open transaction (where the pragma cannot change)."""
     obj = database.obj
     if not isinstance(obj, pw.SqliteDatabase) or obj.in_transaction():

@@ -201,7 +201,7 @@ class AppContext(QObject):
     def reader_lags(self) -> dict[str, int | None]:
         """This app's own Kafka readers (no consumer group: positions kept locally) → messages
         not read yet, None while unknown. Thread-safe (the diagnostics call it from a worker);
-        the ids are the ones the diagnostics name (diagnostics_report.READERS)."""
+        the ids are the ones the diagnostics name (ev_desktop.diagnostics.report.READERS)."""
         readers = {"directory": self.directory, "central_watch": self.central_watch,
                    "events": self.events_consumer}
         return {name: obj.lag() for name, obj in readers.items() if obj is not None}

@@ -14,13 +14,13 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QS
 
 from ev_common.tls_links import LinkTLS
 from ev_desktop.context import AppContext
-from ev_desktop.kafka.driver_session import QtDriverSession
+from ev_desktop.qt_sessions.driver import QtDriverSession
 from ev_desktop.models.cp_grid import CpGridModel
 from ev_desktop.models.central_status import CentralStatusModel
 from ev_desktop.models.event_log import EventLogModel, load_entries, save_entries
 from ev_desktop.models.event_text import command_entry, link_entry
 from ev_desktop.models.freshness import DataFreshness
-from ev_desktop.operator_session import QtOperatorSession
+from ev_desktop.qt_sessions.operator import QtOperatorSession
 from ev_desktop.settings_store import AppSettings, SettingsStore
 from ev_desktop.views.driver_panel import DriverPanel
 from ev_desktop.views.login_form import login_error_text

@@ -312,7 +312,7 @@ EN: dict[str, str] = {
     "finalizado": "finished", "reservado": "reserved", "cargando": "charging", "interrumpido": "interrupted",
 }
 
-# The diagnostics engine's step titles and message templates (ev_desktop/kafka/diagnostics_report.py)
+# The diagnostics engine's step titles and message templates (ev_desktop/diagnostics/texts.py, rendered by report.py)
 # reach Qt as variables, so lupdate cannot see them: main() adds them to the .ts file itself, in
 # the contexts the dialog translates them in. Placeholders must stay as in the Spanish template.
 EN_DIAG_STEPS: dict[str, str] = {
@@ -433,7 +433,7 @@ EN_DIAG_MESSAGES: dict[str, str] = {
         "Kafka reachable and working: send and receive in {latency_ms} ms.",
     "Kafka funciona, con avisos: {detail}": "Kafka works, with warnings: {detail}",
     "Comprobación cancelada.": "Check cancelled.",
-    # diagnostics_report.FRAGMENTS: reasons, facts, the lag step's sentences, advice
+    # report.FRAGMENTS: reasons, facts, the lag step's sentences, advice
     "conexión rechazada": "connection refused", "sin respuesta (tiempo agotado)": "no answer (timed out)",
     "la red no tiene ruta hasta esa dirección": "the network has no route to that address",
     "el nombre «{host}» no se resuelve aquí": "the name “{host}” does not resolve here", "{error}": "{error}",
@@ -482,11 +482,11 @@ EN_DIAG_MESSAGES: dict[str, str] = {
     "sobrecargado: repita la comprobación y, si sigue igual, reinicie la aplicación.":
         "It usually catches up by itself within seconds; if the number does not go down, the network to Kafka is "
         "slow or this computer is overloaded: run the check again and, if nothing changes, restart the app.",
-    # diagnostics_report.READERS: this app's own readers
+    # report.READERS: this app's own readers
     "eventos en directo": "live events", "estado de los puntos de carga": "charging point states",
     "latido de la CENTRAL": "CENTRAL heartbeat", "notificaciones del conductor": "driver notifications",
 }
-# diagnostics_report.REPORT_TEXTS / STATUS_NAMES / FACT_LABELS: the copied report's own words
+# report.REPORT_TEXTS / STATUS_NAMES / FACT_LABELS: the copied report's own words
 EN_DIAG_REPORT: dict[str, str] = {
     "Diagnóstico de conexión con Kafka": "Kafka connection diagnostics", "Fecha: {date}": "Date: {date}",
     "Servidores (bootstrap): {servers}": "Servers (bootstrap): {servers}", "Máquina: {machine}": "Machine: {machine}",
@@ -507,7 +507,7 @@ def _fields(template: str) -> set[str]:
     return set(re.findall(r"\{(\w+)", template))
 
 
-# The secure-link diagnostics steps (ev_desktop/kafka/diagnostics_secure_text.py)
+# The secure-link diagnostics steps (ev_desktop/diagnostics/secure_text.py)
 EN_DIAG_STEPS.update({
     "Cifrado (TLS) y certificado": "Encryption (TLS) and certificate",
     "Autenticación (SASL/SCRAM)": "Authentication (SASL/SCRAM)",
@@ -587,7 +587,7 @@ def add_diagnostics_contexts(root: ET.Element) -> list[str]:
     """(Re)write the Diagnostics* contexts (steps, messages, report) from the engine's own
     catalogue; returns the Spanish sources still without English."""
     sys.path.insert(0, str(REPO))
-    from ev_desktop.kafka.diagnostics_report import CTX_MESSAGES, CTX_REPORT, CTX_STEPS, catalogue
+    from ev_desktop.diagnostics.report import CTX_MESSAGES, CTX_REPORT, CTX_STEPS, catalogue
 
     english = {CTX_STEPS: EN_DIAG_STEPS, CTX_MESSAGES: EN_DIAG_MESSAGES, CTX_REPORT: EN_DIAG_REPORT}
     contexts = {name: (sources, english[name]) for name, sources in catalogue().items()}

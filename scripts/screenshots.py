@@ -220,7 +220,7 @@ def diagnostics_replay(case: str):
     ``ok`` (local broker, Central running), ``refused`` (nothing on 127.0.0.1:9092) or
     ``advertised`` (broker reachable, but it advertises kafka-central.lan:9092). Like the
     engine it returns data only (codes, params, Detail); the dialog puts it into words."""
-    from ev_desktop.kafka.diagnostics import (
+    from ev_desktop.diagnostics.runner import (
         STEPS, Detail, Diagnosis, DiagnosticsReport, StepResult, StepStatus,
     )
 

@@ -55,7 +55,7 @@ def test_every_topic_is_documented_with_its_real_partition_count() -> None:
 
 def test_the_documented_consumer_group_is_the_one_central_uses() -> None:
     text = DOC.read_text()
-    source = (DOC.parent.parent / "central_service" / "service.py").read_text()
+    source = (DOC.parent.parent / "central_service" / "runtime.py").read_text()
     assert 'group_id=f"{cfg.topic_prefix}.central"' in source
     assert "`<prefix>.central`" in text
     # every other reader is documented as a lone reader, and the code agrees

@@ -1,9 +1,9 @@
 """The Kafka diagnostics dialog opened from the status bar's Kafka indicator.
 
-It only renders :mod:`ev_desktop.kafka.diagnostics` (plain Python): the engine runs in a
+It only renders :mod:`ev_desktop.diagnostics.runner` (plain Python): the engine runs in a
 worker thread and hands each finished step back through a queued Qt signal, so the GUI thread
 never blocks. The engine returns data only (codes, params, facts); the words come from the
-catalogue in ``diagnostics_report`` rendered with ``QCoreApplication.translate`` (contexts
+catalogue in ``ev_desktop.diagnostics.report`` rendered with ``QCoreApplication.translate`` (contexts
 ``Diagnostics*``, Spanish source), so the table, the headline and the copied report are all in
 the UI language, like every ``self.tr()`` string here.
 
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ev_common.topics import Topics
-from ev_desktop.kafka.diagnostics import (
+from ev_desktop.diagnostics.runner import (
     STEPS, DiagnosticsReport, StepResult, StepStatus, render, render_facts, run_diagnostics,
     step_title,
 )

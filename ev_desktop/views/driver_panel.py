@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 
 from ev_common.contract import Ticket
 from ev_desktop.core.events import OutboxSetAside, RequestNotSaved
-from ev_desktop.kafka.driver_session import QtDriverSession
+from ev_desktop.qt_sessions.driver import QtDriverSession
 from ev_desktop.models.free_cps import FreeCpModel, SortRole
 from ev_desktop.models.central_status import CentralStatus
 from ev_desktop.models.freshness import Freshness

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from ev_common import contract as c
 from central_service import db
-from central_service.core import CentralCore
+from central_service.application import CentralCore
 from central_service.db import TicketRow
 from central_service.store import Store
 from central_service.tokens import TokenSigner

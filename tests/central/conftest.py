@@ -10,7 +10,7 @@ import tempfile
 import pytest
 
 from ev_common.kafka.broker import free_port
-from central_service.service import CentralConfig, CentralService
+from central_service.runtime import CentralConfig, CentralService
 from tests.central.support import Kafka, Monitor, seed_db, sqlite_url
 from tests.helpers import wait_until
 

@@ -6,7 +6,7 @@ import pytest
 
 from ev_common import contract as c
 from central_service import db
-from central_service.core import CentralCore
+from central_service.application import CentralCore
 from central_service.db import Supply, TicketRow
 from central_service.store import Store
 from tests.central.support import principal_from_token

@@ -8,7 +8,7 @@ import pytest
 
 from ev_common.kafka.broker import BrokerConfig, LocalBroker, free_port
 from ev_common.topics import Topics
-from ev_desktop.kafka.diagnostics import StepStatus, run_diagnostics
+from ev_desktop.diagnostics.runner import StepStatus, run_diagnostics
 from tests.helpers import seed_secure_dir
 
 UNREACHABLE_ADVERTISED_HOST = "kafka-interno.invalid"

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from ev_common.topics import Topics
-from ev_desktop.kafka.diagnostics import LAG_WARNING, STEPS
+from ev_desktop.diagnostics.runner import LAG_WARNING, STEPS
 
 ROW = {sid: i for i, (sid, _) in enumerate(STEPS)}   # a step's row in the dialog
 from ev_desktop.views.diagnostics_dialog import NB_HYPHEN, DiagnosticsDialog
@@ -266,7 +266,7 @@ def test_main_window_passes_its_readers_lag_to_the_diagnostics(qtbot, tmp_path, 
 
     def fake_run(bootstrap, topics, **kwargs):
         seen.update(kwargs, lags=kwargs["reader_lags"](), thread=threading.current_thread().name)
-        from ev_desktop.kafka.diagnostics import run_diagnostics
+        from ev_desktop.diagnostics.runner import run_diagnostics
         cancel = threading.Event()
         cancel.set()
         return run_diagnostics(bootstrap, topics, cancel=cancel)

@@ -11,8 +11,9 @@ from kafka.structs import OffsetAndMetadata
 
 from ev_common.kafka.broker import free_port
 from ev_common.topics import Topics
-from ev_desktop.kafka import diagnostics
-from ev_desktop.kafka.diagnostics import (
+from ev_desktop.diagnostics import network_steps
+from ev_desktop.diagnostics import runner as diagnostics
+from ev_desktop.diagnostics.runner import (
     LAG_WARNING, STEPS, Detail, StepStatus, parse_bootstrap, run_diagnostics,
 )
 from tests.diagnostics.conftest import UNREACHABLE_ADVERTISED_HOST
@@ -67,7 +68,7 @@ def test_bad_address_is_reported_not_raised():
 def test_engine_never_raises(monkeypatch):
     def boom(host, port):
         raise RuntimeError("disk on fire")
-    monkeypatch.setattr(diagnostics, "_resolve", boom)
+    monkeypatch.setattr(network_steps, "_resolve", boom)
     report = run_diagnostics("127.0.0.1:1", ANY_TOPICS, timeout_s=TIMEOUT)
     assert report.diagnosis.code == "internal.error"
     assert "disk on fire" in report.diagnosis.text
@@ -213,12 +214,12 @@ def test_unreachable_advertised_address_is_the_advertised_listeners_mistake(misa
 def test_advertised_fix_names_the_host_the_user_configured(misadvertised_broker, monkeypatch):
     """Reached through a name (kafka-central.lan → the broker), the advice is that very name."""
     port = misadvertised_broker.rsplit(":", 1)[1]
-    real_resolve = diagnostics._resolve
+    real_resolve = network_steps._resolve
 
     def resolve(host, p):
         return real_resolve("127.0.0.1" if host == "kafka-central.lan" else host, p)
 
-    monkeypatch.setattr(diagnostics, "_resolve", resolve)
+    monkeypatch.setattr(network_steps, "_resolve", resolve)
     report = run_diagnostics(f"kafka-central.lan:{port}", ANY_TOPICS, timeout_s=TIMEOUT)
     advertised = report.step("advertised")
     assert advertised.code == "advertised.unreachable", report.as_text()

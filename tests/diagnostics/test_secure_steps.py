@@ -12,7 +12,7 @@ from ev_common.kafka.broker import BrokerConfig, LocalBroker, free_port
 from ev_common.kafka.security import set_process_credentials
 from ev_common.pki import CertificateAuthority
 from ev_common.topics import Topics
-from ev_desktop.kafka.diagnostics import StepStatus, run_diagnostics
+from ev_desktop.diagnostics.runner import StepStatus, run_diagnostics
 from tests.diagnostics.servers import tls_server
 from tests.helpers import grant_prefix, kafka_credentials
 

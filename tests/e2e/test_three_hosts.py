@@ -128,7 +128,7 @@ def test_three_hosts_flow_link_cut_and_misadvertised_broker(net: Network, tmp_pa
     brokers.append(LocalBroker(bad))
     _start_broker_on(pc2, bad, prefix)
     probe = ("import json\nfrom ev_common.topics import Topics\n"
-             "from ev_desktop.kafka.diagnostics import run_diagnostics\n"
+             "from ev_desktop.diagnostics.runner import run_diagnostics\n"
              "r = run_diagnostics({addr!r}, Topics({prefix!r}), timeout_s=3.0)\n"
              "print(json.dumps({{'code': r.diagnosis.code, 'step': r.diagnosis.step_id, "
              "'text': r.diagnosis.text, 'steps': {{x.id: x.status.value for x in r.steps}}}}))\n")

@@ -11,7 +11,7 @@ import pytest
 
 from ev_common import contract as c
 from ev_common import msgauth
-from central_service.service import CentralConfig, CentralService
+from central_service.runtime import CentralConfig, CentralService
 from ev_desktop.core.central_client import CentralClient
 from tests.central.conftest import central  # noqa: F401 - the fixture
 from tests.central.support import Kafka, Monitor, SyncFramed, seed_db, sqlite_url

@@ -14,7 +14,7 @@ on the diagnostics' own bootstrap socket and say which one failed:
             the broker says this principal may do on each (DescribeTopics' authorized
             operations): which topic this app may not use
 
-Data only (codes + params), like the rest of the engine; words in ``diagnostics_secure_text``.
+Data only (codes + params), like the rest of the engine; words in ``secure_text``.
 """
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ import ssl
 from typing import Any
 
 from ev_common.kafka.security import KafkaCredentials, process_credentials
-from ev_desktop.kafka.diagnostics_report import Detail, StepStatus
-from ev_desktop.kafka.diagnostics_wire import kafka_request
+from ev_desktop.diagnostics.report import Detail, StepStatus
+from ev_desktop.diagnostics.wire import kafka_request
 
 EXPIRY_WARNING = dt.timedelta(days=30)
 _X509_EXPIRED, _X509_NOT_YET_VALID, _X509_HOSTNAME, _X509_IP = 10, 9, 62, 64
@@ -52,11 +52,11 @@ def _peer_certificate(addrs: list[tuple], host: str, timeout_s: float) -> Any:
     """The broker's certificate fetched without verifying it (only to explain a failure)."""
     from cryptography import x509
 
-    from ev_desktop.kafka.diagnostics import _connect
+    from ev_desktop.diagnostics.network_steps import connect
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    with ctx.wrap_socket(_connect(addrs, timeout_s), server_hostname=host) as s:
+    with ctx.wrap_socket(connect(addrs, timeout_s), server_hostname=host) as s:
         der = s.getpeercert(binary_form=True)
     return x509.load_der_x509_certificate(der)
 
@@ -88,17 +88,17 @@ def _explain_tls_refusal(ctx: Any, server: Any, facts: dict[str, Any]) -> None:
     """TLS failed without a certificate problem: is it a plain-text Kafka, or not Kafka at all?
     Asks again in plain text (the handshake step's own probe, on a fresh connection); raises
     that step's verdict for a non-Kafka peer, ``tls.not_tls`` for a plain-text Kafka."""
-    from ev_desktop.kafka.diagnostics import _connect, _step_handshake
+    from ev_desktop.diagnostics.network_steps import connect, step_handshake
     try:
         server.sock.close()
     except OSError:
         pass
     try:
-        server.sock = _connect(server.addrs, ctx.timeout_s)
+        server.sock = connect(server.addrs, ctx.timeout_s)
     except OSError:
         server.sock = None
         return
-    _step_handshake(ctx, facts)   # raises handshake.silent/closed/garbage when it is not Kafka
+    step_handshake(ctx, facts)   # raises handshake.silent/closed/garbage when it is not Kafka
     server.sock.close()
     server.sock = None
     ctx.kafka_server = None

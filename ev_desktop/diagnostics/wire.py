@@ -2,7 +2,7 @@
 
 The handshake and metadata steps talk to the *bootstrap* socket directly rather than through a
 client: a client would follow the broker's advertised address, which is exactly what may be
-wrong. Used only by ``diagnostics.py``.
+wrong. Used by ``network_steps`` and ``secure_steps``.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Spanish templates of the secure-link diagnostics steps (TLS, SASL, authorization).
 
-Kept apart from ``diagnostics_report`` (which merges them into its catalogue) so each file
-stays small; the engine side is ``diagnostics_secure``. Same rules: codes and params come from
+Kept apart from ``report`` (which merges them into its catalogue) so each file
+stays small; the engine side is ``secure_steps``. Same rules: codes and params come from
 the engine, words only from here, English in scripts/i18n_en.py.
 """
 from __future__ import annotations

@@ -1,0 +1,77 @@
+"""Central's options (one frozen dataclass), apart from the runtime that uses them.
+
+The CLI (:mod:`central_service.cli`) fills it from flags and environment variables; tests and
+benchmarks build one directly. Every address, port, timeout and path of Central is here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from central_service.authenticity import DEFAULT_CP_EVENT_MAX_AGE_S
+from central_service.connection_limits import LinkLimits
+
+
+@dataclass(frozen=True)
+class CentralConfig:
+    port: int
+    bootstrap_servers: str
+    data_dir: Path
+    topic_prefix: str = "ev"
+    host: str = "0.0.0.0"
+    db_url: str | None = None
+    reservation_timeout: float = 30.0
+    monitor_timeout: float = 5.0
+    heartbeat_interval: float = 1.0
+    token_secret: str | None = None
+    token_ttl: float = 600.0  # session lifetime: short, renewed over the socket while the app is open
+    session_grace: float = 3600.0  # how late a message signed while its session was valid may arrive
+    interrupted_timeout: float = 600.0
+    instance: str = "central"
+    tick_interval: float = 0.2
+    live_flush_interval: float = 1.0
+    # SQLite ``synchronous`` of the database (see db.connect and docs/design.md, "Power cut"):
+    # FULL fsyncs every commit, so a state change whose effects may already be out (an
+    # authorization, a command) is never lost to a power cut.
+    db_sync: str = "FULL"
+    # ... and of the producer outbox's appends: at least as durable as the database, because a
+    # relayed effect is deleted from the database once the outbox holds it.
+    outbox_sync: str = "FULL"
+    # Tests only (env EV_FAULT_KILL_BEFORE_RELAY=<message type>): Central kills itself
+    # (SIGKILL) after committing a transaction whose effects include that type, before relaying
+    # them — the transactional outbox's crash window, see tests/e2e/test_power_cut.py.
+    fault_kill_before_relay: str | None = None
+    # Size cap of Central's Kafka outbox (rows). Beyond it live values are dropped (superseded)
+    # and committed effects wait in the database (pending_effects) until Kafka drains it.
+    outbox_max_rows: int = 1_000_000
+    # Retention (central_service.retention): processed ids longer than Kafka's retention.
+    processed_ids_retention: float = 30 * 86400.0
+    event_log_retention: float = 180 * 86400.0
+    prune_interval: float = 3600.0
+    login_max_failures: int = 5
+    login_lockout: float = 30.0
+    #: copies of each topic / acks=all quorum; None = EV_KAFKA_* env, else fitted to the cluster
+    replication_factor: int | None = None
+    min_insync_replicas: int | None = None
+    # socket links (central_service.connection_limits, ev_common.tls_links): TLS unless
+    # plaintext_socket; the certificate given, or issued from the CA in pki_dir for tls_hosts
+    # (empty: this machine's names + localhost/127.0.0.1)
+    limits: LinkLimits = LinkLimits()
+    plaintext_socket: bool = False
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_hosts: tuple[str, ...] = ()
+    pki_dir: Path | None = None
+    # message authenticity and billing (docs/security.md, "Message authenticity, billing and tokens")
+    cp_event_max_age: float = DEFAULT_CP_EVENT_MAX_AGE_S
+    billing_time_scale: float = 1.0  # the CPs' --time-scale (demo): metered seconds per real second
+    # seconds after a restart during which a request for a CP whose Monitor was connected before
+    # is held instead of denied "disconnected" (None: see restart_grace_s); domain.restart_grace
+    restart_grace: float | None = None
+
+    @property
+    def restart_grace_s(self) -> float:
+        """Default: twice the monitor timeout — one timeout is how long a silent Monitor is
+        tolerated in normal running; after a restart it also needs one reconnect backoff
+        (the Monitor's is capped at 5 s by default, the default monitor timeout)."""
+        return 2 * self.monitor_timeout if self.restart_grace is None else self.restart_grace

@@ -1,0 +1,127 @@
+"""Central's effects on their way out: staged in the DB transaction, then relayed to Kafka.
+
+The transactional outbox of :mod:`central_service.runtime` (its module docstring says why and
+what each crash window means) in one place: which topic each effect goes to, its (signed)
+envelope, staging rows in ``pending_effects`` inside the caller's transaction, relaying them to
+the :class:`ReliableProducer` after the commit, and what happens when that outbox refuses
+(full disk / row cap): superseded live values are dropped, committed effects wait in the DB.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+from collections import Counter
+from collections.abc import Iterable
+
+from ev_common import contract as c
+from ev_common.kafka.consumer import Delivery
+from ev_common.kafka.producer import OutboxRefused, ReliableProducer
+from ev_common.topics import Topics
+from central_service import db
+from central_service.authenticity import CP_COMMAND_TYPES, CpKeyring, sign_command
+from central_service.store import Store
+
+log = logging.getLogger("central")
+
+FAULT_KILL_BEFORE_RELAY = "EV_FAULT_KILL_BEFORE_RELAY"
+
+_CP_COMMANDS = (c.AuthorizeSupply, c.CancelAuthorization, c.StopSupply, c.SetAvailability)
+
+
+class EffectRelay:
+    """Owned by the runtime's loop thread (like the store): not thread-safe."""
+
+    def __init__(self, producer: ReliableProducer, store: Store, topics: Topics, keyring: CpKeyring,
+                 counters: Counter[str], *, instance: str, topic_prefix: str,
+                 fault_kill_before_relay: str | None = None) -> None:
+        self.producer = producer
+        self.store = store
+        self.topics = topics
+        self.keyring = keyring
+        self.counters = counters
+        self.instance = instance
+        self.topic_prefix = topic_prefix
+        # Tests only (env EV_FAULT_KILL_BEFORE_RELAY=<message type>), see CentralConfig
+        self.fault_kill_before_relay = fault_kill_before_relay
+
+    def topic_for(self, p: c.Payload) -> str:
+        if isinstance(p, _CP_COMMANDS):
+            return self.topics.cp_commands
+        if isinstance(p, c.CpState):
+            return self.topics.cp_state
+        if isinstance(p, c.CentralHeartbeat):
+            return self.topics.central_heartbeat
+        if isinstance(p, c.CentralActivity):
+            return self.topics.central_activity
+        return self.topics.driver_notifications
+
+    def envelope(self, p: c.Payload) -> c.Envelope:
+        """The envelope of an effect; commands for a CP are signed with that CP's key."""
+        env = c.envelope(p, source=self.instance)
+        return sign_command(env, self.keyring) if isinstance(p, CP_COMMAND_TYPES) else env
+
+    def send(self, p: c.Payload) -> None:
+        """Heartbeats and other superseded messages: refused by a full outbox, they are dropped
+        (the next one replaces them) with a warning — never an exception in a timer."""
+        try:
+            self.producer.send(self.topic_for(p), self.envelope(p))
+        except OutboxRefused as exc:
+            self.outbox_refused(exc, f"{p.TYPE} dropped (superseded by the next one)")
+
+    def send_many(self, payloads: Iterable[c.Payload]) -> None:
+        """One durable outbox write for many effects (one fsync instead of one per message).
+        Only for live values / states that the next ones supersede (see :meth:`send`)."""
+        items = [(self.topic_for(p), self.envelope(p)) for p in payloads]
+        try:
+            self.producer.send_many(items)
+        except OutboxRefused as exc:
+            self.outbox_refused(exc, f"{len(items)} live value(s) dropped (superseded by the next ones)")
+
+    _last_refusal_log = 0.0
+
+    def outbox_refused(self, exc: OutboxRefused, what: str) -> None:
+        self.counters["outbox_refused"] += 1
+        now = time.monotonic()
+        if now - self._last_refusal_log >= 10.0:
+            self._last_refusal_log = now
+            log.error("Kafka outbox refused new events (%s: %s): %s; committed effects wait in the "
+                      "database and are relayed once it accepts them again", exc.code, exc.detail, what)
+
+    def stage(self, effects: list[c.Payload]) -> None:
+        rows = [(self.topic_for(p), c.encode(self.envelope(p))) for p in effects]
+        self.store.add_effects(rows, time.time())
+
+    def relay(self) -> None:
+        """Hand committed effects to the producer (durable), then forget them."""
+        while True:
+            pending = self.store.pending_effects()
+            if not pending:
+                return
+            envelopes = [(e.topic, c.decode(e.payload)) for e in pending]
+            if self.fault_kill_before_relay:
+                self.fault_point(envelopes)
+            try:
+                self.producer.send_many(envelopes)
+            except OutboxRefused as exc:  # disk full / cap: they stay in the DB, retried each tick
+                self.outbox_refused(exc, f"{len(envelopes)} effect(s) kept in pending_effects")
+                return
+            # The deletion needs no fsync of its own: lost to a power cut, it only re-relays
+            # effects with their same envelope ids, which every consumer deduplicates.
+            with db.synchronous("NORMAL"):
+                self.store.delete_effects([e.id for e in pending])
+
+    def fault_point(self, envelopes: list[tuple[str, c.Envelope]]) -> None:
+        """Tests only: die like a power cut between the commit and the relay."""
+        if any(env.type == self.fault_kill_before_relay for _, env in envelopes):
+            log.warning("fault injection %s=%s: killing Central before relaying %d effect(s)",
+                        FAULT_KILL_BEFORE_RELAY, self.fault_kill_before_relay, len(envelopes))
+            logging.shutdown()
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def dead_letter(self, d: Delivery, reason: str) -> None:
+        body = c.DeadLetter(origin_topic=d.topic, partition=d.partition, offset=d.offset, key=d.key,
+                            value=c.describe_bytes(c.encode(d.envelope)), reason=reason,
+                            consumer=f"{self.topic_prefix}.central")
+        self.producer.send(self.topics.dead_letters, c.envelope(body, source=self.instance))

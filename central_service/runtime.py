@@ -1,0 +1,282 @@
+"""Central's wiring: Kafka batches, monitor sockets and timers → core → DB transaction → effects.
+
+Threads: the asyncio loop owns every state change and every DB access. The consumer thread
+hands each batch to the loop (``run_coroutine_threadsafe``) and waits, so offsets are committed
+only after the batch was applied. Argon2 checks run in the default executor (no DB there).
+
+Effects and crashes (the choice the issue asks to document): the effects of a message are
+written as rows of ``pending_effects`` *in the same DB transaction* as the state change and the
+processed message id (a transactional outbox). Only after the commit are they handed to the
+:class:`ReliableProducer` (whose own outbox is durable like the database: see
+``CentralConfig.outbox_sync``) and deleted. So:
+
+* death before the commit → nothing happened; the message is redelivered and applied once;
+* death after the commit, before the hand-over → the rows are still there and are handed over at
+  the next start; the redelivered message is skipped as already processed;
+* death after the hand-over, before the rows' deletion → those effects are handed over again with
+  the *same* envelope ids, which consumers deduplicate.
+Telemetry is the exception: it is idempotent by ``seq``, its effects (SupplyProgress, CpState)
+are superseded by the next tick, and live values are persisted at most once per second.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from ev_common import contract as c
+from ev_common.kafka.consumer import Delivery, ResilientConsumer, RetryLater
+from ev_common.kafka.producer import ReliableProducer
+from ev_common.topics import Topics
+from central_service import activity, db
+from central_service.application import CentralCore
+from central_service.authenticity import CP_EVENT_TYPES, CpEventVerifier, CpKeyring
+from central_service.config import CentralConfig
+from central_service.domain.login_throttle import LoginThrottle, ThrottlePolicy
+from central_service.domain.restart_grace import RequestOnHold
+from central_service.effects import FAULT_KILL_BEFORE_RELAY, EffectRelay
+from central_service.periodic import PeriodicTasks
+from central_service.sessions import SIGNED_BY_SESSION, SessionBook
+from central_service.socket_gateway import SocketGateway
+from central_service.socket_options import central_ssl
+from central_service.socket_server import SocketServer
+from central_service.store import Store, is_db_error
+from central_service.tokens import TokenSigner, load_or_create_secret
+
+__all__ = ["FAULT_KILL_BEFORE_RELAY", "CentralConfig", "CentralService"]
+
+log = logging.getLogger("central")
+
+
+class CentralService(PeriodicTasks, SocketGateway):
+    """The Central process: owns the loop, the DB connection, the Kafka clients and the socket
+    server, and feeds the application (:class:`CentralCore`) one transaction at a time. Timers
+    live in :mod:`.periodic`, the socket server's entry points in :mod:`.socket_gateway`, the
+    effects' way out in :mod:`.effects`."""
+
+    def __init__(self, config: CentralConfig, clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.clock = clock
+        self.topics = Topics(config.topic_prefix)
+        self.store = Store()
+        self.core: CentralCore | None = None
+        self.port: int | None = None
+        self.ready = threading.Event()
+        self.failed: BaseException | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+        self._producer: ReliableProducer | None = None
+        self._effects: EffectRelay | None = None
+        self._consumer: ResilientConsumer | None = None
+        self._server: SocketServer | None = None
+        self._keyring = CpKeyring(self.store)
+        self._verifier: CpEventVerifier | None = None
+        self.sessions: SessionBook | None = None
+        self._started_at = time.time()
+
+    @property
+    def counters(self):
+        return self.core.counters if self.core else {}
+
+    # ------------------------------------------------------------------ lifecycle
+    async def run(self) -> None:
+        """Start everything, serve until :meth:`request_stop`, then shut down cleanly."""
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        try:
+            await self._start()
+        except BaseException as exc:
+            self.failed = exc
+            self.ready.set()
+            raise
+        self.ready.set()
+        tasks = [asyncio.create_task(self._every(self.config.tick_interval, self._tick)),
+                 asyncio.create_task(self._every(self.config.heartbeat_interval, self._heartbeat)),
+                 asyncio.create_task(self._every(30.0, self._log_counters)),
+                 asyncio.create_task(self._prune_periodically()),
+                 asyncio.create_task(self._ensure_topics())]
+        try:
+            await self._stopping.wait()
+        finally:
+            for t in tasks:
+                t.cancel()
+            await self._shutdown()
+
+    async def _start(self) -> None:
+        cfg = self.config
+        url = cfg.db_url or db.default_db_url(cfg.data_dir)
+        db.connect(url, synchronous=cfg.db_sync)
+        log.info("database %s ready", url.split("@")[-1])
+        signer = TokenSigner(load_or_create_secret(cfg.data_dir, cfg.token_secret), cfg.token_ttl, self.clock)
+        self.core = CentralCore(self.store, signer, reservation_timeout=cfg.reservation_timeout,
+                                monitor_timeout=cfg.monitor_timeout,
+                                interrupted_timeout=cfg.interrupted_timeout, clock=self.clock,
+                                billing_time_scale=cfg.billing_time_scale)
+        self.core.load()
+        self.sessions = SessionBook(ttl_s=cfg.token_ttl, grace_s=cfg.session_grace, clock=self.clock,
+                                    counters=self.core.counters)
+        self._verifier = CpEventVerifier(self._keyring, self.core.counters, max_age_s=cfg.cp_event_max_age,
+                                         clock=self.clock)
+        self._producer = ReliableProducer(cfg.bootstrap_servers, cfg.data_dir / "outbox-central.sqlite3",
+                                          client_id=f"{cfg.topic_prefix}.central",
+                                          outbox_append_sync=cfg.outbox_sync,
+                                          outbox_max_rows=cfg.outbox_max_rows)
+        self._effects = EffectRelay(self._producer, self.store, self.topics, self._keyring, self.core.counters,
+                                    instance=cfg.instance, topic_prefix=cfg.topic_prefix,
+                                    fault_kill_before_relay=cfg.fault_kill_before_relay)
+        self._effects.relay()  # effects committed before a crash but not handed over yet
+        self._effects.send_many(self.core.all_states())
+        log.info("loaded %d CPs (all disconnected until their monitors authenticate)", len(self.core.cps))
+        throttle = LoginThrottle(ThrottlePolicy(max_failures=cfg.login_max_failures,
+                                                max_failures_per_peer=4 * cfg.login_max_failures,
+                                                lockout_s=cfg.login_lockout))
+        self._server = SocketServer(self, cfg.host, cfg.port, cfg.heartbeat_interval, self.core.counters,
+                                    throttle=throttle, tls=central_ssl(cfg), limits=cfg.limits)
+        self.port = await self._server.start()
+        # counted from the moment Monitors can reconnect (the socket serves), before any request is read
+        self.core.start_restart_grace(self.store.previously_connected(), cfg.restart_grace_s)
+        self._consumer = ResilientConsumer(
+            cfg.bootstrap_servers,
+            [self.topics.driver_requests, self.topics.cp_events, self.topics.operator_commands],
+            group_id=f"{cfg.topic_prefix}.central", client_id=f"{cfg.topic_prefix}.central",
+            on_batch=self._on_batch, dead_letters=self._producer,
+            dead_letter_topic=self.topics.dead_letters)
+        self._consumer.start()
+        log.info("Central ready: port=%d kafka=%s prefix=%s", self.port, cfg.bootstrap_servers, cfg.topic_prefix)
+
+    async def _shutdown(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._consumer is not None:  # its thread may wait on this loop: never block the loop
+            await loop.run_in_executor(None, self._consumer.stop)
+        if self._server is not None:
+            await self._server.stop()
+        if self.core is not None:
+            try:
+                self.store.save_live_values(self.core.dirty_live_values())
+            except Exception:  # noqa: BLE001
+                log.exception("could not save live values at shutdown")
+        if self._producer is not None:
+            await loop.run_in_executor(None, self._producer.close)
+        db.close()
+        log.info("Central stopped")
+
+    def request_stop(self) -> None:
+        if self._loop is not None and self._stopping is not None:
+            self._loop.call_soon_threadsafe(self._stopping.set)
+
+    def start_in_thread(self, timeout: float = 60.0) -> "CentralService":
+        """Run in a background thread (tests, embedding); returns once serving."""
+        self._thread = threading.Thread(target=lambda: asyncio.run(self.run()), name="central", daemon=True)
+        self._thread.start()
+        if not self.ready.wait(timeout):
+            raise TimeoutError("Central did not start in time")
+        if self.failed is not None:
+            raise RuntimeError(f"Central failed to start: {self.failed!r}") from self.failed
+        return self
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self.request_stop()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def consumer_partitions(self) -> int:
+        """Partitions the consumer reads (as of its last health check); 0 while joining the group."""
+        lag = self._consumer.lag_by_partition() if self._consumer is not None else None
+        return len(lag or {})
+
+    def call(self, fn: Callable, timeout: float = 10.0):
+        """Run *fn()* on the service loop and return its result (tests, admin)."""
+        assert self._loop is not None
+
+        async def _do():
+            return fn()
+        return asyncio.run_coroutine_threadsafe(_do(), self._loop).result(timeout)
+
+    def _transact(self, step: Callable[[], list[c.Payload]]) -> None:
+        """Run a state change and stage its effects in one DB transaction, then relay."""
+        assert self.core is not None and self._effects is not None
+        try:
+            with self.store.atomic():
+                effects = step()
+                self._effects.stage(effects + activity.from_effects(effects))
+        except Exception:
+            self.core.reload_after_failure()
+            raise
+        self._effects.relay()
+
+    # ---------------------------------------------------------------- Kafka input
+    def _on_batch(self, deliveries: list[Delivery]) -> None:
+        """Consumer thread: apply the batch on the loop and wait (offsets commit afterwards)."""
+        assert self._loop is not None
+
+        async def _apply() -> None:
+            self._apply_batch(deliveries)
+        asyncio.run_coroutine_threadsafe(_apply(), self._loop).result()
+
+    def _apply_batch(self, deliveries: list[Delivery]) -> None:
+        assert self.core is not None
+        # Live values (SupplyProgress, CpState from telemetry) are superseded by the next tick:
+        # keep only the latest per (type, key) within the batch and write them in one outbox
+        # transaction. They are flushed before any other message is applied and after the
+        # batch's staged effects, so the last CpState sent always reflects the latest facts.
+        live: dict[tuple[str, str], c.Payload] = {}
+        assert self._verifier is not None and self._effects is not None
+        for d in deliveries:
+            env = d.envelope
+            if isinstance(env.body, CP_EVENT_TYPES):
+                why = self._verifier.problem(env)
+                if why is not None:
+                    self._effects.dead_letter(d, why)
+                    continue
+            if isinstance(env.body, c.Telemetry):
+                for p in self.core.on_telemetry(env.body):
+                    live[(p.TYPE, p.partition_key())] = p
+                continue
+            if live:
+                self._effects.send_many(live.values())
+                live.clear()
+            try:
+                with self.store.atomic():
+                    seen_as = self.store.processed_type(env.id)
+                    if seen_as == env.type:
+                        self.core.counters["duplicates"] += 1
+                        log.info("duplicate message id=%s type=%s: already applied", env.id, env.type)
+                        continue
+                    principal = (self.sessions.principal(env) if isinstance(env.body, SIGNED_BY_SESSION)
+                                 and self.sessions is not None else None)
+                    refused_before = self.core.counters["operator_unauthorized"]
+                    effects = self.core.on_message(env, principal)
+                    effects = effects + activity.activity_for(
+                        env, effects, self.core.counters["operator_unauthorized"] > refused_before)
+                    if seen_as is None:
+                        self.store.mark_processed(env.id, env.type, time.time())
+                    else:
+                        # the id was taken first by a message of another type (forged, e.g. a fake
+                        # "final-<session>"): the real one must not be skipped as a duplicate. It
+                        # is applied unrecorded; the domain's own checks (billed, seq, session
+                        # state) keep a redelivery of it harmless.
+                        self.core.counters["id_conflicts"] += 1
+                        log.warning("message id=%s type=%s reuses the id of an applied %s: applied "
+                                    "on its own merits", env.id, env.type, seen_as)
+                    self._effects.stage(effects)
+            except RequestOnHold as exc:
+                # nothing changed (the core decides before touching state); the consumer applies
+                # the batch again shortly and the offset stays uncommitted, so even a crash
+                # meanwhile loses nothing. Messages before this one are already recorded.
+                self._effects.relay()
+                raise RetryLater(str(exc)) from exc
+            except Exception as exc:
+                self.core.reload_after_failure()
+                if is_db_error(exc):
+                    # the consumer retries the batch until the DB is back; applied messages
+                    # are skipped by id
+                    raise RetryLater(f"database unavailable: {exc}") from exc
+                self.core.counters["handler_errors"] += 1
+                log.exception("message id=%s type=%s could not be applied: dead-lettered", env.id, env.type)
+                self._effects.dead_letter(d, f"central failed: {type(exc).__name__}: {exc}")
+        self._effects.relay()
+        if live:
+            self._effects.send_many(live.values())
