@@ -1,7 +1,7 @@
 """An operator closes a suspect supply: billed from its last telemetry, the driver gets the ticket.
 
 A use case of the application layer, kept in its own module (the core is shared by several
-engineers' work): it drives :class:`~central_service.core.CentralCore` through the same steps
+engineers' work): it drives :class:`~central_service.application.CentralCore` through the same steps
 the core uses when an interrupted supply's final report never comes (``on_tick``) — free the CP
 (``finish``), tell the Engine to stop (``StopSupply`` ``operator_stop``; its late final report
 is then ignored as already billed), bill the last known energy capped at what the authorized

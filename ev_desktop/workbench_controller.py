@@ -38,6 +38,7 @@ class WorkbenchController(QObject):
         self.model = AlertsModel(self)
         self._busy = False
         self._again = False
+        self._in_flight: set[str] = set()
         self._tasks: set[asyncio.Task] = set()
         self._timer = QTimer(self)
         self._timer.setInterval(poll_ms)
@@ -159,12 +160,23 @@ class WorkbenchController(QObject):
             self.auditLoaded.emit(data["entries"])
 
     def request(self, name: str, args: dict, on_answer: Callable[[dict], None],
-                on_error: Callable[[str], None] | None = None) -> asyncio.Task | None:
+                on_error: Callable[[str], None] | None = None, *, exclusive: bool = False) -> asyncio.Task | None:
         """Any workbench query (reports, timeline, suspects, close): *on_answer(data)* on the Qt
-        thread when Central answers; *on_error(text)* (or ``queryFailed``) when it does not."""
+        thread when Central answers; *on_error(text)* (or ``queryFailed``) when it does not.
+        *exclusive*: not sent while the same query is still waiting for its answer (a refresh
+        clicked repeatedly must not open one link per click)."""
+        if exclusive and name in self._in_flight:
+            return None
+        self._in_flight.add(name)
         return self._spawn(self._request(name, args, on_answer, on_error))
 
     async def _request(self, name, args, on_answer, on_error) -> None:
+        try:
+            await self._ask(name, args, on_answer, on_error)
+        finally:
+            self._in_flight.discard(name)
+
+    async def _ask(self, name, args, on_answer, on_error) -> None:
         creds = self._credentials()
         if creds is None:
             (on_error or self.queryFailed.emit)("Inicie sesión como operador")

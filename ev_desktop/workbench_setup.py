@@ -86,7 +86,7 @@ def _wire_supplies(window, wb: Workbench) -> None:
     c, suspects, reports = wb.controller, wb.suspects, wb.reports
 
     def refresh_suspects() -> None:
-        c.request("suspects", {}, suspects.show_suspects, suspects.show_status)
+        c.request("suspects", {}, suspects.show_suspects, suspects.show_status, exclusive=True)
 
     def closed(data: dict) -> None:
         t = data.get("ticket") or {}

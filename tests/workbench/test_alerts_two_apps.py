@@ -43,11 +43,12 @@ def test_alert_raised_shown_acknowledged_in_one_app_is_seen_acknowledged_in_anot
     assert inbox.ack_btn.isEnabled()
     inbox.ack_btn.click()
 
-    qtbot.waitUntil(lambda: _alert_rows(b) and _alert_rows(b)[0]["acked_by"] == "operator1", timeout=20000)
+    qtbot.waitUntil(lambda: bool(_alert_rows(b)) and _alert_rows(b)[0]["acked_by"] == "operator1",
+                    timeout=20000)
     assert _alert_rows(b)[0]["acked_at"] is not None
     qtbot.waitUntil(lambda: b.tabs.tabText(b.tabs.indexOf(b.operator_stack)) == "Operador", timeout=10000)
     # the acknowledgement is in the audit trail, with where it came from
     b.workbench.controller.load_audit()
-    qtbot.waitUntil(lambda: b.workbench.audit.model.entries, timeout=10000)
+    qtbot.waitUntil(lambda: bool(b.workbench.audit.model.entries), timeout=10000)
     entry = b.workbench.audit.model.entries[0]
     assert (entry["operator"], entry["action"], entry["peer"]) == ("operator1", "ack_alert", "127.0.0.1")

@@ -42,14 +42,17 @@ def test_silent_supply_closed_by_the_operator_bills_last_telemetry_and_driver_ge
     view = w.workbench.suspects
 
     def listed() -> bool:
-        view.refreshRequested.emit()
+        view.refreshRequested.emit()   # one query at a time (exclusive): no flood of links
         return any(r["session_id"] == sid and "silent" in r["reasons"] for r in view.model.rows)
     qtbot.waitUntil(listed, timeout=20000)
     view.table.selectRow(next(i for i, r in enumerate(view.model.rows) if r["session_id"] == sid))
     view.ask_reason = lambda _sid: "sin telemetría, el conductor se fue"
     assert view.ask_close()
 
-    ticket = central.kafka.wait(c.Ticket, session_id=sid)
+    k = central.kafka
+    # wait pumping Qt events: the app's request goes out on the qasync loop
+    qtbot.waitUntil(lambda: bool(k.bodies(c.Ticket, session_id=sid)), timeout=30000)
+    ticket = k.bodies(c.Ticket, session_id=sid)[0]
     assert (ticket.driver_id, ticket.kwh, ticket.eur, ticket.outcome) == ("driver1", 0.5, 0.15, "operator_stop")
     central.kafka.wait(c.StopSupply, session_id=sid, reason="operator_stop")
     central.kafka.wait_state("CP001", "available")
