@@ -2211,22 +2211,22 @@ Shortcuts: F1 this help · Ctrl+F find a charging point · click the Kafka indic
         <translation>Ticket: {kwh:.3f} kWh, {eur:.2f} € ({o}), issued {w}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/timeline_view.py" line="83" />
+        <location filename="../../ev_desktop/views/timeline_view.py" line="86" />
         <source>minutos desde el inicio</source>
         <translation>minutes since the start</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/timeline_view.py" line="84" />
+        <location filename="../../ev_desktop/views/timeline_view.py" line="87" />
         <source>kWh</source>
         <translation>kWh</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/timeline_view.py" line="94" />
+        <location filename="../../ev_desktop/views/timeline_view.py" line="97" />
         <source>Exportar cronología</source>
         <translation>Export timeline</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/timeline_view.py" line="95" />
+        <location filename="../../ev_desktop/views/timeline_view.py" line="98" />
         <source>Texto (*.txt)</source>
         <translation>Text (*.txt)</translation>
     </message>
