@@ -44,7 +44,7 @@ def test_silent_supply_closed_by_the_operator_bills_last_telemetry_and_driver_ge
     def listed() -> bool:
         view.refreshRequested.emit()   # one query at a time (exclusive): no flood of links
         return any(r["session_id"] == sid and "silent" in r["reasons"] for r in view.model.rows)
-    qtbot.waitUntil(listed, timeout=20000)
+    qtbot.waitUntil(listed, timeout=40000)
     view.table.selectRow(next(i for i, r in enumerate(view.model.rows) if r["session_id"] == sid))
     view.ask_reason = lambda _sid: "sin telemetría, el conductor se fue"
     assert view.ask_close()
@@ -56,9 +56,20 @@ def test_silent_supply_closed_by_the_operator_bills_last_telemetry_and_driver_ge
     assert (ticket.driver_id, ticket.kwh, ticket.eur, ticket.outcome) == ("driver1", 0.5, 0.15, "operator_stop")
     central.kafka.wait(c.StopSupply, session_id=sid, reason="operator_stop")
     central.kafka.wait_state("CP001", "available")
-    qtbot.waitUntil(lambda: not any(r["session_id"] == sid for r in view.model.rows), timeout=10000)
+    qtbot.waitUntil(lambda: not any(r["session_id"] == sid for r in view.model.rows), timeout=30000)
     qtbot.waitUntil(lambda: any(e["action"] == "close_supply" and e["target"] == sid
-                                for e in w.workbench.audit.model.entries), timeout=10000)
+                                for e in w.workbench.audit.model.entries), timeout=30000)
+    # the timeline of that supply, from Central's records, ready to copy for a dispute
+    view.timelineRequested.emit(sid)
+    qtbot.waitUntil(lambda: w.workbench.timeline is not None and w.workbench.timeline.isVisible(), timeout=30000)
+    text = w.workbench.timeline.as_text()
+    kinds = [e["kind"] for e in w.workbench.timeline.data["events"]]
+    assert kinds.index("requested") < kinds.index("authorized") < kinds.index("supply_started") \
+        < kinds.index("operator_closed") < kinds.index("ticket")
+    assert "sin telemetría, el conductor se fue" in text and "0.500 kWh, 0.15 €" in text
+    w.workbench.timeline.copy()
+    from PySide6.QtGui import QGuiApplication
+    assert QGuiApplication.clipboard().text() == text
 
 
 def test_reports_page_and_daily_chart_show_centrals_numbers(central, qtbot, qloop, tmp_path, kafka_broker):
@@ -77,8 +88,8 @@ def test_reports_page_and_daily_chart_show_centrals_numbers(central, qtbot, qloo
     rv = w.workbench.reports
     rv.filter_args = lambda: {"date_from": day0, "date_to": day0 + 2 * 86400}   # a fixed range, not today's
     rv.run()
-    qtbot.waitUntil(lambda: rv.total == 3 and len(rv.buckets) >= 2, timeout=15000)
+    qtbot.waitUntil(lambda: rv.total == 3 and len(rv.buckets) >= 2, timeout=30000)
     assert [r["id"] for r in rv.model.rows] == ["h2", "h1", "h0"]      # newest first
     assert sum(b["kwh"] for b in rv.buckets) == 16.0 and sum(b["eur"] for b in rv.buckets) == 8.0
     rv.sort_by(rv.model.columns.index(next(col for col in rv.model.columns if col[0] == "kwh")))
-    qtbot.waitUntil(lambda: [r["id"] for r in rv.model.rows] == ["h0", "h1", "h2"], timeout=15000)
+    qtbot.waitUntil(lambda: [r["id"] for r in rv.model.rows] == ["h0", "h1", "h2"], timeout=30000)
