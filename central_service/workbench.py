@@ -32,6 +32,7 @@ ARGS_MAX_BYTES = 4096
 ANSWER_MAX_BYTES = 60_000   # the frame limit is 65,536 DATA bytes; leave room for "OK#"
 ALERTS_MAX = 100
 CLEARED_WINDOW_S = 24 * 3600.0
+REFRESH_SAVE_S = 10.0
 
 
 class QueryError(Exception):
@@ -68,6 +69,7 @@ class Workbench:
             "suspects": self._suspects, "close": self._close,
         }
         self.sample_interval_s = 10.0   # telemetry points kept for the timeline chart (0: none)
+        self._saved: dict[int, float] = {}   # alert id → last_seen last written
         self._sampled: dict[str, tuple[float, int]] = {}   # session → (time, seq) of the last sample
         self.samples_retention_s = 30 * 86400.0   # disputes are raised within weeks; 0: keep all
         self._last_prune = 0.0
@@ -79,7 +81,8 @@ class Workbench:
         """Apply the rules to the facts now; persist what changed. Returns the number changed."""
         now = self.clock()
         facts = Facts(list(self.core.cps.values()), dict(self.core.counters), self.lag())
-        changed = self.book.apply(self.rules.evaluate(facts, now), now)
+        before = dict(self.book.active)
+        changed = [a for a in self.book.apply(self.rules.evaluate(facts, now), now) if self._worth_saving(a, before)]
         self._sample(facts.cps, now)
         if self.samples_retention_s > 0 and now - self._last_prune >= 3600.0:
             self._last_prune = now
@@ -91,6 +94,18 @@ class Workbench:
                 if a.first_seen == now or a.cleared_at == now:
                     log.info("alert %s id=%d %s: %s", "cleared" if a.cleared_at else "raised", a.id, a.key, a.detail)
         return len(changed)
+
+    def _worth_saving(self, a, before: dict) -> bool:
+        """A refresh that only moves ``last_seen`` (or the "for N s" wording) is saved every
+        ``REFRESH_SAVE_S``: a hundred faulted CPs must not cost a hundred writes a second."""
+        prev = before.get(a.key)
+        if (prev is None or prev.id != a.id or a.cleared_at is not None or prev.count != a.count
+                or prev.severity != a.severity or a.last_seen - self._saved.get(a.id, 0.0) >= REFRESH_SAVE_S):
+            self._saved[a.id] = a.last_seen
+            if a.cleared_at is not None:
+                self._saved.pop(a.id, None)
+            return True
+        return False
 
     def _sample(self, cps, now: float) -> None:
         """One telemetry point per running supply every ``sample_interval_s`` (if it moved)."""

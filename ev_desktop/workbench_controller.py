@@ -79,8 +79,9 @@ class WorkbenchController(QObject):
                              "sin latido de la CENTRAL en Kafka")
 
     def show_link(self, summary) -> None:
-        """LinkSummary → the local "Kafka unreachable" alert."""
+        """LinkSummary → the local "Kafka unreachable" / "Kafka degraded" alerts."""
         self.model.set_local("kafka_unreachable", summary.state == "offline", summary.last_error or "")
+        self.model.set_local("kafka_degraded", summary.state == "degraded", summary.last_error or "")
 
     # ------------------------------------------------------------------ Central queries
     def _credentials(self) -> tuple[str, str] | None:

@@ -31,122 +31,127 @@
 <context>
     <name>AlertsModel</name>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="22" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="23" />
         <source>Punto de carga averiado</source>
         <translation>Charging point faulted</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="23" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="24" />
         <source>Punto de carga desconectado</source>
         <translation>Charging point disconnected</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="24" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="25" />
         <source>Suministro sin telemetría</source>
         <translation>Supply without telemetry</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="25" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="26" />
         <source>Reserva caducada sin liberar</source>
         <translation>Expired reservation not released</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="26" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="27" />
         <source>Entradas falsificadas</source>
         <translation>Forged input</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="27" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="28" />
         <source>Facturas rechazadas</source>
         <translation>Refused bills</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="28" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="29" />
         <source>Cartas muertas</source>
         <translation>Dead letters</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="29" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="30" />
         <source>Retraso creciente de la CENTRAL</source>
         <translation>CENTRAL falling behind</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="30" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="31" />
         <source>Kafka inalcanzable</source>
         <translation>Kafka unreachable</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="31" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="32" />
+        <source>Kafka con problemas</source>
+        <translation>Kafka degraded</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="33" />
         <source>La CENTRAL no responde</source>
         <translation>CENTRAL is not answering</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="36" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="38" />
         <source>Crítica</source>
         <translation>Critical</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="36" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="38" />
         <source>Aviso</source>
         <translation>Warning</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="36" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="38" />
         <source>Info</source>
         <translation>Info</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="64" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="66" />
         <source>esta aplicación</source>
         <translation>this application</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="121" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="123" />
         <source>Gravedad</source>
         <translation>Severity</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="121" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="123" />
         <source>Alerta</source>
         <translation>Alert</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="121" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="123" />
         <source>Sobre</source>
         <translation>Subject</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="121" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="123" />
         <source>Detalle</source>
         <translation>Detail</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="121" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="123" />
         <source>Primera vez</source>
         <translation>First seen</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="122" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="124" />
         <source>Última vez</source>
         <translation>Last seen</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="122" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="124" />
         <source>Veces</source>
         <translation>Count</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="122" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="124" />
         <source>Reconocida</source>
         <translation>Acknowledged</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="147" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="149" />
         <source>{alert} (resuelta)</source>
         <translation>{alert} (resolved)</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="155" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="157" />
         <source>{who} a las {when}</source>
         <translation>{who} at {when}</translation>
     </message>

@@ -14,7 +14,8 @@ from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Q
 from PySide6.QtGui import QColor
 
 SEVERITY_COLORS = {"critical": QColor("#c62828"), "warning": QColor("#ef6c00"), "info": QColor("#1565c0")}
-LOCAL_IDS = {"kafka_unreachable": -1, "central_silent": -2}
+LOCAL_IDS = {"kafka_unreachable": -1, "central_silent": -2, "kafka_degraded": -3}
+LOCAL_SEVERITY = {"kafka_unreachable": "critical", "central_silent": "critical", "kafka_degraded": "warning"}
 
 
 def kind_text(kind: str) -> str:
@@ -28,6 +29,7 @@ def kind_text(kind: str) -> str:
         "dead_letters": QCoreApplication.translate("AlertsModel", "Cartas muertas"),
         "consumer_lag": QCoreApplication.translate("AlertsModel", "Retraso creciente de la CENTRAL"),
         "kafka_unreachable": QCoreApplication.translate("AlertsModel", "Kafka inalcanzable"),
+        "kafka_degraded": QCoreApplication.translate("AlertsModel", "Kafka con problemas"),
         "central_silent": QCoreApplication.translate("AlertsModel", "La CENTRAL no responde"),
     }.get(kind, kind)
 
@@ -62,7 +64,7 @@ class AlertsModel(QAbstractTableModel):
         current = self._local.get(kind)
         if active and (current is None or current.get("cleared_at") is not None):
             self._local[kind] = {"id": LOCAL_IDS[kind], "kind": kind, "subject": QCoreApplication.translate("AlertsModel", "esta aplicación"),
-                                 "severity": "critical", "detail": detail, "cp_id": None, "first_seen": now,
+                                 "severity": LOCAL_SEVERITY[kind], "detail": detail, "cp_id": None, "first_seen": now,
                                  "last_seen": now, "count": 1, "cleared_at": None, "acked_by": None,
                                  "acked_at": None, "local": True}
             self._seen.discard(LOCAL_IDS[kind])

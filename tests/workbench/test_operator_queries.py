@@ -135,3 +135,15 @@ def test_running_supply_is_sampled_for_the_timeline_chart_at_most_every_interval
         bench.evaluate()
     samples = ask(bench, bench.login(), "timeline", {"session_id": "s9"})["samples"]
     assert [(s["ts"] - t0, s["kwh"]) for s in samples] == [(0, 0.1), (10, 0.3), (30, 0.5)]
+
+
+def test_a_refresh_that_only_moves_last_seen_is_saved_every_ten_seconds(bench):
+    bench.cp.fault("KO", bench.clock())
+    t0 = bench.clock()
+    assert bench.evaluate() == 1          # raised: saved
+    bench.clock.t = t0 + 5
+    assert bench.evaluate() == 0          # refreshed 5 s later: not worth a write
+    bench.clock.t = t0 + 10
+    assert bench.evaluate() == 1          # 10 s later: saved
+    [alert] = ask(bench, bench.login(), "alerts", {})["alerts"]
+    assert alert["last_seen"] == t0 + 10
