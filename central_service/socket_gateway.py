@@ -116,6 +116,12 @@ class SocketGateway:
             return ["ERR", "internal", "La CENTRAL aún no está lista; inténtalo de nuevo"]
         return workbench.answer(session_id, token, name, args, peer)
 
+    def operator_signed(self, operator_id: str, action: str, peer: str, outcome: str) -> None:
+        """Audit an operator's sign-in (also a refused one: the name tried, bounded)."""
+        from central_service import audit
+        with self.store.atomic():
+            audit.record(operator_id, action, peer=peer, outcome=outcome, now=self.clock())
+
     def history(self, token: str) -> list[dict]:
         assert self.core is not None
         return self.store.history(self.core.signer.verify(token))

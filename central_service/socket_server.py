@@ -52,6 +52,7 @@ class CentralGateway(Protocol):
     def logout(self, session_id: str, token: str) -> bool: ...
     def history(self, token: str) -> list[dict]: ...
     def operator_query(self, session_id: str, token: str, name: str, args: str, peer: str) -> list[str]: ...
+    def operator_signed(self, operator_id: str, action: str, peer: str, outcome: str) -> None: ...
 
 
 class SocketServer:
@@ -258,10 +259,20 @@ class SocketServer:
             self.counters["login_failures"] += 1
             self.throttle.failed(key, conn.host)
             log.warning("login refused %s=%s from %s", role, _excerpt(user_id), conn.peer)
+            if operator:  # the audit trail: who tried to sign in as an operator, from where
+                self._audit_sign_in(user_id, conn.host, "refused")
             return ["ERR", "bad_credentials", "Usuario o contraseña incorrectos"]
         self.throttle.succeeded(key)
+        if operator:
+            self._audit_sign_in(user_id, conn.host, "ok")
         log.info("login %s=%s", role, user_id)
         return ["OK", issued[0], str(issued[1]), *issued[2:]]
+
+    def _audit_sign_in(self, operator_id: str, host: str, outcome: str) -> None:
+        """Operator sign-ins go to the audit trail (a gateway without one — a test stub — skips it)."""
+        record = getattr(self.gateway, "operator_signed", None)
+        if record is not None:
+            record(operator_id[:64], "sign_in", host, outcome)
 
     def _bad(self, conn: "_Connection", fields: list[str]) -> list[str]:
         self.counters["bad_requests"] += 1

@@ -196,57 +196,62 @@ The app keeps running; the details are in the log.</translation>
         <translation>Close supply</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/audit_view.py" line="21" />
+        <location filename="../../ev_desktop/views/audit_view.py" line="18" />
+        <source>Iniciar sesión</source>
+        <translation>Sign in</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/audit_view.py" line="22" />
         <source>aplicada</source>
         <translation>applied</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/audit_view.py" line="21" />
+        <location filename="../../ev_desktop/views/audit_view.py" line="22" />
         <source>rechazada</source>
         <translation>refused</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/audit_view.py" line="21" />
+        <location filename="../../ev_desktop/views/audit_view.py" line="22" />
         <source>ya estaba hecha</source>
         <translation>already done</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/audit_view.py" line="45" />
+        <location filename="../../ev_desktop/views/audit_view.py" line="46" />
         <source>Cuándo</source>
         <translation>When</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/audit_view.py" line="45" />
+        <location filename="../../ev_desktop/views/audit_view.py" line="46" />
         <source>Operador</source>
         <translation>Operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/audit_view.py" line="45" />
+        <location filename="../../ev_desktop/views/audit_view.py" line="46" />
         <source>Acción</source>
         <translation>Action</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/audit_view.py" line="45" />
+        <location filename="../../ev_desktop/views/audit_view.py" line="46" />
         <source>Sobre</source>
         <translation>Subject</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/audit_view.py" line="45" />
+        <location filename="../../ev_desktop/views/audit_view.py" line="46" />
         <source>Resultado</source>
         <translation>Outcome</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/audit_view.py" line="45" />
+        <location filename="../../ev_desktop/views/audit_view.py" line="46" />
         <source>Desde</source>
         <translation>From</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/audit_view.py" line="46" />
+        <location filename="../../ev_desktop/views/audit_view.py" line="47" />
         <source>Detalle</source>
         <translation>Detail</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/audit_view.py" line="60" />
+        <location filename="../../ev_desktop/views/audit_view.py" line="61" />
         <source>vía Kafka</source>
         <translation>via Kafka</translation>
     </message>
@@ -254,17 +259,17 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>AuditView</name>
     <message>
-        <location filename="../../ev_desktop/views/audit_view.py" line="78" />
+        <location filename="../../ev_desktop/views/audit_view.py" line="79" />
         <source>Actualizar</source>
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/audit_view.py" line="80" />
+        <location filename="../../ev_desktop/views/audit_view.py" line="81" />
         <source>Acciones de los operadores registradas por la CENTRAL</source>
         <translation>Operator actions recorded by CENTRAL</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/audit_view.py" line="90" />
+        <location filename="../../ev_desktop/views/audit_view.py" line="91" />
         <source>{n} acciones registradas por la CENTRAL</source>
         <translation>{n} actions recorded by CENTRAL</translation>
     </message>

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 
 def action_text(action: str) -> str:
     return {"stop": QCoreApplication.translate("AuditModel", "Parar"), "resume": QCoreApplication.translate("AuditModel", "Reanudar"), "ack_alert": QCoreApplication.translate("AuditModel", "Reconocer alerta"),
-            "close_supply": QCoreApplication.translate("AuditModel", "Cerrar suministro")}.get(action, action)
+            "close_supply": QCoreApplication.translate("AuditModel", "Cerrar suministro"),
+            "sign_in": QCoreApplication.translate("AuditModel", "Iniciar sesión")}.get(action, action)
 
 
 def outcome_text(outcome: str) -> str:

@@ -49,6 +49,23 @@ def test_alert_raised_shown_acknowledged_in_one_app_is_seen_acknowledged_in_anot
     qtbot.waitUntil(lambda: b.tabs.tabText(b.tabs.indexOf(b.operator_stack)) == "Operador", timeout=30000)
     # the acknowledgement is in the audit trail, with where it came from
     b.workbench.controller.load_audit()
-    qtbot.waitUntil(lambda: bool(b.workbench.audit.model.entries), timeout=30000)
-    entry = b.workbench.audit.model.entries[0]
-    assert (entry["operator"], entry["action"], entry["peer"]) == ("operator1", "ack_alert", "127.0.0.1")
+    qtbot.waitUntil(lambda: any(e["action"] == "ack_alert" for e in b.workbench.audit.model.entries),
+                    timeout=30000)
+    entry = next(e for e in b.workbench.audit.model.entries if e["action"] == "ack_alert")
+    assert (entry["operator"], entry["peer"], entry["outcome"]) == ("operator1", "127.0.0.1", "ok")
+
+
+def test_operator_sign_ins_are_audited_with_the_peer_address_refused_ones_too(central, qtbot, qloop, tmp_path,
+                                                                              kafka_broker):
+    from tests.central.support import SyncFramed
+
+    svc = central()
+    cl = SyncFramed(svc.port)
+    assert cl.request(["OPLOGIN", "operator1", "wrong"])[:2] == ["ERR", "bad_credentials"]
+    cl.close()
+    a = _app(qtbot, tmp_path, "a", svc.port, kafka_broker, central.topics.prefix)
+    sign_in_through_form(qtbot, a, "operator1", "admin123")
+    a.workbench.controller.load_audit()
+    qtbot.waitUntil(lambda: len(a.workbench.audit.model.entries) >= 2, timeout=30000)
+    got = [(e["operator"], e["action"], e["peer"], e["outcome"]) for e in a.workbench.audit.model.entries[:2]]
+    assert got == [("operator1", "sign_in", "127.0.0.1", "ok"), ("operator1", "sign_in", "127.0.0.1", "refused")]
