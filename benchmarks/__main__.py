@@ -15,7 +15,7 @@ import traceback
 
 from benchmarks.common import RESULTS_DIR, BenchResult, Broker, Row, bare_round_trip, make_root, summary, table, write_result
 
-NAMES = ["outbox", "heal", "latency", "load_latency", "ingest", "dashboard", "cp", "security", "ocpp"]
+NAMES = ["outbox", "heal", "latency", "load_latency", "ingest", "dashboard", "cp", "security", "ocpp", "reports"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,6 +108,9 @@ def _run(name: str, broker: Broker | None, root, quick: bool, rtt: dict | None) 
         from benchmarks.security_cost import run_security
         return run_security(broker, root, quick)
     if name == "ocpp": from benchmarks.ocpp import run_ocpp; return run_ocpp(broker, root, quick)  # noqa: E701,E702 - one line (issue 17)
+    if name == "reports":  # operator reports over 1,000,000 supplies (issue 16)
+        from benchmarks.reports import run_reports
+        return run_reports(root, quick)
     raise ValueError(name)
 
 

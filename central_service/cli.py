@@ -41,6 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds after a restart during which a request for a CP whose monitor was "
                         "connected before is held (not denied) until that monitor is back "
                         "(env EV_RESTART_GRACE; default: twice the monitor timeout)")
+    for flag, key, default, text in (
+            ("--alert-disconnected", "alert_disconnected", "30", "seconds a CP's monitor may be silent before an operator alert"),
+            ("--alert-silent-supply", "alert_silent_supply", "30", "seconds a supply may go without telemetry before an operator alert"),
+            ("--alert-open-max", "alert_open_max", "14400", "seconds after which an open supply is listed as suspect"),
+            ("--supply-sample-interval", "supply_sample_interval", "10", "seconds between telemetry points kept for a supply's timeline (0: none)")):
+        p.add_argument(flag, type=float, default=float(setting(key, default)),
+                       help=f"{text} (env EV_{key.upper()}; default %(default)s)")
     p.add_argument("--heartbeat-interval", type=float, default=float(setting("heartbeat_interval", "1")),
                    help="Central heartbeat and expected monitor heartbeat interval, s (default %(default)s)")
     p.add_argument("--token-secret-file", type=Path, default=setting("token_secret_file", "") or None,
@@ -138,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         cp_event_max_age=args.cp_event_max_age, billing_time_scale=args.billing_time_scale,
         replication_factor=args.replication_factor, min_insync_replicas=args.min_insync_replicas,
         restart_grace=None if args.restart_grace < 0 else args.restart_grace,
+        alert_disconnected=args.alert_disconnected, alert_silent_supply=args.alert_silent_supply,
+        alert_open_max=args.alert_open_max, supply_sample_interval=args.supply_sample_interval,
         fault_kill_before_relay=os.environ.get(FAULT_KILL_BEFORE_RELAY) or None,
         processed_ids_retention=args.processed_ids_days * 86400.0,
         event_log_retention=args.event_log_days * 86400.0, prune_interval=args.prune_interval,

@@ -68,6 +68,13 @@ class CentralConfig:
     # seconds after a restart during which a request for a CP whose Monitor was connected before
     # is held instead of denied "disconnected" (None: see restart_grace_s); domain.restart_grace
     restart_grace: float | None = None
+    # operator workbench (central_service.workbench, domain.alerts): how often alerts are
+    # evaluated, their thresholds, when an open supply is suspect, telemetry sampling for timelines
+    alert_interval: float = 1.0
+    alert_disconnected: float = 30.0
+    alert_silent_supply: float = 30.0
+    alert_open_max: float = 4 * 3600.0
+    supply_sample_interval: float = 10.0
 
     @property
     def restart_grace_s(self) -> float:

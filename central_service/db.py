@@ -105,6 +105,12 @@ class Supply(BaseModel):
 
     class Meta:
         table_name = "supplies"
+        # reports (central_service/reports.py): date range alone, per CP, per driver — each
+        # covering kwh/eur so the per-day/hour sums read only the index
+        indexes = ((("created_at", "kwh", "eur"), False),
+                   (("cp_id", "created_at", "kwh", "eur"), False),
+                   (("driver_id", "created_at"), False),
+                   (("outcome", "created_at"), False))
 
 
 class TicketRow(BaseModel):
@@ -191,8 +197,61 @@ class PendingEffect(BaseModel):
         table_name = "pending_effects"
 
 
+class AlertRow(BaseModel):
+    """An operator alert (central_service.domain.alerts): one row per occurrence; the same key
+    raised again after being cleared is a new row. Acknowledgement: who and when."""
+
+    id = pw.IntegerField(primary_key=True)
+    key = pw.CharField(max_length=200, index=True)
+    kind = pw.CharField(max_length=40)
+    subject = pw.CharField(max_length=100)
+    severity = pw.CharField(max_length=10)
+    detail = pw.CharField(max_length=300, default="")
+    cp_id = pw.CharField(max_length=64, null=True)
+    first_seen = pw.DoubleField()
+    last_seen = pw.DoubleField(index=True)
+    count = pw.IntegerField(default=1)
+    sticky = pw.BooleanField(default=False)
+    cleared_at = pw.DoubleField(null=True, index=True)
+    acked_by = pw.CharField(max_length=64, null=True)
+    acked_at = pw.DoubleField(null=True)
+
+    class Meta:
+        table_name = "alerts"
+
+
+class SupplySample(BaseModel):
+    """A sampled telemetry point of a running supply (for the operator's timeline chart):
+    written by the workbench every ``--supply-sample-interval`` seconds per supply at most."""
+
+    session_id = pw.CharField(max_length=64)
+    ts = pw.DoubleField()
+    kw = pw.FloatField()
+    kwh = pw.FloatField()
+
+    class Meta:
+        table_name = "supply_samples"
+        indexes = ((("session_id", "ts"), False),)
+
+
+class AuditRow(BaseModel):
+    """One operator action (who, what, on what, when, from where): central_service.audit."""
+
+    ts = pw.DoubleField(index=True)
+    operator = pw.CharField(max_length=64, index=True)
+    action = pw.CharField(max_length=40)
+    target = pw.CharField(max_length=100, default="")
+    detail = pw.CharField(max_length=300, default="")
+    peer = pw.CharField(max_length=100, default="")
+    outcome = pw.CharField(max_length=20, default="ok")
+
+    class Meta:
+        table_name = "audit"
+
+
 MODELS: list[type[BaseModel]] = [Driver, Operator, ChargePointRow, Supply, TicketRow, ProcessedMessage,
-                                 EventLog, PendingEffect, AuthSession, DriverNotifyKey]
+                                 EventLog, PendingEffect, AuthSession, DriverNotifyKey, AlertRow, AuditRow,
+                                 SupplySample]
 
 
 def default_db_url(data_dir: Path) -> str:

@@ -5,6 +5,7 @@
           | add-cp ID --location L --price P --max-kw K [--credentials PATH]
           | rotate-cp-key ID [--credentials PATH] | revoke-cp ID | events [--limit N]
           | prune [--processed-ids-days D] [--event-log-days D] [--dry-run]
+          | export [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--cp C] [--driver D] [--outcome O] [--out FILE]
 
 ``add-cp`` and ``rotate-cp-key`` generate the CP's random secret and write the CP box's
 credentials file (0600; default ``<data-dir>/cp-credentials/<ID>.json``): copy it to the box
@@ -154,7 +155,39 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("events", help="the latest lines of Central's event log")
     s.add_argument("--limit", type=int, default=30)
     _add_prune_parser(sub)
+    s = sub.add_parser("export", help="supplies as CSV (filters as in the app's reports; streamed)")
+    s.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD (UTC)")
+    s.add_argument("--to", dest="date_to", help="day after the last one, YYYY-MM-DD (UTC)")
+    s.add_argument("--cp")
+    s.add_argument("--driver")
+    s.add_argument("--outcome", help="ticket outcome, or 'open'")
+    s.add_argument("--out", type=Path, default=None, help="file to write (default: standard output)")
     return p
+
+
+def _export(args) -> int:
+    """``ev-db export``: the same SQL as the app's reports (central_service.reports), streamed."""
+    from datetime import datetime, timezone
+
+    from central_service.reports import SupplyFilter, csv_rows
+
+    def day(text: str | None) -> float | None:
+        if not text:
+            return None
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=timezone.utc).timestamp()
+    try:
+        f = SupplyFilter(day(args.date_from), day(args.date_to), args.cp, args.driver, args.outcome)
+    except ValueError as exc:
+        print(f"Fecha no válida ({exc}); use AAAA-MM-DD", file=sys.stderr)
+        return 2
+    out = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
+    try:
+        for chunk in csv_rows(f):
+            out.write(chunk)
+    finally:
+        if args.out:
+            out.close()
+    return 0
 
 
 def _add_prune_parser(sub) -> None:
@@ -282,6 +315,8 @@ def _run(args: argparse.Namespace, store: Store, url: str) -> int:
             return 1
         print(f"Punto de carga {args.id} revocado: su clave ya no vale (la CENTRAL lo aplica en segundos); "
               f"para volver a darlo de alta: ev-db rotate-cp-key {args.id}")
+    elif args.cmd == "export":
+        return _export(args)
     elif args.cmd == "events":
         ev = EventLog.select().order_by(EventLog.ts.desc(), EventLog.id.desc()).limit(args.limit)
         print(table(["hora", "evento", "cp", "sesión", "conductor", "detalle"],

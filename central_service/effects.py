@@ -127,6 +127,7 @@ class EffectRelay:
             os.kill(os.getpid(), signal.SIGKILL)
 
     def dead_letter(self, d: Delivery, reason: str) -> None:
+        self.counters["dead_letters"] += 1   # feeds the operators' "dead letters" alert
         body = c.DeadLetter(origin_topic=d.topic, partition=d.partition, offset=d.offset, key=d.key,
                             value=c.describe_bytes(c.encode(d.envelope)), reason=reason,
                             consumer=f"{self.topic_prefix}.central")

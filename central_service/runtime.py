@@ -40,7 +40,9 @@ from ev_common import contract as c
 from ev_common.kafka.consumer import Delivery, ResilientConsumer, RetryLater
 from ev_common.kafka.producer import ReliableProducer
 from ev_common.topics import Topics
-from central_service import activity, db
+from central_service import activity, audit, db
+from central_service.domain.alerts import AlertPolicy
+from central_service.workbench import Workbench
 from central_service.application import CentralCore
 from central_service.authenticity import CP_EVENT_TYPES, CpEventVerifier, CpKeyring
 from central_service.config import CentralConfig
@@ -95,6 +97,7 @@ class CentralService(PeriodicTasks, SocketGateway):
         self.notify_keys = NotifyKeyring(self.store)  # driver notification keys: sealing, LOGIN
         self._verifier: CpEventVerifier | None = None
         self.sessions: SessionBook | None = None
+        self.workbench: Workbench | None = None  # operator alerts and queries (OPQUERY)
         self._started_at = time.time()
 
     @property
@@ -116,6 +119,7 @@ class CentralService(PeriodicTasks, SocketGateway):
         tasks = [asyncio.create_task(self._every(self.config.tick_interval, self._tick)),
                  asyncio.create_task(self._every(self.config.heartbeat_interval, self._heartbeat)),
                  asyncio.create_task(self._every(30.0, self._log_counters)),
+                 asyncio.create_task(self._every(self.config.alert_interval, self._evaluate_alerts)),
                  asyncio.create_task(self._prune_periodically()),
                  asyncio.create_task(self._ensure_topics())]
         try:
@@ -151,6 +155,7 @@ class CentralService(PeriodicTasks, SocketGateway):
         self._effects.relay()  # effects committed before a crash but not handed over yet
         self._effects.send_many(self.core.all_states())
         log.info("loaded %d CPs (all disconnected until their monitors authenticate)", len(self.core.cps))
+        self.workbench = self._make_workbench(signer)
         throttle = LoginThrottle(ThrottlePolicy(max_failures=cfg.login_max_failures,
                                                 max_failures_per_peer=4 * cfg.login_max_failures,
                                                 lockout_s=cfg.login_lockout))
@@ -173,6 +178,21 @@ class CentralService(PeriodicTasks, SocketGateway):
         self._requests_consumer.start()
         self._consumer.start()
         log.info("Central ready: port=%d kafka=%s prefix=%s", self.port, cfg.bootstrap_servers, cfg.topic_prefix)
+
+    def _make_workbench(self, signer) -> Workbench:
+        """Alerts (evaluated every ``alert_interval``) and the operators' OPQUERY queries."""
+        cfg = self.config
+        policy = AlertPolicy(disconnected_s=cfg.alert_disconnected, silent_supply_s=cfg.alert_silent_supply)
+        wb = Workbench(signer=signer, sessions=self.sessions, core=self.core, policy=policy, clock=self.clock,
+                       lag=lambda: self._consumer.lag() if self._consumer is not None else None,
+                       transact=self._transact)
+        wb.open_max_s, wb.sample_interval_s = cfg.alert_open_max, cfg.supply_sample_interval
+        wb.time_scale = cfg.billing_time_scale
+        return wb
+
+    def _evaluate_alerts(self) -> None:
+        if self.workbench is not None:
+            self.workbench.evaluate()
 
     async def _shutdown(self) -> None:
         loop = asyncio.get_running_loop()
@@ -312,6 +332,7 @@ class CentralService(PeriodicTasks, SocketGateway):
                     effects = self.core.on_message(env, principal)
                     effects = effects + activity.activity_for(
                         env, effects, self.core.counters["operator_unauthorized"] > refused_before)
+                    audit.from_activity(effects, time.time())  # operator commands: who, what, when
                     if seen_as is None:
                         self.store.mark_processed(env.id, env.type, time.time())
                     else:

@@ -116,6 +116,19 @@ class SocketGateway:
         with self.store.atomic():
             return self.sessions.revoke(session_id, *who)
 
+    def operator_query(self, session_id: str, token: str, name: str, args: str, peer: str) -> list[str]:
+        """OPQUERY (docs/protocol.md §6): served by the workbench, which authenticates it."""
+        workbench = getattr(self, "workbench", None)
+        if workbench is None:
+            return ["ERR", "internal", "La CENTRAL aún no está lista; inténtalo de nuevo"]
+        return workbench.answer(session_id, token, name, args, peer)
+
+    def operator_signed(self, operator_id: str, action: str, peer: str, outcome: str) -> None:
+        """Audit an operator's sign-in (also a refused one: the name tried, bounded)."""
+        from central_service import audit
+        with self.store.atomic():
+            audit.record(operator_id, action, peer=peer, outcome=outcome, now=self.clock())
+
     def history(self, token: str) -> list[dict]:
         assert self.core is not None
         return self.store.history(self.core.signer.verify(token))

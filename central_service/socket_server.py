@@ -12,6 +12,8 @@ answered with one frame, ``OK#...`` or ``ERR#code#text``. Messages (docs/design.
   :mod:`central_service.domain.login_throttle`); ``HISTORY#token`` → ``OK#<base64 JSON list>``.
 - Operator: ``OPLOGIN#operator_id#password`` → ``OK#token#expires_at#session_id#session_key``
   (like LOGIN; the session key MACs every OperatorCommand); throttled by the same LoginThrottle.
+- Operator workbench: ``OPQUERY#session_id#token#query#base64 JSON args`` → ``OK#<base64 JSON>``
+  or ``ERR#code#text`` (served by :mod:`central_service.workbench`; peer address passed for the audit).
 - Both: ``RENEW#session_id#token`` → ``OK#token#expires_at`` (the session and its key live on);
   ``LOGOUT#session_id#token`` → ``OK`` (the session is revoked).
 
@@ -50,6 +52,8 @@ class CentralGateway(Protocol):
     def renew(self, session_id: str, token: str) -> tuple[str, int] | None: ...
     def logout(self, session_id: str, token: str) -> bool: ...
     def history(self, token: str) -> list[dict]: ...
+    def operator_query(self, session_id: str, token: str, name: str, args: str, peer: str) -> list[str]: ...
+    def operator_signed(self, operator_id: str, action: str, peer: str, outcome: str) -> None: ...
 
 
 class SocketServer:
@@ -237,6 +241,9 @@ class SocketServer:
                 return ["ERR", "invalid_token", "Tu sesión no es válida o ha caducado. Vuelve a iniciar sesión."]
             blob = base64.b64encode(json.dumps(rows).encode("utf-8")).decode("ascii")
             return ["OK", blob]
+        if cmd == "OPQUERY" and len(fields) in (4, 5):
+            return self.gateway.operator_query(fields[1], fields[2], fields[3],
+                                               fields[4] if len(fields) == 5 else "", conn.host)
         return self._bad(conn, fields)
 
     async def _login(self, conn: "_Connection", user_id: str, password: str, *,
@@ -254,10 +261,20 @@ class SocketServer:
             self.counters["login_failures"] += 1
             self.throttle.failed(key, conn.host)
             log.warning("login refused %s=%s from %s", role, _excerpt(user_id), conn.peer)
+            if operator:  # the audit trail: who tried to sign in as an operator, from where
+                self._audit_sign_in(user_id, conn.host, "refused")
             return ["ERR", "bad_credentials", "Usuario o contraseña incorrectos"]
         self.throttle.succeeded(key)
+        if operator:
+            self._audit_sign_in(user_id, conn.host, "ok")
         log.info("login %s=%s", role, user_id)
         return ["OK", issued[0], str(issued[1]), *issued[2:]]
+
+    def _audit_sign_in(self, operator_id: str, host: str, outcome: str) -> None:
+        """Operator sign-ins go to the audit trail (a gateway without one — a test stub — skips it)."""
+        record = getattr(self.gateway, "operator_signed", None)
+        if record is not None:
+            record(operator_id[:64], "sign_in", host, outcome)
 
     def _bad(self, conn: "_Connection", fields: list[str]) -> list[str]:
         self.counters["bad_requests"] += 1

@@ -28,6 +28,7 @@ from ev_desktop.views.operator_dashboard import OperatorDashboard
 from ev_desktop.views.operator_login import OperatorLoginForm
 from ev_desktop.views.settings_dialog import SettingsDialog
 from ev_desktop.views.status_widgets import CentralIndicator, KafkaIndicator
+from ev_desktop.workbench_setup import install_workbench
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +150,8 @@ class MainWindow(QMainWindow):
         self.session.loggedOut.connect(lambda: self.ctx.link.forget("driver"))
         self._diagnostics = None
         self._closing = False
+        # alerts inbox + audit under the operator's grid (ev_desktop/workbench_setup.py)
+        self.workbench = install_workbench(self) if self.dashboard is not None else None
         if start:
             self.ctx.start()
 
@@ -379,6 +382,8 @@ class MainWindow(QMainWindow):
         self.save_event_log()
         if self.operator_session is not None:
             self.operator_session.close()
+        if self.workbench is not None:
+            self.workbench.close()
         await self.session.close()
         objs = self.ctx.begin_close()
         loop = asyncio.get_running_loop()

@@ -284,6 +284,77 @@ def diagnostics_replay(case: str):
 
 # ------------------------------------------------------------------------- child: capturing
 
+def workbench_shots(w, now: float, save, settle) -> None:
+    """The workbench pages fed with what Central's OPQUERY answers would carry (docs/protocol.md §6)."""
+    from ev_desktop.views.timeline_view import TimelineDialog
+
+    wb = w.workbench
+    tabs = w.dashboard.workbench_tabs
+    w.dashboard.vsplit.setSizes([380, 420])
+    alerts = [
+        {"id": 41, "kind": "cp_faulted", "subject": "CP005", "severity": "critical", "detail": "Engine KO",
+         "cp_id": "CP005", "first_seen": now - 52, "last_seen": now - 1, "count": 1, "cleared_at": None,
+         "acked_by": None, "acked_at": None},
+        {"id": 40, "kind": "supply_silent", "subject": "s-31", "severity": "warning",
+         "detail": "sin telemetría desde hace 95 s", "cp_id": "CP011", "first_seen": now - 65, "last_seen": now - 1,
+         "count": 1, "cleared_at": None, "acked_by": "operator2", "acked_at": now - 30},
+        {"id": 39, "kind": "forged_input", "subject": "central", "severity": "critical",
+         "detail": "entradas falsificadas o no autenticadas: 3 en total", "cp_id": None, "first_seen": now - 900,
+         "last_seen": now - 400, "count": 3, "cleared_at": None, "acked_by": None, "acked_at": None},
+        {"id": 37, "kind": "cp_disconnected", "subject": "CP019", "severity": "warning",
+         "detail": "sin monitor desde hace 45 s", "cp_id": "CP019", "first_seen": now - 3600,
+         "last_seen": now - 3300, "count": 1, "cleared_at": now - 3300, "acked_by": "operator1",
+         "acked_at": now - 3500},
+    ]
+    wb.controller.model.set_central(alerts)
+    tabs.setCurrentIndex(wb.alerts_index)
+    wb.inbox.select_alert(41)
+    save(w, "workbench_alerts")
+    wb.suspects.show_suspects({"suspects": [
+        {"session_id": "s-31", "cp_id": "CP011", "driver_id": "driver31", "status": "charging",
+         "created_at": now - 5 * 3600, "kwh": 41.2, "reasons": ["too_long", "silent"]},
+        {"session_id": "s-58", "cp_id": "CP027", "driver_id": "driver8", "status": "charging",
+         "created_at": now - 1800, "kwh": 30.5, "reasons": ["energy"]}]})
+    tabs.setCurrentWidget(wb.suspects)
+    wb.suspects.table.selectRow(0)
+    save(w, "workbench_suspects")
+    day = 86400
+    start = int(now // day * day) - 13 * day
+    rng = random.Random(16)
+    buckets = [{"start": start + i * day, "kwh": round(rng.uniform(300, 900), 1), "supplies": rng.randrange(20, 60)}
+               for i in range(14)]
+    for b in buckets:
+        b["eur"] = round(b["kwh"] * 0.31, 2)
+    rows = [{"id": f"s-{900 - i}", "cp_id": f"CP{rng.randrange(1, 40):03d}", "driver_id": f"driver{rng.randrange(1, 60)}",
+             "status": "finished", "outcome": "completed" if i % 7 else "fault", "created_at": now - i * 1700,
+             "kwh": round(rng.uniform(3, 45), 2)} for i in range(50)]
+    for r in rows:
+        r["eur"] = round(r["kwh"] * 0.31, 2)
+    tabs.setCurrentWidget(wb.reports)
+    wb.reports.show_page({"rows": rows, "total": 1234, "page": 0})
+    wb.reports.show_chart({"buckets": buckets})
+    save(w, "workbench_reports")
+    dialog = TimelineDialog({
+        "supply": {"session_id": "s-31", "cp_id": "CP011", "driver_id": "driver31", "status": "finished",
+                   "kwh": 41.2, "eur": 12.77, "price_eur_kwh": 0.31, "started_at": now - 5 * 3600 + 40},
+        "events": [
+            {"ts": now - 5 * 3600, "kind": "requested", "detail": "request=r-31"},
+            {"ts": now - 5 * 3600 + 1, "kind": "authorized", "detail": "request=r-31"},
+            {"ts": now - 5 * 3600 + 40, "kind": "supply_started", "detail": ""},
+            {"ts": now - 95, "kind": "supply_interrupted", "detail": "monitor_lost"},
+            {"ts": now - 20, "kind": "operator_closed", "detail": "operator1: sin telemetría desde hace 95 s"},
+            {"ts": now - 20, "kind": "ticket", "detail": "kwh=41.200 eur=12.77 outcome=operator_stop"}],
+        "ticket": {"kwh": 41.2, "eur": 12.77, "outcome": "operator_stop", "issued_at": now - 20,
+                   "ended_at": now - 20}}, w)
+    dialog.show()
+    from PySide6.QtTest import QTest
+    QTest.qWaitForWindowExposed(dialog, 5000)
+    save(dialog, "workbench_timeline")
+    dialog.close()
+    tabs.setCurrentIndex(0)
+    settle(100)
+
+
 def run_child(args: argparse.Namespace) -> int:
     if os.environ.get("QT_QPA_PLATFORM") != "xcb" or not os.environ.get("DISPLAY"):
         sys.exit("screenshots: --child runs under the Xvfb that the script starts itself")
@@ -453,6 +524,9 @@ def run_child(args: argparse.Namespace) -> int:
         w.ctx.centralChanged.emit(False, now - 25)
         save(w, "central_down_dashboard")
         w.ctx.centralChanged.emit(True, now)
+
+        # 3c. the operator workbench (issue 16): alerts inbox, suspect supplies, reports, timeline
+        workbench_shots(w, now, save, settle)
 
         # 4. Kafka down (since 10 s ago): status bar red, events waiting in the outbox, the
         # dashboard says its data is from then and its countdowns stop there

@@ -1,6 +1,162 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="en_GB">
 <context>
+    <name>AlertsInbox</name>
+    <message>
+        <location filename="../../ev_desktop/views/alerts_view.py" line="34" />
+        <source>Reconocer</source>
+        <translation>Acknowledge</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/alerts_view.py" line="37" />
+        <source>Ver punto de carga</source>
+        <translation>Show charging point</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/alerts_view.py" line="39" />
+        <source>Actualizar</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/alerts_view.py" line="89" />
+        <source>{n} alerta(s) sin reconocer</source>
+        <translation>{n} unacknowledged alert(s)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/alerts_view.py" line="89" />
+        <source>Sin alertas pendientes</source>
+        <translation>No pending alerts</translation>
+    </message>
+</context>
+<context>
+    <name>AlertsModel</name>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="23" />
+        <source>Punto de carga averiado</source>
+        <translation>Charging point faulted</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="24" />
+        <source>Punto de carga desconectado</source>
+        <translation>Charging point disconnected</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="25" />
+        <source>Suministro sin telemetría</source>
+        <translation>Supply without telemetry</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="26" />
+        <source>Reserva caducada sin liberar</source>
+        <translation>Expired reservation not released</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="27" />
+        <source>Entradas falsificadas</source>
+        <translation>Forged input</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="28" />
+        <source>Facturas rechazadas</source>
+        <translation>Refused bills</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="29" />
+        <source>Cartas muertas</source>
+        <translation>Dead letters</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="30" />
+        <source>Retraso creciente de la CENTRAL</source>
+        <translation>CENTRAL falling behind</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="31" />
+        <source>Kafka inalcanzable</source>
+        <translation>Kafka unreachable</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="32" />
+        <source>Kafka con problemas</source>
+        <translation>Kafka degraded</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="33" />
+        <source>La CENTRAL no responde</source>
+        <translation>CENTRAL is not answering</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="38" />
+        <source>Crítica</source>
+        <translation>Critical</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="38" />
+        <source>Aviso</source>
+        <translation>Warning</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="38" />
+        <source>Info</source>
+        <translation>Info</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="66" />
+        <source>esta aplicación</source>
+        <translation>this application</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="123" />
+        <source>Gravedad</source>
+        <translation>Severity</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="123" />
+        <source>Alerta</source>
+        <translation>Alert</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="123" />
+        <source>Sobre</source>
+        <translation>Subject</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="123" />
+        <source>Detalle</source>
+        <translation>Detail</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="123" />
+        <source>Primera vez</source>
+        <translation>First seen</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="124" />
+        <source>Última vez</source>
+        <translation>Last seen</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="124" />
+        <source>Veces</source>
+        <translation>Count</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="124" />
+        <source>Reconocida</source>
+        <translation>Acknowledged</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="149" />
+        <source>{alert} (resuelta)</source>
+        <translation>{alert} (resolved)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="157" />
+        <source>{who} a las {when}</source>
+        <translation>{who} at {when}</translation>
+    </message>
+</context>
+<context>
     <name>App</name>
     <message>
         <location filename="../../ev_desktop/app.py" line="148" />
@@ -15,6 +171,107 @@ La aplicación sigue funcionando; los detalles están en el registro.</source>
         <translation>An unexpected error occurred: {e}
 
 The app keeps running; the details are in the log.</translation>
+    </message>
+</context>
+<context>
+    <name>AuditModel</name>
+    <message>
+        <location filename="../../ev_desktop/views/audit_view.py" line="16" />
+        <source>Parar</source>
+        <translation>Stop</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/audit_view.py" line="16" />
+        <source>Reanudar</source>
+        <translation>Resume</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/audit_view.py" line="16" />
+        <source>Reconocer alerta</source>
+        <translation>Acknowledge alert</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/audit_view.py" line="17" />
+        <source>Cerrar suministro</source>
+        <translation>Close supply</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/audit_view.py" line="18" />
+        <source>Iniciar sesión</source>
+        <translation>Sign in</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/audit_view.py" line="22" />
+        <source>aplicada</source>
+        <translation>applied</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/audit_view.py" line="22" />
+        <source>rechazada</source>
+        <translation>refused</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/audit_view.py" line="22" />
+        <source>ya estaba hecha</source>
+        <translation>already done</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/audit_view.py" line="46" />
+        <source>Cuándo</source>
+        <translation>When</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/audit_view.py" line="46" />
+        <source>Operador</source>
+        <translation>Operator</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/audit_view.py" line="46" />
+        <source>Acción</source>
+        <translation>Action</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/audit_view.py" line="46" />
+        <source>Sobre</source>
+        <translation>Subject</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/audit_view.py" line="46" />
+        <source>Resultado</source>
+        <translation>Outcome</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/audit_view.py" line="46" />
+        <source>Desde</source>
+        <translation>From</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/audit_view.py" line="47" />
+        <source>Detalle</source>
+        <translation>Detail</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/audit_view.py" line="61" />
+        <source>vía Kafka</source>
+        <translation>via Kafka</translation>
+    </message>
+</context>
+<context>
+    <name>AuditView</name>
+    <message>
+        <location filename="../../ev_desktop/views/audit_view.py" line="79" />
+        <source>Actualizar</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/audit_view.py" line="81" />
+        <source>Acciones de los operadores registradas por la CENTRAL</source>
+        <translation>Operator actions recorded by CENTRAL</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/audit_view.py" line="91" />
+        <source>{n} acciones registradas por la CENTRAL</source>
+        <translation>{n} actions recorded by CENTRAL</translation>
     </message>
 </context>
 <context>
@@ -154,11 +411,6 @@ The app keeps running; the details are in the log.</translation>
         <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="76" />
         <source>Libre</source>
         <translation>Free</translation>
-    </message>
-    <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="214" />
-        <source>OCPP</source>
-        <translation>OCPP</translation>
     </message>
 </context>
 <context>
@@ -846,69 +1098,70 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="45" />
+        <location filename="../../ev_desktop/main_window.py" line="46" />
         <source>EVCharging — Centro de control</source>
         <translation>EVCharging — Control centre</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="72" />
-        <location filename="../../ev_desktop/main_window.py" line="87" />
+        <location filename="../../ev_desktop/main_window.py" line="73" />
+        <location filename="../../ev_desktop/main_window.py" line="88" />
         <source>Conductor</source>
         <translation>Driver</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="87" />
-        <location filename="../../ev_desktop/main_window.py" line="166" />
+        <location filename="../../ev_desktop/main_window.py" line="88" />
+        <location filename="../../ev_desktop/main_window.py" line="169" />
+        <location filename="../../ev_desktop/workbench_setup.py" line="70" />
         <source>Operador</source>
         <translation>Operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="95" />
+        <location filename="../../ev_desktop/main_window.py" line="96" />
         <source>&amp;Archivo</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="96" />
+        <location filename="../../ev_desktop/main_window.py" line="97" />
         <source>Ajustes de conexión…</source>
         <translation>Connection settings…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="99" />
+        <location filename="../../ev_desktop/main_window.py" line="100" />
         <source>Diagnóstico de Kafka…</source>
         <translation>Kafka diagnostics…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="103" />
+        <location filename="../../ev_desktop/main_window.py" line="104" />
         <source>Salir</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="106" />
+        <location filename="../../ev_desktop/main_window.py" line="107" />
         <source>A&amp;yuda</source>
         <translation>&amp;Help</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="107" />
+        <location filename="../../ev_desktop/main_window.py" line="108" />
         <source>Acerca de EVCharging…</source>
         <translation>About EVCharging…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="111" />
+        <location filename="../../ev_desktop/main_window.py" line="112" />
         <source>Buscar punto de carga</source>
         <translation>Find a charging point</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="192" />
+        <location filename="../../ev_desktop/main_window.py" line="195" />
         <source>Su sesión de operador ha caducado — vuelva a iniciar sesión</source>
         <translation>Your operator session has expired — please sign in again</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="193" />
+        <location filename="../../ev_desktop/main_window.py" line="196" />
         <source>Ha cambiado la CENTRAL — vuelva a iniciar sesión como operador</source>
         <translation>The CENTRAL has changed — sign in again as an operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="275" />
+        <location filename="../../ev_desktop/main_window.py" line="278" />
         <source>EVCharging — Centro de control, versión {v}
 
 Datos (ajustes, colas de envío, registro de eventos): {d}
@@ -925,27 +1178,27 @@ Application log file: {applog}
 Shortcuts: F1 this help · Ctrl+F find a charging point · click the Kafka indicator for the diagnostics</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="284" />
+        <location filename="../../ev_desktop/main_window.py" line="287" />
         <source>Acerca de EVCharging</source>
         <translation>About EVCharging</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="301" />
+        <location filename="../../ev_desktop/main_window.py" line="304" />
         <source>Suministro terminado en {cp}: {kwh:.2f} kWh, {eur:.2f} €</source>
         <translation>Supply finished at {cp}: {kwh:.2f} kWh, {eur:.2f} €</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="304" />
+        <location filename="../../ev_desktop/main_window.py" line="307" />
         <source>Suministro interrumpido en {cp}</source>
         <translation>Supply interrupted at {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="338" />
+        <location filename="../../ev_desktop/main_window.py" line="341" />
         <source>Ajustes aplicados. Vuelva a iniciar sesión para usarlos en su sesión de conductor.</source>
         <translation>Settings applied. Log in again to use them in your driver session.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="352" />
+        <location filename="../../ev_desktop/main_window.py" line="355" />
         <source>El diagnóstico de Kafka no está disponible en esta instalación</source>
         <translation>Kafka diagnostics are not available in this installation</translation>
     </message>
@@ -993,59 +1246,59 @@ Shortcuts: F1 this help · Ctrl+F find a charging point · click the Kafka indic
         <translation>Live events</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="256" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="270" />
         <source>Ningún punto de carga coincide con el filtro (borre la búsqueda o pulse otra vez el estado)</source>
         <translation>No charging point matches the filter (clear the search or click the state again)</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="259" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="273" />
         <source>Mostrando {n} de {t}</source>
         <translation>Showing {n} of {t}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="264" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="278" />
         <source>Operador: &lt;b&gt;{o}&lt;/b&gt;</source>
         <translation>Operator: &lt;b&gt;{o}&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="319" />
         <location filename="../../ev_desktop/views/operator_dashboard.py" line="333" />
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="338" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="347" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="352" />
         <source>Parar {cp}</source>
         <translation>Stop {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="323" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="337" />
         <source>Reanudar {cp}</source>
         <translation>Resume {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="334" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="348" />
         <source>{cp} está suministrando a {d} ({kwh:.2f} kWh). ¿Parar el punto de carga? El suministro terminará ahora y se le cobrará lo suministrado.</source>
         <translation>{cp} is supplying {d} ({kwh:.2f} kWh). Stop the charging point? The supply ends now and what was supplied is billed.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="339" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="353" />
         <source>{cp} está reservado para {d}. ¿Parar el punto de carga? La reserva quedará anulada.</source>
         <translation>{cp} is reserved for {d}. Stop the charging point? The reservation will be cancelled.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="362" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="376" />
         <source>Parar todos los CP</source>
         <translation>Stop every CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="363" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="377" />
         <source>¿Parar los {n} puntos de carga? Los suministros en curso terminarán ahora.</source>
         <translation>Stop all {n} charging points? Running supplies will end now.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="366" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="380" />
         <source>Reanudar todos los CP</source>
         <translation>Resume every CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="367" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="381" />
         <source>¿Reanudar los {n} puntos de carga?</source>
         <translation>Resume all {n} charging points?</translation>
     </message>
@@ -1071,6 +1324,250 @@ Shortcuts: F1 this help · Ctrl+F find a charging point · click the Kafka indic
         <location filename="../../ev_desktop/views/operator_login.py" line="28" />
         <source>Escriba su identificador de operador y su contraseña</source>
         <translation>Type your operator id and your password</translation>
+    </message>
+</context>
+<context>
+    <name>ReportModels</name>
+    <message>
+        <location filename="../../ev_desktop/models/report_models.py" line="14" />
+        <source>completado</source>
+        <translation>completed</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/report_models.py" line="14" />
+        <source>avería</source>
+        <translation>fault</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/report_models.py" line="14" />
+        <source>parado por operador</source>
+        <translation>stopped by operator</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/report_models.py" line="15" />
+        <source>monitor perdido</source>
+        <translation>monitor lost</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/report_models.py" line="15" />
+        <location filename="../../ev_desktop/models/report_models.py" line="23" />
+        <source>interrumpido</source>
+        <translation>interrupted</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/report_models.py" line="15" />
+        <location filename="../../ev_desktop/models/report_models.py" line="24" />
+        <source>caducado</source>
+        <translation>expired</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/report_models.py" line="16" />
+        <location filename="../../ev_desktop/models/report_models.py" line="25" />
+        <source>cancelado</source>
+        <translation>cancelled</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/report_models.py" line="20" />
+        <source>finalizado</source>
+        <translation>finished</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/report_models.py" line="21" />
+        <source>reservado</source>
+        <translation>reserved</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/report_models.py" line="22" />
+        <source>cargando</source>
+        <translation>charging</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/report_models.py" line="73" />
+        <source>Fecha</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/report_models.py" line="73" />
+        <location filename="../../ev_desktop/models/report_models.py" line="86" />
+        <source>Punto</source>
+        <translation>Point</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/report_models.py" line="74" />
+        <location filename="../../ev_desktop/models/report_models.py" line="87" />
+        <source>Conductor</source>
+        <translation>Driver</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/report_models.py" line="74" />
+        <location filename="../../ev_desktop/models/report_models.py" line="87" />
+        <source>Estado</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/report_models.py" line="75" />
+        <source>Resultado</source>
+        <translation>Outcome</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/report_models.py" line="75" />
+        <location filename="../../ev_desktop/models/report_models.py" line="88" />
+        <source>kWh</source>
+        <translation>kWh</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/report_models.py" line="76" />
+        <source>€</source>
+        <translation>€</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/report_models.py" line="76" />
+        <location filename="../../ev_desktop/models/report_models.py" line="86" />
+        <source>Sesión</source>
+        <translation>Session</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/report_models.py" line="80" />
+        <source>abierto demasiado tiempo</source>
+        <translation>open too long</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/report_models.py" line="80" />
+        <source>sin telemetría</source>
+        <translation>no telemetry</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/report_models.py" line="81" />
+        <source>energía imposible</source>
+        <translation>impossible energy</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/report_models.py" line="88" />
+        <source>Desde</source>
+        <translation>From</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/report_models.py" line="89" />
+        <source>Por qué</source>
+        <translation>Why</translation>
+    </message>
+</context>
+<context>
+    <name>ReportsView</name>
+    <message>
+        <location filename="../../ev_desktop/views/reports_view.py" line="43" />
+        <source>Punto (todos)</source>
+        <translation>Point (all)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/reports_view.py" line="45" />
+        <source>Conductor (todos)</source>
+        <translation>Driver (all)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/reports_view.py" line="47" />
+        <source>Todos los resultados</source>
+        <translation>All outcomes</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/reports_view.py" line="47" />
+        <source>completado</source>
+        <translation>completed</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/reports_view.py" line="48" />
+        <source>avería</source>
+        <translation>fault</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/reports_view.py" line="48" />
+        <source>parado por operador</source>
+        <translation>stopped by operator</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/reports_view.py" line="49" />
+        <source>monitor perdido</source>
+        <translation>monitor lost</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/reports_view.py" line="49" />
+        <source>interrumpido</source>
+        <translation>interrupted</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/reports_view.py" line="50" />
+        <source>abiertos</source>
+        <translation>open</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/reports_view.py" line="53" />
+        <source>Por día</source>
+        <translation>Per day</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/reports_view.py" line="54" />
+        <source>Por hora</source>
+        <translation>Per hour</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/reports_view.py" line="55" />
+        <source>Consultar</source>
+        <translation>Query</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/reports_view.py" line="58" />
+        <source>Exportar CSV…</source>
+        <translation>Export CSV…</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/reports_view.py" line="61" />
+        <source>Desde</source>
+        <translation>From</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/reports_view.py" line="61" />
+        <source>Hasta</source>
+        <translation>To</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/reports_view.py" line="79" />
+        <source>Anterior</source>
+        <translation>Previous</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/reports_view.py" line="80" />
+        <source>Siguiente</source>
+        <translation>Next</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/reports_view.py" line="91" />
+        <source>Energía y facturación</source>
+        <translation>Energy and revenue</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/reports_view.py" line="146" />
+        <source>Exportar suministros</source>
+        <translation>Export supplies</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/reports_view.py" line="147" />
+        <source>CSV (*.csv)</source>
+        <translation>CSV (*.csv)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/reports_view.py" line="165" />
+        <source>kWh</source>
+        <translation>kWh</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/reports_view.py" line="165" />
+        <source>€</source>
+        <translation>€</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/reports_view.py" line="192" />
+        <source>Página {p} de {n} — {t} suministros</source>
+        <translation>Page {p} of {n} — {t} supplies</translation>
     </message>
 </context>
 <context>
@@ -1636,6 +2133,156 @@ Shortcuts: F1 this help · Ctrl+F find a charging point · click the Kafka indic
         <location filename="../../ev_desktop/views/supply_view.py" line="324" />
         <source>Resultado</source>
         <translation>Outcome</translation>
+    </message>
+</context>
+<context>
+    <name>SuspectsView</name>
+    <message>
+        <location filename="../../ev_desktop/views/suspects_view.py" line="33" />
+        <source>Suministros abiertos demasiado tiempo, sin telemetría o con energía imposible</source>
+        <translation>Supplies open too long, without telemetry or with impossible energy</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/suspects_view.py" line="34" />
+        <source>Actualizar</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/suspects_view.py" line="36" />
+        <source>Cronología</source>
+        <translation>Timeline</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/suspects_view.py" line="38" />
+        <source>Cerrar con motivo…</source>
+        <translation>Close with reason…</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/suspects_view.py" line="58" />
+        <source>Cerrar suministro</source>
+        <translation>Close supply</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/suspects_view.py" line="59" />
+        <source>Motivo del cierre de {s} (se factura la última telemetría y el conductor recibe su ticket):</source>
+        <translation>Reason for closing {s} (the last telemetry is billed and the driver gets the ticket):</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/suspects_view.py" line="75" />
+        <source>{n} suministros sospechosos</source>
+        <translation>{n} suspect supplies</translation>
+    </message>
+</context>
+<context>
+    <name>TimelineDialog</name>
+    <message>
+        <location filename="../../ev_desktop/views/timeline_view.py" line="28" />
+        <source>Cronología del suministro {s}</source>
+        <translation>Timeline of supply {s}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/timeline_view.py" line="34" />
+        <source>Energía suministrada (kWh)</source>
+        <translation>Energy supplied (kWh)</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/timeline_view.py" line="40" />
+        <source>Copiar</source>
+        <translation>Copy</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/timeline_view.py" line="42" />
+        <source>Exportar…</source>
+        <translation>Export…</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/timeline_view.py" line="44" />
+        <source>Cerrar</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/timeline_view.py" line="47" />
+        <source>Datos registrados por la CENTRAL</source>
+        <translation>Data recorded by CENTRAL</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/timeline_view.py" line="58" />
+        <source>Suministro {s} — punto {cp} — conductor {d}</source>
+        <translation>Supply {s} — point {cp} — driver {d}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/timeline_view.py" line="60" />
+        <source>Estado: {st}; {kwh:.3f} kWh; {eur:.2f} €; precio {p} €/kWh</source>
+        <translation>State: {st}; {kwh:.3f} kWh; {eur:.2f} €; price {p} €/kWh</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/timeline_view.py" line="66" />
+        <source>Ticket: {kwh:.3f} kWh, {eur:.2f} € ({o}), emitido {w}</source>
+        <translation>Ticket: {kwh:.3f} kWh, {eur:.2f} € ({o}), issued {w}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/timeline_view.py" line="86" />
+        <source>minutos desde el inicio</source>
+        <translation>minutes since the start</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/timeline_view.py" line="87" />
+        <source>kWh</source>
+        <translation>kWh</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/timeline_view.py" line="97" />
+        <source>Exportar cronología</source>
+        <translation>Export timeline</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/timeline_view.py" line="98" />
+        <source>Texto (*.txt)</source>
+        <translation>Text (*.txt)</translation>
+    </message>
+</context>
+<context>
+    <name>Workbench</name>
+    <message>
+        <location filename="../../ev_desktop/workbench_setup.py" line="44" />
+        <location filename="../../ev_desktop/workbench_setup.py" line="68" />
+        <source>Alertas</source>
+        <translation>Alerts</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/workbench_setup.py" line="47" />
+        <source>Suministros sospechosos</source>
+        <translation>Suspect supplies</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/workbench_setup.py" line="48" />
+        <source>Informes</source>
+        <translation>Reports</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/workbench_setup.py" line="49" />
+        <source>Auditoría</source>
+        <translation>Audit</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/workbench_setup.py" line="68" />
+        <source>Alertas ({n})</source>
+        <translation>Alerts ({n})</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/workbench_setup.py" line="70" />
+        <source>Operador ({n})</source>
+        <translation>Operator ({n})</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/workbench_setup.py" line="93" />
+        <source>Suministro {s} cerrado: {kwh:.3f} kWh, {eur:.2f} €</source>
+        <translation>Supply {s} closed: {kwh:.3f} kWh, {eur:.2f} €</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/workbench_setup.py" line="123" />
+        <source>Exportados {n} de {t} suministros a {p}</source>
+        <translation>Exported {n} of {t} supplies to {p}</translation>
     </message>
 </context>
 <context>

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QSize, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QListView, QMenu,
-                               QMessageBox, QPushButton, QSplitter, QStyle, QVBoxLayout, QWidget)
+                               QMessageBox, QPushButton, QSplitter, QStyle, QTabWidget, QVBoxLayout, QWidget)
 
 from ev_common import contract as c
 from ev_desktop.models.cp_grid import STATE_COLORS, STATES, CpGridModel, CpIdRole, CpStateRole, FilterRole
@@ -230,7 +230,21 @@ class OperatorDashboard(QWidget):
         lay.addWidget(self.central_banner)
         lay.addWidget(self.summary)
         lay.addWidget(self.filter_label)
-        lay.addWidget(split, 1)
+        # the workbench (alerts, audit, …) below the grid: tabs added by add_workbench_tab
+        self.workbench_tabs = QTabWidget()
+        self.workbench_tabs.setObjectName("workbenchTabs")
+        self.workbench_tabs.hide()
+        self.vsplit = QSplitter(Qt.Orientation.Vertical)
+        self.vsplit.addWidget(split)
+        self.vsplit.addWidget(self.workbench_tabs)
+        self.vsplit.setStretchFactor(0, 3)
+        self.vsplit.setStretchFactor(1, 1)
+        lay.addWidget(self.vsplit, 1)
+
+    def add_workbench_tab(self, widget: QWidget, title: str) -> int:
+        """A workbench page under the grid (the first one makes the tab bar appear)."""
+        self.workbench_tabs.show()
+        return self.workbench_tabs.addTab(widget, title)
 
     # ------------------------------------------------------------------ filter
     def _on_counts(self, counts: dict) -> None:
