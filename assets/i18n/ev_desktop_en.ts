@@ -348,69 +348,74 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>CpTile</name>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="40" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="53" />
         <source>Disponible</source>
         <translation>Available</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="41" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="54" />
         <source>Reservado</source>
         <translation>Reserved</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="42" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="55" />
         <source>Cargando</source>
         <translation>Charging</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="43" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="56" />
         <source>Fuera de servicio</source>
         <translation>Out of order</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="44" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="57" />
         <source>Averiado</source>
         <translation>Faulted</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="45" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="58" />
         <source>Desconectado</source>
         <translation>Disconnected</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="64" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="77" />
         <source>{d} · quedaban {t}</source>
         <translation>{d} · had {t} left</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="65" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="78" />
         <source>{d} · quedan {t}</source>
         <translation>{d} · {t} left</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="69" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="82" />
         <source>Parado por el operador</source>
         <translation>Stopped by the operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="71" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="84" />
         <source>Avería</source>
         <translation>Fault</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="74" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="87" />
         <source>visto {t}</source>
         <translation>seen {t}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="75" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="88" />
         <source>nunca visto</source>
         <translation>never seen</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="76" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="89" />
         <source>Libre</source>
         <translation>Free</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="284" />
+        <source>OCPP</source>
+        <translation>OCPP</translation>
     </message>
 </context>
 <context>
