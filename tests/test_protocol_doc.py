@@ -136,9 +136,13 @@ def test_the_documented_dead_letter_consumers_are_the_ones_that_write_dead_lette
     # an Engine: a lone reader with a dead-letter topic, named by its client id
     engine = (root / "cp_simulator" / "engine_app.py").read_text()
     assert 'client_id=f"engine-{cp_id}"' in engine and "dead_letter_topic=" in engine
-    assert "`<prefix>.central`" in text and "`engine-<cp_id>`" in text
+    assert 'group_id=f"{cfg.topic_prefix}.central.requests"' in (root / "central_service" / "runtime.py").read_text()
+    gateway = (root / "ocpp_gateway" / "app.py").read_text()
+    assert 'client_id = f"ocpp-gateway-{self.cfg.name}"' in gateway and "dead_letter_topic=" in gateway
+    for value in ("`<prefix>.central`", "`<prefix>.central.requests`", "`engine-<cp_id>`", "`ocpp-gateway-<name>`"):
+        assert value in text, value
     # and nobody else asks its consumer for dead letters
-    writers = {p.relative_to(root).as_posix() for pkg in ("central_service", "cp_simulator", "ev_desktop", "ev_common")
+    writers = {p.relative_to(root).as_posix() for pkg in ("central_service", "cp_simulator", "ev_desktop", "ev_common", "ocpp_gateway")
                for p in (root / pkg).rglob("*.py") if "dead_letter_topic=" in p.read_text()}
-    assert writers == {"central_service/runtime.py", "cp_simulator/engine_app.py"}, writers
+    assert writers == {"central_service/runtime.py", "cp_simulator/engine_app.py", "ocpp_gateway/app.py"}, writers
     assert '"consumer": "ev.central"' in _examples()["dead_letter"].decode()
