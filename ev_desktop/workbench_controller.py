@@ -39,6 +39,7 @@ class WorkbenchController(QObject):
         self._busy = False
         self._again = False
         self._in_flight: set[str] = set()
+        self._again_requests: dict[str, tuple] = {}
         self._tasks: set[asyncio.Task] = set()
         self._timer = QTimer(self)
         self._timer.setInterval(poll_ms)
@@ -167,6 +168,9 @@ class WorkbenchController(QObject):
         *exclusive*: not sent while the same query is still waiting for its answer (a refresh
         clicked repeatedly must not open one link per click)."""
         if exclusive and name in self._in_flight:
+            # asked again while the answer is on its way: ask once more after it (the answer in
+            # flight may predate what the caller just changed, e.g. a supply closed meanwhile)
+            self._again_requests[name] = (args, on_answer, on_error)
             return None
         self._in_flight.add(name)
         return self._spawn(self._request(name, args, on_answer, on_error))
@@ -176,6 +180,9 @@ class WorkbenchController(QObject):
             await self._ask(name, args, on_answer, on_error)
         finally:
             self._in_flight.discard(name)
+            again = self._again_requests.pop(name, None)
+            if again is not None:
+                self.request(name, *again, exclusive=True)
 
     async def _ask(self, name, args, on_answer, on_error) -> None:
         creds = self._credentials()
@@ -189,6 +196,30 @@ class WorkbenchController(QObject):
             (on_error or self.queryFailed.emit)(exc.message)
             return
         on_answer(data)
+
+    def export_csv(self, args: dict, path: str, on_done: Callable[[int, int], None],
+                   on_error: Callable[[str], None]) -> asyncio.Task | None:
+        """Write the filtered supplies to *path* (Central's pages, up to 50,000 rows):
+        *on_done(written, total)* or *on_error(text)* on the Qt thread."""
+        creds = self._credentials()
+        if creds is None:
+            on_error("Inicie sesión como operador")
+            return None
+        return self._spawn(self._export_csv(creds, args, path, on_done, on_error))
+
+    async def _export_csv(self, creds, args, path, on_done, on_error) -> None:
+        from pathlib import Path
+
+        from ev_desktop.core.report_export import export_supplies
+        try:
+            written, total = await export_supplies(self._client(), *creds, args, Path(path))
+        except LoginError as exc:
+            on_error(exc.message)
+            return
+        except OSError as exc:
+            on_error(f"No se pudo escribir {path}: {exc.strerror or exc}")
+            return
+        on_done(written, total)
 
     # ------------------------------------------------------------------ notifications
     def notify(self, alert: dict) -> None:

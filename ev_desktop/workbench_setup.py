@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication
 
-from ev_desktop.core.report_export import export_supplies
 from ev_desktop.views.alerts_view import AlertsInbox
 from ev_desktop.views.audit_view import AuditView
 from ev_desktop.views.reports_view import ReportsView
@@ -107,22 +106,9 @@ def _wire_supplies(window, wb: Workbench) -> None:
         c.request("timeline", {"session_id": session_id}, show)
 
     def export(args: dict, path: str) -> None:
-        creds = c._credentials()
-        if creds is None:
-            return
-
-        async def run() -> None:
-            from pathlib import Path
-
-            from ev_desktop.core.central_client import LoginError
-            try:
-                written, total = await export_supplies(c._client(), *creds, args, Path(path))
-            except (LoginError, OSError) as exc:
-                reports.show_status(str(getattr(exc, "message", exc)))
-                return
-            reports.show_status(QCoreApplication.translate("Workbench", "Exportados {n} de {t} suministros a {p}")
-                                .format(n=written, t=total, p=path))
-        c._spawn(run())
+        c.export_csv(args, path, lambda n, t: reports.show_status(
+            QCoreApplication.translate("Workbench", "Exportados {n} de {t} suministros a {p}").format(n=n, t=t, p=path)),
+            reports.show_status)
 
     suspects.refreshRequested.connect(refresh_suspects)
     suspects.closeRequested.connect(lambda sid, reason: c.request(

@@ -56,7 +56,10 @@ def test_silent_supply_closed_by_the_operator_bills_last_telemetry_and_driver_ge
     assert (ticket.driver_id, ticket.kwh, ticket.eur, ticket.outcome) == ("driver1", 0.5, 0.15, "operator_stop")
     central.kafka.wait(c.StopSupply, session_id=sid, reason="operator_stop")
     central.kafka.wait_state("CP001", "available")
-    qtbot.waitUntil(lambda: not any(r["session_id"] == sid for r in view.model.rows), timeout=30000)
+    def gone() -> bool:
+        view.refreshRequested.emit()
+        return not any(r["session_id"] == sid for r in view.model.rows)
+    qtbot.waitUntil(gone, timeout=30000)
     qtbot.waitUntil(lambda: any(e["action"] == "close_supply" and e["target"] == sid
                                 for e in w.workbench.audit.model.entries), timeout=30000)
     # the timeline of that supply, from Central's records, ready to copy for a dispute
@@ -93,3 +96,11 @@ def test_reports_page_and_daily_chart_show_centrals_numbers(central, qtbot, qloo
     assert sum(b["kwh"] for b in rv.buckets) == 16.0 and sum(b["eur"] for b in rv.buckets) == 8.0
     rv.sort_by(rv.model.columns.index(next(col for col in rv.model.columns if col[0] == "kwh")))
     qtbot.waitUntil(lambda: [r["id"] for r in rv.model.rows] == ["h0", "h1", "h2"], timeout=30000)
+    # CSV export from the app: the same filter, every matching row, through Central's pages
+    out = tmp_path / "export.csv"
+    done: list = []
+    w.workbench.controller.export_csv(rv.filter_args(), str(out), lambda n, t: done.append((n, t)), done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=30000)
+    assert done == [(3, 3)]
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("id,cp_id,driver_id") and [ln.split(",")[0] for ln in lines[1:]] == ["h0", "h1", "h2"]
