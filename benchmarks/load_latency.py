@@ -81,13 +81,13 @@ def run_load_latency(broker: Broker, root: Path, quick: bool, rtt: dict | None) 
     probe = gen = rec = sampler = depth = None
     bare = None
     try:
-        wait_until(lambda: _port_open(port) or not central.alive(), 120, "Central serving")
+        wait_until(lambda: _port_open(port) or not central.alive(), 120, message="Central serving")
         probe = LagProbe(broker.bootstrap, f"{prefix}.central", topics.cp_events)
         gen = Proc("gen-load", ["-m", "benchmarks.telemetry_gen", broker.bootstrap, topics.cp_events,
                                 "--count", str(n_cps), "--duration", "3600", "--seq0", "0"], work)
         t_gen = time.monotonic()
         # steady state: Central has committed at least one second's worth of the load
-        wait_until(lambda: probe.sample()[1] >= n_cps, 120, "Central consuming the telemetry load")
+        wait_until(lambda: probe.sample()[1] >= n_cps, 120, message="Central consuming the telemetry load")
         res.details["load_steady_after_s"] = time.monotonic() - t_gen
         time.sleep(2.0)
         sampler = Sampler(probe.sample, 1.0)
