@@ -166,7 +166,10 @@ class Gateway:
         self.offsets = OffsetStore(home / "offsets.sqlite3")
         self.consumer = ResilientConsumer(
             self.cfg.bootstrap_servers, [self.cfg.topics.cp_commands], group_id=None, client_id=client_id,
-            on_batch=self._on_commands, start_from="latest", offset_store=self.offsets,
+            # "earliest" (then its saved positions): with "latest", a command Central sent while this
+            # reader was still connecting under load was skipped for good (seen in the tests);
+            # old commands are cheap to skip (no slot, or refused as seen/too old by the guard)
+            on_batch=self._on_commands, start_from="earliest", offset_store=self.offsets,
             dead_letters=self.producer, dead_letter_topic=self.cfg.topics.dead_letters,
             consumer_config={"fetch_max_wait_ms": FETCH_MAX_WAIT_MS})
         self.consumer.start()

@@ -349,7 +349,7 @@ class Bridge:
         fx: list[Effect] = []
         if not cmd.available:
             tx = self.open_tx()
-            if tx is not None:
+            if tx is not None and tx.stop_reason is None:  # not already being stopped
                 tx.stop_reason = "operator_stop"
                 fx += [Save(), Call("RemoteStopTransaction", {"transaction_id": tx.tx_id})]
         kind = "Operative" if cmd.available else "Inoperative"

@@ -30,7 +30,7 @@ def basic(user: str, password: str) -> str:
 
 class _Charger(ChargePoint):
     def __init__(self, cp_id, connection, owner: "TestCharger") -> None:
-        super().__init__(cp_id, connection, response_timeout=20)
+        super().__init__(cp_id, connection, response_timeout=60)
         self.owner = owner
 
     @on(Action.remote_start_transaction)
@@ -64,7 +64,7 @@ class TestCharger:
         self._ws = None
         self._runner = None
 
-    def _run(self, coro, timeout: float = 30.0):
+    def _run(self, coro, timeout: float = 90.0):
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
     def connect(self) -> "TestCharger":
@@ -79,7 +79,7 @@ class TestCharger:
         self.cp = _Charger(self.cp_id, self._ws, self)
         self._runner = asyncio.ensure_future(self.cp.start())
 
-    def send(self, request, timeout: float = 30.0):
+    def send(self, request, timeout: float = 90.0):
         assert self.cp is not None, "not connected"
         return self._run(self.cp.call(request), timeout)
 

@@ -18,11 +18,11 @@ def test_simulated_ocpp_charger_serves_a_driver_request_to_a_ticket(ocpp_system:
         "--cp-credentials", str(s.credentials_dir), "--auto-plug-delay", "0.5", "--auto-duration", "3",
         "--max-kw", "7.4"], "cp")
     sim.wait_output("BootNotification → Accepted", 60)
-    s.watcher.wait_state("OCPP02", "available", 60)
-    driver = s.start_driver("driver2", "--cp", "OCPP02", "--supply-timeout", "120")
-    result = s.wait_results(driver, 1, 120)[0]
+    s.watcher.wait_state("OCPP02", "available", 120)
+    driver = s.start_driver("driver2", "--cp", "OCPP02", "--supply-timeout", "240")
+    result = s.wait_results(driver, 1, 180)[0]
     assert result.outcome == "completed" and result.cp == "OCPP02"
-    ticket = wait_until(lambda: s.watcher.tickets().get(result.session), 30, message="ticket")[0].body
+    ticket = wait_until(lambda: s.watcher.tickets().get(result.session), 120, message="ticket")[0].body
     final = s.watcher.finals()[result.session][0]
     assert ticket.kwh == pytest.approx(final.kwh) and ticket.kwh > 0
     assert s.watcher.notifications(c.SupplyProgress, result.session)
