@@ -24,7 +24,7 @@ import uuid
 from pathlib import Path
 
 from ev_common.kafka.admin import ensure_topics
-from ev_common.kafka.broker import free_port
+from ev_common.ports import free_port
 from ev_common.topics import Topics
 from benchmarks import pyspy
 from benchmarks.common import BareRoundTrip, BenchResult, Broker, Proc, Row, Sampler, summary, wait_until

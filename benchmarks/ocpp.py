@@ -30,7 +30,7 @@ from ev_common import contract as c
 from ev_common import msgauth, pki
 from ev_common.framing import ACK, BadFrame, FramedStream
 from ev_common.kafka.admin import ensure_topics
-from ev_common.kafka.broker import free_port
+from ev_common.ports import free_port
 from ev_common.kafka.security import kafka_kwargs
 from ev_common.topics import Topics
 

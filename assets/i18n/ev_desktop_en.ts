@@ -1116,7 +1116,7 @@ The app keeps running; the details are in the log.</translation>
     <message>
         <location filename="../../ev_desktop/main_window.py" line="88" />
         <location filename="../../ev_desktop/main_window.py" line="169" />
-        <location filename="../../ev_desktop/workbench_setup.py" line="70" />
+        <location filename="../../ev_desktop/workbench_setup.py" line="69" />
         <source>Operador</source>
         <translation>Operator</translation>
     </message>
@@ -2249,43 +2249,43 @@ Shortcuts: F1 this help · Ctrl+F find a charging point · click the Kafka indic
 <context>
     <name>Workbench</name>
     <message>
-        <location filename="../../ev_desktop/workbench_setup.py" line="44" />
-        <location filename="../../ev_desktop/workbench_setup.py" line="68" />
+        <location filename="../../ev_desktop/workbench_setup.py" line="43" />
+        <location filename="../../ev_desktop/workbench_setup.py" line="67" />
         <source>Alertas</source>
         <translation>Alerts</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/workbench_setup.py" line="47" />
+        <location filename="../../ev_desktop/workbench_setup.py" line="46" />
         <source>Suministros sospechosos</source>
         <translation>Suspect supplies</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/workbench_setup.py" line="48" />
+        <location filename="../../ev_desktop/workbench_setup.py" line="47" />
         <source>Informes</source>
         <translation>Reports</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/workbench_setup.py" line="49" />
+        <location filename="../../ev_desktop/workbench_setup.py" line="48" />
         <source>Auditoría</source>
         <translation>Audit</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/workbench_setup.py" line="68" />
+        <location filename="../../ev_desktop/workbench_setup.py" line="67" />
         <source>Alertas ({n})</source>
         <translation>Alerts ({n})</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/workbench_setup.py" line="70" />
+        <location filename="../../ev_desktop/workbench_setup.py" line="69" />
         <source>Operador ({n})</source>
         <translation>Operator ({n})</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/workbench_setup.py" line="93" />
+        <location filename="../../ev_desktop/workbench_setup.py" line="92" />
         <source>Suministro {s} cerrado: {kwh:.3f} kWh, {eur:.2f} €</source>
         <translation>Supply {s} closed: {kwh:.3f} kWh, {eur:.2f} €</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/workbench_setup.py" line="123" />
+        <location filename="../../ev_desktop/workbench_setup.py" line="110" />
         <source>Exportados {n} de {t} suministros a {p}</source>
         <translation>Exported {n} of {t} supplies to {p}</translation>
     </message>

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ev_common.kafka.admin import ensure_topics
-from ev_common.kafka.broker import free_port
+from ev_common.ports import free_port
 from tests.e2e.harness import HostProc, System
 from tests.helpers import grant_prefix, wait_until
 from tests.ocpp.client import TestCharger
