@@ -102,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep event-log lines this many days (env EV_EVENT_LOG_DAYS; default %(default)s)")
     p.add_argument("--prune-interval", type=float, default=float(setting("prune_interval", "3600")),
                    help="seconds between automatic prunings (env EV_PRUNE_INTERVAL; default %(default)s)")
+    p.add_argument("--live-admit-rows", type=int, default=int(setting("live_admit_rows", "250")),
+                   help="live values (progress, telemetry states) enter the Kafka outbox only while it "
+                        "holds fewer rows than this: the most an answer or command waits behind "
+                        "(env EV_LIVE_ADMIT_ROWS; default %(default)s)")
     add_common_args(p)
     return p
 
@@ -150,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         fault_kill_before_relay=os.environ.get(FAULT_KILL_BEFORE_RELAY) or None,
         processed_ids_retention=args.processed_ids_days * 86400.0,
         event_log_retention=args.event_log_days * 86400.0, prune_interval=args.prune_interval,
+        live_admit_rows=args.live_admit_rows,
         **socket_config(args))
     service = CentralService(config)
 

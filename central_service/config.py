@@ -44,6 +44,12 @@ class CentralConfig:
     # Size cap of Central's Kafka outbox (rows). Beyond it live values are dropped (superseded)
     # and committed effects wait in the database (pending_effects) until Kafka drains it.
     outbox_max_rows: int = 1_000_000
+    # The live lane (central_service.effects, "Two lanes"): live values (SupplyProgress, CpState
+    # from telemetry) wait in memory, latest per key, and enter the producer's outbox only while
+    # it holds fewer than live_admit_rows rows — the most an answer or command can wait behind;
+    # checked after each batch and every live_pump_interval seconds.
+    live_admit_rows: int = 250
+    live_pump_interval: float = 0.02
     # Retention (central_service.retention): processed ids longer than Kafka's retention.
     processed_ids_retention: float = 30 * 86400.0
     event_log_retention: float = 180 * 86400.0

@@ -5,11 +5,42 @@ what each crash window means) in one place: which topic each effect goes to, its
 envelope, staging rows in ``pending_effects`` inside the caller's transaction, relaying them to
 the :class:`ReliableProducer` after the commit, and what happens when that outbox refuses
 (full disk / row cap): superseded live values are dropped, committed effects wait in the DB.
+
+Two lanes into one producer (issue 14). Under thousands of CPs' telemetry, Central makes live
+values (SupplyProgress, CpState from telemetry: 2 per tick per charging CP) faster than its
+producer delivers them; queued in the one durable FIFO they stood 55-69k rows deep in front of
+every ChargeAuthorized. Now:
+
+* **answers and commands** (ChargeAuthorized/Denied, AuthorizeSupply, StopSupply, tickets,
+  operator results, activity lines, CpStates of state changes — every staged effect) keep the
+  transactional outbox path unchanged: staged in the DB transaction, handed to the producer's
+  durable outbox right after the commit (:meth:`EffectRelay.relay`), never dropped. Its crash
+  semantics (runtime module docstring) are untouched.
+* **live values** wait in memory, *coalesced latest-per-(topic, key)* (:meth:`offer_live`), and
+  enter the producer's outbox only while it holds fewer than ``live_admit_rows`` rows
+  (:meth:`pump_live`, also called by a short timer of the runtime). So an answer waits behind
+  at most ``live_admit_rows`` rows, whatever the telemetry load; when Kafka is slower than the
+  telemetry, each CP's live values go out less often instead of ever later.
+
+Order per key is kept because there is still ONE producer (one FIFO, one KafkaProducer): when
+effects are relayed, pending live values with the same (topic, key) are handed over right
+before them (they are older), so e.g. a CP's telemetry CpState never overtakes the CpState of
+its authorization — the desktop's grid and the compacted ``cp_state`` topic both keep the last
+*arrived* snapshot (no timestamp comparison), so an overtaking stale snapshot would stick until
+that CP's next tick (an idle CP has none). That is also why this is not a second
+ReliableProducer/outbox: two FIFOs on two connections give no order between them (and cost two
+more threads on a machine where the producer side is already the bottleneck).
+
+What a crash loses, and why that is acceptable: only pending live values, at most the latest
+one per (topic, key), never yet handed over. Each is superseded by that CP's next tick (1 Hz);
+the CpStates are republished from the database at start (``all_states``, live values persisted
+at most once per second); a supply's figures that bill are in its committed SupplyFinished/ticket.
 """
 from __future__ import annotations
 
 import logging
 import os
+import itertools
 import signal
 import time
 from collections import Counter
@@ -36,7 +67,8 @@ class EffectRelay:
 
     def __init__(self, producer: ReliableProducer, store: Store, topics: Topics, keyring: CpKeyring,
                  counters: Counter[str], *, instance: str, topic_prefix: str,
-                 fault_kill_before_relay: str | None = None, notify_keys: NotifyKeyring | None = None) -> None:
+                 fault_kill_before_relay: str | None = None, notify_keys: NotifyKeyring | None = None,
+                 live_admit_rows: int = 250) -> None:
         self.producer = producer
         # seals driver notifications per driver (ev_common.notify_crypto); made here when not given
         self.notify_keys = notify_keys if notify_keys is not None else NotifyKeyring(store)
@@ -48,6 +80,10 @@ class EffectRelay:
         self.topic_prefix = topic_prefix
         # Tests only (env EV_FAULT_KILL_BEFORE_RELAY=<message type>), see CentralConfig
         self.fault_kill_before_relay = fault_kill_before_relay
+        # the live lane: latest value per (topic, key), oldest key first (dict order: a key
+        # updated in place keeps its place, so a CP ticking all the time is not starved)
+        self.live_admit_rows = live_admit_rows
+        self._live: dict[tuple[str, str], c.Payload] = {}
 
     def topic_for(self, p: c.Payload) -> str:
         if isinstance(p, _CP_COMMANDS):
@@ -85,6 +121,41 @@ class EffectRelay:
         except OutboxRefused as exc:
             self.outbox_refused(exc, f"{len(items)} live value(s) dropped (superseded by the next ones)")
 
+    # ------------------------------------------------------------------ live lane
+    def offer_live(self, payloads: Iterable[c.Payload]) -> None:
+        """Live values (superseded by the next tick): replace the pending value of their key,
+        then admit what the producer's outbox has room for (see the module docstring)."""
+        live = self._live
+        for p in payloads:
+            k = (self.topic_for(p), p.partition_key())
+            if k in live:
+                self.counters["live_coalesced"] += 1
+            live[k] = p
+        self.pump_live()
+
+    def live_pending(self) -> int:
+        return len(self._live)
+
+    def pump_live(self) -> None:
+        """Hand the oldest pending live values to the producer while its outbox holds fewer
+        than ``live_admit_rows`` rows: an answer relayed next waits behind at most that many."""
+        room = self.live_admit_rows - self.producer.queued
+        if room <= 0 or not self._live:
+            return
+        keys = list(itertools.islice(self._live, room))
+        self.counters["live_sent"] += len(keys)
+        self.send_many([self._live.pop(k) for k in keys])
+
+    def _live_before(self, envelopes: list[tuple[str, c.Envelope]]) -> list[tuple[str, c.Envelope]]:
+        """Pending live values of the keys these effects touch, to go right before them (they
+        are older): a key's order on the wire stays the order Central produced it in."""
+        if not self._live:
+            return []
+        keys = {(topic, env.key) for topic, env in envelopes}
+        older = [self._live.pop(k) for k in keys if k in self._live]
+        self.counters["live_sent"] += len(older)
+        return [(self.topic_for(p), self.envelope(p)) for p in older]
+
     _last_refusal_log = 0.0
 
     def outbox_refused(self, exc: OutboxRefused, what: str) -> None:
@@ -108,8 +179,9 @@ class EffectRelay:
             envelopes = [(e.topic, c.decode(e.payload)) for e in pending]
             if self.fault_kill_before_relay:
                 self.fault_point(envelopes)
+            older = self._live_before(envelopes)
             try:
-                self.producer.send_many(envelopes)
+                self.producer.send_many(older + envelopes)
             except OutboxRefused as exc:  # disk full / cap: they stay in the DB, retried each tick
                 self.outbox_refused(exc, f"{len(envelopes)} effect(s) kept in pending_effects")
                 return

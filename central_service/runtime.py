@@ -26,7 +26,9 @@ processed message id (a transactional outbox). Only after the commit are they ha
 * death after the hand-over, before the rows' deletion → those effects are handed over again with
   the *same* envelope ids, which consumers deduplicate.
 Telemetry is the exception: it is idempotent by ``seq``, its effects (SupplyProgress, CpState)
-are superseded by the next tick, and live values are persisted at most once per second.
+are superseded by the next tick, and live values are persisted at most once per second; they
+take the live lane of :mod:`.effects` (in memory, coalesced per key, admitted into the producer's
+outbox only while it is short), so answers and commands never queue behind them.
 """
 from __future__ import annotations
 
@@ -121,7 +123,9 @@ class CentralService(PeriodicTasks, SocketGateway):
                  asyncio.create_task(self._every(30.0, self._log_counters)),
                  asyncio.create_task(self._every(self.config.alert_interval, self._evaluate_alerts)),
                  asyncio.create_task(self._prune_periodically()),
-                 asyncio.create_task(self._ensure_topics())]
+                 asyncio.create_task(self._ensure_topics()),
+                 # live values enter the producer's outbox as it drains (effects.py, "Two lanes")
+                 asyncio.create_task(self._every(self.config.live_pump_interval, lambda: self._effects.pump_live()))]
         try:
             await self._stopping.wait()
         finally:
@@ -151,7 +155,7 @@ class CentralService(PeriodicTasks, SocketGateway):
         self._effects = EffectRelay(self._producer, self.store, self.topics, self._keyring, self.core.counters,
                                     instance=cfg.instance, topic_prefix=cfg.topic_prefix,
                                     fault_kill_before_relay=cfg.fault_kill_before_relay,
-                                    notify_keys=self.notify_keys)
+                                    notify_keys=self.notify_keys, live_admit_rows=cfg.live_admit_rows)
         self._effects.relay()  # effects committed before a crash but not handed over yet
         self._effects.send_many(self.core.all_states())
         log.info("loaded %d CPs (all disconnected until their monitors authenticate)", len(self.core.cps))
@@ -296,9 +300,11 @@ class CentralService(PeriodicTasks, SocketGateway):
         *yield_to_requests* fewer when a request batch waits (see :meth:`_on_event_batch`)."""
         assert self.core is not None
         # Live values (SupplyProgress, CpState from telemetry) are superseded by the next tick:
-        # keep only the latest per (type, key) within the batch and write them in one outbox
-        # transaction. They are flushed before any other message is applied and after the
-        # batch's staged effects, so the last CpState sent always reflects the latest facts.
+        # keep only the latest per (type, key) within the batch and offer them to the live lane
+        # (effects.py, "Two lanes": coalesced, admitted as the producer drains). They are offered
+        # before any other message is applied and after the batch's staged effects, and the
+        # relay hands a key's pending live value over right before that key's effects, so the
+        # last CpState sent always reflects the latest facts.
         live: dict[tuple[str, str], c.Payload] = {}
         assert self._verifier is not None and self._effects is not None
         applied = len(deliveries)
@@ -317,7 +323,7 @@ class CentralService(PeriodicTasks, SocketGateway):
                     live[(p.TYPE, p.partition_key())] = p
                 continue
             if live:
-                self._effects.send_many(live.values())
+                self._effects.offer_live(live.values())
                 live.clear()
             try:
                 with self.store.atomic():
@@ -361,5 +367,5 @@ class CentralService(PeriodicTasks, SocketGateway):
                 self._effects.dead_letter(d, f"central failed: {type(exc).__name__}: {exc}")
         self._effects.relay()
         if live:
-            self._effects.send_many(live.values())
+            self._effects.offer_live(live.values())
         return applied
