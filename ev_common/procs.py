@@ -56,10 +56,11 @@ def wait_until(predicate: Callable[[], T], timeout: float = 20.0, interval: floa
 
 class Proc:
     """``python <args...>`` (e.g. ``["-m", "central_service.cli", ...]``) with its output in a
-    log file, in a process group of its own, started in the repository root."""
+    log file, in a process group of its own, started in the repository root. *prefix* (e.g.
+    ``ip netns exec <ns>``, which execs the command) goes before ``python``."""
 
     def __init__(self, name: str, args: list[str], log_dir: Path, env: dict[str, str] | None = None,
-                 stdin: bool = False) -> None:
+                 stdin: bool = False, prefix: list[str] | None = None) -> None:
         self.name = name
         self.args = args
         self.log_path = log_dir / f"{name}.log"
@@ -68,7 +69,7 @@ class Proc:
         full_env.update(env or {})
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed by stop()
         self.popen = subprocess.Popen(
-            [sys.executable, *args], stdout=self._log, stderr=subprocess.STDOUT,
+            [*(prefix or []), sys.executable, *args], stdout=self._log, stderr=subprocess.STDOUT,
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL, env=full_env, cwd=REPO,
             start_new_session=True)
 

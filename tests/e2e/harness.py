@@ -53,16 +53,7 @@ class HostProc(Proc):
 
     def __init__(self, name: str, args: list[str], log_dir: Path, prefix: list[str] | None = None,
                  env: dict[str, str] | None = None) -> None:
-        self.name = name
-        self.args = args
-        self.log_path = log_dir / f"{name}.log"
-        full_env = dict(os.environ)
-        full_env["PYTHONUNBUFFERED"] = "1"
-        full_env.update(env or {})
-        self._log = open(self.log_path, "ab")
-        self.popen = subprocess.Popen([*(prefix or []), sys.executable, *args], stdout=self._log,
-                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                      env=full_env, cwd=REPO, start_new_session=True)
+        super().__init__(name, args, log_dir, env=env, prefix=prefix)
 
     def alive(self) -> bool:
         return self.popen.poll() is None
