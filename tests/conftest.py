@@ -92,6 +92,19 @@ def _reset_process_kafka_identity():
     set_process_credentials(None)
 
 
+@pytest.fixture(autouse=True)
+def _collect_qt_garbage_in_the_gui_thread(request):
+    """After a Qt test, collect cyclic garbage here, in the GUI thread. Left to chance, the
+    collector runs in whichever thread allocates next — often a Kafka thread — and PySide then
+    defers the widgets' deletion to the GUI thread at an arbitrary point of a later test, where
+    deleting a widget whose QActions hold Python slots deadlocked once inside Qt's signal-slot
+    mutex (a whole CI run hung in ~QObject)."""
+    yield
+    if "qtbot" in request.fixturenames or "qapp" in request.fixturenames:
+        import gc
+        gc.collect()
+
+
 def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

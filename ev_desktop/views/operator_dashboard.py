@@ -326,7 +326,10 @@ class OperatorDashboard(QWidget):
     def context_menu_for(self, cp_id: str) -> QMenu:
         """Only what applies to the CP's state: Parar unless it is already stopped, Reanudar only
         when it is stopped by an operator (a faulted or disconnected CP cannot be resumed here)."""
-        menu = QMenu(self)
+        # No parent: the menu lives as long as the caller's reference (the right-click that shows
+        # it), not as a child of the dashboard — one more child per right-click otherwise, all
+        # of them (with actions holding Python slots) destroyed only with the dashboard.
+        menu = QMenu()
         st = self.grid.state_of(cp_id)
         state = st.state if st is not None else None
         if state != "out_of_order":

@@ -86,7 +86,8 @@ def test_signed_in_operator_stop_sends_an_operator_command_with_the_token(qtbot,
     w.show()
     sign_in_through_form(qtbot, w)
     assert "operator1" in w.dashboard.operator_label.text()
-    actions = {a.objectName(): a for a in w.dashboard.context_menu_for("CP0003").actions()}
+    menu = w.dashboard.context_menu_for("CP0003")  # held, as the right-click holds it while shown
+    actions = {a.objectName(): a for a in menu.actions()}
     actions["stopOne"].trigger()
     (topic, env), = w.ctx.producer.sent
     assert topic == w.ctx.topics.operator_commands
