@@ -15,7 +15,8 @@ from tests.test_producer import read_envelopes, telemetry
 
 def test_idle_event_is_sent_while_its_commit_runs_and_delivered_once(tmp_path: Path, kafka_broker: str,
                                                                      topics: Topics) -> None:
-    producer = ReliableProducer(kafka_broker, tmp_path / "o.sqlite3", client_id="while-syncing")
+    producer = ReliableProducer(kafka_broker, tmp_path / "o.sqlite3", client_id="while-syncing",
+                                send_while_syncing=True)
     hook = producer._outbox.on_staged
     taken: list[bool] = []
 

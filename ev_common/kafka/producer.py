@@ -69,7 +69,7 @@ class ReliableProducer:
                  outbox_append_sync: str = "FULL", outbox_remove_sync: str = "NORMAL",
                  outbox_max_rows: int | None = DEFAULT_MAX_ROWS,
                  producer_config: dict | None = None,
-                 credentials: KafkaCredentials | None = None, send_while_syncing: bool = True) -> None:
+                 credentials: KafkaCredentials | None = None, send_while_syncing: bool = False) -> None:
         """*linger_ms*: how long the Kafka client may hold records while the worker is still
         handing a batch of rows over; the worker then flushes at once, so a lone event never
         waits for it (see :meth:`_send_now`). *ack_poll_s*: how often the worker, while waiting

@@ -56,6 +56,9 @@ def start_gateway(system: System, port: int, status_file: Path, *extra: str) -> 
         "--central", system.central_addr, "--cp-credentials", str(system.credentials_dir),
         "--data-dir", str(system.tmp / "gateway"), "--tls-hosts", "127.0.0.1,localhost",
         "--heartbeat-interval", "2", "--lost-grace", "20",  # > Central's 12 s monitor timeout
+        # the test chargers send no periodic Heartbeat: while a test waits for Central (seconds
+        # on a loaded machine) the gateway must not give them up (3 × 2 s would, and did once)
+        "--charger-timeout", "30",
         "--status-file", str(status_file),
         "--status-interval", "0.5", *extra], "cp")
     gw.wait_output("Pasarela OCPP 1.6J escuchando", 60)
