@@ -17,7 +17,7 @@ import time
 
 from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import InvalidReplicationFactorError, KafkaError, TopicAlreadyExistsError
 
 from ev_common.kafka.security import KafkaCredentials, kafka_kwargs
 from ev_common.topics import Topics
@@ -31,8 +31,13 @@ class TopicSetupError(RuntimeError):
 
 def admin_client(bootstrap: str, timeout_s: float = 5.0, client_id: str = "ev-admin",
                  credentials: KafkaCredentials | None = None) -> KafkaAdminClient:
+    """An admin client on every address of *bootstrap* (a list: any live broker will do);
+    ValueError for a malformed list."""
+    from ev_common.bootstrap import parse_bootstrap
+    from ev_common.kafka.probe import client_bootstrap
     ms = int(timeout_s * 1000)
-    return KafkaAdminClient(bootstrap_servers=bootstrap.split(","), client_id=client_id,
+    return KafkaAdminClient(bootstrap_servers=client_bootstrap(parse_bootstrap(bootstrap)),
+                            client_id=client_id,
                             bootstrap_timeout_ms=ms, request_timeout_ms=max(ms, 1000),
                             reconnect_backoff_max_ms=500, **kafka_kwargs(credentials))
 
@@ -78,6 +83,8 @@ def ensure_topics(bootstrap: str, topics: Topics, timeout_s: float = 10.0, *,
     concurrently). Raises :class:`TopicSetupError` when an existing topic cannot be made right."""
     admin = admin_client(bootstrap, timeout_s, credentials=credentials)
     try:
+        # every broker the cluster knows, fenced ones too: a cluster of 3 with one broker down
+        # still gets RF 3 (the topic is created once the broker is back or refused with why)
         brokers = len(admin.describe_cluster().get("brokers") or []) or 1
         rf, isr = replication_settings(brokers, replication_factor, min_insync)
         if rf > brokers:
@@ -97,6 +104,10 @@ def ensure_topics(bootstrap: str, topics: Topics, timeout_s: float = 10.0, *,
                          topics.partitions(name), rf)
             except TopicAlreadyExistsError:
                 _check_topic(admin, name, topics.partitions(name), rf, wanted)
+            except InvalidReplicationFactorError as exc:
+                raise TopicSetupError(
+                    f"topic {name} needs {rf} copies but fewer brokers serve now ({exc}); start "
+                    "the missing brokers and try again") from exc
     finally:
         admin.close()
 

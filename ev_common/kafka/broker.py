@@ -18,7 +18,7 @@ import socket
 import subprocess
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
@@ -98,6 +98,18 @@ class BrokerConfig:
     #: on the same broker. Its clients are ``User:ANONYMOUS`` (a super user here, see
     #: :class:`LocalBroker`): never set it on a broker that anything but a benchmark uses.
     bench_plaintext_port: int | None = None
+    # -- one node of a local cluster (ev_common.kafka.broker_cluster); defaults = a lone broker
+    node_id: int = 1
+    #: ``id@127.0.0.1:port,...`` of every controller (default: this node alone)
+    quorum_voters: str | None = None
+    #: where the shared CA and the clients' credentials files live (default: data_dir)
+    secrets_dir: Path | None = None
+    #: the bootstrap list written into the credentials files (default: this broker's address)
+    client_bootstrap: str | None = None
+    #: a cluster's nodes are formatted with one id (default: a new random one)
+    cluster_id: str | None = None
+    #: more server.properties (replication of the internal topics, failure detection)
+    extra_props: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.bench_plaintext_port and self.plaintext:
@@ -121,6 +133,15 @@ class BrokerConfig:
         return f"127.0.0.1:{self.bench_plaintext_port}" if self.bench_plaintext_port else None
 
 
+def new_cluster_id() -> str:
+    """A random KRaft cluster id, like Kafka's Uuid.randomUuid: a leading '-' would be parsed
+    by StorageTool as an option (1 start in 64 failed with exit status 1), so none has one."""
+    cluster_id = "-"
+    while cluster_id.startswith("-"):
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    return cluster_id
+
+
 def _voter_host(listen_host: str) -> str:
     return "127.0.0.1" if listen_host in ("0.0.0.0", "::", "") else listen_host
 
@@ -138,7 +159,7 @@ class LocalBroker:
     def __init__(self, config: BrokerConfig) -> None:
         self.config = config
         self.dir = Path(config.data_dir)
-        self.secrets = BrokerSecrets(self.dir, config.pki_dir, config.ca_file, config.cert_file,
+        self.secrets = BrokerSecrets(Path(config.secrets_dir or self.dir), config.pki_dir, config.ca_file, config.cert_file,
                                      config.key_file)
         self._passwords: dict[str, str] = {}
 
@@ -201,10 +222,11 @@ class LocalBroker:
             advertised += f",BENCH_PLAIN://127.0.0.1:{c.bench_plaintext_port}"
         props = {
             "process.roles": "broker,controller",
-            "node.id": "1",
+            "node.id": str(c.node_id),
             # the controller listener is loopback only (plain text there: see the class
-            # docstring); a single combined node reaches itself there
-            "controller.quorum.voters": f"1@127.0.0.1:{cport}",
+            # docstring); a single combined node reaches itself there, the nodes of a local
+            # cluster (all on this machine) reach each other there
+            "controller.quorum.voters": c.quorum_voters or f"{c.node_id}@127.0.0.1:{cport}",
             "listeners": listeners,
             "advertised.listeners": advertised,
             "controller.listener.names": "CONTROLLER",
@@ -222,6 +244,7 @@ class LocalBroker:
             "log.cleaner.dedupe.buffer.size": str(8 * 1024 * 1024),
             "log.segment.bytes": str(64 * 1024 * 1024),
             "log.retention.hours": "168",
+            **c.extra_props,
         }
         path = self.dir / "server.properties"
         write_secret(path, "".join(f"{k}={v}\n" for k, v in props.items()))  # holds a password
@@ -249,10 +272,7 @@ class LocalBroker:
     def _format(self, props: Path) -> None:
         if self.formatted():
             return
-        cluster_id = "-"
-        while cluster_id.startswith("-"):  # like Kafka's Uuid.randomUuid: a leading '-' would be
-            # parsed by StorageTool as an option (1 start in 64 failed with exit status 1)
-            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = self.config.cluster_id or new_cluster_id()
         args = ["kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(props), "-g"]
         if not self.config.plaintext:
             args += self.secrets.scram_format_args(self._passwords)
@@ -298,6 +318,15 @@ class LocalBroker:
             addr = self.addr_file.read_text().strip() if self.addr_file.exists() else self.config.bootstrap
             self.wait_ready(addr, timeout)
             return addr
+        proc = self.launch()
+        self.wait_ready(self.config.bootstrap, timeout, proc)
+        return self.config.bootstrap
+
+    def launch(self) -> subprocess.Popen:
+        """Prepare the data dir (users, config, format) and start the JVM; do not wait.
+        A cluster launches every node this way, then waits for them together (a node alone
+        cannot serve before a quorum of controllers is up)."""
+        self.dir.mkdir(parents=True, exist_ok=True)
         ensure_jars()
         self._check_ports_free()
         if not self.config.plaintext:
@@ -315,8 +344,7 @@ class LocalBroker:
         self.addr_file.write_text(self.config.bootstrap)
         (self.dir / "protocol.txt").write_text(self.config.protocol)
         self._proc = proc
-        self.wait_ready(self.config.bootstrap, timeout, proc)
-        return self.config.bootstrap
+        return proc
 
     def _check_ports_free(self) -> None:
         """Refuse at once when a port we must listen on is taken. Kafka itself only logs the
@@ -348,7 +376,8 @@ class LocalBroker:
         tls_ca = self.secrets.ensure_tls(broker_hosts(self.config.listen_host,
                                                       self.config.advertised_host,
                                                       self.config.cert_hosts)).ca_file
-        self.secrets.write_client_files(self._passwords, self.config.bootstrap, tls_ca)
+        self.secrets.write_client_files(self._passwords,
+                                        self.config.client_bootstrap or self.config.bootstrap, tls_ca)
 
     def wait_ready(self, bootstrap: str, timeout: float, proc: subprocess.Popen | None = None) -> None:
         """Ready = a metadata request succeeds (not merely: the port accepts TCP)."""

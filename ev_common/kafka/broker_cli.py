@@ -1,5 +1,9 @@
 """``ev-kafka start|status|stop|grant|rotate-user|fetch`` — the local broker, one command away.
 
+``start --brokers 3`` runs a local 3-node cluster instead (see
+:mod:`ev_common.kafka.broker_cluster`); ``status`` and ``stop`` then cover every node, and the
+other commands work on it unchanged (they find ``cluster.json`` in the data dir).
+
 ``start`` runs it secure (SASL_SSL, SCRAM-SHA-512, ACLs deny by default) and writes one 0600
 credentials file per principal to ``<data dir>/clients/<principal>.toml``: hand each process
 its own (``--kafka-credentials FILE`` or ``EV_KAFKA_CREDENTIALS``). ``--plaintext`` is the
@@ -13,6 +17,7 @@ from pathlib import Path
 
 from ev_common.kafka.security import is_plaintext
 from ev_common.kafka.broker import BrokerConfig, LocalBroker, default_broker_dir, ensure_jars, kafka_version
+from ev_common.kafka.broker_cluster import LocalCluster, is_cluster_dir, node_specs
 from ev_common.logsetup import setup_logging
 from ev_common.pki import pki_dir
 from ev_common.settings import DEFAULT_TOPIC_PREFIX, setting
@@ -45,6 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="client port (env EV_KAFKA_PORT; default %(default)s)")
         sp.add_argument("--controller-port", type=int, default=None,
                         help="KRaft controller port, always on 127.0.0.1 (default: port+1)")
+        sp.add_argument("--brokers", type=int, default=None,
+                        help="nodes of a local cluster (default 1, or as the data dir holds); 3 "
+                        "gives replication factor 3 and min.insync.replicas 2")
+        sp.add_argument("--ports", type=_port_list, default=None,
+                        help="client ports of the nodes, comma-separated (default: port, port+1, ...)")
+        sp.add_argument("--controller-ports", type=_port_list, default=None,
+                        help="controller ports of the nodes, on 127.0.0.1 (default: each client port+10)")
         sp.add_argument("--listen-host", default=setting("kafka_listen_host", "127.0.0.1"),
                         help="interface to bind (default %(default)s; 0.0.0.0 for other hosts)")
         sp.add_argument("--advertised-host", default=setting("kafka_advertised_host", ""),
@@ -71,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _port_list(text: str) -> list[int]:
+    try:
+        return [int(p) for p in text.split(",") if p.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of ports: {text!r}") from None
+
+
 def _admin_creds(broker: LocalBroker):
     from ev_common.kafka.security import CredentialsError
     try:
@@ -90,8 +109,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Kafka {kafka_version()} jars in {ensure_jars(quiet=False)}")
         return 0
     if args.cmd == "start":
+        if args.brokers and args.brokers > 1 or (args.brokers is None and is_cluster_dir(args.data_dir)):
+            from ev_common.kafka.broker_cluster_cli import start_cluster
+            return start_cluster(args)
         return _start(args)
-    broker = LocalBroker(BrokerConfig(data_dir=args.data_dir))
+    if is_cluster_dir(args.data_dir) and args.cmd in ("status", "stop"):
+        from ev_common.kafka.broker_cluster_cli import cluster_status, stop_cluster
+        return (cluster_status if args.cmd == "status" else stop_cluster)(args)
+    broker = (LocalCluster(args.data_dir) if is_cluster_dir(args.data_dir)
+              else LocalBroker(BrokerConfig(data_dir=args.data_dir)))
     if args.cmd == "status" and args.port is not None:
         from ev_common.kafka.admin import cluster_ready
         from ev_common.netcheck import port_in_use_hint
@@ -131,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _start(args: argparse.Namespace) -> int:
+    if (args.data_dir / "node-1").exists() or args.ports or args.controller_ports:
+        print("This data dir holds a cluster, or --ports was given: use --brokers N", file=sys.stderr)
+        return 2
     cfg = BrokerConfig(data_dir=args.data_dir, port=args.port,
                        controller_port=args.controller_port, listen_host=args.listen_host,
                        advertised_host=args.advertised_host or None, heap_mb=args.heap_mb,
