@@ -49,6 +49,7 @@ class AppContext(QObject):
         self.directory: Any = None
         self.central_watch: Any = None
         self.events_consumer: Any = None
+        self.cluster_watch: Any = None
         self._watch_timer = QTimer(self)
         self._watch_timer.setInterval(1000)
         self._watch_timer.timeout.connect(self._check_central)
@@ -92,14 +93,30 @@ class AppContext(QObject):
                                           client_id="ev-desktop-central-watch",
                                           on_change=self.centralChanged.emit)
         self.central_watch.start()
+        self.cluster_watch = self._start_cluster_watch(s.bootstrap_servers)
         self._watch_timer.start()
         self.started = True
         log.info("desktop context started (kafka %s, central %s, prefix %s, operator=%s)",
                  s.bootstrap_servers, s.central, s.topic_prefix, self.operator)
 
+    def _start_cluster_watch(self, bootstrap: str) -> Any:
+        """Brokers known vs serving, every few seconds (``EV_KAFKA_HEALTH_INTERVAL_S``, default
+        5): a missing broker turns the status bar yellow ("degradado") although every client
+        still works; see ev_common.kafka.cluster_health."""
+        from ev_common.kafka.cluster_health import ClusterWatch
+        from ev_common.settings import setting
+
+        d = self.dispatcher
+        watch = ClusterWatch(bootstrap, lambda info: d(self.link.update_cluster, info),
+                             interval_s=float(setting("kafka_health_interval_s", "5")))
+        watch.start()
+        return watch
+
     def _detach(self) -> list[Any]:
-        objs = [o for o in (self.events_consumer, self.directory, self.central_watch, self.producer) if o is not None]
+        objs = [o for o in (self.events_consumer, self.directory, self.central_watch, self.producer,
+                            self.cluster_watch) if o is not None]
         self.events_consumer = self.directory = self.central_watch = self.producer = None
+        self.cluster_watch = None
         self._watch_timer.stop()
         self.started = False
         return objs

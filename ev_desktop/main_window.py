@@ -221,8 +221,9 @@ class MainWindow(QMainWindow):
     def _on_link_summary(self, summary) -> None:
         """Kafka outages and recoveries go to the log; queued commands become "entregado" once
         the operator's outbox is empty (FIFO: everything sent before has been acknowledged)."""
-        if summary.state in ("connected", "offline", "degraded"):
-            up = summary.state == "connected"
+        state = getattr(summary, "data_state", summary.state)  # a missing broker is no outage
+        if state in ("connected", "offline", "degraded"):
+            up = state == "connected"
             if up != self._kafka_was_up and (self._kafka_was_up is not None or not up):
                 self.log_model.add([link_entry("kafka", up, time.time())])
             self._kafka_was_up = up

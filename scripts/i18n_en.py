@@ -103,6 +103,11 @@ EN: dict[str, str] = {
     "conectado": "connected", "degradado": "degraded", "sin conexión": "offline", "comprobando…": "checking…",
     "Kafka: {s}": "Kafka: {s}",
     "{n} eventos en cola": "{n} events queued", "{n} evento en cola": "{n} event queued",
+    # a cluster missing brokers (ev_common.kafka.cluster_health)
+    "1 de {n} brokers no responde — el servicio sigue; avise al administrador":
+        "1 of {n} brokers is not answering — the service goes on; tell the administrator",
+    "{m} de {n} brokers no responden — el servicio sigue; avise al administrador":
+        "{m} of {n} brokers are not answering — the service goes on; tell the administrator",
     "Pulse para ver el diagnóstico de la conexión con Kafka": "Click to diagnose the connection to Kafka",
     "Último error: {e}": "Last error: {e}",
     "sin cifrar": "not encrypted",

@@ -115,6 +115,9 @@ class ClusterWatch:
 
     def check_once(self) -> ClusterInfo | None:
         from ev_common.kafka.admin import admin_client
+        from ev_common.kafka.probe import split_bootstrap, unreachable_reason
+        if self._admin is None and unreachable_reason(split_bootstrap(self.bootstrap), 1.0):
+            return None  # nothing listens: no admin client (it would block, then log errors)
         try:
             if self._admin is None:
                 self._admin = admin_client(self.bootstrap, self._timeout,

@@ -6,7 +6,9 @@ callbacks go through :class:`QtDispatcher` — a queued signal — and arrive as
 the Qt thread. Nothing here blocks: the wrappers own their threads.
 
 :class:`LinkAggregator` merges the link states of the app's producers and consumers into the one
-picture the status bar shows (worst state wins; queued counts add up).
+picture the status bar shows (worst state wins; queued counts add up), plus the cluster's
+health (:class:`~ev_common.kafka.cluster_health.ClusterWatch`): a broker missing from a cluster
+makes a working link "degraded" (yellow) with the number of brokers missing.
 """
 from __future__ import annotations
 
@@ -73,6 +75,7 @@ class LinkAggregator(QObject):
         self._errors: dict[str, str | None] = {}
         self._queued: dict[str, int] = {}
         self._last: LinkSummary | None = None
+        self._cluster: Any = None   # the last ClusterInfo (None: not known)
         self._security()
 
     def update_producer(self, source: str, status: Any) -> None:
@@ -84,6 +87,11 @@ class LinkAggregator(QObject):
     def update_consumer(self, source: str, state: Any, error: str | None = None) -> None:
         self._states[source] = link_state_name(state)
         self._errors[source] = error
+        self._publish()
+
+    def update_cluster(self, info: Any) -> None:
+        """A :class:`~ev_common.kafka.cluster_health.ClusterInfo`, or None (nobody answered)."""
+        self._cluster = info
         self._publish()
 
     def forget(self, source: str) -> None:
@@ -105,6 +113,7 @@ class LinkAggregator(QObject):
         self._states.clear()
         self._errors.clear()
         self._queued.clear()
+        self._cluster = None
         self._publish()
 
     def summary(self) -> LinkSummary:
@@ -113,8 +122,15 @@ class LinkAggregator(QObject):
         else:
             state = max(self._states.values(), key=lambda s: _SEVERITY.get(s, 1))
         error = next((e for s, e in self._errors.items() if e and self._states.get(s) != "connected"), None)
+        clients_state = state
+        missing = known = 0
+        if self._cluster is not None and getattr(self._cluster, "degraded", False):
+            missing, known = len(self._cluster.missing), len(self._cluster.known)
+            if state == "connected":
+                state = "degraded"
         return LinkSummary(state, self.bootstrap, sum(self._queued.values()), error,
-                           encrypted=self._encrypted, principal=self._principal)
+                           encrypted=self._encrypted, principal=self._principal,
+                           brokers_missing=missing, brokers_known=known, clients_state=clients_state)
 
     def _publish(self) -> None:
         summary = self.summary()

@@ -66,7 +66,8 @@ class CentralStatusModel(QObject):
 
     def set_link(self, summary: object) -> None:
         """Slot for ``LinkAggregator.changed`` (a LinkSummary)."""
-        state = getattr(summary, "state", summary)
+        # a cluster missing a broker still carries the heartbeats: go by the clients' link
+        state = getattr(summary, "data_state", None) or getattr(summary, "state", summary)
         state = str(getattr(state, "value", state) or "unknown")
         if state == "connected" and self._kafka in ("offline", "degraded"):
             self._kafka_back_at = self.clock()

@@ -68,7 +68,8 @@ class DataFreshness(QObject):
 
     def set_link(self, summary: object) -> None:
         """Slot for ``LinkAggregator.changed`` (a LinkSummary; also a ProducerStatus)."""
-        state = getattr(summary, "state", summary)
+        # a cluster missing a broker still delivers: the data's state is the clients' own
+        state = getattr(summary, "data_state", None) or getattr(summary, "state", summary)
         state = str(getattr(state, "value", state) or "unknown")  # a LinkState enum or its name
         if state == self._state:
             return

@@ -29,3 +29,18 @@ class LinkSummary:
     #: False = plain text (--kafka-plaintext): shown as "sin cifrar"; see ev_common.kafka.security
     encrypted: bool = True
     principal: str | None = None     # who this app is authenticated as on Kafka
+    #: a cluster with brokers missing (ev_common.kafka.cluster_health): 0 of 0 = not known
+    brokers_missing: int = 0
+    brokers_known: int = 0
+    #: the producers'/consumers' own merged state ("" = same as *state*): a cluster missing a
+    #: broker is "degraded" in the status bar while the data keeps arriving (not stale)
+    clients_state: str = ""
+
+    @property
+    def cluster_degraded(self) -> bool:
+        return self.brokers_missing > 0
+
+    @property
+    def data_state(self) -> str:
+        """What the data panels go by: the clients' link, not the cluster's spare copies."""
+        return self.clients_state or self.state

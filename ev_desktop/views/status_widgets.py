@@ -77,11 +77,22 @@ class KafkaIndicator(QFrame):
             return self.tr("{n} evento en cola").format(n=n)
         return self.tr("{n} eventos en cola").format(n=n)
 
+    def cluster_text(self, missing: int, known: int) -> str:
+        """The reason for a yellow link when a broker of the cluster is down (the service
+        goes on with the others: the user should tell the administrator, not wait)."""
+        if missing == 1:
+            return self.tr("1 de {n} brokers no responde — el servicio sigue; avise al "
+                           "administrador").format(n=known)
+        return self.tr("{m} de {n} brokers no responden — el servicio sigue; avise al "
+                       "administrador").format(m=missing, n=known)
+
     def set_summary(self, summary: LinkSummary) -> None:
         self.summary = summary
         self.dot.set_color(LINK_COLORS.get(summary.state, LINK_COLORS["unknown"]))
         text = self.tr("Kafka: {s}").format(s=self.state_text(summary.state))
-        if summary.bootstrap:
+        if summary.cluster_degraded:
+            text += " — " + self.cluster_text(summary.brokers_missing, summary.brokers_known)
+        elif summary.bootstrap:
             text += f" — {summary.bootstrap}"
         text += " — " + self.queued_text(summary.queued)
         if not summary.encrypted:
@@ -94,6 +105,8 @@ class KafkaIndicator(QFrame):
             tip = self.tr("Conexión SIN CIFRAR y sin autenticar: cualquiera en la red puede leerla") + "\n" + tip
         if summary.last_error:
             tip = self.tr("Último error: {e}").format(e=summary.last_error) + "\n" + tip
+        if summary.cluster_degraded and summary.bootstrap:
+            tip = f"{summary.bootstrap}\n" + tip
         self.setToolTip(tip)
 
     def text(self) -> str:

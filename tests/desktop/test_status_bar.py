@@ -86,3 +86,36 @@ def test_central_indicator_up_down(qtbot):
     assert ind.dot.color() == LINK_COLORS["offline"]
     watch.beat(CentralHeartbeat(instance="c1", started_at=0, interval_s=1.0))
     assert "en línea" in ind.text()
+
+
+def test_a_cluster_missing_a_broker_is_yellow_with_the_reason_and_green_when_it_returns(qtbot):
+    """Every client works, but broker 1 of 3 is fenced: "degradado" with the plain reason; the
+    data is not stale (the clients' own state stays connected); back to green when it returns."""
+    from ev_common.kafka.cluster_health import ClusterInfo
+    from ev_desktop.models.freshness import DataFreshness
+    ind = KafkaIndicator()
+    qtbot.addWidget(ind)
+    agg = LinkAggregator("h1:9092,h2:9092,h3:9092")
+    fresh = DataFreshness(clock=lambda: 1000.0)
+    agg.changed.connect(ind.set_summary)
+    agg.changed.connect(fresh.set_link)
+    agg.update_producer("producer", _status(LinkState.CONNECTED))
+    agg.update_cluster(ClusterInfo(frozenset({1, 2, 3}), frozenset({2, 3})))
+    assert "Kafka: degradado" in ind.text()
+    assert "1 de 3 brokers no responde — el servicio sigue; avise al administrador" in ind.text()
+    assert ind.dot.color() == LINK_COLORS["degraded"]
+    assert "h1:9092,h2:9092,h3:9092" in ind.toolTip()
+    assert not fresh.freshness.stale, "the data keeps arriving: no stale banner"
+    agg.update_cluster(ClusterInfo(frozenset({1, 2, 3}), frozenset({1, 2, 3})))
+    assert "Kafka: conectado" in ind.text() and "brokers" not in ind.text()
+    assert ind.dot.color() == LINK_COLORS["connected"]
+
+
+def test_an_offline_client_stays_red_even_when_the_cluster_is_degraded(qtbot):
+    from ev_common.kafka.cluster_health import ClusterInfo
+    agg = LinkAggregator("h1:9092")
+    agg.update_consumer("directory", LinkState.OFFLINE, "sin conexión")
+    agg.update_cluster(ClusterInfo(frozenset({1, 2, 3}), frozenset({2, 3})))
+    assert agg.summary().state == "offline"
+    agg.update_cluster(None)
+    assert agg.summary().brokers_missing == 0

@@ -142,3 +142,85 @@ def test_clients_given_the_list_work_when_the_first_broker_is_dead_and_status_sa
     watch.stop()
     info = describe(cluster.bootstrap, 5, kafka_credentials("admin"))
     assert info is not None and info.live == {1, 2, 3} and info.controller in (1, 2, 3)
+
+
+# ------------------------------------------------------------------ kill -9 mid-run (e2e)
+def leader_of(bootstrap: str, topic: str, key: str) -> int:
+    """The broker leading the partition that *key* goes to (Kafka's default partitioner)."""
+    from kafka.partitioner.default import murmur2
+    admin = admin_client(bootstrap, 10)
+    try:
+        [meta] = admin.describe_topics([topic])
+    finally:
+        admin.close()
+    parts = sorted(meta["partitions"], key=lambda p: p["partition_index"])
+    return parts[(murmur2(key.encode()) & 0x7FFFFFFF) % len(parts)]["leader_id"]
+
+
+def test_kill9_of_the_driver_requests_leader_loses_nothing_and_the_status_bar_says_degradado(
+        cluster: LocalCluster, tmp_path: Path, qtbot):
+    """Central, three CPs and three drivers (two supplies each) on the cluster, as their role
+    principals. The broker leading driver1's request partition is killed while the first
+    supplies run: every request is still answered (the second ones are sent after the kill),
+    every supply's ticket matches the Engine's journal and the DB, nobody dies, and the status
+    bar is yellow with the reason while the broker is down, green after it is back."""
+    from ev_desktop.kafka.qt_bridge import LinkAggregator, QtDispatcher
+    from ev_desktop.views.status_widgets import KafkaIndicator
+    from tests.e2e.harness import System
+    from tests.e2e.test_resilience import assert_ledger, assert_no_tracebacks
+
+    s = System(tmp_path, bootstrap=cluster.bootstrap, auto_duration=8.0)
+    try:
+        ensure_topics(s.bootstrap, s.topics)
+        grant_prefix(s.bootstrap, s.topics.prefix)
+        w = s.watch()
+        # the desktop's status bar, fed by the same watch the app runs (as the operator)
+        ind = KafkaIndicator()
+        qtbot.addWidget(ind)
+        agg = LinkAggregator(cluster.bootstrap)
+        agg.changed.connect(ind.set_summary)
+        dispatch = QtDispatcher()
+        agg.update_producer("producer", type("St", (), {"state": "connected", "last_error": None,
+                                                         "queued": 0})())
+        watch = ClusterWatch(cluster.bootstrap, lambda i: dispatch(agg.update_cluster, i),
+                             interval_s=0.5, credentials=kafka_credentials("operator"))
+        watch.start()
+        s.seed(cps=3, drivers=3)
+        s.start_central()
+        cps = ("CP001", "CP002", "CP003")
+        for cp in cps:
+            s.start_cp(cp)
+        for cp in cps:
+            w.wait_state(cp, "available", 90)
+        qtbot.waitUntil(lambda: "Kafka: conectado" in ind.text(), timeout=30000)
+        victim = leader_of(s.bootstrap, s.topics.driver_requests, "driver1")
+        drivers = []
+        for i, cp in enumerate(cps, start=1):
+            services = tmp_path / f"services{i}.txt"
+            services.write_text(f"{cp}\n{cp}\n")
+            drivers.append(s.start_driver(f"driver{i}", "--services", str(services)))
+        for cp in cps:
+            s.wait_supplying(cp, min_seq=1)
+
+        cluster.kill_node(victim)
+        assert all(not d.results() for d in drivers), "the kill must land during the first supplies"
+        qtbot.waitUntil(lambda: "1 de 3 brokers no responde" in ind.text(), timeout=60000)
+        assert "Kafka: degradado" in ind.text()
+        status = ev_kafka("status", "--data-dir", str(cluster.dir))
+        assert "DEGRADED" in status.stdout and f"broker {victim}" in status.stdout, status.stdout
+        # every request is answered, the second ones sent after the kill
+        results = [r for d in drivers for r in s.wait_results(d, 2, 180)]
+        assert [r.outcome for r in results] == ["completed"] * 6, results
+        assert all(p.alive() for p in s.procs() if p not in drivers), \
+            [p.name for p in s.procs() if not p.alive()]
+        assert_ledger(s, {r.session for r in results})
+
+        cluster.start_node(victim)
+        qtbot.waitUntil(lambda: "Kafka: conectado" in ind.text(), timeout=60000)
+        assert "brokers" not in ind.text()
+        assert_no_tracebacks(s)
+        watch.stop()
+        dispatch.close()
+    finally:
+        s.close()
+        cluster.start_node(victim) if "victim" in locals() else None
