@@ -176,6 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--bootstrap-servers", default=None,
                     help="use this existing Kafka cluster instead of starting a local broker")
     up.add_argument("--kafka-port", type=int, default=int(setting("kafka_port", "9092")))
+    up.add_argument("--brokers", type=int, default=int(setting("stack_brokers", "1")),
+                    help="Kafka brokers to start: 3 = a local cluster on --kafka-port, +1, +2 "
+                    "(controllers +10), replication factor 3, min.insync.replicas 2 (default 1)")
     up.add_argument("--central-port", type=int, default=7000)
     up.add_argument("--topic-prefix", default=setting("topic_prefix", "ev"))
     up.add_argument("--auto-duration", type=float, default=15.0, help="seconds each auto supply lasts")
@@ -213,10 +216,7 @@ def up(args: argparse.Namespace) -> int:
     try:
         bootstrap = args.bootstrap_servers
         if not bootstrap:
-            say(f"  starting Apache Kafka {kafka_version()} on 127.0.0.1:{args.kafka_port} ...")
-            # the machine's pki dir: Central issues its socket certificate from the same CA
-            broker = LocalBroker(BrokerConfig(data_dir=args.stack_dir / "kafka", port=args.kafka_port,
-                                              pki_dir=pki_dir()))
+            broker = _local_kafka(args)
             already = broker.pid() is not None
             bootstrap = broker.start()
             if not already:  # a broker that was already running is not ours to stop
@@ -293,6 +293,31 @@ def up(args: argparse.Namespace) -> int:
             say("Everything stopped.")
 
 
+def _local_kafka(args: argparse.Namespace):
+    """The stack's own Kafka: one broker in <stack dir>/kafka, or with ``--brokers N`` a local
+    cluster in <stack dir>/kafka-cluster (ev_common.kafka.broker_cluster). Either way the
+    machine's pki dir: Central issues its socket certificate from the same CA."""
+    if args.brokers > 1:
+        from ev_common.kafka.broker_cluster import LocalCluster, is_cluster_dir, node_specs
+        data = args.stack_dir / "kafka-cluster"
+        cluster = (LocalCluster(data, pki_dir=pki_dir()) if is_cluster_dir(data) else
+                   LocalCluster(data, node_specs(args.brokers, args.kafka_port), pki_dir=pki_dir()))
+        say(f"  starting a {len(cluster.nodes)}-broker Apache Kafka {kafka_version()} cluster at "
+            f"{cluster.bootstrap} ...")
+        return cluster
+    say(f"  starting Apache Kafka {kafka_version()} on 127.0.0.1:{args.kafka_port} ...")
+    return LocalBroker(BrokerConfig(data_dir=args.stack_dir / "kafka", port=args.kafka_port,
+                                    pki_dir=pki_dir()))
+
+
+def _recorded_kafka(broker_dir: Path):
+    """The broker (or cluster) an ``up`` recorded, for ``down``."""
+    from ev_common.kafka.broker_cluster import LocalCluster, is_cluster_dir
+    if is_cluster_dir(broker_dir):
+        return LocalCluster(broker_dir)
+    return LocalBroker(BrokerConfig(data_dir=broker_dir))
+
+
 def _has_display() -> bool:
     """Can a Qt window open here? (offscreen/minimal platforms count: tests, screenshots)."""
     if os.environ.get("QT_QPA_PLATFORM", "").split(":")[0] in ("offscreen", "minimal", "vnc"):
@@ -367,13 +392,21 @@ def down(args: argparse.Namespace) -> int:
     broker = data.get("broker")
     if broker and data.get("broker_dir"):
         record = ProcessRecord.from_json(broker)
-        local = LocalBroker(BrokerConfig(data_dir=Path(data["broker_dir"])))
-        if record.alive() and local.pid() == record.pid:
+        local = _recorded_kafka(Path(data["broker_dir"]))
+        # a cluster's nodes live in the stack's own dir: any of them still running is ours
+        if (record.alive() and local.pid() == record.pid) or _node_pids(local):
             say("  stopping Kafka ...")
             local.stop()
     path.unlink(missing_ok=True)
     say("Everything stopped.")
     return 0
+
+
+def _node_pids(kafka) -> set[int]:  # noqa: ANN001 - LocalBroker | LocalCluster
+    nodes = getattr(kafka, "nodes", None)
+    if nodes is None:
+        return set()
+    return {p for p in (kafka.node(n.node_id).pid() for n in nodes) if p}
 
 
 def status(args: argparse.Namespace) -> int:

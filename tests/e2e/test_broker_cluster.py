@@ -169,7 +169,7 @@ def test_kill9_of_the_driver_requests_leader_loses_nothing_and_the_status_bar_sa
     from tests.e2e.harness import System
     from tests.e2e.test_resilience import assert_ledger, assert_no_tracebacks
 
-    s = System(tmp_path, bootstrap=cluster.bootstrap, auto_duration=8.0)
+    s = System(tmp_path, bootstrap=cluster.bootstrap, auto_duration=6.0)
     try:
         ensure_topics(s.bootstrap, s.topics)
         grant_prefix(s.bootstrap, s.topics.prefix)
