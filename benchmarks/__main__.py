@@ -15,7 +15,7 @@ import traceback
 
 from benchmarks.common import RESULTS_DIR, BenchResult, Broker, Row, bare_round_trip, make_root, summary, table, write_result
 
-NAMES = ["outbox", "heal", "latency", "load_latency", "ingest", "dashboard", "cp", "security", "ocpp", "reports"]
+NAMES = ["outbox", "heal", "latency", "load_latency", "ingest", "dashboard", "cp", "security", "ocpp", "reports", "broker_kill"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,6 +111,7 @@ def _run(name: str, broker: Broker | None, root, quick: bool, rtt: dict | None) 
     if name == "reports":  # operator reports over 1,000,000 supplies (issue 16)
         from benchmarks.reports import run_reports
         return run_reports(root, quick)
+    if name == "broker_kill": from benchmarks.broker_kill import run_broker_kill; return run_broker_kill(root, quick)  # noqa: E701,E702 - one line (issue 15)
     raise ValueError(name)
 
 
