@@ -25,6 +25,8 @@ import time
 import uuid
 from pathlib import Path
 
+from kafka.admin import NewTopic
+
 from benchmarks.common import BareRoundTrip, BenchResult, Row, summary
 from benchmarks.latency import start_central, start_cp
 from benchmarks.seed import cp_id, seed
@@ -138,7 +140,13 @@ def run_broker_kill(root: Path, quick: bool) -> BenchResult:
     port = free_port()
     central = start_central(cluster.bootstrap, prefix, work, db_path, port)
     engine, monitor = start_cp(1, cluster.bootstrap, prefix, port, work)
-    bare = BareRoundTrip(cluster.bootstrap)
+    rtt_topic = f"bench.rtt.{uuid.uuid4().hex[:8]}"  # the cluster never auto-creates topics
+    admin = admin_client(cluster.bootstrap, 10)
+    try:
+        admin.create_topics([NewTopic(rtt_topic, 1, 3, topic_configs={"min.insync.replicas": "2"})])
+    finally:
+        admin.close()
+    bare = BareRoundTrip(cluster.bootstrap, rtt_topic)
     try:
         out = asyncio.run(_drive(cluster, prefix, port, work, n, victim, bare))
     finally:
