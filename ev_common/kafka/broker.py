@@ -159,8 +159,8 @@ class LocalBroker:
     def __init__(self, config: BrokerConfig) -> None:
         self.config = config
         self.dir = Path(config.data_dir)
-        self.secrets = BrokerSecrets(Path(config.secrets_dir or self.dir), config.pki_dir, config.ca_file, config.cert_file,
-                                     config.key_file)
+        self.secrets = BrokerSecrets(Path(config.secrets_dir or self.dir), config.pki_dir,
+                                     config.ca_file, config.cert_file, config.key_file)
         self._passwords: dict[str, str] = {}
 
     # -- files
