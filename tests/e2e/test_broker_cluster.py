@@ -33,18 +33,24 @@ def ev_kafka(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory):
-    """``ev-kafka start --brokers 3`` on free ports, with the session's CA and passwords."""
-    data = tmp_path_factory.mktemp("cluster")
-    seed_secure_dir(data)  # the session's CA and SCRAM passwords: every test client works
+def start_test_cluster(data: Path) -> LocalCluster:
+    """``ev-kafka start --brokers 3`` in *data* on free ports, with the session's CA and SCRAM
+    passwords (every test client and child process authenticates as usual). Other suites that
+    need a real cluster may use it; stop it with ``.stop(hard=True)``."""
+    seed_secure_dir(data)
     ports = ",".join(str(free_port()) for _ in range(3))
     cports = ",".join(str(free_port()) for _ in range(3))
     out = ev_kafka("start", "--brokers", "3", "--ports", ports, "--controller-ports", cports,
                    "--data-dir", str(data), "--pki-dir", str(data / "pki"), "--heap-mb", "384",
                    "--topic-prefix", "")
     assert out.returncode == 0, out.stdout + out.stderr
-    c = LocalCluster(data)
+    return LocalCluster(data)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory):
+    """One secure 3-broker cluster for the module."""
+    c = start_test_cluster(tmp_path_factory.mktemp("cluster"))
     yield c
     c.stop(hard=True, timeout=15)
 
@@ -170,6 +176,7 @@ def test_kill9_of_the_driver_requests_leader_loses_nothing_and_the_status_bar_sa
     from tests.e2e.test_resilience import assert_ledger, assert_no_tracebacks
 
     s = System(tmp_path, bootstrap=cluster.bootstrap, auto_duration=6.0)
+    victim: int | None = None
     try:
         ensure_topics(s.bootstrap, s.topics)
         grant_prefix(s.bootstrap, s.topics.prefix)
@@ -223,4 +230,5 @@ def test_kill9_of_the_driver_requests_leader_loses_nothing_and_the_status_bar_sa
         dispatch.close()
     finally:
         s.close()
-        cluster.start_node(victim) if "victim" in locals() else None
+        if victim is not None:  # the next test sees three brokers again
+            cluster.start_node(victim)
