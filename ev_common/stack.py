@@ -23,11 +23,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ev_common.kafka.broker import BrokerConfig, LocalBroker, kafka_version
+from ev_common.kafka.broker import LocalBroker
 from ev_common.logsetup import setup_logging
-from ev_common.pki import ca_file, pki_dir
+from ev_common.pki import ca_file
 from ev_common.netcheck import connect_tcp, ephemeral_warning
 from ev_common.proc import ProcessRecord, read_records, spawn, terminate, write_records
+from ev_common.stack_kafka import local_kafka, node_pids, recorded_kafka
 from ev_common.settings import default_data_dir, setting
 from ev_common.topics import Topics
 
@@ -216,7 +217,7 @@ def up(args: argparse.Namespace) -> int:
     try:
         bootstrap = args.bootstrap_servers
         if not bootstrap:
-            broker = _local_kafka(args)
+            broker = local_kafka(args, say)
             already = broker.pid() is not None
             bootstrap = broker.start()
             if not already:  # a broker that was already running is not ours to stop
@@ -293,31 +294,6 @@ def up(args: argparse.Namespace) -> int:
             say("Everything stopped.")
 
 
-def _local_kafka(args: argparse.Namespace):
-    """The stack's own Kafka: one broker in <stack dir>/kafka, or with ``--brokers N`` a local
-    cluster in <stack dir>/kafka-cluster (ev_common.kafka.broker_cluster). Either way the
-    machine's pki dir: Central issues its socket certificate from the same CA."""
-    if args.brokers > 1:
-        from ev_common.kafka.broker_cluster import LocalCluster, is_cluster_dir, node_specs
-        data = args.stack_dir / "kafka-cluster"
-        cluster = (LocalCluster(data, pki_dir=pki_dir()) if is_cluster_dir(data) else
-                   LocalCluster(data, node_specs(args.brokers, args.kafka_port), pki_dir=pki_dir()))
-        say(f"  starting a {len(cluster.nodes)}-broker Apache Kafka {kafka_version()} cluster at "
-            f"{cluster.bootstrap} ...")
-        return cluster
-    say(f"  starting Apache Kafka {kafka_version()} on 127.0.0.1:{args.kafka_port} ...")
-    return LocalBroker(BrokerConfig(data_dir=args.stack_dir / "kafka", port=args.kafka_port,
-                                    pki_dir=pki_dir()))
-
-
-def _recorded_kafka(broker_dir: Path):
-    """The broker (or cluster) an ``up`` recorded, for ``down``."""
-    from ev_common.kafka.broker_cluster import LocalCluster, is_cluster_dir
-    if is_cluster_dir(broker_dir):
-        return LocalCluster(broker_dir)
-    return LocalBroker(BrokerConfig(data_dir=broker_dir))
-
-
 def _has_display() -> bool:
     """Can a Qt window open here? (offscreen/minimal platforms count: tests, screenshots)."""
     if os.environ.get("QT_QPA_PLATFORM", "").split(":")[0] in ("offscreen", "minimal", "vnc"):
@@ -392,21 +368,14 @@ def down(args: argparse.Namespace) -> int:
     broker = data.get("broker")
     if broker and data.get("broker_dir"):
         record = ProcessRecord.from_json(broker)
-        local = _recorded_kafka(Path(data["broker_dir"]))
+        local = recorded_kafka(Path(data["broker_dir"]))
         # a cluster's nodes live in the stack's own dir: any of them still running is ours
-        if (record.alive() and local.pid() == record.pid) or _node_pids(local):
+        if (record.alive() and local.pid() == record.pid) or node_pids(local):
             say("  stopping Kafka ...")
             local.stop()
     path.unlink(missing_ok=True)
     say("Everything stopped.")
     return 0
-
-
-def _node_pids(kafka) -> set[int]:  # noqa: ANN001 - LocalBroker | LocalCluster
-    nodes = getattr(kafka, "nodes", None)
-    if nodes is None:
-        return set()
-    return {p for p in (kafka.node(n.node_id).pid() for n in nodes) if p}
 
 
 def status(args: argparse.Namespace) -> int:

@@ -210,8 +210,14 @@ class LocalCluster:
         """Every node (process alive? registered and unfenced?) and the active controller's id
         (None when no answer)."""
         from ev_common.kafka.cluster_health import describe
+        from ev_common.kafka.security import CredentialsError
 
-        info = describe(self.bootstrap, timeout_s, self.credentials("admin")) if self.pid() else None
+        info = None
+        if self.pid():
+            try:
+                info = describe(self.bootstrap, timeout_s, self.credentials("admin"))
+            except CredentialsError as exc:  # say what is missing instead of a traceback
+                log.warning("cannot ask the cluster: %s", exc)
         live = info.live if info else set()
         nodes = [NodeStatus(n.node_id, n.port, self.node(n.node_id).pid(), n.node_id in live)
                  for n in self.nodes]

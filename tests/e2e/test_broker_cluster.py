@@ -95,7 +95,12 @@ def test_topics_get_three_copies_and_min_insync_two(cluster: LocalCluster):
     ensure_topics(cluster.bootstrap, topics)
     admin = admin_client(cluster.bootstrap, 10)
     try:
-        for meta in admin.describe_topics([topics.driver_requests, topics.cp_state]):
+        wanted = [topics.driver_requests, topics.cp_state]
+        # a broker that did not create them may not list their partitions yet: wait until all do
+        described = wait_until(lambda: (lambda m: m if all(
+            len(t["partitions"]) == topics.partitions(t["name"]) for t in m) else None)(
+            admin.describe_topics(wanted)), 30, message="every partition in the metadata")
+        for meta in described:
             assert {len(p["replica_nodes"]) for p in meta["partitions"]} == {3}, meta["name"]
         res = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topics.driver_requests,
                                                      configs={"min.insync.replicas": None})])
