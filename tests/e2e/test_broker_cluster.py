@@ -96,11 +96,14 @@ def test_topics_get_three_copies_and_min_insync_two(cluster: LocalCluster):
     admin = admin_client(cluster.bootstrap, 10)
     try:
         wanted = [topics.driver_requests, topics.cp_state]
-        # a broker that did not create them may not list their partitions yet: wait until all do
-        described = wait_until(lambda: (lambda m: m if all(
-            len(t["partitions"]) == topics.partitions(t["name"]) for t in m) else None)(
-            admin.describe_topics(wanted)), 30, message="every partition in the metadata")
-        for meta in described:
+
+        def complete() -> list[dict] | None:
+            # a broker that did not create them may not list their partitions yet
+            metas = admin.describe_topics(wanted)
+            ok = all(len(t["partitions"]) == topics.partitions(t["name"]) for t in metas)
+            return metas if ok else None
+
+        for meta in wait_until(complete, 30, message="every partition in the metadata"):
             assert {len(p["replica_nodes"]) for p in meta["partitions"]} == {3}, meta["name"]
         res = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topics.driver_requests,
                                                      configs={"min.insync.replicas": None})])
