@@ -296,9 +296,9 @@ class Gateway:
         cfg = MonitorConfig(cp_id=slot.cp_id, engine=("-", 0), central=self.cfg.central, cp_key=creds.key,
                             central_tls=self.cfg.central_tls, auth_retry_s=5.0, link_kind="ocpp")
         slot.monitor = ChargerMonitor(cfg, console=slot.console, shared_tls=self._central_tls())
-        health = slot.bridge.faulted
+        health = slot.bridge.health_reasons()
         if health:
-            slot.monitor.set_health(False, "; ".join(health.values()))
+            slot.monitor.set_health(False, "; ".join(health))
         slot.monitor_task = asyncio.create_task(slot.monitor.run(), name=f"central-{slot.cp_id}")
 
     def _central_tls(self) -> ssl.SSLContext | None:

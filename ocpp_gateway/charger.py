@@ -12,6 +12,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from ocpp.exceptions import OCPPError
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import Action, RegistrationStatus
@@ -101,16 +102,24 @@ class GatewayChargePoint(ChargePoint):
                 self.slot.notice(fx.text, fx.level)
 
     async def _call(self, fx: Call) -> None:
+        """Send *fx*; its answer (status, ``error:<code>`` for a CallError, ``timeout``) goes
+        back to the bridge, which may follow up (ReserveNow → RemoteStart, or a refusal)."""
         request = getattr(call, fx.action)(**fx.fields)
         try:
-            answer = await self.call(request)
-        except Exception as exc:  # noqa: BLE001 — timeout, CallError, closed link: log, go on
-            log.warning("cp=%s %s failed: %s", self.id, fx.action, exc or type(exc).__name__)
-            self.slot.notice(f"{fx.action} sin respuesta del cargador ({type(exc).__name__})", "warn")
-            return
-        status = getattr(answer, "status", "?")
-        level = "info" if str(status) == "Accepted" else "warn"
-        self.slot.notice(f"{fx.action} → {status}", level)
+            answer = await self.call(request, suppress=False)
+            outcome = str(getattr(answer, "status", "?"))
+        except OCPPError as exc:
+            outcome = f"error:{exc.code}"
+        except asyncio.TimeoutError:
+            outcome = "timeout"
+        except Exception as exc:  # noqa: BLE001 — closed link, bad answer: log, go on
+            outcome = f"failed:{type(exc).__name__}"
+        if outcome.startswith(("error:", "timeout", "failed:")):
+            log.warning("cp=%s %s failed: %s", self.id, fx.action, outcome)
+        level = "info" if outcome == "Accepted" else "warn"
+        self.slot.notice(f"{fx.action} → {outcome}", level)
+        if fx.ref:
+            self.apply(self.bridge.on_call_result(fx, outcome))
 
     def cancel_calls(self) -> None:
         for task in list(self._tasks):

@@ -2,7 +2,8 @@
 
 It runs on its own asyncio loop in a thread so the (synchronous) tests can drive it step by step
 and wait on Kafka/DB conditions in between. Central-system calls (RemoteStart/Stop,
-ChangeAvailability) are recorded and answered Accepted.
+ChangeAvailability, ReserveNow, CancelReservation) are recorded and answered Accepted
+(ReserveNow: ``reserve_answer``).
 """
 from __future__ import annotations
 
@@ -43,6 +44,17 @@ class _Charger(ChargePoint):
         self.owner.requests.append(("RemoteStopTransaction", {"transaction_id": transaction_id}))
         return call_result.RemoteStopTransaction(status="Accepted")
 
+    @on(Action.reserve_now)
+    def on_reserve_now(self, connector_id: int, expiry_date: str, id_tag: str, reservation_id: int, **_):
+        self.owner.requests.append(("ReserveNow", {"connector_id": connector_id, "expiry_date": expiry_date,
+                                                   "id_tag": id_tag, "reservation_id": reservation_id}))
+        return call_result.ReserveNow(status=self.owner.reserve_answer)
+
+    @on(Action.cancel_reservation)
+    def on_cancel_reservation(self, reservation_id: int, **_):
+        self.owner.requests.append(("CancelReservation", {"reservation_id": reservation_id}))
+        return call_result.CancelReservation(status="Accepted")
+
     @on(Action.change_availability)
     def on_change_availability(self, connector_id: int, type: str, **_):  # noqa: A002 - OCPP's name
         self.owner.requests.append(("ChangeAvailability", {"connector_id": connector_id, "type": str(type)}))
@@ -57,6 +69,7 @@ class TestCharger:
     def __init__(self, url: str, cp_id: str, key: str | None, *, tls: bool = True) -> None:
         self.url, self.cp_id, self.key, self.tls = url, cp_id, key, tls
         self.requests: list[tuple[str, dict]] = []
+        self.reserve_answer = "Accepted"   # what ReserveNow is answered (Occupied, Faulted…)
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True, name=f"charger-{cp_id}")
         self._thread.start()
