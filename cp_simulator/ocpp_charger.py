@@ -5,7 +5,7 @@ real charging station: BootNotification, Heartbeat, StatusNotification; RemoteSt
 → (plug delay) StartTransaction → MeterValues every ``meter_interval_s`` → StopTransaction after
 the demo duration/energy, on RemoteStopTransaction, or from the menu. The energy comes from the
 same :class:`~cp_simulator.power.PowerModel` as the Kafka simulator's. So a demo mixes both
-kinds of CP. Authentication: HTTP Basic with the CP id and its key (the ``--cp-credentials``
+kinds of CP. Authentication: HTTP Basic with the CP id and its AuthorizationKey derived from its key (the ``--cp-credentials``
 file), over wss verified against the deployment CA unless the URL is ws:// (plain, warned).
 """
 from __future__ import annotations
@@ -26,6 +26,7 @@ from ocpp.v16.enums import Action
 from cp_simulator.console import Console
 from cp_simulator.power import Meter, PowerModel
 from ev_common.kafka.backoff import Backoff
+from ocpp_gateway import authorization_key
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +84,10 @@ class OcppCharger:
     # ------------------------------------------------------------------ link
     async def run(self) -> None:
         backoff = Backoff(0.5, self.cfg.retry_cap_s)
+        # the password is the charger's AuthorizationKey (20 octets derived from the CP key), as
+        # the OCPP 1.6 Security Whitepaper sends it: raw bytes
         headers = {"Authorization": "Basic " + base64.b64encode(
-            f"{self.cfg.cp_id}:{self.cfg.key}".encode()).decode()}
+            self.cfg.cp_id.encode() + b":" + authorization_key.derive(self.cfg.key)).decode()}
         while True:
             try:
                 async with websockets.connect(self.cfg.url, subprotocols=["ocpp1.6"], additional_headers=headers,

@@ -48,6 +48,7 @@ class GatewayChargePoint(ChargePoint):
         log.info("cp=%s BootNotification vendor=%s model=%s", self.id, charge_point_vendor[:40],
                  charge_point_model[:40])
         self.apply(self.bridge.boot())
+        await self.slot.gateway.durable()
         return call_result.BootNotification(current_time=meter.iso(time.time()),
                                             interval=self.heartbeat_interval_s,
                                             status=RegistrationStatus.accepted)
@@ -71,11 +72,13 @@ class GatewayChargePoint(ChargePoint):
         tx_id, status, fx = self.bridge.start_transaction(connector_id, id_tag, meter_start, timestamp,
                                                          meter.parse_ts(timestamp), time.time())
         self.apply(fx)
+        await self.slot.gateway.durable()
         return call_result.StartTransaction(transaction_id=tx_id, id_tag_info={"status": status})
 
     @on(Action.meter_values)
     async def on_meter_values(self, connector_id: int, meter_value: list, transaction_id: int | None = None, **_):
         self.apply(self.bridge.meter_values(connector_id, transaction_id, meter.samples(meter_value)))
+        await self.slot.gateway.durable()
         return call_result.MeterValues()
 
     @on(Action.stop_transaction)
@@ -83,6 +86,7 @@ class GatewayChargePoint(ChargePoint):
                       reason: str | None = None, **_):
         self.apply(self.bridge.stop_transaction(transaction_id, meter_stop, meter.parse_ts(timestamp),
                                                 str(reason) if reason else None, time.time()))
+        await self.slot.gateway.durable()
         return call_result.StopTransaction(id_tag_info={"status": "Accepted"})
 
     # --------------------------------------------------------------------- effects

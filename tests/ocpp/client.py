@@ -25,8 +25,10 @@ def iso(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def basic(user: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+def basic(user: str, password: str | bytes) -> str:
+    """HTTP Basic; *password* bytes are sent as they are (an AuthorizationKey's raw octets)."""
+    raw = password if isinstance(password, bytes) else password.encode()
+    return "Basic " + base64.b64encode(user.encode() + b":" + raw).decode()
 
 
 class _Charger(ChargePoint):
@@ -66,7 +68,7 @@ class TestCharger:
 
     __test__ = False  # not a pytest class
 
-    def __init__(self, url: str, cp_id: str, key: str | None, *, tls: bool = True) -> None:
+    def __init__(self, url: str, cp_id: str, key: str | bytes | None, *, tls: bool = True) -> None:
         self.url, self.cp_id, self.key, self.tls = url, cp_id, key, tls
         self.requests: list[tuple[str, dict]] = []
         self.reserve_answer = "Accepted"   # what ReserveNow is answered (Occupied, Faulted…)

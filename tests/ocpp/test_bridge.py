@@ -138,14 +138,16 @@ def test_meter_values_in_wh_with_phases_and_odd_input_never_raise():
     assert meter.samples("not a list") == []
 
 
-def test_basic_auth_needs_the_path_id_as_user_and_the_cp_key(tmp_path):
+def test_basic_auth_needs_the_path_id_as_user_and_the_authorization_key(tmp_path):
     from ev_common import cp_credentials
+    from ocpp_gateway.authorization_key import hex_key
     cp_credentials.write(tmp_path / "CP9.json", cp_credentials.CpCredentials("CP9", "k" * 43))
     from tests.ocpp.client import basic
-    assert basic_auth.check(tmp_path, "/CP9", basic("CP9", "k" * 43)) == ("CP9", "")
-    assert basic_auth.check(tmp_path, "/ocpp/CP9", basic("CP9", "k" * 43)) == ("CP9", "")
+    good = hex_key("k" * 43)
+    assert basic_auth.check(tmp_path, "/CP9", basic("CP9", good)) == ("CP9", "")
+    assert basic_auth.check(tmp_path, "/ocpp/CP9", basic("CP9", good)) == ("CP9", "")
     assert basic_auth.check(tmp_path, "/CP9", basic("CP9", "wrong"))[1] == "bad_key"
-    assert basic_auth.check(tmp_path, "/CP9", basic("CP8", "k" * 43))[1] == "wrong_user"
+    assert basic_auth.check(tmp_path, "/CP9", basic("CP8", good))[1] == "wrong_user"
     assert basic_auth.check(tmp_path, "/CP8", basic("CP8", "x"))[1] == "unknown_cp"
     assert basic_auth.check(tmp_path, "/CP9", None)[1] == "no_credentials"
     assert basic_auth.check(tmp_path, "/CP9", "Basic !!!")[1] == "no_credentials"
