@@ -38,8 +38,11 @@ from ev_common.tls_links import LinkTLS
 from ev_common.topics import Topics
 from ocpp_gateway import basic_auth
 from ocpp_gateway.bridge import Bridge, Call, Effect, Notice, Publish, Save
+from ev_common.gateway_reports import GatewayCredentials
 from ocpp_gateway.central_link import ChargerMonitor
 from ocpp_gateway.charger import GatewayChargePoint
+from ocpp_gateway.outbox_group import GroupCommitter
+from ocpp_gateway.refusals import RefusalReporter
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +70,9 @@ class GatewayConfig:
     status_file: Path | None = None
     status_interval_s: float = 5.0
     name: str = "gw"
+    # the gateway's own key (ev-db add-gateway): refused chargers are reported to Central with it
+    gateway_credentials: GatewayCredentials | None = None
+    report_interval_s: float = 30.0
 
 
 @dataclass
@@ -124,6 +130,7 @@ class Gateway:
         self.slots: dict[str, CpSlot] = {}
         self.counters: Counter[str] = Counter()
         self.refused: Counter[str] = Counter()   # "<cp_id or ?>@<host>: why" → count
+        self.reporter = RefusalReporter(cfg.gateway_credentials) if cfg.gateway_credentials else None
         self.producer = None
         self.consumer = None
         self.offsets = None
@@ -132,9 +139,7 @@ class Gateway:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server = None
         self._central_ctx: ssl.SSLContext | None = None
-        self._pending: list[tuple[str, c.Envelope]] = []    # events of the open outbox group
-        self._batch: asyncio.Future | None = None           # its completion (None: no open group)
-        self._group_tasks: set[asyncio.Task] = set()
+        self.outbox: GroupCommitter | None = None   # group commit into the producer's outbox
 
     # ------------------------------------------------------------------ lifecycle
     async def run(self) -> None:
@@ -150,10 +155,15 @@ class Gateway:
         scheme = "wss" if self.cfg.server_tls else "ws"
         self.console.line(f"Pasarela OCPP 1.6J escuchando en {scheme}://{host}:{self.port}/<id del CP>")
         status = asyncio.create_task(self._status_forever())
+        reports = asyncio.create_task(self._report_forever())
+        if self.reporter is None:
+            self.console.line("Sin --gateway-credentials: los cargadores rechazados solo se registran aquí "
+                              "(la CENTRAL no los muestra)", "warn")
         try:
             await self.stopping.wait()
         finally:
             status.cancel()
+            reports.cancel()
             await self._shutdown()
 
     def request_stop(self) -> None:
@@ -166,6 +176,7 @@ class Gateway:
 
         client_id = f"ocpp-gateway-{self.cfg.name}"
         self.producer = ReliableProducer(self.cfg.bootstrap_servers, home / "outbox.sqlite3", client_id=client_id)
+        self.outbox = GroupCommitter(self.producer, self.counters)
         self.offsets = OffsetStore(home / "offsets.sqlite3")
         self.consumer = ResilientConsumer(
             self.cfg.bootstrap_servers, [self.cfg.topics.cp_commands], group_id=None, client_id=client_id,
@@ -189,8 +200,8 @@ class Gateway:
         if self.consumer is not None:
             await asyncio.to_thread(self.consumer.stop)
             self.offsets.close()
-        if self._group_tasks:
-            await asyncio.gather(*self._group_tasks, return_exceptions=True)
+        if self.outbox is not None:
+            await self.outbox.close()
         if self.producer is not None:
             await asyncio.to_thread(self.producer.flush, 3.0)
             await asyncio.to_thread(self.producer.close)
@@ -209,6 +220,8 @@ class Gateway:
         else:
             self.refused["(otros)"] += 1
         log.warning("charger %r from %s REFUSED (HTTP 401): %s", (cp_id or "?")[:64], peer, why)
+        if self.reporter is not None:
+            self.reporter.note(cp_id, peer, why)
         response = connection.respond(http.HTTPStatus.UNAUTHORIZED, "Unauthorized\n")
         response.headers["WWW-Authenticate"] = 'Basic realm="ocpp", charset="UTF-8"'
         return response
@@ -325,40 +338,32 @@ class Gateway:
     def publish(self, slot: CpSlot, body: c.Payload, msg_id: str | None) -> None:
         """Queue a signed event for the next outbox group (see :meth:`durable`)."""
         env = slot.auth.sign_event(c.envelope(body, source=f"ocpp-{slot.cp_id}", msg_id=msg_id))
-        self._pending.append((self.cfg.topics.cp_events, env))
-        if self._batch is None:
-            self._batch = asyncio.get_running_loop().create_future()
-            task = asyncio.create_task(self._commit_group(self._batch))
-            self._group_tasks.add(task)
-            task.add_done_callback(self._group_tasks.discard)
+        self._queue(env)
         self.counters[f"published_{body.TYPE}"] += 1
         if not isinstance(body, c.Telemetry):
             log.info("cp=%s sent %s id=%s", slot.cp_id, body.TYPE, env.id)
 
-    async def durable(self) -> None:
-        """Wait until every event queued so far is in the outbox (raises what the outbox raised,
-        e.g. OutboxRefused: the charger then gets a CallError and repeats its message)."""
-        if self._batch is not None:
-            await asyncio.shield(self._batch)
+    def _queue(self, env: c.Envelope) -> None:
+        self.outbox.queue(self.cfg.topics.cp_events, env)
 
-    async def _commit_group(self, done: asyncio.Future) -> None:
-        """Group commit: the events every charger handler queued in this turn of the loop go to
-        the outbox in ONE transaction — one fsync (ReliableProducer.send_many) — in a worker
-        thread, so the loop keeps serving chargers meanwhile; those handlers answer their
-        charger only after it (:meth:`durable`), so nothing is acknowledged that is not on disk.
-        An fsync'd append per event on the loop was the gateway's largest cost under load."""
-        await asyncio.sleep(0)   # let the other handlers ready in this turn add theirs
-        batch, self._pending, self._batch = self._pending, [], None
-        try:
-            await asyncio.to_thread(self.producer.send_many, batch)
-        except Exception as exc:  # noqa: BLE001 — full disk, outbox cap: every waiter learns it
-            self.counters["outbox_refused"] += len(batch)
-            log.error("%d event(s) not queued: %s", len(batch), exc)
-            done.set_exception(exc)
-            done.exception()  # retrieved: a batch nobody waits for (commands) is not an unhandled error
+    async def _report_forever(self) -> None:
+        """Refused chargers → one signed GatewayReport per interval (see ocpp_gateway.refusals)."""
+        if self.reporter is None:
             return
-        self.counters["outbox_groups"] += 1
-        done.set_result(len(batch))
+        while True:
+            await asyncio.sleep(self.cfg.report_interval_s)
+            body = self.reporter.report(time.time())
+            if body is None:
+                continue
+            env = c.envelope(body, source=f"ocpp-gateway-{self.cfg.name}")
+            self._queue(env)
+            self.counters["gateway_reports"] += 1
+            log.info("gateway report seq=%d: %d charger(s) refused", body.seq,
+                     sum(e.count for e in body.refused) + body.others)
+
+    async def durable(self) -> None:
+        """Every event queued so far is in the outbox (see ocpp_gateway.outbox_group)."""
+        await self.outbox.durable()
 
     def _on_commands(self, deliveries: list) -> None:
         """Consumer thread: apply each command on the loop, in order, before the commit."""

@@ -274,7 +274,7 @@ EN: dict[str, str] = {
     "Punto de carga averiado": "Charging point faulted", "Punto de carga desconectado": "Charging point disconnected",
     "Suministro sin telemetría": "Supply without telemetry", "Reserva caducada sin liberar": "Expired reservation not released",
     "Entradas falsificadas": "Forged input", "Facturas rechazadas": "Refused bills", "Cartas muertas": "Dead letters",
-    "Retraso creciente de la CENTRAL": "CENTRAL falling behind", "Kafka inalcanzable": "Kafka unreachable", "Iniciar sesión": "Sign in", "Kafka con problemas": "Kafka degraded",
+    "Retraso creciente de la CENTRAL": "CENTRAL falling behind", "Cargador desconocido rechazado": "Unknown charger refused", "Kafka inalcanzable": "Kafka unreachable", "Iniciar sesión": "Sign in", "Kafka con problemas": "Kafka degraded",
     "Crítica": "Critical", "Info": "Info", "esta aplicación": "this application",
     "Gravedad": "Severity", "Alerta": "Alert", "Sobre": "Subject", "Detalle": "Detail", "Primera vez": "First seen",
     "Última vez": "Last seen", "Veces": "Count", "Reconocida": "Acknowledged",

@@ -86,72 +86,77 @@
         <translation>CENTRAL is not answering</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="38" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="35" />
+        <source>Cargador desconocido rechazado</source>
+        <translation>Unknown charger refused</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="40" />
         <source>Crítica</source>
         <translation>Critical</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="38" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="40" />
         <source>Aviso</source>
         <translation>Warning</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="38" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="40" />
         <source>Info</source>
         <translation>Info</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="66" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="68" />
         <source>esta aplicación</source>
         <translation>this application</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="123" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="125" />
         <source>Gravedad</source>
         <translation>Severity</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="123" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="125" />
         <source>Alerta</source>
         <translation>Alert</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="123" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="125" />
         <source>Sobre</source>
         <translation>Subject</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="123" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="125" />
         <source>Detalle</source>
         <translation>Detail</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="123" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="125" />
         <source>Primera vez</source>
         <translation>First seen</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="124" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="126" />
         <source>Última vez</source>
         <translation>Last seen</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="124" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="126" />
         <source>Veces</source>
         <translation>Count</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="124" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="126" />
         <source>Reconocida</source>
         <translation>Acknowledged</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="149" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="151" />
         <source>{alert} (resuelta)</source>
         <translation>{alert} (resolved)</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="157" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="159" />
         <source>{who} a las {when}</source>
         <translation>{who} at {when}</translation>
     </message>
@@ -1266,44 +1271,44 @@ Shortcuts: F1 this help · Ctrl+F find a charging point · click the Kafka indic
         <translation>Operator: &lt;b&gt;{o}&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="333" />
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="347" />
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="352" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="336" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="350" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="355" />
         <source>Parar {cp}</source>
         <translation>Stop {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="337" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="340" />
         <source>Reanudar {cp}</source>
         <translation>Resume {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="348" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="351" />
         <source>{cp} está suministrando a {d} ({kwh:.2f} kWh). ¿Parar el punto de carga? El suministro terminará ahora y se le cobrará lo suministrado.</source>
         <translation>{cp} is supplying {d} ({kwh:.2f} kWh). Stop the charging point? The supply ends now and what was supplied is billed.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="353" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="356" />
         <source>{cp} está reservado para {d}. ¿Parar el punto de carga? La reserva quedará anulada.</source>
         <translation>{cp} is reserved for {d}. Stop the charging point? The reservation will be cancelled.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="376" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="379" />
         <source>Parar todos los CP</source>
         <translation>Stop every CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="377" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="380" />
         <source>¿Parar los {n} puntos de carga? Los suministros en curso terminarán ahora.</source>
         <translation>Stop all {n} charging points? Running supplies will end now.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="380" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="383" />
         <source>Reanudar todos los CP</source>
         <translation>Resume every CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="381" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="384" />
         <source>¿Reanudar los {n} puntos de carga?</source>
         <translation>Resume all {n} charging points?</translation>
     </message>
