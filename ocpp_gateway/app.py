@@ -36,7 +36,7 @@ from ev_common import cp_credentials
 from ev_common.cp_credentials import CredentialsError
 from ev_common.tls_links import LinkTLS
 from ev_common.topics import Topics
-from ocpp_gateway import basic_auth
+from ocpp_gateway import basic_auth, connectors
 from ocpp_gateway.bridge import Bridge, Call, Effect, Notice, Publish, Save
 from ev_common.gateway_reports import GatewayCredentials
 from ocpp_gateway.central_link import ChargerMonitor
@@ -110,7 +110,7 @@ class CpSlot:
     def apply(self, effects: list[Effect]) -> None:
         """Effects of a command or timer: the charger executes calls; without one they are logged."""
         if self.charger is not None:
-            self.charger.apply(effects)
+            self.charger.apply(effects, self)
             return
         for fx in effects:
             if isinstance(fx, Save):
@@ -234,22 +234,30 @@ class Gateway:
             log.warning("charger %r without subprotocol %s: closed", cp_id, SUBPROTOCOL)
             await connection.close(1002, "ocpp1.6 required")
             return
-        slot = self._slot(cp_id)
-        if slot is None:
+        slots = self._box_slots(cp_id)
+        if slots is None:
             await connection.close(1011, "no state for this charger")
             return
-        if slot.charger is not None:  # a reconnect while the old link still looks open: the new one wins
+        slot = slots[1]
+        old = next((sl.charger for sl in slots.values() if sl.charger is not None), None)
+        if old is not None:  # a reconnect while the old link still looks open: the new one wins
             log.info("cp=%s reconnected: closing the previous WebSocket", cp_id)
-            await slot.charger._connection.close(1000, "replaced")  # noqa: SLF001
-        if slot.lost_task is not None:
-            slot.lost_task.cancel()
-            slot.lost_task = None
-        charger = GatewayChargePoint(slot, connection, heartbeat_interval_s=self.cfg.heartbeat_interval_s,
+            await old._connection.close(1000, "replaced")  # noqa: SLF001
+        charger = GatewayChargePoint(slots, connection, heartbeat_interval_s=self.cfg.heartbeat_interval_s,
                                      call_timeout_s=self.cfg.call_timeout_s)
-        slot.charger = charger
+        for sl in slots.values():
+            if sl.lost_task is not None:
+                sl.lost_task.cancel()
+                sl.lost_task = None
+            sl.charger = charger
+        for n, sl in slots.items():
+            # one CP per connector: Parar/Reanudar of one CP must not switch the whole box off
+            sl.bridge.own_connector = n if len(slots) > 1 else None
         self.counters["connections"] += 1
-        self.console.line(f"Cargador {cp_id} conectado ({connection.remote_address[0]})")
-        await self._start_monitor(slot)
+        extra = f" (conectores como CPs: {', '.join(s.cp_id for s in slots.values())})" if len(slots) > 1 else ""
+        self.console.line(f"Cargador {cp_id} conectado ({connection.remote_address[0]}){extra}")
+        for sl in slots.values():
+            await self._start_monitor(sl)
         watchdog = asyncio.create_task(self._watch(charger, connection))
         try:
             await charger.start()
@@ -258,12 +266,30 @@ class Gateway:
         finally:
             watchdog.cancel()
             charger.cancel_calls()
-            if slot.charger is charger:
-                slot.charger = None
-                await self._stop_monitor(slot)
+            for sl in slots.values():
+                if sl.charger is charger:
+                    sl.charger = None
+                    await self._stop_monitor(sl)
+                    if sl.bridge.open_tx() is not None:
+                        sl.lost_task = asyncio.create_task(self._lost_after_grace(sl))
+            if slot.charger is None:
                 self.console.line(f"Cargador {cp_id} desconectado", "warn")
-                if slot.bridge.open_tx() is not None:
-                    slot.lost_task = asyncio.create_task(self._lost_after_grace(slot))
+
+    def _box_slots(self, box_id: str) -> dict[int, CpSlot] | None:
+        """The CPs of box *box_id* by connector: itself (1) and ``<box>-n`` for every connector
+        with credentials of its own (ocpp_gateway.connectors); None when the box cannot be served."""
+        first = self._slot(box_id)
+        if first is None:
+            return None
+        slots = {1: first}
+        if connectors.connector_of(box_id) is None:  # a connector's id is never a box of its own
+            for n in range(2, connectors.MAX_CONNECTORS + 1):
+                sub = connectors.connector_cp_id(box_id, n)
+                if cp_credentials.file_for(self.cfg.credentials, sub).exists():
+                    sl = self._slot(sub, connector=n)
+                    if sl is not None:
+                        slots[n] = sl
+        return slots
 
     async def _watch(self, charger: GatewayChargePoint, connection: ServerConnection) -> None:
         """Heartbeat liveness: no message for charger_timeout_s → close (the charger is gone)."""
@@ -281,7 +307,7 @@ class Gateway:
             self.counters["supplies_closed_charger_lost"] += 1
             slot.apply(slot.bridge.charger_lost())
 
-    def _slot(self, cp_id: str) -> CpSlot | None:
+    def _slot(self, cp_id: str, connector: int = 1) -> CpSlot | None:
         slot = self.slots.get(cp_id)
         if slot is not None:
             return slot
@@ -303,7 +329,8 @@ class Gateway:
         except (OSError, ValueError) as exc:
             log.error("cp=%s state %s unreadable (%s): starting empty", cp_id, state_file, exc)
             state = None
-        bridge = Bridge(cp_id, state, default_connector=self.cfg.default_connector)
+        bridge = Bridge(cp_id, state, default_connector=connector if connector > 1 else self.cfg.default_connector,
+                        tx_base=connectors.tx_base(connector))
         slot = CpSlot(self, cp_id, bridge, auth, state_file, Console(f"OCPP {cp_id}"), lock_fd=fd)
         self.slots[cp_id] = slot
         return slot

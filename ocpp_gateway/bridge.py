@@ -74,10 +74,16 @@ _OCPP_REASON = {"EVDisconnected": "unplugged", "Local": "unplugged", "UnlockComm
 
 
 class Bridge:
-    def __init__(self, cp_id: str, state: dict | None = None, *, default_connector: int = 1) -> None:
+    def __init__(self, cp_id: str, state: dict | None = None, *, default_connector: int = 1,
+                 tx_base: int = 0) -> None:
+        """*tx_base*: transaction ids start above it, so the CPs of one multi-connector box
+        (one per connector, ocpp_gateway.connectors) never hand out the same id."""
         self.cp_id = cp_id
         self.default_connector = default_connector
-        self.next_tx_id = 1
+        # this CP is one connector of a multi-connector box: ChangeAvailability targets that
+        # connector, not the whole box (connector 0); None: the CP is the whole box
+        self.own_connector: int | None = None
+        self.next_tx_id = tx_base + 1
         self.next_reservation_id = 1
         self.auths: dict[str, Authorization] = {}      # id_tag → authorization
         self.txs: dict[int, Tx] = {}
@@ -98,7 +104,7 @@ class Bridge:
                 "txs": [asdict(t) for t in self.txs.values()]}
 
     def _restore(self, state: dict) -> None:
-        self.next_tx_id = int(state.get("next_tx_id", 1))
+        self.next_tx_id = max(self.next_tx_id, int(state.get("next_tx_id", 1)))
         self.next_reservation_id = int(state.get("next_reservation_id", 1))
         for a in state.get("auths", []):
             auth = Authorization(**a)
@@ -361,5 +367,5 @@ class Bridge:
                 tx.stop_reason = "operator_stop"
                 fx += [Save(), Call("RemoteStopTransaction", {"transaction_id": tx.tx_id})]
         kind = "Operative" if cmd.available else "Inoperative"
-        return fx + [Call("ChangeAvailability", {"connector_id": 0, "type": kind}),
+        return fx + [Call("ChangeAvailability", {"connector_id": self.own_connector or 0, "type": kind}),
                      Notice(f"Operador: {'Reanudar' if cmd.available else 'Parar'} → ChangeAvailability {kind}")]

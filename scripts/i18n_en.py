@@ -184,7 +184,7 @@ EN: dict[str, str] = {
     "Disponible": "Available", "Reservado": "Reserved", "Cargando": "Charging", "Fuera de servicio": "Out of order",
     "Averiado": "Faulted", "Desconectado": "Disconnected", "{d} · quedan {t}": "{d} · {t} left",
     "Parado por el operador": "Stopped by the operator", "Avería": "Fault", "visto {t}": "seen {t}",
-    "nunca visto": "never seen", "Libre": "Free", "OCPP": "OCPP", "{d} · quedaban {t}": "{d} · had {t} left",
+    "nunca visto": "never seen", "Libre": "Free", "OCPP": "OCPP", "OCPP · c{n}": "OCPP · c{n}", "{d} · quedaban {t}": "{d} · had {t} left",
     # services
     "Cargar fichero de servicios…": "Load services file…", "Ejecutar": "Run", "Detener": "Stop",
     "Ningún fichero cargado": "No file loaded", "%v de %m": "%v of %m", "Fichero de servicios": "Services file",
