@@ -145,3 +145,71 @@ class TestCharger:
             pass
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(5)
+
+
+class _FleetCharger(ChargePoint):
+    """A silent charger of a :class:`Fleet`: answers every call Accepted, records nothing."""
+
+    @on(Action.reserve_now)
+    def on_reserve_now(self, **_):
+        return call_result.ReserveNow(status="Accepted")
+
+    @on(Action.cancel_reservation)
+    def on_cancel_reservation(self, **_):
+        return call_result.CancelReservation(status="Accepted")
+
+    @on(Action.remote_start_transaction)
+    def on_remote_start(self, **_):
+        return call_result.RemoteStartTransaction(status="Accepted")
+
+
+class Fleet:
+    """Many real OCPP clients (the ``ocpp`` library's ChargePoint) on ONE loop in a thread: a
+    reconnect storm without a thread per charger."""
+
+    __test__ = False
+
+    def __init__(self, url: str, passwords: dict[str, str]) -> None:
+        self.url, self.passwords = url, passwords
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True, name="fleet")
+        self._thread.start()
+        self._links: dict[str, tuple] = {}
+
+    def _run(self, coro, timeout: float):
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    async def _one(self, cp_id: str) -> None:
+        ws = await websockets.connect(f"{self.url}/{cp_id}", subprotocols=["ocpp1.6"],
+                                      additional_headers={"Authorization": basic(cp_id, self.passwords[cp_id])},
+                                      ssl=tls_client_context(), open_timeout=120, ping_interval=None)
+        cp = _FleetCharger(cp_id, ws, response_timeout=120)
+        runner = asyncio.ensure_future(cp.start())
+        self._links[cp_id] = (ws, runner)
+        await cp.call(call.BootNotification(charge_point_model="Fleet", charge_point_vendor="pytest"))
+        await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Available",
+                                              timestamp=iso(time.time())))
+
+    def connect_all(self, timeout: float = 300.0) -> list[BaseException]:
+        """Every charger connects and boots at once; returns the failures (empty: all in)."""
+        async def _all():
+            res = await asyncio.gather(*(self._one(cp_id) for cp_id in self.passwords), return_exceptions=True)
+            return [r for r in res if isinstance(r, BaseException)]
+        return self._run(_all(), timeout)
+
+    def drop_all(self) -> None:
+        """Every charger loses its network at once (no close handshake)."""
+        async def _drop():
+            for ws, runner in self._links.values():
+                runner.cancel()
+                ws.transport.abort()
+            self._links.clear()
+        self._run(_drop(), 30)
+
+    def close(self) -> None:
+        try:
+            self.drop_all()
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(5)
