@@ -509,5 +509,5 @@ class CentralCore:
         c.ManualSupplyRequested.TYPE: _on_manual_supply_requested,
         c.EngineOnline.TYPE: _on_engine_online,
         c.OperatorCommand.TYPE: _on_operator_command,
-        c.GatewayReport.TYPE: gateway_reports.on_gateway_report,  # OCPP gateways' refused chargers
+        c.GatewayReport.TYPE: gateway_reports._on_gateway_report,  # noqa: SLF001 - OCPP gateways' refused chargers
     }

@@ -89,8 +89,9 @@ def gateway_key(name: str) -> str | None:
     return None if row is None or row.revoked else row.mac_key
 
 
-def on_gateway_report(core: "CentralCore", m: c.GatewayReport) -> list[c.Payload]:
-    """The HANDLERS entry for ``gateway_report``: verify, then add to the totals; no effects."""
+def _on_gateway_report(core: "CentralCore", m: c.GatewayReport) -> list[c.Payload]:
+    """The HANDLERS entry for ``gateway_report`` (named ``_on_<type>`` like every handler of the
+    table): verify, then add to the totals; no effects."""
     gateway = _clean(m.gateway)
     key = gateway_key(m.gateway)
     if key is None:
