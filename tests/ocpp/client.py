@@ -189,6 +189,19 @@ class Fleet:
         await cp.call(call.BootNotification(charge_point_model="Fleet", charge_point_vendor="pytest"))
         await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Available",
                                               timestamp=iso(time.time())))
+        # like a real charger: a Heartbeat now and then, so the gateway never gives it up as
+        # silent while a loaded machine takes its time (seen: 200 × --charger-timeout)
+        beat = asyncio.ensure_future(self._beat(cp))
+        self._links[cp_id] = (ws, runner, beat)
+
+    @staticmethod
+    async def _beat(cp: ChargePoint) -> None:
+        while True:
+            await asyncio.sleep(5)
+            try:
+                await cp.call(call.Heartbeat())
+            except Exception:  # noqa: BLE001 - the link is gone: drop_all cancels us
+                return
 
     def connect_all(self, timeout: float = 300.0) -> list[BaseException]:
         """Every charger connects and boots at once; returns the failures (empty: all in)."""
@@ -200,8 +213,9 @@ class Fleet:
     def drop_all(self) -> None:
         """Every charger loses its network at once (no close handshake)."""
         async def _drop():
-            for ws, runner in self._links.values():
-                runner.cancel()
+            for ws, *tasks in self._links.values():
+                for task in tasks:
+                    task.cancel()
                 ws.transport.abort()
             self._links.clear()
         self._run(_drop(), 30)
