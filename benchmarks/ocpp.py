@@ -26,6 +26,7 @@ from kafka import KafkaProducer
 
 from benchmarks.common import BenchResult, Broker, Proc, Row, proc_cpu_rss, wait_until
 from benchmarks.seed import CP_KEY, cp_id, write_credentials
+from ocpp_gateway import authorization_key
 from ev_common import contract as c
 from ev_common import msgauth, pki
 from ev_common.framing import ACK, BadFrame, FramedStream
@@ -73,7 +74,7 @@ class _Charger:
         self.id_tag: asyncio.Future = asyncio.get_running_loop().create_future()
 
     async def connect(self) -> None:
-        auth = "Basic " + base64.b64encode(f"{self.cp}:{CP_KEY}".encode()).decode()
+        auth = "Basic " + base64.b64encode(self.cp.encode() + b":" + authorization_key.derive(CP_KEY)).decode()
         self.ws = await websockets.connect(f"{self.url}/{self.cp}", subprotocols=["ocpp1.6"], ssl=self.ctx,
                                            additional_headers={"Authorization": auth}, open_timeout=60,
                                            ping_interval=None)

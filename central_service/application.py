@@ -18,6 +18,7 @@ from typing import Any
 import msgspec
 
 from ev_common import contract as c
+from central_service import gateway_reports
 from central_service.domain import billing
 from central_service.domain.cp import MANUAL_DRIVER, ChargePoint, IllegalTransition, RunningSession
 from central_service.domain.reservations import Denial, choose_cp, deny, driver_active_session, due_reservations
@@ -508,4 +509,5 @@ class CentralCore:
         c.ManualSupplyRequested.TYPE: _on_manual_supply_requested,
         c.EngineOnline.TYPE: _on_engine_online,
         c.OperatorCommand.TYPE: _on_operator_command,
+        c.GatewayReport.TYPE: gateway_reports._on_gateway_report,  # noqa: SLF001 - OCPP gateways' refused chargers
     }

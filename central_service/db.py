@@ -249,9 +249,22 @@ class AuditRow(BaseModel):
         table_name = "audit"
 
 
+class OcppGatewayRow(BaseModel):
+    """An OCPP gateway's own key (``ev-db add-gateway``): it signs the gateway's reports of
+    refused chargers (central_service/gateway_reports.py; docs/ocpp.md)."""
+
+    name = pw.CharField(primary_key=True, max_length=64)
+    mac_key = pw.TextField()
+    revoked = pw.BooleanField(default=False)
+    created_at = pw.FloatField(default=time.time)
+
+    class Meta:
+        table_name = "ocpp_gateways"
+
+
 MODELS: list[type[BaseModel]] = [Driver, Operator, ChargePointRow, Supply, TicketRow, ProcessedMessage,
                                  EventLog, PendingEffect, AuthSession, DriverNotifyKey, AlertRow, AuditRow,
-                                 SupplySample]
+                                 SupplySample, OcppGatewayRow]
 
 
 def default_db_url(data_dir: Path) -> str:

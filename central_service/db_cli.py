@@ -4,6 +4,7 @@
           | supply SESSION_ID | add-driver ID [--password-file F] | add-operator ID [--password-file F]
           | add-cp ID --location L --price P --max-kw K [--credentials PATH]
           | rotate-cp-key ID [--credentials PATH] | revoke-cp ID | events [--limit N]
+          | add-gateway ID [--credentials PATH]  (an OCPP gateway's own key, docs/ocpp.md)
           | prune [--processed-ids-days D] [--event-log-days D] [--dry-run]
           | export [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--cp C] [--driver D] [--outcome O] [--out FILE]
 
@@ -150,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("rotate-cp-key", help="new random key for a CP (the old one stops working)")
     s.add_argument("id")
     s.add_argument("--credentials", default=None, metavar="PATH")
+    s = sub.add_parser("add-gateway", help="an OCPP gateway's own key (signs its reports of refused chargers)")
+    s.add_argument("id", help="gateway name")
+    s.add_argument("--credentials", default=None,
+                   help="file (0600) to write, or a directory for gateway-<ID>.json (default: data dir)")
     s = sub.add_parser("revoke-cp", help="the CP's key stops working (AUTH, events, commands)")
     s.add_argument("id")
     s = sub.add_parser("events", help="the latest lines of Central's event log")
@@ -309,6 +314,14 @@ def _run(args: argparse.Namespace, store: Store, url: str) -> int:
         return _issue_key(store, args, new_cp=True)
     elif args.cmd == "rotate-cp-key":
         return _issue_key(store, args, new_cp=False)
+    elif args.cmd == "add-gateway":
+        from central_service import gateway_reports  # noqa: PLC0415
+        target = Path(args.credentials).expanduser() if args.credentials else Path(args.data_dir).expanduser()
+        if target.is_dir() or not args.credentials:
+            target = target / f"gateway-{args.id}.json"
+        path = gateway_reports.add_gateway(args.id, target)
+        print(f"Pasarela OCPP {args.id} guardada; credenciales en {path} (0600): arranque la pasarela con "
+              f"--gateway-credentials {path}")
     elif args.cmd == "revoke-cp":
         if not store.revoke_cp(args.id):
             print(f"No existe el punto de carga {args.id}", file=sys.stderr)

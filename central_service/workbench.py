@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from central_service import alerts_store, audit, reports, supply_closing, supply_queries
+from central_service import alerts_store, audit, gateway_reports, reports, supply_closing, supply_queries
 from central_service import db
 from central_service.db import SupplySample, database
 from central_service.domain.alerts import AlertBook, AlertPolicy, AlertRules, Facts
@@ -80,7 +80,8 @@ class Workbench:
     def evaluate(self) -> int:
         """Apply the rules to the facts now; persist what changed. Returns the number changed."""
         now = self.clock()
-        facts = Facts(list(self.core.cps.values()), dict(self.core.counters), self.lag())
+        facts = Facts(list(self.core.cps.values()), dict(self.core.counters), self.lag(),
+                      refused_chargers=gateway_reports.alert_facts(self.core))
         before = dict(self.book.active)
         changed = [a for a in self.book.apply(self.rules.evaluate(facts, now), now) if self._worth_saving(a, before)]
         self._sample(facts.cps, now)

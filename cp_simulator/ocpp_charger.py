@@ -5,7 +5,7 @@ real charging station: BootNotification, Heartbeat, StatusNotification; RemoteSt
 → (plug delay) StartTransaction → MeterValues every ``meter_interval_s`` → StopTransaction after
 the demo duration/energy, on RemoteStopTransaction, or from the menu. The energy comes from the
 same :class:`~cp_simulator.power.PowerModel` as the Kafka simulator's. So a demo mixes both
-kinds of CP. Authentication: HTTP Basic with the CP id and its key (the ``--cp-credentials``
+kinds of CP. Authentication: HTTP Basic with the CP id and its AuthorizationKey derived from its key (the ``--cp-credentials``
 file), over wss verified against the deployment CA unless the URL is ws:// (plain, warned).
 """
 from __future__ import annotations
@@ -26,6 +26,7 @@ from ocpp.v16.enums import Action
 from cp_simulator.console import Console
 from cp_simulator.power import Meter, PowerModel
 from ev_common.kafka.backoff import Backoff
+from ocpp_gateway import authorization_key
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,14 @@ class _Link(ChargePoint):
     def on_change_availability(self, connector_id: int, type: str, **_):  # noqa: A002 - OCPP's name
         return call_result.ChangeAvailability(status=self.owner.change_availability(str(type)))
 
+    @on(Action.reserve_now)
+    def on_reserve_now(self, reservation_id: int, expiry_date: str, id_tag: str, **_):
+        return call_result.ReserveNow(status=self.owner.reserve(reservation_id, id_tag, expiry_date))
+
+    @on(Action.cancel_reservation)
+    def on_cancel_reservation(self, reservation_id: int, **_):
+        return call_result.CancelReservation(status=self.owner.cancel_reservation(reservation_id))
+
 
 class OcppCharger:
     def __init__(self, cfg: OcppChargerConfig, console: Console | None = None) -> None:
@@ -76,6 +85,7 @@ class OcppCharger:
         self.available = True
         self.register_wh = 0
         self.tx_id: int | None = None
+        self.reservation_id: int | None = None
         self._charging: asyncio.Task | None = None
         self._stop_reason: str | None = None
         self._tasks: set[asyncio.Task] = set()
@@ -83,8 +93,10 @@ class OcppCharger:
     # ------------------------------------------------------------------ link
     async def run(self) -> None:
         backoff = Backoff(0.5, self.cfg.retry_cap_s)
+        # the password is the charger's AuthorizationKey (20 octets derived from the CP key), as
+        # the OCPP 1.6 Security Whitepaper sends it: raw bytes
         headers = {"Authorization": "Basic " + base64.b64encode(
-            f"{self.cfg.cp_id}:{self.cfg.key}".encode()).decode()}
+            self.cfg.cp_id.encode() + b":" + authorization_key.derive(self.cfg.key)).decode()}
         while True:
             try:
                 async with websockets.connect(self.cfg.url, subprotocols=["ocpp1.6"], additional_headers=headers,
@@ -145,7 +157,26 @@ class OcppCharger:
             return "Rejected"
         self.console.line(f"RemoteStartTransaction ({id_tag}): enchufe automático en {self.cfg.plug_delay_s:g} s")
         self._stop_reason = None
+        self.reservation_id = None  # the transaction consumes the reservation
         self._charging = asyncio.get_running_loop().create_task(self._charge(id_tag))
+        return "Accepted"
+
+    def reserve(self, reservation_id: int, id_tag: str, expiry: str) -> str:
+        """ReserveNow as a real charger answers it: Occupied while charging, Unavailable when
+        out of service, else Accepted (the reservation is consumed by the next start)."""
+        if self._charging is not None:
+            return "Occupied"
+        if not self.available:
+            return "Unavailable"
+        self.reservation_id = reservation_id
+        self.console.line(f"ReserveNow {reservation_id} ({id_tag}) hasta {expiry}")
+        return "Accepted"
+
+    def cancel_reservation(self, reservation_id: int) -> str:
+        if self.reservation_id != reservation_id:
+            return "Rejected"
+        self.reservation_id = None
+        self.console.line(f"CancelReservation {reservation_id}")
         return "Accepted"
 
     def remote_stop(self, transaction_id: int) -> str:

@@ -368,6 +368,31 @@ class DeadLetter(Payload, frozen=True):
     consumer: str
 
 
+# ------------------------------------------------------------------------ OCPP gateways
+class RefusedCharger(msgspec.Struct, frozen=True):
+    """Refusals of one claimed charger id from one address for one reason (all untrusted text)."""
+
+    cp_id: str
+    peer: str
+    why: str
+    count: int
+
+
+class GatewayReport(Payload, frozen=True):
+    """An OCPP gateway's aggregated account of the chargers it refused (HTTP 401) since its last
+    report, at most one per report interval. Authentic only with ``mac``: HMAC with the
+    gateway's own key (``ev-db add-gateway``), see :mod:`ev_common.gateway_reports`."""
+
+    TYPE: ClassVar[str] = "gateway_report"
+    KEY_FIELD: ClassVar[str] = "gateway"
+    gateway: str
+    seq: int
+    sent_at: float
+    refused: list[RefusedCharger]
+    others: int = 0   # refusals beyond the entries listed (a scanner's many ids)
+    mac: str = ""
+
+
 PAYLOAD_TYPES: dict[str, type[Payload]] = {
     cls.TYPE: cls
     for cls in (
@@ -375,7 +400,7 @@ PAYLOAD_TYPES: dict[str, type[Payload]] = {
         SupplyStartedNotice, SupplyProgress, SupplyInterrupted, Ticket, SupplyStarted, Telemetry,
         SupplyFinished, ManualSupplyRequested, EngineOnline, AuthorizeSupply, CancelAuthorization,
         StopSupply, SetAvailability, OperatorCommand, CpState, CentralHeartbeat, DeadLetter,
-        CentralActivity, SealedNotification,
+        CentralActivity, SealedNotification, GatewayReport,
     )
 }
 

@@ -36,10 +36,13 @@ from ev_common import cp_credentials
 from ev_common.cp_credentials import CredentialsError
 from ev_common.tls_links import LinkTLS
 from ev_common.topics import Topics
-from ocpp_gateway import basic_auth
+from ocpp_gateway import basic_auth, connectors
 from ocpp_gateway.bridge import Bridge, Call, Effect, Notice, Publish, Save
+from ev_common.gateway_reports import GatewayCredentials
 from ocpp_gateway.central_link import ChargerMonitor
 from ocpp_gateway.charger import GatewayChargePoint
+from ocpp_gateway.outbox_group import GroupCommitter
+from ocpp_gateway.refusals import RefusalReporter
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +70,9 @@ class GatewayConfig:
     status_file: Path | None = None
     status_interval_s: float = 5.0
     name: str = "gw"
+    # the gateway's own key (ev-db add-gateway): refused chargers are reported to Central with it
+    gateway_credentials: GatewayCredentials | None = None
+    report_interval_s: float = 30.0
 
 
 @dataclass
@@ -104,7 +110,7 @@ class CpSlot:
     def apply(self, effects: list[Effect]) -> None:
         """Effects of a command or timer: the charger executes calls; without one they are logged."""
         if self.charger is not None:
-            self.charger.apply(effects)
+            self.charger.apply(effects, self)
             return
         for fx in effects:
             if isinstance(fx, Save):
@@ -124,6 +130,7 @@ class Gateway:
         self.slots: dict[str, CpSlot] = {}
         self.counters: Counter[str] = Counter()
         self.refused: Counter[str] = Counter()   # "<cp_id or ?>@<host>: why" → count
+        self.reporter = RefusalReporter(cfg.gateway_credentials) if cfg.gateway_credentials else None
         self.producer = None
         self.consumer = None
         self.offsets = None
@@ -132,6 +139,7 @@ class Gateway:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server = None
         self._central_ctx: ssl.SSLContext | None = None
+        self.outbox: GroupCommitter | None = None   # group commit into the producer's outbox
 
     # ------------------------------------------------------------------ lifecycle
     async def run(self) -> None:
@@ -147,10 +155,15 @@ class Gateway:
         scheme = "wss" if self.cfg.server_tls else "ws"
         self.console.line(f"Pasarela OCPP 1.6J escuchando en {scheme}://{host}:{self.port}/<id del CP>")
         status = asyncio.create_task(self._status_forever())
+        reports = asyncio.create_task(self._report_forever())
+        if self.reporter is None:
+            self.console.line("Sin --gateway-credentials: los cargadores rechazados solo se registran aquí "
+                              "(la CENTRAL no los muestra)", "warn")
         try:
             await self.stopping.wait()
         finally:
             status.cancel()
+            reports.cancel()
             await self._shutdown()
 
     def request_stop(self) -> None:
@@ -163,6 +176,7 @@ class Gateway:
 
         client_id = f"ocpp-gateway-{self.cfg.name}"
         self.producer = ReliableProducer(self.cfg.bootstrap_servers, home / "outbox.sqlite3", client_id=client_id)
+        self.outbox = GroupCommitter(self.producer, self.counters)
         self.offsets = OffsetStore(home / "offsets.sqlite3")
         self.consumer = ResilientConsumer(
             self.cfg.bootstrap_servers, [self.cfg.topics.cp_commands], group_id=None, client_id=client_id,
@@ -186,6 +200,8 @@ class Gateway:
         if self.consumer is not None:
             await asyncio.to_thread(self.consumer.stop)
             self.offsets.close()
+        if self.outbox is not None:
+            await self.outbox.close()
         if self.producer is not None:
             await asyncio.to_thread(self.producer.flush, 3.0)
             await asyncio.to_thread(self.producer.close)
@@ -204,6 +220,8 @@ class Gateway:
         else:
             self.refused["(otros)"] += 1
         log.warning("charger %r from %s REFUSED (HTTP 401): %s", (cp_id or "?")[:64], peer, why)
+        if self.reporter is not None:
+            self.reporter.note(cp_id, peer, why)
         response = connection.respond(http.HTTPStatus.UNAUTHORIZED, "Unauthorized\n")
         response.headers["WWW-Authenticate"] = 'Basic realm="ocpp", charset="UTF-8"'
         return response
@@ -216,22 +234,30 @@ class Gateway:
             log.warning("charger %r without subprotocol %s: closed", cp_id, SUBPROTOCOL)
             await connection.close(1002, "ocpp1.6 required")
             return
-        slot = self._slot(cp_id)
-        if slot is None:
+        slots = self._box_slots(cp_id)
+        if slots is None:
             await connection.close(1011, "no state for this charger")
             return
-        if slot.charger is not None:  # a reconnect while the old link still looks open: the new one wins
+        slot = slots[1]
+        old = next((sl.charger for sl in slots.values() if sl.charger is not None), None)
+        if old is not None:  # a reconnect while the old link still looks open: the new one wins
             log.info("cp=%s reconnected: closing the previous WebSocket", cp_id)
-            await slot.charger._connection.close(1000, "replaced")  # noqa: SLF001
-        if slot.lost_task is not None:
-            slot.lost_task.cancel()
-            slot.lost_task = None
-        charger = GatewayChargePoint(slot, connection, heartbeat_interval_s=self.cfg.heartbeat_interval_s,
+            await old._connection.close(1000, "replaced")  # noqa: SLF001
+        charger = GatewayChargePoint(slots, connection, heartbeat_interval_s=self.cfg.heartbeat_interval_s,
                                      call_timeout_s=self.cfg.call_timeout_s)
-        slot.charger = charger
+        for sl in slots.values():
+            if sl.lost_task is not None:
+                sl.lost_task.cancel()
+                sl.lost_task = None
+            sl.charger = charger
+        for n, sl in slots.items():
+            # one CP per connector: Parar/Reanudar of one CP must not switch the whole box off
+            sl.bridge.own_connector = n if len(slots) > 1 else None
         self.counters["connections"] += 1
-        self.console.line(f"Cargador {cp_id} conectado ({connection.remote_address[0]})")
-        await self._start_monitor(slot)
+        extra = f" (conectores como CPs: {', '.join(s.cp_id for s in slots.values())})" if len(slots) > 1 else ""
+        self.console.line(f"Cargador {cp_id} conectado ({connection.remote_address[0]}){extra}")
+        for sl in slots.values():
+            await self._start_monitor(sl)
         watchdog = asyncio.create_task(self._watch(charger, connection))
         try:
             await charger.start()
@@ -240,12 +266,30 @@ class Gateway:
         finally:
             watchdog.cancel()
             charger.cancel_calls()
-            if slot.charger is charger:
-                slot.charger = None
-                await self._stop_monitor(slot)
+            for sl in slots.values():
+                if sl.charger is charger:
+                    sl.charger = None
+                    await self._stop_monitor(sl)
+                    if sl.bridge.open_tx() is not None:
+                        sl.lost_task = asyncio.create_task(self._lost_after_grace(sl))
+            if slot.charger is None:
                 self.console.line(f"Cargador {cp_id} desconectado", "warn")
-                if slot.bridge.open_tx() is not None:
-                    slot.lost_task = asyncio.create_task(self._lost_after_grace(slot))
+
+    def _box_slots(self, box_id: str) -> dict[int, CpSlot] | None:
+        """The CPs of box *box_id* by connector: itself (1) and ``<box>-n`` for every connector
+        with credentials of its own (ocpp_gateway.connectors); None when the box cannot be served."""
+        first = self._slot(box_id)
+        if first is None:
+            return None
+        slots = {1: first}
+        if connectors.connector_of(box_id) is None:  # a connector's id is never a box of its own
+            for n in range(2, connectors.MAX_CONNECTORS + 1):
+                sub = connectors.connector_cp_id(box_id, n)
+                if cp_credentials.file_for(self.cfg.credentials, sub).exists():
+                    sl = self._slot(sub, connector=n)
+                    if sl is not None:
+                        slots[n] = sl
+        return slots
 
     async def _watch(self, charger: GatewayChargePoint, connection: ServerConnection) -> None:
         """Heartbeat liveness: no message for charger_timeout_s → close (the charger is gone)."""
@@ -263,7 +307,7 @@ class Gateway:
             self.counters["supplies_closed_charger_lost"] += 1
             slot.apply(slot.bridge.charger_lost())
 
-    def _slot(self, cp_id: str) -> CpSlot | None:
+    def _slot(self, cp_id: str, connector: int = 1) -> CpSlot | None:
         slot = self.slots.get(cp_id)
         if slot is not None:
             return slot
@@ -285,7 +329,8 @@ class Gateway:
         except (OSError, ValueError) as exc:
             log.error("cp=%s state %s unreadable (%s): starting empty", cp_id, state_file, exc)
             state = None
-        bridge = Bridge(cp_id, state, default_connector=self.cfg.default_connector)
+        bridge = Bridge(cp_id, state, default_connector=connector if connector > 1 else self.cfg.default_connector,
+                        tx_base=connectors.tx_base(connector))
         slot = CpSlot(self, cp_id, bridge, auth, state_file, Console(f"OCPP {cp_id}"), lock_fd=fd)
         self.slots[cp_id] = slot
         return slot
@@ -296,9 +341,9 @@ class Gateway:
         cfg = MonitorConfig(cp_id=slot.cp_id, engine=("-", 0), central=self.cfg.central, cp_key=creds.key,
                             central_tls=self.cfg.central_tls, auth_retry_s=5.0, link_kind="ocpp")
         slot.monitor = ChargerMonitor(cfg, console=slot.console, shared_tls=self._central_tls())
-        health = slot.bridge.faulted
+        health = slot.bridge.health_reasons()
         if health:
-            slot.monitor.set_health(False, "; ".join(health.values()))
+            slot.monitor.set_health(False, "; ".join(health))
         slot.monitor_task = asyncio.create_task(slot.monitor.run(), name=f"central-{slot.cp_id}")
 
     def _central_tls(self) -> ssl.SSLContext | None:
@@ -318,11 +363,34 @@ class Gateway:
 
     # ------------------------------------------------------------------- Kafka
     def publish(self, slot: CpSlot, body: c.Payload, msg_id: str | None) -> None:
+        """Queue a signed event for the next outbox group (see :meth:`durable`)."""
         env = slot.auth.sign_event(c.envelope(body, source=f"ocpp-{slot.cp_id}", msg_id=msg_id))
-        self.producer.send(self.cfg.topics.cp_events, env)
+        self._queue(env)
         self.counters[f"published_{body.TYPE}"] += 1
         if not isinstance(body, c.Telemetry):
             log.info("cp=%s sent %s id=%s", slot.cp_id, body.TYPE, env.id)
+
+    def _queue(self, env: c.Envelope) -> None:
+        self.outbox.queue(self.cfg.topics.cp_events, env)
+
+    async def _report_forever(self) -> None:
+        """Refused chargers → one signed GatewayReport per interval (see ocpp_gateway.refusals)."""
+        if self.reporter is None:
+            return
+        while True:
+            await asyncio.sleep(self.cfg.report_interval_s)
+            body = self.reporter.report(time.time())
+            if body is None:
+                continue
+            env = c.envelope(body, source=f"ocpp-gateway-{self.cfg.name}")
+            self._queue(env)
+            self.counters["gateway_reports"] += 1
+            log.info("gateway report seq=%d: %d charger(s) refused", body.seq,
+                     sum(e.count for e in body.refused) + body.others)
+
+    async def durable(self) -> None:
+        """Every event queued so far is in the outbox (see ocpp_gateway.outbox_group)."""
+        await self.outbox.durable()
 
     def _on_commands(self, deliveries: list) -> None:
         """Consumer thread: apply each command on the loop, in order, before the commit."""

@@ -1,19 +1,20 @@
-"""Who may connect: OCPP security profile 1/2 — HTTP Basic with the charger id and its CP key.
+"""Who may connect: OCPP security profile 1/2 — HTTP Basic with the charger id and its AuthorizationKey.
 
 The WebSocket path names the charger (``/<chargePointId>``); the Basic user must be that id
-and the password that CP's key from the credentials ``ev-db add-cp`` wrote. Everything else is
+and the password that CP's AuthorizationKey (:mod:`ocpp_gateway.authorization_key`, derived
+from the CP key of the credentials ``ev-db add-cp`` wrote). Everything else is
 refused with HTTP 401 before any OCPP is spoken. Pure but for reading the credentials file.
 """
 from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 from pathlib import Path
 from urllib.parse import unquote
 
 from ev_common import cp_credentials
 from ev_common.cp_credentials import CredentialsError
+from ocpp_gateway import authorization_key
 
 MAX_ID_LEN = 64
 
@@ -27,14 +28,16 @@ def cp_id_from_path(path: str) -> str | None:
     return last
 
 
-def basic_credentials(header: str | None) -> tuple[str, str] | None:
+def basic_credentials(header: str | None) -> tuple[str, bytes] | None:
+    """(user, password bytes): the password stays bytes — an OCPP 1.6 AuthorizationKey is sent
+    as its raw octets, which need not be UTF-8."""
     if not header or not header[:6].lower() == "basic ":
         return None
     try:
-        user, sep, password = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8").partition(":")
+        user, sep, password = base64.b64decode(header[6:].strip(), validate=True).partition(b":")
+        return (user.decode("utf-8"), password) if sep else None
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
-    return (user, password) if sep else None
 
 
 def check(credentials: Path, path: str, header: str | None) -> tuple[str | None, str]:
@@ -53,6 +56,6 @@ def check(credentials: Path, path: str, header: str | None) -> tuple[str | None,
         creds = cp_credentials.load(credentials, cp_id)
     except CredentialsError:
         return cp_id, "unknown_cp"
-    if not hmac.compare_digest(password.encode("utf-8"), creds.key.encode("utf-8")):
+    if not authorization_key.matches(password, creds.key):
         return cp_id, "bad_key"
     return cp_id, ""

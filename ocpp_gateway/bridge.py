@@ -15,10 +15,11 @@ session once whatever arrives twice (``duplicate_finish``).
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Union
+from dataclasses import asdict, dataclass
 
 from ev_common import contract as c
+from ocpp_gateway import reservation
+from ocpp_gateway.effects import Call, Effect, Health, Notice, Publish, Save  # noqa: F401 - re-exported
 from ocpp_gateway.meter import Sample
 
 ID_TAG_LEN = 20          # OCPP 1.6 idTag is CiString20
@@ -27,41 +28,6 @@ MAX_REMEMBERED = 200     # transactions/authorizations kept per charger (oldest 
 # 15 % of the gateway's time in the benchmark); after a restart an open transaction's seq jumps
 # by SAVE_EVERY so Central never takes its next telemetry for a stale one.
 SAVE_EVERY = 10
-
-
-# ------------------------------------------------------------------------------- effects
-@dataclass(frozen=True)
-class Publish:
-    body: c.Payload
-    msg_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Call:
-    """A request to the charger: ``action`` names the OCPP call, ``fields`` its arguments."""
-
-    action: str           # RemoteStartTransaction | RemoteStopTransaction | ChangeAvailability
-    fields: dict
-
-
-@dataclass(frozen=True)
-class Health:
-    ok: bool
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class Notice:
-    text: str
-    level: str = "info"   # info | warn | error
-
-
-@dataclass(frozen=True)
-class Save:
-    pass
-
-
-Effect = Union[Publish, Call, Health, Notice, Save]
 
 
 # --------------------------------------------------------------------------------- state
@@ -74,6 +40,9 @@ class Authorization:
     expires_at: float
     id_tag: str
     active: bool = True   # False once cancelled/expired: kept so an offline replay still binds
+    reservation_id: int = 0   # the ReserveNow reservationId: one per supply, the same on every resend
+    reserved: bool = False    # the charger accepted ReserveNow and has not consumed/cancelled it
+    connector_id: int = 0     # where it was reserved / remotely started
 
 
 @dataclass
@@ -105,14 +74,24 @@ _OCPP_REASON = {"EVDisconnected": "unplugged", "Local": "unplugged", "UnlockComm
 
 
 class Bridge:
-    def __init__(self, cp_id: str, state: dict | None = None, *, default_connector: int = 1) -> None:
+    def __init__(self, cp_id: str, state: dict | None = None, *, default_connector: int = 1,
+                 tx_base: int = 0) -> None:
+        """*tx_base*: transaction ids start above it, so the CPs of one multi-connector box
+        (one per connector, ocpp_gateway.connectors) never hand out the same id."""
         self.cp_id = cp_id
         self.default_connector = default_connector
-        self.next_tx_id = 1
+        # this CP is one connector of a multi-connector box: ChangeAvailability targets that
+        # connector, not the whole box (connector 0); None: the CP is the whole box
+        self.own_connector: int | None = None
+        self.next_tx_id = tx_base + 1
+        self.next_reservation_id = 1
         self.auths: dict[str, Authorization] = {}      # id_tag → authorization
         self.txs: dict[int, Tx] = {}
         self.statuses: dict[int, str] = {}
         self.faulted: dict[int, str] = {}
+        # connectors whose charger refused a reservation/remote start (Occupied, Faulted,
+        # Unavailable): health KO until that connector reports Available again
+        self.refused: dict[int, str] = {}
         self.counters: dict[str, int] = {}
         if state:
             self._restore(state)
@@ -120,11 +99,13 @@ class Bridge:
     # ------------------------------------------------------------------ persistence
     def to_dict(self) -> dict:
         return {"cp_id": self.cp_id, "next_tx_id": self.next_tx_id,
+                "next_reservation_id": self.next_reservation_id,
                 "auths": [asdict(a) for a in self.auths.values()],
                 "txs": [asdict(t) for t in self.txs.values()]}
 
     def _restore(self, state: dict) -> None:
-        self.next_tx_id = int(state.get("next_tx_id", 1))
+        self.next_tx_id = max(self.next_tx_id, int(state.get("next_tx_id", 1)))
+        self.next_reservation_id = int(state.get("next_reservation_id", 1))
         for a in state.get("auths", []):
             auth = Authorization(**a)
             self.auths[auth.id_tag] = auth
@@ -134,7 +115,7 @@ class Bridge:
                 tx.seq += SAVE_EVERY
             self.txs[tx.tx_id] = tx
 
-    def _count(self, what: str) -> None:
+    def count(self, what: str) -> None:
         self.counters[what] = self.counters.get(what, 0) + 1
 
     def _prune(self) -> None:
@@ -154,7 +135,7 @@ class Bridge:
                 return tx
         return None
 
-    def _tx_for_session(self, session_id: str) -> Tx | None:
+    def tx_for_session(self, session_id: str) -> Tx | None:
         for tx in self.txs.values():
             if tx.session_id == session_id:
                 return tx
@@ -162,31 +143,54 @@ class Bridge:
 
     # -------------------------------------------------------------- charger → gateway
     def boot(self) -> list[Effect]:
-        """BootNotification: Central learns the CP (re)started and resends what it needs."""
-        return [Publish(c.EngineOnline(self.cp_id)), Notice(f"CP {self.cp_id}: BootNotification")]
+        """BootNotification: Central learns the CP (re)started and resends what it needs. A
+        rebooted charger holds no reservation it refused before: those refusals are dropped."""
+        before = self.health_reasons()
+        self.refused.clear()
+        return [*self._health_change(before), Publish(c.EngineOnline(self.cp_id)),
+                Notice(f"CP {self.cp_id}: BootNotification")]
 
     def status(self, connector_id: int, status: str, error_code: str = "NoError", info: str = "") -> list[Effect]:
         """StatusNotification. Faulted (any connector, or 0 = the whole charger) is our KO; every
         other status is health OK — Charging/reserved/stopped are Central's own states, driven by
         the supply events and the operator, not by the charger's word."""
-        before = dict(self.faulted)
+        before = self.health_reasons()
         self.statuses[connector_id] = status
         if status == "Faulted":
             self.faulted[connector_id] = f"OCPP Faulted conector {connector_id}: {error_code} {info}".strip()
         else:
             self.faulted.pop(connector_id, None)
-        if self.faulted == before:
+        if status == "Available" or connector_id == 0 and status != "Faulted":
+            self.refused.pop(connector_id, None)
+            if connector_id == 0:
+                self.refused.clear()
+        return self._health_change(before)
+
+    def health_reasons(self) -> list[str]:
+        """Why the CP is KO now (empty: OK): Faulted connectors and refused reservations."""
+        return list(self.faulted.values()) + list(self.refused.values())
+
+    def _health_change(self, before: list[str]) -> list[Effect]:
+        now = self.health_reasons()
+        if now == before:
             return []
-        if self.faulted:
-            return [Health(False, "; ".join(self.faulted.values()))]
-        return [Health(True)]
+        return [Health(False, "; ".join(now))] if now else [Health(True)]
+
+    def refuse(self, connector_id: int, reason: str) -> list[Effect]:
+        """The charger refused what Central promised a driver (ReserveNow Occupied/Faulted/
+        Unavailable, RemoteStart Rejected): the CP goes KO, so Central annuls the reservation and
+        tells the driver (the FAULT path), until the connector reports Available."""
+        before = self.health_reasons()
+        self.refused[connector_id] = reason
+        self.count("charger_refused")
+        return self._health_change(before)
 
     def authorize(self, id_tag: str, now: float) -> str:
         """Authorize.req: Accepted only for an idTag of a live authorization Central gave this CP."""
         auth = self.auths.get(id_tag)
         if auth is not None and auth.active and auth.expires_at > now:
             return "Accepted"
-        self._count("authorize_refused")
+        self.count("authorize_refused")
         return "Invalid"
 
     def start_transaction(self, connector_id: int, id_tag: str, meter_start: float, timestamp: str,
@@ -195,7 +199,7 @@ class Bridge:
         key = f"{connector_id}|{id_tag}|{meter_start:g}|{timestamp}"
         for tx in self.txs.values():
             if tx.start_key == key:
-                self._count("duplicate_start")
+                self.count("duplicate_start")
                 return tx.tx_id, "Accepted" if tx.session_id else "Invalid", [
                     Notice(f"StartTransaction repetido (transacción {tx.tx_id}): misma respuesta, nada nuevo")]
         auth = self.auths.get(id_tag)
@@ -203,15 +207,15 @@ class Bridge:
         self.next_tx_id += 1
         started = ts if ts is not None else now
         if auth is None:
-            self._count("start_unknown_tag")
+            self.count("start_unknown_tag")
             self.txs[tx_id] = Tx(tx_id, connector_id, id_tag, key, None, started_at=started)
             self._prune()
             return tx_id, "Invalid", [Save(), Notice(
                 f"StartTransaction con idTag {id_tag!r} no autorizado por la CENTRAL: respondido "
                 f"Invalid (transacción {tx_id} no se factura)", "warn")]
-        earlier = self._tx_for_session(auth.session_id)
+        earlier = self.tx_for_session(auth.session_id)
         if earlier is not None:  # a second Start for the same session (new timestamp): one supply
-            self._count("duplicate_start")
+            self.count("duplicate_start")
             return earlier.tx_id, "Accepted", [Notice(
                 f"StartTransaction repetido para la sesión {auth.session_id}: transacción {earlier.tx_id}")]
         tx = Tx(tx_id, connector_id, id_tag, key, auth.session_id, price_eur_kwh=auth.price_eur_kwh,
@@ -219,6 +223,7 @@ class Bridge:
                 last_ts=started)
         self.txs[tx_id] = tx
         auth.active = False
+        auth.reserved = False   # StartTransaction consumes the charger's reservation (OCPP 1.6 §5.13)
         self._prune()
         return tx_id, "Accepted", [
             Save(), Publish(c.SupplyStarted(self.cp_id, auth.session_id, started), f"start-{auth.session_id}"),
@@ -228,7 +233,7 @@ class Bridge:
         tx = self.txs.get(tx_id) if tx_id not in (None, -1) else self.open_tx(connector_id)
         if tx is None or tx.session_id is None or tx.finished:
             if tx_id not in (None, -1) and tx is None:
-                self._count("meter_unknown_tx")
+                self.count("meter_unknown_tx")
             return []
         fx: list[Effect] = []
         for r in readings:
@@ -252,14 +257,14 @@ class Bridge:
         """StopTransaction: always answered Accepted by the caller; effects say what it meant."""
         tx = self.txs.get(tx_id) if tx_id not in (None, -1) else self.open_tx()
         if tx is None:
-            self._count("stop_unknown_tx")
+            self.count("stop_unknown_tx")
             return [Notice(f"StopTransaction de una transacción desconocida ({tx_id}): respondido "
                            "Accepted para que el cargador no reintente; nada que facturar", "warn")]
         if tx.session_id is None:
             tx.finished = True
             return [Save(), Notice(f"StopTransaction de la transacción {tx.tx_id} no autorizada: nada que facturar")]
         if tx.finished:
-            self._count("duplicate_stop")
+            self.count("duplicate_stop")
             extra = ""
             if tx.closed_by_gateway and meter_stop > tx.last_wh:
                 extra = (f"; {(meter_stop - tx.last_wh) / 1000:.3f} kWh posteriores a la última lectura "
@@ -296,21 +301,29 @@ class Bridge:
     def on_authorize(self, cmd: c.AuthorizeSupply, now: float) -> list[Effect]:
         tag = id_tag_for(cmd.session_id)
         known = self.auths.get(tag)
-        if self._tx_for_session(cmd.session_id) is not None:
+        if self.tx_for_session(cmd.session_id) is not None:
             return []  # the supply already started (or happened)
         if cmd.expires_at <= now:
             return [Notice(f"Autorización {cmd.session_id} ignorada: ya había caducado", "warn")]
         if known is not None and not known.active:
             return []  # cancelled meanwhile
         if known is None:
-            self.auths[tag] = Authorization(cmd.session_id, cmd.driver_id, cmd.price_eur_kwh, cmd.max_kw,
-                                            cmd.expires_at, tag)
+            known = self.auths[tag] = Authorization(cmd.session_id, cmd.driver_id, cmd.price_eur_kwh,
+                                                    cmd.max_kw, cmd.expires_at, tag,
+                                                    reservation_id=self.next_reservation_id)
+            self.next_reservation_id += 1
             self._prune()
         # a resend (Central answers engine_online with the pending authorization, e.g. after the
-        # charger reconnected and missed the first RemoteStart): ask the charger again
-        connector = self._free_connector()
-        return [Save(), Call("RemoteStartTransaction", {"connector_id": connector, "id_tag": tag}),
-                Notice(f"Autorización {cmd.session_id} → RemoteStartTransaction (conector {connector})")]
+        # charger reconnected and missed the first one): ask the charger again, same reservationId
+        # (a charger replaces a reservation with the same id). RemoteStart follows its answer.
+        known.connector_id = self._free_connector()
+        return [Save(), reservation.reserve_now(known),
+                Notice(f"Autorización {cmd.session_id} → ReserveNow {known.reservation_id} "
+                       f"(conector {known.connector_id}, hasta {reservation.iso(known.expires_at)})")]
+
+    def on_call_result(self, call: Call, outcome: str) -> list[Effect]:
+        """The charger's answer to a ReserveNow / RemoteStartTransaction (see :mod:`reservation`)."""
+        return reservation.on_call_result(self, call, outcome)
 
     def _free_connector(self) -> int:
         """Where the car waits (a connector in Preparing), else the configured default."""
@@ -320,18 +333,19 @@ class Bridge:
         return self.default_connector
 
     def on_cancel(self, cmd: c.CancelAuthorization) -> list[Effect]:
-        tx = self._tx_for_session(cmd.session_id)
+        tx = self.tx_for_session(cmd.session_id)
         if tx is not None and not tx.finished and cmd.reason != "expired":
             tx.stop_reason = "operator_stop" if cmd.reason == "operator_stop" else "cancelled"
             return [Save(), Call("RemoteStopTransaction", {"transaction_id": tx.tx_id})]
         auth = self.auths.get(id_tag_for(cmd.session_id))
         if auth is not None and auth.active:
             auth.active = False
-            return [Save(), Notice(f"Autorización {cmd.session_id} anulada ({cmd.reason})")]
+            return [Save(), *reservation.cancel(auth),
+                    Notice(f"Autorización {cmd.session_id} anulada ({cmd.reason})")]
         return []
 
     def on_stop(self, cmd: c.StopSupply) -> list[Effect]:
-        tx = self._tx_for_session(cmd.session_id)
+        tx = self.tx_for_session(cmd.session_id)
         if tx is None or tx.finished:
             auth = self.auths.get(id_tag_for(cmd.session_id))
             if auth is not None:
@@ -353,5 +367,5 @@ class Bridge:
                 tx.stop_reason = "operator_stop"
                 fx += [Save(), Call("RemoteStopTransaction", {"transaction_id": tx.tx_id})]
         kind = "Operative" if cmd.available else "Inoperative"
-        return fx + [Call("ChangeAvailability", {"connector_id": 0, "type": kind}),
+        return fx + [Call("ChangeAvailability", {"connector_id": self.own_connector or 0, "type": kind}),
                      Notice(f"Operador: {'Reanudar' if cmd.available else 'Parar'} → ChangeAvailability {kind}")]

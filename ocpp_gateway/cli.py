@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from ev_common import cp_credentials
+from ev_common.gateway_reports import load_credentials
 from ev_common.logsetup import setup_logging
 from ev_common.settings import add_common_args, common_settings, host_port_arg, setting
 from ev_common.tls_links import add_client_tls_args, default_hosts, link_tls_from_args, server_ssl
@@ -39,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
                    metavar="HOST:PORT", help="socket de la CENTRAL (env EV_CENTRAL; %(default)s)")
     p.add_argument("--cp-credentials", default=None, metavar="DIR",
                    help="directorio con <cp_id>.json de cada cargador (ev-db add-cp --credentials); "
-                        "env EV_CP_CREDENTIALS. La clave del CP es la contraseña HTTP Basic del cargador")
+                        "env EV_CP_CREDENTIALS. La contraseña HTTP Basic del cargador es su AuthorizationKey, derivada "
+                        "de la clave del CP (python -m ocpp_gateway.authorization_key)")
     p.add_argument("--name", default=setting("ocpp_gateway_name", "gw"),
                    help="nombre de esta pasarela (varias en una máquina: uno distinto cada una) (%(default)s)")
     tls = p.add_argument_group("TLS hacia los cargadores (wss)")
@@ -71,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fichero JSON con el estado de la pasarela (conectados, rechazados, contadores)")
     p.add_argument("--status-interval", type=_positive, default=5.0, metavar="S",
                    help="cada cuánto se escribe el estado (%(default)s s)")
+    p.add_argument("--gateway-credentials", type=Path, default=setting("ocpp_gateway_credentials", "") or None,
+                   metavar="FILE", help="clave propia de la pasarela (ev-db add-gateway; 0600; env "
+                                        "EV_OCPP_GATEWAY_CREDENTIALS): con ella la CENTRAL muestra a los "
+                                        "operadores los cargadores rechazados")
+    p.add_argument("--report-interval", type=_positive, default=float(setting("ocpp_report_interval", "30")),
+                   metavar="S", help="como mucho un informe de cargadores rechazados cada S s (%(default)s)")
     return p
 
 
@@ -97,6 +105,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"No hay certificado TLS para la pasarela: {exc}", file=sys.stderr)
             return 2
     hb = max(1, args.heartbeat_interval)
+    gw_creds = None
+    if args.gateway_credentials is not None:
+        try:
+            gw_creds = load_credentials(args.gateway_credentials)
+        except (OSError, ValueError, RuntimeError) as exc:  # RuntimeError: InsecureFileError (not 0600)
+            print(f"Credenciales de la pasarela inutilizables: {exc}", file=sys.stderr)
+            return 2
     cfg = GatewayConfig(
         bootstrap_servers=settings.bootstrap_servers, topics=Topics(settings.topic_prefix),
         data_dir=settings.data_dir, listen=(host, port), central=args.central, credentials=creds,
@@ -104,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         heartbeat_interval_s=hb, charger_timeout_s=args.charger_timeout or 3.0 * hb,
         lost_grace_s=args.lost_grace, call_timeout_s=args.call_timeout,
         command_max_age_s=args.command_max_age, default_connector=args.connector,
-        status_file=args.status_file, status_interval_s=args.status_interval, name=args.name)
+        status_file=args.status_file, status_interval_s=args.status_interval, name=args.name,
+        gateway_credentials=gw_creds, report_interval_s=args.report_interval)
     try:
         return asyncio.run(_run(cfg))
     except KeyboardInterrupt:

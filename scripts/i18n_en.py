@@ -189,7 +189,7 @@ EN: dict[str, str] = {
     "Disponible": "Available", "Reservado": "Reserved", "Cargando": "Charging", "Fuera de servicio": "Out of order",
     "Averiado": "Faulted", "Desconectado": "Disconnected", "{d} · quedan {t}": "{d} · {t} left",
     "Parado por el operador": "Stopped by the operator", "Avería": "Fault", "visto {t}": "seen {t}",
-    "nunca visto": "never seen", "Libre": "Free", "OCPP": "OCPP", "{d} · quedaban {t}": "{d} · had {t} left",
+    "nunca visto": "never seen", "Libre": "Free", "OCPP": "OCPP", "OCPP · c{n}": "OCPP · c{n}", "{d} · quedaban {t}": "{d} · had {t} left",
     # services
     "Cargar fichero de servicios…": "Load services file…", "Ejecutar": "Run", "Detener": "Stop",
     "Ningún fichero cargado": "No file loaded", "%v de %m": "%v of %m", "Fichero de servicios": "Services file",
@@ -279,7 +279,7 @@ EN: dict[str, str] = {
     "Punto de carga averiado": "Charging point faulted", "Punto de carga desconectado": "Charging point disconnected",
     "Suministro sin telemetría": "Supply without telemetry", "Reserva caducada sin liberar": "Expired reservation not released",
     "Entradas falsificadas": "Forged input", "Facturas rechazadas": "Refused bills", "Cartas muertas": "Dead letters",
-    "Retraso creciente de la CENTRAL": "CENTRAL falling behind", "Kafka inalcanzable": "Kafka unreachable", "Iniciar sesión": "Sign in", "Kafka con problemas": "Kafka degraded",
+    "Retraso creciente de la CENTRAL": "CENTRAL falling behind", "Cargador desconocido rechazado": "Unknown charger refused", "Kafka inalcanzable": "Kafka unreachable", "Iniciar sesión": "Sign in", "Kafka con problemas": "Kafka degraded",
     "Crítica": "Critical", "Info": "Info", "esta aplicación": "this application",
     "Gravedad": "Severity", "Alerta": "Alert", "Sobre": "Subject", "Detalle": "Detail", "Primera vez": "First seen",
     "Última vez": "Last seen", "Veces": "Count", "Reconocida": "Acknowledged",

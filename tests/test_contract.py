@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import types
 import typing
 
 import msgspec
@@ -29,6 +30,8 @@ def _strategy(tp: object) -> st.SearchStrategy:
         return st.lists(_strategy(typing.get_args(tp)[0]), max_size=4)
     if tp is type(None):
         return st.none()
+    if isinstance(tp, type) and issubclass(tp, msgspec.Struct):  # a nested struct (GatewayReport.refused)
+        return payload_strategy(tp)
     if tp is str:
         return _text
     if tp is float:
@@ -53,7 +56,7 @@ def sample(cls: type[contract.Payload]) -> contract.Payload:
     for name in cls.__struct_fields__:
         tp = hints[name]
         args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if typing.get_origin(tp) is not typing.Literal and len(args) == 1:
+        if typing.get_origin(tp) in (typing.Union, types.UnionType) and len(args) == 1:
             tp = args[0]  # X | None -> a value of X
         if typing.get_origin(tp) is typing.Literal:
             values[name] = typing.get_args(tp)[0]

@@ -86,72 +86,77 @@
         <translation>CENTRAL is not answering</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="38" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="35" />
+        <source>Cargador desconocido rechazado</source>
+        <translation>Unknown charger refused</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/models/alerts_model.py" line="40" />
         <source>Crítica</source>
         <translation>Critical</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="38" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="40" />
         <source>Aviso</source>
         <translation>Warning</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="38" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="40" />
         <source>Info</source>
         <translation>Info</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="66" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="68" />
         <source>esta aplicación</source>
         <translation>this application</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="123" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="125" />
         <source>Gravedad</source>
         <translation>Severity</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="123" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="125" />
         <source>Alerta</source>
         <translation>Alert</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="123" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="125" />
         <source>Sobre</source>
         <translation>Subject</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="123" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="125" />
         <source>Detalle</source>
         <translation>Detail</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="123" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="125" />
         <source>Primera vez</source>
         <translation>First seen</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="124" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="126" />
         <source>Última vez</source>
         <translation>Last seen</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="124" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="126" />
         <source>Veces</source>
         <translation>Count</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="124" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="126" />
         <source>Reconocida</source>
         <translation>Acknowledged</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="149" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="151" />
         <source>{alert} (resuelta)</source>
         <translation>{alert} (resolved)</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/models/alerts_model.py" line="157" />
+        <location filename="../../ev_desktop/models/alerts_model.py" line="159" />
         <source>{who} a las {when}</source>
         <translation>{who} at {when}</translation>
     </message>
@@ -348,74 +353,79 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>CpTile</name>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="53" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="54" />
         <source>Disponible</source>
         <translation>Available</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="54" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="55" />
         <source>Reservado</source>
         <translation>Reserved</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="55" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="56" />
         <source>Cargando</source>
         <translation>Charging</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="56" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="57" />
         <source>Fuera de servicio</source>
         <translation>Out of order</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="57" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="58" />
         <source>Averiado</source>
         <translation>Faulted</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="58" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="59" />
         <source>Desconectado</source>
         <translation>Disconnected</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="77" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="78" />
         <source>{d} · quedaban {t}</source>
         <translation>{d} · had {t} left</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="78" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="79" />
         <source>{d} · quedan {t}</source>
         <translation>{d} · {t} left</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="82" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="83" />
         <source>Parado por el operador</source>
         <translation>Stopped by the operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="84" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="85" />
         <source>Avería</source>
         <translation>Fault</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="87" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="88" />
         <source>visto {t}</source>
         <translation>seen {t}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="88" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="89" />
         <source>nunca visto</source>
         <translation>never seen</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="89" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="90" />
         <source>Libre</source>
         <translation>Free</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="284" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="111" />
         <source>OCPP</source>
         <translation>OCPP</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="112" />
+        <source>OCPP · c{n}</source>
+        <translation>OCPP · c{n}</translation>
     </message>
 </context>
 <context>

@@ -97,6 +97,9 @@ class Facts:
     cps: Iterable[ChargePoint]
     counters: Mapping[str, int]
     consumer_lag: int | None = None
+    # chargers OCPP gateways refused: "<gateway>/<claimed id>" → (total, gateway, id, last
+    # address, last reason) — central_service/gateway_reports.py
+    refused_chargers: Mapping[str, tuple[int, str, str, str, str]] = field(default_factory=dict)
 
 
 def _counter_sum(counters: Mapping[str, int], names: tuple[str, ...]) -> int:
@@ -123,6 +126,23 @@ class AlertRules:
         self._seq_since = {k: v for k, v in self._seq_since.items() if k in live_sessions}
         out.extend(self._counter_findings(facts.counters))
         out.extend(self._lag_findings(facts.consumer_lag))
+        out.extend(self._refused_charger_findings(facts.refused_chargers))
+        return out
+
+    def _refused_charger_findings(self, refused: Mapping[str, tuple[int, str, str, str, str]]) -> list[Finding]:
+        """An event alert per (gateway, charger id) whose refusals grew: operators see who
+        knocks with an unknown id or a wrong key (cleared after ``event_quiet_s`` of quiet)."""
+        out: list[Finding] = []
+        for key, (total, gateway, cp_id, peer, why) in refused.items():
+            before = self._counts.get(f"refused:{key}", 0)
+            self._counts[f"refused:{key}"] = total
+            if total > before:
+                out.append(Finding("unknown_charger", key, "warning",
+                                   f"cargador desconocido {cp_id} rechazado en la pasarela {gateway} "
+                                   f"({total} veces; último desde {peer}: {why})",
+                                   events=total - before, sticky=True))
+        for stale in [k for k in self._counts if k.startswith("refused:") and k[8:] not in refused]:
+            del self._counts[stale]  # bounded like the totals it mirrors
         return out
 
     def _cp_findings(self, cp: ChargePoint, now: float, live_sessions: set[str]) -> list[Finding]:

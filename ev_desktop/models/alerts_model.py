@@ -31,6 +31,8 @@ def kind_text(kind: str) -> str:
         "kafka_unreachable": QCoreApplication.translate("AlertsModel", "Kafka inalcanzable"),
         "kafka_degraded": QCoreApplication.translate("AlertsModel", "Kafka con problemas"),
         "central_silent": QCoreApplication.translate("AlertsModel", "La CENTRAL no responde"),
+        # an OCPP gateway refused a charger (unknown id / wrong key): central_service/gateway_reports.py
+        "unknown_charger": QCoreApplication.translate("AlertsModel", "Cargador desconocido rechazado"),
     }.get(kind, kind)
 
 

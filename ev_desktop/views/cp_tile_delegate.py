@@ -32,6 +32,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QFontMetricsF, QI
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from ev_common.contract import CpState
+from ocpp_gateway.connectors import connector_of
 from ev_desktop.models.cp_grid import STATE_COLORS, CpStateRole
 
 TILE_SIZE = QSize(176, 96)
@@ -100,6 +101,15 @@ def price_line(st: CpState) -> str:
 
 # Told apart without colour too: reserved tiles are hatched, charging ones carry a bolt.
 BADGE_MARK = {"charging": "⚡ "}
+
+
+def ocpp_tag(cp_id: str) -> str:
+    """The tag of an OCPP charger's tile: "OCPP", or "OCPP · c2" when the CP is connector 2 of a
+    multi-connector box (one CP per connector, ``CP010-2``: ocpp_gateway.connectors)."""
+    n = connector_of(cp_id)
+    if n is None:
+        return QCoreApplication.translate("CpTile", "OCPP")
+    return QCoreApplication.translate("CpTile", "OCPP · c{n}").format(n=n)
 
 
 class CpTileDelegate(QStyledItemDelegate):
@@ -280,8 +290,8 @@ class CpTileDelegate(QStyledItemDelegate):
         p.setFont(self._small)
         if st.ocpp:  # a real charger behind the OCPP gateway (docs/ocpp.md): a small tag after the id
             id_w = QFontMetrics(self._bold).horizontalAdvance(st.cp_id)
-            p.drawText(QRect(inner.left() + id_w + 6, inner.top(), inner.width() // 3, line_h), _LEFT_VCENTER,
-                       QCoreApplication.translate("CpTile", "OCPP"))
+            p.drawText(QRect(inner.left() + id_w + 6, inner.top(), inner.width() // 2, line_h), _LEFT_VCENTER,
+                       ocpp_tag(st.cp_id))
         label, lw = self._label(st.state)
         badge = QRect(inner.right() - lw + 1, inner.top() + 1, lw, self._small_h + 2)
         p.setPen(Qt.PenStyle.NoPen)

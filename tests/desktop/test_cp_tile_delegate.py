@@ -97,3 +97,10 @@ def test_ocpp_charger_tile_carries_an_ocpp_tag(qapp):
     tagged = _paint(delegate, model, 0)
     assert tagged != before                                 # the tag is painted (not a stale cache)
     assert tagged == _paint(CpTileDelegate(), model, 0)
+
+
+def test_ocpp_tag_names_the_connector_of_a_multi_connector_box(qapp):
+    from ev_desktop.views.cp_tile_delegate import ocpp_tag
+    assert ocpp_tag("CP010") == "OCPP"
+    assert ocpp_tag("CP010-2") == "OCPP · c2"
+    assert ocpp_tag("PARKING-NORTE") == "OCPP"   # a dash is not a connector by itself

@@ -2,7 +2,8 @@
 
 It runs on its own asyncio loop in a thread so the (synchronous) tests can drive it step by step
 and wait on Kafka/DB conditions in between. Central-system calls (RemoteStart/Stop,
-ChangeAvailability) are recorded and answered Accepted.
+ChangeAvailability, ReserveNow, CancelReservation) are recorded and answered Accepted
+(ReserveNow: ``reserve_answer``).
 """
 from __future__ import annotations
 
@@ -24,8 +25,10 @@ def iso(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def basic(user: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+def basic(user: str, password: str | bytes) -> str:
+    """HTTP Basic; *password* bytes are sent as they are (an AuthorizationKey's raw octets)."""
+    raw = password if isinstance(password, bytes) else password.encode()
+    return "Basic " + base64.b64encode(user.encode() + b":" + raw).decode()
 
 
 class _Charger(ChargePoint):
@@ -43,6 +46,17 @@ class _Charger(ChargePoint):
         self.owner.requests.append(("RemoteStopTransaction", {"transaction_id": transaction_id}))
         return call_result.RemoteStopTransaction(status="Accepted")
 
+    @on(Action.reserve_now)
+    def on_reserve_now(self, connector_id: int, expiry_date: str, id_tag: str, reservation_id: int, **_):
+        self.owner.requests.append(("ReserveNow", {"connector_id": connector_id, "expiry_date": expiry_date,
+                                                   "id_tag": id_tag, "reservation_id": reservation_id}))
+        return call_result.ReserveNow(status=self.owner.reserve_answer)
+
+    @on(Action.cancel_reservation)
+    def on_cancel_reservation(self, reservation_id: int, **_):
+        self.owner.requests.append(("CancelReservation", {"reservation_id": reservation_id}))
+        return call_result.CancelReservation(status="Accepted")
+
     @on(Action.change_availability)
     def on_change_availability(self, connector_id: int, type: str, **_):  # noqa: A002 - OCPP's name
         self.owner.requests.append(("ChangeAvailability", {"connector_id": connector_id, "type": str(type)}))
@@ -54,9 +68,10 @@ class TestCharger:
 
     __test__ = False  # not a pytest class
 
-    def __init__(self, url: str, cp_id: str, key: str | None, *, tls: bool = True) -> None:
+    def __init__(self, url: str, cp_id: str, key: str | bytes | None, *, tls: bool = True) -> None:
         self.url, self.cp_id, self.key, self.tls = url, cp_id, key, tls
         self.requests: list[tuple[str, dict]] = []
+        self.reserve_answer = "Accepted"   # what ReserveNow is answered (Occupied, Faulted…)
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True, name=f"charger-{cp_id}")
         self._thread.start()
@@ -126,6 +141,88 @@ class TestCharger:
                 await self._ws.close()
         try:
             self._run(_close(), 10)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(5)
+
+
+class _FleetCharger(ChargePoint):
+    """A silent charger of a :class:`Fleet`: answers every call Accepted, records nothing."""
+
+    @on(Action.reserve_now)
+    def on_reserve_now(self, **_):
+        return call_result.ReserveNow(status="Accepted")
+
+    @on(Action.cancel_reservation)
+    def on_cancel_reservation(self, **_):
+        return call_result.CancelReservation(status="Accepted")
+
+    @on(Action.remote_start_transaction)
+    def on_remote_start(self, **_):
+        return call_result.RemoteStartTransaction(status="Accepted")
+
+
+class Fleet:
+    """Many real OCPP clients (the ``ocpp`` library's ChargePoint) on ONE loop in a thread: a
+    reconnect storm without a thread per charger."""
+
+    __test__ = False
+
+    def __init__(self, url: str, passwords: dict[str, str]) -> None:
+        self.url, self.passwords = url, passwords
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True, name="fleet")
+        self._thread.start()
+        self._links: dict[str, tuple] = {}
+
+    def _run(self, coro, timeout: float):
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    async def _one(self, cp_id: str) -> None:
+        ws = await websockets.connect(f"{self.url}/{cp_id}", subprotocols=["ocpp1.6"],
+                                      additional_headers={"Authorization": basic(cp_id, self.passwords[cp_id])},
+                                      ssl=tls_client_context(), open_timeout=120, ping_interval=None)
+        cp = _FleetCharger(cp_id, ws, response_timeout=120)
+        runner = asyncio.ensure_future(cp.start())
+        self._links[cp_id] = (ws, runner)
+        await cp.call(call.BootNotification(charge_point_model="Fleet", charge_point_vendor="pytest"))
+        await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Available",
+                                              timestamp=iso(time.time())))
+        # like a real charger: a Heartbeat now and then, so the gateway never gives it up as
+        # silent while a loaded machine takes its time (seen: 200 × --charger-timeout)
+        beat = asyncio.ensure_future(self._beat(cp))
+        self._links[cp_id] = (ws, runner, beat)
+
+    @staticmethod
+    async def _beat(cp: ChargePoint) -> None:
+        while True:
+            await asyncio.sleep(5)
+            try:
+                await cp.call(call.Heartbeat())
+            except Exception:  # noqa: BLE001 - the link is gone: drop_all cancels us
+                return
+
+    def connect_all(self, timeout: float = 300.0) -> list[BaseException]:
+        """Every charger connects and boots at once; returns the failures (empty: all in)."""
+        async def _all():
+            res = await asyncio.gather(*(self._one(cp_id) for cp_id in self.passwords), return_exceptions=True)
+            return [r for r in res if isinstance(r, BaseException)]
+        return self._run(_all(), timeout)
+
+    def drop_all(self) -> None:
+        """Every charger loses its network at once (no close handshake)."""
+        async def _drop():
+            for ws, *tasks in self._links.values():
+                for task in tasks:
+                    task.cancel()
+                ws.transport.abort()
+            self._links.clear()
+        self._run(_drop(), 30)
+
+    def close(self) -> None:
+        try:
+            self.drop_all()
         except Exception:  # noqa: BLE001 - already gone
             pass
         self.loop.call_soon_threadsafe(self.loop.stop)

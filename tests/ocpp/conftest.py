@@ -10,6 +10,7 @@ import pytest
 from ev_common.kafka.admin import ensure_topics
 from ev_common.ports import free_port
 from tests.e2e.harness import HostProc, System
+from ocpp_gateway import authorization_key
 from tests.helpers import grant_prefix, wait_until
 from tests.ocpp.client import TestCharger
 
@@ -29,10 +30,15 @@ class OcppSystem:
         return f"wss://127.0.0.1:{self.port}"
 
     def key(self, cp_id: str = CP) -> str:
+        """The CP key of the credentials file (what Central and the gateway share)."""
         return json.loads((self.system.credentials_dir / f"{cp_id}.json").read_text())["key"]
 
+    def authorization_key(self, cp_id: str = CP) -> str:
+        """What a charger is configured with: the 40 hex digits derived from the CP key."""
+        return authorization_key.hex_key(self.key(cp_id))
+
     def charger(self, cp_id: str = CP, key: str | None = "<own>") -> TestCharger:
-        ch = TestCharger(self.url, cp_id, self.key(cp_id) if key == "<own>" else key)
+        ch = TestCharger(self.url, cp_id, self.authorization_key(cp_id) if key == "<own>" else key)
         self.chargers.append(ch)
         return ch
 

@@ -19,18 +19,21 @@ def _published(fx) -> list[c.Payload]:
     return [f.body for f in fx if isinstance(f, Publish)]
 
 
-def test_authorization_becomes_remote_start_with_a_20_char_id_tag_on_the_preparing_connector():
+def test_authorization_becomes_reserve_now_then_remote_start_with_a_20_char_id_tag_on_the_preparing_connector():
     b = Bridge("CP9")
     b.status(2, "Preparing")
     fx = b.on_authorize(c.AuthorizeSupply("CP9", SID, "driver1", 0.5, 22.0, NOW + 60), NOW)
     calls = [f for f in fx if isinstance(f, Call)]
-    assert calls == [Call("RemoteStartTransaction", {"connector_id": 2, "id_tag": SID[:20]})]
+    assert calls == [Call("ReserveNow", {"connector_id": 2, "expiry_date": meter.iso(NOW + 60), "id_tag": SID[:20],
+                                         "reservation_id": 1}, ref=SID[:20])]
+    then = [f for f in b.on_call_result(calls[0], "Accepted") if isinstance(f, Call)]
+    assert then == [Call("RemoteStartTransaction", {"connector_id": 2, "id_tag": SID[:20]}, ref=SID[:20])]
 
 
 def test_authorization_resent_by_central_asks_the_charger_again_until_the_transaction_starts():
     b = _authorized()
     again = b.on_authorize(c.AuthorizeSupply("CP9", SID, "driver1", 0.5, 22.0, NOW + 60), NOW)
-    assert [f.action for f in again if isinstance(f, Call)] == ["RemoteStartTransaction"]
+    assert [(f.action, f.fields["reservation_id"]) for f in again if isinstance(f, Call)] == [("ReserveNow", 1)]
     b.start_transaction(1, id_tag_for(SID), 0, "t", NOW, NOW)
     assert b.on_authorize(c.AuthorizeSupply("CP9", SID, "driver1", 0.5, 22.0, NOW + 60), NOW) == []
 
@@ -135,14 +138,16 @@ def test_meter_values_in_wh_with_phases_and_odd_input_never_raise():
     assert meter.samples("not a list") == []
 
 
-def test_basic_auth_needs_the_path_id_as_user_and_the_cp_key(tmp_path):
+def test_basic_auth_needs_the_path_id_as_user_and_the_authorization_key(tmp_path):
     from ev_common import cp_credentials
+    from ocpp_gateway.authorization_key import hex_key
     cp_credentials.write(tmp_path / "CP9.json", cp_credentials.CpCredentials("CP9", "k" * 43))
     from tests.ocpp.client import basic
-    assert basic_auth.check(tmp_path, "/CP9", basic("CP9", "k" * 43)) == ("CP9", "")
-    assert basic_auth.check(tmp_path, "/ocpp/CP9", basic("CP9", "k" * 43)) == ("CP9", "")
+    good = hex_key("k" * 43)
+    assert basic_auth.check(tmp_path, "/CP9", basic("CP9", good)) == ("CP9", "")
+    assert basic_auth.check(tmp_path, "/ocpp/CP9", basic("CP9", good)) == ("CP9", "")
     assert basic_auth.check(tmp_path, "/CP9", basic("CP9", "wrong"))[1] == "bad_key"
-    assert basic_auth.check(tmp_path, "/CP9", basic("CP8", "k" * 43))[1] == "wrong_user"
+    assert basic_auth.check(tmp_path, "/CP9", basic("CP8", good))[1] == "wrong_user"
     assert basic_auth.check(tmp_path, "/CP8", basic("CP8", "x"))[1] == "unknown_cp"
     assert basic_auth.check(tmp_path, "/CP9", None)[1] == "no_credentials"
     assert basic_auth.check(tmp_path, "/CP9", "Basic !!!")[1] == "no_credentials"

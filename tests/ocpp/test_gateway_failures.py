@@ -64,6 +64,10 @@ def test_charger_that_vanishes_mid_supply_is_closed_at_its_last_meter_value_and_
                message="driver told of the interruption")
     ticket = wait_until(lambda: _tickets(ocpp_system, auth.session_id), 120, message="ticket")[0].body
     assert ticket.kwh == pytest.approx(0.006)       # the last meter value, nothing invented
+    # the operators are told: the workbench raises the disconnected-CP alert
+    wait_until(lambda: [r for r in ocpp_system.system.db_rows("alerts")
+                        if r["kind"] == "cp_disconnected" and r["cp_id"] == CP], 150,
+               message="cp_disconnected alert for the operators")
     assert ticket.outcome == "monitor_lost"
     finals = ocpp_system.system.watcher.finals()[auth.session_id]
     assert finals[0].ended_at == pytest.approx(t0 + 1, abs=1e-3)

@@ -56,7 +56,7 @@ def test_driver_request_remote_start_meter_values_stop_gives_one_ticket_billed_a
     tx = started.transaction_id
     ocpp_system.system.watcher.wait_state(CP, "charging", 120)
     ch.meter(tx, 10_004, 7_400, t0 + 1)
-    ch.meter(tx, 10_008, 7_400, t0 + 2)
+    ch.meter(None, 10_008, 7_400, t0 + 2)   # transactionId missing: the connector's open transaction
     progress = wait_until(lambda: [p for p in ocpp_system.system.watcher.notifications(
         c.SupplyProgress, auth.session_id) if p.kwh >= 0.008 - 1e-9], 120, message="SupplyProgress at the driver")
     assert progress[-1].kw == pytest.approx(7.4)

@@ -27,3 +27,4 @@ def test_simulated_ocpp_charger_serves_a_driver_request_to_a_ticket(ocpp_system:
     assert ticket.kwh == pytest.approx(final.kwh) and ticket.kwh > 0
     assert s.watcher.notifications(c.SupplyProgress, result.session)
     assert "Transacción" in sim.output() and "FINALIZADA" in sim.output()
+    assert "ReserveNow" in sim.output()   # Central's reservation reached the simulated charger first
