@@ -42,3 +42,24 @@ def test_a_monitor_given_a_dead_central_first_authenticates_with_the_next(centra
                    message="the Monitor names the Central it talks to")
     finally:
         monitor.stop()
+
+
+def test_the_driver_app_signs_in_through_the_next_central_when_the_first_does_not_answer(central):
+    import asyncio
+
+    from ev_desktop.core.central_client import CentralClient
+
+    svc = central()
+    client = CentralClient("127.0.0.1", free_port(), fallbacks=(("127.0.0.1", svc.port),))
+    result = asyncio.run(client.login("driver1", "pass123"))
+    assert result.driver_id == "driver1" and result.session_id
+    assert (client.host, client.port) == ("127.0.0.1", svc.port)  # the one in use, for the status bar
+
+
+def test_the_apps_settings_accept_a_list_of_centrals():
+    from ev_desktop.settings_store import AppSettings, validate
+
+    s = AppSettings(central="pc1:7000,pc2:7001")
+    assert s.central_host_port == ("pc1", 7000) and s.central_fallbacks == (("pc2", 7001),)
+    assert not [p for p in validate(s) if p.startswith("CENTRAL")]
+    assert [p for p in validate(AppSettings(central="pc1:7000,pc2:x")) if p.startswith("CENTRAL")]
