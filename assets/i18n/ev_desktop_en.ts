@@ -277,12 +277,12 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>CentralDownBanner</name>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="185" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="205" />
         <source>La CENTRAL no responde desde las {t}: los estados mostrados pueden no estar al día y las solicitudes y órdenes esperarán a que vuelva</source>
         <translation>CENTRAL has not answered since {t}: the states shown may be out of date and requests and commands will wait until it is back</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="187" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="207" />
         <source>La CENTRAL no responde: los estados mostrados pueden no estar al día y las solicitudes y órdenes esperarán a que vuelva</source>
         <translation>CENTRAL is not answering: the states shown may be out of date and requests and commands will wait until it is back</translation>
     </message>
@@ -290,57 +290,67 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>CentralIndicator</name>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="143" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="161" />
         <source>CENTRAL: en línea</source>
         <translation>CENTRAL: online</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="157" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="176" />
         <source>Kafka funciona pero la CENTRAL no publica su latido</source>
         <translation>Kafka works but CENTRAL publishes no heartbeat</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="160" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="180" />
         <source>CENTRAL: esperando señal…</source>
         <translation>CENTRAL: waiting for a signal…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="153" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="172" />
         <source>CENTRAL: sin respuesta desde {t}</source>
         <translation>CENTRAL: no answer since {t}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="135" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="136" />
+        <source>Instancia {name}: en línea, {n} particiones</source>
+        <translation>Instance {name}: online, {n} partitions</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="139" />
+        <source>Instancia {name}: sin latido desde {t}</source>
+        <translation>Instance {name}: no heartbeat since {t}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="153" />
         <source>Enlace con la CENTRAL cifrado (TLS) y certificado comprobado</source>
         <translation>Link to CENTRAL encrypted (TLS), certificate verified</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="136" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="154" />
         <source>sin cifrar</source>
         <translation>not encrypted</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="136" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="154" />
         <source>Enlace con la CENTRAL SIN CIFRAR (--plaintext-socket)</source>
         <translation>Link to CENTRAL NOT ENCRYPTED (--plaintext-socket)</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="144" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="162" />
         <source>La CENTRAL publica su latido en Kafka</source>
         <translation>CENTRAL publishes its heartbeat on Kafka</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="147" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="166" />
         <source>CENTRAL: estado desconocido — sin Kafka</source>
         <translation>CENTRAL: state unknown — no Kafka</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="148" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="167" />
         <source>Sin Kafka no llega el latido de la CENTRAL; puede estar funcionando (el inicio de sesión usa su conexión directa)</source>
         <translation>Without Kafka the CENTRAL heartbeat cannot arrive; it may be working (logging in uses its direct connection)</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="156" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="175" />
         <source>CENTRAL: sin respuesta</source>
         <translation>CENTRAL: no answer</translation>
     </message>
@@ -1115,7 +1125,7 @@ The app keeps running; the details are in the log.</translation>
     </message>
     <message>
         <location filename="../../ev_desktop/main_window.py" line="88" />
-        <location filename="../../ev_desktop/main_window.py" line="169" />
+        <location filename="../../ev_desktop/main_window.py" line="170" />
         <location filename="../../ev_desktop/workbench_setup.py" line="69" />
         <source>Operador</source>
         <translation>Operator</translation>
@@ -1156,17 +1166,17 @@ The app keeps running; the details are in the log.</translation>
         <translation>Find a charging point</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="195" />
+        <location filename="../../ev_desktop/main_window.py" line="196" />
         <source>Su sesión de operador ha caducado — vuelva a iniciar sesión</source>
         <translation>Your operator session has expired — please sign in again</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="196" />
+        <location filename="../../ev_desktop/main_window.py" line="197" />
         <source>Ha cambiado la CENTRAL — vuelva a iniciar sesión como operador</source>
         <translation>The CENTRAL has changed — sign in again as an operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="278" />
+        <location filename="../../ev_desktop/main_window.py" line="279" />
         <source>EVCharging — Centro de control, versión {v}
 
 Datos (ajustes, colas de envío, registro de eventos): {d}
@@ -1183,27 +1193,27 @@ Application log file: {applog}
 Shortcuts: F1 this help · Ctrl+F find a charging point · click the Kafka indicator for the diagnostics</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="287" />
+        <location filename="../../ev_desktop/main_window.py" line="288" />
         <source>Acerca de EVCharging</source>
         <translation>About EVCharging</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="304" />
+        <location filename="../../ev_desktop/main_window.py" line="305" />
         <source>Suministro terminado en {cp}: {kwh:.2f} kWh, {eur:.2f} €</source>
         <translation>Supply finished at {cp}: {kwh:.2f} kWh, {eur:.2f} €</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="307" />
+        <location filename="../../ev_desktop/main_window.py" line="308" />
         <source>Suministro interrumpido en {cp}</source>
         <translation>Supply interrupted at {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="341" />
+        <location filename="../../ev_desktop/main_window.py" line="342" />
         <source>Ajustes aplicados. Vuelva a iniciar sesión para usarlos en su sesión de conductor.</source>
         <translation>Settings applied. Log in again to use them in your driver session.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="355" />
+        <location filename="../../ev_desktop/main_window.py" line="356" />
         <source>El diagnóstico de Kafka no está disponible en esta instalación</source>
         <translation>Kafka diagnostics are not available in this installation</translation>
     </message>
@@ -1266,44 +1276,44 @@ Shortcuts: F1 this help · Ctrl+F find a charging point · click the Kafka indic
         <translation>Operator: &lt;b&gt;{o}&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="333" />
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="347" />
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="352" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="336" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="350" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="355" />
         <source>Parar {cp}</source>
         <translation>Stop {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="337" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="340" />
         <source>Reanudar {cp}</source>
         <translation>Resume {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="348" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="351" />
         <source>{cp} está suministrando a {d} ({kwh:.2f} kWh). ¿Parar el punto de carga? El suministro terminará ahora y se le cobrará lo suministrado.</source>
         <translation>{cp} is supplying {d} ({kwh:.2f} kWh). Stop the charging point? The supply ends now and what was supplied is billed.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="353" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="356" />
         <source>{cp} está reservado para {d}. ¿Parar el punto de carga? La reserva quedará anulada.</source>
         <translation>{cp} is reserved for {d}. Stop the charging point? The reservation will be cancelled.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="376" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="379" />
         <source>Parar todos los CP</source>
         <translation>Stop every CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="377" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="380" />
         <source>¿Parar los {n} puntos de carga? Los suministros en curso terminarán ahora.</source>
         <translation>Stop all {n} charging points? Running supplies will end now.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="380" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="383" />
         <source>Reanudar todos los CP</source>
         <translation>Resume every CP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/operator_dashboard.py" line="381" />
+        <location filename="../../ev_desktop/views/operator_dashboard.py" line="384" />
         <source>¿Reanudar los {n} puntos de carga?</source>
         <translation>Resume all {n} charging points?</translation>
     </message>
@@ -1744,22 +1754,22 @@ Shortcuts: F1 this help · Ctrl+F find a charging point · click the Kafka indic
 <context>
     <name>StaleDataBanner</name>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="226" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="246" />
         <source>Kafka responde con errores — todavía no se ha recibido ningún dato</source>
         <translation>Kafka answers with errors — no data received yet</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="227" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="247" />
         <source>Kafka responde con errores — datos de las {t}, pueden no estar al día</source>
         <translation>Kafka answers with errors — data as of {t}, it may be out of date</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="230" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="250" />
         <source>Sin conexión con Kafka — todavía no se ha recibido ningún dato</source>
         <translation>No connection to Kafka — no data received yet</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="231" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="251" />
         <source>Sin conexión con Kafka — datos de las {t}, pueden no estar al día</source>
         <translation>No connection to Kafka — data as of {t}, it may be out of date</translation>
     </message>
