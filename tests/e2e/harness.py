@@ -209,6 +209,8 @@ class System:
     broker: LocalBroker | None = None
     central: HostProc | None = None
     central_port: int = 0
+    standby_port: int = 0            # a standby Central's socket (start_standby): clients get both
+    standby: HostProc | None = None
     cps: dict[str, CpPair] = field(default_factory=dict)
     drivers: list[HostProc] = field(default_factory=list)
     watcher: Watcher | None = None
@@ -228,7 +230,8 @@ class System:
 
     @property
     def central_addr(self) -> str:
-        return f"{self.central_host}:{self.central_port}"
+        addr = f"{self.central_host}:{self.central_port}"
+        return f"{addr},{self.central_host}:{self.standby_port}" if self.standby_port else addr
 
     def common(self) -> list[str]:
         return ["--bootstrap-servers", self.bootstrap, "--topic-prefix", self.topics.prefix]
@@ -310,6 +313,20 @@ class System:
         if wait:
             self.central.wait_output("Central ready", 90)
         return self.central
+
+    def start_standby(self, instance: str = "central-b") -> HostProc:
+        """A second Central on the same database and data dir with ``--standby``: it waits for
+        the active one's lock and serves on :attr:`standby_port` once it holds it."""
+        self.standby_port = self.standby_port or free_port()
+        self.standby = self._spawn("central-standby", [
+            "-m", "central_service.cli", *self.common(), "--port", str(self.standby_port),
+            "--db", self.db_url, "--data-dir", str(self.tmp / "central"),
+            "--monitor-timeout", str(self.monitor_timeout),
+            "--tls-hosts", f"{self.central_host},localhost,127.0.0.1",
+            "--max-connections-per-address", "1000", "--standby", "--instance-id", instance],
+            "central")
+        self.standby.wait_output(f"standby: instance {instance} waits", 90)
+        return self.standby
 
     def kill_central(self) -> None:
         assert self.central is not None
