@@ -100,3 +100,14 @@ def test_a_stopped_central_releases_the_database_for_a_restart(central, data_dir
     guard = InstanceGuard(db_url, "next")
     assert guard.try_acquire()
     guard.release()
+
+
+def test_ev_central_refuses_a_second_instance_with_exit_code_3_and_says_standby(central, data_dir):
+    url = sqlite_url(data_dir / "central.db")
+    central(db_url=url, instance="central-a")
+    out = subprocess.run([sys.executable, "-m", "central_service.cli", "--bootstrap-servers", central.bootstrap,
+                          "--topic-prefix", central.topics.prefix, "--db", url, "--port", "0",
+                          "--data-dir", str(data_dir / "second"), "--instance-id", "central-b"],
+                         capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert out.returncode == 3, out.stdout + out.stderr
+    assert "ya sirve esta base de datos" in out.stdout + out.stderr and "--standby" in out.stdout + out.stderr
