@@ -211,6 +211,7 @@ class System:
     central_port: int = 0
     standby_port: int = 0            # a standby Central's socket (start_standby): clients get both
     standby: HostProc | None = None
+    pg_url: str = ""                 # Central's database on PostgreSQL instead of the SQLite file
     cps: dict[str, CpPair] = field(default_factory=dict)
     drivers: list[HostProc] = field(default_factory=list)
     watcher: Watcher | None = None
@@ -226,7 +227,7 @@ class System:
 
     @property
     def db_url(self) -> str:
-        return f"sqlite:///{self.db_path}"
+        return self.pg_url or f"sqlite:///{self.db_path}"
 
     @property
     def central_addr(self) -> str:
@@ -293,6 +294,16 @@ class System:
                    "--credentials-dir", str(self.credentials_dir))
 
     def db_rows(self, table: str) -> list[dict]:
+        if self.pg_url:
+            from playhouse.db_url import connect as url_connect
+
+            database = url_connect(self.pg_url)
+            try:
+                cur = database.execute_sql(f"SELECT * FROM {table}")  # noqa: S608 - fixed names
+                cols = [d[0] for d in cur.description]
+                return [dict(zip(cols, row)) for row in cur.fetchall()]
+            finally:
+                database.close()
         con = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=30)
         con.row_factory = sqlite3.Row
         try:

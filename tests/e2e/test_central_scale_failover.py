@@ -12,6 +12,7 @@ import time
 import pytest
 
 from ev_common import contract as c
+from tests.central.conftest import postgres_url  # noqa: F401 - the throwaway PostgreSQL fixture
 from tests.e2e.harness import System
 from tests.e2e.test_resilience import assert_ledger, assert_no_tracebacks
 from tests.helpers import wait_until
@@ -28,8 +29,14 @@ def _heartbeat_serving_all(s: System, instance: str) -> bool:
     return False
 
 
-def test_standby_takes_over_after_kill9_mid_supply_and_bills_each_supply_once(system: System):
-    s, w = system, system.watcher
+@pytest.mark.parametrize("db", ["sqlite", "postgresql"])
+def test_standby_takes_over_after_kill9_mid_supply_and_bills_each_supply_once(system: System, db: str, request):
+    s = system
+    if db == "postgresql":
+        s.pg_url = request.getfixturevalue("postgres_url")
+        s.watcher.close()
+        s.watch()  # its notification keys now come from PostgreSQL
+    w = s.watcher
     w.names.append(s.topics.central_heartbeat)  # the watcher reads the instances' heartbeats too
     s.seed(cps=3, drivers=3)
     s.start_central("--instance-id", "central-a")
@@ -51,7 +58,7 @@ def test_standby_takes_over_after_kill9_mid_supply_and_bills_each_supply_once(sy
     wait_until(lambda: _heartbeat_serving_all(s, "central-b"), 90, interval=0.2,
                message="central-b serves every partition")
     assigned_s = time.monotonic() - killed_at
-    print(f"\nFAILOVER kill -9 -> standby serving its socket {serving_s:.1f} s, "
+    print(f"\nFAILOVER ({db}) kill -9 -> standby serving its socket {serving_s:.1f} s, "
           f"-> all {PARTITIONS} partitions assigned {assigned_s:.1f} s")
 
     r1 = s.wait_results(d1, 1, 180)[0]
