@@ -61,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--standby", action="store_true", default=setting("standby", "") in ("1", "true", "yes"),
                    help="if another Central already serves the database, wait as its standby and take over "
                         "when it stops or dies, instead of refusing to start (env EV_STANDBY=1)")
+    p.add_argument("--group-session-timeout", type=float, default=float(setting("group_session_timeout", "10")),
+                   help="seconds Kafka waits for a silent Central before giving its partitions to another "
+                        "instance: most of a standby's take-over pause; the broker accepts 6 or more "
+                        "(env EV_GROUP_SESSION_TIMEOUT; default %(default)s)")
     p.add_argument("--heartbeat-interval", type=float, default=float(setting("heartbeat_interval", "1")),
                    help="Central heartbeat and expected monitor heartbeat interval, s (default %(default)s)")
     p.add_argument("--token-secret-file", type=Path, default=setting("token_secret_file", "") or None,
@@ -168,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         processed_ids_retention=args.processed_ids_days * 86400.0,
         event_log_retention=args.event_log_days * 86400.0, prune_interval=args.prune_interval,
         live_admit_rows=args.live_admit_rows, instance=args.instance_id, standby=args.standby,
+        group_session_timeout=args.group_session_timeout,
         **socket_config(args))
     service = CentralService(config)
 

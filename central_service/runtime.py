@@ -195,12 +195,12 @@ class CentralService(PeriodicTasks, SocketGateway):
             cfg.bootstrap_servers, [self.topics.driver_requests, self.topics.operator_commands],
             group_id=f"{cfg.topic_prefix}.central.requests", client_id=f"{cfg.topic_prefix}.central.requests",
             on_batch=self._on_request_batch, dead_letters=self._producer,
-            dead_letter_topic=self.topics.dead_letters)
+            dead_letter_topic=self.topics.dead_letters, consumer_config=self._group_config())
         self._consumer = ResilientConsumer(
             cfg.bootstrap_servers, [self.topics.cp_events],
             group_id=f"{cfg.topic_prefix}.central", client_id=f"{cfg.topic_prefix}.central",
             on_batch=self._on_event_batch, dead_letters=self._producer,
-            dead_letter_topic=self.topics.dead_letters)
+            dead_letter_topic=self.topics.dead_letters, consumer_config=self._group_config())
         self._requests_consumer.start()
         self._consumer.start()
         log.info("Central ready: port=%d kafka=%s prefix=%s", self.port, cfg.bootstrap_servers, cfg.topic_prefix)
@@ -262,6 +262,11 @@ class CentralService(PeriodicTasks, SocketGateway):
         """Partitions both consumers read (as of their last health check); 0 while joining."""
         return sum(len((c.lag_by_partition() if c is not None else None) or {})
                    for c in (self._consumer, self._requests_consumer))
+
+    def _group_config(self) -> dict:
+        """The consumer groups' session timeout: how long a dead instance keeps its partitions
+        before the group gives them to a standby (the bulk of a take-over's pause)."""
+        return {"session_timeout_ms": int(self.config.group_session_timeout * 1000)}
 
     def assigned_partitions(self) -> dict[str, list[int]]:
         """Topic → partitions this instance reads (its heartbeat carries them)."""

@@ -325,7 +325,7 @@ class System:
             self.central.wait_output("Central ready", 90)
         return self.central
 
-    def start_standby(self, instance: str = "central-b") -> HostProc:
+    def start_standby(self, instance: str = "central-b", *extra: str) -> HostProc:
         """A second Central on the same database and data dir with ``--standby``: it waits for
         the active one's lock and serves on :attr:`standby_port` once it holds it."""
         self.standby_port = self.standby_port or free_port()
@@ -334,7 +334,7 @@ class System:
             "--db", self.db_url, "--data-dir", str(self.tmp / "central"),
             "--monitor-timeout", str(self.monitor_timeout),
             "--tls-hosts", f"{self.central_host},localhost,127.0.0.1",
-            "--max-connections-per-address", "1000", "--standby", "--instance-id", instance],
+            "--max-connections-per-address", "1000", "--standby", "--instance-id", instance, *extra],
             "central")
         self.standby.wait_output(f"standby: instance {instance} waits", 90)
         return self.standby

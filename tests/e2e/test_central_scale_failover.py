@@ -39,8 +39,9 @@ def test_standby_takes_over_after_kill9_mid_supply_and_bills_each_supply_once(sy
     w = s.watcher
     w.names.append(s.topics.central_heartbeat)  # the watcher reads the instances' heartbeats too
     s.seed(cps=3, drivers=3)
-    s.start_central("--instance-id", "central-a")
-    s.start_standby("central-b")
+    # the broker's minimum session timeout: the dead instance's partitions move after 6 s
+    s.start_central("--instance-id", "central-a", "--group-session-timeout", "6")
+    s.start_standby("central-b", "--group-session-timeout", "6")
     for cp in ("CP001", "CP002"):
         s.start_cp(cp, duration=25)  # long enough that the kill lands mid-supply
         w.wait_state(cp, "available", 90)
