@@ -36,8 +36,12 @@ class ConstraintViolation(RuntimeError):
 
 
 def ensure(db: pw.Database) -> None:
-    """Create the partial unique indexes that are missing (idempotent)."""
+    """Create the partial unique indexes that are missing (idempotent; reads only when none is
+    missing, so ``ev-db`` opening the database beside a running Central takes no write lock)."""
+    have = {ix.name for ix in db.get_indexes("supplies")}
     for name, (column, meaning) in UNIQUE_OPEN.items():
+        if name in have:
+            continue
         dupes = _duplicates(db, column)
         if dupes:
             raise ConstraintViolation(
