@@ -2,10 +2,13 @@
 
 Why: ``ev-stack up --db postgresql`` must run Central over PostgreSQL on one machine without an
 administrator setting up a server. This uses Debian's ``postgresql`` package binaries
-(``/usr/lib/postgresql/<v>/bin``), initialises *DIR* once (trust auth on 127.0.0.1 and a
-socket in *DIR* only: nothing listens beyond this machine) and then *becomes* the server
+(``/usr/lib/postgresql/<v>/bin``), initialises *DIR* once and then *becomes* the server
 (``exec``), so the stack stops it like any other child (SIGTERM = PostgreSQL's smart
-shutdown). As root the server runs as the ``postgres`` user (initdb refuses root)."""
+shutdown). As root the server runs as the ``postgres`` user (initdb refuses root).
+
+Security: no TCP at all — only a Unix socket inside *DIR*, which is mode 0700, so only its
+owner (and root) can reach the server; that is why "trust" authentication is acceptable here
+and no password has to be handed to Central (it would show in ``ps`` as part of ``--db``)."""
 from __future__ import annotations
 
 import argparse
@@ -22,8 +25,13 @@ def pg_bindir() -> str | None:
     return os.path.dirname(found[-1]) if found else None
 
 
-def database_url(port: int) -> str:
-    return f"postgresql://{_user()}@127.0.0.1:{port}/postgres"
+def database_url(data: Path, port: int) -> str:
+    """The URL Central and ``ev-db`` use: the Unix socket in *data* (``host=`` a directory)."""
+    return f"postgresql://{_user()}@/postgres?host={data.resolve()}&port={port}"
+
+
+def socket_path(data: Path, port: int) -> Path:
+    return data.resolve() / f".s.PGSQL.{port}"
 
 
 def _user() -> str:
@@ -52,10 +60,13 @@ def main(argv: list[str] | None = None) -> int:
     os.chmod(base, 0o700)
     cluster = base / "cluster"
     if not (cluster / "PG_VERSION").exists():
-        subprocess.run(prefix + [f"{bindir}/initdb", "-D", str(cluster), "-A", "trust", "-U", _user()],
-                       check=True, capture_output=True)
+        done = subprocess.run(prefix + [f"{bindir}/initdb", "-D", str(cluster), "-A", "trust", "-U", _user()],
+                              capture_output=True, text=True)
+        if done.returncode != 0:  # e.g. as root, a parent directory the postgres user cannot enter
+            print(f"initdb falló en {cluster}: {done.stderr.strip() or done.stdout.strip()}", file=sys.stderr)
+            return 2
     cmd = prefix + [f"{bindir}/postgres", "-D", str(cluster), "-p", str(args.port), "-k", str(base),
-                    "-c", "listen_addresses=127.0.0.1"]
+                    "-c", "listen_addresses="]
     os.execvp(cmd[0], cmd)
     return 0  # not reached
 

@@ -11,9 +11,10 @@ import argparse
 import socket
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from ev_common.pg_local import database_url, pg_bindir
+from ev_common.pg_local import database_url, pg_bindir, socket_path
 
 
 def add_args(up: argparse.ArgumentParser) -> None:
@@ -23,7 +24,8 @@ def add_args(up: argparse.ArgumentParser) -> None:
     up.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite",
                     help="Central's database: the demo SQLite file, or a private PostgreSQL from "
                          "Debian's packages in <stack dir>/postgresql (default sqlite)")
-    up.add_argument("--pg-port", type=int, default=5433, help="the private PostgreSQL's port (default 5433)")
+    up.add_argument("--pg-port", type=int, default=5433,
+                    help="the private PostgreSQL's port: names its Unix socket, no TCP (default 5433)")
 
 
 def database(stack: Any, args: argparse.Namespace, say: Callable[[str], None]) -> str:
@@ -32,11 +34,11 @@ def database(stack: Any, args: argparse.Namespace, say: Callable[[str], None]) -
         return f"sqlite:///{args.stack_dir / 'central.sqlite3'}"
     if pg_bindir() is None:
         raise RuntimeError("--db postgresql needs Debian's postgresql package (apt-get install postgresql)")
-    child = stack.spawn("postgresql", "ev_common.pg_local",
-                        ["--data", str(args.stack_dir / "postgresql"), "--port", str(args.pg_port)])
-    _wait_accepting(args.pg_port, 60, child)
-    url = database_url(args.pg_port)
-    say(f"  PostgreSQL ready on 127.0.0.1:{args.pg_port} (data in {args.stack_dir / 'postgresql'})")
+    data = args.stack_dir / "postgresql"
+    child = stack.spawn("postgresql", "ev_common.pg_local", ["--data", str(data), "--port", str(args.pg_port)])
+    _wait_accepting(socket_path(data, args.pg_port), 60, child)
+    url = database_url(data, args.pg_port)
+    say(f"  PostgreSQL ready (Unix socket only, in {data}, port {args.pg_port})")
     return url
 
 
@@ -63,14 +65,16 @@ def start_centrals(stack: Any, args: argparse.Namespace, common: list[str], db: 
     return ",".join(addresses)
 
 
-def _wait_accepting(port: int, timeout: float, child: Any) -> None:
+def _wait_accepting(path: Path, timeout: float, child: Any) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not child.alive():
             raise RuntimeError(f"PostgreSQL exited; see {child.log_path}")
         try:
-            with socket.create_connection(("127.0.0.1", port), 0.5):
+            with socket.socket(socket.AF_UNIX) as sock:
+                sock.settimeout(0.5)
+                sock.connect(str(path))
                 return
         except OSError:
             time.sleep(0.2)
-    raise TimeoutError(f"PostgreSQL did not accept connections on {port} within {timeout:.0f} s")
+    raise TimeoutError(f"PostgreSQL did not accept connections at {path} within {timeout:.0f} s")

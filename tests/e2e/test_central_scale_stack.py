@@ -47,7 +47,8 @@ def test_stack_with_two_centrals_on_postgresql_serves_a_driver_then_stops_everyt
         wait_until(lambda: "RESULT" in (logs / "driver1.log").read_text(errors="replace"), 240,
                    interval=0.5, message="driver RESULT")
         assert "outcome=completed" in (logs / "driver1.log").read_text(errors="replace")
-        assert f"database 127.0.0.1:{pport}/postgres ready" in (logs / "central.log").read_text(errors="replace")
+        assert f"/postgres?host={stack_dir.resolve() / 'postgresql'}&port={pport} ready" in \
+            (logs / "central.log").read_text(errors="replace")
     finally:
         down = subprocess.run([*cmd, "down", "--stack-dir", str(stack_dir)], cwd=REPO,
                               capture_output=True, text=True, timeout=180)
