@@ -18,6 +18,7 @@ would wait for ever and a plain restart would be refused:
 """
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import logging
 import os
@@ -62,6 +63,18 @@ class InstanceGuard:
                 f"otra CENTRAL ({self.holder() or 'instancia desconocida'}) ya sirve esta base de datos; "
                 "una segunda instancia activa no está disponible (estado de los CP en memoria): "
                 "arranque con --standby para esperar como reserva y tomar el relevo si cae")
+
+    async def take(self, standby: bool, stopping: Callable[[], bool]) -> bool:
+        """Central's start: :meth:`acquire` (refuse a second instance) or, *standby*, :meth:`wait`
+        until the active one is gone; off the event loop (both block). False: *stopping()*."""
+        loop = asyncio.get_running_loop()
+        if not standby:
+            await loop.run_in_executor(None, self.acquire)
+            return True
+        got = await loop.run_in_executor(None, self.wait, stopping)
+        if got:
+            log.info("instance %s is now the active Central (standby took over)", self.instance)
+        return got
 
     def wait(self, stopping: Callable[[], bool], poll_s: float = 0.5) -> bool:
         """Standby: poll until the lock is ours (True) or *stopping()* (False)."""

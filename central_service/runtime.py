@@ -141,19 +141,11 @@ class CentralService(PeriodicTasks, SocketGateway):
             await self._shutdown()
 
     async def _take_the_database(self) -> bool:
-        """One active Central per database (:mod:`.instance_guard`): refuse a second one, or
-        with ``--standby`` wait until the active one is gone. False: stopped while waiting."""
+        """One active Central per database (:mod:`.instance_guard`). False: stopped while standing by."""
         cfg = self.config
-        self._guard = InstanceGuard(cfg.db_url or db.default_db_url(cfg.data_dir), cfg.instance)
-        if not cfg.standby:
-            await asyncio.get_running_loop().run_in_executor(None, self._guard.acquire)
-            return True
         assert self._stopping is not None
-        stopping = self._stopping
-        got = await asyncio.get_running_loop().run_in_executor(None, self._guard.wait, stopping.is_set)
-        if got:
-            log.info("instance %s is now the active Central (standby took over)", cfg.instance)
-        return got
+        self._guard = InstanceGuard(cfg.db_url or db.default_db_url(cfg.data_dir), cfg.instance)
+        return await self._guard.take(cfg.standby, self._stopping.is_set)
 
     async def _start(self) -> None:
         cfg = self.config
