@@ -9,6 +9,7 @@ import asyncio
 import logging
 import os
 import signal
+import socket
 import ssl
 import sys
 from pathlib import Path
@@ -16,10 +17,16 @@ from pathlib import Path
 from ev_common.logsetup import setup_logging
 from ev_common.pki import InsecureFileError, read_secret
 from ev_common.settings import add_common_args, common_settings, setting
+from central_service.instance_guard import SecondInstanceRefused
 from central_service.runtime import FAULT_KILL_BEFORE_RELAY, CentralConfig, CentralService
 from central_service.socket_options import add_socket_args, socket_config
 
 log = logging.getLogger("central")
+
+
+def default_instance_id() -> str:
+    """``<host>-<pid>``: unique among the instances running now, which is all the name is for."""
+    return f"{socket.gethostname()}-{os.getpid()}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,6 +55,16 @@ def build_parser() -> argparse.ArgumentParser:
             ("--supply-sample-interval", "supply_sample_interval", "10", "seconds between telemetry points kept for a supply's timeline (0: none)")):
         p.add_argument(flag, type=float, default=float(setting(key, default)),
                        help=f"{text} (env EV_{key.upper()}; default %(default)s)")
+    p.add_argument("--instance-id", default=setting("instance_id", "") or default_instance_id(),
+                   help="this Central's name: its heartbeat's key and its messages' source, shown on the "
+                        "operator dashboard (env EV_INSTANCE_ID; default <host>-<pid>, here %(default)s)")
+    p.add_argument("--standby", action="store_true", default=setting("standby", "") in ("1", "true", "yes"),
+                   help="if another Central already serves the database, wait as its standby and take over "
+                        "when it stops or dies, instead of refusing to start (env EV_STANDBY=1)")
+    p.add_argument("--group-session-timeout", type=float, default=float(setting("group_session_timeout", "10")),
+                   help="seconds Kafka waits for a silent Central before giving its partitions to another "
+                        "instance: most of a standby's take-over pause; the broker accepts 6 or more "
+                        "(env EV_GROUP_SESSION_TIMEOUT; default %(default)s)")
     p.add_argument("--heartbeat-interval", type=float, default=float(setting("heartbeat_interval", "1")),
                    help="Central heartbeat and expected monitor heartbeat interval, s (default %(default)s)")
     p.add_argument("--token-secret-file", type=Path, default=setting("token_secret_file", "") or None,
@@ -154,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         fault_kill_before_relay=os.environ.get(FAULT_KILL_BEFORE_RELAY) or None,
         processed_ids_retention=args.processed_ids_days * 86400.0,
         event_log_retention=args.event_log_days * 86400.0, prune_interval=args.prune_interval,
-        live_admit_rows=args.live_admit_rows,
+        live_admit_rows=args.live_admit_rows, instance=args.instance_id, standby=args.standby,
+        group_session_timeout=args.group_session_timeout,
         **socket_config(args))
     service = CentralService(config)
 
@@ -166,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         asyncio.run(_main())
+    except SecondInstanceRefused as exc:
+        log.error("No se puede arrancar la CENTRAL: %s", exc)
+        return 3
     except (FileNotFoundError, InsecureFileError, ssl.SSLError) as exc:  # TLS certificate/key/CA
         log.error("No se puede arrancar la CENTRAL: %s", exc)
         return 2

@@ -27,7 +27,9 @@ class CentralConfig:
     token_ttl: float = 600.0  # session lifetime: short, renewed over the socket while the app is open
     session_grace: float = 3600.0  # how late a message signed while its session was valid may arrive
     interrupted_timeout: float = 600.0
-    instance: str = "central"
+    instance: str = "central"  # --instance-id: envelope source, heartbeat key, DB lock holder
+    group_session_timeout: float = 10.0  # s; Kafka's broker accepts 6..1800 by default
+    standby: bool = False  # --standby: wait for the active instance's database lock instead of refusing
     tick_interval: float = 0.2
     live_flush_interval: float = 1.0
     # SQLite ``synchronous`` of the database (see db.connect and docs/design.md, "Power cut"):

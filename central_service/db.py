@@ -20,6 +20,8 @@ import peewee as pw
 from playhouse.db_url import connect as url_connect
 from playhouse.migrate import SchemaMigrator, migrate
 
+from central_service import db_constraints
+
 log = logging.getLogger(__name__)
 
 database = pw.DatabaseProxy()
@@ -298,6 +300,7 @@ def connect(url: str, synchronous: str = "FULL") -> pw.Database:
     db.connect(reuse_if_open=True)
     db.create_tables(MODELS, safe=True)
     _add_missing_columns(db)
+    db_constraints.ensure(db)
     return db
 
 

@@ -35,6 +35,7 @@ class PeriodicTasks:
     _started_at: float
 
     request_stop: Callable[[], None]
+    assigned_partitions: Callable[[], dict[str, list[int]]]
     _transact: Callable[[Callable[[], list[c.Payload]]], None]
 
     async def _ensure_topics(self) -> None:
@@ -114,7 +115,7 @@ class PeriodicTasks:
             instance=self.config.instance, started_at=self._started_at,
             interval_s=self.config.heartbeat_interval, cps_total=len(cps),
             cps_connected=sum(1 for cp in cps if cp.monitor_connected),
-            counters=dict(self.core.counters)))
+            counters=dict(self.core.counters), partitions=self.assigned_partitions()))
 
     _logged_counters: dict = {}
 

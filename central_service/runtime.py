@@ -51,6 +51,7 @@ from central_service.config import CentralConfig
 from central_service.domain.login_throttle import LoginThrottle, ThrottlePolicy
 from central_service.domain.restart_grace import RequestOnHold
 from central_service.effects import FAULT_KILL_BEFORE_RELAY, EffectRelay
+from central_service.instance_guard import InstanceGuard
 from central_service.periodic import PeriodicTasks
 from central_service.sessions import SIGNED_BY_SESSION, SessionBook
 from central_service.socket_gateway import SocketGateway
@@ -101,6 +102,7 @@ class CentralService(PeriodicTasks, SocketGateway):
         self.sessions: SessionBook | None = None
         self.workbench: Workbench | None = None  # operator alerts and queries (OPQUERY)
         self._started_at = time.time()
+        self._guard: InstanceGuard | None = None  # this instance's hold on the database
 
     @property
     def counters(self):
@@ -112,10 +114,15 @@ class CentralService(PeriodicTasks, SocketGateway):
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
         try:
+            if not await self._take_the_database():
+                self.ready.set()
+                return  # stopped while standing by
             await self._start()
         except BaseException as exc:
             self.failed = exc
             self.ready.set()
+            if self._guard is not None:
+                self._guard.release()
             raise
         self.ready.set()
         tasks = [asyncio.create_task(self._every(self.config.tick_interval, self._tick)),
@@ -132,6 +139,13 @@ class CentralService(PeriodicTasks, SocketGateway):
             for t in tasks:
                 t.cancel()
             await self._shutdown()
+
+    async def _take_the_database(self) -> bool:
+        """One active Central per database (:mod:`.instance_guard`). False: stopped while standing by."""
+        cfg = self.config
+        assert self._stopping is not None
+        self._guard = InstanceGuard(cfg.db_url or db.default_db_url(cfg.data_dir), cfg.instance)
+        return await self._guard.take(cfg.standby, self._stopping.is_set)
 
     async def _start(self) -> None:
         cfg = self.config
@@ -173,12 +187,12 @@ class CentralService(PeriodicTasks, SocketGateway):
             cfg.bootstrap_servers, [self.topics.driver_requests, self.topics.operator_commands],
             group_id=f"{cfg.topic_prefix}.central.requests", client_id=f"{cfg.topic_prefix}.central.requests",
             on_batch=self._on_request_batch, dead_letters=self._producer,
-            dead_letter_topic=self.topics.dead_letters)
+            dead_letter_topic=self.topics.dead_letters, consumer_config=self._group_config())
         self._consumer = ResilientConsumer(
             cfg.bootstrap_servers, [self.topics.cp_events],
             group_id=f"{cfg.topic_prefix}.central", client_id=f"{cfg.topic_prefix}.central",
             on_batch=self._on_event_batch, dead_letters=self._producer,
-            dead_letter_topic=self.topics.dead_letters)
+            dead_letter_topic=self.topics.dead_letters, consumer_config=self._group_config())
         self._requests_consumer.start()
         self._consumer.start()
         log.info("Central ready: port=%d kafka=%s prefix=%s", self.port, cfg.bootstrap_servers, cfg.topic_prefix)
@@ -213,11 +227,13 @@ class CentralService(PeriodicTasks, SocketGateway):
         if self._producer is not None:
             await loop.run_in_executor(None, self._producer.close)
         db.close()
+        if self._guard is not None:
+            self._guard.release()
         log.info("Central stopped")
 
     def request_stop(self) -> None:
-        if self._loop is not None and self._stopping is not None:
-            self._loop.call_soon_threadsafe(self._stopping.set)
+        if self._loop is not None and self._stopping is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._stopping.set)  # (stopping twice is harmless)
 
     def start_in_thread(self, timeout: float = 60.0) -> "CentralService":
         """Run in a background thread (tests, embedding); returns once serving."""
@@ -238,6 +254,19 @@ class CentralService(PeriodicTasks, SocketGateway):
         """Partitions both consumers read (as of their last health check); 0 while joining."""
         return sum(len((c.lag_by_partition() if c is not None else None) or {})
                    for c in (self._consumer, self._requests_consumer))
+
+    def _group_config(self) -> dict:
+        """The consumer groups' session timeout: how long a dead instance keeps its partitions
+        before the group gives them to a standby (the bulk of a take-over's pause)."""
+        return {"session_timeout_ms": int(self.config.group_session_timeout * 1000)}
+
+    def assigned_partitions(self) -> dict[str, list[int]]:
+        """Topic → partitions this instance reads (its heartbeat carries them)."""
+        found: dict[str, list[int]] = {}
+        for consumer in (self._consumer, self._requests_consumer):
+            for tp in (consumer.lag_by_partition() if consumer is not None else None) or {}:
+                found.setdefault(tp.topic, []).append(tp.partition)
+        return {topic: sorted(parts) for topic, parts in sorted(found.items())}
 
     def call(self, fn: Callable, timeout: float = 10.0):
         """Run *fn()* on the service loop and return its result (tests, admin)."""

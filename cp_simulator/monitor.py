@@ -18,6 +18,8 @@ import ssl
 import time
 from dataclasses import dataclass
 
+from ev_common.central_addresses import CentralRotation
+from ev_common.central_addresses import text as central_text
 from ev_common.framing import FrameError, FramedStream
 from ev_common.tls_links import LinkTLS
 from ev_common.kafka.backoff import Backoff
@@ -50,6 +52,8 @@ class MonitorConfig:
     repeat_failure_s: float = 30.0
     central_tls: LinkTLS = LinkTLS()      # TLS to Central, verified against the CA (default)
     link_kind: str = ""                   # "ocpp": AUTH's 7th field, the CP is an OCPP charger
+    # more Central instances (--central h1:p,h2:p): tried in turn when a connection fails
+    central_fallbacks: tuple[tuple[str, int], ...] = ()
 
 
 class Monitor:
@@ -59,6 +63,7 @@ class Monitor:
         self.engine_ok: bool | None = None   # None until the first health check
         self.fault_reason: str = ""
         self.central_connected = False
+        self.central = CentralRotation((cfg.central,) + tuple(a for a in cfg.central_fallbacks if a != cfg.central))
         self._health_changed = asyncio.Event()
         self._first_check = asyncio.Event()
 
@@ -119,7 +124,6 @@ class Monitor:
 
     # ----------------------------------------------------------------------- central link
     async def _central_loop(self) -> None:
-        host, port = self.cfg.central
         backoff = Backoff(0.5, self.cfg.central_retry_cap_s)
         last_complaint = 0.0
         try:  # give the Engine a moment so the first report to Central is the real health
@@ -129,6 +133,7 @@ class Monitor:
         while True:
             stream: FramedStream | None = None
             delay: float
+            host, port = self.central.current
             try:
                 stream = await FramedStream.connect(host, port, timeout=5.0, tls=self._central_context())
                 interval = await self._authenticate(stream)
@@ -145,10 +150,12 @@ class Monitor:
                     self.console.line(f"Conexión con la CENTRAL perdida ({exc}) — reintentando", "error")
                     last_complaint = time.monotonic()
                 elif time.monotonic() - last_complaint >= self.cfg.repeat_failure_s:
-                    self.console.line(f"Imposible conectar con la CENTRAL ({host}:{port}) — reintentando", "error")
+                    tried = ", ".join(central_text(a) for a in self.central.addresses)
+                    self.console.line(f"Imposible conectar con la CENTRAL ({tried}) — reintentando", "error")
                     last_complaint = time.monotonic()
-                log.info("cp=%s central link failed: %s", self.cfg.cp_id, exc)
-                delay = backoff.next()
+                log.info("cp=%s central link %s:%s failed: %s", self.cfg.cp_id, host, port, exc)
+                self.central.failed()  # another instance may serve: try it at once, back off per round
+                delay = backoff.next() if self.central.wrapped else 0.1
             finally:
                 if stream is not None:
                     await stream.close()
@@ -171,7 +178,7 @@ class Monitor:
                 interval = 5.0
             self.central_connected = True
             link = f"TLS {stream.tls_version}" if stream.tls_version else "TEXTO PLANO"
-            self.console.line(f"CENTRAL {cfg.central[0]}:{cfg.central[1]}: CP {cfg.cp_id} autenticado "
+            self.console.line(f"CENTRAL {central_text(self.central.current)}: CP {cfg.cp_id} autenticado "
                               f"(latido cada {interval:g} s, enlace {link})")
             return max(0.2, interval)
         code = answer[1] if len(answer) > 1 else "?"

@@ -12,6 +12,8 @@ from ev_common.logsetup import setup_logging
 from ev_common.settings import DEFAULT_CENTRAL, host_port_arg, setting
 from ev_common.tls_links import add_client_tls_args, link_tls_from_args
 from cp_simulator.console import Console
+from ev_common.central_addresses import central_list_arg
+from ev_common.central_addresses import text as central_text
 from cp_simulator.monitor import Monitor, MonitorConfig
 
 
@@ -19,9 +21,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ev-cp-monitor", description="Monitor de un punto de recarga")
     p.add_argument("--engine", type=host_port_arg, required=True, metavar="HOST:PORT",
                    help="dirección del Engine de este CP")
-    p.add_argument("--central", type=host_port_arg, metavar="HOST:PORT",
+    p.add_argument("--central", type=central_list_arg, metavar="HOST:PORT[,HOST:PORT…]",
                    default=setting("central", DEFAULT_CENTRAL),  # argparse applies type= to it
-                   help="dirección de la CENTRAL (env EV_CENTRAL; por defecto %(default)s)")
+                   help="dirección de la CENTRAL, o varias separadas por comas (instancia activa y "
+                        "reservas: se prueba la siguiente si una no responde) (env EV_CENTRAL; "
+                        "por defecto %(default)s)")
     p.add_argument("--cp-id", required=True, help="id del CP, p. ej. CP001")
     p.add_argument("--cp-credentials", default=None, metavar="RUTA",
                    help="fichero de credenciales del CP (ev-db add-cp) o directorio con <cp_id>.json "
@@ -46,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         if "#" in value or not value.strip():
             print(f"--{name} no puede estar vacío ni contener '#'", file=sys.stderr)
             return 2
-    cfg = MonitorConfig(cp_id=args.cp_id, engine=args.engine, central=args.central, cp_key=key,
+    cfg = MonitorConfig(cp_id=args.cp_id, engine=args.engine, central=args.central[0],
+                        central_fallbacks=args.central[1:], cp_key=key,
                         location=args.location, price_eur_kwh=args.price, max_kw=args.max_kw,
                         auth_retry_s=args.auth_retry,
                         central_tls=link_tls_from_args(args, f"monitor {args.cp_id}"))
@@ -79,7 +84,7 @@ async def _run(cfg: MonitorConfig) -> None:
     console = Console(f"MONITOR {cfg.cp_id}")
     monitor = Monitor(cfg, console)
     console.line(f"Monitor del CP {cfg.cp_id}: Engine {cfg.engine[0]}:{cfg.engine[1]}, "
-                 f"CENTRAL {cfg.central[0]}:{cfg.central[1]}")
+                 "CENTRAL " + ", ".join(central_text(a) for a in monitor.central.addresses))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

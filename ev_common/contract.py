@@ -325,6 +325,9 @@ class CentralHeartbeat(Payload, frozen=True):
     cps_total: int = 0
     cps_connected: int = 0
     counters: dict[str, int] = {}  # rejected/bad-input counters, for support (additive, optional)
+    #: topic → partitions this instance's consumers are assigned (additive, optional): with a
+    #: standby or several instances the dashboard shows which one serves what
+    partitions: dict[str, list[int]] = {}
 
 
 # ------------------------------------------------------------------------ central activity

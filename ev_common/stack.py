@@ -29,6 +29,7 @@ from ev_common.pki import ca_file
 from ev_common.netcheck import connect_tcp, ephemeral_warning
 from ev_common.proc import ProcessRecord, read_records, spawn, terminate, write_records
 from ev_common.stack_kafka import local_kafka, node_pids, recorded_kafka
+from ev_common import stack_centrals
 from ev_common.settings import default_data_dir, setting
 from ev_common.topics import Topics
 
@@ -181,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="Kafka brokers to start: 3 = a local cluster on --kafka-port, +1, +2 "
                     "(controllers +10), replication factor 3, min.insync.replicas 2 (default 1)")
     up.add_argument("--central-port", type=int, default=7000)
+    stack_centrals.add_args(up)
     up.add_argument("--topic-prefix", default=setting("topic_prefix", "ev"))
     up.add_argument("--auto-duration", type=float, default=15.0, help="seconds each auto supply lasts")
     up.add_argument("--time-scale", type=float, default=60.0,
@@ -234,7 +236,7 @@ def up(args: argparse.Namespace) -> int:
             from ev_common.kafka.acl import grant
             grant(bootstrap, prefix, admin_creds)
         common = ["--bootstrap-servers", bootstrap, "--topic-prefix", prefix]
-        db = f"sqlite:///{args.stack_dir / 'central.sqlite3'}"
+        db = stack_centrals.database(stack, args, say)
         creds = args.stack_dir / "cp-credentials"  # the demo CPs' key files (0600), read by the fleet
         seed = subprocess.run([sys.executable, "-m", "central_service.db_cli", "--db", db, "seed",
                                "--cps", str(args.cps + args.ocpp_cps), "--drivers", str(max(args.drivers, 2)),
@@ -243,19 +245,16 @@ def up(args: argparse.Namespace) -> int:
         if seed.returncode != 0:
             raise RuntimeError(f"seeding the demo database failed:\n{seed.stdout}{seed.stderr}")
         say(f"  demo database {db} (drivers driver1.. / pass123, operator operator1 / admin123)")
-        c = stack.spawn("central", "central_service.cli",
-                        [*common, "--port", str(args.central_port), "--db", db,
-                         "--data-dir", str(args.stack_dir / "central"),
-                         "--billing-time-scale", str(args.time_scale)], role="central")
-        _wait_port("127.0.0.1", args.central_port, 60, c)
-        say(f"  Central listening on {central} (TLS; clients trust {ca_file()})")
+        central = stack_centrals.start_centrals(stack, args, common, db, _wait_port, say)
+        say(f"  Central: {central} (TLS; clients trust {ca_file()})")
         stack.spawn("cp-fleet", "cp_simulator.fleet",
                     [*common, "--count", str(args.cps), "--central", central, "--auto",
                      "--auto-duration", str(args.auto_duration), "--time-scale", str(args.time_scale),
                      "--data-dir", str(args.stack_dir / "cps"), "--cp-credentials", str(creds)], role="cp")
         if args.ocpp_cps > 0:
             from ocpp_gateway.stack_part import start_ocpp  # noqa: PLC0415 - only when asked for
-            start_ocpp(stack, args, common, central, creds, _wait_port)
+            # the gateway takes one Central address (its own --central): the active one
+            start_ocpp(stack, args, common, central.split(",")[0], creds, _wait_port, db)
         if not args.no_gui and not _has_display():
             say("  no display found (DISPLAY / WAYLAND_DISPLAY unset): starting headless drivers "
                 "instead of the desktop app (same as --no-gui)")

@@ -33,6 +33,7 @@ class AppContext(QObject):
     cpStates = Signal(list)          # list[CpState] that changed (batched per consumer poll)
     cpCaughtUp = Signal()            # the whole compacted state topic has been read
     centralChanged = Signal(object, object)  # up: bool | None, last_seen: float | None
+    centralInstances = Signal(list)  # list[InstanceSeen]: the Central instances heard from, on change
     logEntries = Signal(list)        # list[LogEntry], oldest first
     commandsSettled = Signal(list)   # list[(message id, applied: bool)] of operator commands Central handled
     reset = Signal()                 # settings applied: views drop what they hold
@@ -54,6 +55,7 @@ class AppContext(QObject):
         self._watch_timer.setInterval(1000)
         self._watch_timer.timeout.connect(self._check_central)
         self.started = False
+        self._instances_shown: list[tuple[str, bool, int]] = []
 
     @property
     def topics(self) -> Topics:
@@ -214,6 +216,10 @@ class AppContext(QObject):
     def _check_central(self) -> None:
         if self.central_watch is not None:
             self.central_watch.check()
+            seen = [(s.instance, s.alive, s.partitions) for s in self.central_watch.instances()]
+            if seen != self._instances_shown:
+                self._instances_shown = seen
+                self.centralInstances.emit(self.central_watch.instances())
 
     def reader_lags(self) -> dict[str, int | None]:
         """This app's own Kafka readers (no consumer group: positions kept locally) → messages

@@ -26,8 +26,8 @@ from ev_common.contract import (
 )
 from ev_common.kafka.status import LinkState
 from ev_common.logsetup import setup_logging
-from ev_common.settings import (DEFAULT_CENTRAL, add_common_args, common_settings, host_port_arg,
-                                setting)
+from ev_common.central_addresses import central_list_arg
+from ev_common.settings import DEFAULT_CENTRAL, add_common_args, common_settings, setting
 from ev_common.secret_input import InsecureFileError, MissingSecret, add_password_file_arg, read_password
 from ev_common.tls_links import add_client_tls_args, link_tls_from_args
 
@@ -53,9 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "file) and prints every step (the step lines are in Spanish, the users' language).")
     add_common_args(p)
     p.set_defaults(log_level=setting("log_level", "WARNING"))
-    p.add_argument("--central", type=host_port_arg,
+    p.add_argument("--central", type=central_list_arg,
                    default=setting("central", DEFAULT_CENTRAL),  # argparse applies type= to it
-                   help="HOST:PORT of Central's socket (env EV_CENTRAL; default %(default)s)")
+                   help="HOST:PORT of Central's socket, or several comma-separated (an active Central "
+                        "and its standbys, tried in turn) (env EV_CENTRAL; default %(default)s)")
     add_client_tls_args(p)
     p.add_argument("--driver-id", default=setting("driver_id", ""),
                    help="driver id (env EV_DRIVER_ID)")
@@ -188,7 +189,7 @@ def result_line(o: ServiceOutcome) -> str:
 
 async def run(args: argparse.Namespace) -> int:
     settings = common_settings(args, role="driver")
-    host, port = args.central
+    host, port = args.central[0]
     cps: list[str | None]
     if args.services:
         try:
@@ -207,7 +208,8 @@ async def run(args: argparse.Namespace) -> int:
 
     core = DriverCore(DriverConfig(settings.bootstrap_servers, host, port, settings.data_dir,
                                    settings.topic_prefix,
-                                   central_tls=link_tls_from_args(args, f"driver {args.driver_id}")))
+                                   central_tls=link_tls_from_args(args, f"driver {args.driver_id}"),
+                                   central_fallbacks=args.central[1:]))
     printer = Printer(core)
     if not await _login(core, args.driver_id, password, args.login_wait):
         return 2

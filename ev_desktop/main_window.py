@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         # Central: heartbeats + the Kafka link → what can honestly be said (status bar, banners, log)
         self.central_status = CentralStatusModel(self, clock=time.time)
         self.ctx.centralChanged.connect(self.central_status.set_heartbeat)
+        self.ctx.centralInstances.connect(self.central_indicator.set_instances)
         self.ctx.link.changed.connect(self.central_status.set_link)
         self.central_status.changed.connect(self.central_indicator.show_status)
         self.central_status.changed.connect(self.driver_panel.show_central)

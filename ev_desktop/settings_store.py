@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from ev_common.bootstrap import parse_bootstrap
-from ev_common.settings import DEFAULT_BOOTSTRAP, DEFAULT_CENTRAL, DEFAULT_TOPIC_PREFIX, parse_host_port, setting
+from ev_common.central_addresses import parse_central_list
+from ev_common.settings import DEFAULT_BOOTSTRAP, DEFAULT_CENTRAL, DEFAULT_TOPIC_PREFIX, setting
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,13 @@ class AppSettings:
 
     @property
     def central_host_port(self) -> tuple[str, int]:
-        return parse_host_port(self.central)
+        """The first Central of the list (``h1:p,h2:p``: an active Central and its standbys)."""
+        return parse_central_list(self.central)[0]
+
+    @property
+    def central_fallbacks(self) -> tuple[tuple[str, int], ...]:
+        """The other Centrals of the list, tried in turn when one does not answer."""
+        return parse_central_list(self.central)[1:]
 
     def connection_differs(self, other: "AppSettings") -> bool:
         return (self.bootstrap_servers, self.central, self.topic_prefix, self.kafka_credentials) != (
@@ -59,7 +66,7 @@ def validate(s: AppSettings) -> list[str]:
             except ValueError:
                 problems.append(f"Kafka: '{part.strip()}' no es una dirección HOST:PUERTO válida")
     try:
-        parse_host_port(s.central)
+        parse_central_list(s.central)
     except ValueError as exc:
         problems.append(f"CENTRAL: {exc}")
     if s.kafka_credentials.strip():

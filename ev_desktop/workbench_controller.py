@@ -92,8 +92,9 @@ class WorkbenchController(QObject):
         return keeper.session_id, keeper.token
 
     def _client(self) -> WorkbenchClient:
-        host, port = self.settings_fn().central_host_port
-        return WorkbenchClient(host, port)
+        settings = self.settings_fn()
+        host, port = settings.central_host_port
+        return WorkbenchClient(host, port, fallbacks=settings.central_fallbacks)
 
     def _spawn(self, coro) -> asyncio.Task | None:
         try:

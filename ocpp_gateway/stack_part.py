@@ -17,11 +17,12 @@ log = logging.getLogger(__name__)
 
 
 def start_ocpp(stack, args: argparse.Namespace, common: list[str], central: str, creds: Path,
-               wait_port: Callable) -> None:
+               wait_port: Callable, db: str) -> None:
+    """Start the stack's gateway and its OCPP chargers; *db* is the stack's Central database
+    (SQLite or the stack's PostgreSQL), where the gateway's key is registered."""
     port = args.ocpp_port
     # the gateway's own key, so the operators' workbench shows chargers it refuses
     gw_creds = args.stack_dir / "ocpp-gateway-key.json"
-    db = f"sqlite:///{args.stack_dir / 'central.sqlite3'}"
     added = subprocess.run([sys.executable, "-m", "central_service.db_cli", "--db", db, "add-gateway", "stack",
                             "--credentials", str(gw_creds)], capture_output=True, text=True)
     report = ["--gateway-credentials", str(gw_creds)] if added.returncode == 0 else []

@@ -89,6 +89,8 @@ EN: dict[str, str] = {
     "La CENTRAL vuelve a responder": "CENTRAL answers again", "La CENTRAL no responde": "CENTRAL is not answering",
     # status bar
     "CENTRAL: en línea": "CENTRAL: online",
+    "Instancia {name}: en línea, {n} particiones": "Instance {name}: online, {n} partitions",
+    "Instancia {name}: sin latido desde {t}": "Instance {name}: no heartbeat since {t}",
     "CENTRAL: esperando señal…": "CENTRAL: waiting for a signal…",
     "CENTRAL: sin respuesta desde {t}": "CENTRAL: no answer since {t}",
     "CENTRAL: sin respuesta": "CENTRAL: no answer",

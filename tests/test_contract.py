@@ -67,7 +67,8 @@ def sample(cls: type[contract.Payload]) -> contract.Payload:
         elif tp is float:
             values[name] = 1.25
         elif typing.get_origin(tp) is dict:
-            values[name] = {"a": 1}
+            value_type = typing.get_args(tp)[1]
+            values[name] = {"a": [1] if typing.get_origin(value_type) is list else 1}
         elif typing.get_origin(tp) is list:
             values[name] = []
         else:  # str or str | None

@@ -1,6 +1,7 @@
 """docs/protocol.md must describe every message of the contract, with examples that decode."""
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -119,10 +120,13 @@ def test_every_heartbeat_counter_central_increments_is_documented_and_no_other()
 def test_the_documented_heartbeat_instance_is_the_one_central_sends() -> None:
     from central_service.config import CentralConfig
 
-    root = DOC.parent.parent
+    from central_service.cli import build_parser, default_instance_id
+
     instance = CentralConfig.__dataclass_fields__["instance"].default
-    assert "instance=" not in (root / "central_service" / "cli.py").read_text()  # never overridden
-    assert f"`instance` is `{instance}`" in DOC.read_text()
+    text = DOC.read_text()
+    assert "`instance` is the Central's `--instance-id`" in text and "default `<host>-<pid>`" in text
+    assert f"`{instance}` for a Central embedded with the library default" in text
+    assert build_parser().parse_args([]).instance_id in (default_instance_id(), os.environ.get("EV_INSTANCE_ID"))
     assert _examples()["central_heartbeat"].decode().count(f'"{instance}"') >= 2  # key and body
 
 

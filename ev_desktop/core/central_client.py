@@ -5,6 +5,9 @@ app MACs its Kafka messages with the key (:mod:`ev_common.msgauth`) and never pu
 a message. RENEW extends the session while the app is open; LOGOUT revokes it.
 
 One short connection per call (Central may restart between calls; nothing to keep alive).
+Several addresses (an active Central and its standbys, ``--central h1:p,h2:p``): a call tries
+the one that answered last, then the others in turn, before it reports "unreachable";
+``host``/``port`` name the Central in use (for the status bar and messages).
 Every failure becomes :class:`LoginError` with a code and a Spanish sentence that says what to
 do next; the log keeps the underlying exception.
 """
@@ -18,6 +21,7 @@ import ssl
 from dataclasses import dataclass, field
 from typing import Any
 
+from ev_common.central_addresses import CentralRotation
 from ev_common.framing import FrameError, FramedStream
 from ev_common.notify_crypto import NotifyKey
 from ev_common.tls_links import LinkTLS
@@ -77,12 +81,35 @@ def unreachable_text(host: str, port: int) -> str:
 class CentralClient:
     """``await login(id, pw)`` → :class:`LoginResult`; ``await history(token)`` → list of dicts."""
 
-    def __init__(self, host: str, port: int, timeout: float = 5.0, tls: LinkTLS | None = None) -> None:
-        self.host = host
-        self.port = port
+    def __init__(self, host: str, port: int, timeout: float = 5.0, tls: LinkTLS | None = None,
+                 fallbacks: tuple[tuple[str, int], ...] = ()) -> None:
+        self.centrals = CentralRotation(((host, port),) + tuple(a for a in fallbacks if a != (host, port)))
         self.timeout = timeout
         self.tls = tls if tls is not None else LinkTLS.from_env()
         self.last_tls_version: str | None = None  # of the last link that connected ("TLSv1.3")
+
+    @property
+    def host(self) -> str:
+        return self.centrals.current[0]
+
+    @property
+    def port(self) -> int:
+        return self.centrals.current[1]
+
+    async def _connect(self, context: ssl.SSLContext | None) -> FramedStream:
+        """A link to the first Central that answers, starting with the one in use."""
+        last: FrameError | None = None
+        for _ in self.centrals.addresses:
+            try:
+                return await FramedStream.connect(self.host, self.port, self.timeout, tls=context)
+            except FrameError as exc:
+                log.warning("central %s:%s unreachable: %s", self.host, self.port, exc)
+                if isinstance(exc.__cause__, ssl.SSLCertVerificationError):
+                    raise LoginError("tls", f"La CENTRAL ({self.host}:{self.port}) no presenta un certificado de "
+                                     "confianza para ese nombre; compruebe la dirección y el fichero de la CA") from exc
+                last = exc
+                self.centrals.failed()
+        raise LoginError("unreachable", unreachable_text(self.host, self.port)) from last
 
     @property
     def secure(self) -> bool:
@@ -97,19 +124,13 @@ class CentralClient:
             log.warning("CA file for central %s:%s unusable: %s", self.host, self.port, exc)
             raise LoginError("tls", "No se encuentra o no se puede leer el certificado de la CA con el que "
                              "se comprueba la CENTRAL; copie ca.pem del servidor y revise EV_CA_FILE") from exc
-        try:
-            stream = await FramedStream.connect(self.host, self.port, self.timeout, tls=context)
-        except FrameError as exc:
-            log.warning("central %s:%s unreachable: %s", self.host, self.port, exc)
-            if isinstance(exc.__cause__, ssl.SSLCertVerificationError):
-                raise LoginError("tls", f"La CENTRAL ({self.host}:{self.port}) no presenta un certificado de "
-                                 "confianza para ese nombre; compruebe la dirección y el fichero de la CA") from exc
-            raise LoginError("unreachable", unreachable_text(self.host, self.port)) from exc
+        stream = await self._connect(context)
         self.last_tls_version = stream.tls_version
         try:
             return await stream.request(fields)
         except FrameError as exc:
             log.warning("central %s:%s: %s failed: %s", self.host, self.port, fields[0], exc)
+            self.centrals.failed()  # the next call starts with another instance
             raise LoginError("unreachable", unreachable_text(self.host, self.port)) from exc
         finally:
             await stream.close()

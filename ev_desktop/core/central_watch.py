@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ev_common.contract import CentralHeartbeat
@@ -23,6 +24,16 @@ log = logging.getLogger(__name__)
 
 MISSED_BEATS = 3.0
 DEFAULT_INTERVAL_S = 2.0
+
+
+@dataclass(frozen=True)
+class InstanceSeen:
+    """One Central instance as the heartbeats show it (issue 15: an active one and standbys)."""
+
+    instance: str
+    last_seen: float        # wall time of its last heartbeat read
+    alive: bool             # a beat within 3 of its intervals
+    partitions: int         # partitions its consumers serve (0: not said, or none)
 
 
 class CentralWatch:
@@ -43,6 +54,8 @@ class CentralWatch:
         self._last_beat: float | None = None      # clock() at arrival
         self.last_seen: float | None = None       # time.time() at arrival, for display
         self.last_heartbeat: CentralHeartbeat | None = None
+        # every Central instance heard from: id → (wall time of its last beat, its heartbeat)
+        self._instances: dict[str, tuple[float, CentralHeartbeat]] = {}
         self._up: bool | None = None
         self._consumer: Any = None
 
@@ -73,9 +86,21 @@ class CentralWatch:
             self._last_beat = now
             self.last_seen = time.time()
             self.last_heartbeat = hb
+            self._instances[hb.instance] = (self.last_seen, hb)
             if hb.interval_s > 0:
                 self._interval = hb.interval_s
         self._set(True)
+
+    def instances(self, now: float | None = None) -> list[InstanceSeen]:
+        """The Central instances heard from (an active one and, after a take-over, the one
+        before it), newest first; *now* is wall time (default ``time.time()``)."""
+        now = time.time() if now is None else now
+        with self._lock:
+            items = list(self._instances.items())
+        seen = [InstanceSeen(name, at, now - at <= MISSED_BEATS * max(hb.interval_s, 0.1),
+                             sum(len(p) for p in hb.partitions.values()))
+                for name, (at, hb) in items]
+        return sorted(seen, key=lambda s: -s.last_seen)
 
     def _set(self, up: bool | None) -> None:
         with self._lock:

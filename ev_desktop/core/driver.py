@@ -68,6 +68,7 @@ class DriverConfig:
     topic_prefix: str = "ev"
     central_timeout_s: float = 5.0
     central_tls: LinkTLS = field(default_factory=LinkTLS.from_env)
+    central_fallbacks: tuple[tuple[str, int], ...] = ()  # standby Centrals, tried in turn
 
     @property
     def topics(self) -> Topics:
@@ -87,7 +88,8 @@ class DriverCore:
         self._listeners: list[EventCallback] = [on_event] if on_event else []
         self._loop = loop
         self._central = CentralClient(config.central_host, config.central_port,
-                                      config.central_timeout_s, config.central_tls)
+                                      config.central_timeout_s, config.central_tls,
+                                      fallbacks=config.central_fallbacks)
         self.login_result: LoginResult | None = None
         self.clock = clock
         self.session: SessionKeeper | None = None  # signs requests, renews the session

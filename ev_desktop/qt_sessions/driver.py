@@ -53,7 +53,8 @@ class QtDriverSession(QObject):
         host, port = self.settings.central_host_port
         return DriverConfig(bootstrap_servers=self.settings.bootstrap_servers, central_host=host,
                             central_port=port, data_dir=self.data_dir,
-                            topic_prefix=self.settings.topic_prefix)
+                            topic_prefix=self.settings.topic_prefix,
+                            central_fallbacks=self.settings.central_fallbacks)
 
     @property
     def logged_in(self) -> bool:

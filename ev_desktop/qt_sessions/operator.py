@@ -63,7 +63,7 @@ class QtOperatorSession(QObject):
     async def _sign_in(self, operator_id: str, password: str) -> None:
         host, port = self.settings.central_host_port
         try:
-            login = await CentralClient(host, port).operator_login(operator_id, password)
+            login = await CentralClient(host, port, fallbacks=self.settings.central_fallbacks).operator_login(operator_id, password)
         except LoginError as exc:
             log.info("operator sign-in %s failed: %s", operator_id, exc.code)
             self.last_retry_after_s = exc.retry_after_s
@@ -80,7 +80,7 @@ class QtOperatorSession(QObject):
         self.login = login
         self.last_retry_after_s = None
         host, port = self.settings.central_host_port
-        self.keeper = SessionKeeper(CentralClient(host, port), login.session_id, login.session_key, login.token,
+        self.keeper = SessionKeeper(CentralClient(host, port, fallbacks=self.settings.central_fallbacks), login.session_id, login.session_key, login.token,
                                     login.expires_at, clock=self.clock,
                                     on_lost=lambda why: self.sign_out("expired"))
         if self.keeper.usable:

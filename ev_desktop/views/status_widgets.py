@@ -132,8 +132,26 @@ class CentralIndicator(QFrame):
         lay.addWidget(self.dot)
         lay.addWidget(self.label)
         self.link_secure: bool | None = None  # the socket link's TLS (None: not said)
+        self.instances: list = []  # InstanceSeen of every Central heard from (issue 15)
         self.status = CentralStatus(WAITING, None)
         self.show_status(self.status)
+
+    def set_instances(self, instances: list) -> None:
+        """The Central instances heard from (ev_desktop.core.central_watch.InstanceSeen): the
+        tooltip lists them — which one serves (its partitions) and when a stopped one was last seen."""
+        self.instances = list(instances)
+        self.show_status(self.status)
+
+    def _instances_tip(self) -> str:
+        lines = []
+        for s in self.instances:
+            if s.alive:
+                lines.append(self.tr("Instancia {name}: en línea, {n} particiones").format(
+                    name=s.instance, n=s.partitions))
+            else:
+                lines.append(self.tr("Instancia {name}: sin latido desde {t}").format(
+                    name=s.instance, t=clock_text(s.last_seen, time.time())))
+        return "\n".join(lines)
 
     def set_link_secure(self, secure: bool | None) -> None:
         """Say whether the socket link to Central is TLS-verified (False: --plaintext-socket)."""
@@ -154,7 +172,8 @@ class CentralIndicator(QFrame):
         if st.state == UP:
             self.dot.set_color(LINK_COLORS["connected"])
             self.label.setText(self.tr("CENTRAL: en línea") + suffix)
-            self.setToolTip("\n".join(t for t in (self.tr("La CENTRAL publica su latido en Kafka"), link_tip) if t))
+            self.setToolTip("\n".join(t for t in (self.tr("La CENTRAL publica su latido en Kafka"), link_tip,
+                                                   self._instances_tip()) if t))
         elif st.state == NO_KAFKA:
             self.dot.set_color(LINK_COLORS["unknown"])
             self.label.setText(self.tr("CENTRAL: estado desconocido — sin Kafka"))
@@ -167,7 +186,8 @@ class CentralIndicator(QFrame):
                     t=clock_text(st.last_seen, st.now)))
             else:
                 self.label.setText(self.tr("CENTRAL: sin respuesta"))
-            self.setToolTip(self.tr("Kafka funciona pero la CENTRAL no publica su latido"))
+            self.setToolTip("\n".join(t for t in (self.tr("Kafka funciona pero la CENTRAL no publica su latido"),
+                                                   self._instances_tip()) if t))
         else:
             self.dot.set_color(LINK_COLORS["unknown"])
             self.label.setText(self.tr("CENTRAL: esperando señal…"))

@@ -41,6 +41,7 @@ def central(kafka_broker, topics, data_dir):
 
     kafka = Kafka(kafka_broker, topics)
     start.kafka = kafka
+    start.bootstrap = kafka_broker
     start.topics = topics
     start.monitor = lambda svc, cp_id, **kw: monitors.append(Monitor(svc.port, cp_id, **kw).start()) or monitors[-1]
     yield start

@@ -209,6 +209,9 @@ class System:
     broker: LocalBroker | None = None
     central: HostProc | None = None
     central_port: int = 0
+    standby_port: int = 0            # a standby Central's socket (start_standby): clients get both
+    standby: HostProc | None = None
+    pg_url: str = ""                 # Central's database on PostgreSQL instead of the SQLite file
     cps: dict[str, CpPair] = field(default_factory=dict)
     drivers: list[HostProc] = field(default_factory=list)
     watcher: Watcher | None = None
@@ -224,11 +227,12 @@ class System:
 
     @property
     def db_url(self) -> str:
-        return f"sqlite:///{self.db_path}"
+        return self.pg_url or f"sqlite:///{self.db_path}"
 
     @property
     def central_addr(self) -> str:
-        return f"{self.central_host}:{self.central_port}"
+        addr = f"{self.central_host}:{self.central_port}"
+        return f"{addr},{self.central_host}:{self.standby_port}" if self.standby_port else addr
 
     def common(self) -> list[str]:
         return ["--bootstrap-servers", self.bootstrap, "--topic-prefix", self.topics.prefix]
@@ -290,6 +294,16 @@ class System:
                    "--credentials-dir", str(self.credentials_dir))
 
     def db_rows(self, table: str) -> list[dict]:
+        if self.pg_url:
+            from playhouse.db_url import connect as url_connect
+
+            database = url_connect(self.pg_url)
+            try:
+                cur = database.execute_sql(f"SELECT * FROM {table}")  # noqa: S608 - fixed names
+                cols = [d[0] for d in cur.description]
+                return [dict(zip(cols, row)) for row in cur.fetchall()]
+            finally:
+                database.close()
         con = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=30)
         con.row_factory = sqlite3.Row
         try:
@@ -310,6 +324,20 @@ class System:
         if wait:
             self.central.wait_output("Central ready", 90)
         return self.central
+
+    def start_standby(self, instance: str = "central-b", *extra: str) -> HostProc:
+        """A second Central on the same database and data dir with ``--standby``: it waits for
+        the active one's lock and serves on :attr:`standby_port` once it holds it."""
+        self.standby_port = self.standby_port or free_port()
+        self.standby = self._spawn("central-standby", [
+            "-m", "central_service.cli", *self.common(), "--port", str(self.standby_port),
+            "--db", self.db_url, "--data-dir", str(self.tmp / "central"),
+            "--monitor-timeout", str(self.monitor_timeout),
+            "--tls-hosts", f"{self.central_host},localhost,127.0.0.1",
+            "--max-connections-per-address", "1000", "--standby", "--instance-id", instance, *extra],
+            "central")
+        self.standby.wait_output(f"standby: instance {instance} waits", 90)
+        return self.standby
 
     def kill_central(self) -> None:
         assert self.central is not None

@@ -16,8 +16,9 @@ def database(tmp_path):
     db.close()
 
 
-def _open(sid: str, created: float, kwh: float = 0.0, max_kw: float = 22.0, status: str = "charging") -> None:
-    Supply.create(id=sid, driver_id="driver1", cp_id="CP001", status=status, created_at=created,
+def _open(sid: str, created: float, kwh: float = 0.0, max_kw: float = 22.0, status: str = "charging",
+          cp: str = "CP001", driver: str = "driver1") -> None:
+    Supply.create(id=sid, driver_id=driver, cp_id=cp, status=status, created_at=created,
                   authorized_at=created, started_at=created + 5, price_eur_kwh=0.5, max_kw=max_kw, kwh=kwh)
 
 
@@ -37,10 +38,11 @@ def test_timeline_lists_request_events_operator_actions_and_ticket_in_time_order
 
 
 def test_suspects_are_too_long_silent_or_over_the_energy_bound(database):
-    _open("long", T0 - 5 * 3600, kwh=1.0)
-    _open("silent", T0 - 60, kwh=0.1)
-    _open("energy", T0 - 3600, kwh=50.0, max_kw=22.0)     # 22 kW × 1 h = 22 kWh < 50
-    _open("fine", T0 - 3600, kwh=10.0)
+    # one open supply per CP and per driver: the database refuses more (db_constraints)
+    _open("long", T0 - 5 * 3600, kwh=1.0, cp="CP001", driver="driver1")
+    _open("silent", T0 - 60, kwh=0.1, cp="CP002", driver="driver2")
+    _open("energy", T0 - 3600, kwh=50.0, max_kw=22.0, cp="CP003", driver="driver3")  # 22 kW × 1 h = 22 kWh < 50
+    _open("fine", T0 - 3600, kwh=10.0, cp="CP004", driver="driver4")
     _open("done", T0 - 9 * 3600, status="finished")
     found = {s["session_id"]: s["reasons"] for s in supply_queries.suspects(
         T0, open_max_s=4 * 3600, silent_ids={"silent"})}

@@ -1,0 +1,142 @@
+"""One active Central per database: a lock the operating system or PostgreSQL releases at death.
+
+Why: today's Central keeps every CP's live state in its memory (``CentralCore.cps``) and trusts
+it for cross-CP decisions ("any free CP", "one open session per driver"). Two such processes
+over one database would each believe their own picture; the database's unique indexes
+(:mod:`.db_constraints`) would refuse the double booking, but requests would fail instead of
+being served. So a second instance is refused — or, with ``--standby``, waits as a warm
+standby and takes over the moment the active one dies (docs/design.md, "Several Centrals").
+
+The lock must vanish with its holder, even on ``kill -9`` or a lost machine, or the standby
+would wait for ever and a plain restart would be refused:
+
+* SQLite: ``flock`` on ``<database file>.central-lock`` (released by the kernel when the
+  process dies; the file holds the holder's instance id, for the refusal message only);
+* PostgreSQL: a session-level advisory lock on a connection of its own (released by the
+  server when that connection ends — a dead process's socket closes; a vanished host's is
+  dropped by TCP keepalive, set here to ~10 s).
+"""
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# pg_try_advisory_lock key: "EVCC" as a 32-bit integer, then 1 for "the active Central"
+_PG_LOCK = (0x45564343, 1)
+
+
+class SecondInstanceRefused(RuntimeError):
+    """Another Central already serves this database."""
+
+
+class InstanceGuard:
+    """Acquire with :meth:`acquire` (or :meth:`wait`), give back with :meth:`release`."""
+
+    def __init__(self, db_url: str, instance: str) -> None:
+        self.db_url = db_url
+        self.instance = instance
+        self._fd: int | None = None
+        self._pg: Any = None
+
+    # ------------------------------------------------------------------ acquiring
+    def try_acquire(self) -> bool:
+        """Take the lock if free; False when another instance holds it."""
+        if self.db_url.startswith("sqlite:///"):
+            path = self.db_url[len("sqlite:///"):]
+            return True if path == ":memory:" else self._try_file(Path(path + ".central-lock"))
+        if self.db_url.startswith(("postgres://", "postgresql://")):
+            return self._try_pg()
+        return True  # another engine: no lock known; docs/deploy.md says to run one instance
+
+    def acquire(self) -> None:
+        """Take the lock or raise :class:`SecondInstanceRefused` with a sentence for the operator."""
+        if not self.try_acquire():
+            raise SecondInstanceRefused(
+                f"otra CENTRAL ({self.holder() or 'instancia desconocida'}) ya sirve esta base de datos; "
+                "una segunda instancia activa no está disponible (estado de los CP en memoria): "
+                "arranque con --standby para esperar como reserva y tomar el relevo si cae")
+
+    async def take(self, standby: bool, stopping: Callable[[], bool]) -> bool:
+        """Central's start: :meth:`acquire` (refuse a second instance) or, *standby*, :meth:`wait`
+        until the active one is gone; off the event loop (both block). False: *stopping()*."""
+        loop = asyncio.get_running_loop()
+        if not standby:
+            await loop.run_in_executor(None, self.acquire)
+            return True
+        got = await loop.run_in_executor(None, self.wait, stopping)
+        if got:
+            log.info("instance %s is now the active Central (standby took over)", self.instance)
+        return got
+
+    def wait(self, stopping: Callable[[], bool], poll_s: float = 0.5) -> bool:
+        """Standby: poll until the lock is ours (True) or *stopping()* (False)."""
+        logged = False
+        while not stopping():
+            if self.try_acquire():
+                return True
+            if not logged:
+                log.info("standby: instance %s waits; %s is active", self.instance, self.holder() or "another")
+                logged = True
+            time.sleep(poll_s)
+        return False
+
+    def holder(self) -> str | None:
+        """The active instance's id as far as known (SQLite lock file), else None."""
+        if self.db_url.startswith("sqlite:///"):
+            try:
+                return Path(self.db_url[len("sqlite:///"):] + ".central-lock").read_text().strip() or None
+            except OSError:
+                return None
+        return None
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+        if self._pg is not None:
+            try:
+                self._pg.close()  # ends the session: the advisory lock goes with it
+            finally:
+                self._pg = None
+
+    # ------------------------------------------------------------------ engines
+    def _try_file(self, path: Path) -> bool:
+        if self._fd is not None:
+            return True
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{self.instance}\n".encode())
+        self._fd = fd
+        return True
+
+    def _try_pg(self) -> bool:
+        if self._pg is not None:
+            return True
+        import psycopg2
+
+        conn = psycopg2.connect(self.db_url, keepalives=1, keepalives_idle=5, keepalives_interval=2,
+                                keepalives_count=3, application_name=f"ev-central {self.instance}"[:63])
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_try_advisory_lock(%s, %s)", _PG_LOCK)
+            got = bool(cur.fetchone()[0])
+        if not got:
+            conn.close()
+            return False
+        self._pg = conn
+        return True

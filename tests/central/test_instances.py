@@ -1,0 +1,113 @@
+"""One active Central per database: a second is refused or stands by; its heartbeat names it."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import asyncio
+
+import pytest
+
+from ev_common import contract as c
+from central_service.instance_guard import InstanceGuard
+from central_service.runtime import CentralConfig, CentralService
+from tests.central.support import sqlite_url
+from tests.helpers import wait_until
+
+
+def _second(central, data_dir, **overrides) -> CentralService:
+    cfg = CentralConfig(port=0, host="127.0.0.1", bootstrap_servers=central.bootstrap,
+                        data_dir=data_dir / "second", topic_prefix=central.topics.prefix,
+                        db_url=overrides.pop("db_url"), heartbeat_interval=0.5, monitor_timeout=3.0,
+                        billing_time_scale=3600.0, **overrides)
+    return CentralService(cfg)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, data_dir):
+    if request.param == "sqlite":
+        return sqlite_url(data_dir / "central.db")
+    return request.getfixturevalue("postgres_url")
+
+
+def test_heartbeat_names_the_instance_and_the_partitions_it_serves(central):
+    central(instance="central-a")
+
+    def serving_all():
+        beats = central.kafka.bodies(c.CentralHeartbeat, instance="central-a")
+        return beats and sum(len(p) for p in beats[-1].partitions.values()) == 18 and beats[-1]
+    hb = wait_until(serving_all, 60, interval=0.5, message="a heartbeat listing the 18 partitions")
+    topics = central.topics
+    assert set(hb.partitions) == {topics.cp_events, topics.driver_requests, topics.operator_commands}
+
+
+def test_a_second_central_on_the_same_database_is_refused(central, data_dir, db_url):
+    central(db_url=db_url, instance="central-a")
+    second = _second(central, data_dir, db_url=db_url, instance="central-b")
+    with pytest.raises(RuntimeError, match="ya sirve esta base de datos.*--standby"):
+        second.start_in_thread(timeout=60)
+
+
+def test_a_standby_takes_over_when_the_active_central_stops(central, data_dir, db_url):
+    active = central(db_url=db_url, instance="central-a")
+    standby = _second(central, data_dir, db_url=db_url, instance="central-b", standby=True)
+    thread = threading.Thread(target=lambda: asyncio.run(standby.run()), daemon=True)
+    thread.start()
+    try:
+        assert not standby.ready.wait(3), "the standby must not serve while the active one does"
+        active.stop()
+        wait_until(standby.ready.is_set, 60, message="standby took over")
+        assert standby.failed is None
+        wait_until(lambda: standby.consumer_partitions() == 18, 90, interval=0.2, message="standby assigned")
+        central.kafka.wait(c.CentralHeartbeat, timeout=30, instance="central-b")
+    finally:
+        standby.stop()
+        thread.join(30)
+
+
+_HOLD = """
+import sys, time
+from central_service.instance_guard import InstanceGuard
+g = InstanceGuard(sys.argv[1], "holder")
+g.acquire()
+print("held", flush=True)
+time.sleep(600)
+"""
+
+
+def test_the_lock_of_a_killed_central_is_free_at_once(data_dir, db_url):
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD, db_url], stdout=subprocess.PIPE, text=True,
+                              cwd=os.getcwd())
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        guard = InstanceGuard(db_url, "next")
+        assert not guard.try_acquire()
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait(10)
+        wait_until(guard.try_acquire, 20, interval=0.2, message="lock free after kill -9")
+        guard.release()
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait(10)
+
+
+def test_a_stopped_central_releases_the_database_for_a_restart(central, data_dir, db_url):
+    first = central(db_url=db_url, instance="central-a")
+    first.stop()
+    guard = InstanceGuard(db_url, "next")
+    assert guard.try_acquire()
+    guard.release()
+
+
+def test_ev_central_refuses_a_second_instance_with_exit_code_3_and_says_standby(central, data_dir):
+    url = sqlite_url(data_dir / "central.db")
+    central(db_url=url, instance="central-a")
+    out = subprocess.run([sys.executable, "-m", "central_service.cli", "--bootstrap-servers", central.bootstrap,
+                          "--topic-prefix", central.topics.prefix, "--db", url, "--port", "0",
+                          "--data-dir", str(data_dir / "second"), "--instance-id", "central-b"],
+                         capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert out.returncode == 3, out.stdout + out.stderr
+    assert "ya sirve esta base de datos" in out.stdout + out.stderr and "--standby" in out.stdout + out.stderr
