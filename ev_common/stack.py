@@ -253,8 +253,7 @@ def up(args: argparse.Namespace) -> int:
                      "--data-dir", str(args.stack_dir / "cps"), "--cp-credentials", str(creds)], role="cp")
         if args.ocpp_cps > 0:
             from ocpp_gateway.stack_part import start_ocpp  # noqa: PLC0415 - only when asked for
-            # the gateway takes one Central address (its own --central): the active one
-            start_ocpp(stack, args, common, central.split(",")[0], creds, _wait_port, db)
+            start_ocpp(stack, args, common, central, creds, _wait_port, db)
         if not args.no_gui and not _has_display():
             say("  no display found (DISPLAY / WAYLAND_DISPLAY unset): starting headless drivers "
                 "instead of the desktop app (same as --no-gui)")

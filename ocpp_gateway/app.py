@@ -73,6 +73,8 @@ class GatewayConfig:
     # the gateway's own key (ev-db add-gateway): refused chargers are reported to Central with it
     gateway_credentials: GatewayCredentials | None = None
     report_interval_s: float = 30.0
+    # more Central instances (--central h1:p,h2:p): each charger's Monitor link tries them in turn
+    central_fallbacks: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass
@@ -339,7 +341,7 @@ class Gateway:
         await self._stop_monitor(slot)
         creds = cp_credentials.load(self.cfg.credentials, slot.cp_id)
         cfg = MonitorConfig(cp_id=slot.cp_id, engine=("-", 0), central=self.cfg.central, cp_key=creds.key,
-                            central_tls=self.cfg.central_tls, auth_retry_s=5.0, link_kind="ocpp")
+                            central_fallbacks=self.cfg.central_fallbacks, central_tls=self.cfg.central_tls, auth_retry_s=5.0, link_kind="ocpp")
         slot.monitor = ChargerMonitor(cfg, console=slot.console, shared_tls=self._central_tls())
         health = slot.bridge.health_reasons()
         if health:

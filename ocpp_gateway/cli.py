@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from ev_common import cp_credentials
+from ev_common.central_addresses import central_list_arg
 from ev_common.gateway_reports import load_credentials
 from ev_common.logsetup import setup_logging
 from ev_common.settings import add_common_args, common_settings, host_port_arg, setting
@@ -36,8 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_common_args(p)
     p.add_argument("--listen", type=host_port_arg, default=setting("ocpp_listen", "0.0.0.0:9000"),
                    metavar="HOST:PORT", help="dónde escuchan los cargadores OCPP (env EV_OCPP_LISTEN; %(default)s)")
-    p.add_argument("--central", type=host_port_arg, default=setting("central", "127.0.0.1:9100"),
-                   metavar="HOST:PORT", help="socket de la CENTRAL (env EV_CENTRAL; %(default)s)")
+    p.add_argument("--central", type=central_list_arg, default=setting("central", "127.0.0.1:9100"),
+                   metavar="HOST:PORT[,HOST:PORT…]",
+                   help="socket de la CENTRAL; varias instancias separadas por comas se prueban por turno "
+                        "(env EV_CENTRAL; %(default)s)")
     p.add_argument("--cp-credentials", default=None, metavar="DIR",
                    help="directorio con <cp_id>.json de cada cargador (ev-db add-cp --credentials); "
                         "env EV_CP_CREDENTIALS. La contraseña HTTP Basic del cargador es su AuthorizationKey, derivada "
@@ -114,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     cfg = GatewayConfig(
         bootstrap_servers=settings.bootstrap_servers, topics=Topics(settings.topic_prefix),
-        data_dir=settings.data_dir, listen=(host, port), central=args.central, credentials=creds,
+        data_dir=settings.data_dir, listen=(host, port), central=args.central[0], central_fallbacks=args.central[1:], credentials=creds,
         server_tls=server_tls, central_tls=link_tls_from_args(args, "ocpp-gateway"),
         heartbeat_interval_s=hb, charger_timeout_s=args.charger_timeout or 3.0 * hb,
         lost_grace_s=args.lost_grace, call_timeout_s=args.call_timeout,
