@@ -203,7 +203,7 @@ EN: dict[str, str] = {
     "Servicios terminados: {n} de {t}": "Services finished: {n} of {t}",
     # settings
     "Ajustes de conexión": "Connection settings", "Servidores Kafka": "Kafka servers",
-    "CENTRAL (HOST:PUERTO)": "CENTRAL (HOST:PORT)", "Prefijo de topics": "Topic prefix",
+    "CENTRAL (HOST:PUERTO[, HOST:PUERTO…])": "CENTRAL (HOST:PORT[, HOST:PORT…])", "Prefijo de topics": "Topic prefix",
     "Al aplicar, la aplicación se reconecta con estos valores. Los eventos en cola no se pierden.":
         "Applying reconnects the app with these values. Queued events are not lost.",
     "Aplicar": "Apply", "Cancelar": "Cancel",

@@ -1737,8 +1737,8 @@ Shortcuts: F1 this help · Ctrl+F find a charging point · click the Kafka indic
     </message>
     <message>
         <location filename="../../ev_desktop/views/settings_dialog.py" line="31" />
-        <source>CENTRAL (HOST:PUERTO)</source>
-        <translation>CENTRAL (HOST:PORT)</translation>
+        <source>CENTRAL (HOST:PUERTO[, HOST:PUERTO…])</source>
+        <translation>CENTRAL (HOST:PORT[, HOST:PORT…])</translation>
     </message>
     <message>
         <location filename="../../ev_desktop/views/settings_dialog.py" line="32" />

@@ -28,7 +28,7 @@ class SettingsDialog(QDialog):
         self.central.setPlaceholderText("pc2.local:7000")
         form = QFormLayout()
         form.addRow(self.tr("Servidores Kafka"), self.bootstrap)
-        form.addRow(self.tr("CENTRAL (HOST:PUERTO)"), self.central)
+        form.addRow(self.tr("CENTRAL (HOST:PUERTO[, HOST:PUERTO…])"), self.central)
         form.addRow(self.tr("Prefijo de topics"), self.prefix)
         form.addRow(self.tr("Credenciales de Kafka"), self.credentials)
         self.sound = QCheckBox(self.tr("Aviso sonoro al terminar un suministro"))
