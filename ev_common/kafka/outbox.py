@@ -263,6 +263,9 @@ class Outbox:
                 if accepted:
                     self._write(accepted)
         except BaseException as exc:  # noqa: BLE001 - handed to every waiter, then re-raised by each
+            staged = getattr(exc, "staged_on_wire", None)
+            if staged is not None:  # outside the lock: the deliverer settles them meanwhile
+                exc = self._settle_unstored(staged, exc)
             for t in group:
                 if t.ids is None and t.error is None:
                     t.error = exc
@@ -293,16 +296,44 @@ class Outbox:
             self._db.execute("COMMIT")
         except BaseException as exc:
             self._rollback_quietly()
-            for t in tickets:
-                t.ids = None
-            if staged is not None:
-                staged.finish(False)
-            if isinstance(exc, _WRITE_FAILURES):
-                raise _refusal(exc, self._count, self.path.parent) from exc
-            raise
+            on_wire = staged is not None and staged.finish(False)
+            if not on_wire:
+                for t in tickets:
+                    t.ids = None
+            # else: the ids stay until the deliverer's verdict (_settle_unstored) decides
+            refusal = _refusal(exc, self._count, self.path.parent) if isinstance(exc, _WRITE_FAILURES) else exc
+            if on_wire:
+                refusal.staged_on_wire = (staged, tickets)  # type: ignore[union-attr]
+            if refusal is exc:
+                raise
+            raise refusal from exc
         self._count += sum(len(t.rows) for t in tickets)
         if staged is not None:
             staged.finish(True)
+
+    def _settle_unstored(self, on_wire: tuple["StagedRows", list["_Ticket"]],
+                         exc: BaseException) -> BaseException:
+        """The commit of rows the deliverer had already put on the wire failed: wait for its
+        verdict (see :class:`StagedRows`), then tell the callers the truth. Delivered (Kafka
+        acknowledged them) → their tickets keep their ids: ``append`` returns normally — the
+        event is durable in Kafka, its outbox copy deliberately not needed (its only use would
+        have been a resend). Kafka refused them for good → the caller gets *exc* (refused, and
+        nothing is in Kafka). Unknown (the producer stopped first) → ``OutboxRefused`` with
+        code ``"unconfirmed"``: not stored, and it may or may not have reached Kafka.
+        Returns the exception for the tickets still without ids."""
+        staged, tickets = on_wire
+        verdict = staged.verdict()
+        if verdict is True:
+            log.warning("outbox %s: %d event(s) could not be stored (%s) but Kafka had already "
+                        "acknowledged them: reported as sent", self.path, len(staged.rows), exc)
+            return exc
+        for t in tickets:
+            t.ids = None
+        if verdict is None:
+            return OutboxRefused("unconfirmed", "the event could not be stored and the producer "
+                                 f"stopped before Kafka confirmed it; it may have been delivered ({exc})",
+                                 self._count)
+        return exc
 
     def _check_room(self, n: int, count: int | None = None) -> None:
         count = self._count if count is None else count
@@ -446,42 +477,87 @@ class StagedRows:
 
     Handed to :attr:`Outbox.on_staged` so a deliverer may put them on the wire *while* the
     fsync runs instead of after it (the idle path of a request/answer exchange pays the
-    fsync and the Kafka hop at the same time, not one after the other). The deliverer must
-    call :meth:`wait` before removing or quarantining any of these rows: if the commit
-    failed they do not exist, and their ids will be given to the next rows.
+    fsync and the Kafka hop at the same time, not one after the other). Only rows of an
+    outbox that was *empty* are staged, so they can never overtake an older queued row.
 
-    Why sending before the fsync loses nothing a user did: the caller of ``append`` gets
-    control back only after the commit, so until then nobody has been told "queued". A
-    crash (power cut, ``kill -9``) before the commit completes leaves two outcomes, both
-    ones the product already handles: the record did not reach Kafka → nothing happened, the
-    user saw no confirmation (exactly as a crash before ``send()``); or it did → the event is
-    delivered although the outbox forgot it — at-least-once with one fewer copy, and the
-    consumer acts on it as on any delivered event (same envelope id if ever resent). A commit
-    that *fails* (disk full) after the record went out is the one visible oddity: the caller
-    is told "refused" for an event Kafka got; the answer (e.g. an authorization) then
-    arrives for a request the user was told failed, which the client shows like any late
-    answer. Only rows of an outbox that was *empty* are staged, so the early record can
-    never overtake an older queued one (per-key order holds)."""
+    The invariant: **nothing goes on the wire that its caller is told was refused.** A race
+    between two parties decides it, under one lock:
 
-    __slots__ = ("rows", "_done", "_committed")
+    * the deliverer must :meth:`claim` the rows *before* handing them to the Kafka client;
+      the claim fails once the commit has ended (committed rows are then sent the ordinary
+      way, from the outbox; rows of a failed commit never at all);
+    * the committer calls :meth:`finish`; it returns whether the rows were claimed.
+
+    Commit succeeded → as if the rows had been sent after it (the deliverer removes them once
+    acknowledged, :meth:`wait` is True). Commit failed, rows not claimed → the caller is told
+    "refused" and nothing was sent (truthfully). Commit failed, rows claimed (maybe already on
+    the wire) → the caller is NOT told "refused" at once: the deliverer keeps delivering these
+    rows from memory (its client retries; after a failure it resends them, ahead of anything
+    newer) until Kafka acknowledged them or refused them for good, and reports a
+    :meth:`verdict`; the committer waits for it and tells the caller "sent" (acknowledged with
+    acks=all: durable in Kafka, so the outbox copy — whose only use is a resend — is not
+    needed) or "refused" (Kafka refused them for good: nothing was stored there). Only if the
+    producer stops before either is known is the caller told ``"unconfirmed"`` — never a false
+    "refused". A commit that failed is rare (full disk, I/O error) and costs that caller one
+    Kafka round trip; the common case costs nothing.
+
+    A crash (power cut, ``kill -9``) before the commit completes: the record either did not
+    reach Kafka (nothing happened; nobody was told anything, as a crash before ``send()``)
+    or did (delivered although the outbox forgot it; consumers act on it as on any delivered
+    event, same envelope id if ever resent)."""
+
+    __slots__ = ("rows", "_done", "_committed", "_claimed", "_lock", "_verdict", "_settled")
 
     def __init__(self, rows: list[OutboxRow]) -> None:
         self.rows = rows
+        self._lock = threading.Lock()
         self._done = threading.Event()
         self._committed = False
+        self._claimed = False
+        self._settled = threading.Event()
+        self._verdict: bool | None = None
 
-    def finish(self, committed: bool) -> None:
-        self._committed = committed
-        self._done.set()
-
-    @property
-    def done(self) -> bool:
-        return self._done.is_set()
+    # ----------------------------------------------------------------- deliverer
+    def claim(self) -> bool:
+        """True: the commit is still running, the caller may send the rows now (and owns
+        them: if the commit fails it must :meth:`report`). False: too late, do not send."""
+        with self._lock:
+            if self._done.is_set():
+                return False
+            self._claimed = True
+            return True
 
     def wait(self, timeout: float | None = None) -> bool:
         """True once the rows are durable; False if the commit failed (or *timeout*)."""
         self._done.wait(timeout)
         return self._committed
+
+    def report(self, delivered: bool | None) -> None:
+        """Claimed rows whose commit failed: True = Kafka acknowledged them, False = Kafka
+        refused them for good, None = unknown (the deliverer stopped)."""
+        self._verdict = delivered
+        self._settled.set()
+
+    # ----------------------------------------------------------------- committer
+    def finish(self, committed: bool) -> bool:
+        """The commit ended; returns whether the deliverer had claimed the rows."""
+        with self._lock:
+            self._committed = committed
+            self._done.set()
+            return self._claimed
+
+    def verdict(self) -> bool | None:
+        """Committer, after a failed commit of claimed rows: wait for :meth:`report`."""
+        self._settled.wait()
+        return self._verdict
+
+    @property
+    def claimed(self) -> bool:
+        return self._claimed
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
 
 
 def _blob(value: bytes | memoryview | None) -> bytes | None:
