@@ -68,7 +68,7 @@ class EffectRelay:
     def __init__(self, producer: ReliableProducer, store: Store, topics: Topics, keyring: CpKeyring,
                  counters: Counter[str], *, instance: str, topic_prefix: str,
                  fault_kill_before_relay: str | None = None, notify_keys: NotifyKeyring | None = None,
-                 live_admit_rows: int = 250) -> None:
+                 live_admit_rows: int = 50) -> None:
         self.producer = producer
         # seals driver notifications per driver (ev_common.notify_crypto); made here when not given
         self.notify_keys = notify_keys if notify_keys is not None else NotifyKeyring(store)
