@@ -128,9 +128,12 @@ async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, sam
                     no_ticket += 1
                     auth.append(t_auth)
     finally:
+        producer = core._producer  # noqa: SLF001 - how many requests went out while their fsync ran
+        sent_while_syncing = producer.sent_while_syncing if producer is not None else None
         await core.close()
     return {"auth": auth[warm:], "notice": notice[warm:], "charging": charging[warm:], "denied": denied,
-            "baseline": baseline, "unanswered": unanswered, "no_ticket": no_ticket}
+            "baseline": baseline, "unanswered": unanswered, "no_ticket": no_ticket,
+            "driver_sent_while_syncing": sent_while_syncing}
 
 
 def _watch_starts(bootstrap: str, topic: str, started_at: dict[str, float], stop) -> None:
@@ -192,5 +195,6 @@ def run_latency(broker: Broker, root: Path, quick: bool, rtt: dict) -> BenchResu
                    "supply_started_notice_s": out["notice"], "denied_warmup": out["denied"],
                    "authorized": a, "charging": ch, "notice": n,
                    "bare_round_trip_interleaved_s": out["baseline"], "bare_round_trip_interleaved": b,
-                   "bare_round_trip_idle": rtt}
+                   "bare_round_trip_idle": rtt,
+                   "driver_sent_while_syncing": out["driver_sent_while_syncing"]}
     return res
