@@ -114,10 +114,13 @@ class EffectRelay:
 
     def send_many(self, payloads: Iterable[c.Payload]) -> None:
         """One durable outbox write for many effects (one fsync instead of one per message).
-        Only for live values / states that the next ones supersede (see :meth:`send`)."""
+        Only for live values / states that the next ones supersede (see :meth:`send`): so the
+        write pays no fsync of its own (a power cut loses them like the values still in the
+        lane; the next tick and the start-up republication replace them) — the live lane's
+        admissions run on the loop thread many times a second under load."""
         items = [(self.topic_for(p), self.envelope(p)) for p in payloads]
         try:
-            self.producer.send_many(items)
+            self.producer.send_many(items, durable=False)
         except OutboxRefused as exc:
             self.outbox_refused(exc, f"{len(items)} live value(s) dropped (superseded by the next ones)")
 

@@ -206,17 +206,22 @@ class Outbox:
         Concurrent callers share one transaction (group commit, see :meth:`_group_append`)."""
         return self._group_append([(topic, key, value)])[0]
 
-    def append_many(self, rows: Iterable[tuple[str, bytes | None, bytes | None]]) -> int:
+    def append_many(self, rows: Iterable[tuple[str, bytes | None, bytes | None]], *,
+                    durable: bool = True) -> int:
         """Store several rows in ONE transaction (one fsync): all or none are durable.
 
         The durable write is the cost of an outbox (~ms per fsync); a busy process (Central
-        fanning out a Kafka batch) must pay it once per batch, not once per message."""
+        fanning out a Kafka batch) must pay it once per batch, not once per message.
+        *durable=False*: the commit does not pay an fsync of its own (``remove_sync`` level):
+        the rows survive a crash of the process, not a power cut — for values that the next
+        ones supersede (Central's live lane); the next durable commit fsyncs them too."""
         batch = list(rows)
         if not batch:
             return 0
-        return len(self._group_append(batch))
+        return len(self._group_append(batch, durable))
 
-    def _group_append(self, rows: list[tuple[str, bytes | None, bytes | None]]) -> list[int]:
+    def _group_append(self, rows: list[tuple[str, bytes | None, bytes | None]],
+                      durable: bool = True) -> list[int]:
         """Group commit: the first caller to find no commit under way becomes the *leader*: it
         takes every request queued so far (its own included) and writes them in one
         transaction — one fsync for all; the others wait for their request to be done, and
@@ -227,7 +232,7 @@ class Outbox:
 
         Each request is all-or-none; requests of one group are refused together when the
         write fails (the disk is the same for all), and one by one when the size cap is hit."""
-        ticket = _Ticket(rows)
+        ticket = _Ticket(rows, durable)
         with self._group:
             self._check_open()
             self._queue.append(ticket)
@@ -263,7 +268,11 @@ class Outbox:
                     room += len(t.rows)
                     accepted.append(t)
                 if accepted:
-                    self._write(accepted)
+                    if any(t.durable for t in accepted):
+                        self._write(accepted)
+                    else:  # only rows nobody needs after a power cut: no fsync of their own
+                        with self._synchronous(self._remove_sync):
+                            self._write(accepted)
         except BaseException as exc:  # noqa: BLE001 - handed to every waiter, then re-raised by each
             staged = getattr(exc, "staged_on_wire", None)
             if staged is not None:  # outside the lock: the deliverer settles them meanwhile
@@ -459,9 +468,10 @@ def _sync_level(level: str) -> str:
 class _Ticket:
     """One caller's request in a group commit."""
 
-    __slots__ = ("rows", "ids", "error", "done")
+    __slots__ = ("rows", "ids", "error", "done", "durable")
 
-    def __init__(self, rows: list[tuple[str, bytes | None, bytes | None]]) -> None:
+    def __init__(self, rows: list[tuple[str, bytes | None, bytes | None]], durable: bool = True) -> None:
+        self.durable = durable
         self.rows = rows
         self.ids: list[int] | None = None
         self.error: BaseException | None = None

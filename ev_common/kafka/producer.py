@@ -131,14 +131,15 @@ class ReliableProducer:
         self.send_raw(topic, env.key.encode("utf-8"), contract.encode(env))
         return env.id
 
-    def send_many(self, items: list[tuple[str, contract.Envelope]]) -> list[str]:
-        """Queue several envelopes durably in one outbox transaction, in order; returns ids."""
+    def send_many(self, items: list[tuple[str, contract.Envelope]], *, durable: bool = True) -> list[str]:
+        """Queue several envelopes durably in one outbox transaction, in order; returns ids.
+        *durable=False*: superseded-by-the-next values only — see :meth:`Outbox.append_many`."""
         if self._closed:
             raise ProducerClosed(f"producer {self.client_id} is closed")
         if not items:
             return []
-        self._outbox.append_many((topic, env.key.encode("utf-8"), contract.encode(env))
-                                 for topic, env in items)
+        self._outbox.append_many([(topic, env.key.encode("utf-8"), contract.encode(env))
+                                  for topic, env in items], durable=durable)
         self._status.queued_changed()
         self._wake.set()
         return [env.id for _, env in items]
