@@ -32,7 +32,8 @@ ReliableProducer/outbox: two FIFOs on two connections give no order between them
 more threads on a machine where the producer side is already the bottleneck).
 
 What a crash loses, and why that is acceptable: only pending live values, at most the latest
-one per (topic, key), never yet handed over. Each is superseded by that CP's next tick (1 Hz);
+one per (topic, key), never yet handed over — and, on a power cut, live values admitted since
+the outbox's last fsync (they are admitted without one of their own, see :meth:`send_many`). Each is superseded by that CP's next tick (1 Hz);
 the CpStates are republished from the database at start (``all_states``, live values persisted
 at most once per second); a supply's figures that bill are in its committed SupplyFinished/ticket.
 """
