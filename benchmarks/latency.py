@@ -84,6 +84,7 @@ async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, sam
             await asyncio.sleep(0.5)
     core.start()
     auth, notice, charging, denied, baseline = [], [], [], [], []
+    walls: list[tuple[str, float, float]] = []  # (request id, asked at, authorized seen at): wall clock
     unanswered = no_ticket = 0
     warm = 2
     t_start = time.monotonic()
@@ -107,6 +108,7 @@ async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, sam
                     break
                 if isinstance(ev, c.ChargeAuthorized) and ev.request_id == rid:
                     session, t_auth = ev.session_id, t - t0
+                    walls.append((rid, w0, w))
                 elif isinstance(ev, c.SupplyStartedNotice) and ev.session_id == session:
                     t_notice = t - t0
                 elif isinstance(ev, c.Ticket) and ev.session_id == session:
@@ -128,9 +130,12 @@ async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, sam
                     no_ticket += 1
                     auth.append(t_auth)
     finally:
+        producer = core._producer  # noqa: SLF001 - how many requests went out while their fsync ran
+        sent_while_syncing = producer.sent_while_syncing if producer is not None else None
         await core.close()
     return {"auth": auth[warm:], "notice": notice[warm:], "charging": charging[warm:], "denied": denied,
-            "baseline": baseline, "unanswered": unanswered, "no_ticket": no_ticket}
+            "baseline": baseline, "unanswered": unanswered, "no_ticket": no_ticket,
+            "driver_sent_while_syncing": sent_while_syncing, "walls": walls[warm:]}
 
 
 def _watch_starts(bootstrap: str, topic: str, started_at: dict[str, float], stop) -> None:
@@ -149,6 +154,54 @@ def _watch_starts(bootstrap: str, topic: str, started_at: dict[str, float], stop
                 if isinstance(env.body, c.SupplyStarted):
                     started_at[env.body.session_id] = env.body.started_at
     cons.close()
+
+
+def _watch_stamps(bootstrap: str, topics: Topics, stamps: dict, stop) -> None:
+    """Kafka record timestamps (CreateTime: when a producer's worker handed the record to its
+    client) of the driver's requests (by request id) and of every driver notification (sealed:
+    only its time is used), read by a bare consumer — to split request → authorized into
+    driver → wire, wire → Central's answer on the wire, answer → driver (see :func:`breakdown`)."""
+    from kafka import KafkaConsumer
+    cons = KafkaConsumer(topics.driver_requests, topics.driver_notifications, bootstrap_servers=bootstrap,
+                         auto_offset_reset="earliest", enable_auto_commit=False, group_id=None,
+                         fetch_max_wait_ms=50, **kafka_kwargs())
+    while not stop.is_set():
+        for recs in cons.poll(timeout_ms=200).values():
+            for r in recs:
+                if r.topic == topics.driver_notifications:
+                    stamps.setdefault("answers", []).append(r.timestamp / 1000)
+                    continue
+                try:
+                    env = c.decode(r.value)
+                except c.ContractError:
+                    continue
+                if isinstance(env.body, c.ChargeRequested):
+                    stamps[env.body.request_id] = r.timestamp / 1000
+    cons.close()
+
+
+def breakdown(walls: list[tuple[str, float, float]], stamps: dict) -> dict:
+    """p50 (ms) of each leg of request → authorized: *driver_to_wire* (request_charge() until
+    the driver's producer handed the record to Kafka: its outbox append, the hand-over to the
+    delivery worker), *central* (that until Central's first notification after it was handed
+    to Kafka: hop 1, Central's consumer, its transaction, its outbox; at idle the first
+    notification after a request is its answer), *back* (that until the driver's core posted
+    ChargeAuthorized: hop 2, the driver's consumer, unsealing, its loop). Record timestamps
+    have millisecond resolution."""
+    answers = sorted(stamps.get("answers", []))
+    legs: dict[str, list[float]] = {"driver_to_wire": [], "central": [], "back": []}
+    for rid, asked, seen in walls:
+        sent = stamps.get(rid)
+        if sent is None:
+            continue
+        answer = next((a for a in answers if a >= sent), None)
+        if answer is None or answer > seen:
+            continue
+        legs["driver_to_wire"].append(sent - asked)
+        legs["central"].append(answer - sent)
+        legs["back"].append(seen - answer)
+    return {k: (round(sorted(v)[len(v) // 2] * 1000, 2) if v else None) for k, v in legs.items()} \
+        | {"n": len(legs["central"])}
 
 
 def run_latency(broker: Broker, root: Path, quick: bool, rtt: dict) -> BenchResult:
@@ -170,6 +223,9 @@ def run_latency(broker: Broker, root: Path, quick: bool, rtt: dict) -> BenchResu
     watcher = threading.Thread(target=_watch_starts, args=(broker.bootstrap, topics.cp_events, started_at, stop),
                                daemon=True)
     watcher.start()
+    stamps: dict = {}
+    stamper = threading.Thread(target=_watch_stamps, args=(broker.bootstrap, topics, stamps, stop), daemon=True)
+    stamper.start()
     bare = BareRoundTrip(broker.bootstrap)
     try:
         out = asyncio.run(_drive(broker.bootstrap, prefix, port, work, samples, started_at, bare))
@@ -192,5 +248,7 @@ def run_latency(broker: Broker, root: Path, quick: bool, rtt: dict) -> BenchResu
                    "supply_started_notice_s": out["notice"], "denied_warmup": out["denied"],
                    "authorized": a, "charging": ch, "notice": n,
                    "bare_round_trip_interleaved_s": out["baseline"], "bare_round_trip_interleaved": b,
-                   "bare_round_trip_idle": rtt}
+                   "bare_round_trip_idle": rtt,
+                   "driver_sent_while_syncing": out["driver_sent_while_syncing"],
+                   "legs_p50_ms": breakdown(out["walls"], stamps)}
     return res

@@ -138,6 +138,7 @@ def run_load_latency(broker: Broker, root: Path, quick: bool, rtt: dict | None) 
             target="0", met=out["unanswered"] == 0),
     ]
     res.details |= {"cps": n_cps, "samples": samples, "window_s": window,
+                    "central_live_admit_rows": os.environ.get("EV_LIVE_ADMIT_ROWS", "default"),
                     "authorized_s": out["auth"], "authorized": a, "denied_warmup": out["denied"], "unanswered": out["unanswered"],
                     "authorized_but_no_ticket_within_30s": out["no_ticket"],
                     "bare_round_trip_interleaved_s": out["baseline"], "bare_round_trip_interleaved": b,

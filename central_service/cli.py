@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep event-log lines this many days (env EV_EVENT_LOG_DAYS; default %(default)s)")
     p.add_argument("--prune-interval", type=float, default=float(setting("prune_interval", "3600")),
                    help="seconds between automatic prunings (env EV_PRUNE_INTERVAL; default %(default)s)")
-    p.add_argument("--live-admit-rows", type=int, default=int(setting("live_admit_rows", "250")),
+    p.add_argument("--live-admit-rows", type=int, default=int(setting("live_admit_rows", "50")),
                    help="live values (progress, telemetry states) enter the Kafka outbox only while it "
                         "holds fewer rows than this: the most an answer or command waits behind "
                         "(env EV_LIVE_ADMIT_ROWS; default %(default)s)")

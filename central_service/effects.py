@@ -32,7 +32,8 @@ ReliableProducer/outbox: two FIFOs on two connections give no order between them
 more threads on a machine where the producer side is already the bottleneck).
 
 What a crash loses, and why that is acceptable: only pending live values, at most the latest
-one per (topic, key), never yet handed over. Each is superseded by that CP's next tick (1 Hz);
+one per (topic, key), never yet handed over — and, on a power cut, live values admitted since
+the outbox's last fsync (they are admitted without one of their own, see :meth:`send_many`). Each is superseded by that CP's next tick (1 Hz);
 the CpStates are republished from the database at start (``all_states``, live values persisted
 at most once per second); a supply's figures that bill are in its committed SupplyFinished/ticket.
 """
@@ -68,7 +69,7 @@ class EffectRelay:
     def __init__(self, producer: ReliableProducer, store: Store, topics: Topics, keyring: CpKeyring,
                  counters: Counter[str], *, instance: str, topic_prefix: str,
                  fault_kill_before_relay: str | None = None, notify_keys: NotifyKeyring | None = None,
-                 live_admit_rows: int = 250) -> None:
+                 live_admit_rows: int = 50) -> None:
         self.producer = producer
         # seals driver notifications per driver (ev_common.notify_crypto); made here when not given
         self.notify_keys = notify_keys if notify_keys is not None else NotifyKeyring(store)
@@ -114,10 +115,13 @@ class EffectRelay:
 
     def send_many(self, payloads: Iterable[c.Payload]) -> None:
         """One durable outbox write for many effects (one fsync instead of one per message).
-        Only for live values / states that the next ones supersede (see :meth:`send`)."""
+        Only for live values / states that the next ones supersede (see :meth:`send`): so the
+        write pays no fsync of its own (a power cut loses them like the values still in the
+        lane; the next tick and the start-up republication replace them) — the live lane's
+        admissions run on the loop thread many times a second under load."""
         items = [(self.topic_for(p), self.envelope(p)) for p in payloads]
         try:
-            self.producer.send_many(items)
+            self.producer.send_many(items, durable=False)
         except OutboxRefused as exc:
             self.outbox_refused(exc, f"{len(items)} live value(s) dropped (superseded by the next ones)")
 

@@ -165,7 +165,9 @@ class CentralService(PeriodicTasks, SocketGateway):
         self._producer = ReliableProducer(cfg.bootstrap_servers, cfg.data_dir / "outbox-central.sqlite3",
                                           client_id=f"{cfg.topic_prefix}.central",
                                           outbox_append_sync=cfg.outbox_sync,
-                                          outbox_max_rows=cfg.outbox_max_rows)
+                                          outbox_max_rows=cfg.outbox_max_rows,
+                                          # idle: an answer's outbox fsync overlaps its Kafka hop
+                                          send_while_syncing=True)
         self._effects = EffectRelay(self._producer, self.store, self.topics, self._keyring, self.core.counters,
                                     instance=cfg.instance, topic_prefix=cfg.topic_prefix,
                                     fault_kill_before_relay=cfg.fault_kill_before_relay,

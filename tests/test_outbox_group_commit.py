@@ -91,3 +91,19 @@ def test_staged_rows_whose_commit_fails_are_flagged_not_stored(tmp_path: Path) -
         assert box.count() == 0 and box.pending() == []
         ballast.release()
         box.close()
+
+
+def test_rows_nobody_needs_after_a_power_cut_commit_without_their_own_fsync(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "o.sqlite3", append_sync="FULL", remove_sync="NORMAL")
+    statements: list[str] = []
+    box._db.set_trace_callback(statements.append)
+    box.append_many([("t", b"k", b"live")], durable=False)
+    live = list(statements)
+    statements.clear()
+    box.append_many([("t", b"k", b"answer")])
+    durable = list(statements)
+    box._db.set_trace_callback(None)
+    assert "PRAGMA synchronous=NORMAL" in live and live.index("PRAGMA synchronous=NORMAL") < live.index("COMMIT")
+    assert not any(s.startswith("PRAGMA synchronous") for s in durable)   # FULL: its own fsync
+    assert [r.value for r in box.pending()] == [b"live", b"answer"]       # both queued, in order
+    box.close()

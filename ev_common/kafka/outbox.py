@@ -43,6 +43,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ev_common.kafka.staged import StagedRows
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -204,17 +206,22 @@ class Outbox:
         Concurrent callers share one transaction (group commit, see :meth:`_group_append`)."""
         return self._group_append([(topic, key, value)])[0]
 
-    def append_many(self, rows: Iterable[tuple[str, bytes | None, bytes | None]]) -> int:
+    def append_many(self, rows: Iterable[tuple[str, bytes | None, bytes | None]], *,
+                    durable: bool = True) -> int:
         """Store several rows in ONE transaction (one fsync): all or none are durable.
 
         The durable write is the cost of an outbox (~ms per fsync); a busy process (Central
-        fanning out a Kafka batch) must pay it once per batch, not once per message."""
+        fanning out a Kafka batch) must pay it once per batch, not once per message.
+        *durable=False*: the commit does not pay an fsync of its own (``remove_sync`` level):
+        the rows survive a crash of the process, not a power cut — for values that the next
+        ones supersede (Central's live lane); the next durable commit fsyncs them too."""
         batch = list(rows)
         if not batch:
             return 0
-        return len(self._group_append(batch))
+        return len(self._group_append(batch, durable))
 
-    def _group_append(self, rows: list[tuple[str, bytes | None, bytes | None]]) -> list[int]:
+    def _group_append(self, rows: list[tuple[str, bytes | None, bytes | None]],
+                      durable: bool = True) -> list[int]:
         """Group commit: the first caller to find no commit under way becomes the *leader*: it
         takes every request queued so far (its own included) and writes them in one
         transaction — one fsync for all; the others wait for their request to be done, and
@@ -225,7 +232,7 @@ class Outbox:
 
         Each request is all-or-none; requests of one group are refused together when the
         write fails (the disk is the same for all), and one by one when the size cap is hit."""
-        ticket = _Ticket(rows)
+        ticket = _Ticket(rows, durable)
         with self._group:
             self._check_open()
             self._queue.append(ticket)
@@ -261,8 +268,15 @@ class Outbox:
                     room += len(t.rows)
                     accepted.append(t)
                 if accepted:
-                    self._write(accepted)
+                    if any(t.durable for t in accepted):
+                        self._write(accepted)
+                    else:  # only rows nobody needs after a power cut: no fsync of their own
+                        with self._synchronous(self._remove_sync):
+                            self._write(accepted)
         except BaseException as exc:  # noqa: BLE001 - handed to every waiter, then re-raised by each
+            staged = getattr(exc, "staged_on_wire", None)
+            if staged is not None:  # outside the lock: the deliverer settles them meanwhile
+                exc = self._settle_unstored(staged, exc)
             for t in group:
                 if t.ids is None and t.error is None:
                     t.error = exc
@@ -293,16 +307,44 @@ class Outbox:
             self._db.execute("COMMIT")
         except BaseException as exc:
             self._rollback_quietly()
-            for t in tickets:
-                t.ids = None
-            if staged is not None:
-                staged.finish(False)
-            if isinstance(exc, _WRITE_FAILURES):
-                raise _refusal(exc, self._count, self.path.parent) from exc
-            raise
+            on_wire = staged is not None and staged.finish(False)
+            if not on_wire:
+                for t in tickets:
+                    t.ids = None
+            # else: the ids stay until the deliverer's verdict (_settle_unstored) decides
+            refusal = _refusal(exc, self._count, self.path.parent) if isinstance(exc, _WRITE_FAILURES) else exc
+            if on_wire:
+                refusal.staged_on_wire = (staged, tickets)  # type: ignore[union-attr]
+            if refusal is exc:
+                raise
+            raise refusal from exc
         self._count += sum(len(t.rows) for t in tickets)
         if staged is not None:
             staged.finish(True)
+
+    def _settle_unstored(self, on_wire: tuple["StagedRows", list["_Ticket"]],
+                         exc: BaseException) -> BaseException:
+        """The commit of rows the deliverer had already put on the wire failed: wait for its
+        verdict (see :class:`StagedRows`), then tell the callers the truth. Delivered (Kafka
+        acknowledged them) → their tickets keep their ids: ``append`` returns normally — the
+        event is durable in Kafka, its outbox copy deliberately not needed (its only use would
+        have been a resend). Kafka refused them for good → the caller gets *exc* (refused, and
+        nothing is in Kafka). Unknown (the producer stopped first) → ``OutboxRefused`` with
+        code ``"unconfirmed"``: not stored, and it may or may not have reached Kafka.
+        Returns the exception for the tickets still without ids."""
+        staged, tickets = on_wire
+        verdict = staged.verdict()
+        if verdict is True:
+            log.warning("outbox %s: %d event(s) could not be stored (%s) but Kafka had already "
+                        "acknowledged them: reported as sent", self.path, len(staged.rows), exc)
+            return exc
+        for t in tickets:
+            t.ids = None
+        if verdict is None:
+            return OutboxRefused("unconfirmed", "the event could not be stored and the producer "
+                                 f"stopped before Kafka confirmed it; it may have been delivered ({exc})",
+                                 self._count)
+        return exc
 
     def _check_room(self, n: int, count: int | None = None) -> None:
         count = self._count if count is None else count
@@ -426,9 +468,10 @@ def _sync_level(level: str) -> str:
 class _Ticket:
     """One caller's request in a group commit."""
 
-    __slots__ = ("rows", "ids", "error", "done")
+    __slots__ = ("rows", "ids", "error", "done", "durable")
 
-    def __init__(self, rows: list[tuple[str, bytes | None, bytes | None]]) -> None:
+    def __init__(self, rows: list[tuple[str, bytes | None, bytes | None]], durable: bool = True) -> None:
+        self.durable = durable
         self.rows = rows
         self.ids: list[int] | None = None
         self.error: BaseException | None = None
@@ -439,49 +482,6 @@ class _Ticket:
             raise self.error
         assert self.ids is not None
         return self.ids
-
-
-class StagedRows:
-    """Rows inserted into the outbox whose transaction is being committed (fsync under way).
-
-    Handed to :attr:`Outbox.on_staged` so a deliverer may put them on the wire *while* the
-    fsync runs instead of after it (the idle path of a request/answer exchange pays the
-    fsync and the Kafka hop at the same time, not one after the other). The deliverer must
-    call :meth:`wait` before removing or quarantining any of these rows: if the commit
-    failed they do not exist, and their ids will be given to the next rows.
-
-    Why sending before the fsync loses nothing a user did: the caller of ``append`` gets
-    control back only after the commit, so until then nobody has been told "queued". A
-    crash (power cut, ``kill -9``) before the commit completes leaves two outcomes, both
-    ones the product already handles: the record did not reach Kafka → nothing happened, the
-    user saw no confirmation (exactly as a crash before ``send()``); or it did → the event is
-    delivered although the outbox forgot it — at-least-once with one fewer copy, and the
-    consumer acts on it as on any delivered event (same envelope id if ever resent). A commit
-    that *fails* (disk full) after the record went out is the one visible oddity: the caller
-    is told "refused" for an event Kafka got; the answer (e.g. an authorization) then
-    arrives for a request the user was told failed, which the client shows like any late
-    answer. Only rows of an outbox that was *empty* are staged, so the early record can
-    never overtake an older queued one (per-key order holds)."""
-
-    __slots__ = ("rows", "_done", "_committed")
-
-    def __init__(self, rows: list[OutboxRow]) -> None:
-        self.rows = rows
-        self._done = threading.Event()
-        self._committed = False
-
-    def finish(self, committed: bool) -> None:
-        self._committed = committed
-        self._done.set()
-
-    @property
-    def done(self) -> bool:
-        return self._done.is_set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """True once the rows are durable; False if the commit failed (or *timeout*)."""
-        self._done.wait(timeout)
-        return self._committed
 
 
 def _blob(value: bytes | memoryview | None) -> bytes | None:

@@ -81,8 +81,11 @@ class ReliableProducer:
         *credentials*: the Kafka identity (default: the process's, see
         :mod:`ev_common.kafka.security`). *send_while_syncing*: when the outbox was empty,
         put a new event on the wire while its outbox commit (the fsync) is still running
-        instead of after it — ``send()`` still returns only once it is durable; why that
-        loses nothing is argued in :class:`~ev_common.kafka.outbox.StagedRows`."""
+        instead of after it — ``send()`` still returns only once it is durable, or, if that
+        commit fails after the event went out, once Kafka acknowledged it (then it counts as
+        sent: nothing on the wire is ever reported "refused"); the argument is in
+        :class:`~ev_common.kafka.outbox.StagedRows`. Off by default; the driver turns it on
+        (its idle request → answer path pays the fsync and the Kafka hop at once)."""
         self.bootstrap = bootstrap_servers
         self.client_id = client_id
         self._addresses = split_bootstrap(bootstrap_servers)
@@ -109,6 +112,9 @@ class ReliableProducer:
         self._drained = threading.Condition()
         self._kp: KafkaProducer | None = None
         self._sending: StagedRows | None = None  # the staged group _deliver is sending
+        # claimed rows whose outbox commit failed, still to be settled with Kafka (StagedRows)
+        self._unstored: tuple[StagedRows, list[OutboxRow]] | None = None
+        self._unstored_acked = 0  # rows of self._unstored acknowledged so far
         self.sent_while_syncing = 0  # rows put on the wire before their outbox commit ended
         self._ever_connected = False
         self._staged: list[StagedRows] = []  # handed over by the outbox's committing thread
@@ -125,14 +131,15 @@ class ReliableProducer:
         self.send_raw(topic, env.key.encode("utf-8"), contract.encode(env))
         return env.id
 
-    def send_many(self, items: list[tuple[str, contract.Envelope]]) -> list[str]:
-        """Queue several envelopes durably in one outbox transaction, in order; returns ids."""
+    def send_many(self, items: list[tuple[str, contract.Envelope]], *, durable: bool = True) -> list[str]:
+        """Queue several envelopes durably in one outbox transaction, in order; returns ids.
+        *durable=False*: superseded-by-the-next values only — see :meth:`Outbox.append_many`."""
         if self._closed:
             raise ProducerClosed(f"producer {self.client_id} is closed")
         if not items:
             return []
-        self._outbox.append_many((topic, env.key.encode("utf-8"), contract.encode(env))
-                                 for topic, env in items)
+        self._outbox.append_many([(topic, env.key.encode("utf-8"), contract.encode(env))
+                                  for topic, env in items], durable=durable)
         self._status.queued_changed()
         self._wake.set()
         return [env.id for _, env in items]
@@ -212,7 +219,7 @@ class ReliableProducer:
         with self._staged_lock:
             staged, self._staged = self._staged, []
         for i, st in enumerate(staged):
-            if not st.done:
+            if st.claim():  # the commit is still running: ours to send (see StagedRows)
                 self._sending = st
                 self.sent_while_syncing += len(st.rows)
                 with self._staged_lock:  # later groups: committed by the time we get to them
@@ -248,6 +255,7 @@ class ReliableProducer:
             self._deliver_forever()
         finally:
             self._lock_file.close()  # releases the flock
+            self._give_up_unstored()
 
     def _deliver_forever(self) -> None:
         backoff = Backoff(0.05, self._backoff_cap)
@@ -262,6 +270,10 @@ class ReliableProducer:
                     self._ever_connected = True
                     self._status.set(LinkState.CONNECTED)
                     last_check = time.monotonic()
+                if self._unstored is not None:
+                    self._resend_unstored()
+                    backoff.reset()
+                    continue
                 rows = self._take_staged() if self._staged else []
                 if rows:
                     try:
@@ -336,7 +348,8 @@ class ReliableProducer:
         assert kp is not None
         issued: list[tuple[OutboxRow, object]] = []
         send_error: BaseException | None = None
-        for row in rows:
+        unsent: list[OutboxRow] = []
+        for n, row in enumerate(rows):
             try:
                 issued.append((row, kp.send(row.topic, key=row.key, value=row.value)))
             except _PERMANENT as exc:
@@ -344,14 +357,19 @@ class ReliableProducer:
                 # retrying it would block this outbox forever, so it is quarantined like below
                 if self._sending is None or self._sending.wait():
                     self._quarantine(row, exc)
+                else:  # not stored either: nothing to keep (see _settle_unstored)
+                    log.error("producer %s: Kafka refuses an event that could not be stored "
+                              "either (%s); dropped", self.client_id, describe_error(exc))
             except Exception as exc:  # noqa: BLE001 - metadata timeout, buffer full, closed...
                 send_error = exc
+                unsent = rows[n:]
                 break
         self._send_now(kp)
         staged = self._sending
         if staged is not None and not staged.wait():
             # the commit failed: these rows do not exist (their ids will be reused), so none
-            # may be removed or quarantined; the caller was told "refused"
+            # may be removed or quarantined; their caller waits for what Kafka makes of them
+            self._settle_unstored(staged, issued, unsent)
             return
         blocked: set[tuple[str, bytes | None]] = set()
         acked: list[int] = []
@@ -375,6 +393,65 @@ class ReliableProducer:
         if first_error is not None:
             raise first_error
         self._status.set(LinkState.CONNECTED)
+
+    # ---------------------------------------------------- rows on the wire, commit failed
+    def _settle_unstored(self, staged: StagedRows, issued: list[tuple[OutboxRow, object]],
+                         unsent: list[OutboxRow]) -> None:
+        """Rows claimed from a commit that then failed (see :class:`StagedRows`): wait for
+        each ack; report the verdict once every row is acknowledged or refused for good.
+        Rows that failed otherwise (and later rows of their key: per-key order) stay in
+        ``self._unstored`` and are resent first after the client is rebuilt; raises then."""
+        blocked: set[tuple[str, bytes | None]] = set()
+        remaining: list[OutboxRow] = []
+        first_error: BaseException | None = None
+        for row, fut in issued:
+            exc = self._wait_ack(fut, [])
+            if exc is None and (row.topic, row.key) not in blocked:
+                self._unstored_acked += 1
+                continue
+            if exc is not None and isinstance(exc, _PERMANENT):
+                log.error("producer %s: Kafka refuses an event that could not be stored either "
+                          "(%s); dropped", self.client_id, describe_error(exc))
+                continue
+            blocked.add((row.topic, row.key))
+            remaining.append(row)
+            if exc is not None:
+                first_error = first_error or exc
+        remaining.extend(unsent)
+        if remaining:
+            self._unstored = (staged, sorted(remaining, key=lambda r: r.id))
+            raise first_error or kerr.KafkaError("events not yet acknowledged")
+        self._unstored = None
+        acked, self._unstored_acked = self._unstored_acked, 0
+        staged.report(acked > 0)  # False: every row refused for good, none is in Kafka
+
+    def _resend_unstored(self) -> None:
+        """Resend the rows of a failed commit that Kafka has not acknowledged yet."""
+        assert self._unstored is not None and self._kp is not None
+        staged, rows = self._unstored
+        issued: list[tuple[OutboxRow, object]] = []
+        unsent: list[OutboxRow] = []
+        for n, row in enumerate(rows):
+            try:
+                issued.append((row, self._kp.send(row.topic, key=row.key, value=row.value)))
+            except _PERMANENT as exc:
+                log.error("producer %s: Kafka refuses an event that could not be stored either "
+                          "(%s); dropped", self.client_id, describe_error(exc))
+            except Exception:  # noqa: BLE001 - resent after the next rebuild
+                unsent = rows[n:]
+                break
+        self._send_now(self._kp)
+        self._settle_unstored(staged, issued, unsent)
+        if unsent:  # (settle kept them) rebuild the client, as after any failure
+            raise kerr.KafkaError("events of a failed commit could not be handed to Kafka")
+
+    def _give_up_unstored(self) -> None:
+        """The worker ends: a caller still waiting for rows of a failed commit learns that
+        their fate is unknown (never "refused": they may have reached Kafka)."""
+        if self._unstored is not None:
+            staged, self._unstored = self._unstored[0], None
+            self._unstored_acked = 0
+            staged.report(None)
 
     def _quarantine(self, row: OutboxRow, exc: BaseException) -> None:
         log.error("producer %s: Kafka refuses outbox row %d for %s for good (%s); moved to quarantine",

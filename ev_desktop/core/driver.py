@@ -176,7 +176,7 @@ class DriverCore:
             self._loop = asyncio.get_running_loop()
         client = f"driver-{self.driver_id}"
         self._producer = ReliableProducer(self.config.bootstrap_servers, self.outbox_path(),
-                                          client_id=client)
+                                          client_id=client, send_while_syncing=True)
         self._producer.add_status_listener(self._on_producer_status)
         if self._producer.outbox_set_aside is not None:
             log.warning("driver=%s outbox was corrupt: set aside as %s", self.driver_id,
