@@ -270,11 +270,34 @@ class CentralCore:
         try:
             effects = self._apply(cp, "start", lambda: cp.start_supply(m.session_id, m.started_at))
         except IllegalTransition as exc:
-            return self._reject("unknown_session", str(exc))
+            late = self._start_after_expiry(cp, m)
+            return late if late is not None else self._reject("unknown_session", str(exc))
         self.store.update_session(m.session_id, status="charging", started_at=m.started_at)
         driver = cp.session.driver_id if cp.session else "?"
         self.store.log_event("supply_started", cp_id=cp.cp_id, session_id=m.session_id, driver_id=driver)
         log.info("supply started cp=%s session=%s driver=%s", cp.cp_id, m.session_id, driver)
+        return effects
+
+    def _start_after_expiry(self, cp: ChargePoint, m: c.SupplyStarted) -> list[c.Payload] | None:
+        """A start that crossed its reservation's expiry on the wire (see
+        :meth:`ChargePoint.start_after_expiry`): the supply goes on as a normal one when the CP
+        is still free and the driver has nothing else open; else None (refused as before — the
+        energy is still billed from the Engine's final report)."""
+        s = self.store.session(m.session_id)
+        if s is None or s.cp_id != cp.cp_id or s.status != "expired" or s.billed:
+            return None
+        if driver_active_session(s.driver_id, self.cps.values()) is not None:
+            return None
+        try:
+            effects = self._apply(cp, "start", lambda: cp.start_after_expiry(m.session_id, s.driver_id, m.started_at))
+        except IllegalTransition:
+            return None
+        self.store.update_session(m.session_id, status="charging", started_at=m.started_at, ended_at=None,
+                                  outcome=None)
+        self.store.log_event("supply_started", "after the reservation expired", cp_id=cp.cp_id,
+                             session_id=m.session_id, driver_id=s.driver_id)
+        log.info("supply started cp=%s session=%s driver=%s after its reservation expired (crossed on the wire)",
+                 cp.cp_id, m.session_id, s.driver_id)
         return effects
 
     def on_telemetry(self, m: c.Telemetry) -> list[c.Payload]:

@@ -194,6 +194,18 @@ class ChargePoint:
         return _notify(res.driver_id, SupplyStartedNotice(driver_id=res.driver_id, session_id=session_id,
                                                           cp_id=self.cp_id, started_at=started_at))
 
+    def start_after_expiry(self, session_id: str, driver_id: str, started_at: float) -> list[Payload]:
+        """The Engine began a supply whose reservation Central had just let expire: the car was
+        plugged in while the expiry was on the wire, and the Engine lets such a start win
+        (``cp_simulator/engine.py`` ``cancel``). Taken up only while this CP is still free, so the
+        car being charged shows as charging and is followed like any supply, instead of the CP
+        looking available while it delivers energy that is billed only at the end."""
+        if self.state != "available":  # reserved or charging for someone else, stopped, faulted…
+            raise IllegalTransition(f"cp={self.cp_id} is {self.state}: no late start of session={session_id}")
+        self.session = RunningSession(session_id, driver_id, started_at)
+        return _notify(driver_id, SupplyStartedNotice(driver_id=driver_id, session_id=session_id,
+                                                      cp_id=self.cp_id, started_at=started_at))
+
     def telemetry(self, session_id: str, seq: int, kw: float, kwh: float, eur: float) -> list[Payload] | None:
         """Live values; ``None`` when *seq* is stale (nothing changed)."""
         ses = self.session

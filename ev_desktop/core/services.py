@@ -213,6 +213,8 @@ class ServicesRunner:
                 if mine and tracker.over:
                     return outcome_of(tracker, index, total, label)
                 return ServiceOutcome(index, total, label, "stopped", tracker.session_id if mine else None)
+            if mine and tracker.phase == SupplyPhase.CHARGING:
+                interrupted_deadline = None  # an expired reservation's start crossed the expiry: a supply
             if mine and tracker.phase == SupplyPhase.INTERRUPTED and interrupted_deadline is None:
                 interrupted_deadline = now + self.interrupted_ticket_wait_s
             limits = [d for d in (deadline, interrupted_deadline) if d is not None]

@@ -12,6 +12,9 @@ start on the wire (the Monitor is lost just as the car is plugged in): Central t
 energy the Engine reports afterwards. So such a supply is *over* at once (the driver may ask
 again) yet a late ticket for it is still accepted (:attr:`SupplyTracker.late_ticket_possible`);
 callers that must report the final energy (the services runner) wait a bounded time for it.
+An expiry can cross the Engine's start the same way (the car plugged in as the expiry was on
+the wire); Central then takes the supply up after all, so an *expired* supply may still turn
+into *charging* when its start notice follows, and the runner waits for that too.
 
 Events for other drivers, other requests or other sessions are ignored, and so are late
 duplicates of a supply that is already over (Kafka delivers at least once). When no request is
@@ -298,6 +301,9 @@ class SupplyTracker:
         if ev.session_id != self.session_id or self.phase != SupplyPhase.AUTHORIZED:
             return False
         self.phase = SupplyPhase.EXPIRED
+        # the car may have been plugged in while the expiry was on the wire: Central then takes
+        # the supply up after all (its start follows) — like an interruption crossing the start
+        self.late_ticket_possible = True
         self._finish_ids()
         return True
 
@@ -306,8 +312,10 @@ class SupplyTracker:
             return False
         if ev.session_id == self.session_id and self.phase in (
                 SupplyPhase.CHARGING, SupplyPhase.FINISHED, SupplyPhase.INTERRUPTED,
-                SupplyPhase.EXPIRED, SupplyPhase.CANCELLED):
+                SupplyPhase.CANCELLED):
             return False  # duplicate, or late after the end
+        if ev.session_id == self.session_id and self.phase == SupplyPhase.EXPIRED:
+            self.late_ticket_possible = False  # the start crossed the expiry: a supply after all
         if self.phase not in (SupplyPhase.AUTHORIZED, SupplyPhase.CHARGING) or (
                 ev.session_id != self.session_id):
             self._adopt(ev.session_id, ev.cp_id)

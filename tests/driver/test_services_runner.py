@@ -5,7 +5,7 @@ import asyncio
 import time
 
 from ev_common.contract import (
-    ChargeAuthorized, ChargeDenied, SupplyInterrupted, SupplyStartedNotice, Ticket,
+    ChargeAuthorized, ChargeDenied, ReservationExpired, SupplyInterrupted, SupplyStartedNotice, Ticket,
 )
 from ev_common.kafka.status import LinkState
 from ev_desktop.core.events import RequestQueued
@@ -54,6 +54,17 @@ class ScriptedCore:
                 script += [None] * 10 + [   # the ticket comes ~0.1 s after the interruption
                     Ticket(driver_id=D, session_id=sid, cp_id=cp_id, started_at=0, ended_at=1,
                            kwh=0.04, eur=0.01, price_eur_kwh=0.3, outcome="monitor_lost")]
+        elif cp_id == "CPLATE":  # expired as the car was plugged in: Central takes the start up
+            sid = f"s{rid}"
+            script += [
+                ChargeAuthorized(driver_id=D, request_id=rid, session_id=sid, cp_id=cp_id, location="x",
+                                 price_eur_kwh=0.3, reservation_expires_at=time.time()),
+                ReservationExpired(driver_id=D, session_id=sid, cp_id=cp_id),
+                *[None] * 10,
+                SupplyStartedNotice(driver_id=D, session_id=sid, cp_id=cp_id, started_at=time.time()),
+                *[None] * 60,   # charging for longer than late_ticket_wait_s below
+                Ticket(driver_id=D, session_id=sid, cp_id=cp_id, started_at=0, ended_at=1, kwh=0.02,
+                       eur=0.01, price_eur_kwh=0.3, outcome="completed")]
         elif cp_id != "CPSLOW":
             sid = f"s{rid}"
             cp = cp_id or "CP001"
@@ -140,3 +151,14 @@ def test_open_supply_from_before_is_reported_on_its_own_before_new_requests():
     old, new = asyncio.run(scenario())
     assert (old.index, old.session_id, old.kwh, old.outcome) == (0, "s-old", 2.5, "completed")
     assert [(o.index, o.session_id) for o in new] == [(1, "sr0")]
+
+
+def test_reservation_expired_as_the_car_is_plugged_in_reports_the_supply_central_took_up():
+    core = ScriptedCore()
+
+    async def go():
+        runner = ServicesRunner(core, ["CPLATE"], pause_s=0.0, timeout_s=5.0, late_ticket_wait_s=0.3)
+        return await runner.run()
+
+    [outcome] = asyncio.run(go())
+    assert (outcome.outcome, outcome.kwh) == ("completed", 0.02)

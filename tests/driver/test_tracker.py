@@ -176,6 +176,20 @@ def test_reservation_interrupted_as_the_engine_starts_still_accepts_the_late_tic
     assert not tr.apply(ticket(outcome="monitor_lost"))  # a redelivery changes nothing
 
 
+def test_reservation_expired_as_the_car_is_plugged_in_follows_the_supply_central_takes_up():
+    """The expiry and the Engine's start cross on the wire: Central takes the supply up after
+    all (tests/central/test_late_start.py). The driver follows it to its ticket."""
+    tr = SupplyTracker(D)
+    tr.apply(queued())
+    tr.apply(auth())
+    assert tr.apply(ReservationExpired(driver_id=D, session_id="s1", cp_id="CP003"))
+    assert tr.phase == SupplyPhase.EXPIRED and tr.over and tr.late_ticket_possible
+    assert tr.apply(started())
+    assert tr.phase == SupplyPhase.CHARGING and not tr.over and not tr.late_ticket_possible
+    assert tr.apply(ticket())
+    assert tr.phase == SupplyPhase.FINISHED and tr.kwh == 2.15
+
+
 def test_late_ticket_of_an_earlier_reservation_does_not_hijack_a_new_request():
     tr = SupplyTracker(D)
     tr.apply(queued())
