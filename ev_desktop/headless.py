@@ -74,8 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--supply-timeout", type=float, default=600.0,
                    help="at most this many seconds waiting for each supply to end (default %(default)s)")
     p.add_argument("--late-ticket-wait", type=float, default=20.0,
-                   help="seconds to wait for a late ticket when a reservation is interrupted just as the "
-                        "supply starts (default %(default)s)")
+                   help="seconds to wait for a late start or ticket when a reservation is interrupted or "
+                        "expires just as the supply starts (default %(default)s)")
     p.add_argument("--reservation-wait", type=float, default=None,
                    help="seconds a reservation is kept without the supply starting before it is cancelled "
                         "(default: until Central expires it)")
