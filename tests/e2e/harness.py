@@ -92,8 +92,15 @@ class Watcher:
     """Reads the system's topics from the beginning on a thread (no consumer group).
 
     Survives a broker outage (kafka-python reconnects; the thread swallows errors and goes on),
-    so a test can keep asserting on what the system published across a Kafka kill/restart.
+    so a test can keep asserting on what the system published across a Kafka kill/restart. On a
+    cluster, a manually assigned kafka-python consumer can stay stuck on a partition whose leader
+    was killed (seen in CI: every ticket in the DB and at the drivers, none read here for 150 s):
+    when nothing arrives for :attr:`STALL_S` while the topics hold more than it read, the
+    consumer is replaced and reads again from the beginning (records are keyed by offset, so a
+    second read changes nothing).
     """
+
+    STALL_S = 5.0
 
     def __init__(self, bootstrap: str, topics: Topics, notify_keys: KeyLookup | None = None) -> None:
         self.bootstrap = bootstrap
@@ -109,6 +116,7 @@ class Watcher:
     def _run(self) -> None:
         consumer: KafkaConsumer | None = None
         assigned: set[str] = set()
+        last_progress = time.monotonic()
         while not self._stop.is_set():
             try:
                 if consumer is None:
@@ -130,6 +138,7 @@ class Watcher:
                         continue
                     consumer.assign(tps)
                     consumer.seek_to_beginning(*tps)
+                    last_progress = time.monotonic()
                 batch = consumer.poll(timeout_ms=300)
                 with self._lock:
                     for tp, recs in batch.items():
@@ -138,6 +147,13 @@ class Watcher:
                                 self._records[(tp.topic, tp.partition, r.offset)] = c.decode(r.value)
                             except Exception:  # noqa: BLE001 - dead letters are not our business here
                                 pass
+                if batch:
+                    last_progress = time.monotonic()
+                elif time.monotonic() - last_progress > self.STALL_S:
+                    last_progress = time.monotonic()
+                    if self._behind(consumer):
+                        consumer.close()
+                        consumer, assigned = None, set()
             except Exception:  # noqa: BLE001 - broker down: retry
                 self._stop.wait(0.5)
         if consumer is not None:
@@ -145,6 +161,17 @@ class Watcher:
                 consumer.close()
             except Exception:  # noqa: BLE001
                 pass
+
+    @staticmethod
+    def _behind(consumer: KafkaConsumer) -> bool:
+        """True when some assigned partition holds records beyond the consumer's position."""
+        tps = list(consumer.assignment())
+        ends = consumer.end_offsets(tps, timeout_ms=5000) if tps else {}
+        for tp, end in ends.items():
+            pos = consumer.position(tp, timeout_ms=2000)  # None: no position yet (leader gone)
+            if end is not None and (pos is None or pos < end):
+                return True
+        return False
 
     def close(self) -> None:
         self._stop.set()
