@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ev_common.kafka.broker import LocalBroker
+from ev_common.kafka.status_view import StackStatus
 from ev_common.logsetup import setup_logging
 from ev_common.pki import ca_file
 from ev_common.netcheck import connect_tcp, ephemeral_warning
@@ -189,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="charging seconds metered per real second, so demo tickets show realistic "
                          "kWh (default %(default)s: a 15 s supply bills 15 minutes)")
     up.add_argument("--services", type=Path, default=REPO / "assets" / "services_demo.txt")
+    up.add_argument("--ready-timeout", type=float, default=90.0,
+                    help="seconds to wait for every CP to be available before starting the drivers "
+                         "or the desktop app (default %(default)s)")
     up.add_argument("--detach", action="store_true", help="start and return; stop with `ev-stack down`")
     for sp in (up, sub.add_parser("down", help="stop the stack recorded here (detached, or after ev-stack was killed)"),
                sub.add_parser("status", help="show what the stack recorded here runs")):
@@ -216,6 +220,8 @@ def up(args: argparse.Namespace) -> int:
         warning = ephemeral_warning(what, port)
         if warning:
             say(f"  warning: {warning}")
+    started = time.time()  # CP states published before this belong to an earlier run
+    status: StackStatus | None = None
     try:
         bootstrap = args.bootstrap_servers
         if not bootstrap:
@@ -254,6 +260,8 @@ def up(args: argparse.Namespace) -> int:
         if args.ocpp_cps > 0:
             from ocpp_gateway.stack_part import start_ocpp  # noqa: PLC0415 - only when asked for
             start_ocpp(stack, args, common, central, creds, _wait_port, db)
+        status = _status_reader(stack, bootstrap, prefix)
+        _wait_cps_ready(status, args.cps + args.ocpp_cps, started, args.ready_timeout)
         if not args.no_gui and not _has_display():
             say("  no display found (DISPLAY / WAYLAND_DISPLAY unset): starting headless drivers "
                 "instead of the desktop app (same as --no-gui)")
@@ -273,7 +281,7 @@ def up(args: argparse.Namespace) -> int:
             say("Stack running in the background; `ev-stack down` stops it.")
             return 0
         say("Running. Ctrl+C stops everything.\n")
-        _follow(stack, bootstrap, prefix)
+        _follow(stack, status)
         return 0
     except KeyboardInterrupt:
         say("\nCtrl+C — stopping the stack")
@@ -285,6 +293,8 @@ def up(args: argparse.Namespace) -> int:
         say(f"\nCould not start the stack: {exc}")
         return 1
     finally:
+        if status is not None:
+            status.stop()
         if not args.detach:
             for sig in _STOP_SIGNALS:  # nothing may interrupt the shutdown half-way
                 signal.signal(sig, signal.SIG_IGN)
@@ -299,29 +309,47 @@ def _has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def _follow(stack: Stack, bootstrap: str, prefix: str) -> None:
-    """Print one status line every few seconds until Ctrl+C / SIGTERM / SIGHUP, every child is
-    gone, or nobody can read our output any more (the pipe or terminal closed)."""
-    from ev_common.kafka.status_view import StackStatus  # small consumer of state + heartbeat
-
-    if stack.credentials:  # the status line reads as admin (any topic of the demo)
+def _status_reader(stack: Stack, bootstrap: str, prefix: str) -> StackStatus:
+    """A started group-less reader of CP states, Central's heartbeat and activity (as admin, who
+    may read every topic of the demo)."""
+    if stack.credentials:
         os.environ["EV_KAFKA_CREDENTIALS"] = str(Path(stack.credentials["central"]).with_name("admin.toml"))
     status = StackStatus(bootstrap, Topics(prefix))
     status.start()
+    return status
+
+
+def _wait_cps_ready(status: StackStatus, want: int, since: float, timeout: float) -> None:
+    """Start drivers only once every CP is *available* at Central: a Monitor that has not heard
+    its Engine yet reports it faulted, and a driver started at once was denied its first request
+    (seen in CI on a loaded machine). Past *timeout* the stack goes on and says so."""
+    if want <= 0:
+        return
+    say(f"  waiting for {want} CP(s) to be available at Central (up to {timeout:g} s)…")
+    deadline = time.monotonic() + timeout
+    while (ready := status.available_since(since)) < want:
+        if time.monotonic() >= deadline:
+            say(f"  warning: only {ready} of {want} CP(s) available after {timeout:g} s; starting "
+                "anyway — see logs/cp-fleet.log and the status lines below")
+            return
+        time.sleep(0.2)
+    say(f"  {ready} CP(s) available")
+
+
+def _follow(stack: Stack, status: StackStatus) -> None:
+    """Print one status line every few seconds until Ctrl+C / SIGTERM / SIGHUP, every child is
+    gone, or nobody can read our output any more (the pipe or terminal closed)."""
     stop = threading.Event()
-    try:
-        while not stop.wait(5.0):
-            dead = [c.name for c in stack.children if not c.alive()]
-            line = status.line()
-            if dead:
-                line += f" | exited: {', '.join(dead)}"
-            say(time.strftime("%H:%M:%S ") + line)
-            if output_broken():
-                raise StopRequested("output closed")
-            if len(dead) == len(stack.children):
-                return
-    finally:
-        status.stop()
+    while not stop.wait(5.0):
+        dead = [c.name for c in stack.children if not c.alive()]
+        line = status.line()
+        if dead:
+            line += f" | exited: {', '.join(dead)}"
+        say(time.strftime("%H:%M:%S ") + line)
+        if output_broken():
+            raise StopRequested("output closed")
+        if len(dead) == len(stack.children):
+            return
 
 
 def _recorded_running(dir_: Path) -> list[str]:

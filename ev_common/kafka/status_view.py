@@ -23,6 +23,7 @@ class StackStatus:
     def __init__(self, bootstrap: str, topics: Topics) -> None:
         self._lock = threading.Lock()
         self._states: dict[str, str] = {}
+        self._state_ts: dict[str, float] = {}   # when each CP's latest state was published
         self._last_heartbeat = 0.0
         self._hb_interval = 1.0
         self._tickets = 0
@@ -47,11 +48,19 @@ class StackStatus:
                 body = d.envelope.body
                 if isinstance(body, CpState):
                     self._states[body.cp_id] = body.state
+                    self._state_ts[body.cp_id] = d.envelope.ts
                 elif isinstance(body, CentralHeartbeat):
                     self._last_heartbeat = max(self._last_heartbeat, d.envelope.ts)
                     self._hb_interval = body.interval_s
                 elif isinstance(body, CentralActivity) and body.kind == "ticket":
                     self._tickets += 1
+
+    def available_since(self, since: float) -> int:
+        """CPs whose latest state is *available* and was published at or after *since* (epoch
+        seconds): the compacted topic still holds the last run's states, which prove nothing."""
+        with self._lock:
+            return sum(1 for cp, st in self._states.items()
+                       if st == "available" and self._state_ts.get(cp, 0.0) >= since)
 
     def line(self) -> str:
         with self._lock:

@@ -95,9 +95,9 @@ class Watcher:
     so a test can keep asserting on what the system published across a Kafka kill/restart. On a
     cluster, a manually assigned kafka-python consumer can stay stuck on a partition whose leader
     was killed (seen in CI: every ticket in the DB and at the drivers, none read here for 150 s):
-    when nothing arrives for :attr:`STALL_S` while the topics hold more than it read, the
-    consumer is replaced and reads again from the beginning (records are keyed by offset, so a
-    second read changes nothing).
+    when a partition holds more than it read and its position has not moved for :attr:`STALL_S`,
+    the consumer is replaced and reads again from the beginning (records are keyed by offset, so
+    a second read changes nothing).
     """
 
     STALL_S = 5.0
@@ -116,7 +116,8 @@ class Watcher:
     def _run(self) -> None:
         consumer: KafkaConsumer | None = None
         assigned: set[str] = set()
-        last_progress = time.monotonic()
+        last_check = time.monotonic()
+        seen: dict[TopicPartition, int | None] = {}   # position at the last stall check
         while not self._stop.is_set():
             try:
                 if consumer is None:
@@ -138,7 +139,7 @@ class Watcher:
                         continue
                     consumer.assign(tps)
                     consumer.seek_to_beginning(*tps)
-                    last_progress = time.monotonic()
+                    last_check, seen = time.monotonic(), {}
                 batch = consumer.poll(timeout_ms=300)
                 with self._lock:
                     for tp, recs in batch.items():
@@ -147,13 +148,17 @@ class Watcher:
                                 self._records[(tp.topic, tp.partition, r.offset)] = c.decode(r.value)
                             except Exception:  # noqa: BLE001 - dead letters are not our business here
                                 pass
-                if batch:
-                    last_progress = time.monotonic()
-                elif time.monotonic() - last_progress > self.STALL_S:
-                    last_progress = time.monotonic()
-                    if self._behind(consumer):
+                # checked per partition and whatever the poll returned: CI's stuck partition sat
+                # behind while the others (cp.state is written every second) kept delivering
+                if time.monotonic() - last_check > self.STALL_S:
+                    last_check = time.monotonic()
+                    try:
+                        stuck, seen = self._stuck(consumer, seen)
+                    except Exception:  # noqa: BLE001 - offsets unreadable (stale leader): ask afresh
+                        stuck = True
+                    if stuck:
                         consumer.close()
-                        consumer, assigned = None, set()
+                        consumer, assigned, seen = None, set(), {}
             except Exception:  # noqa: BLE001 - broker down: retry
                 self._stop.wait(0.5)
         if consumer is not None:
@@ -163,15 +168,21 @@ class Watcher:
                 pass
 
     @staticmethod
-    def _behind(consumer: KafkaConsumer) -> bool:
-        """True when some assigned partition holds records beyond the consumer's position."""
+    def _stuck(consumer: KafkaConsumer, before: dict[TopicPartition, int | None]
+               ) -> tuple[bool, dict[TopicPartition, int | None]]:
+        """Whether some partition holds records beyond the consumer's position and has not moved
+        since the previous check; also returns the positions now (the next check's *before*)."""
         tps = list(consumer.assignment())
         ends = consumer.end_offsets(tps, timeout_ms=5000) if tps else {}
+        now: dict[TopicPartition, int | None] = {}
+        stuck = False
         for tp, end in ends.items():
             pos = consumer.position(tp, timeout_ms=2000)  # None: no position yet (leader gone)
-            if end is not None and (pos is None or pos < end):
-                return True
-        return False
+            now[tp] = pos
+            behind = end is not None and (pos is None or pos < end)
+            if behind and tp in before and before[tp] == pos:
+                stuck = True
+        return stuck, now
 
     def close(self) -> None:
         self._stop.set()
