@@ -120,6 +120,9 @@ class MainWindow(QMainWindow):
         self.central_status = CentralStatusModel(self, clock=time.time)
         self.ctx.centralChanged.connect(self.central_status.set_heartbeat)
         self.ctx.centralInstances.connect(self.central_indicator.set_instances)
+        self.session.centralAnswered.connect(self.central_indicator.set_address)  # the Central in use
+        if self.operator_session is not None:
+            self.operator_session.centralAnswered.connect(self.central_indicator.set_address)
         self.ctx.link.changed.connect(self.central_status.set_link)
         self.central_status.changed.connect(self.central_indicator.show_status)
         self.central_status.changed.connect(self.driver_panel.show_central)
@@ -324,6 +327,8 @@ class MainWindow(QMainWindow):
 
     def apply_settings(self, new: AppSettings) -> None:
         changed = self.settings.connection_differs(new)
+        if new.central != self.settings.central:
+            self.central_indicator.set_address(None)  # named again when the new Central answers
         self.settings = new
         if self.store is not None:   # the dialog changes the connection; role/lang stay as saved
             saved = self.store.load()

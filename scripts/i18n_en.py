@@ -94,6 +94,8 @@ EN: dict[str, str] = {
     "CENTRAL: esperando señal…": "CENTRAL: waiting for a signal…",
     "CENTRAL: sin respuesta desde {t}": "CENTRAL: no answer since {t}",
     "CENTRAL: sin respuesta": "CENTRAL: no answer",
+    "CENTRAL en uso: {a}": "CENTRAL in use: {a}",
+    "La anterior ({a}) dejó de responder": "The previous one ({a}) stopped answering",
     "sin cifrar": "unencrypted",
     "La CENTRAL ({addr}) no presenta un certificado de confianza para esa dirección, "
     "o falta el fichero de la CA — revise la dirección y EV_CA_FILE":

@@ -282,12 +282,12 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>CentralDownBanner</name>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="218" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="241" />
         <source>La CENTRAL no responde desde las {t}: los estados mostrados pueden no estar al día y las solicitudes y órdenes esperarán a que vuelva</source>
         <translation>CENTRAL has not answered since {t}: the states shown may be out of date and requests and commands will wait until it is back</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="220" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="243" />
         <source>La CENTRAL no responde: los estados mostrados pueden no estar al día y las solicitudes y órdenes esperarán a que vuelva</source>
         <translation>CENTRAL is not answering: the states shown may be out of date and requests and commands will wait until it is back</translation>
     </message>
@@ -295,67 +295,77 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>CentralIndicator</name>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="174" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="196" />
         <source>CENTRAL: en línea</source>
         <translation>CENTRAL: online</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="189" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="212" />
         <source>Kafka funciona pero la CENTRAL no publica su latido</source>
         <translation>Kafka works but CENTRAL publishes no heartbeat</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="193" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="216" />
         <source>CENTRAL: esperando señal…</source>
         <translation>CENTRAL: waiting for a signal…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="185" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="208" />
         <source>CENTRAL: sin respuesta desde {t}</source>
         <translation>CENTRAL: no answer since {t}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="149" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="154" />
+        <source>CENTRAL en uso: {a}</source>
+        <translation>CENTRAL in use: {a}</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="156" />
+        <source>La anterior ({a}) dejó de responder</source>
+        <translation>The previous one ({a}) stopped answering</translation>
+    </message>
+    <message>
+        <location filename="../../ev_desktop/views/status_widgets.py" line="169" />
         <source>Instancia {name}: en línea, {n} particiones</source>
         <translation>Instance {name}: online, {n} partitions</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="152" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="172" />
         <source>Instancia {name}: sin latido desde {t}</source>
         <translation>Instance {name}: no heartbeat since {t}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="166" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="186" />
         <source>Enlace con la CENTRAL cifrado (TLS) y certificado comprobado</source>
         <translation>Link to CENTRAL encrypted (TLS), certificate verified</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="167" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="187" />
         <source>sin cifrar</source>
         <translation>not encrypted</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="167" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="187" />
         <source>Enlace con la CENTRAL SIN CIFRAR (--plaintext-socket)</source>
         <translation>Link to CENTRAL NOT ENCRYPTED (--plaintext-socket)</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="175" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="197" />
         <source>La CENTRAL publica su latido en Kafka</source>
         <translation>CENTRAL publishes its heartbeat on Kafka</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="179" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="201" />
         <source>CENTRAL: estado desconocido — sin Kafka</source>
         <translation>CENTRAL: state unknown — no Kafka</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="180" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="202" />
         <source>Sin Kafka no llega el latido de la CENTRAL; puede estar funcionando (el inicio de sesión usa su conexión directa)</source>
         <translation>Without Kafka the CENTRAL heartbeat cannot arrive; it may be working (logging in uses its direct connection)</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="188" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="211" />
         <source>CENTRAL: sin respuesta</source>
         <translation>CENTRAL: no answer</translation>
     </message>
@@ -1145,7 +1155,7 @@ The app keeps running; the details are in the log.</translation>
     </message>
     <message>
         <location filename="../../ev_desktop/main_window.py" line="88" />
-        <location filename="../../ev_desktop/main_window.py" line="170" />
+        <location filename="../../ev_desktop/main_window.py" line="173" />
         <location filename="../../ev_desktop/workbench_setup.py" line="69" />
         <source>Operador</source>
         <translation>Operator</translation>
@@ -1186,17 +1196,17 @@ The app keeps running; the details are in the log.</translation>
         <translation>Find a charging point</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="196" />
+        <location filename="../../ev_desktop/main_window.py" line="199" />
         <source>Su sesión de operador ha caducado — vuelva a iniciar sesión</source>
         <translation>Your operator session has expired — please sign in again</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="197" />
+        <location filename="../../ev_desktop/main_window.py" line="200" />
         <source>Ha cambiado la CENTRAL — vuelva a iniciar sesión como operador</source>
         <translation>The CENTRAL has changed — sign in again as an operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="280" />
+        <location filename="../../ev_desktop/main_window.py" line="283" />
         <source>EVCharging — Centro de control, versión {v}
 
 Datos (ajustes, colas de envío, registro de eventos): {d}
@@ -1213,27 +1223,27 @@ Application log file: {applog}
 Shortcuts: F1 this help · Ctrl+F find a charging point · click the Kafka indicator for the diagnostics</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="289" />
+        <location filename="../../ev_desktop/main_window.py" line="292" />
         <source>Acerca de EVCharging</source>
         <translation>About EVCharging</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="306" />
+        <location filename="../../ev_desktop/main_window.py" line="309" />
         <source>Suministro terminado en {cp}: {kwh:.2f} kWh, {eur:.2f} €</source>
         <translation>Supply finished at {cp}: {kwh:.2f} kWh, {eur:.2f} €</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="309" />
+        <location filename="../../ev_desktop/main_window.py" line="312" />
         <source>Suministro interrumpido en {cp}</source>
         <translation>Supply interrupted at {cp}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="343" />
+        <location filename="../../ev_desktop/main_window.py" line="348" />
         <source>Ajustes aplicados. Vuelva a iniciar sesión para usarlos en su sesión de conductor.</source>
         <translation>Settings applied. Log in again to use them in your driver session.</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/main_window.py" line="357" />
+        <location filename="../../ev_desktop/main_window.py" line="362" />
         <source>El diagnóstico de Kafka no está disponible en esta instalación</source>
         <translation>Kafka diagnostics are not available in this installation</translation>
     </message>
@@ -1774,22 +1784,22 @@ Shortcuts: F1 this help · Ctrl+F find a charging point · click the Kafka indic
 <context>
     <name>StaleDataBanner</name>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="259" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="282" />
         <source>Kafka responde con errores — todavía no se ha recibido ningún dato</source>
         <translation>Kafka answers with errors — no data received yet</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="260" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="283" />
         <source>Kafka responde con errores — datos de las {t}, pueden no estar al día</source>
         <translation>Kafka answers with errors — data as of {t}, it may be out of date</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="263" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="286" />
         <source>Sin conexión con Kafka — todavía no se ha recibido ningún dato</source>
         <translation>No connection to Kafka — no data received yet</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="264" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="287" />
         <source>Sin conexión con Kafka — datos de las {t}, pueden no estar al día</source>
         <translation>No connection to Kafka — data as of {t}, it may be out of date</translation>
     </message>

@@ -7,7 +7,9 @@ a message. RENEW extends the session while the app is open; LOGOUT revokes it.
 One short connection per call (Central may restart between calls; nothing to keep alive).
 Several addresses (an active Central and its standbys, ``--central h1:p,h2:p``): a call tries
 the one that answered last, then the others in turn, before it reports "unreachable";
-``host``/``port`` name the Central in use (for the status bar and messages).
+``host``/``port`` name the Central in use (for messages); ``on_answer`` is told the address of
+every link that connected, so the status bar can name the Central the app talks to and follow
+a failover (issue 15).
 Every failure becomes :class:`LoginError` with a code and a Spanish sentence that says what to
 do next; the log keeps the underlying exception.
 """
@@ -18,10 +20,11 @@ import binascii
 import json
 import logging
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ev_common.central_addresses import CentralRotation
+from ev_common.central_addresses import Address, CentralRotation
 from ev_common.framing import FrameError, FramedStream
 from ev_common.notify_crypto import NotifyKey
 from ev_common.tls_links import LinkTLS
@@ -82,11 +85,14 @@ class CentralClient:
     """``await login(id, pw)`` → :class:`LoginResult`; ``await history(token)`` → list of dicts."""
 
     def __init__(self, host: str, port: int, timeout: float = 5.0, tls: LinkTLS | None = None,
-                 fallbacks: tuple[tuple[str, int], ...] = ()) -> None:
+                 fallbacks: tuple[tuple[str, int], ...] = (),
+                 on_answer: Callable[[Address], None] | None = None) -> None:
         self.centrals = CentralRotation(((host, port),) + tuple(a for a in fallbacks if a != (host, port)))
         self.timeout = timeout
         self.tls = tls if tls is not None else LinkTLS.from_env()
         self.last_tls_version: str | None = None  # of the last link that connected ("TLSv1.3")
+        self.in_use: Address | None = None  # the Central whose link connected last (None: none yet)
+        self.on_answer = on_answer
 
     @property
     def host(self) -> str:
@@ -101,7 +107,7 @@ class CentralClient:
         last: FrameError | None = None
         for _ in self.centrals.addresses:
             try:
-                return await FramedStream.connect(self.host, self.port, self.timeout, tls=context)
+                stream = await FramedStream.connect(self.host, self.port, self.timeout, tls=context)
             except FrameError as exc:
                 log.warning("central %s:%s unreachable: %s", self.host, self.port, exc)
                 if isinstance(exc.__cause__, ssl.SSLCertVerificationError):
@@ -109,7 +115,21 @@ class CentralClient:
                                      "confianza para ese nombre; compruebe la dirección y el fichero de la CA") from exc
                 last = exc
                 self.centrals.failed()
+                continue
+            self._answered(self.centrals.current)
+            return stream
         raise LoginError("unreachable", unreachable_text(self.host, self.port)) from last
+
+    def _answered(self, address: Address) -> None:
+        """Record the Central that connected and tell ``on_answer``; a listener's bug is logged,
+        never turned into a failed login (the link itself worked)."""
+        self.in_use = address
+        if self.on_answer is None:
+            return
+        try:
+            self.on_answer(address)
+        except Exception:  # noqa: BLE001 — a display hook must not break the call
+            log.exception("central %s:%s: on_answer listener failed", *address)
 
     @property
     def secure(self) -> bool:

@@ -82,14 +82,17 @@ class DriverConfig:
 class DriverCore:
     def __init__(self, config: DriverConfig, on_event: EventCallback | None = None, *,
                  loop: asyncio.AbstractEventLoop | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 on_central_answer: Callable[[tuple[str, int]], None] | None = None) -> None:
+        """*on_central_answer*: told the address of each Central that answered a socket call
+        (the status bar names the one in use)."""
         self.config = config
         self.topics = config.topics
         self._listeners: list[EventCallback] = [on_event] if on_event else []
         self._loop = loop
         self._central = CentralClient(config.central_host, config.central_port,
                                       config.central_timeout_s, config.central_tls,
-                                      fallbacks=config.central_fallbacks)
+                                      fallbacks=config.central_fallbacks, on_answer=on_central_answer)
         self.login_result: LoginResult | None = None
         self.clock = clock
         self.session: SessionKeeper | None = None  # signs requests, renews the session

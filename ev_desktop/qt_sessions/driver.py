@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from ev_common.central_addresses import text as central_text
 from ev_desktop.core.central_client import LoginError
 from ev_desktop.core.driver import DriverConfig, DriverCore
 from ev_desktop.core.events import LinkChanged, RequestNotSaved
@@ -32,6 +33,7 @@ class QtDriverSession(QObject):
     servicesProgress = Signal(object)      # ServicesProgress
     servicesFinished = Signal(list)        # list[ServiceOutcome]
     loggedOut = Signal()
+    centralAnswered = Signal(str)          # "host:port" of the Central that answered a socket call
 
     def __init__(self, settings: AppSettings, data_dir: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -73,7 +75,8 @@ class QtDriverSession(QObject):
             await self.logout()
         try:
             core = DriverCore(self._config(), on_event=self._on_core_event,
-                              loop=asyncio.get_running_loop())
+                              loop=asyncio.get_running_loop(),
+                              on_central_answer=lambda a: self.centralAnswered.emit(central_text(a)))
             await core.login(driver_id, password)
             core.start()
         except LoginError as exc:

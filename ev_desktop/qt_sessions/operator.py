@@ -18,6 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from ev_common.central_addresses import text as central_text
 from ev_desktop.core.central_client import CentralClient, LoginError, OperatorLogin
 from ev_desktop.core.session_keeper import SessionKeeper
 from ev_desktop.settings_store import AppSettings
@@ -33,6 +34,7 @@ class QtOperatorSession(QObject):
     signedIn = Signal(str)              # operator id
     signInFailed = Signal(str, str)     # LoginError code, Spanish default message
     signedOut = Signal(str)             # reason: "logout", "expired" or "settings"
+    centralAnswered = Signal(str)       # "host:port" of the Central that answered a socket call
 
     def __init__(self, settings: AppSettings, parent: QObject | None = None, *,
                  clock: Callable[[], float] = time.time, margin_s: float = EXPIRY_MARGIN_S) -> None:
@@ -53,6 +55,11 @@ class QtOperatorSession(QObject):
     def operator_id(self) -> str | None:
         return self.login.operator_id if self.login else None
 
+    def _client(self, host: str, port: int) -> CentralClient:
+        """A socket client over the configured Centrals that reports the one that answers."""
+        return CentralClient(host, port, fallbacks=self.settings.central_fallbacks,
+                             on_answer=lambda a: self.centralAnswered.emit(central_text(a)))
+
     # ------------------------------------------------------------------ intents
     def sign_in(self, operator_id: str, password: str) -> asyncio.Task:
         task = asyncio.ensure_future(self._sign_in(operator_id, password))
@@ -63,7 +70,7 @@ class QtOperatorSession(QObject):
     async def _sign_in(self, operator_id: str, password: str) -> None:
         host, port = self.settings.central_host_port
         try:
-            login = await CentralClient(host, port, fallbacks=self.settings.central_fallbacks).operator_login(operator_id, password)
+            login = await self._client(host, port).operator_login(operator_id, password)
         except LoginError as exc:
             log.info("operator sign-in %s failed: %s", operator_id, exc.code)
             self.last_retry_after_s = exc.retry_after_s
@@ -80,7 +87,7 @@ class QtOperatorSession(QObject):
         self.login = login
         self.last_retry_after_s = None
         host, port = self.settings.central_host_port
-        self.keeper = SessionKeeper(CentralClient(host, port, fallbacks=self.settings.central_fallbacks), login.session_id, login.session_key, login.token,
+        self.keeper = SessionKeeper(self._client(host, port), login.session_id, login.session_key, login.token,
                                     login.expires_at, clock=self.clock,
                                     on_lost=lambda why: self.sign_out("expired"))
         if self.keeper.usable:

@@ -133,8 +133,28 @@ class CentralIndicator(QFrame):
         lay.addWidget(self.label)
         self.link_secure: bool | None = None  # the socket link's TLS (None: not said)
         self.instances: list = []  # InstanceSeen of every Central heard from (issue 15)
+        self.address: str | None = None           # the Central the app's socket links reach
+        self.previous_address: str | None = None  # the one before a failover
         self.status = CentralStatus(WAITING, None)
         self.show_status(self.status)
+
+    def set_address(self, address: str | None) -> None:
+        """Name the Central in use ("10.0.0.2:7000", from the socket client's answer); a new
+        address is a failover (``--central h1:p,h2:p``): the tooltip says which one stopped
+        answering. None forgets both (another Central was configured)."""
+        if address is None:
+            self.address = self.previous_address = None
+        elif address != self.address:
+            self.previous_address, self.address = self.address, address
+        self.show_status(self.status)
+
+    def _address_tip(self) -> str:
+        if not self.address:
+            return ""
+        tip = self.tr("CENTRAL en uso: {a}").format(a=self.address)
+        if self.previous_address:
+            tip += "\n" + self.tr("La anterior ({a}) dejó de responder").format(a=self.previous_address)
+        return tip
 
     def set_instances(self, instances: list) -> None:
         """The Central instances heard from (ev_desktop.core.central_watch.InstanceSeen): the
@@ -169,29 +189,32 @@ class CentralIndicator(QFrame):
     def show_status(self, st: CentralStatus) -> None:
         self.status = st
         suffix, link_tip = self._link_words()
+        where = f" · {self.address}" if self.address else ""  # the Central in use, in every state
+        address_tip = self._address_tip()
         if st.state == UP:
             self.dot.set_color(LINK_COLORS["connected"])
-            self.label.setText(self.tr("CENTRAL: en línea") + suffix)
-            self.setToolTip("\n".join(t for t in (self.tr("La CENTRAL publica su latido en Kafka"), link_tip,
-                                                   self._instances_tip()) if t))
+            self.label.setText(self.tr("CENTRAL: en línea") + where + suffix)
+            self.setToolTip("\n".join(t for t in (self.tr("La CENTRAL publica su latido en Kafka"), address_tip,
+                                                   link_tip, self._instances_tip()) if t))
         elif st.state == NO_KAFKA:
             self.dot.set_color(LINK_COLORS["unknown"])
-            self.label.setText(self.tr("CENTRAL: estado desconocido — sin Kafka"))
-            self.setToolTip(self.tr("Sin Kafka no llega el latido de la CENTRAL; puede estar funcionando "
-                                    "(el inicio de sesión usa su conexión directa)"))
+            self.label.setText(self.tr("CENTRAL: estado desconocido — sin Kafka") + where)
+            why = self.tr("Sin Kafka no llega el latido de la CENTRAL; puede estar funcionando "
+                          "(el inicio de sesión usa su conexión directa)")
+            self.setToolTip("\n".join(t for t in (why, address_tip) if t))
         elif st.state == DOWN:
             self.dot.set_color(LINK_COLORS["offline"])
             if st.last_seen:
                 self.label.setText(self.tr("CENTRAL: sin respuesta desde {t}").format(
-                    t=clock_text(st.last_seen, st.now)))
+                    t=clock_text(st.last_seen, st.now)) + where)
             else:
-                self.label.setText(self.tr("CENTRAL: sin respuesta"))
+                self.label.setText(self.tr("CENTRAL: sin respuesta") + where)
             self.setToolTip("\n".join(t for t in (self.tr("Kafka funciona pero la CENTRAL no publica su latido"),
-                                                   self._instances_tip()) if t))
+                                                   address_tip, self._instances_tip()) if t))
         else:
             self.dot.set_color(LINK_COLORS["unknown"])
-            self.label.setText(self.tr("CENTRAL: esperando señal…"))
-            self.setToolTip("")
+            self.label.setText(self.tr("CENTRAL: esperando señal…") + where)
+            self.setToolTip(address_tip)
 
     def set_central(self, up: bool | None, last_seen: float | None) -> None:
         """Heartbeat state alone (Kafka assumed up): *up* None = no heartbeat read yet."""
