@@ -33,21 +33,11 @@ from benchmarks.seed import cp_id, seed
 from ev_common import contract as c
 from ev_common.kafka.admin import admin_client, ensure_topics
 from ev_common.kafka.broker_cluster import LocalCluster, node_specs
+from ev_common.kafka.partition_leader import leader_of
 from ev_common.ports import free_port
 from ev_common.topics import Topics
 
 BASELINE_PER_SAMPLE = 3
-
-
-def _leader_of(bootstrap: str, topic: str, key: str) -> int:
-    from kafka.partitioner.default import murmur2
-    admin = admin_client(bootstrap, 10)
-    try:
-        [meta] = admin.describe_topics([topic])
-    finally:
-        admin.close()
-    parts = sorted(meta["partitions"], key=lambda p: p["partition_index"])
-    return parts[(murmur2(key.encode()) & 0x7FFFFFFF) % len(parts)]["leader_id"]
 
 
 async def _phase(core, queue: asyncio.Queue, n: int, cp: str, *, on_first_sent=None,
@@ -134,7 +124,7 @@ def run_broker_kill(root: Path, quick: bool) -> BenchResult:
     prefix = f"bk{uuid.uuid4().hex[:6]}"
     topics = Topics(prefix)
     ensure_topics(cluster.bootstrap, topics, 30)
-    victim = _leader_of(cluster.bootstrap, topics.driver_requests, "driver1")
+    victim = leader_of(cluster.bootstrap, topics.driver_requests, "driver1")
     db_path = work / "central.sqlite3"
     seed(db_path, 1, charging=False, drivers=2)
     port = free_port()

@@ -20,6 +20,7 @@ from ev_common.kafka.admin import admin_client, ensure_topics
 from ev_common.kafka.broker_cluster import LocalCluster
 from ev_common.kafka.cluster_health import ClusterWatch, describe
 from ev_common.kafka.consumer import ResilientConsumer
+from ev_common.kafka.partition_leader import leader_of
 from ev_common.kafka.producer import ReliableProducer
 from ev_common.ports import free_port
 from ev_common.topics import Topics
@@ -159,18 +160,6 @@ def test_clients_given_the_list_work_when_the_first_broker_is_dead_and_status_sa
 
 
 # ------------------------------------------------------------------ kill -9 mid-run (e2e)
-def leader_of(bootstrap: str, topic: str, key: str) -> int:
-    """The broker leading the partition that *key* goes to (Kafka's default partitioner)."""
-    from kafka.partitioner.default import murmur2
-    admin = admin_client(bootstrap, 10)
-    try:
-        [meta] = admin.describe_topics([topic])
-    finally:
-        admin.close()
-    parts = sorted(meta["partitions"], key=lambda p: p["partition_index"])
-    return parts[(murmur2(key.encode()) & 0x7FFFFFFF) % len(parts)]["leader_id"]
-
-
 def test_kill9_of_the_driver_requests_leader_loses_nothing_and_the_status_bar_says_degradado(
         cluster: LocalCluster, tmp_path: Path, qtbot):
     """Central, three CPs and three drivers (two supplies each) on the cluster, as their role
