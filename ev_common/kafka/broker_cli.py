@@ -15,9 +15,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from ev_common.kafka.security import is_plaintext
 from ev_common.kafka.broker import BrokerConfig, LocalBroker, default_broker_dir, ensure_jars, kafka_version
 from ev_common.kafka.broker_cluster import LocalCluster, is_cluster_dir, node_specs
+from ev_common.kafka.broker_ready import set_up_and_report
 from ev_common.logsetup import setup_logging
 from ev_common.pki import pki_dir
 from ev_common.settings import DEFAULT_TOPIC_PREFIX, setting
@@ -178,27 +178,7 @@ def _start(args: argparse.Namespace) -> int:
     except (RuntimeError, TimeoutError, OSError) as exc:
         print(f"Kafka did not start: {exc}{port_in_use_hint(args.port)}", file=sys.stderr)
         return 1
-    creds = broker.credentials("admin")
-    secure = not is_plaintext(creds)
-    if args.topic_prefix:
-        from ev_common.kafka.admin import TopicSetupError, ensure_topics
-        from ev_common.topics import Topics
-        try:
-            ensure_topics(addr, Topics(args.topic_prefix), credentials=creds)
-        except TopicSetupError as exc:
-            print(f"Kafka is up, but: {exc}", file=sys.stderr)
-            return 1
-        if secure:
-            from ev_common.kafka.acl import grant
-            grant(addr, args.topic_prefix, creds)
-    print(f"Kafka is up: bootstrap servers {addr}")
-    if secure:
-        print(f"Client credentials (0600, one per principal): {broker.secrets.clients_dir}/<principal>.toml "
-              f"— give each process its own with --kafka-credentials or EV_KAFKA_CREDENTIALS")
-    else:
-        print("WARNING: plain text — anyone who reaches this port can read and write every topic",
-              file=sys.stderr)
-    return 0
+    return set_up_and_report(addr, args.topic_prefix, broker.credentials("admin"), broker.secrets.clients_dir)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import sys
 
 from ev_common.kafka.broker import kafka_version
 from ev_common.kafka.broker_cluster import LocalCluster, is_cluster_dir, node_specs
+from ev_common.kafka.broker_ready import set_up_and_report
 
 
 def _cluster_from_args(args: argparse.Namespace) -> LocalCluster:
@@ -48,21 +49,8 @@ def start_cluster(args: argparse.Namespace) -> int:
     except (RuntimeError, TimeoutError, OSError) as exc:
         print(f"Kafka cluster did not start: {exc}", file=sys.stderr)
         return 1
-    creds = cluster.credentials("admin")
-    if args.topic_prefix:
-        from ev_common.kafka.acl import grant
-        from ev_common.kafka.admin import TopicSetupError, ensure_topics
-        from ev_common.topics import Topics
-        try:
-            ensure_topics(addr, Topics(args.topic_prefix), credentials=creds)
-        except TopicSetupError as exc:
-            print(f"Kafka is up, but: {exc}", file=sys.stderr)
-            return 1
-        grant(addr, args.topic_prefix, creds)
-    print(f"Kafka cluster is up: bootstrap servers {addr}")
-    print(f"Client credentials (0600, one per principal): {cluster.secrets.clients_dir}/<principal>.toml "
-          "— give each process its own with --kafka-credentials or EV_KAFKA_CREDENTIALS")
-    return 0
+    return set_up_and_report(addr, args.topic_prefix, cluster.credentials("admin"), cluster.secrets.clients_dir,
+                             label="Kafka cluster")
 
 
 def cluster_status(args: argparse.Namespace) -> int:
