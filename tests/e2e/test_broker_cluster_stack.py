@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ev_common.ports import free_port
-from tests.e2e.test_stack_smoke import _alive, _pids_with
+from tests.e2e.stack_support import alive, detached_stack, pids_with
 from tests.helpers import REPO, seed_secure_dir
 
 pytestmark = [pytest.mark.kafka, pytest.mark.timeout(400)]
@@ -40,15 +40,10 @@ def test_stack_up_with_three_brokers_hands_everyone_the_list_and_down_stops_ever
     while kport <= cport <= kport + 12:  # not one of the cluster's ports
         cport = free_port()
     prefix = "sc" + tmp_path.name[-6:].replace("_", "").replace("-", "")
-    cmd = [sys.executable, "-m", "ev_common.stack"]
     seed_secure_dir(stack_dir / "kafka-cluster")  # the session's CA and passwords
-    try:
-        up = subprocess.run([*cmd, "up", "--no-gui", "--brokers", "3", "--cps", "2", "--drivers", "1",
-                             "--detach", "--auto-duration", "4", "--stack-dir", str(stack_dir),
-                             "--kafka-port", str(kport), "--central-port", str(cport),
-                             "--topic-prefix", prefix],
-                            cwd=REPO, capture_output=True, text=True, timeout=300)
-        assert up.returncode == 0, up.stdout + up.stderr
+    with detached_stack(stack_dir, "--brokers", "3", "--cps", "2", "--drivers", "1", "--auto-duration", "4",
+                        "--kafka-port", str(kport), "--central-port", str(cport), "--topic-prefix", prefix,
+                        timeout=300) as up:
         bootstrap = f"127.0.0.1:{kport},127.0.0.1:{kport + 1},127.0.0.1:{kport + 2}"
         assert f"Kafka ready at {bootstrap}" in up.stdout, up.stdout
         status = subprocess.run([sys.executable, "-m", "ev_common.kafka.broker_cli", "status",
@@ -58,13 +53,5 @@ def test_stack_up_with_three_brokers_hands_everyone_the_list_and_down_stops_ever
         # Central, the CPs and the driver were handed the whole list
         assert f"--bootstrap-servers {bootstrap}" in " ".join(
             (Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
-            for p in _pids_with(str(stack_dir / "central")) if _alive(p))
+            for p in pids_with(str(stack_dir / "central")) if alive(p))
         # (a whole system serving drivers on the cluster, through a broker kill: test_broker_cluster.py)
-    finally:
-        down = subprocess.run([*cmd, "down", "--stack-dir", str(stack_dir)], cwd=REPO,
-                              capture_output=True, text=True, timeout=180)
-        leftovers = [p for p in _pids_with(str(stack_dir)) if _alive(p)]
-        for p in leftovers:  # never leave anything behind, even when the assertion fails
-            subprocess.run(["kill", "-9", str(p)], capture_output=True)
-    assert down.returncode == 0, down.stdout + down.stderr
-    assert not leftovers, f"processes left running after `ev-stack down`: {leftovers}"
