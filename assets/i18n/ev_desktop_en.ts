@@ -282,12 +282,12 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>CentralDownBanner</name>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="241" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="237" />
         <source>La CENTRAL no responde desde las {t}: los estados mostrados pueden no estar al día y las solicitudes y órdenes esperarán a que vuelva</source>
         <translation>CENTRAL has not answered since {t}: the states shown may be out of date and requests and commands will wait until it is back</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="243" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="239" />
         <source>La CENTRAL no responde: los estados mostrados pueden no estar al día y las solicitudes y órdenes esperarán a que vuelva</source>
         <translation>CENTRAL is not answering: the states shown may be out of date and requests and commands will wait until it is back</translation>
     </message>
@@ -295,77 +295,77 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>CentralIndicator</name>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="196" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="195" />
         <source>CENTRAL: en línea</source>
         <translation>CENTRAL: online</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="212" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="211" />
         <source>Kafka funciona pero la CENTRAL no publica su latido</source>
         <translation>Kafka works but CENTRAL publishes no heartbeat</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="216" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="215" />
         <source>CENTRAL: esperando señal…</source>
         <translation>CENTRAL: waiting for a signal…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="208" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="207" />
         <source>CENTRAL: sin respuesta desde {t}</source>
         <translation>CENTRAL: no answer since {t}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="154" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="153" />
         <source>CENTRAL en uso: {a}</source>
         <translation>CENTRAL in use: {a}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="156" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="155" />
         <source>La anterior ({a}) dejó de responder</source>
         <translation>The previous one ({a}) stopped answering</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="169" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="168" />
         <source>Instancia {name}: en línea, {n} particiones</source>
         <translation>Instance {name}: online, {n} partitions</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="172" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="171" />
         <source>Instancia {name}: sin latido desde {t}</source>
         <translation>Instance {name}: no heartbeat since {t}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="186" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="185" />
         <source>Enlace con la CENTRAL cifrado (TLS) y certificado comprobado</source>
         <translation>Link to CENTRAL encrypted (TLS), certificate verified</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="187" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="186" />
         <source>sin cifrar</source>
         <translation>not encrypted</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="187" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="186" />
         <source>Enlace con la CENTRAL SIN CIFRAR (--plaintext-socket)</source>
         <translation>Link to CENTRAL NOT ENCRYPTED (--plaintext-socket)</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="197" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="196" />
         <source>La CENTRAL publica su latido en Kafka</source>
         <translation>CENTRAL publishes its heartbeat on Kafka</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="201" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="200" />
         <source>CENTRAL: estado desconocido — sin Kafka</source>
         <translation>CENTRAL: state unknown — no Kafka</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="202" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="201" />
         <source>Sin Kafka no llega el latido de la CENTRAL; puede estar funcionando (el inicio de sesión usa su conexión directa)</source>
         <translation>Without Kafka the CENTRAL heartbeat cannot arrive; it may be working (logging in uses its direct connection)</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="211" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="210" />
         <source>CENTRAL: sin respuesta</source>
         <translation>CENTRAL: no answer</translation>
     </message>
@@ -1006,72 +1006,72 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>KafkaIndicator</name>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="67" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="77" />
         <source>conectado</source>
         <translation>connected</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="68" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="78" />
         <source>degradado</source>
         <translation>degraded</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="69" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="79" />
         <source>sin conexión</source>
         <translation>offline</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="70" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="80" />
         <source>comprobando…</source>
         <translation>checking…</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="77" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="87" />
         <source>{n} evento en cola</source>
         <translation>{n} event queued</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="84" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="94" />
         <source>1 de {n} brokers no responde — el servicio sigue; avise al administrador</source>
         <translation>1 of {n} brokers is not answering — the service goes on; tell the administrator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="86" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="96" />
         <source>{m} de {n} brokers no responden — el servicio sigue; avise al administrador</source>
         <translation>{m} of {n} brokers are not answering — the service goes on; tell the administrator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="92" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="102" />
         <source>Kafka: {s}</source>
         <translation>Kafka: {s}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="78" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="88" />
         <source>{n} eventos en cola</source>
         <translation>{n} events queued</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="99" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="109" />
         <source>sin cifrar</source>
         <translation>not encrypted</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="101" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="111" />
         <source>Pulse para ver el diagnóstico de la conexión con Kafka</source>
         <translation>Click to diagnose the connection to Kafka</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="103" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="113" />
         <source>Conexión cifrada (TLS), autenticada como «{p}»</source>
         <translation>Encrypted connection (TLS), authenticated as “{p}”</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="105" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="115" />
         <source>Conexión SIN CIFRAR y sin autenticar: cualquiera en la red puede leerla</source>
         <translation>NOT ENCRYPTED, unauthenticated connection: anyone on the network can read it</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="107" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="117" />
         <source>Último error: {e}</source>
         <translation>Last error: {e}</translation>
     </message>
@@ -1784,22 +1784,22 @@ Shortcuts: F1 this help · Ctrl+F find a charging point · click the Kafka indic
 <context>
     <name>StaleDataBanner</name>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="282" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="278" />
         <source>Kafka responde con errores — todavía no se ha recibido ningún dato</source>
         <translation>Kafka answers with errors — no data received yet</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="283" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="279" />
         <source>Kafka responde con errores — datos de las {t}, pueden no estar al día</source>
         <translation>Kafka answers with errors — data as of {t}, it may be out of date</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="286" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="282" />
         <source>Sin conexión con Kafka — todavía no se ha recibido ningún dato</source>
         <translation>No connection to Kafka — no data received yet</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/status_widgets.py" line="287" />
+        <location filename="../../ev_desktop/views/status_widgets.py" line="283" />
         <source>Sin conexión con Kafka — datos de las {t}, pueden no estar al día</source>
         <translation>No connection to Kafka — data as of {t}, it may be out of date</translation>
     </message>

@@ -43,15 +43,12 @@ class Dot(QWidget):
         p.drawEllipse(1, 1, 12, 12)
 
 
-class KafkaIndicator(QFrame):
-    """● Kafka: conectado — 127.0.0.1:9092 — 0 eventos en cola. Click → diagnostics."""
+class DotLabel(QFrame):
+    """A coloured dot and a line of text: the shape of every status-bar indicator."""
 
-    clicked = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("kafkaIndicator")
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setObjectName(name)
         self.dot = Dot()
         self.label = QLabel()
         lay = QHBoxLayout(self)
@@ -59,6 +56,19 @@ class KafkaIndicator(QFrame):
         lay.setSpacing(6)
         lay.addWidget(self.dot)
         lay.addWidget(self.label)
+
+    def text(self) -> str:
+        return self.label.text()
+
+
+class KafkaIndicator(DotLabel):
+    """● Kafka: conectado — 127.0.0.1:9092 — 0 eventos en cola. Click → diagnostics."""
+
+    clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("kafkaIndicator", parent)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.summary = LinkSummary("unknown", "", 0)
         self.set_summary(self.summary)
 
@@ -109,28 +119,17 @@ class KafkaIndicator(QFrame):
             tip = f"{summary.bootstrap}\n" + tip
         self.setToolTip(tip)
 
-    def text(self) -> str:
-        return self.label.text()
-
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if event.button() == Qt.MouseButton.LeftButton:
             self.clicked.emit()
         super().mouseReleaseEvent(event)
 
 
-class CentralIndicator(QFrame):
+class CentralIndicator(DotLabel):
     """● CENTRAL: en línea | sin respuesta desde hh:mm:ss | estado desconocido — sin Kafka."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("centralIndicator")
-        self.dot = Dot()
-        self.label = QLabel()
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(6, 0, 6, 0)
-        lay.setSpacing(6)
-        lay.addWidget(self.dot)
-        lay.addWidget(self.label)
+        super().__init__("centralIndicator", parent)
         self.link_secure: bool | None = None  # the socket link's TLS (None: not said)
         self.instances: list = []  # InstanceSeen of every Central heard from (issue 15)
         self.address: str | None = None           # the Central the app's socket links reach
@@ -220,9 +219,6 @@ class CentralIndicator(QFrame):
         """Heartbeat state alone (Kafka assumed up): *up* None = no heartbeat read yet."""
         state = WAITING if up is None else UP if up else DOWN
         self.show_status(CentralStatus(state, last_seen, time.time()))
-
-    def text(self) -> str:
-        return self.label.text()
 
 
 class CentralDownBanner(QLabel):
