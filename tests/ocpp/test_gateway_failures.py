@@ -115,5 +115,7 @@ def test_silent_charger_is_disconnected_after_the_heartbeat_timeout_and_central_
     # --charger-timeout (30 s in these tests) the gateway gives the charger up
     ocpp_system.wait_status(lambda st: st["counters"].get("charger_timeouts"), "charger timeout", 120)
     ocpp_system.system.watcher.wait_state(CP, "disconnected", 120)
-    assert CP not in ocpp_system.status()["connected"]
+    # the status file is a snapshot rewritten every --status-interval, and the charger leaves
+    # the list once the websocket's close handshake ends (CI under load: after the state above)
+    ocpp_system.wait_status(lambda st: CP not in st["connected"], "charger no longer listed as connected", 60)
     assert ch.requested("RemoteStartTransaction") == []
