@@ -82,11 +82,22 @@ class InstanceGuard:
         return got
 
     def wait(self, stopping: Callable[[], bool], poll_s: float = 0.5) -> bool:
-        """Standby: poll until the lock is ours (True) or *stopping()* (False)."""
-        logged = False
+        """Standby: poll until the lock is ours (True) or *stopping()* (False). A database that
+        cannot be reached is waited for too: the outage that fenced the active instance (a
+        PostgreSQL restart) must not stop its standby as well."""
+        logged = unreachable = False
         while not stopping():
-            if self.try_acquire():
-                return True
+            try:
+                if self.try_acquire():
+                    return True
+                unreachable = False
+            except Exception as exc:  # noqa: BLE001 - e.g. PostgreSQL restarting: keep standing by
+                if not unreachable:
+                    log.warning("standby: instance %s cannot reach the database (%s); it keeps waiting",
+                                self.instance, str(exc).strip())
+                unreachable = True
+                time.sleep(poll_s)
+                continue
             if not logged:
                 log.info("standby: instance %s waits; %s is active", self.instance, self.holder() or "another")
                 logged = True
@@ -159,7 +170,7 @@ class InstanceGuard:
             return True
         import psycopg2
 
-        conn = psycopg2.connect(self.db_url, keepalives=1, keepalives_idle=5, keepalives_interval=2,
+        conn = psycopg2.connect(self.db_url, connect_timeout=5, keepalives=1, keepalives_idle=5, keepalives_interval=2,
                                 keepalives_count=3, application_name=f"ev-central {self.instance}"[:63])
         conn.autocommit = True
         with conn.cursor() as cur:

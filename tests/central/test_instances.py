@@ -181,3 +181,27 @@ def test_ev_central_exits_with_code_4_and_says_so_when_its_lock_is_lost(central,
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
+
+
+def test_a_postgresql_restart_fences_the_active_central_and_its_standby_serves_once_the_database_is_back(
+        central, data_dir, postgres_server):
+    url = postgres_server.url
+    active = central(db_url=url, instance="central-a", lock_check_interval=0.2)
+    standby = _second(central, data_dir, db_url=url, instance="central-b", standby=True)
+    thread = threading.Thread(target=lambda: asyncio.run(standby.run()), daemon=True)
+    thread.start()
+    try:
+        assert not standby.ready.wait(2), "the standby must not serve while the active one does"
+        postgres_server.stop()
+        wait_until(lambda: isinstance(active.failed, LockLost), 30, interval=0.1, message="the active one fenced")
+        active._thread.join(60)
+        assert not active._thread.is_alive() and not _serves(active.port)
+        assert not standby.ready.is_set() and thread.is_alive(), "the standby waits through the outage"
+        postgres_server.start()
+        wait_until(standby.ready.is_set, 60, message="standby took over")
+        assert standby.failed is None
+        wait_until(lambda: standby.consumer_partitions() == 18, 90, interval=0.2, message="standby assigned")
+        central.kafka.wait(c.CentralHeartbeat, timeout=30, instance="central-b")
+    finally:
+        standby.stop()
+        thread.join(30)
