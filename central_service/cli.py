@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import os
 import signal
@@ -63,8 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "when it stops or dies, instead of refusing to start (env EV_STANDBY=1)")
     p.add_argument("--lock-check-interval", type=float, default=float(setting("lock_check_interval", "1")),
                    help="seconds between the active instance's checks that it still holds the database "
-                        "lock; on loss it stops serving and exits with code 4 (env EV_LOCK_CHECK_INTERVAL; "
+                        "lock; on loss it stops serving at once (see --on-lock-loss) (env EV_LOCK_CHECK_INTERVAL; "
                         "default %(default)s)")
+    p.add_argument("--on-lock-loss", choices=("standby", "exit"), default=setting("on_lock_loss", "standby"),
+                   help="what an active instance does once it has stopped serving because its database "
+                        "lock was lost: start again as a standby in the same process (the default: it "
+                        "serves again once the lock is free) or exit with code 4 for a supervisor "
+                        "(env EV_ON_LOCK_LOSS; default %(default)s)")
     p.add_argument("--lock-check-timeout", type=float, default=float(setting("lock_check_timeout", "5")),
                    help="seconds a lock check may go unanswered before the lock counts as lost "
                         "(env EV_LOCK_CHECK_TIMEOUT; default %(default)s)")
@@ -182,13 +188,26 @@ def main(argv: list[str] | None = None) -> int:
         group_session_timeout=args.group_session_timeout,
         lock_check_interval=args.lock_check_interval, lock_check_timeout=args.lock_check_timeout,
         **socket_config(args))
-    service = CentralService(config)
+    services = [CentralService(config)]
+    stop_requested = False
+
+    def _stop() -> None:
+        nonlocal stop_requested
+        stop_requested = True
+        services[-1].request_stop()
 
     async def _main() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, service.request_stop)
-        await service.run()
+            loop.add_signal_handler(sig, _stop)
+        while True:
+            await services[-1].run()
+            if stop_requested or args.on_lock_loss != "standby" or not isinstance(services[-1].failed, LockLost):
+                return
+            # fenced (central_service.fencing): start afresh, as a restart does, but as a standby
+            log.warning("la CENTRAL %s vuelve a arrancar como reserva (--standby): servirá de nuevo "
+                        "cuando el bloqueo de la base de datos esté libre", config.instance)
+            services.append(CentralService(dataclasses.replace(config, standby=True)))
 
     try:
         asyncio.run(_main())
@@ -204,10 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - a sentence for the console, the traceback in the log
         log.exception("La CENTRAL se ha detenido por un error: %s", exc)
         return 1
-    if isinstance(service.failed, LockLost):  # fenced: logged; a supervisor may start it as --standby
+    failed = services[-1].failed
+    if isinstance(failed, LockLost):  # fenced with --on-lock-loss exit: a supervisor may start it again
         return 4
-    if service.failed is not None:  # e.g. a topic that cannot be repaired safely (logged)
-        print(f"La CENTRAL no puede funcionar: {service.failed}", file=sys.stderr)
+    if failed is not None:  # e.g. a topic that cannot be repaired safely (logged)
+        print(f"La CENTRAL no puede funcionar: {failed}", file=sys.stderr)
         return 1
     return 0
 

@@ -8,8 +8,8 @@ from two in-memory pictures (docs/design.md, "Several Centrals"). So the active 
 every ``--lock-check-interval`` seconds, whether the lock is still its own, on the lock's own
 connection and off the event loop; "no", a failed query or no answer within
 ``--lock-check-timeout`` all mean lost, and *on_lost* is called once (the service stops its
-socket server and consumers and ``ev-central`` exits with code 4, so a supervisor can start it
-again as a ``--standby``).
+socket server and consumers; ``ev-central`` then starts afresh as a ``--standby`` in the same
+process, or with ``--on-lock-loss exit`` exits with code 4 for a supervisor).
 
 The window in which both may serve is therefore at most interval + timeout (the standby takes
 the lock the moment the server frees it); the database's unique indexes (:mod:`.db_constraints`)

@@ -39,7 +39,7 @@ class SecondInstanceRefused(RuntimeError):
 
 class LockLost(RuntimeError):
     """The active instance no longer holds the database lock: a standby may already serve.
-    The instance must stop serving at once (fencing; ``ev-central`` exits with code 4)."""
+    The instance must stop serving at once (fencing; then ``--on-lock-loss``: stand by or exit 4)."""
 
 
 class InstanceGuard:

@@ -153,7 +153,7 @@ class CentralService(PeriodicTasks, SocketGateway):
 
     def _fence(self, why: str) -> None:
         """The database lock is lost (:mod:`.fencing`): refuse every further decision now and
-        stop; ``ev-central`` exits with code 4."""
+        stop; ``ev-central`` then stands by again or exits with code 4 (``--on-lock-loss``)."""
         self._fenced = why
         self.failed = LockLost(f"la instancia {self.config.instance} ha perdido el bloqueo de la base de datos "
                                f"({why}): deja de servir; otra instancia puede estar sirviendo ya")

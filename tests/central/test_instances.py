@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import asyncio
+from pathlib import Path
 
 import pytest
 
@@ -161,17 +162,42 @@ def test_an_active_central_whose_lock_connection_is_killed_stops_serving_and_the
         thread.join(30)
 
 
-def test_ev_central_exits_with_code_4_and_says_so_when_its_lock_is_lost(central, data_dir, postgres_url):
+def _ev_central(central, data_dir, url: str, *extra: str) -> tuple[subprocess.Popen, Path]:
     from tests.central.support import seed_db
 
-    seed_db(postgres_url)
+    seed_db(url)
     log_path = data_dir / "central-a.log"
     with open(log_path, "w") as log_file:
         proc = subprocess.Popen([sys.executable, "-m", "central_service.cli", "--bootstrap-servers",
-                                 central.bootstrap, "--topic-prefix", central.topics.prefix, "--db", postgres_url,
+                                 central.bootstrap, "--topic-prefix", central.topics.prefix, "--db", url,
                                  "--port", "0", "--data-dir", str(data_dir / "a"), "--instance-id", "central-a",
-                                 "--lock-check-interval", "0.2"],
+                                 "--lock-check-interval", "0.2", *extra],
                                 stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    return proc, log_path
+
+
+def test_ev_central_without_a_supervisor_stands_by_after_losing_its_lock_and_serves_again(
+        central, data_dir, postgres_url):
+    proc, log_path = _ev_central(central, data_dir, postgres_url)
+    try:
+        wait_until(lambda: "Central ready" in log_path.read_text(), 120, interval=0.2, message="Central ready")
+        assert _terminate_lock_backend(postgres_url, "central-a") == 1
+        # nobody else holds the lock: the fenced instance, restarted as a standby, takes it again
+        wait_until(lambda: log_path.read_text().count("Central ready") == 2, 120, interval=0.2,
+                   message="serving again")
+        text = log_path.read_text()
+        assert "ha perdido el bloqueo de la base de datos" in text and "vuelve a arrancar como reserva" in text
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0, log_path.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
+def test_ev_central_exits_with_code_4_and_says_so_when_its_lock_is_lost(central, data_dir, postgres_url):
+    proc, log_path = _ev_central(central, data_dir, postgres_url, "--on-lock-loss", "exit")
     try:
         wait_until(lambda: "Central ready" in log_path.read_text(), 120, interval=0.2, message="Central ready")
         assert _terminate_lock_backend(postgres_url, "central-a") == 1
