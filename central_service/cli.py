@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import os
 import signal
@@ -17,7 +18,7 @@ from pathlib import Path
 from ev_common.logsetup import setup_logging
 from ev_common.pki import InsecureFileError, read_secret
 from ev_common.settings import add_common_args, common_settings, setting
-from central_service.instance_guard import SecondInstanceRefused
+from central_service.instance_guard import LockLost, SecondInstanceRefused
 from central_service.runtime import FAULT_KILL_BEFORE_RELAY, CentralConfig, CentralService
 from central_service.socket_options import add_socket_args, socket_config
 
@@ -61,6 +62,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--standby", action="store_true", default=setting("standby", "") in ("1", "true", "yes"),
                    help="if another Central already serves the database, wait as its standby and take over "
                         "when it stops or dies, instead of refusing to start (env EV_STANDBY=1)")
+    p.add_argument("--lock-check-interval", type=float, default=float(setting("lock_check_interval", "1")),
+                   help="seconds between the active instance's checks that it still holds the database "
+                        "lock; on loss it stops serving at once (see --on-lock-loss) (env EV_LOCK_CHECK_INTERVAL; "
+                        "default %(default)s)")
+    p.add_argument("--on-lock-loss", choices=("standby", "exit"), default=setting("on_lock_loss", "standby"),
+                   help="what an active instance does once it has stopped serving because its database "
+                        "lock was lost: start again as a standby in the same process (the default: it "
+                        "serves again once the lock is free) or exit with code 4 for a supervisor "
+                        "(env EV_ON_LOCK_LOSS; default %(default)s)")
+    p.add_argument("--lock-check-timeout", type=float, default=float(setting("lock_check_timeout", "5")),
+                   help="seconds a lock check may go unanswered before the lock counts as lost "
+                        "(env EV_LOCK_CHECK_TIMEOUT; default %(default)s)")
     p.add_argument("--group-session-timeout", type=float, default=float(setting("group_session_timeout", "10")),
                    help="seconds Kafka waits for a silent Central before giving its partitions to another "
                         "instance: most of a standby's take-over pause; the broker accepts 6 or more "
@@ -173,14 +186,28 @@ def main(argv: list[str] | None = None) -> int:
         event_log_retention=args.event_log_days * 86400.0, prune_interval=args.prune_interval,
         live_admit_rows=args.live_admit_rows, instance=args.instance_id, standby=args.standby,
         group_session_timeout=args.group_session_timeout,
+        lock_check_interval=args.lock_check_interval, lock_check_timeout=args.lock_check_timeout,
         **socket_config(args))
-    service = CentralService(config)
+    services = [CentralService(config)]
+    stop_requested = False
+
+    def _stop() -> None:
+        nonlocal stop_requested
+        stop_requested = True
+        services[-1].request_stop()
 
     async def _main() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, service.request_stop)
-        await service.run()
+            loop.add_signal_handler(sig, _stop)
+        while True:
+            await services[-1].run()
+            if stop_requested or args.on_lock_loss != "standby" or not isinstance(services[-1].failed, LockLost):
+                return
+            # fenced (central_service.fencing): start afresh, as a restart does, but as a standby
+            log.warning("la CENTRAL %s vuelve a arrancar como reserva (--standby): servirá de nuevo "
+                        "cuando el bloqueo de la base de datos esté libre", config.instance)
+            services.append(CentralService(dataclasses.replace(config, standby=True)))
 
     try:
         asyncio.run(_main())
@@ -196,8 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - a sentence for the console, the traceback in the log
         log.exception("La CENTRAL se ha detenido por un error: %s", exc)
         return 1
-    if service.failed is not None:  # e.g. a topic that cannot be repaired safely (logged)
-        print(f"La CENTRAL no puede funcionar: {service.failed}", file=sys.stderr)
+    failed = services[-1].failed
+    if isinstance(failed, LockLost):  # fenced with --on-lock-loss exit: a supervisor may start it again
+        return 4
+    if failed is not None:  # e.g. a topic that cannot be repaired safely (logged)
+        print(f"La CENTRAL no puede funcionar: {failed}", file=sys.stderr)
         return 1
     return 0
 

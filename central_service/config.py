@@ -30,6 +30,10 @@ class CentralConfig:
     instance: str = "central"  # --instance-id: envelope source, heartbeat key, DB lock holder
     group_session_timeout: float = 10.0  # s; Kafka's broker accepts 6..1800 by default
     standby: bool = False  # --standby: wait for the active instance's database lock instead of refusing
+    # fencing (central_service.fencing): how often the active instance checks it still holds the
+    # database lock, and how long a check may go unanswered before the lock counts as lost
+    lock_check_interval: float = 1.0
+    lock_check_timeout: float = 5.0
     tick_interval: float = 0.2
     live_flush_interval: float = 1.0
     # SQLite ``synchronous`` of the database (see db.connect and docs/design.md, "Power cut"):

@@ -37,6 +37,11 @@ class SecondInstanceRefused(RuntimeError):
     """Another Central already serves this database."""
 
 
+class LockLost(RuntimeError):
+    """The active instance no longer holds the database lock: a standby may already serve.
+    The instance must stop serving at once (fencing; then ``--on-lock-loss``: stand by or exit 4)."""
+
+
 class InstanceGuard:
     """Acquire with :meth:`acquire` (or :meth:`wait`), give back with :meth:`release`."""
 
@@ -77,16 +82,52 @@ class InstanceGuard:
         return got
 
     def wait(self, stopping: Callable[[], bool], poll_s: float = 0.5) -> bool:
-        """Standby: poll until the lock is ours (True) or *stopping()* (False)."""
-        logged = False
+        """Standby: poll until the lock is ours (True) or *stopping()* (False). A database that
+        cannot be reached is waited for too: the outage that fenced the active instance (a
+        PostgreSQL restart) must not stop its standby as well."""
+        logged = unreachable = False
         while not stopping():
-            if self.try_acquire():
-                return True
+            try:
+                if self.try_acquire():
+                    return True
+                unreachable = False
+            except Exception as exc:  # noqa: BLE001 - e.g. PostgreSQL restarting: keep standing by
+                if not unreachable:
+                    log.warning("standby: instance %s cannot reach the database (%s); it keeps waiting",
+                                self.instance, str(exc).strip())
+                unreachable = True
+                time.sleep(poll_s)
+                continue
             if not logged:
                 log.info("standby: instance %s waits; %s is active", self.instance, self.holder() or "another")
                 logged = True
             time.sleep(poll_s)
         return False
+
+    def holds(self) -> bool:
+        """Is the lock still ours? Blocking (a query on PostgreSQL): call it off the event loop.
+
+        Why: a PostgreSQL advisory lock lives as long as its *connection*, not as long as this
+        process. If that connection ends under us (the server restarted, the network dropped
+        it, an administrator ran ``pg_terminate_backend``) the server frees the lock and a
+        standby takes it while this process would go on serving: two actives. The active
+        instance asks this every ``--lock-check-interval`` and stops on False (fencing). A
+        query that fails counts as lost: the server can no longer vouch for the lock. SQLite's
+        ``flock`` cannot be taken from a living holder (the kernel keeps it with the open file)."""
+        if self._fd is not None:
+            return True
+        if self._pg is None:
+            return not self.db_url.startswith(("sqlite:///", "postgres://", "postgresql://")) \
+                or self.db_url == "sqlite:///:memory:"
+        try:
+            with self._pg.cursor() as cur:
+                cur.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                            "AND pid = pg_backend_pid() AND classid = %s AND objid = %s AND objsubid = 2",
+                            _PG_LOCK)
+                return cur.fetchone()[0] == 1
+        except Exception as exc:  # noqa: BLE001 - any failure: the lock cannot be vouched for
+            log.warning("instance %s: the database lock's connection failed: %s", self.instance, exc)
+            return False
 
     def holder(self) -> str | None:
         """The active instance's id as far as known (SQLite lock file), else None."""
@@ -104,7 +145,7 @@ class InstanceGuard:
             self._fd = None
         if self._pg is not None:
             try:
-                self._pg.close()  # ends the session: the advisory lock goes with it
+                self._pg.close()  # ends the session: the advisory lock goes with it (closed already: harmless)
             finally:
                 self._pg = None
 
@@ -129,7 +170,7 @@ class InstanceGuard:
             return True
         import psycopg2
 
-        conn = psycopg2.connect(self.db_url, keepalives=1, keepalives_idle=5, keepalives_interval=2,
+        conn = psycopg2.connect(self.db_url, connect_timeout=5, keepalives=1, keepalives_idle=5, keepalives_interval=2,
                                 keepalives_count=3, application_name=f"ev-central {self.instance}"[:63])
         conn.autocommit = True
         with conn.cursor() as cur:

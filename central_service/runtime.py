@@ -51,7 +51,8 @@ from central_service.config import CentralConfig
 from central_service.domain.login_throttle import LoginThrottle, ThrottlePolicy
 from central_service.domain.restart_grace import RequestOnHold
 from central_service.effects import FAULT_KILL_BEFORE_RELAY, EffectRelay
-from central_service.instance_guard import InstanceGuard
+from central_service.fencing import watch_lock
+from central_service.instance_guard import InstanceGuard, LockLost
 from central_service.periodic import PeriodicTasks
 from central_service.sessions import SIGNED_BY_SESSION, SessionBook
 from central_service.socket_gateway import SocketGateway
@@ -103,6 +104,7 @@ class CentralService(PeriodicTasks, SocketGateway):
         self.workbench: Workbench | None = None  # operator alerts and queries (OPQUERY)
         self._started_at = time.time()
         self._guard: InstanceGuard | None = None  # this instance's hold on the database
+        self._fenced: str | None = None  # why this instance lost its lock and stopped serving (fencing.py)
 
     @property
     def counters(self):
@@ -131,6 +133,8 @@ class CentralService(PeriodicTasks, SocketGateway):
                  asyncio.create_task(self._every(self.config.alert_interval, self._evaluate_alerts)),
                  asyncio.create_task(self._prune_periodically()),
                  asyncio.create_task(self._ensure_topics()),
+                 asyncio.create_task(watch_lock(self._guard, self.config.lock_check_interval,
+                                                self.config.lock_check_timeout, self._fence)),
                  # live values enter the producer's outbox as it drains (effects.py, "Two lanes")
                  asyncio.create_task(self._every(self.config.live_pump_interval, lambda: self._effects.pump_live()))]
         try:
@@ -146,6 +150,15 @@ class CentralService(PeriodicTasks, SocketGateway):
         assert self._stopping is not None
         self._guard = InstanceGuard(cfg.db_url or db.default_db_url(cfg.data_dir), cfg.instance)
         return await self._guard.take(cfg.standby, self._stopping.is_set)
+
+    def _fence(self, why: str) -> None:
+        """The database lock is lost (:mod:`.fencing`): refuse every further decision now and
+        stop; ``ev-central`` then stands by again or exits with code 4 (``--on-lock-loss``)."""
+        self._fenced = why
+        self.failed = LockLost(f"la instancia {self.config.instance} ha perdido el bloqueo de la base de datos "
+                               f"({why}): deja de servir; otra instancia puede estar sirviendo ya")
+        log.error("%s", self.failed)
+        self.request_stop()
 
     async def _start(self) -> None:
         cfg = self.config
@@ -216,12 +229,14 @@ class CentralService(PeriodicTasks, SocketGateway):
 
     async def _shutdown(self) -> None:
         loop = asyncio.get_running_loop()
+        if self._fenced and self._server is not None:
+            await self._server.stop()  # fenced: no socket client is served one moment longer
         for consumer in (self._requests_consumer, self._consumer):
             if consumer is not None:  # its thread may wait on this loop: never block the loop
                 await loop.run_in_executor(None, consumer.stop)
         if self._server is not None:
             await self._server.stop()
-        if self.core is not None:
+        if self.core is not None and not self._fenced:  # fenced: the new active owns the rows
             try:
                 self.store.save_live_values(self.core.dirty_live_values())
             except Exception:  # noqa: BLE001
@@ -281,6 +296,8 @@ class CentralService(PeriodicTasks, SocketGateway):
     def _transact(self, step: Callable[[], list[c.Payload]]) -> None:
         """Run a state change and stage its effects in one DB transaction, then relay."""
         assert self.core is not None and self._effects is not None
+        if self._fenced:
+            raise LockLost(self._fenced)
         try:
             with self.store.atomic():
                 effects = step()
@@ -338,6 +355,8 @@ class CentralService(PeriodicTasks, SocketGateway):
         # last CpState sent always reflects the latest facts.
         live: dict[tuple[str, str], c.Payload] = {}
         assert self._verifier is not None and self._effects is not None
+        if self._fenced:  # not applied, offsets not committed: the active instance reads them
+            raise RetryLater(f"this instance lost the database lock: {self._fenced}")
         applied = len(deliveries)
         for n, d in enumerate(deliveries):
             if yield_to_requests and n and n % EVENT_SLICE == 0 and self._requests_waiting:

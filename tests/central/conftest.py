@@ -1,6 +1,7 @@
 """Fixtures of Central's tests: Central in-process on the shared broker, a throwaway PostgreSQL."""
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -57,9 +58,28 @@ def _pg_bin() -> str | None:
     return os.path.dirname(found[-1]) if found else None
 
 
-@pytest.fixture
-def postgres_url():
-    """A throwaway PostgreSQL cluster (Debian's postgresql package), removed afterwards."""
+class PgServer:
+    """A throwaway PostgreSQL cluster (Debian's postgresql package): its URL, and stop/start for
+    tests of a database outage (a PostgreSQL restart)."""
+
+    def __init__(self, bindir: str, base: str, prefix: list[str], port: int, user: str) -> None:
+        self.bindir, self.base, self.prefix, self.port = bindir, base, prefix, port
+        self.data = os.path.join(base, "data")
+        self.url = f"postgresql://{user}@127.0.0.1:{port}/postgres"
+
+    def start(self) -> None:
+        subprocess.run(self.prefix + [f"{self.bindir}/pg_ctl", "-D", self.data, "-l", os.path.join(self.base, "pg.log"),
+                                      "-w", "-t", "60", "-o", f"-p {self.port} -k {self.base} "
+                                      "-c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+                       check=True, capture_output=True)
+
+    def stop(self) -> None:
+        subprocess.run(self.prefix + [f"{self.bindir}/pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop"],
+                       capture_output=True)
+
+
+@contextlib.contextmanager
+def _postgres():
     bindir = _pg_bin()
     if bindir is None:
         pytest.skip("PostgreSQL server binaries not installed (/usr/lib/postgresql/*/bin/initdb missing; "
@@ -69,20 +89,30 @@ def postgres_url():
         pytest.skip("running as root without runuser: initdb refuses to run as root")
     base = tempfile.mkdtemp(prefix="ev-pg-")
     os.chmod(base, 0o755)
-    data = os.path.join(base, "data")
     prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
     if as_root:
         shutil.chown(base, "postgres")
     user = "postgres" if as_root else os.environ.get("USER", "postgres")
-    port = free_port()
-    subprocess.run(prefix + [f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", user, "--no-sync"],
+    pg = PgServer(bindir, base, prefix, free_port(), user)
+    subprocess.run(prefix + [f"{bindir}/initdb", "-D", pg.data, "-A", "trust", "-U", user, "--no-sync"],
                    check=True, capture_output=True)
-    subprocess.run(prefix + [f"{bindir}/pg_ctl", "-D", data, "-l", os.path.join(base, "pg.log"), "-w", "-t", "60",
-                             "-o", f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
-                   check=True, capture_output=True)
+    pg.start()
     try:
-        yield f"postgresql://{user}@127.0.0.1:{port}/postgres"
+        yield pg
     finally:
-        subprocess.run(prefix + [f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"],
-                       capture_output=True)
+        pg.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url():
+    """A throwaway PostgreSQL cluster (Debian's postgresql package), removed afterwards."""
+    with _postgres() as pg:
+        yield pg.url
+
+
+@pytest.fixture
+def postgres_server():
+    """The same, with :meth:`PgServer.stop` / :meth:`PgServer.start` (a database outage)."""
+    with _postgres() as pg:
+        yield pg

@@ -1,17 +1,20 @@
-"""One active Central per database: a second is refused or stands by; its heartbeat names it."""
+"""One active Central per database: a second is refused or stands by; its heartbeat names it;
+an active instance that loses its lock stops serving (fencing)."""
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import asyncio
+from pathlib import Path
 
 import pytest
 
 from ev_common import contract as c
-from central_service.instance_guard import InstanceGuard
+from central_service.instance_guard import InstanceGuard, LockLost
 from central_service.runtime import CentralConfig, CentralService
 from tests.central.support import sqlite_url
 from tests.helpers import wait_until
@@ -69,7 +72,7 @@ def test_a_standby_takes_over_when_the_active_central_stops(central, data_dir, d
 
 _HOLD = """
 import sys, time
-from central_service.instance_guard import InstanceGuard
+from central_service.instance_guard import InstanceGuard, LockLost
 g = InstanceGuard(sys.argv[1], "holder")
 g.acquire()
 print("held", flush=True)
@@ -111,3 +114,120 @@ def test_ev_central_refuses_a_second_instance_with_exit_code_3_and_says_standby(
                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert out.returncode == 3, out.stdout + out.stderr
     assert "ya sirve esta base de datos" in out.stdout + out.stderr and "--standby" in out.stdout + out.stderr
+
+
+def _terminate_lock_backend(pg_url: str, instance: str) -> int:
+    """What a PostgreSQL restart, a dropped connection or an administrator does to the lock."""
+    import psycopg2
+
+    conn = psycopg2.connect(pg_url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = %s",
+                        (f"ev-central {instance}",))
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _serves(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_an_active_central_whose_lock_connection_is_killed_stops_serving_and_the_standby_serves(
+        central, data_dir, postgres_url):
+    active = central(db_url=postgres_url, instance="central-a", lock_check_interval=0.2)
+    standby = _second(central, data_dir, db_url=postgres_url, instance="central-b", standby=True)
+    thread = threading.Thread(target=lambda: asyncio.run(standby.run()), daemon=True)
+    thread.start()
+    try:
+        assert not standby.ready.wait(2), "the standby must not serve while the active one does"
+        assert _serves(active.port)
+        assert _terminate_lock_backend(postgres_url, "central-a") == 1
+        wait_until(lambda: isinstance(active.failed, LockLost), 30, interval=0.1, message="the active one fenced")
+        active._thread.join(60)
+        assert not active._thread.is_alive(), "the fenced instance must stop"
+        assert not _serves(active.port), "the fenced instance's socket must be closed"
+        wait_until(standby.ready.is_set, 60, message="standby took over")
+        assert standby.failed is None
+        wait_until(lambda: standby.consumer_partitions() == 18, 90, interval=0.2, message="standby assigned")
+        central.kafka.wait(c.CentralHeartbeat, timeout=30, instance="central-b")
+    finally:
+        standby.stop()
+        thread.join(30)
+
+
+def _ev_central(central, data_dir, url: str, *extra: str) -> tuple[subprocess.Popen, Path]:
+    from tests.central.support import seed_db
+
+    seed_db(url)
+    log_path = data_dir / "central-a.log"
+    with open(log_path, "w") as log_file:
+        proc = subprocess.Popen([sys.executable, "-m", "central_service.cli", "--bootstrap-servers",
+                                 central.bootstrap, "--topic-prefix", central.topics.prefix, "--db", url,
+                                 "--port", "0", "--data-dir", str(data_dir / "a"), "--instance-id", "central-a",
+                                 "--lock-check-interval", "0.2", *extra],
+                                stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    return proc, log_path
+
+
+def test_ev_central_without_a_supervisor_stands_by_after_losing_its_lock_and_serves_again(
+        central, data_dir, postgres_url):
+    proc, log_path = _ev_central(central, data_dir, postgres_url)
+    try:
+        wait_until(lambda: "Central ready" in log_path.read_text(), 120, interval=0.2, message="Central ready")
+        assert _terminate_lock_backend(postgres_url, "central-a") == 1
+        # nobody else holds the lock: the fenced instance, restarted as a standby, takes it again
+        wait_until(lambda: log_path.read_text().count("Central ready") == 2, 120, interval=0.2,
+                   message="serving again")
+        text = log_path.read_text()
+        assert "ha perdido el bloqueo de la base de datos" in text and "vuelve a arrancar como reserva" in text
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0, log_path.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
+def test_ev_central_exits_with_code_4_and_says_so_when_its_lock_is_lost(central, data_dir, postgres_url):
+    proc, log_path = _ev_central(central, data_dir, postgres_url, "--on-lock-loss", "exit")
+    try:
+        wait_until(lambda: "Central ready" in log_path.read_text(), 120, interval=0.2, message="Central ready")
+        assert _terminate_lock_backend(postgres_url, "central-a") == 1
+        assert proc.wait(60) == 4, log_path.read_text()
+        assert "ha perdido el bloqueo de la base de datos" in log_path.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
+def test_a_postgresql_restart_fences_the_active_central_and_its_standby_serves_once_the_database_is_back(
+        central, data_dir, postgres_server):
+    url = postgres_server.url
+    active = central(db_url=url, instance="central-a", lock_check_interval=0.2)
+    standby = _second(central, data_dir, db_url=url, instance="central-b", standby=True)
+    thread = threading.Thread(target=lambda: asyncio.run(standby.run()), daemon=True)
+    thread.start()
+    try:
+        assert not standby.ready.wait(2), "the standby must not serve while the active one does"
+        postgres_server.stop()
+        wait_until(lambda: isinstance(active.failed, LockLost), 30, interval=0.1, message="the active one fenced")
+        active._thread.join(60)
+        assert not active._thread.is_alive() and not _serves(active.port)
+        assert not standby.ready.is_set() and thread.is_alive(), "the standby waits through the outage"
+        postgres_server.start()
+        wait_until(standby.ready.is_set, 60, message="standby took over")
+        assert standby.failed is None
+        wait_until(lambda: standby.consumer_partitions() == 18, 90, interval=0.2, message="standby assigned")
+        central.kafka.wait(c.CentralHeartbeat, timeout=30, instance="central-b")
+    finally:
+        standby.stop()
+        thread.join(30)
