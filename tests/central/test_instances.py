@@ -9,6 +9,9 @@ import subprocess
 import sys
 import threading
 import asyncio
+import contextlib
+from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -53,21 +56,33 @@ def test_a_second_central_on_the_same_database_is_refused(central, data_dir, db_
         second.start_in_thread(timeout=60)
 
 
-def test_a_standby_takes_over_when_the_active_central_stops(central, data_dir, db_url):
-    active = central(db_url=db_url, instance="central-a")
-    standby = _second(central, data_dir, db_url=db_url, instance="central-b", standby=True)
+@contextlib.contextmanager
+def _running(standby: Any) -> Iterator[threading.Thread]:
+    """Run a standby Central in a thread of its own; stop it whatever the test did."""
     thread = threading.Thread(target=lambda: asyncio.run(standby.run()), daemon=True)
     thread.start()
     try:
-        assert not standby.ready.wait(3), "the standby must not serve while the active one does"
-        active.stop()
-        wait_until(standby.ready.is_set, 60, message="standby took over")
-        assert standby.failed is None
-        wait_until(lambda: standby.consumer_partitions() == 18, 90, interval=0.2, message="standby assigned")
-        central.kafka.wait(c.CentralHeartbeat, timeout=30, instance="central-b")
+        yield thread
     finally:
         standby.stop()
         thread.join(30)
+
+
+def _took_over(central: Any, standby: Any) -> None:
+    """The standby serves: its socket, every partition of both groups, its own heartbeat."""
+    wait_until(standby.ready.is_set, 60, message="standby took over")
+    assert standby.failed is None
+    wait_until(lambda: standby.consumer_partitions() == 18, 90, interval=0.2, message="standby assigned")
+    central.kafka.wait(c.CentralHeartbeat, timeout=30, instance="central-b")
+
+
+def test_a_standby_takes_over_when_the_active_central_stops(central, data_dir, db_url):
+    active = central(db_url=db_url, instance="central-a")
+    standby = _second(central, data_dir, db_url=db_url, instance="central-b", standby=True)
+    with _running(standby):
+        assert not standby.ready.wait(3), "the standby must not serve while the active one does"
+        active.stop()
+        _took_over(central, standby)
 
 
 _HOLD = """
@@ -143,9 +158,7 @@ def test_an_active_central_whose_lock_connection_is_killed_stops_serving_and_the
         central, data_dir, postgres_url):
     active = central(db_url=postgres_url, instance="central-a", lock_check_interval=0.2)
     standby = _second(central, data_dir, db_url=postgres_url, instance="central-b", standby=True)
-    thread = threading.Thread(target=lambda: asyncio.run(standby.run()), daemon=True)
-    thread.start()
-    try:
+    with _running(standby):
         assert not standby.ready.wait(2), "the standby must not serve while the active one does"
         assert _serves(active.port)
         assert _terminate_lock_backend(postgres_url, "central-a") == 1
@@ -153,13 +166,7 @@ def test_an_active_central_whose_lock_connection_is_killed_stops_serving_and_the
         active._thread.join(60)
         assert not active._thread.is_alive(), "the fenced instance must stop"
         assert not _serves(active.port), "the fenced instance's socket must be closed"
-        wait_until(standby.ready.is_set, 60, message="standby took over")
-        assert standby.failed is None
-        wait_until(lambda: standby.consumer_partitions() == 18, 90, interval=0.2, message="standby assigned")
-        central.kafka.wait(c.CentralHeartbeat, timeout=30, instance="central-b")
-    finally:
-        standby.stop()
-        thread.join(30)
+        _took_over(central, standby)
 
 
 def _ev_central(central, data_dir, url: str, *extra: str) -> tuple[subprocess.Popen, Path]:
@@ -214,9 +221,7 @@ def test_a_postgresql_restart_fences_the_active_central_and_its_standby_serves_o
     url = postgres_server.url
     active = central(db_url=url, instance="central-a", lock_check_interval=0.2)
     standby = _second(central, data_dir, db_url=url, instance="central-b", standby=True)
-    thread = threading.Thread(target=lambda: asyncio.run(standby.run()), daemon=True)
-    thread.start()
-    try:
+    with _running(standby) as thread:
         assert not standby.ready.wait(2), "the standby must not serve while the active one does"
         postgres_server.stop()
         wait_until(lambda: isinstance(active.failed, LockLost), 30, interval=0.1, message="the active one fenced")
@@ -224,10 +229,4 @@ def test_a_postgresql_restart_fences_the_active_central_and_its_standby_serves_o
         assert not active._thread.is_alive() and not _serves(active.port)
         assert not standby.ready.is_set() and thread.is_alive(), "the standby waits through the outage"
         postgres_server.start()
-        wait_until(standby.ready.is_set, 60, message="standby took over")
-        assert standby.failed is None
-        wait_until(lambda: standby.consumer_partitions() == 18, 90, interval=0.2, message="standby assigned")
-        central.kafka.wait(c.CentralHeartbeat, timeout=30, instance="central-b")
-    finally:
-        standby.stop()
-        thread.join(30)
+        _took_over(central, standby)
