@@ -88,3 +88,25 @@ def test_rows_acknowledged_behind_an_unsettled_head_wait_for_it(tmp_path: Path) 
         assert [r.id for r in producer._outbox.pending(10)] == [a1.id, b1.id]  # noqa: SLF001
     finally:
         producer.close()
+
+
+def test_outbox_generation_moves_with_every_committed_append_and_only_then(tmp_path: Path) -> None:
+    """The window skips its read while this has not moved: a committed row must move it."""
+    from ev_common.kafka.outbox import OutboxRefused
+    outbox = Outbox(tmp_path / "o.sqlite3", max_rows=2)
+    try:
+        assert outbox.generation == 0
+        outbox.append("t", b"k", b"1")
+        outbox.append_many([("t", b"k", b"2")], durable=False)
+        assert outbox.generation == 2
+        try:
+            outbox.append("t", b"k", b"3")  # the cap: refused, nothing committed
+        except OutboxRefused:
+            pass
+        else:
+            raise AssertionError("the size cap must refuse the third row")
+        assert outbox.generation == 2
+        outbox.remove([r.id for r in outbox.pending(10)])
+        assert outbox.generation == 2  # deliveries do not make anything new pending
+    finally:
+        outbox.close()
