@@ -29,10 +29,12 @@ What does not change (the guarantees):
 Ending the linger: rows handed over while the window is open must go out at once (the next
 batch should queue at the broker behind the previous one, not wait ``linger_ms``), but
 ``KafkaProducer.flush()`` blocks until every record is acknowledged — which is what this
-module avoids. So, while the window holds rows, it keeps one flush "in progress" on the
-client's accumulator (the same counter ``flush()`` raises): every record is then sendable at
-once, and the worker does not wait. The first batch of an idle outbox is handed over
-completely before that, so a lone exchange still goes out in one produce request.
+module avoids. So, once a batch is handed over completely, the window raises the client's
+"flush in progress" counter (the one ``flush()`` raises: every queued record is sendable at
+once) without waiting, and lowers it again right before handing over the next batch — so a
+batch still goes out in as few produce requests as possible (the records of a batch handed
+over while the counter was up would trickle out in small requests, one at a time per
+connection at the broker).
 
 Shares the state of :class:`~ev_common.kafka.producer.ReliableProducer` (its ``__init__``).
 """
@@ -133,6 +135,7 @@ class DeliveryWindow:
                         last_id = rows[-1].id
                         batch_ends.append(last_id)
                         sent = True
+                        hurry.release()  # the batch is handed over whole, then sent at once
                         error = self._issue(kp, rows, window)
                         self.peak_unacked = max(self.peak_unacked, len(window))
                         hurry.now()
