@@ -20,7 +20,6 @@ import time
 import uuid
 from pathlib import Path
 
-from ev_common.kafka.security import kafka_kwargs
 from ev_common import contract as c
 from ev_common.kafka.admin import ensure_topics
 from ev_common.ports import free_port
