@@ -20,13 +20,13 @@ import time
 import uuid
 from pathlib import Path
 
-from ev_common.kafka.security import kafka_kwargs
 from ev_common import contract as c
 from ev_common.kafka.admin import ensure_topics
 from ev_common.ports import free_port
 from ev_common.topics import Topics
-from benchmarks.common import BareRoundTrip, BenchResult, Broker, Proc, Row, summary
+from benchmarks.common import BareRoundTrip, BenchResult, Broker, Proc, Row, WaitTimeout, summary, wait_until
 from benchmarks.seed import cp_id, seed, write_credentials
+from benchmarks.stamp_watcher import Stamps
 
 
 def start_cp(n: int, bootstrap: str, prefix: str, central_port: int, work: Path,
@@ -61,7 +61,7 @@ BASELINE_PER_SAMPLE = 5
 
 
 async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, samples: int,
-                 started_at: dict[str, float], bare: BareRoundTrip, cp: str | None = None,
+                 bare: BareRoundTrip, cp: str | None = None,
                  answer_timeout_s: float = 60.0, budget_s: float | None = None,
                  driver: str = "driver1") -> dict:
     """*samples* sequential requests for CP *cp* (default CP00001) by *driver*, each followed
@@ -83,7 +83,8 @@ async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, sam
         except Exception:  # noqa: BLE001 - Central still starting
             await asyncio.sleep(0.5)
     core.start()
-    auth, notice, charging, denied, baseline = [], [], [], [], []
+    auth, notice, denied, baseline = [], [], [], []
+    starts: list[tuple[str, float]] = []  # (session, asked at): wall clock, after the warm-up
     walls: list[tuple[str, float, float]] = []  # (request id, asked at, authorized seen at): wall clock
     unanswered = no_ticket = 0
     warm = 2
@@ -115,10 +116,8 @@ async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, sam
                     auth.append(t_auth)  # the first `warm` samples are dropped below
                     if t_notice is not None:
                         notice.append(t_notice)
-                    st = started_at.get(session)
-                    if st is not None:
-                        charging.append(st - w0)
                     if len(auth) > warm:
+                        starts.append((session, w0))
                         baseline += [bare.sample() for _ in range(BASELINE_PER_SAMPLE)]
                     break
             else:
@@ -133,51 +132,9 @@ async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, sam
         producer = core._producer  # noqa: SLF001 - how many requests went out while their fsync ran
         sent_while_syncing = producer.sent_while_syncing if producer is not None else None
         await core.close()
-    return {"auth": auth[warm:], "notice": notice[warm:], "charging": charging[warm:], "denied": denied,
+    return {"auth": auth[warm:], "notice": notice[warm:], "starts": starts, "denied": denied,
             "baseline": baseline, "unanswered": unanswered, "no_ticket": no_ticket,
             "driver_sent_while_syncing": sent_while_syncing, "walls": walls[warm:]}
-
-
-def _watch_starts(bootstrap: str, topic: str, started_at: dict[str, float], stop) -> None:
-    """SupplyStarted.started_at per session, read from the CP events topic (bare consumer)."""
-    from kafka import KafkaConsumer
-    cons = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                         enable_auto_commit=False, group_id=None, fetch_max_wait_ms=50,
-                         **kafka_kwargs())
-    while not stop.is_set():
-        for recs in cons.poll(timeout_ms=200).values():
-            for r in recs:
-                try:
-                    env = c.decode(r.value)
-                except c.ContractError:
-                    continue
-                if isinstance(env.body, c.SupplyStarted):
-                    started_at[env.body.session_id] = env.body.started_at
-    cons.close()
-
-
-def _watch_stamps(bootstrap: str, topics: Topics, stamps: dict, stop) -> None:
-    """Kafka record timestamps (CreateTime: when a producer's worker handed the record to its
-    client) of the driver's requests (by request id) and of every driver notification (sealed:
-    only its time is used), read by a bare consumer — to split request → authorized into
-    driver → wire, wire → Central's answer on the wire, answer → driver (see :func:`breakdown`)."""
-    from kafka import KafkaConsumer
-    cons = KafkaConsumer(topics.driver_requests, topics.driver_notifications, bootstrap_servers=bootstrap,
-                         auto_offset_reset="earliest", enable_auto_commit=False, group_id=None,
-                         fetch_max_wait_ms=50, **kafka_kwargs())
-    while not stop.is_set():
-        for recs in cons.poll(timeout_ms=200).values():
-            for r in recs:
-                if r.topic == topics.driver_notifications:
-                    stamps.setdefault("answers", []).append(r.timestamp / 1000)
-                    continue
-                try:
-                    env = c.decode(r.value)
-                except c.ContractError:
-                    continue
-                if isinstance(env.body, c.ChargeRequested):
-                    stamps[env.body.request_id] = r.timestamp / 1000
-    cons.close()
 
 
 def breakdown(walls: list[tuple[str, float, float]], stamps: dict) -> dict:
@@ -204,9 +161,21 @@ def breakdown(walls: list[tuple[str, float, float]], stamps: dict) -> dict:
         | {"n": len(legs["central"])}
 
 
-def run_latency(broker: Broker, root: Path, quick: bool, rtt: dict) -> BenchResult:
-    import threading
+def _wait_stamps(stamps: Stamps, out: dict, timeout_s: float = 15.0) -> None:
+    """Until the watcher's file holds every sample's SupplyStarted and request timestamp (a
+    sample still missing then is left out of the charging figure / the legs, not waited on)."""
+    want = {s for s, _ in out["starts"]} | {rid for rid, _, _ in out["walls"]}
 
+    def seen() -> bool:
+        stamps.refresh()
+        return want <= (set(stamps.started_at) | set(stamps.stamps))
+    try:
+        wait_until(seen, timeout_s, message="stamp watcher caught up")
+    except WaitTimeout:
+        pass
+
+
+def run_latency(broker: Broker, root: Path, quick: bool, rtt: dict) -> BenchResult:
     samples = 10 if quick else 30
     prefix = f"bl{uuid.uuid4().hex[:6]}"
     topics = Topics(prefix)
@@ -218,23 +187,22 @@ def run_latency(broker: Broker, root: Path, quick: bool, rtt: dict) -> BenchResu
     port = free_port()
     central = start_central(broker.bootstrap, prefix, work, db_path, port)
     engine, monitor = start_cp(1, broker.bootstrap, prefix, port, work)
-    started_at: dict[str, float] = {}
-    stop = threading.Event()
-    watcher = threading.Thread(target=_watch_starts, args=(broker.bootstrap, topics.cp_events, started_at, stop),
-                               daemon=True)
-    watcher.start()
-    stamps: dict = {}
-    stamper = threading.Thread(target=_watch_stamps, args=(broker.bootstrap, topics, stamps, stop), daemon=True)
-    stamper.start()
+    # SupplyStarted times and record timestamps: read in a process of its own (stamp_watcher)
+    stamps = Stamps(work / "stamps.jsonl")
+    watcher = Proc("stamp-watcher", ["-m", "benchmarks.stamp_watcher", broker.bootstrap, prefix,
+                                     str(stamps.path)], work)
     bare = BareRoundTrip(broker.bootstrap)
     try:
-        out = asyncio.run(_drive(broker.bootstrap, prefix, port, work, samples, started_at, bare))
+        out = asyncio.run(_drive(broker.bootstrap, prefix, port, work, samples, bare))
+        # the watcher reads behind the driver: wait until it saw every sample's start and request
+        _wait_stamps(stamps, out)
     finally:
         bare.close()
-        stop.set()
+        watcher.stop()
         for p in (monitor, engine, central):
             p.stop(signal.SIGINT, timeout=15.0)  # a graceful stop, like Ctrl+C
-    a, n, ch = summary(out["auth"]), summary(out["notice"]), summary(out["charging"])
+    charging = [stamps.started_at[s] - w0 for s, w0 in out["starts"] if s in stamps.started_at]
+    a, n, ch = summary(out["auth"]), summary(out["notice"]), summary(charging)
     b = summary(out["baseline"])
     res = BenchResult("latency")
     res.rows += [
@@ -244,11 +212,11 @@ def run_latency(broker: Broker, root: Path, quick: bool, rtt: dict) -> BenchResu
         Row("request → CP charging p50", ch["p50"] * 1000, b["p50"] * 1000, "ms"),
         Row("request → CP charging p99", ch["p99"] * 1000, b["p99"] * 1000, "ms"),
     ]
-    res.details = {"samples": samples, "authorized_s": out["auth"], "charging_s": out["charging"],
+    res.details = {"samples": samples, "authorized_s": out["auth"], "charging_s": charging,
                    "supply_started_notice_s": out["notice"], "denied_warmup": out["denied"],
                    "authorized": a, "charging": ch, "notice": n,
                    "bare_round_trip_interleaved_s": out["baseline"], "bare_round_trip_interleaved": b,
                    "bare_round_trip_idle": rtt,
                    "driver_sent_while_syncing": out["driver_sent_while_syncing"],
-                   "legs_p50_ms": breakdown(out["walls"], stamps)}
+                   "legs_p50_ms": breakdown(out["walls"], stamps.stamps)}
     return res

@@ -74,9 +74,8 @@ def run_load_latency(broker: Broker, root: Path, quick: bool, rtt: dict | None) 
     central = start_central(broker.bootstrap, prefix, work, db_path, port,
                             extra=("--monitor-timeout", "3600"))
     engine, monitor = start_cp(requested, broker.bootstrap, prefix, port, work)
-    # no SupplyStarted watcher here (latency.py has one): it would decode the whole telemetry
-    # stream in this process, competing with the driver for the CPU
-    started_at: dict[str, float] = {}
+    # no SupplyStarted watcher here (latency.py has one, in its own process): it would decode
+    # the whole telemetry stream, competing with Central and the driver for the 2 cores
     res = BenchResult("load_latency")
     probe = gen = rec = sampler = depth = None
     bare = None
@@ -97,7 +96,7 @@ def run_load_latency(broker: Broker, root: Path, quick: bool, rtt: dict | None) 
         rec = pyspy.Recording(central.pid, work / "central-profile.txt")
         bare = BareRoundTrip(broker.bootstrap)
         t0 = time.monotonic()
-        out = asyncio.run(_drive(broker.bootstrap, prefix, port, work, samples, started_at, bare,
+        out = asyncio.run(_drive(broker.bootstrap, prefix, port, work, samples, bare,
                                  cp=cp_id(requested), answer_timeout_s=30.0,
                                  budget_s=150.0 if quick else 420.0, driver="driver6"))
         window = time.monotonic() - t0

@@ -149,6 +149,10 @@ class Outbox:
         # StagedRows): set by a deliverer that wants to send while the fsync runs
         self.on_staged: Callable[[StagedRows], None] | None = None
         self.set_aside: Path | None = None
+        # +1 after every committed append: a deliverer that read everything up to some id
+        # skips its next SELECT (and the wait for this lock behind a commit's fsync) while
+        # this has not changed (ev_common.kafka.delivery_window)
+        self.generation = 0
         self._clock = clock
         self._quarantine_cutoff = clock() - quarantine_retention_s
         try:
@@ -319,6 +323,7 @@ class Outbox:
                 raise
             raise refusal from exc
         self._count += sum(len(t.rows) for t in tickets)
+        self.generation += 1
         if staged is not None:
             staged.finish(True)
 

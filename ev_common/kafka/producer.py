@@ -12,7 +12,9 @@ down at start-up, so events were silently dropped. Here:
   with a plain-words error for the status bar.
 
 Ordering: rows are sent in outbox order with an idempotent producer (acks=all, at most 5
-requests in flight per connection, which keeps per-partition order). After a failure the
+requests in flight per connection, which keeps per-partition order). Several batches may be
+in flight at once (:mod:`ev_common.kafka.delivery_window`: the next batch goes out while the
+broker still answers the previous one); a row is deleted only once acknowledged. After a failure the
 worker resends from the first unacknowledged row of each key, so per-key order holds across
 outages. A crash between the broker's ack and the row's deletion resends that row with the
 same envelope id: consumers deduplicate by id (at-least-once).
@@ -30,30 +32,22 @@ from kafka import errors as kerr
 
 from ev_common import contract
 from ev_common.kafka.backoff import Backoff
+from ev_common.kafka.delivery_window import DeliveryWindow
 from ev_common.kafka.outbox import DEFAULT_MAX_ROWS, Outbox, OutboxRefused, OutboxRow, StagedRows
 from ev_common.kafka.probe import client_bootstrap, split_bootstrap, unreachable_reason
+from ev_common.kafka.producer_errors import LinkFailure as _LinkFailure, ProducerClosed, Stopped as _Stopped, \
+    describe_error
 from ev_common.kafka.security import KafkaCredentials, kafka_kwargs
 from ev_common.kafka.status import LinkState, ProducerStatus, StatusListener, StatusNotifier
+from ev_common.kafka.unstored import SendWhileSyncing
 
-__all__ = ["ReliableProducer", "ProducerStatus", "LinkState", "ProducerClosed", "OutboxRefused"]
+__all__ = ["ReliableProducer", "ProducerStatus", "LinkState", "ProducerClosed", "OutboxRefused",
+           "describe_error"]
 
 log = logging.getLogger(__name__)
 
-# Errors after which resending the same row can never succeed: the row is quarantined.
-_PERMANENT = (kerr.MessageSizeTooLargeError, kerr.RecordListTooLargeError, kerr.InvalidTopicError,
-              kerr.InvalidRecordError, kerr.CorruptRecordError)
 
-
-class ProducerClosed(RuntimeError):
-    """``send()`` after ``close()``."""
-
-
-def describe_error(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-class ReliableProducer:
+class ReliableProducer(DeliveryWindow, SendWhileSyncing):
     """Durable, self-healing producer of contract envelopes (see module docstring).
 
     The constructor never blocks and never raises because of Kafka. Thread-safe: ``send`` may
@@ -69,7 +63,8 @@ class ReliableProducer:
                  outbox_append_sync: str = "FULL", outbox_remove_sync: str = "NORMAL",
                  outbox_max_rows: int | None = DEFAULT_MAX_ROWS,
                  producer_config: dict | None = None,
-                 credentials: KafkaCredentials | None = None, send_while_syncing: bool = False) -> None:
+                 credentials: KafkaCredentials | None = None, send_while_syncing: bool = False,
+                 max_unacked_rows: int = 1000) -> None:
         """*linger_ms*: how long the Kafka client may hold records while the worker is still
         handing a batch of rows over; the worker then flushes at once, so a lone event never
         waits for it (see :meth:`_send_now`). *ack_poll_s*: how often the worker, while waiting
@@ -85,7 +80,12 @@ class ReliableProducer:
         commit fails after the event went out, once Kafka acknowledged it (then it counts as
         sent: nothing on the wire is ever reported "refused"); the argument is in
         :class:`~ev_common.kafka.outbox.StagedRows`. Off by default; the driver turns it on
-        (its idle request → answer path pays the fsync and the Kafka hop at once)."""
+        (its idle request → answer path pays the fsync and the Kafka hop at once).
+        *max_unacked_rows*: how many rows may be handed to the Kafka client and not yet
+        acknowledged (batches of at most *batch_size* each): more than one batch in flight
+        hides the worker's own round (acks in, rows deleted, next rows read) behind the
+        broker's work — see :mod:`ev_common.kafka.delivery_window`. ``max_unacked_rows`` ≤
+        ``batch_size`` gives back one batch at a time."""
         self.bootstrap = bootstrap_servers
         self.client_id = client_id
         self._addresses = split_bootstrap(bootstrap_servers)
@@ -96,6 +96,7 @@ class ReliableProducer:
         self._backoff_cap = min(backoff_cap_s, 1.0)
         self._probe_interval = probe_interval_s
         self._batch_size = batch_size
+        self._max_unacked = max(1, max_unacked_rows)
         self._slow_ack = slow_ack_s
         self._idle_check = idle_check_s
         self._bootstrap_timeout = bootstrap_timeout_s
@@ -116,6 +117,7 @@ class ReliableProducer:
         self._unstored: tuple[StagedRows, list[OutboxRow]] | None = None
         self._unstored_acked = 0  # rows of self._unstored acknowledged so far
         self.sent_while_syncing = 0  # rows put on the wire before their outbox commit ended
+        self.peak_unacked = 0  # most rows in flight at once (delivery_window): > batch_size = pipelined
         self._ever_connected = False
         self._staged: list[StagedRows] = []  # handed over by the outbox's committing thread
         self._staged_lock = threading.Lock()
@@ -205,28 +207,6 @@ class ReliableProducer:
         self.close()
 
     # ================================================================== worker
-    def _on_staged(self, staged: StagedRows) -> None:
-        """Outbox committing thread: rows of an empty outbox, commit (fsync) under way."""
-        with self._staged_lock:
-            self._staged.append(staged)
-        self._wake.set()
-
-    def _take_staged(self) -> list[OutboxRow]:
-        """Rows whose fsync is still running, to send now (see ``send_while_syncing``). Staged
-        rows already committed are left to :meth:`Outbox.pending` (the ordinary path), failed
-        ones are dropped (they were never stored). Returns [] or the rows of one group, whose
-        :class:`StagedRows` is kept in ``self._sending`` for :meth:`_deliver`."""
-        with self._staged_lock:
-            staged, self._staged = self._staged, []
-        for i, st in enumerate(staged):
-            if st.claim():  # the commit is still running: ours to send (see StagedRows)
-                self._sending = st
-                self.sent_while_syncing += len(st.rows)
-                with self._staged_lock:  # later groups: committed by the time we get to them
-                    self._staged[:0] = staged[i + 1:]
-                return st.rows
-        return []
-
     def _acquire_outbox(self) -> bool:
         """One deliverer per outbox file. A second producer on the same file (two windows on
         one data dir, a restart overlapping the old process) waits here instead of sending the
@@ -283,9 +263,7 @@ class ReliableProducer:
                     backoff.reset()
                     last_check = time.monotonic()
                     continue
-                rows = self._outbox.pending(self._batch_size)
-                if rows:
-                    self._deliver(rows)
+                if self._deliver_window():
                     backoff.reset()
                     last_check = time.monotonic()
                     continue
@@ -341,117 +319,6 @@ class ReliableProducer:
         kp._metadata.config["allow_auto_create_topics"] = False  # noqa: SLF001
         log.info("producer %s: connected to Kafka at %s", self.client_id, self.bootstrap)
         return kp
-
-    def _deliver(self, rows: list[OutboxRow]) -> None:
-        """Send *rows* in order and delete the acknowledged ones; raise on any failure."""
-        kp = self._kp
-        assert kp is not None
-        issued: list[tuple[OutboxRow, object]] = []
-        send_error: BaseException | None = None
-        unsent: list[OutboxRow] = []
-        for n, row in enumerate(rows):
-            try:
-                issued.append((row, kp.send(row.topic, key=row.key, value=row.value)))
-            except _PERMANENT as exc:
-                # kafka-python raises an oversize record from send() itself (not via the future):
-                # retrying it would block this outbox forever, so it is quarantined like below
-                if self._sending is None or self._sending.wait():
-                    self._quarantine(row, exc)
-                else:  # not stored either: nothing to keep (see _settle_unstored)
-                    log.error("producer %s: Kafka refuses an event that could not be stored "
-                              "either (%s); dropped", self.client_id, describe_error(exc))
-            except Exception as exc:  # noqa: BLE001 - metadata timeout, buffer full, closed...
-                send_error = exc
-                unsent = rows[n:]
-                break
-        self._send_now(kp)
-        staged = self._sending
-        if staged is not None and not staged.wait():
-            # the commit failed: these rows do not exist (their ids will be reused), so none
-            # may be removed or quarantined; their caller waits for what Kafka makes of them
-            self._settle_unstored(staged, issued, unsent)
-            return
-        blocked: set[tuple[str, bytes | None]] = set()
-        acked: list[int] = []
-        first_error: BaseException | None = send_error
-        for row, fut in issued:
-            exc = self._wait_ack(fut, acked)
-            if exc is None:
-                if (row.topic, row.key) not in blocked:
-                    acked.append(row.id)
-                continue
-            if isinstance(exc, _Stopped):
-                break
-            if isinstance(exc, _PERMANENT):
-                self._quarantine(row, exc)
-                continue
-            blocked.add((row.topic, row.key))
-            first_error = first_error or exc
-        self._remove(acked)
-        if self._stop.is_set():
-            return
-        if first_error is not None:
-            raise first_error
-        self._status.set(LinkState.CONNECTED)
-
-    # ---------------------------------------------------- rows on the wire, commit failed
-    def _settle_unstored(self, staged: StagedRows, issued: list[tuple[OutboxRow, object]],
-                         unsent: list[OutboxRow]) -> None:
-        """Rows claimed from a commit that then failed (see :class:`StagedRows`): wait for
-        each ack; report the verdict once every row is acknowledged or refused for good.
-        Rows that failed otherwise (and later rows of their key: per-key order) stay in
-        ``self._unstored`` and are resent first after the client is rebuilt; raises then."""
-        blocked: set[tuple[str, bytes | None]] = set()
-        remaining: list[OutboxRow] = []
-        first_error: BaseException | None = None
-        for row, fut in issued:
-            exc = self._wait_ack(fut, [])
-            if exc is None and (row.topic, row.key) not in blocked:
-                self._unstored_acked += 1
-                continue
-            if exc is not None and isinstance(exc, _PERMANENT):
-                log.error("producer %s: Kafka refuses an event that could not be stored either "
-                          "(%s); dropped", self.client_id, describe_error(exc))
-                continue
-            blocked.add((row.topic, row.key))
-            remaining.append(row)
-            if exc is not None:
-                first_error = first_error or exc
-        remaining.extend(unsent)
-        if remaining:
-            self._unstored = (staged, sorted(remaining, key=lambda r: r.id))
-            raise first_error or kerr.KafkaError("events not yet acknowledged")
-        self._unstored = None
-        acked, self._unstored_acked = self._unstored_acked, 0
-        staged.report(acked > 0)  # False: every row refused for good, none is in Kafka
-
-    def _resend_unstored(self) -> None:
-        """Resend the rows of a failed commit that Kafka has not acknowledged yet."""
-        assert self._unstored is not None and self._kp is not None
-        staged, rows = self._unstored
-        issued: list[tuple[OutboxRow, object]] = []
-        unsent: list[OutboxRow] = []
-        for n, row in enumerate(rows):
-            try:
-                issued.append((row, self._kp.send(row.topic, key=row.key, value=row.value)))
-            except _PERMANENT as exc:
-                log.error("producer %s: Kafka refuses an event that could not be stored either "
-                          "(%s); dropped", self.client_id, describe_error(exc))
-            except Exception:  # noqa: BLE001 - resent after the next rebuild
-                unsent = rows[n:]
-                break
-        self._send_now(self._kp)
-        self._settle_unstored(staged, issued, unsent)
-        if unsent:  # (settle kept them) rebuild the client, as after any failure
-            raise kerr.KafkaError("events of a failed commit could not be handed to Kafka")
-
-    def _give_up_unstored(self) -> None:
-        """The worker ends: a caller still waiting for rows of a failed commit learns that
-        their fate is unknown (never "refused": they may have reached Kafka)."""
-        if self._unstored is not None:
-            staged, self._unstored = self._unstored[0], None
-            self._unstored_acked = 0
-            staged.report(None)
 
     def _quarantine(self, row: OutboxRow, exc: BaseException) -> None:
         log.error("producer %s: Kafka refuses outbox row %d for %s for good (%s); moved to quarantine",
@@ -542,15 +409,3 @@ class ReliableProducer:
                 kp.close(timeout=timeout)
             except Exception:  # noqa: BLE001 - closing a broken client may fail; it is gone anyway
                 log.debug("producer %s: error closing kafka client", self.client_id, exc_info=True)
-
-
-class _LinkFailure(Exception):
-    def __init__(self, state: LinkState, text: str) -> None:
-        super().__init__(text)
-        self.state = state
-        self.text = text
-
-
-class _Stopped(Exception):
-    pass
-
