@@ -16,11 +16,16 @@ pre-renders the other states' pictures in that idle time (its work and its longe
 in the JSON). The worst case is measured twice in one run: with pre-rendering (ours) and
 with it switched off and the cache emptied (the cold cost it removes).
 
+Every round also records the garbage collector's pauses that fell inside it (``gc.callbacks``):
+a full collection walks every tracked object (several ms), so the JSON says whether the worst
+rounds are collector pauses or something else (another process having the CPU: wall ≫ CPU).
+
 Runs in a child process (``python -m benchmarks.dashboard``, JSON on stdout) so the memory
 figure is the dashboard's, not the benchmark runner's.
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import random
@@ -50,6 +55,16 @@ def child(n: int, rounds: int) -> dict:
 
     app = QApplication.instance() or QApplication([])
     rss0 = _rss()
+    gc_pauses: list[tuple[int, float, float]] = []  # (generation, start, end), perf_counter
+    gc_start = [0.0]
+
+    def on_gc(phase: str, info: dict) -> None:
+        if phase == "start":
+            gc_start[0] = time.perf_counter()
+        else:
+            gc_pauses.append((info["generation"], gc_start[0], time.perf_counter()))
+
+    gc.callbacks.append(on_gc)
     grid = CpGridModel(flush_ms=150)
     dash = OperatorDashboard(grid, EventLogModel())
     dash.resize(1600, 1000)
@@ -93,7 +108,7 @@ def child(n: int, rounds: int) -> dict:
         loop.exec()
 
     def run(count: int, all_change: bool) -> dict[str, list[float]]:
-        rounds_s, flush_s, paint_s, cpu_s = [], [], [], []
+        rounds_s, flush_s, paint_s, cpu_s, gc_s, gc_full = [], [], [], [], [], []
         for r in range(1, count + 1):
             batch = states(r, all_change=all_change)  # built off the clock: the consumer thread decodes these
             idle(150)  # the model's flush interval: the app's event loop runs between rounds
@@ -108,9 +123,13 @@ def child(n: int, rounds: int) -> dict:
             t2 = time.perf_counter()
             cpu_s.append(time.thread_time() - c0)
             rounds_s.append(t2 - t0)
+            inside = [(g, b - a) for g, a, b in gc_pauses if a >= t0 and b <= t2]
+            gc_s.append(sum(d for _, d in inside))
+            gc_full.append(sum(1 for g, _ in inside if g == 2))
             flush_s.append(t1 - t0)
             paint_s.append(t2 - t1)
-        return {"round_s": rounds_s, "flush_s": flush_s, "paint_s": paint_s, "cpu_s": cpu_s}
+        return {"round_s": rounds_s, "flush_s": flush_s, "paint_s": paint_s, "cpu_s": cpu_s,
+                "gc_s": gc_s, "gc_full_collections": gc_full}
 
     live = run(rounds, all_change=False)
     worst = run(max(10, rounds // 3), all_change=True)
@@ -123,7 +142,8 @@ def child(n: int, rounds: int) -> dict:
     return {"cps": n, "rounds": rounds, "live": live, "all_states": worst, "all_states_cold": cold,
             "prerender": pre,
             "empty_tick_s": base, "rss_before_bytes": rss0, "rss_filled_bytes": rss_filled,
-            "rss_end_bytes": _rss(), "visible_rows": grid.rowCount()}
+            "rss_end_bytes": _rss(), "visible_rows": grid.rowCount(),
+            "gc_full_collections_max_s": max((b - a for g, a, b in gc_pauses if g == 2), default=0.0)}
 
 
 def run_dashboard(quick: bool) -> BenchResult:

@@ -94,21 +94,14 @@ class CpGridModel(QAbstractListModel):
         new_ids = sorted(pending.keys() - self._row_of.keys())  # set difference in C: no per-CP bytecode
         if new_ids:
             self._insert(new_ids, pending)
-        # One pass, kept tight: the all-change round (Central republishes all 2,000 CPs) runs
-        # this loop 2,000 times on the Qt thread. Counts are recounted once, only if a state changed.
+        # Kept in C as far as possible: the all-change round (Central republishes all 2,000 CPs)
+        # compares 2,000 states here on the Qt thread. One comprehension finds the changed rows,
+        # dict.update stores them, and the counts are recounted once (Counter) if anything changed.
         states, row_of = self._states, self._row_of
-        changed: list[int] = []
-        state_moved = False
-        for cp_id, st in pending.items():
-            old = states[cp_id]
-            if old is st or old == st:
-                continue
-            if old.state != st.state:
-                state_moved = True
-            states[cp_id] = st
-            changed.append(row_of[cp_id])
+        changed = [row_of[cp_id] for cp_id, st in pending.items() if states[cp_id] != st]
         counts_before = self._counts
-        if state_moved:
+        if changed:
+            states.update(pending)
             self._counts = dict.fromkeys(STATES, 0) | Counter(map(_STATE_OF, states.values()))
         if changed:
             if len(changed) > 64:  # many changes: one range is cheaper than hundreds of signals

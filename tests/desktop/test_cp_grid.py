@@ -129,3 +129,28 @@ def test_event_log_is_bounded_newest_first(qtbot):
     texts = [e.text for e in log.entries()]
     assert texts == ["e8", "e7", "e6", "e5", "e4"]
     assert log.rowCount() == 5
+
+
+def test_every_cp_changing_state_at_once_is_one_range_with_fresh_counts(qtbot):
+    """Central republishes everything: all CPs change state in one flush. The view gets one
+    range (not a signal per row), the counts are those of the new states, and republishing
+    the same pictures again announces nothing."""
+    model = CpGridModel(flush_ms=10_000)
+    model.apply(make_state(i, ALL_STATES[i % len(ALL_STATES)]) for i in range(300))
+    model.flush()
+    changes: list[tuple[int, int]] = []
+    counts: list[dict] = []
+    model.dataChanged.connect(lambda a, b, roles=None: changes.append((a.row(), b.row())))
+    model.countsChanged.connect(counts.append)
+    moved = [make_state(i, ALL_STATES[(i + 1) % len(ALL_STATES)]) for i in range(300)]
+    moved[7] = model.state_of("CP0007")  # one of them republished unchanged
+    model.apply(moved)
+    model.flush()
+    assert changes == [(0, 299)]
+    expected = {s: sum(1 for st in moved if st.state == s) for s in ALL_STATES}
+    assert counts == [expected] and model.counts() == expected
+    assert [model.state_of(st.cp_id) for st in moved] == moved
+    changes.clear()
+    model.apply([model.state_of(f"CP{i:04d}") for i in range(300)])
+    model.flush()
+    assert changes == [] and counts == [expected]
