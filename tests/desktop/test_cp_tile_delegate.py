@@ -86,6 +86,27 @@ def test_prerendering_never_evicts_pictures_on_screen(qapp, qtbot):
     assert delegate.cache_bytes == before
 
 
+def test_a_prerender_pass_waits_after_the_paint_once_then_goes_on_at_each_idle_moment(qapp, qtbot):
+    """A screenful's other-state pictures take several slices. The first waits for the paint
+    delay; the rest follow as soon as the event loop is idle again (not one slice per delay,
+    which left a screen's pictures unready for most of a second)."""
+    from ev_desktop.views.cp_tile_delegate import PRERENDER_DELAY_MS, PRERENDER_GAP_MS
+    model = _model(*(make_state(i, "available") for i in range(60)))
+    delegate = CpTileDelegate()
+    timer = delegate._prerender_timer
+    intervals: list[int] = []
+    timer.timeout.disconnect(delegate._prerender_slice)  # note the interval before the slice re-arms it
+    timer.timeout.connect(lambda: intervals.append(timer.interval()))
+    timer.timeout.connect(delegate._prerender_slice)
+    for row in range(60):
+        _paint(delegate, model, row)
+    qtbot.waitUntil(lambda: delegate.prerender_pending == 0 and delegate.prerendered > 0, timeout=10_000)
+    assert delegate.prerendered == 60 * 5
+    assert len(intervals) > 1  # several slices
+    assert intervals[0] == PRERENDER_DELAY_MS
+    assert set(intervals[1:]) == {PRERENDER_GAP_MS}
+
+
 def test_ocpp_charger_tile_carries_an_ocpp_tag(qapp):
     import msgspec
     plain = make_state(1, "available")
