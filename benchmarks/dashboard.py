@@ -173,6 +173,8 @@ def run_dashboard(quick: bool) -> BenchResult:
         # (wall time above also holds the time other processes had the CPU)
         Row(f"dashboard round CPU, all {n} CPs change state p99 (pre-rendering on / off)",
             wc["p99"] * 1000, cc["p99"] * 1000, "ms"),
+        # GC or not: the collector's time inside the worst-case rounds (full collections counted in the JSON)
+        Row(f"dashboard: collector pauses inside all-change rounds, max", max(d["all_states"]["gc_s"]) * 1000, None, "ms"),
         Row(f"dashboard pre-rendering: longest idle slice", d["prerender"]["slice_max_s"] * 1000, None, "ms"),
         Row(f"dashboard memory for {n} CPs (RSS growth, model+view)",
             (d["rss_filled_bytes"] - d["rss_before_bytes"]) / 2**20, None, "MiB"),
