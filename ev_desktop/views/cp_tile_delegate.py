@@ -104,6 +104,13 @@ def price_line(st: CpState) -> str:
     return price
 
 
+# States whose detail line (line 4) depends on nothing but the state: "Libre", "Parado por el
+# operador". It is drawn into the cached base picture, so these tiles are blits only. The
+# others' details (kW/kWh/€, countdown, fault reason, "visto …") are drawn live over the
+# picture at each paint — a fault's reason is not known ahead, so pre-rendering could not
+# prepare a faulted picture holding it.
+STATIC_DETAIL_STATES = frozenset({"available", "out_of_order"})
+
 # Told apart without colour too: reserved tiles are hatched, charging ones carry a bolt.
 BADGE_MARK = {"charging": "⚡ "}
 
@@ -201,11 +208,9 @@ class CpTileDelegate(QStyledItemDelegate):
             painter.save()
             self._paint_base(painter, st, QRectF(rect), selected)
             painter.restore()
-        # line 4, the detail, where drawText(box, AlignLeft | AlignVCenter) would put it
-        painter.setFont(self._small)
-        painter.setPen(self._white)
-        painter.drawText(QPointF(left + 12, top + self._detail_baseline),
-                         self._elide(detail_line(st, self.frozen_at, frozen=self.frozen_at is not None), w - 24))
+        if st.state not in STATIC_DETAIL_STATES:  # a live detail (figures, countdown, time seen)
+            self._draw_detail(painter, left, top,
+                              detail_line(st, self.frozen_at, frozen=self.frozen_at is not None), w)
         if self.dimmed:
             painter.fillRect(QRect(left + 3, top + 3, w - 6, h - 6), self._veil)
 
@@ -311,6 +316,14 @@ class CpTileDelegate(QStyledItemDelegate):
             p.drawText(QRect(inner.left(), y, inner.width(), small_h), _LEFT_VCENTER,
                        self._elide(text, inner.width()))
             y += small_h + 1
+        if st.state in STATIC_DETAIL_STATES:  # a detail that never changes by itself: part of the picture
+            self._draw_detail(p, tile.left(), tile.top(), detail_line(st), int(tile.width()))
+
+    def _draw_detail(self, p: QPainter, left: float, top: float, text: str, w: int) -> None:
+        """Line 4, the detail, where drawText(box, AlignLeft | AlignVCenter) would put it."""
+        p.setFont(self._small)
+        p.setPen(self._white)
+        p.drawText(QPointF(left + 12, top + self._detail_baseline), self._elide(text, w - 24))
 
     def _label(self, state: str) -> tuple[str, int]:
         got = self._labels.get(state)

@@ -7,7 +7,8 @@ from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
 
 from ev_desktop.models.cp_grid import CpGridModel
 from ev_desktop.views.cp_tile_delegate import CpTileDelegate
-from tests.desktop.helpers_desktop import make_state
+from ev_desktop.models.cp_grid import CpStateRole
+from tests.desktop.helpers_desktop import ALL_STATES, make_state
 
 
 def _paint(delegate: CpTileDelegate, model: CpGridModel, row: int, *, selected: bool = False) -> QImage:
@@ -125,3 +126,41 @@ def test_ocpp_tag_names_the_connector_of_a_multi_connector_box(qapp):
     assert ocpp_tag("CP010") == "OCPP"
     assert ocpp_tag("CP010-2") == "OCPP · c2"
     assert ocpp_tag("PARKING-NORTE") == "OCPP"   # a dash is not a connector by itself
+
+
+def _paint_directly(delegate: CpTileDelegate, st, *, selected: bool) -> QImage:
+    """The tile as the uncached painter draws it (the fractional-ratio path): base, then detail."""
+    from PySide6.QtCore import QRectF
+
+    from ev_desktop.views.cp_tile_delegate import STATIC_DETAIL_STATES, detail_line
+    img = QImage(176, 96, QImage.Format.Format_ARGB32_Premultiplied)
+    img.fill(QColor("#eceff1"))
+    p = QPainter(img)
+    p.save()
+    delegate._paint_base(p, st, QRectF(0, 0, 176, 96), selected)
+    p.restore()
+    if st.state not in STATIC_DETAIL_STATES:
+        delegate._draw_detail(p, 0, 0, detail_line(st, delegate.frozen_at, frozen=True), 176)
+    p.end()
+    return img
+
+
+def test_every_state_painted_from_the_cache_is_the_directly_painted_tile(qapp):
+    """Free and operator-stopped tiles carry their (fixed) detail line inside the cached picture;
+    live details are drawn over it. Either way the tile is the one painted directly, in every
+    state, selected or not, and its detail is drawn once (not again over the picture)."""
+    from ev_desktop.views.cp_tile_delegate import STATIC_DETAIL_STATES
+    assert STATIC_DETAIL_STATES <= set(ALL_STATES)
+    for i, state in enumerate(ALL_STATES):
+        model = _model(make_state(i, state))
+        st = model.index(0).data(CpStateRole)
+        delegate, direct = CpTileDelegate(), CpTileDelegate()
+        delegate.frozen_at = direct.frozen_at = 1_700_000_000.0  # the same countdown in both
+        cached = _paint(delegate, model, 0)
+        assert _paint(delegate, model, 0) == cached, state  # the blit
+        assert cached == _paint_directly(direct, st, selected=False), state
+        # selected: the frame's antialiased corners differ by rounding once composited through a
+        # pixmap (as they always did); everything between them — the text lines — is the same
+        body = QRect(3, 10, 170, 76)
+        selected = _paint(delegate, model, 0, selected=True)
+        assert selected.copy(body) == _paint_directly(direct, st, selected=True).copy(body), state
