@@ -5,9 +5,8 @@ from PySide6.QtCore import QRect
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
 
-from ev_desktop.models.cp_grid import CpGridModel
+from ev_desktop.models.cp_grid import CpGridModel, CpStateRole
 from ev_desktop.views.cp_tile_delegate import CpTileDelegate
-from ev_desktop.models.cp_grid import CpStateRole
 from tests.desktop.helpers_desktop import ALL_STATES, make_state
 
 
