@@ -68,11 +68,16 @@ def test_the_documented_consumer_group_is_the_one_central_uses() -> None:
         assert "group_id=None" in (DOC.parent.parent / module).read_text(), module
 
 
+def _central_sources(package: Path) -> list[Path]:
+    """Central's modules: the top level and its application's handlers (``handlers/``)."""
+    return sorted(package.glob("*.py")) + sorted(package.glob("handlers/*.py"))
+
+
 def test_every_socket_error_code_the_server_sends_is_documented() -> None:
     text = DOC.read_text()
     root = DOC.parent.parent
     codes = set()
-    for path in (root / "central_service").glob("*.py"):
+    for path in _central_sources(root / "central_service"):
         codes |= set(re.findall(r'"ERR", "([a-z_]+)"', path.read_text()))
         codes |= set(re.findall(r"ERR#([a-z_]+)", path.read_text()))
     codes.discard("code")  # the ``ERR#code#text`` placeholder in a docstring
@@ -85,7 +90,7 @@ def _central_counter_names() -> set[str]:
     """Every heartbeat counter name Central's code can increment, read from its source."""
     root = DOC.parent.parent / "central_service"
     names: set[str] = set()
-    for path in root.glob("*.py"):
+    for path in _central_sources(root):
         src = path.read_text()
         names |= set(re.findall(r'counters\["([a-z_]+)"\]', src))
         names |= set(re.findall(r'_reject\("([a-z_]+)"', src))                   # application layer

@@ -35,3 +35,16 @@ def test_a_type_central_does_not_read_is_ignored_without_effects():
     core = CentralCore.__new__(CentralCore)  # no store needed: nothing may be touched
     env = c.envelope(c.ReservationExpired(driver_id="d1", session_id="s1", cp_id="CP001"), source="test")
     assert core.on_message(env) == []
+
+
+def test_no_two_parts_of_central_core_define_the_same_name():
+    """CentralCore is made of mixins (central_service/handlers/): a name defined in two of them
+    would be decided silently by the method resolution order, so each name has one home."""
+    homes: dict[str, str] = {}
+    for part in CentralCore.__mro__[1:-1]:  # the parts, without CentralCore itself and object
+        for name in vars(part):
+            if name.startswith("__") and name.endswith("__"):
+                continue
+            assert name not in homes, f"{name} defined in both {homes[name]} and {part.__name__}"
+            homes[name] = part.__name__
+    assert not set(homes) & {n for n in vars(CentralCore) if not n.startswith("__")}
