@@ -26,7 +26,8 @@ from ev_common.contract import (
 )
 from ev_common.kafka.status import LinkState
 from ev_common.logsetup import setup_logging
-from ev_common.central_addresses import central_list_arg
+from ev_common.central_addresses import Address, central_list_arg
+from ev_common.central_addresses import text as central_text
 from ev_common.settings import DEFAULT_CENTRAL, add_common_args, common_settings, setting
 from ev_common.secret_input import InsecureFileError, MissingSecret, add_password_file_arg, read_password
 from ev_common.tls_links import add_client_tls_args, link_tls_from_args
@@ -164,6 +165,25 @@ class Printer:
             self.say(f"Kafka con problemas en {st.bootstrap} — reintentando [{st.last_error}]")
 
 
+class CentralAnnouncer:
+    """Says which Central answers (``--central h1:p,h2:p``), once, and again after a failover —
+    the console's counterpart of the desktop's status bar: with standbys configured, the first
+    address is not necessarily the one in use. Called on every socket call that connected, so it
+    prints only when the address changes."""
+
+    def __init__(self, say: Callable[[str], None]) -> None:
+        self._say = say
+        self.in_use: Address | None = None
+
+    def __call__(self, address: Address) -> None:
+        previous, self.in_use = self.in_use, address
+        if previous is None:
+            self._say(f"CENTRAL en uso: {central_text(address)}")
+        elif previous != address:
+            self._say(f"CENTRAL en uso: {central_text(address)} "
+                      f"(la anterior, {central_text(previous)}, dejó de responder)")
+
+
 async def _login(core: DriverCore, driver_id: str, password: str, wait_s: float) -> bool:
     """Log in; while Central cannot be reached (down, restarting, busy) retry for *wait_s*
     seconds, saying so. Wrong credentials end at once: retrying cannot fix them."""
@@ -206,14 +226,17 @@ async def run(args: argparse.Namespace) -> int:
         print(f"{exc} (o --demo)", file=sys.stderr, flush=True)
         return 2
 
+    announcer = CentralAnnouncer(lambda line: print(line, flush=True))
     core = DriverCore(DriverConfig(settings.bootstrap_servers, host, port, settings.data_dir,
                                    settings.topic_prefix,
                                    central_tls=link_tls_from_args(args, f"driver {args.driver_id}"),
-                                   central_fallbacks=args.central[1:]))
+                                   central_fallbacks=args.central[1:]),
+                      on_central_answer=announcer)
     printer = Printer(core)
     if not await _login(core, args.driver_id, password, args.login_wait):
         return 2
-    printer.say(f"Sesión iniciada como {args.driver_id} (CENTRAL {host}:{port})")
+    printer.say(f"Sesión iniciada como {args.driver_id} "
+                f"(CENTRAL {central_text(announcer.in_use or (host, port))})")
     core.add_listener(printer)
     try:
         core.start()
