@@ -373,77 +373,77 @@ The app keeps running; the details are in the log.</translation>
 <context>
     <name>CpTile</name>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="54" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="59" />
         <source>Disponible</source>
         <translation>Available</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="55" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="60" />
         <source>Reservado</source>
         <translation>Reserved</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="56" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="61" />
         <source>Cargando</source>
         <translation>Charging</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="57" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="62" />
         <source>Fuera de servicio</source>
         <translation>Out of order</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="58" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="63" />
         <source>Averiado</source>
         <translation>Faulted</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="59" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="64" />
         <source>Desconectado</source>
         <translation>Disconnected</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="78" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="83" />
         <source>{d} · quedaban {t}</source>
         <translation>{d} · had {t} left</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="79" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="84" />
         <source>{d} · quedan {t}</source>
         <translation>{d} · {t} left</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="83" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="88" />
         <source>Parado por el operador</source>
         <translation>Stopped by the operator</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="85" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="90" />
         <source>Avería</source>
         <translation>Fault</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="88" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="93" />
         <source>visto {t}</source>
         <translation>seen {t}</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="89" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="94" />
         <source>nunca visto</source>
         <translation>never seen</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="90" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="95" />
         <source>Libre</source>
         <translation>Free</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="111" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="123" />
         <source>OCPP</source>
         <translation>OCPP</translation>
     </message>
     <message>
-        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="112" />
+        <location filename="../../ev_desktop/views/cp_tile_delegate.py" line="124" />
         <source>OCPP · c{n}</source>
         <translation>OCPP · c{n}</translation>
     </message>
