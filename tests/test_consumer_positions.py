@@ -23,6 +23,13 @@ from tests.test_producer import telemetry
 log = logging.getLogger(__name__)
 
 
+def send_all(producer: ReliableProducer, topic: str, envelopes: list) -> None:
+    """Send *envelopes* to *topic* and wait until Kafka has them all."""
+    for env in envelopes:
+        producer.send(topic, env)
+    assert producer.flush(30)
+
+
 def test_offsets_committed_after_batch_resume_without_redelivery(
         tmp_path: Path, kafka_broker: str, topics: Topics) -> None:
     group = f"g-{uuid.uuid4().hex}"
@@ -30,9 +37,7 @@ def test_offsets_committed_after_batch_resume_without_redelivery(
     first = [telemetry(f"CP{i % 3}", i) for i in range(20)]
     second = [telemetry(f"CP{i % 3}", 100 + i) for i in range(10)]
     try:
-        for env in first:
-            p.send(topics.driver_requests, env)
-        assert p.flush(30)
+        send_all(p, topics.driver_requests, first)
         got1 = Collector()
         c1 = ResilientConsumer(kafka_broker, [topics.driver_requests], group_id=group,
                                client_id="c1", on_batch=got1)
@@ -41,9 +46,7 @@ def test_offsets_committed_after_batch_resume_without_redelivery(
         t0 = time.monotonic()
         c1.stop()
         assert time.monotonic() - t0 < 5, "stop must be prompt"
-        for env in second:
-            p.send(topics.driver_requests, env)
-        assert p.flush(30)
+        send_all(p, topics.driver_requests, second)
         got2 = Collector()
         c2 = ResilientConsumer(kafka_broker, [topics.driver_requests], group_id=group,
                                client_id="c2", on_batch=got2)
@@ -82,9 +85,7 @@ def test_manual_assignment_caught_up_latest_and_late_topic(
     tail = ResilientConsumer(kafka_broker, [topics.cp_state], group_id=None, client_id="tail",
                              on_batch=latest, start_from="latest")
     try:
-        for env in states:
-            p.send(topics.cp_state, env)
-        assert p.flush(30)
+        send_all(p, topics.cp_state, states)
         dash.start()
         tail.start()
         wait_until(lambda: caught, timeout=60, message="caught up")
@@ -227,31 +228,28 @@ def test_lone_reader_resumes_from_its_local_positions_without_a_group(
     a restarted reader gets exactly what arrived after what it had handled."""
     from ev_common.kafka.offsets import OffsetStore
 
+    def start_lone_reader(collector: Collector) -> tuple[ResilientConsumer, OffsetStore]:
+        store = OffsetStore(tmp_path / "offsets.sqlite3")
+        reader = ResilientConsumer(kafka_broker, [topics.cp_events], group_id=None, client_id="lone",
+                                   on_batch=collector, start_from="earliest", offset_store=store)
+        reader.start()
+        return reader, store
+
     producer = ReliableProducer(kafka_broker, tmp_path / "p.sqlite3", client_id="engine")
     first = [telemetry(f"CP00{i % 3}", i) for i in range(12)]
     later = [telemetry(f"CP00{i % 3}", 100 + i) for i in range(7)]
     try:
-        for env in first:
-            producer.send(topics.cp_events, env)
-        assert producer.flush(30)
+        send_all(producer, topics.cp_events, first)
         got = Collector()
-        store = OffsetStore(tmp_path / "offsets.sqlite3")
-        reader = ResilientConsumer(kafka_broker, [topics.cp_events], group_id=None, client_id="lone",
-                                   on_batch=got, start_from="earliest", offset_store=store)
-        reader.start()
+        reader, store = start_lone_reader(got)
         wait_until(lambda: got.count() >= len(first), 60, message="first messages")
         reader.stop()
         store.close()
         assert sorted(got.ids()) == sorted(e.id for e in first)
 
-        for env in later:
-            producer.send(topics.cp_events, env)
-        assert producer.flush(30)
+        send_all(producer, topics.cp_events, later)
         again = Collector()
-        store = OffsetStore(tmp_path / "offsets.sqlite3")
-        reader = ResilientConsumer(kafka_broker, [topics.cp_events], group_id=None, client_id="lone",
-                                   on_batch=again, start_from="earliest", offset_store=store)
-        reader.start()
+        reader, store = start_lone_reader(again)  # a restart: the same local positions file
         wait_until(lambda: again.count() >= len(later), 60, message="messages sent while it was down")
         extra = telemetry("CP009", 999)
         producer.send(topics.cp_events, extra)

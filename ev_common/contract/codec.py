@@ -56,6 +56,9 @@ class Envelope(msgspec.Struct, frozen=True, omit_defaults=True):
 
 
 class _WireEnvelope(msgspec.Struct, frozen=True):
+    """:class:`Envelope` as read first: the same fields, the body kept raw, so that decoding can
+    check the envelope, then pick the body's struct by ``type`` (the two-staged decoding)."""
+
     id: str
     type: str
     v: int
