@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import random
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 BOOTSTRAP = "127.0.0.1:9092"    # the app's defaults: what a local set-up shows
 CENTRAL = "127.0.0.1:7000"
 ADVERTISED_HOST = "kafka-central.lan"   # the broker's advertised name this machine cannot resolve
+PRINCIPAL = "operator"                  # the Kafka identity of the operator app the pictures show
 
 
 # ------------------------------------------------------------------------------- the CPs
@@ -117,6 +118,7 @@ def diagnostics_replay(case: str):
     ``ok`` (local broker, Central running), ``refused`` (nothing on 127.0.0.1:9092) or
     ``advertised`` (broker reachable, but it advertises kafka-central.lan:9092). Like the
     engine it returns data only (codes, params, Detail); the dialog puts it into words."""
+    from ev_common.kafka.acl import TABLE
     from ev_desktop.diagnostics.runner import (
         STEPS, Detail, Diagnosis, DiagnosticsReport, StepResult, StepStatus,
     )
@@ -126,6 +128,11 @@ def diagnostics_replay(case: str):
     advertised = f"{ADVERTISED_HOST}:{port}" if case == "advertised" else BOOTSTRAP
     # the app's own readers, caught up (what AppContext.reader_lags() gives a running app)
     readers = {"directory": 0, "central_watch": 0, "events": 0}
+    # the operator app's own Kafka identity (its role): TLS, SCRAM and its topics' ACLs check out;
+    # the test send is the administrator's, so it is skipped as the real engine skips it
+    rights = TABLE[PRINCIPAL]
+    access_count = len({*rights.write, *rights.read})
+    cert_until = (datetime.now().astimezone() + timedelta(days=700)).strftime("%d/%m/%Y")
 
     def replay(bootstrap, topics, *, group_ids=None, timeout_s=3.0, on_step=None, cancel=None,
                reader_lags=None):
@@ -135,28 +142,36 @@ def diagnostics_replay(case: str):
         plan = [
             ("resolve", StepStatus.OK, "resolve.ok", {"summary": f"{BOOTSTRAP} → {host}"}, 0.4),
             ("tcp", StepStatus.OK, "tcp.ok", {"targets": BOOTSTRAP}, 0.3),
+            ("tls", StepStatus.OK, "tls.ok", {"target": BOOTSTRAP, "subject": "kafka-broker",
+                                              "not_after": cert_until}, 9.4),
             ("handshake", StepStatus.OK, "handshake.ok", {"target": BOOTSTRAP, "api_count": 75}, 6.8),
+            ("sasl", StepStatus.OK, "sasl.ok", {"target": BOOTSTRAP, "user": PRINCIPAL,
+                                                "mechanism": "SCRAM-SHA-512"}, 14.2),
             ("metadata", StepStatus.OK, "metadata.ok",
              {"target": BOOTSTRAP, "cluster_id": cluster, "controller_id": 1, "brokers": f"1={advertised}"}, 3.1),
             ("advertised", StepStatus.OK, "advertised.ok", {"brokers": advertised}, 1.2),
             ("topics", StepStatus.OK, "topics.ok", {"count": len(topics.all()), "prefix": topics.prefix}, 41.5),
-            ("roundtrip", StepStatus.OK, "roundtrip.ok", {"topic": f"{topics.prefix}.diagnostics",
-                                                           "latency_ms": "12"}, 187.0),
+            ("access", StepStatus.OK, "access.ok", {"principal": PRINCIPAL, "prefix": topics.prefix,
+                                                    "count": access_count}, 8.7),
+            ("roundtrip", StepStatus.SKIPPED, "roundtrip.not_allowed",
+             {"topic": f"{topics.prefix}.diagnostics", "timeout_s": f"{timeout_s:g}", "principal": PRINCIPAL}, 0.0),
             ("lag", StepStatus.OK, "lag.ok", {"summary": [*central, mine], "advice": [],
                                               "groups": {g: 0 for g in group_ids or []},
                                               "readers": readers}, 23.6),
         ]
+        at = {step[0]: i for i, step in enumerate(plan)}
         if case == "refused":
-            plan[1] = ("tcp", StepStatus.FAILED, "tcp.refused",
-                       {"target": BOOTSTRAP, "host": host, "port": int(port), "timeout_s": f"{timeout_s:g}",
-                        "error": "Connection refused"}, 0.4)
+            plan[at["tcp"]] = ("tcp", StepStatus.FAILED, "tcp.refused",
+                               {"target": BOOTSTRAP, "host": host, "port": int(port), "timeout_s": f"{timeout_s:g}",
+                                "error": "Connection refused"}, 0.4)
         elif case == "advertised":
             # bootstrap on 127.0.0.1: the broker is this machine, so its network address is the fix
-            plan[4] = ("advertised", StepStatus.FAILED, "advertised.unreachable",
-                       {"advertised": advertised, "host": ADVERTISED_HOST, "port": int(port),
-                        "reason": Detail("reason.unresolvable", {"host": ADVERTISED_HOST}),
-                        "advice": [Detail("fix.advertised_local", {"port": int(port)}),
-                                   Detail("fix.advertised_resolve", {"host": ADVERTISED_HOST})]}, 2.3)
+            plan[at["advertised"]] = ("advertised", StepStatus.FAILED, "advertised.unreachable",
+                                      {"advertised": advertised, "host": ADVERTISED_HOST, "port": int(port),
+                                       "reason": Detail("reason.unresolvable", {"host": ADVERTISED_HOST}),
+                                       "advice": [Detail("fix.advertised_local", {"port": int(port), "protocol": "SASL_SSL"}),
+                                                  Detail("fix.advertised_resolve", {"host": ADVERTISED_HOST})]},
+                                      2.3)
         steps, blocker = [], None
         for step_id, status, code, params, ms in plan:
             if blocker is not None:
@@ -171,7 +186,7 @@ def diagnostics_replay(case: str):
                 on_step(step)
         failed = next((s for s in steps if s.status is StepStatus.FAILED), None)
         diagnosis = (Diagnosis(failed.code, failed.params, failed.id) if failed else
-                     Diagnosis("ok", {"latency_ms": "12"}))
+                     Diagnosis("ok.no_roundtrip", {}))  # a role may not create the test topic
         assert [s.id for s in steps] == [sid for sid, _ in STEPS]
         return DiagnosticsReport(bootstrap_servers=bootstrap, started_at=datetime.now().astimezone(),
                                  steps=steps, diagnosis=diagnosis,
