@@ -8,7 +8,10 @@ and of every driver notification, and append them to *OUT* as JSON lines — rea
 both consumers woke on every answer and competed with the driver's consumer for the GIL (and
 decoded records) at exactly the moment measured; the instrument slowed what it measured
 (issue 14: idle request → authorized 3.6-5.9× the bare round trip with them in-process,
-2.8-3.1× without, same machine, alternating runs).
+2.8-3.1× without, same machine, alternating runs). For the same reason the latency benchmark
+starts it only after its samples (it reads from the earliest offset: every figure it reads is
+stored in the records): as a process running alongside it still woke on every request and
+answer and took CPU from the 2-core machine at the moments measured (~3-5 ms of p50).
 """
 from __future__ import annotations
 
