@@ -198,7 +198,7 @@ class DeliveryWindow:
             else:
                 blocked.add((row.topic, row.key))
                 failed = failed or exc
-        self._remove(acked)
+        self._remove_later(acked)  # not behind a writer's fsync; settled before the worker idles
         return moved, failed
 
 
