@@ -100,6 +100,9 @@ class DeliveryWindow:
         flight were settled: acknowledged ones deleted, the rest left for the resend)."""
         kp = self._kp
         assert kp is not None
+        # rows acknowledged by an earlier window and not yet deleted (remove_later) must be
+        # gone before this one reads from the head of the outbox again, or they would be resent
+        self._settle_removals()
         window: deque[tuple[OutboxRow, object]] = deque()
         blocked: set[tuple[str, bytes | None]] = set()
         error: BaseException | None = None

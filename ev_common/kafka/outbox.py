@@ -150,6 +150,8 @@ class Outbox:
         self._queue: list[_Ticket] = []
         self._removals: list[int] = []  # acknowledged rows still to delete (remove_later)
         self._removals_lock = threading.Lock()
+        self._read_lock = threading.Lock()
+        self._read_db: sqlite3.Connection | None = None
         self._leading = False
         # called by the committing thread with rows inserted but not yet committed (see
         # StagedRows): set by a deliverer that wants to send while the fsync runs
@@ -407,12 +409,22 @@ class Outbox:
     # ------------------------------------------------------------------ worker side
     def pending(self, limit: int = 500, after_id: int = 0) -> list[OutboxRow]:
         """The oldest rows (id order), at most *limit*, with id > *after_id*."""
-        with self._lock:
+        with self._read_lock:  # not the writers' lock: see _reader
             self._check_open()
-            rows = self._db.execute(
+            rows = self._reader().execute(
                 "SELECT id, topic, key, value, created_at FROM outbox WHERE id > ? "
                 "ORDER BY id LIMIT ?", (after_id, limit)).fetchall()
         return list(map(_make_row, rows))  # BLOBs come back as bytes: no conversion
+
+    def _reader(self) -> sqlite3.Connection:
+        """The deliverer's own read-only connection (opened on first use). In WAL mode a
+        reader sees every committed row and neither waits for nor blocks a commit: reading
+        through the writers' connection meant taking their lock, i.e. waiting behind the
+        fsync of a group commit before every read."""
+        if self._read_db is None:
+            self._read_db = sqlite3.connect(str(self.path), check_same_thread=False,
+                                            isolation_level=None, timeout=30.0)  # only SELECTs
+        return self._read_db
 
     def remove(self, ids: Iterable[int]) -> int:
         """Delete delivered rows in one transaction; returns how many were removed."""
@@ -515,9 +527,11 @@ class Outbox:
         return self._count
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._read_lock:
             if not self._closed:
                 self._closed = True
+                if self._read_db is not None:
+                    self._read_db.close()
                 self._db.close()
 
     @property

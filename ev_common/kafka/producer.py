@@ -33,6 +33,7 @@ from kafka import errors as kerr
 from ev_common import contract
 from ev_common.kafka.backoff import Backoff
 from ev_common.kafka.delivery_window import DeliveryWindow
+from ev_common.kafka.key_partitioner import KeyHashPartitioner
 from ev_common.kafka.outbox import DEFAULT_MAX_ROWS, Outbox, OutboxRefused, OutboxRow, StagedRows
 from ev_common.kafka.probe import client_bootstrap, split_bootstrap, unreachable_reason
 from ev_common.kafka.producer_errors import LinkFailure as _LinkFailure, ProducerClosed, Stopped as _Stopped, \
@@ -307,6 +308,7 @@ class ReliableProducer(DeliveryWindow, SendWhileSyncing):
             reconnect_backoff_max_ms=250,
             retry_backoff_ms=100,
             allow_auto_create_topics=False,  # topics are created with their settings, never by a send
+            partitioner=KeyHashPartitioner(),  # the default partition, hash kept per key
             **kafka_kwargs(self._credentials),
         )
         config.update(self._extra_config)
