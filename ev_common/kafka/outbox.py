@@ -262,9 +262,11 @@ class Outbox:
         try:
             self._commit_group(group)
         finally:
-            # hand over: the first caller queued meanwhile leads the next group (woken first,
-            # so its INSERTs and fsync start while the others return), then wake exactly the
-            # callers of this group — one wake-up each, not a notify_all to every waiter
+            # wake exactly the callers of this group — one wake-up each, not a notify_all to
+            # every waiter — then hand over: the first caller queued meanwhile leads the next
+            # group. The group first: by the time the next leader runs, many of them have
+            # queued again (bigger groups, fewer fsyncs; in alternating runs of 32 appenders
+            # without Kafka, 6-34 % more rows/s than waking the next leader first)
             with self._group:
                 nxt = self._queue[0] if self._queue else None
                 self._leading = nxt is not None
@@ -274,11 +276,11 @@ class Outbox:
                     hook()
                 except Exception:  # noqa: BLE001 - a wake-up only: the rows are durable anyway
                     log.exception("outbox %s: on_committed hook failed", self.path)
-            if nxt is not None:
-                nxt.wake.release()
             for t in group:
                 if t is not ticket:
                     t.wake.release()
+            if nxt is not None:
+                nxt.wake.release()
         return ticket.result()
 
     def _commit_group(self, group: list["_Ticket"]) -> None:
