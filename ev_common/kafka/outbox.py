@@ -12,7 +12,10 @@ already-acknowledged row back, which is resent with the same envelope id and ded
 consumers — the same at-least-once case as a crash between the ack and the removal. The next
 FULL append fsyncs the WAL and with it every removal before it. Not paying an fsync per
 removal keeps the worker from holding the outbox lock (and the disk) while a caller waits to
-append the next event.
+append the next event. The deliverer does not wait for that lock either: it reads on a
+connection of its own (WAL readers neither wait for nor block a commit), and acknowledged rows
+found while a commit holds the lock are deleted inside the next group commit's transaction
+(:meth:`Outbox.remove_later`) — at FULL then, which is only stronger.
 
 Rows that Kafka rejects for good (record too large, invalid topic) are moved to a
 ``quarantine`` table instead of blocking every later event forever; they stay inspectable for
@@ -43,6 +46,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
+from ev_common.kafka.outbox_removals import Removals
 from ev_common.kafka.staged import StagedRows
 
 _SCHEMA = """
@@ -129,7 +133,7 @@ class OutboxRow(NamedTuple):
     created_at: float
 
 
-class Outbox:
+class Outbox(Removals):
     """Thread-safe durable FIFO of (topic, key, value) rows backed by one SQLite file."""
 
     def __init__(self, path: str | Path, *, append_sync: str = "FULL",
@@ -428,77 +432,6 @@ class Outbox:
                                             isolation_level=None, timeout=30.0)  # only SELECTs
         return self._read_db
 
-    def remove(self, ids: Iterable[int]) -> int:
-        """Delete delivered rows in one transaction; returns how many were removed."""
-        ids = list(ids)
-        if not ids:
-            return 0
-        with self._lock:
-            self._check_open()
-            return self._remove_now(ids)
-
-    def remove_later(self, ids: Iterable[int]) -> None:
-        """Delete delivered rows without waiting behind a commit's fsync: done at once when
-        the outbox is free, otherwise inside the next group commit's transaction (no
-        transaction of their own) or by :meth:`settle_removals`. Until then the rows stay
-        (:meth:`count` includes them); lost to a crash, they are only resent (at-least-once,
-        as after a crash between the ack and a removal)."""
-        ids = list(ids)
-        if not ids:
-            return
-        with self._removals_lock:
-            self._removals.extend(ids)
-        if self._lock.acquire(blocking=False):
-            try:
-                self._settle_locked()
-            finally:
-                self._lock.release()
-
-    @property
-    def removals_pending(self) -> bool:
-        return bool(self._removals)
-
-    def settle_removals(self) -> None:
-        """Run the removals :meth:`remove_later` left for later (waits for the outbox)."""
-        with self._lock:
-            self._settle_locked()
-
-    def _settle_locked(self) -> None:
-        with self._removals_lock:
-            ids, self._removals = self._removals, []
-        if not ids or self._closed:
-            return
-        try:
-            self._remove_now(ids)
-        except BaseException:
-            with self._removals_lock:
-                self._removals[:0] = ids
-            raise
-
-    def _take_removals(self) -> list[int]:
-        with self._removals_lock:
-            ids, self._removals = self._removals, []
-        return ids
-
-    def _remove_now(self, ids: list[int]) -> int:
-        """Caller holds the lock: delete *ids* in a transaction of their own."""
-        with self._synchronous(self._remove_sync):
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                removed = self._delete(ids)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-        self._count -= removed
-        return removed
-
-    def _delete(self, ids: list[int]) -> int:
-        """Caller holds the lock, inside a transaction. One ranged DELETE per run of
-        consecutive ids (the rows a delivery window acknowledged are usually one run): the
-        same rows as an id list, without binding every id."""
-        return self._db.executemany("DELETE FROM outbox WHERE id BETWEEN ? AND ?", _runs(ids)).rowcount
-
     def quarantine(self, row_id: int, reason: str) -> None:
         """Move a row Kafka will never accept out of the way (kept for inspection)."""
         with self._lock:
@@ -597,14 +530,3 @@ _make_row = OutboxRow._make
 
 def _blob(value: bytes | memoryview | None) -> bytes | None:
     return None if value is None else bytes(value)
-
-
-def _runs(ids: list[int]) -> list[tuple[int, int]]:
-    """(first, last) of each run of consecutive integers in *ids* (sorted first)."""
-    out: list[tuple[int, int]] = []
-    for i in sorted(set(ids)):
-        if out and out[-1][1] == i - 1:
-            out[-1] = (out[-1][0], i)
-        else:
-            out.append((i, i))
-    return out
