@@ -208,3 +208,24 @@ def test_concurrent_writers_deliver_every_event_once_in_per_key_order(
             by_cp[env.body.cp_id].append(env.body.seq)
     assert len(ids) == len(set(ids)) == writers * per_writer, "an event missing or sent twice"
     assert by_cp == sent
+
+
+def test_queued_changes_while_one_is_pending_wake_the_status_thread_once() -> None:
+    from ev_common.kafka.status import StatusNotifier
+
+    queued = [0]
+    seen: list[int] = []
+    notifier = StatusNotifier("b:9092", lambda: queued[0], name="obx-status", min_interval_s=0.5)
+    notifier.add_listener(lambda st: seen.append(st.queued))
+    wait_until(lambda: seen == [0], 10, message="first status")
+    notifies: list[int] = []
+    real_notify = notifier._cond.notify
+    notifier._cond.notify = lambda n=1: (notifies.append(n), real_notify(n))  # type: ignore[method-assign]
+    try:
+        for n in range(1, 200):  # within one throttle interval
+            queued[0] = n
+            notifier.queued_changed()
+        assert len(notifies) <= 2, "the status thread was woken for every change"
+        wait_until(lambda: seen[-1] == 199, 10, message="the last count is reported")
+    finally:
+        notifier.stop()
