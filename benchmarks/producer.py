@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
@@ -48,37 +49,74 @@ def _bare(bootstrap: str, topic: str, envs: list[c.Envelope]) -> float:
 WRITERS = 32
 
 
+def _thread_cpu(native_id: int | None) -> float:
+    """CPU seconds (user + system) of one thread of this process, from /proc (0 if unknown)."""
+    try:
+        with open(f"/proc/self/task/{native_id}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def _reliable_concurrent(bootstrap: str, topic: str, envs: list[c.Envelope], outbox: Path,
-                         writers: int = WRITERS) -> tuple[float, list[float]]:
-    """(seconds until every event is acknowledged, each send() call's duration): *writers*
-    threads send their share of *envs* concurrently."""
+                         writers: int = WRITERS) -> tuple[float, list[float], dict[str, float]]:
+    """(seconds until every event is acknowledged, each send() call's duration, CPU µs per
+    event by thread: the writers inside send(), the delivery worker, the Kafka client's
+    network thread, the rest of the process): *writers* threads send their share of *envs*
+    concurrently. The CPU split is where issue 14's outbox profile notes come from."""
     p = ReliableProducer(bootstrap, outbox, client_id=f"bench-{uuid.uuid4().hex[:6]}")
     p.send_raw(topic, b"w", b"warm-up")
     assert p.flush(30), "warm-up not delivered"
     shares = [envs[i::writers] for i in range(writers)]
     calls: list[list[float]] = [[] for _ in range(writers)]
+    send_cpu = [0.0] * writers
     go = threading.Event()
 
     def writer(k: int) -> None:
         go.wait()
         out = calls[k]
+        c0 = time.thread_time()
         for env in shares[k]:
             t = time.perf_counter()
             p.send(topic, env)
             out.append(time.perf_counter() - t)
+        send_cpu[k] = time.thread_time() - c0
     threads = [threading.Thread(target=writer, args=(k,)) for k in range(writers)]
     for t in threads:
         t.start()
+    others = [t for t in threading.enumerate() if t not in threads]
+    before = {t.native_id: _thread_cpu(t.native_id) for t in others}
+    proc0 = time.process_time()
     t0 = time.perf_counter()
     go.set()
     for t in threads:
         t.join()
     ok = p.flush(300)
     dt = time.perf_counter() - t0
+    proc = time.process_time() - proc0
+    after = {t.native_id: _thread_cpu(t.native_id) for t in others}
     p.close()
     if not ok:
         raise RuntimeError("ReliableProducer did not drain its outbox within 300 s")
-    return dt, [x for xs in calls for x in xs]
+    n = len(envs)
+    cpu = {"writers_in_send": sum(send_cpu), "delivery_worker": 0.0, "kafka_network_thread": 0.0}
+    for t in others:
+        spent = after[t.native_id] - before[t.native_id]
+        key = "delivery_worker" if t.name.endswith("-producer") else \
+            "kafka_network_thread" if "network" in t.name else None
+        if key is not None:
+            cpu[key] += spent
+    cpu["rest_of_process"] = max(0.0, proc - sum(cpu.values()))
+    cpu["process_total"] = proc
+    return dt, [x for xs in calls for x in xs], {k: round(v / n * 1e6, 1) for k, v in cpu.items()}
+
+
+def _bare_cpu(bootstrap: str, topic: str, envs: list[c.Envelope]) -> tuple[float, float]:
+    """(seconds, process CPU µs per event) of :func:`_bare`."""
+    c0 = time.process_time()
+    dt = _bare(bootstrap, topic, envs)
+    return dt, (time.process_time() - c0) / len(envs) * 1e6
 
 
 def _reliable(bootstrap: str, topic: str, envs: list[c.Envelope], outbox: Path) -> tuple[float, float]:
@@ -104,12 +142,15 @@ def run_outbox(broker: Broker, root: Path, quick: bool) -> BenchResult:
     topic = f"bench.outbox.{uuid.uuid4().hex[:6]}"
     res = BenchResult("outbox")
     # interleave, best of 2 each, so a noisy neighbour hits both alike
-    bare, ours, send_only, conc, calls = [], [], [], [], []
+    bare, ours, send_only, conc, calls, cpu, bare_cpu = [], [], [], [], [], [], []
     for i in range(1 if quick else 2):
-        bare.append(_bare(broker.bootstrap, topic, envs))
-        dt, call_s = _reliable_concurrent(broker.bootstrap, topic, envs, root / f"outbox-c{i}.sqlite3")
+        dt, bare_us = _bare_cpu(broker.bootstrap, topic, envs)
+        bare.append(dt)
+        bare_cpu.append(round(bare_us, 1))
+        dt, call_s, cpu_us = _reliable_concurrent(broker.bootstrap, topic, envs, root / f"outbox-c{i}.sqlite3")
         conc.append(dt)
         calls += call_s
+        cpu.append(cpu_us)
         dt, ts = _reliable(broker.bootstrap, topic, envs, root / f"outbox-{i}.sqlite3")
         ours.append(dt)
         send_only.append(ts)
@@ -127,6 +168,7 @@ def run_outbox(broker: Broker, root: Path, quick: bool) -> BenchResult:
                         cost["single_txn_us_per_row"], cost["batched_500_us_per_row"], "µs"))
     res.details = {"append_cost": cost, "events": n, "bare_s": bare, "reliable_s": ours, "reliable_send_calls_s": send_only,
                    "writers": WRITERS, "concurrent_s": conc, "concurrent_send_call": cs,
+                   "concurrent_cpu_us_per_event": cpu, "bare_cpu_us_per_event": bare_cpu,
                    "send_call_us": [s / n * 1e6 for s in send_only]}
     return res
 

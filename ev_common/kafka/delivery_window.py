@@ -100,6 +100,9 @@ class DeliveryWindow:
         flight were settled: acknowledged ones deleted, the rest left for the resend)."""
         kp = self._kp
         assert kp is not None
+        # rows acknowledged by an earlier window and not yet deleted (remove_later) must be
+        # gone before this one reads from the head of the outbox again, or they would be resent
+        self._settle_removals()
         window: deque[tuple[OutboxRow, object]] = deque()
         blocked: set[tuple[str, bytes | None]] = set()
         error: BaseException | None = None
@@ -161,9 +164,10 @@ class DeliveryWindow:
         """Hand *rows* to the client in order; returns the error that stopped it, if any."""
         issued: list[object] = []
         error: BaseException | None = None
+        send, hold, track = kp.send, window.append, issued.append  # per-row hot loop
         for row in rows:
             try:
-                fut = kp.send(row.topic, key=row.key, value=row.value)
+                fut = send(row.topic, key=row.key, value=row.value)
             except _PERMANENT as exc:
                 # kafka-python raises an oversize record from send() itself (not via the
                 # future): retrying it would block this outbox forever, so it is quarantined
@@ -172,8 +176,8 @@ class DeliveryWindow:
             except Exception as exc:  # noqa: BLE001 - metadata timeout, buffer full, closed...
                 error = exc  # this row and later ones stay in the outbox: resent after the rebuild
                 break
-            window.append((row, fut))
-            issued.append(fut)
+            hold((row, fut))
+            track(fut)
         done = _BatchSettled(len(issued), self._wake)
         for fut in issued:
             fut.add_both(done)
@@ -189,16 +193,16 @@ class DeliveryWindow:
         while window and window[0][1].is_done:
             row, fut = window.popleft()
             moved = True
-            exc = fut.exception if fut.failed() else None
+            exc = fut.exception  # settled: None = acknowledged
             if exc is None:
-                if (row.topic, row.key) not in blocked:
+                if not blocked or (row.topic, row.key) not in blocked:
                     acked.append(row.id)
             elif isinstance(exc, _PERMANENT):
                 self._quarantine(row, exc)
             else:
                 blocked.add((row.topic, row.key))
                 failed = failed or exc
-        self._remove(acked)
+        self._remove_later(acked)  # not behind a writer's fsync; settled before the worker idles
         return moved, failed
 
 

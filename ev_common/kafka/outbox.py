@@ -12,7 +12,10 @@ already-acknowledged row back, which is resent with the same envelope id and ded
 consumers — the same at-least-once case as a crash between the ack and the removal. The next
 FULL append fsyncs the WAL and with it every removal before it. Not paying an fsync per
 removal keeps the worker from holding the outbox lock (and the disk) while a caller waits to
-append the next event.
+append the next event. The deliverer does not wait for that lock either: it reads on a
+connection of its own (WAL readers neither wait for nor block a commit), and acknowledged rows
+found while a commit holds the lock are deleted inside the next group commit's transaction
+(:meth:`Outbox.remove_later`) — at FULL then, which is only stronger.
 
 Rows that Kafka rejects for good (record too large, invalid topic) are moved to a
 ``quarantine`` table instead of blocking every later event forever; they stay inspectable for
@@ -40,9 +43,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
+from ev_common.kafka.outbox_removals import Removals
 from ev_common.kafka.staged import StagedRows
 
 _SCHEMA = """
@@ -66,6 +70,8 @@ CREATE TABLE IF NOT EXISTS quarantine (
 
 
 log = logging.getLogger(__name__)
+
+_INSERT = "INSERT INTO outbox(topic, key, value, created_at) VALUES (?, ?, ?, ?)"
 
 DEFAULT_MAX_ROWS = 100_000  # ~50 MB of typical events: days of a driver's or a CP's output
 QUARANTINE_RETENTION_S = 30 * 86400.0
@@ -116,8 +122,10 @@ def _no_space(where: Path | None) -> bool:
     return st.f_bavail * st.f_frsize < 64 * 1024
 
 
-@dataclass(frozen=True)
-class OutboxRow:
+class OutboxRow(NamedTuple):
+    """One queued event. A named tuple, not a dataclass: the deliverer builds one per row it
+    reads, and a frozen dataclass's ``__init__`` cost more than the read itself."""
+
     id: int
     topic: str
     key: bytes | None
@@ -125,7 +133,7 @@ class OutboxRow:
     created_at: float
 
 
-class Outbox:
+class Outbox(Removals):
     """Thread-safe durable FIFO of (topic, key, value) rows backed by one SQLite file."""
 
     def __init__(self, path: str | Path, *, append_sync: str = "FULL",
@@ -142,12 +150,19 @@ class Outbox:
         self.max_rows = max_rows
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._group = threading.Condition(threading.Lock())  # group commit: queue + leader flag
+        self._group = threading.Lock()  # group commit: queue + leader flag
         self._queue: list[_Ticket] = []
+        self._removals: list[int] = []  # acknowledged rows still to delete (remove_later)
+        self._removals_lock = threading.Lock()
+        self._read_lock = threading.Lock()
+        self._read_db: sqlite3.Connection | None = None
         self._leading = False
         # called by the committing thread with rows inserted but not yet committed (see
         # StagedRows): set by a deliverer that wants to send while the fsync runs
         self.on_staged: Callable[[StagedRows], None] | None = None
+        # called once per successful group commit by the committing thread, outside the
+        # locks: the deliverer's one wake-up per commit (not one per caller)
+        self.on_committed: Callable[[], None] | None = None
         self.set_aside: Path | None = None
         # +1 after every committed append: a deliverer that read everything up to some id
         # skips its next SELECT (and the wait for this lock behind a commit's fsync) while
@@ -240,20 +255,36 @@ class Outbox:
         with self._group:
             self._check_open()
             self._queue.append(ticket)
-            while not ticket.done:
-                if not self._leading:
-                    self._leading = True
-                    group, self._queue = self._queue, []
-                    break
-                self._group.wait()
-            else:
+            lead = not self._leading
+            self._leading = True
+        if not lead:
+            ticket.wake.acquire()  # released once: our group was committed, or we lead the next
+            if ticket.done:
                 return ticket.result()
+        with self._group:
+            group, self._queue = self._queue, []
         try:
             self._commit_group(group)
         finally:
+            # wake exactly the callers of this group — one wake-up each, not a notify_all to
+            # every waiter — then hand over: the first caller queued meanwhile leads the next
+            # group. The group first: by the time the next leader runs, many of them have
+            # queued again (bigger groups, fewer fsyncs; in alternating runs of 32 appenders
+            # without Kafka, 6-34 % more rows/s than waking the next leader first)
             with self._group:
-                self._leading = False
-                self._group.notify_all()
+                nxt = self._queue[0] if self._queue else None
+                self._leading = nxt is not None
+            hook = self.on_committed
+            if hook is not None and any(t.ids is not None for t in group):
+                try:
+                    hook()
+                except Exception:  # noqa: BLE001 - a wake-up only: the rows are durable anyway
+                    log.exception("outbox %s: on_committed hook failed", self.path)
+            for t in group:
+                if t is not ticket:
+                    t.wake.release()
+            if nxt is not None:
+                nxt.wake.release()
         return ticket.result()
 
     def _commit_group(self, group: list["_Ticket"]) -> None:
@@ -292,14 +323,22 @@ class Outbox:
         """Caller holds the lock. INSERT every row, hand them to :attr:`on_staged` when the
         outbox was empty (see :class:`StagedRows`), COMMIT (the fsync)."""
         staged: StagedRows | None = None
+        removals: list[int] = []
         now = time.time()
         try:
             self._db.execute("BEGIN IMMEDIATE")
-            insert = self._db.execute
+            # one executemany for the whole group; AUTOINCREMENT under our write lock hands out
+            # consecutive ids, so the last one gives every row's id
+            n = sum(len(t.rows) for t in tickets)
+            self._db.executemany(_INSERT, [(topic, key, value, now) for t in tickets
+                                           for topic, key, value in t.rows])
+            first = self._db.execute("SELECT last_insert_rowid()").fetchone()[0] - n + 1
             for t in tickets:
-                t.ids = [int(insert("INSERT INTO outbox(topic, key, value, created_at) VALUES (?, ?, ?, ?)",
-                                    (topic, key, value, now)).lastrowid)
-                         for topic, key, value in t.rows]
+                k = len(t.rows)
+                t.ids = list(range(first, first + k))
+                first += k
+            removals = self._take_removals()  # left by remove_later: ride on this commit
+            removed = self._delete(removals) if removals else 0
             hook = self.on_staged
             if hook is not None and self._count == 0:
                 staged = StagedRows([OutboxRow(i, topic, key, value, now) for t in tickets
@@ -311,6 +350,9 @@ class Outbox:
             self._db.execute("COMMIT")
         except BaseException as exc:
             self._rollback_quietly()
+            if removals:  # rolled back with the rows: still to do
+                with self._removals_lock:
+                    self._removals[:0] = removals
             on_wire = staged is not None and staged.finish(False)
             if not on_wire:
                 for t in tickets:
@@ -322,7 +364,7 @@ class Outbox:
             if refusal is exc:
                 raise
             raise refusal from exc
-        self._count += sum(len(t.rows) for t in tickets)
+        self._count += n - removed
         self.generation += 1
         if staged is not None:
             staged.finish(True)
@@ -373,34 +415,22 @@ class Outbox:
     # ------------------------------------------------------------------ worker side
     def pending(self, limit: int = 500, after_id: int = 0) -> list[OutboxRow]:
         """The oldest rows (id order), at most *limit*, with id > *after_id*."""
-        with self._lock:
+        with self._read_lock:  # not the writers' lock: see _reader
             self._check_open()
-            rows = self._db.execute(
+            rows = self._reader().execute(
                 "SELECT id, topic, key, value, created_at FROM outbox WHERE id > ? "
                 "ORDER BY id LIMIT ?", (after_id, limit)).fetchall()
-        return [OutboxRow(r[0], r[1], _blob(r[2]), _blob(r[3]), r[4]) for r in rows]
+        return list(map(_make_row, rows))  # BLOBs come back as bytes: no conversion
 
-    def remove(self, ids: Iterable[int]) -> int:
-        """Delete delivered rows in one transaction; returns how many were removed."""
-        ids = list(ids)
-        if not ids:
-            return 0
-        with self._lock:
-            self._check_open()
-            with self._synchronous(self._remove_sync):
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    removed = 0
-                    for chunk in _chunks(ids, 500):
-                        cur = self._db.execute(
-                            f"DELETE FROM outbox WHERE id IN ({','.join('?' * len(chunk))})", chunk)
-                        removed += cur.rowcount
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-            self._count -= removed
-            return removed
+    def _reader(self) -> sqlite3.Connection:
+        """The deliverer's own read-only connection (opened on first use). In WAL mode a
+        reader sees every committed row and neither waits for nor blocks a commit: reading
+        through the writers' connection meant taking their lock, i.e. waiting behind the
+        fsync of a group commit before every read."""
+        if self._read_db is None:
+            self._read_db = sqlite3.connect(str(self.path), check_same_thread=False,
+                                            isolation_level=None, timeout=30.0)  # only SELECTs
+        return self._read_db
 
     def quarantine(self, row_id: int, reason: str) -> None:
         """Move a row Kafka will never accept out of the way (kept for inspection)."""
@@ -432,9 +462,11 @@ class Outbox:
         return self._count
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._read_lock:
             if not self._closed:
                 self._closed = True
+                if self._read_db is not None:
+                    self._read_db.close()
                 self._db.close()
 
     @property
@@ -473,10 +505,14 @@ def _sync_level(level: str) -> str:
 class _Ticket:
     """One caller's request in a group commit."""
 
-    __slots__ = ("rows", "ids", "error", "done", "durable")
+    __slots__ = ("rows", "ids", "error", "done", "durable", "wake")
 
     def __init__(self, rows: list[tuple[str, bytes | None, bytes | None]], durable: bool = True) -> None:
         self.durable = durable
+        # held from the start; released exactly once by the leader: a waiting caller sleeps
+        # on its own lock, so a commit wakes only the callers it concerns
+        self.wake = threading.Lock()
+        self.wake.acquire()
         self.rows = rows
         self.ids: list[int] | None = None
         self.error: BaseException | None = None
@@ -489,10 +525,8 @@ class _Ticket:
         return self.ids
 
 
+_make_row = OutboxRow._make
+
+
 def _blob(value: bytes | memoryview | None) -> bytes | None:
     return None if value is None else bytes(value)
-
-
-def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]

@@ -33,6 +33,7 @@ from kafka import errors as kerr
 from ev_common import contract
 from ev_common.kafka.backoff import Backoff
 from ev_common.kafka.delivery_window import DeliveryWindow
+from ev_common.kafka.key_partitioner import KeyHashPartitioner
 from ev_common.kafka.outbox import DEFAULT_MAX_ROWS, Outbox, OutboxRefused, OutboxRow, StagedRows
 from ev_common.kafka.probe import client_bootstrap, split_bootstrap, unreachable_reason
 from ev_common.kafka.producer_errors import LinkFailure as _LinkFailure, ProducerClosed, Stopped as _Stopped, \
@@ -121,6 +122,7 @@ class ReliableProducer(DeliveryWindow, SendWhileSyncing):
         self._ever_connected = False
         self._staged: list[StagedRows] = []  # handed over by the outbox's committing thread
         self._staged_lock = threading.Lock()
+        self._outbox.on_committed = self._committed
         if send_while_syncing:
             self._outbox.on_staged = self._on_staged
         self._worker = threading.Thread(target=self._run, name=f"{client_id}-producer", daemon=True)
@@ -142,17 +144,13 @@ class ReliableProducer(DeliveryWindow, SendWhileSyncing):
             return []
         self._outbox.append_many([(topic, env.key.encode("utf-8"), contract.encode(env))
                                   for topic, env in items], durable=durable)
-        self._status.queued_changed()
-        self._wake.set()
         return [env.id for _, env in items]
 
     def send_raw(self, topic: str, key: bytes | None, value: bytes | None) -> None:
         """Queue arbitrary bytes (dead letters, tests). Durable once this returns."""
         if self._closed:
             raise ProducerClosed(f"producer {self.client_id} is closed")
-        self._outbox.append(topic, key, value)
-        self._status.queued_changed()
-        self._wake.set()
+        self._outbox.append(topic, key, value)  # the commit woke the worker (_committed)
 
     def status(self) -> ProducerStatus:
         return self._status.snapshot()
@@ -267,6 +265,7 @@ class ReliableProducer(DeliveryWindow, SendWhileSyncing):
                     backoff.reset()
                     last_check = time.monotonic()
                     continue
+                self._settle_removals()
                 self._notify_drained()
                 self._wake.wait(0.5)
                 self._wake.clear()
@@ -280,6 +279,10 @@ class ReliableProducer(DeliveryWindow, SendWhileSyncing):
                 self._on_failure(exc)
                 self._stop.wait(backoff.next())
         self._drop_client(timeout=0.5)
+        try:
+            self._settle_removals()
+        except Exception:  # noqa: BLE001 - the rows stay and are resent next time (at-least-once)
+            log.warning("producer %s: could not delete delivered rows at stop", self.client_id, exc_info=True)
         self._notify_drained()
 
     def _reachable(self) -> bool:
@@ -305,6 +308,7 @@ class ReliableProducer(DeliveryWindow, SendWhileSyncing):
             reconnect_backoff_max_ms=250,
             retry_backoff_ms=100,
             allow_auto_create_topics=False,  # topics are created with their settings, never by a send
+            partitioner=KeyHashPartitioner(),  # the default partition, hash kept per key
             **kafka_kwargs(self._credentials),
         )
         config.update(self._extra_config)
@@ -383,6 +387,23 @@ class ReliableProducer(DeliveryWindow, SendWhileSyncing):
     def _remove(self, ids: list[int]) -> None:
         if ids:
             self._outbox.remove(ids)
+            self._status.queued_changed()
+
+    def _committed(self) -> None:
+        """Outbox hook, once per group commit (by the committing caller): the queued count
+        changed and the worker has rows to read — one wake-up for the whole group."""
+        self._status.queued_changed()
+        if not self._wake.is_set():
+            self._wake.set()
+
+    def _remove_later(self, ids: list[int]) -> None:
+        if ids:
+            self._outbox.remove_later(ids)
+            self._status.queued_changed()
+
+    def _settle_removals(self) -> None:
+        if self._outbox.removals_pending and not self._outbox.closed:
+            self._outbox.settle_removals()
             self._status.queued_changed()
 
     def _notify_drained(self) -> None:

@@ -77,7 +77,13 @@ class StatusNotifier:
             self._cond.notify()
 
     def queued_changed(self) -> None:
+        """The queued count changed. Called per outbox commit and per delivered batch (hundreds
+        a second under load): while a change is already pending, the notifier thread reads the
+        count when it reports, so it is not woken again — waking it each time only made it
+        recompute its throttle wait (issue 14, outbox throughput)."""
         with self._cond:
+            if self._dirty_queued:
+                return
             self._dirty_queued = True
             self._cond.notify()
 
