@@ -67,7 +67,7 @@ __all__ = ["FAULT_KILL_BEFORE_RELAY", "CentralConfig", "CentralService"]
 log = logging.getLogger("central")
 
 # a request handed over while an events batch is applied waits at most this many CP events
-EVENT_SLICE = 50
+EVENT_SLICE = 10
 # how long the events thread holds its next batch back while request batches wait (never starve)
 REQUESTS_FIRST_MAX_WAIT_S = 1.0
 
