@@ -63,6 +63,19 @@ def plain_text(text: str) -> str:
     return text.replace(NB_HYPHEN, "-").replace(NB_SPACE, " ")
 
 
+def headline_color(report: DiagnosticsReport) -> str:
+    """The colour of the verdict line: green for every healthy verdict — also "reachable, without
+    the send test", the normal verdict of an app using its role's credentials (the role may not
+    create the test topic) — amber with warnings, red when a step failed, grey when cancelled."""
+    if report.ok:
+        return STATUS_COLORS[StepStatus.OK]
+    if report.diagnosis.code == "ok.warnings":
+        return "#b26a00"
+    if report.diagnosis.step_id is not None:
+        return STATUS_COLORS[StepStatus.FAILED]
+    return STATUS_COLORS[StepStatus.SKIPPED]
+
+
 def _dot(color: str, size: int = 12) -> QIcon:
     pix = QPixmap(size, size)
     pix.fill(Qt.GlobalColor.transparent)
@@ -347,14 +360,7 @@ class DiagnosticsDialog(QDialog):
         self._report = report
         self._running = False
         diagnosis = report.diagnosis
-        if diagnosis.code == "ok":
-            color = STATUS_COLORS[StepStatus.OK]
-        elif diagnosis.code == "ok.warnings":
-            color = "#b26a00"
-        elif diagnosis.step_id is not None:
-            color = STATUS_COLORS[StepStatus.FAILED]
-        else:
-            color = STATUS_COLORS[StepStatus.SKIPPED]
+        color = headline_color(report)
         self.diagnosis_label.setText(no_break_hyphens(diagnosis.render(qt_translate)))
         self.diagnosis_label.setStyleSheet(f"color: {color};")
         self.diagnosis_label.updateGeometry()   # a longer text wraps onto more lines
