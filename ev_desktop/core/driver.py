@@ -235,7 +235,7 @@ class DriverCore:
         state = self._producer.status().state
         log.info("driver=%s request=%s cp=%s queued (kafka %s)", self.driver_id, request_id,
                  cp_id or "*", state.value)
-        self._post(RequestQueued(request_id, cp_id or None, state, time.time()))
+        self._emit_in_order(RequestQueued(request_id, cp_id or None, state, time.time()))
         return request_id
 
     def cancel(self, session_id: str) -> None:
@@ -244,7 +244,7 @@ class DriverCore:
         self._send_cancel(session_id=session_id)
         log.info("driver=%s session=%s cancel queued", self.driver_id, session_id)
         cp_id = self.tracker.cp_id if self.tracker and self.tracker.session_id == session_id else None
-        self._post(ReservationCancelled(session_id, cp_id))
+        self._emit_in_order(ReservationCancelled(session_id, cp_id))
 
     async def logout(self) -> None:
         """"Cerrar sesión": Central revokes the session (LOGOUT), then :meth:`close`. Requests
@@ -259,14 +259,14 @@ class DriverCore:
         self._send_cancel(request_id=request_id)
         log.info("driver=%s request=%s cancel queued", self.driver_id, request_id)
         cp_id = self.tracker.requested_cp if self.tracker and self.tracker.request_id == request_id else None
-        self._post(RequestCancelled(request_id, cp_id))
+        self._emit_in_order(RequestCancelled(request_id, cp_id))
 
     def stop_supply(self, session_id: str) -> None:
         """Ask Central to stop the running supply (durable); the Engine ends it, the ticket follows."""
         self._send_cancel(session_id=session_id)
         log.info("driver=%s session=%s stop queued", self.driver_id, session_id)
         cp_id = self.tracker.cp_id if self.tracker and self.tracker.session_id == session_id else None
-        self._post(StopRequested(session_id, cp_id))
+        self._emit_in_order(StopRequested(session_id, cp_id))
 
     def cancel_current(self) -> str | None:
         """Undo whatever applies to the tracker's current request/supply (see
@@ -358,6 +358,25 @@ class DriverCore:
             loop.call_soon_threadsafe(self._emit, event)
         except RuntimeError:  # loop closed meanwhile
             pass
+
+    def _emit_in_order(self, event: DriverEvent) -> None:
+        """Apply the event of a user's own action (request, cancel, stop) *now* when called on
+        the loop thread, before anything Central says about it.
+
+        Why not :meth:`_post`: the message is already on its way while ``send()`` waits for the
+        disk (send-while-fsync), so Central's answer can reach the consumer thread — and be
+        queued on the loop — before ``send()`` returns. Posted after it, ``RequestQueued`` would
+        be applied after the answer and reset the tracker: the authorization (or denial) lost,
+        the supply's ticket taken for an earlier one's, and the driver waiting for an answer it
+        already had. From another thread it is posted as before."""
+        try:
+            on_loop = asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            on_loop = False
+        if on_loop:
+            self._emit(event)
+        else:
+            self._post(event)
 
     def _emit(self, event: DriverEvent, sent_at: float | None = None) -> None:
         if self.tracker is not None:

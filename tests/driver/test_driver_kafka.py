@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -109,6 +110,54 @@ def test_whole_supply_in_order(central: DriverFacingCentral, kafka_broker, topic
         assert any(isinstance(e, LinkChanged) and e.status.state == LinkState.CONNECTED for e in events)
         # no token in the message: the fake Central authorized it by its session MAC
         assert central.requests[0].token == "" and central.requests[0].cp_id == "CP003"
+
+    run(scenario())
+
+
+
+def test_an_answer_that_arrives_before_send_returns_is_still_the_requests(central: DriverFacingCentral,
+                                                                          kafka_broker, topics, data_dir):
+    """The request is on the wire while ``send()`` still waits for the disk (send-while-fsync):
+    on a busy machine Central's authorization reaches the loop's queue before ``send()`` returns.
+    The request must still own that answer — found by the load test, where the driver then
+    waited 150 s for an answer it already had and took its supply's ticket for an earlier one's.
+    The test forces the order: ``send()`` returns only after the consumer thread has handed the
+    authorization to the loop."""
+    async def scenario():
+        events: list = []
+        core = DriverCore(config(kafka_broker, central.port, topics, data_dir), on_event=events.append)
+        await core.login("driver1", "pass123")
+        core.start()
+        loop = asyncio.get_running_loop()
+        handed = threading.Event()
+        real_call_soon_threadsafe = loop.call_soon_threadsafe
+
+        def spy(callback, *args, **kwargs):   # noted when the consumer thread hands notifications over
+            handle = real_call_soon_threadsafe(callback, *args, **kwargs)
+            if getattr(callback, "__name__", "") == "handle":
+                handed.set()
+            return handle
+
+        loop.call_soon_threadsafe = spy  # type: ignore[method-assign]
+        real_send = core._producer.send
+
+        def send_returning_after_the_answer(topic, env, *args, **kwargs):
+            result = real_send(topic, env, *args, **kwargs)
+            if topic == topics.driver_requests:
+                assert handed.wait(60), "the authorization never reached the driver's consumer"
+            return result
+
+        core._producer.send = send_returning_after_the_answer  # type: ignore[method-assign]
+        try:
+            rid = core.request_charge("CP003")
+            await until(lambda: core.tracker.phase == SupplyPhase.FINISHED, what="the ticket")
+        finally:
+            loop.call_soon_threadsafe = real_call_soon_threadsafe  # type: ignore[method-assign]
+            await core.close()
+        seen = notifications(events)
+        assert [type(e).__name__ for e in seen][:2] == ["RequestQueued", "ChargeAuthorized"]
+        assert core.tracker.request_id == rid and core.tracker.cp_id == "CP003"
+        assert core.tracker.ticket is not None and core.tracker.ticket.session_id == core.tracker.session_id
 
     run(scenario())
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import time
 
 import pytest
 
 from ev_common import contract as c
 from tests.e2e.harness import System
-from tests.helpers import wait_until
+from tests.helpers import WaitTimeout, wait_until
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(720)]
 
@@ -28,6 +29,22 @@ SERVICES_PER_DRIVER = 6
 
 
 TICKET_OUTCOMES = {"completed", "fault", "operator_stop", "monitor_lost", "interrupted"}
+
+
+def _stuck_drivers_report(s: System, drivers: list) -> str:
+    """What a driver still running was waiting for: the tail of its output and what the
+    watcher saw of the CP it last asked for — enough to tell a lost message from a slow run."""
+    w = s.watcher
+    parts = []
+    for d in drivers:
+        if not d.alive():
+            continue
+        out = d.output()
+        asked = re.findall(r"Servicio \d+/\d+: (\S+)", out)
+        cp = asked[-1] if asked else None
+        parts.append(f"== {d.name} still running after {len(d.results())} RESULT line(s); "
+                     f"last asked {cp} (watcher: state={w.state(cp) if cp else '-'})\n{out[-4000:]}")
+    return f"{len(parts)} driver(s) never finished their services file:\n" + "\n\n".join(parts)
 
 
 def _unaccounted(s: System, drivers: list) -> list[str]:
@@ -105,8 +122,11 @@ def test_load_with_random_kills(system: System):
         (s.start_engine if what == "engine" else s.start_monitor)(cp)
 
     # every driver ends its services file (each service reaches an end: ticket, denial, expiry)
-    wait_until(lambda: not any(d.alive() for d in drivers), 360, interval=1.0,
-               message=f"drivers done ({sum(d.alive() for d in drivers)} still running)")
+    try:
+        wait_until(lambda: not any(d.alive() for d in drivers), 360, interval=1.0,
+                   message="every driver done")
+    except WaitTimeout:
+        raise AssertionError(_stuck_drivers_report(s, drivers)) from None
     results = [r for d in drivers for r in d.results()]
     assert len(results) == N_DRIVERS * SERVICES_PER_DRIVER, \
         f"{len(results)} RESULT lines for {N_DRIVERS * SERVICES_PER_DRIVER} services"
