@@ -134,6 +134,11 @@ class TestCharger:
         self.cp = None
 
     def close(self) -> None:
+        """Close the socket and stop the charger's loop; a second call does nothing (its loop is
+        stopped: a coroutine handed to it would never run, and Python warns it was never awaited)."""
+        if not self._thread.is_alive():
+            return
+
         async def _close() -> None:
             if self._runner is not None:
                 self._runner.cancel()
