@@ -46,6 +46,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
+from ev_common.kafka.outbox_refusals import (  # noqa: F401 - OutboxRefused: part of this module's API
+    WRITE_FAILURES, OutboxRefused, is_corrupt, refusal,
+)
 from ev_common.kafka.outbox_removals import Removals
 from ev_common.kafka.staged import StagedRows
 
@@ -75,51 +78,6 @@ _INSERT = "INSERT INTO outbox(topic, key, value, created_at) VALUES (?, ?, ?, ?)
 
 DEFAULT_MAX_ROWS = 100_000  # ~50 MB of typical events: days of a driver's or a CP's output
 QUARANTINE_RETENTION_S = 30 * 86400.0
-
-
-class OutboxRefused(Exception):
-    """An event could not be made durable and was NOT queued.
-
-    *code*: ``"disk_full"`` (no space left), ``"full"`` (the outbox's size cap), ``"io"``
-    (any other write failure). *queued*: rows waiting at the time (for the user's message)."""
-
-    def __init__(self, code: str, detail: str, queued: int = 0) -> None:
-        super().__init__(f"outbox refused the event ({code}): {detail}")
-        self.code = code
-        self.detail = detail
-        self.queued = queued
-
-
-# What the disk (not the caller) can make fail; a caller's bug (bad parameter types, a closed
-# connection) keeps its own exception.
-_WRITE_FAILURES = (sqlite3.OperationalError, OSError)  # SQLITE_FULL, SQLITE_IOERR, ENOSPC
-_CORRUPT_CODES = {getattr(sqlite3, "SQLITE_CORRUPT", 11), getattr(sqlite3, "SQLITE_NOTADB", 26)}
-_FULL_CODE = getattr(sqlite3, "SQLITE_FULL", 13)
-
-
-def _is_corrupt(exc: sqlite3.Error) -> bool:
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None:
-        return (code & 0xFF) in _CORRUPT_CODES
-    text = str(exc).lower()
-    return "not a database" in text or "malformed" in text
-
-
-def _refusal(exc: BaseException, queued: int, where: Path | None = None) -> OutboxRefused:
-    code = getattr(exc, "sqlite_errorcode", None)
-    full = (code is not None and (code & 0xFF) == _FULL_CODE) or "disk is full" in str(exc).lower() \
-        or getattr(exc, "errno", None) == 28 or _no_space(where)  # ENOSPC; SQLite may say IOERR
-    return OutboxRefused("disk_full" if full else "io", f"{type(exc).__name__}: {exc}", queued)
-
-
-def _no_space(where: Path | None) -> bool:
-    if where is None:
-        return False
-    try:
-        st = os.statvfs(where)
-    except OSError:
-        return False
-    return st.f_bavail * st.f_frsize < 64 * 1024
 
 
 class OutboxRow(NamedTuple):
@@ -174,12 +132,12 @@ class Outbox(Removals):
             try:
                 self._db, self._count = self._open()
             except sqlite3.DatabaseError as exc:
-                if not _is_corrupt(exc):
+                if not is_corrupt(exc):
                     raise
                 self.set_aside = self._set_aside(clock(), exc)
                 self._db, self._count = self._open()
-        except _WRITE_FAILURES as exc:  # e.g. the disk is full before the first event
-            raise _refusal(exc, 0, self.path.parent) from exc
+        except WRITE_FAILURES as exc:  # e.g. the disk is full before the first event
+            raise refusal(exc, 0, self.path.parent) from exc
         self._closed = False
 
     def _open(self) -> tuple[sqlite3.Connection, int]:
@@ -358,12 +316,12 @@ class Outbox(Removals):
                 for t in tickets:
                     t.ids = None
             # else: the ids stay until the deliverer's verdict (_settle_unstored) decides
-            refusal = _refusal(exc, self._count, self.path.parent) if isinstance(exc, _WRITE_FAILURES) else exc
+            refused = refusal(exc, self._count, self.path.parent) if isinstance(exc, WRITE_FAILURES) else exc
             if on_wire:
-                refusal.staged_on_wire = (staged, tickets)  # type: ignore[union-attr]
-            if refusal is exc:
+                refused.staged_on_wire = (staged, tickets)  # type: ignore[union-attr]
+            if refused is exc:
                 raise
-            raise refusal from exc
+            raise refused from exc
         self._count += n - removed
         self.generation += 1
         if staged is not None:
