@@ -30,7 +30,7 @@ from pathlib import Path
 from ev_common.kafka.broker import BrokerConfig, LocalBroker
 from ev_common.ports import free_port
 from ev_common.topics import Topics
-from tests.helpers import REPO, Proc, wait_until
+from tests.helpers import REPO, Proc, WaitTimeout, wait_until
 from ev_common.kafka.security import ROLES
 from tests.helpers import grant_prefix, principal_env, seed_secure_dir
 from tests.notify_support import DbNotifyKeys
@@ -318,14 +318,28 @@ class System:
         return Ledger.build(self, driver_results or [r for d in self.drivers for r in d.results()])
 
     def wait_ledger_settled(self, sessions: set[str] | None = None, timeout: float = 120.0) -> "Ledger":
-        """Wait until every session the Engines reported (or *sessions*) is billed everywhere."""
+        """Wait until every session the Engines reported (or *sessions*) is billed everywhere,
+        and the watcher has read the Engine's final report of every supply billed with energy.
+
+        Why the last part: the watcher reads the notification and CP-event topics on one
+        consumer, partition by partition, so it can hold Central's Ticket before the Engine's
+        SupplyFinished that caused it (seen in CI: "billed … in the DB but no Engine final
+        report", the report read a moment later). A ledger built in that gap is not a mismatch
+        of the system's, only of the watcher's reading."""
         def settled():
             led = self.ledger()
             want = sessions if sessions is not None else set(led.engine_kwh)
-            if want and all(s in led.db_tickets and s in led.tickets for s in want):
+            billed_unread = [sid for sid, row in led.db_tickets.items()
+                             if row["kwh"] > 0 and sid not in led.engine_kwh
+                             and (sessions is None or sid in sessions)]
+            if want and all(s in led.db_tickets and s in led.tickets for s in want) and not billed_unread:
                 return led
             return None
-        return wait_until(settled, timeout, interval=0.5, message="every supply billed (DB + Ticket)")
+        try:
+            return wait_until(settled, timeout, interval=0.5,
+                              message="every supply billed (DB + Ticket) and its Engine report read")
+        except WaitTimeout as exc:   # say what is missing, not only that something is
+            raise AssertionError(f"{exc}; ledger now:\n" + "\n".join(self.ledger().mismatches()[:30])) from None
 
     # -- teardown
     def close(self) -> None:
