@@ -69,6 +69,16 @@ class ChargePointRow(BaseModel):
     last_seen = pw.FloatField(null=True)
     last_state = pw.CharField(max_length=20, default="disconnected")
     created_at = pw.FloatField(default=time.time)
+    # Scale-out only (central_service/scale_out.py; unused by a single active Central): the
+    # Monitor's liveness as the instance holding its socket last decided it, that instance's
+    # id (its lease is in ``central_instances``) and the decision clock value of the last write
+    # (another instance reloads the CPs whose version moved past what it has seen).
+    monitor_connected = pw.BooleanField(default=False)
+    engine_ok = pw.BooleanField(default=True)
+    fault_reason = pw.CharField(max_length=200, null=True)
+    ocpp = pw.BooleanField(default=False)
+    holder = pw.CharField(max_length=64, null=True)
+    version = pw.BigIntegerField(default=0, index=True)
 
     class Meta:
         table_name = "charge_points"
@@ -194,9 +204,35 @@ class PendingEffect(BaseModel):
     topic = pw.CharField(max_length=200)
     payload = pw.BlobField()
     created_at = pw.FloatField()
+    # scale-out: the instance that relays them (its own; a dead instance's are claimed). NULL:
+    # written by a single active Central, which relays every row.
+    instance = pw.CharField(max_length=64, null=True)
 
     class Meta:
         table_name = "pending_effects"
+
+
+class CentralInstanceRow(BaseModel):
+    """Scale-out: one row per serving instance and its lease (central_service/scale_out.py).
+    An instance whose ``lease_until`` has passed counts as dead: its Monitors as lost, its
+    pending effects are claimed by another instance."""
+
+    id = pw.CharField(primary_key=True, max_length=64)
+    lease_until = pw.DoubleField()
+    started_at = pw.DoubleField()
+
+    class Meta:
+        table_name = "central_instances"
+
+
+class DecisionClock(BaseModel):
+    """Scale-out: one row (id 1), bumped by every decision that wrote a CP row."""
+
+    id = pw.IntegerField(primary_key=True)
+    value = pw.BigIntegerField(default=0)
+
+    class Meta:
+        table_name = "decision_clock"
 
 
 class AlertRow(BaseModel):
@@ -266,7 +302,7 @@ class OcppGatewayRow(BaseModel):
 
 MODELS: list[type[BaseModel]] = [Driver, Operator, ChargePointRow, Supply, TicketRow, ProcessedMessage,
                                  EventLog, PendingEffect, AuthSession, DriverNotifyKey, AlertRow, AuditRow,
-                                 SupplySample, OcppGatewayRow]
+                                 SupplySample, OcppGatewayRow, CentralInstanceRow, DecisionClock]
 
 
 def default_db_url(data_dir: Path) -> str:
