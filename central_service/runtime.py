@@ -240,8 +240,13 @@ class CentralService(PeriodicTasks, SocketGateway):
         return wb
 
     def _evaluate_alerts(self) -> None:
-        if self.workbench is not None:
-            self.workbench.evaluate()
+        if self.workbench is None:
+            return
+        if self._scale is not None:  # scale-out: one instance keeps the alert book (scale_out.py)
+            if not self._scale.leads():
+                return
+            self.workbench.reload_book()  # acknowledgements made through the other instances
+        self.workbench.evaluate()
 
     async def _shutdown(self) -> None:
         loop = asyncio.get_running_loop()

@@ -66,6 +66,7 @@ class ScaleOut:
         self._after = 0      # what ``seen`` becomes when the current decision commits
         self.lock_wait_s = 0.0   # measured: time spent waiting for the decision lock (all decisions)
         self.decisions = 0
+        self.live: set[str] = {instance}  # as of the last tick
 
     # ------------------------------------------------------------------ lifecycle
     def register(self) -> None:
@@ -151,7 +152,13 @@ class ScaleOut:
         elif claimed:
             log.warning("scale-out: %d pending effect(s) of instances no longer registered claimed by %s",
                         claimed, self.instance)
+        self.live = live | {self.instance}
         return live
+
+    def leads(self) -> bool:
+        """This instance evaluates the operators' alerts (one book, one writer: the live
+        instance with the smallest id; the next one takes over when its lease runs out)."""
+        return self.instance == min(self.live)
 
 
 @contextmanager
