@@ -179,7 +179,7 @@ class CentralService(PeriodicTasks, SocketGateway):
                                 billing_time_scale=cfg.billing_time_scale)
         if cfg.scale_out:
             self.store.scale_out, self.core.instance = True, cfg.instance
-            self._scale = ScaleOut(self.store, cfg.instance, self.clock, cfg.lease_length)
+            self._scale = ScaleOut(self.store, cfg.instance, self.clock, cfg.lease_length, self.core.counters)
             self._scale.register()
             self._scale.load(self.core)
         else:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -60,12 +61,16 @@ def check_database(db_url: str) -> None:
 class ScaleOut:
     """This instance's part in the shared decisions. Used on the service loop only."""
 
-    def __init__(self, store: Store, instance: str, clock: Callable[[], float], lease_s: float) -> None:
+    def __init__(self, store: Store, instance: str, clock: Callable[[], float], lease_s: float,
+                 counters: Counter[str] | None = None) -> None:
         self.store, self.instance, self.clock, self.lease_s = store, instance, clock, lease_s
         self.seen = 0        # the decision clock as of this instance's picture
         self._after = 0      # what ``seen`` becomes when the current decision commits
-        self.lock_wait_s = 0.0   # measured: time spent waiting for the decision lock (all decisions)
+        # measured, in the heartbeat's counters: decisions, µs waited for the lock and held it
+        # (lock taken → commit), CPs reloaded because another instance wrote them
+        self.counters: Counter[str] = counters if counters is not None else Counter()
         self.decisions = 0
+        self._locked_at = 0.0
         self.live: set[str] = {instance}  # as of the last tick
 
     # ------------------------------------------------------------------ lifecycle
@@ -113,15 +118,19 @@ class ScaleOut:
         decide, bring the picture up to date."""
         t0 = time.perf_counter()
         database.execute_sql("SELECT pg_advisory_xact_lock(%s, %s)", DECISION_LOCK)
-        self.lock_wait_s += time.perf_counter() - t0
+        self._locked_at = time.perf_counter()
+        self.counters["scale_lock_wait_us"] += int((self._locked_at - t0) * 1e6)
         self.decisions += 1
+        self.counters["scale_decisions"] += 1
         value, lease = database.execute_sql(
             f'SELECT value, (SELECT lease_until FROM "{CentralInstanceRow._meta.table_name}" WHERE id = %s) '
             f'FROM "{DecisionClock._meta.table_name}" WHERE id = 1', (self.instance,)).fetchone()
         if lease is None or lease < self.clock():
             raise LockLost(f"the lease of instance {self.instance} ran out: another instance may have taken over")
         if value != self.seen:
-            core.refresh(self.store.load_charge_points(changed_since=self.seen))
+            changed = self.store.load_charge_points(changed_since=self.seen)
+            self.counters["scale_cps_reloaded"] += len(changed)
+            core.refresh(changed)
         self._after = value
         self.store.cp_version, self.store.cp_writes = value + 1, 0
 
@@ -134,6 +143,7 @@ class ScaleOut:
 
     def committed(self) -> None:
         self.seen = self._after
+        self.counters["scale_lock_held_us"] += int((time.perf_counter() - self._locked_at) * 1e6)
 
     # ------------------------------------------------------------------ the tick's extra work
     def live_instances(self) -> set[str]:
