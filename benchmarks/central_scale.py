@@ -46,7 +46,7 @@ def _postgres(root: Path) -> Iterator[tuple[str, Path]]:
     if not found:
         raise RuntimeError("PostgreSQL server binaries not installed (Debian: apt-get install postgresql)")
     bindir = os.path.dirname(found[-1])
-    base = Path(tempfile.mkdtemp(prefix="ev-pg-bench-", dir=root))
+    base = Path(tempfile.mkdtemp(prefix="ev-pg-bench-"))  # not under root: the postgres user must reach it
     os.chmod(base, 0o755)
     as_root = os.geteuid() == 0
     prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
@@ -122,12 +122,22 @@ class Heartbeats:
         self.latest: dict[str, c.CentralHeartbeat] = {}
 
     def poll(self) -> dict[str, c.CentralHeartbeat]:
-        for batch in self.cons.poll(timeout_ms=300).values():
-            for rec in batch:
-                body = c.decode(rec.value).body
-                if isinstance(body, c.CentralHeartbeat):
-                    self.latest[body.instance] = body
-        return self.latest
+        """Everything published so far (polls until the topic has nothing more)."""
+        while True:
+            got = self.cons.poll(timeout_ms=300)
+            if not got:
+                return self.latest
+            for batch in got.values():
+                for rec in batch:
+                    body = c.decode(rec.value).body
+                    if isinstance(body, c.CentralHeartbeat):
+                        self.latest[body.instance] = body
+
+    def fresh(self, names: list[str]) -> dict[str, c.CentralHeartbeat]:
+        """The next heartbeat of every instance in *names* (counters as of now)."""
+        old = {k: v.started_at and id(v) for k, v in self.poll().items()}
+        return wait_until(lambda: (lambda b: b if all(n in b and id(b[n]) != old.get(n) for n in names) else None)(
+            self.poll()), 30, interval=0.2, message="fresh heartbeats")
 
     def close(self) -> None:
         self.cons.close()
@@ -155,7 +165,7 @@ def _one_config(broker: Broker, work: Path, url: str, pg_data: Path, instances: 
         wait_until(lambda: (lambda b: len(b) == instances and all(b[x].partitions.get(topics.cp_events) for x in b)
                             and sum(len(b[x].partitions.get(topics.cp_events, [])) for x in b) == 6)(hb.poll()),
                    120, interval=0.5, message="every instance assigned CP-event partitions")
-        before = hb.poll()
+        before = hb.fresh(names)
         lock0 = {k: dict(v.counters) for k, v in before.items()}
         pg_pids = _postgres_pids(pg_data)
         cpu0 = _cpu([p.pid for p in centrals] + pg_pids)
@@ -172,8 +182,7 @@ def _one_config(broker: Broker, work: Path, url: str, pg_data: Path, instances: 
         wait_until(lambda: probe.sample()[1] >= end0, 240, interval=0.25, message="drained")
         elapsed = time.monotonic() - t0
         cpu1 = _cpu([p.pid for p in centrals] + _postgres_pids(pg_data))
-        time.sleep(1.5)   # one more heartbeat with the counters
-        after = hb.poll()
+        after = hb.fresh(names)
         lock = {}
         for name in names:
             c1, c0 = dict(after[name].counters), lock0.get(name, {})
@@ -185,12 +194,16 @@ def _one_config(broker: Broker, work: Path, url: str, pg_data: Path, instances: 
         cpu = {name: (cpu1.get(p.pid, 0.0) - cpu0.get(p.pid, 0.0)) / elapsed for name, p in zip(names, centrals)}
         cpu["postgresql (all backends)"] = sum(cpu1.get(pid, 0.0) - cpu0.get(pid, 0.0) for pid in cpu1
                                                 if pid not in {p.pid for p in centrals}) / elapsed
+        central_cpu_s = sum(cpu[name] for name in names) * elapsed
         out = {"instances": instances, "cps": n, "hz": hz, "sent": sent, "offered_ev_s": sent / gen_s,
                "processed_ev_s": sent / elapsed, "drain_s": elapsed, "cpu_cores": cpu,
+               "central_cpu_ms_per_1000_ev": central_cpu_s * 1e6 / sent,
                "decision_lock": lock,
                "alive": all(p.alive() for p in centrals)}
         print(f"    {instances} instance(s): offered {out['offered_ev_s']:,.0f} ev/s, processed "
-              f"{out['processed_ev_s']:,.0f} ev/s; CPU (cores) " +
+              f"{out['processed_ev_s']:,.0f} ev/s, Central CPU {out['central_cpu_ms_per_1000_ev']:.0f} ms per "
+              f"1,000 ev; lock held/decision " + ", ".join(f"{k} {v['held_ms_per_decision']:.1f} ms"
+                                                            for k, v in lock.items()) + "; CPU (cores) " +
               ", ".join(f"{k} {v:.2f}" for k, v in cpu.items()), flush=True)
         return out, last_seq + 1
     finally:
@@ -214,8 +227,11 @@ def run_central_scale(broker: Broker, root: Path, quick: bool) -> BenchResult:
         one, seq0 = _one_config(broker, work, url, pg_data, 1, n, hz, duration, seq0=10)
         two, _ = _one_config(broker, work, url, pg_data, 2, n, hz, duration, seq0=seq0)
     ratio = two["processed_ev_s"] / one["processed_ev_s"]
-    res.rows.append(Row("Central scale-out ingest, 2 instances (PostgreSQL)", two["processed_ev_s"],
+    res.rows.append(Row("Central scale-out ingest, 2 instances vs 1 (PostgreSQL)", two["processed_ev_s"],
                         one["processed_ev_s"], "ev/s", higher_is_better=True))
+    for cfg in (one, two):
+        for name, v in cfg["decision_lock"].items():
+            res.rows.append(Row(f"decision lock held per decision ({name})", v["held_ms_per_decision"], None, "ms"))
     res.details |= {"one": one, "two": two, "ratio_2_vs_1": ratio, "duration_s": duration,
                     "cores": os.cpu_count(), "load_avg": os.getloadavg()}
     return res

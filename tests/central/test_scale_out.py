@@ -213,3 +213,39 @@ def test_a_hung_instance_s_monitors_are_lost_once_and_its_pending_effects_relaye
         assert len(kafka.bodies(c.CentralHeartbeat, instance=marker)) == 1
     finally:
         kafka.close()
+
+
+def _decide(svc: CentralService, body: c.Payload) -> list[c.Payload]:
+    """A CP event decided by *svc* (as its events consumer would apply it)."""
+    env = c.envelope(body, source="test")
+    out: list[c.Payload] = []
+
+    def step() -> list[c.Payload]:
+        out.extend(svc.core.on_message(env))
+        return list(out)
+    svc.call(lambda: svc._transact(step), timeout=30)
+    return out
+
+
+def test_a_supply_finished_through_one_instance_is_billed_once_and_stale_live_values_never_move_it(pair):
+    from central_service.domain.cp import RunningSession
+    a, b = pair("central-a"), pair("central-b")
+    pair.monitor(a, "CP001")
+    _connected_everywhere(a, b, ["CP001"])
+    granted = _request(a, "driver1", "CP001")
+    assert isinstance(granted, c.ChargeAuthorized)
+    sid, started = granted.session_id, time.time()
+    _decide(a, c.SupplyStarted(cp_id="CP001", session_id=sid, started_at=started))
+    wait_until(lambda: b.call(lambda: b.core.cps["CP001"].session is not None), 30,
+               interval=0.1, message="B sees the supply running")
+    final = c.SupplyFinished(cp_id="CP001", session_id=sid, started_at=started, ended_at=started + 60,
+                             kwh=2.0, eur=0.7, reason="unplugged")
+    assert any(isinstance(p, c.Ticket) for p in _decide(b, final))
+    assert not any(isinstance(p, c.Ticket) for p in _decide(a, final))   # the redelivery, on A: billed once
+    # A's live values of that supply, from a picture older than the finish (telemetry takes no
+    # lock): the flush must not move the billed figures
+    a.call(lambda: a.store.save_live_values([RunningSession(sid, "driver1", started, kw=7.0, kwh=99.0, eur=30.0,
+                                                            seq=10_000)]))
+    assert _count(pair.url, f"SELECT count(*) FROM tickets WHERE session_id = '{sid}'") == 1
+    assert _count(pair.url, f"SELECT count(*) FROM supplies WHERE id = '{sid}' AND kwh = 2.0 "
+                            "AND status = 'finished'") == 1
