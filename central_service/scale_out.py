@@ -151,10 +151,11 @@ class ScaleOut:
         this instance's and their rows go (their Monitors are lost by the tick, see on_tick)."""
         now = self.clock()
         rows = list(CentralInstanceRow.select(CentralInstanceRow.id, CentralInstanceRow.lease_until))
-        live = {r.id for r in rows if r.lease_until >= now}
-        dead = [r.id for r in rows if r.lease_until < now]
+        # this instance is live by definition here (begin() checked its lease moments ago)
+        live = {r.id for r in rows if r.lease_until >= now} | {self.instance}
+        dead = [r.id for r in rows if r.id not in live]
         claimed = PendingEffect.update(instance=self.instance).where(
-            PendingEffect.instance.is_null() | ~PendingEffect.instance.in_(list(live) or [self.instance])).execute()
+            PendingEffect.instance.is_null() | ~PendingEffect.instance.in_(sorted(live))).execute()
         if dead:
             CentralInstanceRow.delete().where(CentralInstanceRow.id.in_(dead)).execute()
             log.warning("scale-out: instance(s) %s gone (lease expired); %d pending effect(s) claimed by %s",
@@ -162,7 +163,7 @@ class ScaleOut:
         elif claimed:
             log.warning("scale-out: %d pending effect(s) of instances no longer registered claimed by %s",
                         claimed, self.instance)
-        self.live = live | {self.instance}
+        self.live = live
         return live
 
     def leads(self) -> bool:
