@@ -120,7 +120,9 @@ class PeriodicTasks:
         self._effects.send(c.CentralHeartbeat(
             instance=self.config.instance, started_at=self._started_at,
             interval_s=self.config.heartbeat_interval, cps_total=len(cps),
-            cps_connected=sum(1 for cp in cps if cp.monitor_connected),
+            # scale-out: the Monitors this instance holds (which instance serves what)
+            cps_connected=sum(1 for cp in cps if cp.monitor_connected
+                              and (self.core.instance is None or cp.holder == self.core.instance)),
             counters=dict(self.core.counters), partitions=self.assigned_partitions()))
 
     _logged_counters: dict = {}

@@ -17,7 +17,7 @@ import pytest
 from ev_common import contract as c
 from central_service.instance_guard import LockLost
 from central_service.runtime import CentralConfig, CentralService
-from tests.central.support import Monitor, seed_db, sqlite_url
+from tests.central.support import Kafka, Monitor, seed_db, sqlite_url
 from tests.helpers import wait_until
 
 
@@ -119,8 +119,10 @@ def test_scale_out_on_sqlite_is_refused_with_a_sentence_and_exit_code_2(data_dir
 def test_a_scale_out_service_on_sqlite_does_not_start(kafka_broker, topics, data_dir):
     cfg = CentralConfig(port=0, host="127.0.0.1", bootstrap_servers=kafka_broker, data_dir=data_dir,
                         topic_prefix=topics.prefix, db_url=sqlite_url(data_dir / "central.db"), scale_out=True)
+    svc = CentralService(cfg)
     with pytest.raises(RuntimeError, match="necesita PostgreSQL"):
-        CentralService(cfg).start_in_thread(timeout=60)
+        svc.start_in_thread(timeout=60)
+    svc._thread.join(30)  # its thread ends with the refusal: reported (and filtered) here
 
 
 def test_a_cp_reserved_through_one_instance_is_not_given_by_the_other(pair):
@@ -155,12 +157,23 @@ def test_one_open_supply_per_driver_across_instances(pair):
     assert _open_rows(pair.url, "driver_id") == {"driver1": 1}
 
 
-def test_a_monitor_on_one_instance_is_seen_connected_by_the_other_and_not_timed_out_there(pair):
+def test_a_monitor_on_one_instance_is_seen_connected_by_the_other_and_not_timed_out_there(pair, kafka_broker,
+                                                                                         topics):
     clock_b = ShiftedClock()
     a, b = pair("central-a"), pair("central-b", clock=clock_b)
     pair.monitor(a, "CP001")
     _connected_everywhere(a, b, ["CP001"])
     assert b.call(lambda: b.core.cps["CP001"].holder) == "central-a"
+    # each instance's heartbeat counts the Monitors it holds: the dashboard shows who serves what
+    kafka = Kafka(kafka_broker, topics)
+    try:
+        def held() -> dict[str, int]:
+            return {i: beats[-1].cps_connected for i in ("central-a", "central-b")
+                    if (beats := kafka.bodies(c.CentralHeartbeat, instance=i))}
+        wait_until(lambda: held() == {"central-a": 1, "central-b": 0}, 30, interval=0.3,
+                   message="heartbeats: central-a holds the Monitor, central-b none")
+    finally:
+        kafka.close()
     # B's clock runs ahead past the monitor timeout (3 s) but not past A's lease (10 s): the
     # heartbeats A gets are not B's to time; B must go on seeing the Monitor connected
     clock_b.offset = 6.0
@@ -172,7 +185,6 @@ def test_a_monitor_on_one_instance_is_seen_connected_by_the_other_and_not_timed_
 
 
 def test_a_hung_instance_s_monitors_are_lost_once_and_its_pending_effects_relayed_once(pair, kafka_broker, topics):
-    from tests.central.support import Kafka
     kafka = Kafka(kafka_broker, topics)
     try:
         a, b = pair("central-a", lease_length=3.0), pair("central-b", lease_length=3.0)
