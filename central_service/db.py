@@ -97,7 +97,9 @@ class Supply(BaseModel):
     request_id = pw.CharField(max_length=64, default="")
     status = pw.CharField(max_length=16, index=True)
     created_at = pw.FloatField()
-    reservation_expires_at = pw.FloatField(null=True)
+    # double (8-byte) on PostgreSQL: a REAL's 128 s step would expire a reservation read back
+    # from its row (another scale-out instance's picture, a restart) the moment it is loaded
+    reservation_expires_at = pw.DoubleField(null=True)
     started_at = pw.FloatField(null=True)
     ended_at = pw.FloatField(null=True)
     price_eur_kwh = pw.FloatField()
@@ -111,7 +113,7 @@ class Supply(BaseModel):
     eur = pw.FloatField(default=0.0)
     telemetry_seq = pw.IntegerField(default=-1)
     interrupt_reason = pw.CharField(max_length=20, null=True)
-    interrupted_at = pw.FloatField(null=True)
+    interrupted_at = pw.DoubleField(null=True)  # double: the interrupted timeout counts from it
     outcome = pw.CharField(max_length=20, null=True)
     billed = pw.BooleanField(default=False)
 

@@ -58,6 +58,21 @@ def check_database(db_url: str) -> None:
                               "(--db postgresql://…); con SQLite use una CENTRAL activa y --standby")
 
 
+#: supplies' times another instance's picture decides on: 8-byte doubles (databases created
+#: before they were declared so hold a 4-byte REAL, 128 s coarse at today's epoch)
+_PRECISE = ("reservation_expires_at", "interrupted_at")
+
+
+def _precise_times() -> None:
+    """Widen the columns of :data:`_PRECISE` to double precision where an older database has REAL."""
+    rows = database.execute_sql(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'supplies' "
+        "AND data_type = 'real' AND column_name = ANY(%s)", (list(_PRECISE),)).fetchall()
+    for (column,) in rows:
+        database.execute_sql(f'ALTER TABLE "supplies" ALTER COLUMN "{column}" TYPE double precision')
+        log.warning("scale-out: supplies.%s widened from REAL to double precision", column)
+
+
 class ScaleOut:
     """This instance's part in the shared decisions. Used on the service loop only."""
 
@@ -76,6 +91,7 @@ class ScaleOut:
     # ------------------------------------------------------------------ lifecycle
     def register(self) -> None:
         """Join: this instance's row with a fresh lease, and the clock row if missing."""
+        _precise_times()
         now = self.clock()
         with database.atomic():
             DecisionClock.insert(id=1, value=0).on_conflict_ignore().execute()

@@ -133,6 +133,11 @@ def test_a_cp_reserved_through_one_instance_is_not_given_by_the_other(pair):
 
     first = _request(a, "driver1", "CP001")
     assert isinstance(first, c.ChargeAuthorized) and first.cp_id == "CP001"
+    # B's picture holds A's reservation with its exact expiry (a 4-byte REAL column rounded
+    # it by up to a minute: B expired A's fresh reservations at once)
+    wait_until(lambda: b.call(lambda: b.core.cps["CP001"].reservation is not None), 30, interval=0.1,
+               message="B sees A's reservation")
+    assert abs(b.call(lambda: b.core.cps["CP001"].reservation.expires_at) - first.reservation_expires_at) < 0.01
     named = _request(b, "driver2", "CP001")   # the named CP A just reserved
     assert isinstance(named, c.ChargeDenied), named
     anyfree = _request(b, "driver2")           # "any free CP" through B: never A's
@@ -261,3 +266,18 @@ def test_a_supply_finished_through_one_instance_is_billed_once_and_stale_live_va
     assert _count(pair.url, f"SELECT count(*) FROM tickets WHERE session_id = '{sid}'") == 1
     assert _count(pair.url, f"SELECT count(*) FROM supplies WHERE id = '{sid}' AND kwh = 2.0 "
                             "AND status = 'finished'") == 1
+
+
+def test_an_older_database_s_coarse_supply_times_are_widened_when_scale_out_starts(pair):
+    conn = _pg(pair.url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute('ALTER TABLE supplies ALTER COLUMN reservation_expires_at TYPE real')
+        pair("central-a")
+        with conn.cursor() as cur:
+            cur.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = "
+                        "'supplies' AND column_name IN ('reservation_expires_at', 'interrupted_at')")
+            assert dict(cur.fetchall()) == {"reservation_expires_at": "double precision",
+                                            "interrupted_at": "double precision"}
+    finally:
+        conn.close()
