@@ -66,7 +66,7 @@ class ChargePointRow(BaseModel):
     revoked = pw.BooleanField(default=False)
     key_rotated_at = pw.FloatField(null=True)
     stopped_by_operator = pw.BooleanField(default=False)
-    last_seen = pw.FloatField(null=True)
+    last_seen = pw.DoubleField(null=True)  # double: a 4-byte REAL (PostgreSQL) is 128 s coarse
     last_state = pw.CharField(max_length=20, default="disconnected")
     created_at = pw.FloatField(default=time.time)
     # Scale-out only (central_service/scale_out.py; unused by a single active Central): the

@@ -58,19 +58,20 @@ def check_database(db_url: str) -> None:
                               "(--db postgresql://…); con SQLite use una CENTRAL activa y --standby")
 
 
-#: supplies' times another instance's picture decides on: 8-byte doubles (databases created
-#: before they were declared so hold a 4-byte REAL, 128 s coarse at today's epoch)
-_PRECISE = ("reservation_expires_at", "interrupted_at")
+#: times another instance's picture decides on: 8-byte doubles (databases created before they
+#: were declared so hold a 4-byte REAL, 128 s coarse at today's epoch)
+_PRECISE = (("supplies", "reservation_expires_at"), ("supplies", "interrupted_at"), ("charge_points", "last_seen"))
 
 
 def _precise_times() -> None:
     """Widen the columns of :data:`_PRECISE` to double precision where an older database has REAL."""
-    rows = database.execute_sql(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'supplies' "
-        "AND data_type = 'real' AND column_name = ANY(%s)", (list(_PRECISE),)).fetchall()
-    for (column,) in rows:
-        database.execute_sql(f'ALTER TABLE "supplies" ALTER COLUMN "{column}" TYPE double precision')
-        log.warning("scale-out: supplies.%s widened from REAL to double precision", column)
+    for table, column in _PRECISE:
+        found = database.execute_sql(
+            "SELECT 1 FROM information_schema.columns WHERE table_name = %s AND column_name = %s "
+            "AND data_type = 'real'", (table, column)).fetchone()
+        if found:
+            database.execute_sql(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE double precision')
+            log.warning("scale-out: %s.%s widened from REAL to double precision", table, column)
 
 
 class ScaleOut:

@@ -273,11 +273,13 @@ def test_an_older_database_s_coarse_supply_times_are_widened_when_scale_out_star
     try:
         with conn.cursor() as cur:
             cur.execute('ALTER TABLE supplies ALTER COLUMN reservation_expires_at TYPE real')
+            cur.execute('ALTER TABLE charge_points ALTER COLUMN last_seen TYPE real')
         pair("central-a")
         with conn.cursor() as cur:
-            cur.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = "
-                        "'supplies' AND column_name IN ('reservation_expires_at', 'interrupted_at')")
+            cur.execute("SELECT column_name, data_type FROM information_schema.columns WHERE column_name IN "
+                        "('reservation_expires_at', 'interrupted_at', 'last_seen') AND table_name IN "
+                        "('supplies', 'charge_points')")
             assert dict(cur.fetchall()) == {"reservation_expires_at": "double precision",
-                                            "interrupted_at": "double precision"}
+                                            "interrupted_at": "double precision", "last_seen": "double precision"}
     finally:
         conn.close()
