@@ -15,7 +15,7 @@ import traceback
 
 from benchmarks.common import RESULTS_DIR, BenchResult, Broker, Row, bare_round_trip, make_root, summary, table, write_result
 
-NAMES = ["outbox", "heal", "latency", "load_latency", "ingest", "dashboard", "cp", "security", "ocpp", "reports", "broker_kill"]
+NAMES = ["outbox", "heal", "latency", "load_latency", "ingest", "dashboard", "cp", "security", "ocpp", "reports", "broker_kill", "central_scale"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[BenchResult] = []
     rtt: dict | None = None
     try:
-        needs_broker = [n for n in only if n in ("outbox", "latency", "load_latency", "ingest", "cp", "security")]
+        needs_broker = [n for n in only if n in ("outbox", "latency", "load_latency", "ingest", "cp", "security", "central_scale")]
         if needs_broker:
             # security compares secure and plain-text clients of this same broker
             broker = Broker(root, plain_listener="security" in only)
@@ -112,6 +112,7 @@ def _run(name: str, broker: Broker | None, root, quick: bool, rtt: dict | None) 
         from benchmarks.reports import run_reports
         return run_reports(root, quick)
     if name == "broker_kill": from benchmarks.broker_kill import run_broker_kill; return run_broker_kill(root, quick)  # noqa: E701,E702 - one line (issue 15)
+    if name == "central_scale": from benchmarks.central_scale import run_central_scale; return run_central_scale(broker, root, quick)  # noqa: E701,E702 - one line (issue 15, scale-out)
     raise ValueError(name)
 
 

@@ -71,6 +71,17 @@ def build_parser() -> argparse.ArgumentParser:
                         "lock was lost: start again as a standby in the same process (the default: it "
                         "serves again once the lock is free) or exit with code 4 for a supervisor "
                         "(env EV_ON_LOCK_LOSS; default %(default)s)")
+    p.add_argument("--scale-out", action="store_true", default=setting("central_scale_out", "") in ("1", "true", "yes"),
+                   help="several Central instances serve at once over one PostgreSQL database (decisions "
+                        "serialised by a database lock, Monitors' liveness in the database); PostgreSQL "
+                        "only (env EV_CENTRAL_SCALE_OUT=1)")
+    p.add_argument("--lease-interval", type=float, default=float(setting("lease_interval", "2")),
+                   help="scale-out: seconds between renewals of this instance's lease (env EV_LEASE_INTERVAL; "
+                        "default %(default)s)")
+    p.add_argument("--lease-length", type=float, default=float(setting("lease_length", "10")),
+                   help="scale-out: seconds an instance's lease lasts; past it the others take it as dead "
+                        "(its Monitors lost, its pending effects relayed by them) (env EV_LEASE_LENGTH; "
+                        "default %(default)s)")
     p.add_argument("--lock-check-timeout", type=float, default=float(setting("lock_check_timeout", "5")),
                    help="seconds a lock check may go unanswered before the lock counts as lost "
                         "(env EV_LOCK_CHECK_TIMEOUT; default %(default)s)")
@@ -168,6 +179,18 @@ def main(argv: list[str] | None = None) -> int:
         log.error("%s", exc)
         return 2
     _warn_ephemeral_ports(args.port, common.bootstrap_servers)
+    if args.scale_out:
+        from central_service.scale_out import ScaleOutRefused, check_database
+        try:
+            check_database(args.db or "sqlite:///")
+            if args.standby:
+                raise ScaleOutRefused("--scale-out y --standby no se combinan: con --scale-out todas las "
+                                      "instancias sirven a la vez")
+            if not 0 < args.lease_interval < args.lease_length:
+                raise ScaleOutRefused("--lease-interval debe ser positivo y menor que --lease-length")
+        except ScaleOutRefused as exc:
+            log.error("No se puede arrancar la CENTRAL: %s", exc)
+            return 2
     config = CentralConfig(
         port=args.port, host=args.host, bootstrap_servers=common.bootstrap_servers,
         topic_prefix=common.topic_prefix, data_dir=common.data_dir, db_url=args.db,
@@ -185,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         processed_ids_retention=args.processed_ids_days * 86400.0,
         event_log_retention=args.event_log_days * 86400.0, prune_interval=args.prune_interval,
         live_admit_rows=args.live_admit_rows, instance=args.instance_id, standby=args.standby,
+        scale_out=args.scale_out, lease_interval=args.lease_interval, lease_length=args.lease_length,
         group_session_timeout=args.group_session_timeout,
         lock_check_interval=args.lock_check_interval, lock_check_timeout=args.lock_check_timeout,
         **socket_config(args))

@@ -34,6 +34,12 @@ class CentralConfig:
     # database lock, and how long a check may go unanswered before the lock counts as lost
     lock_check_interval: float = 1.0
     lock_check_timeout: float = 5.0
+    # --scale-out (central_service/scale_out.py, PostgreSQL only): several instances serve at
+    # once; each renews its lease every lease_interval s, and one silent for lease_length s is
+    # taken as dead (its Monitors lost, its pending effects relayed by another instance)
+    scale_out: bool = False
+    lease_interval: float = 2.0
+    lease_length: float = 10.0
     tick_interval: float = 0.2
     live_flush_interval: float = 1.0
     # SQLite ``synchronous`` of the database (see db.connect and docs/design.md, "Power cut"):

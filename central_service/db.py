@@ -66,9 +66,19 @@ class ChargePointRow(BaseModel):
     revoked = pw.BooleanField(default=False)
     key_rotated_at = pw.FloatField(null=True)
     stopped_by_operator = pw.BooleanField(default=False)
-    last_seen = pw.FloatField(null=True)
+    last_seen = pw.DoubleField(null=True)  # double: a 4-byte REAL (PostgreSQL) is 128 s coarse
     last_state = pw.CharField(max_length=20, default="disconnected")
     created_at = pw.FloatField(default=time.time)
+    # Scale-out only (central_service/scale_out.py; unused by a single active Central): the
+    # Monitor's liveness as the instance holding its socket last decided it, that instance's
+    # id (its lease is in ``central_instances``) and the decision clock value of the last write
+    # (another instance reloads the CPs whose version moved past what it has seen).
+    monitor_connected = pw.BooleanField(default=False)
+    engine_ok = pw.BooleanField(default=True)
+    fault_reason = pw.CharField(max_length=200, null=True)
+    ocpp = pw.BooleanField(default=False)
+    holder = pw.CharField(max_length=64, null=True)
+    version = pw.BigIntegerField(default=0, index=True)
 
     class Meta:
         table_name = "charge_points"
@@ -87,7 +97,9 @@ class Supply(BaseModel):
     request_id = pw.CharField(max_length=64, default="")
     status = pw.CharField(max_length=16, index=True)
     created_at = pw.FloatField()
-    reservation_expires_at = pw.FloatField(null=True)
+    # double (8-byte) on PostgreSQL: a REAL's 128 s step would expire a reservation read back
+    # from its row (another scale-out instance's picture, a restart) the moment it is loaded
+    reservation_expires_at = pw.DoubleField(null=True)
     started_at = pw.FloatField(null=True)
     ended_at = pw.FloatField(null=True)
     price_eur_kwh = pw.FloatField()
@@ -101,7 +113,7 @@ class Supply(BaseModel):
     eur = pw.FloatField(default=0.0)
     telemetry_seq = pw.IntegerField(default=-1)
     interrupt_reason = pw.CharField(max_length=20, null=True)
-    interrupted_at = pw.FloatField(null=True)
+    interrupted_at = pw.DoubleField(null=True)  # double: the interrupted timeout counts from it
     outcome = pw.CharField(max_length=20, null=True)
     billed = pw.BooleanField(default=False)
 
@@ -194,9 +206,35 @@ class PendingEffect(BaseModel):
     topic = pw.CharField(max_length=200)
     payload = pw.BlobField()
     created_at = pw.FloatField()
+    # scale-out: the instance that relays them (its own; a dead instance's are claimed). NULL:
+    # written by a single active Central, which relays every row.
+    instance = pw.CharField(max_length=64, null=True)
 
     class Meta:
         table_name = "pending_effects"
+
+
+class CentralInstanceRow(BaseModel):
+    """Scale-out: one row per serving instance and its lease (central_service/scale_out.py).
+    An instance whose ``lease_until`` has passed counts as dead: its Monitors as lost, its
+    pending effects are claimed by another instance."""
+
+    id = pw.CharField(primary_key=True, max_length=64)
+    lease_until = pw.DoubleField()
+    started_at = pw.DoubleField()
+
+    class Meta:
+        table_name = "central_instances"
+
+
+class DecisionClock(BaseModel):
+    """Scale-out: one row (id 1), bumped by every decision that wrote a CP row."""
+
+    id = pw.IntegerField(primary_key=True)
+    value = pw.BigIntegerField(default=0)
+
+    class Meta:
+        table_name = "decision_clock"
 
 
 class AlertRow(BaseModel):
@@ -266,7 +304,7 @@ class OcppGatewayRow(BaseModel):
 
 MODELS: list[type[BaseModel]] = [Driver, Operator, ChargePointRow, Supply, TicketRow, ProcessedMessage,
                                  EventLog, PendingEffect, AuthSession, DriverNotifyKey, AlertRow, AuditRow,
-                                 SupplySample, OcppGatewayRow]
+                                 SupplySample, OcppGatewayRow, CentralInstanceRow, DecisionClock]
 
 
 def default_db_url(data_dir: Path) -> str:

@@ -69,8 +69,11 @@ class EffectRelay:
     def __init__(self, producer: ReliableProducer, store: Store, topics: Topics, keyring: CpKeyring,
                  counters: Counter[str], *, instance: str, topic_prefix: str,
                  fault_kill_before_relay: str | None = None, notify_keys: NotifyKeyring | None = None,
-                 live_admit_rows: int = 50) -> None:
+                 live_admit_rows: int = 50, own_rows: bool = False) -> None:
+        """*own_rows* (scale-out): staged effects carry this instance's id and only those are
+        relayed by it (a dead instance's are claimed by another, central_service/scale_out.py)."""
         self.producer = producer
+        self.own_rows = instance if own_rows else None
         # seals driver notifications per driver (ev_common.notify_crypto); made here when not given
         self.notify_keys = notify_keys if notify_keys is not None else NotifyKeyring(store)
         self.store = store
@@ -172,12 +175,12 @@ class EffectRelay:
 
     def stage(self, effects: list[c.Payload]) -> None:
         rows = [(self.topic_for(p), c.encode(self.envelope(p))) for p in effects]
-        self.store.add_effects(rows, time.time())
+        self.store.add_effects(rows, time.time(), instance=self.own_rows)
 
     def relay(self) -> None:
         """Hand committed effects to the producer (durable), then forget them."""
         while True:
-            pending = self.store.pending_effects()
+            pending = self.store.pending_effects(instance=self.own_rows)
             if not pending:
                 return
             envelopes = [(e.topic, c.decode(e.payload)) for e in pending]

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from central_service.application import CentralCore
     from central_service.config import CentralConfig
     from central_service.effects import EffectRelay
+    from central_service.scale_out import ScaleOut
     from central_service.store import Store
     from ev_common.topics import Topics
 
@@ -33,6 +34,7 @@ class PeriodicTasks:
     failed: BaseException | None
     _effects: EffectRelay | None
     _started_at: float
+    _scale: ScaleOut | None
 
     request_stop: Callable[[], None]
     assigned_partitions: Callable[[], dict[str, list[int]]]
@@ -99,7 +101,11 @@ class PeriodicTasks:
 
     def _tick(self) -> None:
         assert self.core is not None
-        self._transact(self.core.on_tick)
+        scale, core = self._scale, self.core
+        if scale is None:
+            self._transact(core.on_tick)
+        else:  # under the decision lock: dead instances' Monitors lost, their effects claimed (scale_out.py)
+            self._transact(lambda: core.on_tick(scale.live_instances()))
         now = time.monotonic()
         if now - self._last_flush >= self.config.live_flush_interval:
             self._last_flush = now
@@ -114,7 +120,9 @@ class PeriodicTasks:
         self._effects.send(c.CentralHeartbeat(
             instance=self.config.instance, started_at=self._started_at,
             interval_s=self.config.heartbeat_interval, cps_total=len(cps),
-            cps_connected=sum(1 for cp in cps if cp.monitor_connected),
+            # scale-out: the Monitors this instance holds (which instance serves what)
+            cps_connected=sum(1 for cp in cps if cp.monitor_connected
+                              and (self.core.instance is None or cp.holder == self.core.instance)),
             counters=dict(self.core.counters), partitions=self.assigned_partitions()))
 
     _logged_counters: dict = {}

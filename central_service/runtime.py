@@ -54,6 +54,7 @@ from central_service.effects import FAULT_KILL_BEFORE_RELAY, EffectRelay
 from central_service.fencing import watch_lock
 from central_service.instance_guard import InstanceGuard, LockLost
 from central_service.periodic import PeriodicTasks
+from central_service.scale_out import ScaleOut, check_database, decision
 from central_service.sessions import SIGNED_BY_SESSION, SessionBook
 from central_service.socket_gateway import SocketGateway
 from central_service.socket_options import central_ssl
@@ -105,6 +106,7 @@ class CentralService(PeriodicTasks, SocketGateway):
         self._started_at = time.time()
         self._guard: InstanceGuard | None = None  # this instance's hold on the database
         self._fenced: str | None = None  # why this instance lost its lock and stopped serving (fencing.py)
+        self._scale: ScaleOut | None = None  # --scale-out: this instance's part in shared decisions
 
     @property
     def counters(self):
@@ -134,7 +136,9 @@ class CentralService(PeriodicTasks, SocketGateway):
                  asyncio.create_task(self._prune_periodically()),
                  asyncio.create_task(self._ensure_topics()),
                  asyncio.create_task(watch_lock(self._guard, self.config.lock_check_interval,
-                                                self.config.lock_check_timeout, self._fence)),
+                                                self.config.lock_check_timeout, self._fence)
+                                     if self._guard is not None else
+                                     self._every(self.config.lease_interval, self._renew_lease)),
                  # live values enter the producer's outbox as it drains (effects.py, "Two lanes")
                  asyncio.create_task(self._every(self.config.live_pump_interval, lambda: self._effects.pump_live()))]
         try:
@@ -148,6 +152,9 @@ class CentralService(PeriodicTasks, SocketGateway):
         """One active Central per database (:mod:`.instance_guard`). False: stopped while standing by."""
         cfg = self.config
         assert self._stopping is not None
+        if cfg.scale_out:  # no exclusive lock: every instance serves (scale_out.py)
+            check_database(cfg.db_url or db.default_db_url(cfg.data_dir))
+            return True
         self._guard = InstanceGuard(cfg.db_url or db.default_db_url(cfg.data_dir), cfg.instance)
         return await self._guard.take(cfg.standby, self._stopping.is_set)
 
@@ -170,12 +177,20 @@ class CentralService(PeriodicTasks, SocketGateway):
                                 monitor_timeout=cfg.monitor_timeout,
                                 interrupted_timeout=cfg.interrupted_timeout, clock=self.clock,
                                 billing_time_scale=cfg.billing_time_scale)
-        self.core.load()
+        if cfg.scale_out:
+            self.store.scale_out, self.core.instance = True, cfg.instance
+            self._scale = ScaleOut(self.store, cfg.instance, self.clock, cfg.lease_length, self.core.counters)
+            self._scale.register()
+            self._scale.load(self.core)
+        else:
+            self.core.load()
+        # scale-out: no session cache (a sign-out on another instance must count here at once)
         self.sessions = SessionBook(ttl_s=cfg.token_ttl, grace_s=cfg.session_grace, clock=self.clock,
-                                    counters=self.core.counters)
+                                    counters=self.core.counters, cached=not cfg.scale_out)
         self._verifier = CpEventVerifier(self._keyring, self.core.counters, max_age_s=cfg.cp_event_max_age,
                                          clock=self.clock)
-        self._producer = ReliableProducer(cfg.bootstrap_servers, cfg.data_dir / "outbox-central.sqlite3",
+        outbox = f"outbox-central-{_file_safe(cfg.instance)}.sqlite3" if cfg.scale_out else "outbox-central.sqlite3"
+        self._producer = ReliableProducer(cfg.bootstrap_servers, cfg.data_dir / outbox,
                                           client_id=f"{cfg.topic_prefix}.central",
                                           outbox_append_sync=cfg.outbox_sync,
                                           outbox_max_rows=cfg.outbox_max_rows,
@@ -184,7 +199,8 @@ class CentralService(PeriodicTasks, SocketGateway):
         self._effects = EffectRelay(self._producer, self.store, self.topics, self._keyring, self.core.counters,
                                     instance=cfg.instance, topic_prefix=cfg.topic_prefix,
                                     fault_kill_before_relay=cfg.fault_kill_before_relay,
-                                    notify_keys=self.notify_keys, live_admit_rows=cfg.live_admit_rows)
+                                    notify_keys=self.notify_keys, live_admit_rows=cfg.live_admit_rows,
+                                    own_rows=cfg.scale_out)
         self._effects.relay()  # effects committed before a crash but not handed over yet
         self._effects.send_many(self.core.all_states())
         log.info("loaded %d CPs (all disconnected until their monitors authenticate)", len(self.core.cps))
@@ -224,8 +240,13 @@ class CentralService(PeriodicTasks, SocketGateway):
         return wb
 
     def _evaluate_alerts(self) -> None:
-        if self.workbench is not None:
-            self.workbench.evaluate()
+        if self.workbench is None:
+            return
+        if self._scale is not None:  # scale-out: one instance keeps the alert book (scale_out.py)
+            if not self._scale.leads():
+                return
+            self.workbench.reload_book()  # acknowledgements made through the other instances
+        self.workbench.evaluate()
 
     async def _shutdown(self) -> None:
         loop = asyncio.get_running_loop()
@@ -243,6 +264,11 @@ class CentralService(PeriodicTasks, SocketGateway):
                 log.exception("could not save live values at shutdown")
         if self._producer is not None:
             await loop.run_in_executor(None, self._producer.close)
+        if self._scale is not None and not self._fenced:
+            try:
+                self._scale.leave()  # the others need not wait for the lease: its rows are claimed at once
+            except Exception:  # noqa: BLE001 - the lease runs out instead
+                log.exception("could not leave the scale-out group cleanly")
         db.close()
         if self._guard is not None:
             self._guard.release()
@@ -299,13 +325,33 @@ class CentralService(PeriodicTasks, SocketGateway):
         if self._fenced:
             raise LockLost(self._fenced)
         try:
-            with self.store.atomic():
+            with self._decision():
                 effects = step()
                 self._effects.stage(effects + activity.from_effects(effects))
+        except LockLost:
+            raise
         except Exception:
-            self.core.reload_after_failure()
+            self._reload_after_failure()
             raise
         self._effects.relay()
+
+    def _decision(self):
+        """One decision's transaction (scale-out: under the shared lock, see scale_out.py)."""
+        assert self.core is not None
+        return decision(self.store, self._scale, self.core, self._fence)
+
+    def _reload_after_failure(self) -> None:
+        assert self.core is not None
+        if self._scale is not None:
+            self._scale.reload_after_failure(self.core)
+        else:
+            self.core.reload_after_failure()
+
+    def _renew_lease(self) -> None:
+        """Scale-out: extend this instance's lease; lapsed → stop serving (fencing)."""
+        if self._scale is not None and not self._fenced and not self._scale.renew():
+            self._fence(f"the lease of instance {self.config.instance} lapsed: another instance may have "
+                        "taken over its Monitors and effects")
 
     # ---------------------------------------------------------------- Kafka input
     def _on_request_batch(self, deliveries: list[Delivery]) -> None:
@@ -376,7 +422,7 @@ class CentralService(PeriodicTasks, SocketGateway):
                 self._effects.offer_live(live.values())
                 live.clear()
             try:
-                with self.store.atomic():
+                with self._decision():
                     seen_as = self.store.processed_type(env.id)
                     if seen_as == env.type:
                         self.core.counters["duplicates"] += 1
@@ -406,8 +452,10 @@ class CentralService(PeriodicTasks, SocketGateway):
                 # meanwhile loses nothing. Messages before this one are already recorded.
                 self._effects.relay()
                 raise RetryLater(str(exc)) from exc
+            except LockLost as exc:  # fenced (scale-out lease): not applied, offsets not committed
+                raise RetryLater(str(exc)) from exc
             except Exception as exc:
-                self.core.reload_after_failure()
+                self._reload_after_failure()
                 if is_db_error(exc):
                     # the consumer retries the batch until the DB is back; applied messages
                     # are skipped by id
@@ -419,3 +467,8 @@ class CentralService(PeriodicTasks, SocketGateway):
         if live:
             self._effects.offer_live(live.values())
         return applied
+
+
+def _file_safe(name: str) -> str:
+    """*name* as a file-name part (instance ids are free text)."""
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)[:64]

@@ -46,8 +46,12 @@ class Session:
 
 class SessionBook:
     def __init__(self, *, ttl_s: float = 600.0, grace_s: float = 3600.0,
-                 clock: Callable[[], float] = time.time, counters: Counter[str] | None = None) -> None:
+                 clock: Callable[[], float] = time.time, counters: Counter[str] | None = None,
+                 cached: bool = True) -> None:
+        """*cached* False (scale-out): every look-up reads the row, so a session renewed or
+        signed out through another Central instance counts here at once."""
         self.ttl_s = ttl_s
+        self.cached = cached
         self.grace_s = grace_s
         self.clock = clock
         self.counters: Counter[str] = counters if counters is not None else Counter()
@@ -83,7 +87,7 @@ class SessionBook:
         return True
 
     def get(self, session_id: str) -> Session | None:
-        s = self._cache.get(session_id)
+        s = self._cache.get(session_id) if self.cached else None
         if s is None:
             row = AuthSession.get_or_none(AuthSession.id == session_id)
             if row is None:

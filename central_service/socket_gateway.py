@@ -41,17 +41,29 @@ class SocketGateway:
             if key_hash is None:
                 log.info("AUTH for cp=%s: no such CP registered", cp_id[:80])
             return ("bad_credentials", f"Identificador o clave incorrectos para el punto de carga {cp_id}")
-        self._transact(lambda: self.core.on_monitor_auth(cp_id, ocpp=ocpp))
+        self._transact(lambda: self._held(cp_id) + self.core.on_monitor_auth(cp_id, ocpp=ocpp))
         return None
 
     def monitor_event(self, kind: str, cp_id: str, arg: str = "") -> None:
         assert self.core is not None
         if kind == "hb":
-            self._transact(lambda: self.core.on_monitor_heartbeat(cp_id, arg == "OK"))
+            self._transact(lambda: self._held(cp_id) + self.core.on_monitor_heartbeat(cp_id, arg == "OK"))
         elif kind == "fault":
-            self._transact(lambda: self.core.on_monitor_fault(cp_id, arg))
+            self._transact(lambda: self._held(cp_id) + self.core.on_monitor_fault(cp_id, arg))
         elif kind == "recover":
-            self._transact(lambda: self.core.on_monitor_recover(cp_id))
+            self._transact(lambda: self._held(cp_id) + self.core.on_monitor_recover(cp_id))
+
+    def _held(self, cp_id: str) -> list[c.Payload]:
+        """Scale-out, inside the decision: this instance holds *cp_id*'s Monitor socket now (its
+        row says so, for the other instances' ticks). Nothing to do for a single Central."""
+        core = self.core
+        assert core is not None
+        cp = core.cps.get(cp_id)
+        if core.instance is not None and cp is not None and cp.holder != core.instance:
+            cp.holder = core.instance
+            if cp.monitor_connected:
+                self.store.save_cp(cp)  # not connected yet: the AUTH's own state change saves it
+        return []
 
     async def login(self, driver_id: str, password: str) -> tuple[str, int, str, str, str, str] | None:
         """(token, expires_at, session id, session key, notification key id, notification key)

@@ -34,13 +34,28 @@ class Store:
         return database.atomic()
 
     # ------------------------------------------------------------------ loading
-    def load_charge_points(self) -> dict[str, ChargePoint]:
-        """Every known CP (monitor not connected yet) with its open reservation / supply."""
-        cps = {row.id: ChargePoint(cp_id=row.id, location=row.location, price_eur_kwh=row.price_eur_kwh,
-                                   max_kw=row.max_kw, stopped_by_operator=row.stopped_by_operator,
-                                   last_seen=row.last_seen)
-               for row in ChargePointRow.select()}
-        for s in Supply.select().where(Supply.status.in_(ACTIVE)).order_by(Supply.created_at):
+    #: scale-out (central_service/scale_out.py): CP rows carry the Monitor's liveness and a
+    #: version; set once at start-up. False (a single active Central): nothing changes.
+    scale_out = False
+    #: scale-out: the version every CP row written in the current decision gets, and how many
+    #: rows it wrote (the decision clock moves only when a decision wrote one)
+    cp_version = 0
+    cp_writes = 0
+
+    def load_charge_points(self, changed_since: int | None = None) -> dict[str, ChargePoint]:
+        """Every known CP with its open reservation / supply; monitors not connected yet — or,
+        in scale-out, as their rows say. *changed_since* (scale-out): only the CPs whose
+        version moved past it (another instance wrote them)."""
+        query = ChargePointRow.select()
+        if changed_since is not None:
+            query = query.where(ChargePointRow.version > changed_since)
+        cps = {row.id: self._charge_point(row) for row in query}
+        if not cps:
+            return cps
+        supplies = Supply.select().where(Supply.status.in_(ACTIVE))
+        if changed_since is not None:
+            supplies = supplies.where(Supply.cp_id.in_(list(cps)))
+        for s in supplies.order_by(Supply.created_at):
             cp = cps.get(s.cp_id)
             if cp is None:
                 continue
@@ -51,13 +66,24 @@ class Store:
                                             kw=s.kw, kwh=s.kwh, eur=s.eur, seq=s.telemetry_seq)
         return cps
 
+    def _charge_point(self, row: ChargePointRow) -> ChargePoint:
+        cp = ChargePoint(cp_id=row.id, location=row.location, price_eur_kwh=row.price_eur_kwh,
+                         max_kw=row.max_kw, stopped_by_operator=row.stopped_by_operator,
+                         last_seen=row.last_seen)
+        if self.scale_out:
+            cp.monitor_connected, cp.engine_ok = bool(row.monitor_connected), bool(row.engine_ok)
+            cp.fault_reason, cp.ocpp = row.fault_reason, bool(row.ocpp)
+            cp.holder = row.holder if cp.monitor_connected else None
+        return cp
+
     def load_charge_point(self, cp_id: str) -> ChargePoint | None:
         row = ChargePointRow.get_or_none(ChargePointRow.id == cp_id)
-        if row is None:
-            return None
-        return ChargePoint(cp_id=row.id, location=row.location, price_eur_kwh=row.price_eur_kwh,
-                           max_kw=row.max_kw, stopped_by_operator=row.stopped_by_operator,
-                           last_seen=row.last_seen)
+        return None if row is None else self._charge_point(row)
+
+    def interrupted_of(self, cp_ids: Iterable[str]) -> list[Supply]:
+        """Scale-out: the interrupted supplies of these CPs (another instance interrupted them)."""
+        ids = list(cp_ids)
+        return list(Supply.select().where((Supply.status == "interrupted") & Supply.cp_id.in_(ids))) if ids else []
 
     def previously_connected(self) -> list[str]:
         """CPs whose last published state was not "disconnected": their Monitor was connected
@@ -163,8 +189,18 @@ class Store:
 
     # ---------------------------------------------------------------- CP facts
     def save_cp(self, cp: ChargePoint) -> None:
+        if not self.scale_out:
+            ChargePointRow.update(stopped_by_operator=cp.stopped_by_operator, last_seen=cp.last_seen,
+                                  last_state=cp.state).where(ChargePointRow.id == cp.cp_id).execute()
+            return
+        if not cp.monitor_connected:
+            cp.holder = None  # nobody holds a Monitor that is not connected
         ChargePointRow.update(stopped_by_operator=cp.stopped_by_operator, last_seen=cp.last_seen,
-                              last_state=cp.state).where(ChargePointRow.id == cp.cp_id).execute()
+                              last_state=cp.state, monitor_connected=cp.monitor_connected,
+                              engine_ok=cp.engine_ok, fault_reason=(cp.fault_reason or "")[:200] or None,
+                              ocpp=cp.ocpp, holder=cp.holder, version=self.cp_version
+                              ).where(ChargePointRow.id == cp.cp_id).execute()
+        self.cp_writes += 1
 
     # ---------------------------------------------------------------- sessions
     def create_session(self, session_id: str, driver_id: str, cp: ChargePoint, request_id: str,
@@ -202,7 +238,7 @@ class Store:
         with database.atomic():
             for i in range(0, len(rows), _LIVE_CHUNK):
                 chunk = rows[i:i + _LIVE_CHUNK]
-                database.execute_sql(_live_values_sql(len(chunk)),
+                database.execute_sql(_live_values_sql(len(chunk), open_only=self.scale_out),
                                      [v for row in chunk for v in row])
 
     def issue_ticket(self, s: Supply, *, ended_at: float, kwh: float, eur: float, outcome: str,
@@ -256,22 +292,27 @@ class Store:
             (time.time(), kind, cp_id, session_id, driver_id, detail[:2000]))
 
     # ------------------------------------------------------- transactional outbox
-    def add_effects(self, effects: Iterable[tuple[str, bytes]], now: float) -> None:
+    def add_effects(self, effects: Iterable[tuple[str, bytes]], now: float, instance: str | None = None) -> None:
+        """*instance* (scale-out): who relays them; None for a single active Central."""
         blob = PendingEffect.payload.db_value
-        rows = [(t, blob(p), now) for t, p in effects]
-        for i in range(0, len(rows), _EFFECT_CHUNK):
-            chunk = rows[i:i + _EFFECT_CHUNK]
-            cols = ", ".join(_col(f) for f in (PendingEffect.topic, PendingEffect.payload,
-                                               PendingEffect.created_at))
-            values = ", ".join([f"({_param()}, {_param()}, {_param()})"] * len(chunk))
+        rows = [(t, blob(p), now) + ((instance,) if instance else ()) for t, p in effects]
+        fields = (PendingEffect.topic, PendingEffect.payload, PendingEffect.created_at) \
+            + ((PendingEffect.instance,) if instance else ())
+        for i in range(0, len(rows), _EFFECT_CHUNK // len(fields) * 3):
+            chunk = rows[i:i + _EFFECT_CHUNK // len(fields) * 3]
+            cols = ", ".join(_col(f) for f in fields)
+            values = ", ".join(["(" + ", ".join([_param()] * len(fields)) + ")"] * len(chunk))
             database.execute_sql(f"INSERT INTO {_table(PendingEffect)} ({cols}) VALUES {values}",
                                  [v for row in chunk for v in row])
 
-    def pending_effects(self, limit: int = 1000) -> list[StoredEffect]:
+    def pending_effects(self, limit: int = 1000, instance: str | None = None) -> list[StoredEffect]:
+        """The oldest committed effects not handed over yet; *instance* (scale-out): its own only."""
+        mine = f"WHERE {_col(PendingEffect.instance)} = {_param()} " if instance else ""
         sql = (f"SELECT {_col(PendingEffect.id)}, {_col(PendingEffect.topic)}, "
-               f"{_col(PendingEffect.payload)} FROM {_table(PendingEffect)} "
+               f"{_col(PendingEffect.payload)} FROM {_table(PendingEffect)} {mine}"
                f"ORDER BY {_col(PendingEffect.id)} LIMIT {_param()}")
-        return [StoredEffect(i, t, bytes(p)) for i, t, p in database.execute_sql(sql, (limit,)).fetchall()]
+        args = (instance, limit) if instance else (limit,)
+        return [StoredEffect(i, t, bytes(p)) for i, t, p in database.execute_sql(sql, args).fetchall()]
 
     def delete_effects(self, ids: list[int]) -> None:
         for i in range(0, len(ids), _EFFECT_CHUNK):
@@ -314,7 +355,7 @@ def _param() -> str:
     return database.param
 
 
-def _live_values_sql(n: int) -> str:
+def _live_values_sql(n: int, open_only: bool = False) -> str:
     """``UPDATE supplies … FROM (VALUES …)`` for *n* (id, kw, kwh, eur, seq) rows (SQLite ≥ 3.33,
     PostgreSQL). The seq guard keeps a late flush from overwriting newer values."""
     q = _quoted
@@ -325,7 +366,10 @@ def _live_values_sql(n: int) -> str:
     values = ", ".join([f"({p}, {p}, {p}, {p}, {p})"] * n)
     return (f"WITH v(sid, kw, kwh, eur, seq) AS (VALUES {values}) "
             f"UPDATE {t} SET {ckw} = v.kw, {ckwh} = v.kwh, {ceur} = v.eur, {cseq} = v.seq "
-            f"FROM v WHERE {t}.{cid} = v.sid AND {t}.{cseq} < v.seq")
+            f"FROM v WHERE {t}.{cid} = v.sid AND {t}.{cseq} < v.seq"
+            # scale-out: a picture gone stale (another instance closed the supply) must never
+            # move the figures of a supply that is no longer running or waiting for its report
+            + (f" AND {t}.{q(f['status'].column_name)} IN ('charging', 'interrupted')" if open_only else ""))
 
 
 def is_db_error(exc: BaseException) -> bool:

@@ -77,6 +77,13 @@ class Workbench:
         self.time_scale = 1.0            # the CPs' billing time scale (demo)
 
     # ------------------------------------------------------------------ alerts
+    def reload_book(self) -> None:
+        """Scale-out: the alert book as its rows say (another instance may have kept it, or an
+        operator acknowledged an alert through another instance)."""
+        self.book = AlertBook(self.book.policy)
+        self.book.load(alerts_store.load_active())
+        self.book.next_id = max(self.book.next_id, alerts_store.last_id() + 1)
+
     def evaluate(self) -> int:
         """Apply the rules to the facts now; persist what changed. Returns the number changed."""
         now = self.clock()

@@ -80,6 +80,7 @@ class ChargePoint:
     session: RunningSession | None = None
     last_seen: float | None = None
     ocpp: bool = False   # its Monitor link is an OCPP gateway's (AUTH field 7): shown on the tile
+    holder: str | None = None  # scale-out: the Central instance holding its Monitor's socket
 
     @property
     def state(self) -> str:

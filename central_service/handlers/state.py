@@ -40,6 +40,9 @@ class CentralState:
     """CPs, counters and supply bookkeeping of one Central, with the steps every handler shares."""
 
     _principal: str | None = None  # who sent the message being applied (set by ``on_message``)
+    #: scale-out (central_service/scale_out.py): this instance's id; None for a single active
+    #: Central (every Monitor is then this process's own)
+    instance: str | None = None
 
     def __init__(self, store: Store, signer: TokenSigner, *, reservation_timeout: float = 30.0,
                  monitor_timeout: float = 5.0, interrupted_timeout: float = 600.0,
@@ -72,19 +75,47 @@ class CentralState:
         self._dirty_live = {}
 
     def reload_after_failure(self) -> None:
-        """After a rolled-back transaction: DB facts again, live monitor facts (not in the DB) kept."""
+        """After a rolled-back transaction: DB facts again, live monitor facts (not in the DB) kept
+        (scale-out: they are in the DB; only the last heartbeat's time is newer here)."""
         old = self.cps
         self.load()
         for cp_id, cp in self.cps.items():
             prev = old.get(cp_id)
             if prev is None:
                 continue
-            cp.monitor_connected, cp.engine_ok = prev.monitor_connected, prev.engine_ok
-            cp.fault_reason, cp.last_seen = prev.fault_reason, prev.last_seen
+            if self.instance is None:
+                cp.monitor_connected, cp.engine_ok = prev.monitor_connected, prev.engine_ok
+                cp.fault_reason, cp.last_seen = prev.fault_reason, prev.last_seen
+            elif cp.holder is not None and cp.holder == prev.holder == self.instance:
+                cp.last_seen = prev.last_seen  # as in refresh(): this instance's own Monitor
             if cp.session and prev.session and prev.session.session_id == cp.session.session_id \
                     and prev.session.seq > cp.session.seq:
                 cp.session = prev.session
         self.all_states()
+
+    def refresh(self, changed: dict[str, ChargePoint]) -> None:
+        """Scale-out: take the CPs another instance wrote since this one last looked (their rows,
+        read under the decision lock), as the truth. Kept from this instance's own picture: a
+        running supply's newer live values (telemetry is applied here, saved once a second) and
+        the last heartbeat's time. The refreshed snapshot counts as published (the writer
+        published it), so a decision compares with what the row says, not a stale picture."""
+        for cp_id, cp in changed.items():
+            prev = self.cps.get(cp_id)
+            if prev is not None:
+                if cp.holder is not None and cp.holder == prev.holder == self.instance:
+                    # this instance's own Monitor: its heartbeats' time is here (the row's is
+                    # saved with state changes only, and PostgreSQL keeps it as a 4-byte REAL)
+                    cp.last_seen = prev.last_seen
+                if cp.session and prev.session and prev.session.session_id == cp.session.session_id \
+                        and prev.session.seq > cp.session.seq:
+                    cp.session = prev.session
+            self.cps[cp_id] = cp
+            self._published[cp_id] = cp.snapshot()
+        for s in self.store.interrupted_of(changed):
+            if s.id not in self._interrupted:
+                self._interrupted[s.id] = (s.cp_id, RunningSession(s.id, s.driver_id, s.started_at or 0.0, s.kw,
+                                                                   s.kwh, s.eur, s.telemetry_seq),
+                                           s.interrupted_at or self.clock())
 
     def all_states(self) -> list[c.CpState]:
         self._published = {cp_id: cp.snapshot() for cp_id, cp in self.cps.items()}

@@ -19,15 +19,29 @@ log = logging.getLogger("central")  # the one logger of Central's application, a
 class Timers(SupplyFinish):
     """What the clock makes due: expiries, silent monitors, supplies never reported."""
 
-    def on_tick(self) -> list[c.Payload]:
+    def on_tick(self, live_instances: set[str] | None = None) -> list[c.Payload]:
         """Expire reservations, disconnect silent monitors, close supplies whose final report
-        never came. Cheap when nothing is due (no DB access)."""
+        never came. Cheap when nothing is due (no DB access).
+
+        Scale-out (*live_instances*: the instances whose lease runs): only this instance's own
+        Monitors are timed by their heartbeats; a Monitor held by an instance whose lease ran
+        out is lost the same way, once (the tick runs under the decision lock on a refreshed
+        picture, and the lost CP's row is written: no other instance sees it connected again)."""
         now = self.clock()
         effects: list[c.Payload] = []
         for cp in due_reservations(self.cps.values(), now):
             effects += self._apply(cp, "expired", lambda: cp.expire_reservation(now))
         for cp in self.cps.values():
-            if cp.monitor_connected and now - (cp.last_seen or 0.0) > self.monitor_timeout:
+            if not cp.monitor_connected:
+                continue
+            if live_instances is not None and cp.holder not in (None, self.instance):
+                if cp.holder not in live_instances:
+                    log.warning("cp=%s: its Monitor's Central %s is gone (lease expired): disconnected",
+                                cp.cp_id, cp.holder)
+                    effects += self._apply(cp, "monitor_lost", lambda: cp.monitor_lost(now))
+                    self.store.log_event("monitor_lost", f"instance {cp.holder} gone", cp_id=cp.cp_id)
+                continue
+            if now - (cp.last_seen or 0.0) > self.monitor_timeout:
                 log.warning("cp=%s monitor silent for %.1fs: disconnected", cp.cp_id, now - (cp.last_seen or 0))
                 effects += self._apply(cp, "monitor_lost", lambda: cp.monitor_lost(now))
                 self.store.log_event("monitor_lost", cp_id=cp.cp_id)
