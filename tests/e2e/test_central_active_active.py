@@ -17,16 +17,16 @@ must hold whatever the timing (the checks of tests/e2e/test_central_contention.p
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 
 import pytest
 
 from ev_common import contract as c
 from tests.central.conftest import postgres_url  # noqa: F401 - the throwaway PostgreSQL fixture
-from tests.e2e.harness import HostProc, Ledger, System
-from tests.e2e.test_central_contention import _answers, _any_supplying, _sessions_interleaved
+from tests.e2e.harness import HostProc, System
+from tests.e2e.test_central_contention import (
+    _any_supplying, assert_races_decided_once, on_postgres_with_eight_drivers,
+)
 from tests.e2e.test_central_scale_failover import PARTITIONS
-from tests.e2e.test_resilience import assert_no_tracebacks
 from ev_common.ports import free_port
 from tests.helpers import wait_until
 
@@ -60,11 +60,7 @@ def _partitions(s: System) -> dict[str, int]:
 def test_two_active_centrals_decide_races_for_few_cps_once_and_one_serves_all_after_the_other_is_killed(
         system: System, request):
     s = system
-    s.pg_url = request.getfixturevalue("postgres_url")
-    s.watcher.close()
-    w = s.watch()  # its notification keys now come from PostgreSQL
-    w.names += [s.topics.central_heartbeat, s.topics.driver_requests]
-    s.seed(cps=2, drivers=8)
+    w = on_postgres_with_eight_drivers(s, request)
     s.start_central("--instance-id", "central-a", *SCALE_OUT)
     # B joins a formed group: two members joining a fresh group on fresh topics at once hit the
     # kafka-python empty-assignment race (ev_common/kafka/group_member.py); after B's rejoin
@@ -107,46 +103,8 @@ def test_two_active_centrals_decide_races_for_few_cps_once_and_one_serves_all_af
          ("driver3", "d3b", "--cp", "CP002"))
     for p in procs:
         s.wait_results(p, 1, 300)
-    results = [r for p in procs for r in p.results() if r.index == 1]
-
-    assert len(results) == len(procs) == 12
-    outcomes = [r.outcome for r in results]
-    assert set(outcomes) <= {"completed", "denied"}, results
-    assert outcomes.count("denied") >= 1, "driver3 and driver4 both asked for CP001 at once"
-    completed = {r.session for r in results if r.outcome == "completed"}
-    assert len(completed) == outcomes.count("completed") >= 2, results
-
+    assert_races_decided_once(s, procs)
     # both instances decided (before the kill each had partitions of the requests topic)
     sources = {e.source for e in w.envelopes(s.topics.driver_notifications)
                if isinstance(e.body, (c.ChargeAuthorized, c.ChargeDenied))}
     print(f"answers published by: {sorted(sources)}")
-
-    requests = {b.request_id for b in w.bodies(s.topics.driver_requests, c.ChargeRequested)}
-    assert len(requests) == 12
-    wait_until(lambda: requests <= set(_answers(s)), 60, message="an answer for every request")
-    answers = _answers(s)
-    assert {rid: len(answers[rid]) for rid in requests if len(answers[rid]) != 1} == {}
-
-    s.wait_ledger_settled(completed, 150)
-    ledger = Ledger.build(s, results)
-    assert ledger.mismatches() == []
-    assert all(ledger.engine_kwh[sid] > 0 for sid in completed)
-
-    for cp in ("CP001", "CP002"):
-        assert _sessions_interleaved(w.states(cp)) == [], f"{cp} held two sessions at once"
-    rows = s.db_rows("supplies")
-    for column in ("cp_id", "driver_id"):
-        open_rows = [r[column] for r in rows if r["status"] in ("reserved", "charging")]
-        assert len(open_rows) == len(set(open_rows)), f"two open supplies for one {column}: {open_rows}"
-    ended = {sid: f[-1].ended_at for sid, f in w.finals().items()}
-    by_driver: dict[str, set[tuple[float, str]]] = defaultdict(set)
-    for e in w.envelopes(s.topics.driver_notifications):
-        if isinstance(e.body, c.ChargeAuthorized):
-            by_driver[e.body.driver_id].add((e.ts, e.body.session_id))
-    assert {sid for g in by_driver.values() for _, sid in g} == completed
-    for driver, granted in by_driver.items():
-        grants = sorted(granted)
-        for (_, before), (granted_at, after) in zip(grants, grants[1:]):
-            assert before in ended and ended[before] <= granted_at, \
-                f"{driver}: {after} authorized at {granted_at} while {before} still ran"
-    assert_no_tracebacks(s)

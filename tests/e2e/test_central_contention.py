@@ -22,7 +22,7 @@ import pytest
 
 from ev_common import contract as c
 from tests.central.conftest import postgres_url  # noqa: F401 - the throwaway PostgreSQL fixture
-from tests.e2e.harness import HostProc, Ledger, System
+from tests.e2e.harness import HostProc, Ledger, System, Watcher
 from tests.e2e.test_central_scale_failover import _heartbeat_serving_all
 from tests.e2e.test_resilience import assert_no_tracebacks
 from tests.helpers import wait_until
@@ -61,44 +61,23 @@ def _sessions_interleaved(states: list[c.CpState]) -> list[str]:
     return bad
 
 
-def test_drivers_racing_for_few_cps_across_a_central_takeover_never_double_book_and_are_each_answered_once(
-        system: System, request):
-    s = system
+def on_postgres_with_eight_drivers(s: System, request) -> Watcher:
+    """The contention runs' system: Central's database on the throwaway PostgreSQL, two CPs and
+    eight drivers seeded, a watcher (its notification keys from PostgreSQL) that also reads the
+    heartbeats and the requests."""
     s.pg_url = request.getfixturevalue("postgres_url")
     s.watcher.close()
     w = s.watch()  # its notification keys now come from PostgreSQL
     w.names += [s.topics.central_heartbeat, s.topics.driver_requests]
     s.seed(cps=2, drivers=8)
-    s.start_central("--instance-id", "central-a", "--group-session-timeout", "6")
-    s.start_standby("central-b", "--group-session-timeout", "6")
-    for cp in ("CP001", "CP002"):
-        s.start_cp(cp, duration=20)  # long enough that wave 1 races for busy CPs even under load
-        w.wait_state(cp, "available", 90)
-    wait_until(lambda: _heartbeat_serving_all(s, "central-a"), 60, message="central-a serves every partition")
+    return w
 
-    procs: list[HostProc] = []
 
-    def race(*drivers: tuple[str, str, str]) -> None:
-        for driver_id, name, *what in drivers:
-            procs.append(s.start_driver(driver_id, *what, data_name=name))
-
-    # wave 1: five processes for two CPs; driver1 twice (same driver, two apps), two want CP001
-    race(("driver1", "d1a", "--any"), ("driver1", "d1b", "--any"), ("driver2", "d2a", "--any"),
-         ("driver3", "d3a", "--cp", "CP001"), ("driver4", "d4a", "--cp", "CP001"))
-    wait_until(lambda: _any_supplying(s), 150, interval=0.2, message="a supply running")
-    s.kill_central()  # mid-run: supplies charging, maybe requests unread
-    # wave 2: while the standby takes over (requests wait in Kafka, logins move to its address)
-    race(("driver5", "d5a", "--any"), ("driver6", "d6a", "--cp", "CP002"), ("driver2", "d2b", "--any"))
-    s.standby.wait_output("Central ready", 90)
-    for p in list(procs):
-        s.wait_results(p, 1, 300)
-    # wave 3: both CPs free again, four more racers on the instance that took over
-    for cp in ("CP001", "CP002"):
-        w.wait_state(cp, "available", 120)
-    race(("driver7", "d7a", "--any"), ("driver8", "d8a", "--any"), ("driver5", "d5b", "--any"),
-         ("driver3", "d3b", "--cp", "CP002"))
-    for p in procs:
-        s.wait_results(p, 1, 300)
+def assert_races_decided_once(s: System, procs: list[HostProc]) -> set[str]:
+    """The checks every contention run ends with (see the module docstring): one result per
+    driver process, every request answered once, billing once, never two sessions on one CP or
+    two supplies for one driver, no traceback anywhere. Returns the completed sessions."""
+    w = s.watcher
     # a driver app also reports, as index 0, a supply of its driver that another app of the same
     # driver (or an earlier run) requested: each process's own answer is its index-1 line
     results = [r for p in procs for r in p.results() if r.index == 1]
@@ -148,3 +127,41 @@ def test_drivers_racing_for_few_cps_across_a_central_takeover_never_double_book_
             assert before in ended and ended[before] <= granted_at, \
                 f"{driver}: {after} authorized at {granted_at} while {before} still ran"
     assert_no_tracebacks(s)
+    return completed
+
+
+def test_drivers_racing_for_few_cps_across_a_central_takeover_never_double_book_and_are_each_answered_once(
+        system: System, request):
+    s = system
+    w = on_postgres_with_eight_drivers(s, request)
+    s.start_central("--instance-id", "central-a", "--group-session-timeout", "6")
+    s.start_standby("central-b", "--group-session-timeout", "6")
+    for cp in ("CP001", "CP002"):
+        s.start_cp(cp, duration=20)  # long enough that wave 1 races for busy CPs even under load
+        w.wait_state(cp, "available", 90)
+    wait_until(lambda: _heartbeat_serving_all(s, "central-a"), 60, message="central-a serves every partition")
+
+    procs: list[HostProc] = []
+
+    def race(*drivers: tuple[str, str, str]) -> None:
+        for driver_id, name, *what in drivers:
+            procs.append(s.start_driver(driver_id, *what, data_name=name))
+
+    # wave 1: five processes for two CPs; driver1 twice (same driver, two apps), two want CP001
+    race(("driver1", "d1a", "--any"), ("driver1", "d1b", "--any"), ("driver2", "d2a", "--any"),
+         ("driver3", "d3a", "--cp", "CP001"), ("driver4", "d4a", "--cp", "CP001"))
+    wait_until(lambda: _any_supplying(s), 150, interval=0.2, message="a supply running")
+    s.kill_central()  # mid-run: supplies charging, maybe requests unread
+    # wave 2: while the standby takes over (requests wait in Kafka, logins move to its address)
+    race(("driver5", "d5a", "--any"), ("driver6", "d6a", "--cp", "CP002"), ("driver2", "d2b", "--any"))
+    s.standby.wait_output("Central ready", 90)
+    for p in list(procs):
+        s.wait_results(p, 1, 300)
+    # wave 3: both CPs free again, four more racers on the instance that took over
+    for cp in ("CP001", "CP002"):
+        w.wait_state(cp, "available", 120)
+    race(("driver7", "d7a", "--any"), ("driver8", "d8a", "--any"), ("driver5", "d5b", "--any"),
+         ("driver3", "d3b", "--cp", "CP002"))
+    for p in procs:
+        s.wait_results(p, 1, 300)
+    assert_races_decided_once(s, procs)
