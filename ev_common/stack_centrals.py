@@ -3,8 +3,9 @@
 Kept out of ``ev_common.stack`` (one job per module): the database (the demo SQLite file, or a
 private PostgreSQL started from Debian's packages by :mod:`ev_common.pg_local`) and the Central
 instances — the first active, the others ``--standby`` on the next ports, taking over if it
-dies (docs/design.md, "Several Centrals"). Returns what the clients dial: every instance's
-address, comma-separated (the Monitors and drivers fail over along it)."""
+dies, or with ``--scale-out`` (PostgreSQL only) all of them serving at once (docs/design.md,
+"Several Centrals"). Returns what the clients dial: every instance's address, comma-separated
+(the Monitors and drivers fail over along it)."""
 from __future__ import annotations
 
 import argparse
@@ -21,6 +22,9 @@ def add_args(up: argparse.ArgumentParser) -> None:
     up.add_argument("--centrals", type=int, default=1,
                     help="Central instances: the first active, the others standbys that take over "
                          "if it dies (ports --central-port, +1, …; default 1)")
+    up.add_argument("--scale-out", action="store_true",
+                    help="with --centrals N and --db postgresql: every instance serves at once "
+                         "(ev-central --scale-out) instead of one active and standbys")
     up.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite",
                     help="Central's database: the demo SQLite file, or a private PostgreSQL from "
                          "Debian's packages in <stack dir>/postgresql (default sqlite)")
@@ -47,18 +51,25 @@ def start_centrals(stack: Any, args: argparse.Namespace, common: list[str], db: 
     """Start ``--centrals`` instances; the comma-separated addresses clients should dial."""
     if args.centrals < 1:
         raise RuntimeError("--centrals must be at least 1")
+    scale_out = getattr(args, "scale_out", False)
+    if scale_out and args.db != "postgresql":
+        raise RuntimeError("--scale-out needs --db postgresql: instances serving at once share their "
+                           "decisions through PostgreSQL (SQLite is one machine's file)")
     addresses = []
     for i in range(args.centrals):
         port = args.central_port + i
-        name = "central" if i == 0 else f"central-standby{i}"
-        extra = ["--standby"] if i else []
+        if scale_out:   # each joins once the one before listens: not all into a fresh group at once
+            name, extra = ("central" if i == 0 else f"central-{i + 1}"), ["--scale-out"]
+        else:
+            name, extra = ("central" if i == 0 else f"central-standby{i}"), (["--standby"] if i else [])
         child = stack.spawn(name, "central_service.cli",
                             [*common, "--port", str(port), "--db", db, "--instance-id", name,
                              "--data-dir", str(args.stack_dir / "central"),
                              "--billing-time-scale", str(args.time_scale), *extra], role="central")
-        if i == 0:
+        if i == 0 or scale_out:
             wait_port("127.0.0.1", port, 60, child)
-            say(f"  Central listening on 127.0.0.1:{port}")
+            say(f"  Central {name} listening on 127.0.0.1:{port}" if scale_out
+                else f"  Central listening on 127.0.0.1:{port}")
         else:
             say(f"  Central standby {name} ready to serve on 127.0.0.1:{port} if the active one stops")
         addresses.append(f"127.0.0.1:{port}")
