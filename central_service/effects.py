@@ -163,6 +163,17 @@ class EffectRelay:
         self.counters["live_sent"] += len(older)
         return [(self.topic_for(p), self.envelope(p)) for p in older]
 
+    def _answers_first(self, envelopes: list[tuple[str, c.Envelope]]) -> tuple[list[tuple[str, c.Envelope]], int]:
+        """(*envelopes* with the driver notifications first, how many they are): the answers
+        drivers wait for leave in a produce request of their own, before the CP commands and
+        state updates committed with them (``ReliableProducer.send_many(lead=...)``). Order
+        within each topic — so per key — is kept; Kafka orders nothing across topics."""
+        notify = self.topics.driver_notifications
+        first = [e for e in envelopes if e[0] == notify]
+        if not first or len(first) == len(envelopes):
+            return envelopes, 0
+        return first + [e for e in envelopes if e[0] != notify], len(first)
+
     _last_refusal_log = 0.0
 
     def outbox_refused(self, exc: OutboxRefused, what: str) -> None:
@@ -186,9 +197,9 @@ class EffectRelay:
             envelopes = [(e.topic, c.decode(e.payload)) for e in pending]
             if self.fault_kill_before_relay:
                 self.fault_point(envelopes)
-            older = self._live_before(envelopes)
+            rows, lead = self._answers_first(self._live_before(envelopes) + envelopes)
             try:
-                self.producer.send_many(older + envelopes)
+                self.producer.send_many(rows, lead=lead)
             except OutboxRefused as exc:  # disk full / cap: they stay in the DB, retried each tick
                 self.outbox_refused(exc, f"{len(envelopes)} effect(s) kept in pending_effects")
                 return

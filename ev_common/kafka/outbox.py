@@ -184,21 +184,24 @@ class Outbox(Removals):
         return self._group_append([(topic, key, value)])[0]
 
     def append_many(self, rows: Iterable[tuple[str, bytes | None, bytes | None]], *,
-                    durable: bool = True) -> int:
+                    durable: bool = True, lead: int = 0) -> int:
         """Store several rows in ONE transaction (one fsync): all or none are durable.
 
         The durable write is the cost of an outbox (~ms per fsync); a busy process (Central
         fanning out a Kafka batch) must pay it once per batch, not once per message.
         *durable=False*: the commit does not pay an fsync of its own (``remove_sync`` level):
         the rows survive a crash of the process, not a power cut — for values that the next
-        ones supersede (Central's live lane); the next durable commit fsyncs them too."""
+        ones supersede (Central's live lane); the next durable commit fsyncs them too.
+        *lead*: when these rows are staged (:class:`StagedRows`: the outbox was empty), the
+        deliverer puts the first *lead* of them on the wire in a produce request of their own,
+        ahead of the rest (an answer not held up by the state updates committed with it)."""
         batch = list(rows)
         if not batch:
             return 0
-        return len(self._group_append(batch, durable))
+        return len(self._group_append(batch, durable, lead))
 
     def _group_append(self, rows: list[tuple[str, bytes | None, bytes | None]],
-                      durable: bool = True) -> list[int]:
+                      durable: bool = True, lead: int = 0) -> list[int]:
         """Group commit: the first caller to find no commit under way becomes the *leader*: it
         takes every request queued so far (its own included) and writes them in one
         transaction — one fsync for all; the others wait for their request to be done, and
@@ -209,7 +212,7 @@ class Outbox(Removals):
 
         Each request is all-or-none; requests of one group are refused together when the
         write fails (the disk is the same for all), and one by one when the size cap is hit."""
-        ticket = _Ticket(rows, durable)
+        ticket = _Ticket(rows, durable, lead)
         with self._group:
             self._check_open()
             self._queue.append(ticket)
@@ -300,7 +303,8 @@ class Outbox(Removals):
             hook = self.on_staged
             if hook is not None and self._count == 0:
                 staged = StagedRows([OutboxRow(i, topic, key, value, now) for t in tickets
-                                     for i, (topic, key, value) in zip(t.ids, t.rows)])
+                                     for i, (topic, key, value) in zip(t.ids, t.rows)],
+                                    lead=tickets[0].lead)  # the group's first rows are the first caller's
                 try:
                     hook(staged)
                 except Exception:  # noqa: BLE001 - an optimisation only: the commit decides
@@ -463,10 +467,12 @@ def _sync_level(level: str) -> str:
 class _Ticket:
     """One caller's request in a group commit."""
 
-    __slots__ = ("rows", "ids", "error", "done", "durable", "wake")
+    __slots__ = ("rows", "ids", "error", "done", "durable", "lead", "wake")
 
-    def __init__(self, rows: list[tuple[str, bytes | None, bytes | None]], durable: bool = True) -> None:
+    def __init__(self, rows: list[tuple[str, bytes | None, bytes | None]], durable: bool = True,
+                 lead: int = 0) -> None:
         self.durable = durable
+        self.lead = lead
         # held from the start; released exactly once by the leader: a waiting caller sleeps
         # on its own lock, so a commit wakes only the callers it concerns
         self.wake = threading.Lock()

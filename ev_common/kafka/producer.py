@@ -135,15 +135,20 @@ class ReliableProducer(DeliveryWindow, SendWhileSyncing):
         self.send_raw(topic, env.key.encode("utf-8"), contract.encode(env))
         return env.id
 
-    def send_many(self, items: list[tuple[str, contract.Envelope]], *, durable: bool = True) -> list[str]:
+    def send_many(self, items: list[tuple[str, contract.Envelope]], *, durable: bool = True,
+                  lead: int = 0) -> list[str]:
         """Queue several envelopes durably in one outbox transaction, in order; returns ids.
-        *durable=False*: superseded-by-the-next values only — see :meth:`Outbox.append_many`."""
+        *durable=False*: superseded-by-the-next values only — see :meth:`Outbox.append_many`.
+        *lead*: the first *lead* items go to Kafka in a produce request of their own, ahead of
+        the rest, when they are sent while their commit runs (``send_while_syncing``, an idle
+        outbox) — Central's answer to a driver is not carried in one request with the CP
+        command and state updates committed with it (see :meth:`_push_out`)."""
         if self._closed:
             raise ProducerClosed(f"producer {self.client_id} is closed")
         if not items:
             return []
         self._outbox.append_many([(topic, env.key.encode("utf-8"), contract.encode(env))
-                                  for topic, env in items], durable=durable)
+                                  for topic, env in items], durable=durable, lead=lead)
         return [env.id for _, env in items]
 
     def send_raw(self, topic: str, key: bytes | None, value: bytes | None) -> None:

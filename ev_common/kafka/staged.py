@@ -47,10 +47,13 @@ class StagedRows:
     or did (delivered although the outbox forgot it; consumers act on it as on any delivered
     event, same envelope id if ever resent)."""
 
-    __slots__ = ("rows", "_done", "_committed", "_claimed", "_lock", "_verdict", "_settled")
+    __slots__ = ("rows", "lead", "_done", "_committed", "_claimed", "_lock", "_verdict", "_settled")
 
-    def __init__(self, rows: list[OutboxRow]) -> None:
+    def __init__(self, rows: list[OutboxRow], lead: int = 0) -> None:
         self.rows = rows
+        # the first *lead* rows go on the wire in a produce request of their own, before the
+        # rest (Outbox.append_many(lead=...)); 0: all together
+        self.lead = lead
         self._lock = threading.Lock()
         self._done = threading.Event()
         self._committed = False

@@ -16,6 +16,7 @@ import logging
 
 from kafka import errors as kerr
 
+from ev_common.kafka.delivery_window import push_out
 from ev_common.kafka.outbox import OutboxRow, StagedRows
 from ev_common.kafka.producer_errors import PERMANENT as _PERMANENT, Stopped as _Stopped, describe_error
 from ev_common.kafka.status import LinkState
@@ -56,7 +57,10 @@ class SendWhileSyncing:
         issued: list[tuple[OutboxRow, object]] = []
         send_error: BaseException | None = None
         unsent: list[OutboxRow] = []
+        lead = self._sending.lead if self._sending is not None else 0
         for n, row in enumerate(rows):
+            if n == lead and n > 0:
+                push_out(kp)  # the lead rows in a produce request of their own (StagedRows.lead)
             try:
                 issued.append((row, kp.send(row.topic, key=row.key, value=row.value)))
             except _PERMANENT as exc:
