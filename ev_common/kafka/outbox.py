@@ -216,9 +216,9 @@ class Outbox(Removals):
         with self._group:
             self._check_open()
             self._queue.append(ticket)
-            lead = not self._leading
+            leader = not self._leading
             self._leading = True
-        if not lead:
+        if not leader:
             ticket.wake.acquire()  # released once: our group was committed, or we lead the next
             if ticket.done:
                 return ticket.result()
