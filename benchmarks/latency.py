@@ -15,6 +15,7 @@ is kept in the JSON too (``bare_round_trip_idle_s``).
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import time
 import uuid
@@ -157,8 +158,9 @@ def breakdown(walls: list[tuple[str, float, float]], stamps: dict) -> dict:
         legs["driver_to_wire"].append(sent - asked)
         legs["central"].append(answer - sent)
         legs["back"].append(seen - answer)
+    per_sample = [[round(x * 1000, 2) for x in leg] for leg in zip(*legs.values())]
     return {k: (round(sorted(v)[len(v) // 2] * 1000, 2) if v else None) for k, v in legs.items()} \
-        | {"n": len(legs["central"])}
+        | {"n": len(legs["central"]), "per_sample_ms": per_sample}
 
 
 def _read_stamps_after(bootstrap: str, prefix: str, work: Path, stamps: Stamps, out: dict) -> Proc:
@@ -194,7 +196,7 @@ def _wait_stamps(stamps: Stamps, out: dict, timeout_s: float = 30.0) -> None:
 
 
 def run_latency(broker: Broker, root: Path, quick: bool, rtt: dict) -> BenchResult:
-    samples = 10 if quick else 30
+    samples = int(os.environ.get("EV_BENCH_LATENCY_SAMPLES") or (10 if quick else 30))
     prefix = f"bl{uuid.uuid4().hex[:6]}"
     topics = Topics(prefix)
     ensure_topics(broker.bootstrap, topics, 30)
