@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 from ev_common import contract
+from ev_common.kafka import delivery_window
 from ev_common.kafka.outbox import StagedRows
 from ev_common.kafka.producer import LinkState, ReliableProducer
 from ev_common.topics import Topics
@@ -50,10 +51,12 @@ def test_idle_event_is_sent_while_its_commit_runs_and_delivered_once(tmp_path: P
 
 
 def test_lead_rows_of_an_idle_send_many_are_taken_off_before_the_rest_is_handed_over(
-        tmp_path: Path, kafka_broker: str, topics: Topics) -> None:
+        tmp_path: Path, kafka_broker: str, topics: Topics, monkeypatch) -> None:
     """send_many(lead=1) while idle: the first event (Central's answer to a driver) is in a
     produce request of its own — the client's sender had taken it from the accumulator before
-    the rows committed with it were handed over — and all of them are delivered once."""
+    the rows committed with it were handed over — and all of them are delivered once. (The
+    product waits 5 ms at most for the sender; here long enough for a loaded machine.)"""
+    monkeypatch.setattr(delivery_window, "PUSH_OUT_WAIT_S", 10.0)
     producer = ReliableProducer(kafka_broker, tmp_path / "o.sqlite3", client_id="lead-rows",
                                 send_while_syncing=True)
     hook = producer._outbox.on_staged

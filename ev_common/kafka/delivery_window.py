@@ -90,7 +90,13 @@ class _Hurry:
             self._held = False
 
 
-def push_out(kp, wait_s: float = 0.005) -> None:
+# How long push_out waits at most for the sender thread to take the lead records: past it the
+# rest is handed over anyway (a stalled sender must not hold the delivery up; the records then
+# may share a request, which costs latency only)
+PUSH_OUT_WAIT_S = 0.005
+
+
+def push_out(kp, wait_s: float | None = None) -> None:
     """The records handed to *kp* so far leave in a produce request of their own: their linger
     ends now, and this returns once the client's sender thread has taken them from its
     accumulator (or after *wait_s*), so records handed over next go in the request after —
@@ -109,7 +115,7 @@ def push_out(kp, wait_s: float = 0.005) -> None:
     try:
         if acc is None:  # no accumulator to watch: flush(timeout=0) above ended the linger
             return
-        deadline = time.monotonic() + wait_s
+        deadline = time.monotonic() + (PUSH_OUT_WAIT_S if wait_s is None else wait_s)
         while acc.has_undrained() and time.monotonic() < deadline:
             time.sleep(0.0001)  # lets the sender thread run (it needs the GIL to drain)
     finally:

@@ -142,7 +142,8 @@ class ReliableProducer(DeliveryWindow, SendWhileSyncing):
         *lead*: the first *lead* items go to Kafka in a produce request of their own, ahead of
         the rest, when they are sent while their commit runs (``send_while_syncing``, an idle
         outbox) — Central's answer to a driver is not carried in one request with the CP
-        command and state updates committed with it (see :meth:`_push_out`)."""
+        command and state updates committed with it (see
+        :func:`~ev_common.kafka.delivery_window.push_out`)."""
         if self._closed:
             raise ProducerClosed(f"producer {self.client_id} is closed")
         if not items:
