@@ -246,6 +246,8 @@ class CentralService(PeriodicTasks, SocketGateway):
             if not self._scale.leads():
                 return
             self.workbench.reload_book()  # acknowledgements made through the other instances
+            # the other instances' supplies move in the database, not in this picture
+            self.core.merge_live_values(self.store.live_values_of_running())
         self.workbench.evaluate()
 
     async def _shutdown(self) -> None:

@@ -241,6 +241,13 @@ class Store:
                 database.execute_sql(_live_values_sql(len(chunk), open_only=self.scale_out),
                                      [v for row in chunk for v in row])
 
+    def live_values_of_running(self) -> dict[str, tuple[int, float, float, float]]:
+        """session id → (seq, kW, kWh, €) of every running or interrupted supply, as flushed by
+        :meth:`save_live_values` of whichever instance applies its telemetry (scale-out)."""
+        rows = (Supply.select(Supply.id, Supply.telemetry_seq, Supply.kw, Supply.kwh, Supply.eur)
+                .where(Supply.status.in_(("charging", "interrupted"))).tuples())
+        return {sid: (seq, kw, kwh, eur) for sid, seq, kw, kwh, eur in rows}
+
     def issue_ticket(self, s: Supply, *, ended_at: float, kwh: float, eur: float, outcome: str,
                      now: float) -> TicketRow:
         started = s.started_at or s.created_at

@@ -43,3 +43,20 @@ class LiveValues(CentralState):
     def dirty_live_values(self) -> list[RunningSession]:
         dirty, self._dirty_live = list(self._dirty_live.values()), {}
         return dirty
+
+    def merge_live_values(self, values: dict[str, tuple[int, float, float, float]]) -> int:
+        """Scale-out: take the newer live values another instance flushed to the database
+        (session id → (seq, kW, kWh, €), :meth:`Store.live_values_of_running`) into this
+        picture. Each instance applies the telemetry of its own partitions only, so without
+        this the instance keeping the operators' alerts saw the other instances' supplies
+        frozen: "sin telemetría" alerts for supplies that were running fine, and no timeline
+        samples for them. Only a newer seq is taken (never back); nothing is marked dirty (the
+        values are in the database already). Returns how many sessions moved."""
+        moved = 0
+        for cp in self.cps.values():
+            ses = cp.session
+            got = values.get(ses.session_id) if ses is not None else None
+            if got is not None and got[0] > ses.seq:
+                ses.seq, ses.kw, ses.kwh, ses.eur = got
+                moved += 1
+        return moved

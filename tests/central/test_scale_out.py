@@ -283,3 +283,54 @@ def test_an_older_database_s_coarse_supply_times_are_widened_when_scale_out_star
                                             "interrupted_at": "double precision", "last_seen": "double precision"}
     finally:
         conn.close()
+
+
+def test_the_alert_keeper_follows_supplies_whose_telemetry_another_instance_applies(pair):
+    """Each instance applies the telemetry of its own partitions and flushes it to the database;
+    the instance keeping the operators' alerts (A: the smallest id) must see those supplies
+    move too — no "sin telemetría" alert while they run, a timeline point of their values —
+    and still raise the alert once they really go silent. The workbench's clock is moved
+    in steps shorter than the silence threshold, so a periodic evaluation in between cannot
+    raise it early."""
+    from central_service.domain.cp import RunningSession
+    a, b = pair("central-a"), pair("central-b")
+    assert a.call(a._scale.leads)
+    pair.monitor(a, "CP001")
+    _connected_everywhere(a, b, ["CP001"])
+    granted = _request(a, "driver1", "CP001")
+    assert isinstance(granted, c.ChargeAuthorized)
+    sid, started = granted.session_id, time.time()
+    _decide(a, c.SupplyStarted(cp_id="CP001", session_id=sid, started_at=started))
+    wait_until(lambda: b.call(lambda: b.core.cps["CP001"].session is not None), 30,
+               interval=0.1, message="B sees the supply running")
+    clock = ShiftedClock()
+    a.workbench.clock = clock
+    silent_after = a.config.alert_silent_supply
+
+    def silent_alerts() -> list:
+        return a.call(lambda: [al for al in a.workbench.book.active.values()
+                               if al.kind == "supply_silent" and al.subject == sid])
+    for step, seq in enumerate((5, 6, 7)):
+        clock.offset = step * silent_after * 2 / 3
+        # B applied telemetry of the supply (its partition) and flushed it, as its runtime does
+        b.call(lambda seq=seq: b.store.save_live_values([RunningSession(sid, "driver1", started, kw=7.0,
+                                                                        kwh=seq / 10, eur=seq / 30, seq=seq)]))
+        a.call(a._evaluate_alerts)
+        ses = a.call(lambda: a.core.cps["CP001"].session)
+        assert (ses.seq, ses.kwh) == (seq, seq / 10)
+        assert silent_alerts() == []
+    samples = {round(kwh, 3) for (kwh,) in _rows(pair.url, f"SELECT kwh FROM supply_samples WHERE session_id = '{sid}'")}
+    assert {0.5, 0.6, 0.7} <= samples
+    clock.offset += silent_after + 5    # nothing flushed since: now it is silent
+    a.call(a._evaluate_alerts)
+    assert len(silent_alerts()) == 1
+
+
+def _rows(url: str, sql: str) -> list[tuple]:
+    conn = _pg(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            return list(cur.fetchall())
+    finally:
+        conn.close()
