@@ -164,6 +164,8 @@ class ResilientConsumer(GroupMember, ManualReader, ConsumerLag, DeadLetters):
                                                       if self._state == LinkState.CONNECTED else 0.5)
                 records = self._kc.poll(timeout_ms=self._poll_timeout_ms,
                                         max_records=self._max_records)
+                if self.group_id is not None:
+                    self._keep_join_alive(self._kc)
                 if records:
                     self._process(records)
                     backoff.reset()

@@ -3,8 +3,9 @@
 A part (mixin) of :class:`ev_common.kafka.consumer.ResilientConsumer`: offsets of a batch are
 committed only after ``on_batch`` returned (at-least-once; with an :class:`OffsetStore` in
 manual mode the same step saves local positions instead), the rebalance listener drops
-commits pending for revoked partitions, and an empty assignment of existing topics is nudged
-(a kafka-python 3.0.12 race). Central reads its inputs in this mode.
+commits pending for revoked partitions, and two kafka-python 3.0.12 races are worked around:
+an empty assignment of existing topics is nudged, and a group join is never left half done
+(:meth:`GroupMember._keep_join_alive`). Central reads its inputs in this mode.
 """
 from __future__ import annotations
 
@@ -49,6 +50,27 @@ class GroupMember:
             log.warning("consumer %s: no partitions assigned although the topics exist; "
                         "rejoining group %s", self.client_id, self.group_id)
             kc._coordinator.request_rejoin()  # noqa: SLF001
+
+    def _keep_join_alive(self, kc: KafkaConsumer) -> None:
+        """After each poll: keep kafka-python 3.0.12 finishing a group join it has started.
+
+        Its JoinGroup+SyncGroup runs as a task that outlives a short ``poll()``; a later poll
+        awaits it and applies the assignment, but only ``while need_rejoin()``. A leader that
+        rejoins because its metadata snapshot changed (seen right after a fresh group's first
+        assignment) has ``rejoin_needed`` False, and the task's own ``_perform_assignment``
+        makes the snapshots equal again: if the task finishes between two polls, no poll ever
+        applies it. The member stays REBALANCING with heartbeats off, its old partitions still
+        listed as assigned (gated, not fetched) and its listener never called again; the
+        coordinator drops it after the session timeout and the other member takes every
+        partition. Both then report all partitions and the stranded one reads nothing, until
+        something else makes it rejoin (nothing did within 30 s in the test, 90 s in the e2e
+        run). tests/test_consumer_group_join.py catches it (members joining a fresh group at
+        once). While a join is under way (``rejoining``) the flag is held up, so the next poll
+        awaits the task and applies its result (or, if it already finished, joins anew)."""
+        coordinator = kc._coordinator  # noqa: SLF001
+        with coordinator._lock:  # noqa: SLF001 - the network thread ends a join under it
+            if coordinator.rejoining and not coordinator.rejoin_needed:
+                coordinator.request_rejoin()
 
     def _commit_pending(self, kc: KafkaConsumer | None = None) -> None:
         kc = kc or self._kc
