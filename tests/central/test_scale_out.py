@@ -244,8 +244,9 @@ def _decide(svc: CentralService, body: c.Payload) -> list[c.Payload]:
     return out
 
 
-def test_a_supply_finished_through_one_instance_is_billed_once_and_stale_live_values_never_move_it(pair):
-    from central_service.domain.cp import RunningSession
+def _supply_running_on_both(pair) -> tuple[CentralService, CentralService, str, float]:
+    """Instances A and B, CP001's Monitor on A, a supply of driver1 authorized and started
+    through A and seen running by B: (a, b, session id, started at)."""
     a, b = pair("central-a"), pair("central-b")
     pair.monitor(a, "CP001")
     _connected_everywhere(a, b, ["CP001"])
@@ -255,6 +256,12 @@ def test_a_supply_finished_through_one_instance_is_billed_once_and_stale_live_va
     _decide(a, c.SupplyStarted(cp_id="CP001", session_id=sid, started_at=started))
     wait_until(lambda: b.call(lambda: b.core.cps["CP001"].session is not None), 30,
                interval=0.1, message="B sees the supply running")
+    return a, b, sid, started
+
+
+def test_a_supply_finished_through_one_instance_is_billed_once_and_stale_live_values_never_move_it(pair):
+    from central_service.domain.cp import RunningSession
+    a, b, sid, started = _supply_running_on_both(pair)
     final = c.SupplyFinished(cp_id="CP001", session_id=sid, started_at=started, ended_at=started + 60,
                              kwh=2.0, eur=0.7, reason="unplugged")
     assert any(isinstance(p, c.Ticket) for p in _decide(b, final))
@@ -293,16 +300,8 @@ def test_the_alert_keeper_follows_supplies_whose_telemetry_another_instance_appl
     in steps shorter than the silence threshold, so a periodic evaluation in between cannot
     raise it early."""
     from central_service.domain.cp import RunningSession
-    a, b = pair("central-a"), pair("central-b")
+    a, b, sid, started = _supply_running_on_both(pair)
     assert a.call(a._scale.leads)
-    pair.monitor(a, "CP001")
-    _connected_everywhere(a, b, ["CP001"])
-    granted = _request(a, "driver1", "CP001")
-    assert isinstance(granted, c.ChargeAuthorized)
-    sid, started = granted.session_id, time.time()
-    _decide(a, c.SupplyStarted(cp_id="CP001", session_id=sid, started_at=started))
-    wait_until(lambda: b.call(lambda: b.core.cps["CP001"].session is not None), 30,
-               interval=0.1, message="B sees the supply running")
     clock = ShiftedClock()
     a.workbench.clock = clock
     silent_after = a.config.alert_silent_supply
