@@ -43,4 +43,5 @@ def test_breakdown_splits_request_to_authorized_at_the_record_timestamps(tmp_pat
     _write(stamps.path, [{"request": "r1", "t": 100.001}, {"answer": 100.012}])
     stamps.refresh()
     legs = breakdown(_out()["walls"], stamps.stamps)
-    assert legs == {"driver_to_wire": 1.0, "central": 11.0, "back": 8.0, "n": 1}
+    assert legs == {"driver_to_wire": 1.0, "central": 11.0, "back": 8.0, "n": 1,
+                    "per_sample_ms": [[1.0, 11.0, 8.0]]}  # each sample's legs, for the slow ones

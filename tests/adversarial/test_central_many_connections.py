@@ -4,6 +4,8 @@ request: a Monitor's heartbeats keep flowing, a driver can still log in, every b
 NACK or an ERR, and once the peers leave no descriptor is left behind."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ev_common.framing import ETX, NACK, STX, encode_frame, lrc
@@ -45,7 +47,11 @@ MALFORMED: dict[str, bytes] = {
 
 
 def test_500_hostile_connections_and_malformed_requests_leave_monitors_and_drivers_served(central):
-    svc = central(limits=FLOOD_TESTS)  # 500 links from 127.0.0.1 on purpose (caps: tests/security)
+    # 500 links from 127.0.0.1 on purpose (caps: tests/security). Opening them (500 TLS
+    # handshakes, Central in this process) took over 10 s on a loaded CI machine, and the frame
+    # deadline then closed the first unfinished frames before the last link was accepted: the
+    # deadlines are pushed past this test's length (they have tests of their own)
+    svc = central(limits=replace(FLOOD_TESTS, frame_deadline_s=300.0, anonymous_idle_s=300.0))
     mon = central.monitor(svc, "CP001")
     wait_until(lambda: svc.call(lambda: svc.core.cps["CP001"].monitor_connected), 10, message="CP001 up")
     base_fds = open_fds()
@@ -53,7 +59,7 @@ def test_500_hostile_connections_and_malformed_requests_leave_monitors_and_drive
     hostile = [tls_connect(svc.port) for _ in range(IDLE + UNFINISHED)]
     for s in hostile[IDLE:]:
         s.sendall(b"\x02LOGIN#driver1#pass1")  # a frame that never ends
-    wait_until(lambda: open_fds() >= base_fds + 2 * len(hostile), 15, message="500 connections accepted")
+    wait_until(lambda: open_fds() >= base_fds + 2 * len(hostile), 60, message="500 connections accepted")
 
     beats = len(mon.answers)
     wait_until(lambda: len(mon.answers) >= beats + 3, 10, message="3 more heartbeats answered")
