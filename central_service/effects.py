@@ -54,11 +54,15 @@ from ev_common.topics import Topics
 from central_service import db
 from central_service.authenticity import CP_COMMAND_TYPES, CpKeyring, sign_command
 from central_service.notify_keys import NotifyKeyring
-from central_service.store import Store
+from central_service.store import Store, is_db_error
 
 log = logging.getLogger("central")
 
 FAULT_KILL_BEFORE_RELAY = "EV_FAULT_KILL_BEFORE_RELAY"
+
+# rows read per relay round; effect rows handed over before they are deleted in one statement
+RELAY_LIMIT = 1000
+FORGET_AFTER_ROWS = 2000
 
 _CP_COMMANDS = (c.AuthorizeSupply, c.CancelAuthorization, c.StopSupply, c.SetAvailability)
 
@@ -88,6 +92,10 @@ class EffectRelay:
         # updated in place keeps its place, so a CP ticking all the time is not starved)
         self.live_admit_rows = live_admit_rows
         self._live: dict[tuple[str, str], c.Payload] = {}
+        # rows handed to the producer and not deleted yet (see relay / forget_relayed)
+        self._relayed: list[int] = []
+        self._relayed_upto = 0
+        self._last_forget_error = float("-inf")
 
     def topic_for(self, p: c.Payload) -> str:
         if isinstance(p, _CP_COMMANDS):
@@ -189,9 +197,11 @@ class EffectRelay:
         self.store.add_effects(rows, time.time(), instance=self.own_rows)
 
     def relay(self) -> None:
-        """Hand committed effects to the producer (durable), then forget them."""
+        """Hand committed effects to the producer (durable); their rows are deleted later, by
+        :meth:`forget_relayed` (see there for why not here)."""
         while True:
-            pending = self.store.pending_effects(instance=self.own_rows)
+            pending = self.store.pending_effects(RELAY_LIMIT, instance=self.own_rows,
+                                                 after_id=self._relayed_upto)
             if not pending:
                 return
             envelopes = [(e.topic, c.decode(e.payload)) for e in pending]
@@ -203,10 +213,45 @@ class EffectRelay:
             except OutboxRefused as exc:  # disk full / cap: they stay in the DB, retried each tick
                 self.outbox_refused(exc, f"{len(envelopes)} effect(s) kept in pending_effects")
                 return
-            # The deletion needs no fsync of its own: lost to a power cut, it only re-relays
-            # effects with their same envelope ids, which every consumer deduplicates.
-            with db.synchronous("NORMAL"):
-                self.store.delete_effects([e.id for e in pending])
+            self._relayed.extend(e.id for e in pending)
+            self._relayed_upto = pending[-1].id
+            if len(self._relayed) >= FORGET_AFTER_ROWS:
+                self.forget_relayed()
+            if len(pending) < RELAY_LIMIT:
+                return  # the loop thread is the only writer of our rows: nothing newer
+
+    def forget_relayed(self) -> None:
+        """Delete the rows of effects already handed to the producer (its outbox holds them).
+
+        Why not right after the hand-over: that deletion was a transaction of its own (three
+        PRAGMAs to commit it without an fsync, the DELETE, one more SELECT) run on the loop
+        thread exactly while the producer's threads put the answer on the wire; in the same
+        process, under one GIL, it delayed the answer (issue 14, ``latency``). Now it runs
+        from a timer (``forget_interval``) or once many rows gathered — one statement for all.
+
+        Until then :meth:`relay` reads only rows after the last one it handed over (ids grow
+        while nothing is deleted: SQLite's rowid is max+1, PostgreSQL's a sequence); after the
+        deletion it reads from the start again (whatever is left was not handed over — e.g.
+        rows claimed from a dead instance, which may have smaller ids). A crash before the
+        deletion relays those effects again with their same envelope ids, which every
+        consumer deduplicates (as after a power cut that loses the deletion)."""
+        if not self._relayed:
+            return
+        try:
+            with db.synchronous("NORMAL"):  # lost to a power cut: re-relayed, deduplicated
+                self.store.delete_effects(self._relayed)
+        except Exception as exc:
+            if not is_db_error(exc):
+                raise
+            # the database is down (PostgreSQL restarting...): the rows stay, and so does the
+            # list; the next timer tries again (one line per minute, not one per tick)
+            now = time.monotonic()
+            if now - self._last_forget_error >= 60.0:
+                self._last_forget_error = now
+                log.warning("relayed effects not deleted yet (database unavailable: %s); retrying", exc)
+            return
+        self._relayed = []
+        self._relayed_upto = 0
 
     def fault_point(self, envelopes: list[tuple[str, c.Envelope]]) -> None:
         """Tests only: die like a power cut between the commit and the relay."""

@@ -18,13 +18,14 @@ Effects and crashes (why Central never loses or doubles an effect): the effects 
 written as rows of ``pending_effects`` *in the same DB transaction* as the state change and the
 processed message id (a transactional outbox). Only after the commit are they handed to the
 :class:`ReliableProducer` (whose own outbox is durable like the database: see
-``CentralConfig.outbox_sync``) and deleted. So:
+``CentralConfig.outbox_sync``); their rows are deleted later, in one statement from a timer
+(``EffectRelay.forget_relayed``: not on the answer's path). So:
 
 * death before the commit → nothing happened; the message is redelivered and applied once;
 * death after the commit, before the hand-over → the rows are still there and are handed over at
   the next start; the redelivered message is skipped as already processed;
-* death after the hand-over, before the rows' deletion → those effects are handed over again with
-  the *same* envelope ids, which consumers deduplicate.
+* death after the hand-over, before the rows' deletion (up to ``forget_interval``, 0.25 s) →
+  those effects are handed over again with the *same* envelope ids, which consumers deduplicate.
 Telemetry is the exception: it is idempotent by ``seq``, its effects (SupplyProgress, CpState)
 are superseded by the next tick, and live values are persisted at most once per second; they
 take the live lane of :mod:`.effects` (in memory, coalesced per key, admitted into the producer's
@@ -39,45 +40,40 @@ import time
 from collections.abc import Callable
 
 from ev_common import contract as c
-from ev_common.kafka.consumer import Delivery, ResilientConsumer, RetryLater
+from ev_common.kafka.consumer import ResilientConsumer
 from ev_common.kafka.producer import ReliableProducer
 from ev_common.topics import Topics
-from central_service import activity, audit, db
+from central_service import activity, db
 from central_service.domain.alerts import AlertPolicy
 from central_service.workbench import Workbench
 from central_service.application import CentralCore
-from central_service.authenticity import CP_EVENT_TYPES, CpEventVerifier, CpKeyring
+from central_service.authenticity import CpEventVerifier, CpKeyring
 from central_service.config import CentralConfig
 from central_service.domain.login_throttle import LoginThrottle, ThrottlePolicy
-from central_service.domain.restart_grace import RequestOnHold
 from central_service.effects import FAULT_KILL_BEFORE_RELAY, EffectRelay
 from central_service.fencing import watch_lock
 from central_service.instance_guard import InstanceGuard, LockLost
+from central_service.kafka_input import EVENT_SLICE, REQUESTS_FIRST_MAX_WAIT_S, KafkaInput  # noqa: F401 - re-exported
 from central_service.periodic import PeriodicTasks
 from central_service.scale_out import ScaleOut, check_database, decision
-from central_service.sessions import SIGNED_BY_SESSION, SessionBook
+from central_service.sessions import SessionBook
 from central_service.socket_gateway import SocketGateway
 from central_service.socket_options import central_ssl
 from central_service.socket_server import SocketServer
 from central_service.notify_keys import NotifyKeyring
-from central_service.store import Store, is_db_error
+from central_service.store import Store
 from central_service.tokens import TokenSigner, load_or_create_secret
 
 __all__ = ["FAULT_KILL_BEFORE_RELAY", "CentralConfig", "CentralService"]
 
 log = logging.getLogger("central")
 
-# a request handed over while an events batch is applied waits at most this many CP events
-EVENT_SLICE = 10
-# how long the events thread holds its next batch back while request batches wait (never starve)
-REQUESTS_FIRST_MAX_WAIT_S = 1.0
 
-
-class CentralService(PeriodicTasks, SocketGateway):
+class CentralService(KafkaInput, PeriodicTasks, SocketGateway):
     """The Central process: owns the loop, the DB connection, the Kafka clients and the socket
     server, and feeds the application (:class:`CentralCore`) one transaction at a time. Timers
     live in :mod:`.periodic`, the socket server's entry points in :mod:`.socket_gateway`, the
-    effects' way out in :mod:`.effects`."""
+    Kafka batches' way in in :mod:`.kafka_input`, the effects' way out in :mod:`.effects`."""
 
     def __init__(self, config: CentralConfig, clock: Callable[[], float] = time.time) -> None:
         self.config = config
@@ -133,6 +129,7 @@ class CentralService(PeriodicTasks, SocketGateway):
                  asyncio.create_task(self._every(self.config.heartbeat_interval, self._heartbeat)),
                  asyncio.create_task(self._every(30.0, self._log_counters)),
                  asyncio.create_task(self._every(self.config.alert_interval, self._evaluate_alerts)),
+                 asyncio.create_task(self._every(self.config.forget_interval, lambda: self._effects.forget_relayed())),
                  asyncio.create_task(self._prune_periodically()),
                  asyncio.create_task(self._ensure_topics()),
                  asyncio.create_task(watch_lock(self._guard, self.config.lock_check_interval,
@@ -264,6 +261,11 @@ class CentralService(PeriodicTasks, SocketGateway):
                 self.store.save_live_values(self.core.dirty_live_values())
             except Exception:  # noqa: BLE001
                 log.exception("could not save live values at shutdown")
+            if self._effects is not None:
+                try:
+                    self._effects.forget_relayed()  # else relayed again at the next start (deduplicated)
+                except Exception:  # noqa: BLE001
+                    log.exception("could not delete relayed effects at shutdown")
         if self._producer is not None:
             await loop.run_in_executor(None, self._producer.close)
         if self._scale is not None and not self._fenced:
@@ -354,121 +356,6 @@ class CentralService(PeriodicTasks, SocketGateway):
         if self._scale is not None and not self._fenced and not self._scale.renew():
             self._fence(f"the lease of instance {self.config.instance} lapsed: another instance may have "
                         "taken over its Monitors and effects")
-
-    # ---------------------------------------------------------------- Kafka input
-    def _on_request_batch(self, deliveries: list[Delivery]) -> None:
-        """Requests consumer thread: apply the batch on the loop and wait (offsets commit
-        afterwards); while it waits, the events thread holds its next batch back."""
-        assert self._loop is not None
-        with self._priority:
-            self._requests_waiting += 1
-        try:
-            async def _apply() -> None:
-                self._apply_batch(deliveries)
-            asyncio.run_coroutine_threadsafe(_apply(), self._loop).result()
-        finally:
-            with self._priority:
-                self._requests_waiting -= 1
-                self._priority.notify_all()
-
-    def _on_event_batch(self, deliveries: list[Delivery]) -> None:
-        """Events consumer thread: after any waiting request batch, apply the batch on the
-        loop and wait (offsets commit afterwards). If a request batch is handed over
-        meanwhile, the events batch stops at the next multiple of EVENT_SLICE (what was
-        applied is complete: effects relayed, live values sent), yields to the loop — the
-        request runs — and goes on. A failure later in the batch retries it whole, with the
-        messages applied before skipped (processed ids) or harmless (telemetry: by seq)."""
-        assert self._loop is not None
-        with self._priority:
-            self._priority.wait_for(lambda: self._requests_waiting == 0, REQUESTS_FIRST_MAX_WAIT_S)
-
-        async def _apply() -> None:
-            done = 0
-            while done < len(deliveries):
-                if done:
-                    await asyncio.sleep(0)  # the waiting request runs here
-                    self.core.counters["event_batches_yielded"] += 1
-                done += self._apply_batch(deliveries[done:], yield_to_requests=True)
-        asyncio.run_coroutine_threadsafe(_apply(), self._loop).result()
-
-    def _apply_batch(self, deliveries: list[Delivery], yield_to_requests: bool = False) -> int:
-        """Apply *deliveries* in order; returns how many were applied: all of them, or with
-        *yield_to_requests* fewer when a request batch waits (see :meth:`_on_event_batch`)."""
-        assert self.core is not None
-        # Live values (SupplyProgress, CpState from telemetry) are superseded by the next tick:
-        # keep only the latest per (type, key) within the batch and offer them to the live lane
-        # (effects.py, "Two lanes": coalesced, admitted as the producer drains). They are offered
-        # before any other message is applied and after the batch's staged effects, and the
-        # relay hands a key's pending live value over right before that key's effects, so the
-        # last CpState sent always reflects the latest facts.
-        live: dict[tuple[str, str], c.Payload] = {}
-        assert self._verifier is not None and self._effects is not None
-        if self._fenced:  # not applied, offsets not committed: the active instance reads them
-            raise RetryLater(f"this instance lost the database lock: {self._fenced}")
-        applied = len(deliveries)
-        for n, d in enumerate(deliveries):
-            if yield_to_requests and n and n % EVENT_SLICE == 0 and self._requests_waiting:
-                applied = n  # complete what was applied (below), then let the request in
-                break
-            env = d.envelope
-            if isinstance(env.body, CP_EVENT_TYPES):
-                why = self._verifier.problem(env)
-                if why is not None:
-                    self._effects.dead_letter(d, why)
-                    continue
-            if isinstance(env.body, c.Telemetry):
-                for p in self.core.on_telemetry(env.body):
-                    live[(p.TYPE, p.partition_key())] = p
-                continue
-            if live:
-                self._effects.offer_live(live.values())
-                live.clear()
-            try:
-                with self._decision():
-                    seen_as = self.store.processed_type(env.id)
-                    if seen_as == env.type:
-                        self.core.counters["duplicates"] += 1
-                        log.info("duplicate message id=%s type=%s: already applied", env.id, env.type)
-                        continue
-                    principal = (self.sessions.principal(env) if isinstance(env.body, SIGNED_BY_SESSION)
-                                 and self.sessions is not None else None)
-                    refused_before = self.core.counters["operator_unauthorized"]
-                    effects = self.core.on_message(env, principal)
-                    effects = effects + activity.activity_for(
-                        env, effects, self.core.counters["operator_unauthorized"] > refused_before)
-                    audit.from_activity(effects, time.time())  # operator commands: who, what, when
-                    if seen_as is None:
-                        self.store.mark_processed(env.id, env.type, time.time())
-                    else:
-                        # the id was taken first by a message of another type (forged, e.g. a fake
-                        # "final-<session>"): the real one must not be skipped as a duplicate. It
-                        # is applied unrecorded; the domain's own checks (billed, seq, session
-                        # state) keep a redelivery of it harmless.
-                        self.core.counters["id_conflicts"] += 1
-                        log.warning("message id=%s type=%s reuses the id of an applied %s: applied "
-                                    "on its own merits", env.id, env.type, seen_as)
-                    self._effects.stage(effects)
-            except RequestOnHold as exc:
-                # nothing changed (the core decides before touching state); the consumer applies
-                # the batch again shortly and the offset stays uncommitted, so even a crash
-                # meanwhile loses nothing. Messages before this one are already recorded.
-                self._effects.relay()
-                raise RetryLater(str(exc)) from exc
-            except LockLost as exc:  # fenced (scale-out lease): not applied, offsets not committed
-                raise RetryLater(str(exc)) from exc
-            except Exception as exc:
-                self._reload_after_failure()
-                if is_db_error(exc):
-                    # the consumer retries the batch until the DB is back; applied messages
-                    # are skipped by id
-                    raise RetryLater(f"database unavailable: {exc}") from exc
-                self.core.counters["handler_errors"] += 1
-                log.exception("message id=%s type=%s could not be applied: dead-lettered", env.id, env.type)
-                self._effects.dead_letter(d, f"central failed: {type(exc).__name__}: {exc}")
-        self._effects.relay()
-        if live:
-            self._effects.offer_live(live.values())
-        return applied
 
 
 def _file_safe(name: str) -> str:
