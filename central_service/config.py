@@ -62,7 +62,7 @@ class CentralConfig:
     # checked after each batch and every live_pump_interval seconds.
     live_admit_rows: int = 50  # 250 -> 50 after load_latency: answer p50 144 -> 54 ms (README, issue 14)
     live_pump_interval: float = 0.02
-    # How often the rows of effects already handed to the producer are deleted (one statement,
+    # How often the rows of effects already handed to the producer are deleted (all at once,
     # off the answer's path: central_service.effects.EffectRelay.forget_relayed).
     forget_interval: float = 0.25
     # Retention (central_service.retention): processed ids longer than Kafka's retention.

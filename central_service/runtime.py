@@ -18,7 +18,7 @@ Effects and crashes (why Central never loses or doubles an effect): the effects 
 written as rows of ``pending_effects`` *in the same DB transaction* as the state change and the
 processed message id (a transactional outbox). Only after the commit are they handed to the
 :class:`ReliableProducer` (whose own outbox is durable like the database: see
-``CentralConfig.outbox_sync``); their rows are deleted later, in one statement from a timer
+``CentralConfig.outbox_sync``); their rows are deleted later, all at once from a timer
 (``EffectRelay.forget_relayed``: not on the answer's path). So:
 
 * death before the commit → nothing happened; the message is redelivered and applied once;
