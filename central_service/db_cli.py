@@ -101,7 +101,7 @@ def _issue_key(store: Store, args: argparse.Namespace, *, new_cp: bool) -> int:
     """Generate the CP's secret, store it, write its credentials file (0600)."""
     key = msgauth.new_key()
     path = _credentials_path(args)
-    with store.atomic():
+    with store.write_transaction():
         if new_cp:
             store.add_cp(args.id, args.location, args.price, args.max_kw, key, replace=True)
         elif not store.set_cp_key(args.id, key, time.time()):
@@ -263,7 +263,7 @@ def _run(args: argparse.Namespace, store: Store, url: str) -> int:
     if args.cmd == "init":
         print(f"Base de datos lista: {url}")
     elif args.cmd == "seed":
-        with store.atomic():
+        with store.write_transaction():
             d, c = seed(store, args.drivers, args.cps, args.credentials_dir)
         print(f"Semilla aplicada: {d} conductores y {c} puntos de carga nuevos "
               f"(conductores driver1..driver{args.drivers} / pass123; CPs con clave demo-cp-key; "

@@ -33,6 +33,20 @@ class Store:
     def atomic(self):
         return database.atomic()
 
+    def write_transaction(self):
+        """A transaction that reads, then writes, from a process other than Central (``ev-db``).
+
+        On SQLite it takes the write lock when it begins (``BEGIN IMMEDIATE``): a transaction
+        begun for reading that then writes fails at once with "database is locked" if Central
+        committed meanwhile (its snapshot is stale; SQLite does not wait, whatever the busy
+        timeout) — seen as ``ev-db add-cp`` failing while supplies ran. Taking the lock first,
+        it waits for Central's short transactions instead (busy timeout). Other databases: a
+        plain transaction (their row locks wait by themselves)."""
+        obj = database.obj
+        if isinstance(obj, pw.SqliteDatabase):
+            return obj.atomic("IMMEDIATE")
+        return database.atomic()
+
     # ------------------------------------------------------------------ loading
     #: scale-out (central_service/scale_out.py): CP rows carry the Monitor's liveness and a
     #: version; set once at start-up. False (a single active Central): nothing changes.

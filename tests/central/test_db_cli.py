@@ -435,3 +435,27 @@ def test_password_comes_from_a_0600_file_and_never_from_the_command_line(ev_db, 
     assert sql(db_file, "SELECT COUNT(*) FROM drivers WHERE id = 'carol'") == [(0,)]
     # the option that would put a password in `ps` no longer exists
     assert failed_cleanly(ev_db("add-driver", "dave", "--password", "x"))
+
+
+def test_ev_db_write_transactions_take_the_write_lock_when_they_begin(tmp_path: Path) -> None:
+    """``ev-db add-cp`` reads (does the CP exist?) then writes. Begun as a plain (deferred)
+    transaction, a Central commit between the two made the write fail at once with "database
+    is locked" (a stale snapshot: SQLite's busy timeout does not apply) — seen while supplies
+    ran. ``Store.write_transaction`` holds the write lock from its start: Central's next commit
+    waits for it instead, and the read-then-write goes through."""
+    db_file = tmp_path / "central.db"
+    db.connect(f"sqlite:///{db_file}")
+    central = sqlite3.connect(db_file, timeout=0)  # another process's connection, not waiting
+    try:
+        store = Store()
+        with store.write_transaction():
+            store.driver_exists("driver1")  # only a read so far
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                central.execute("BEGIN IMMEDIATE")  # Central cannot commit in between
+            store.add_cp("CP010", "Nuevo", 0.4, 11.0, "k" * 32, replace=True)
+        central.execute("BEGIN IMMEDIATE")  # free again once it ended
+        central.execute("ROLLBACK")
+        assert ChargePointRow.get_by_id("CP010").location == "Nuevo"
+    finally:
+        central.close()
+        db.close()
