@@ -47,6 +47,7 @@ from kafka import errors as kerr
 
 from ev_common.kafka.outbox import OutboxRow
 from ev_common.kafka.producer_errors import PERMANENT as _PERMANENT
+from ev_common.kafka.record_handoff import RecordHandoff
 from ev_common.kafka.status import LinkState
 
 
@@ -196,10 +197,13 @@ class DeliveryWindow:
         """Hand *rows* to the client in order; returns the error that stopped it, if any."""
         issued: list[object] = []
         error: BaseException | None = None
-        send, hold, track = kp.send, window.append, issued.append  # per-row hot loop
+        handoff = self._handoff
+        if handoff is None or handoff.kp is not kp:
+            handoff = self._handoff = RecordHandoff(kp)
+        send, hold, track = handoff.begin(), window.append, issued.append  # per-row hot loop
         for row in rows:
             try:
-                fut = send(row.topic, key=row.key, value=row.value)
+                fut = send(row.topic, row.key, row.value)
             except _PERMANENT as exc:
                 # kafka-python raises an oversize record from send() itself (not via the
                 # future): retrying it would block this outbox forever, so it is quarantined
@@ -210,9 +214,16 @@ class DeliveryWindow:
                 break
             hold((row, fut))
             track(fut)
-        done = _BatchSettled(len(issued), self._wake)
+        # one wake-up callback per produce batch, not per record: a record's future is settled
+        # by its batch's (which runs the record futures' callbacks first, registered earlier);
+        # a record future settled already (refused inside send()) has no batch that will settle
+        batches = {}
         for fut in issued:
-            fut.add_both(done)
+            settles = fut if fut.is_done else getattr(fut, "_produce_future", fut)
+            batches[id(settles)] = settles
+        done = _BatchSettled(len(batches), self._wake)
+        for settles in batches.values():
+            settles.add_both(done)
         return error
 
     def _harvest(self, window: deque, blocked: set) -> tuple[bool, BaseException | None]:
@@ -239,10 +250,13 @@ class DeliveryWindow:
 
 
 class _BatchSettled:
-    """Callback on every record future of one issued batch (run by the client's sender thread,
-    one thread: no lock needed): wakes the worker once the whole batch is settled, or at the
-    first failure. Waking it on every record's ack made it harvest and delete in small pieces,
-    competing with the sender thread for the GIL."""
+    """Callback on the produce batches of one issued batch of rows (run by the client's sender
+    thread, one thread: no lock needed): wakes the worker once all are settled, or at the first
+    failure. Waking it on every record's ack made it harvest and delete in small pieces,
+    competing with the sender thread for the GIL; one callback per record (rather than per
+    produce batch) cost the sender thread a call per record. A produce batch that kafka-python
+    splits (the broker refused it as too large) is never settled itself: its records are, and
+    the worker finds them at its next look (``ack_poll_s``)."""
 
     __slots__ = ("left", "_wake")
 

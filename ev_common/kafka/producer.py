@@ -38,6 +38,7 @@ from ev_common.kafka.outbox import DEFAULT_MAX_ROWS, Outbox, OutboxRefused, Outb
 from ev_common.kafka.probe import client_bootstrap, split_bootstrap, unreachable_reason
 from ev_common.kafka.producer_errors import LinkFailure as _LinkFailure, ProducerClosed, Stopped as _Stopped, \
     describe_error
+from ev_common.kafka.record_handoff import RecordHandoff
 from ev_common.kafka.security import KafkaCredentials, kafka_kwargs
 from ev_common.kafka.status import LinkState, ProducerStatus, StatusListener, StatusNotifier
 from ev_common.kafka.unstored import SendWhileSyncing
@@ -113,6 +114,7 @@ class ReliableProducer(DeliveryWindow, SendWhileSyncing):
         self._closed = False
         self._drained = threading.Condition()
         self._kp: KafkaProducer | None = None
+        self._handoff: RecordHandoff | None = None  # rows → the client of self._kp (DeliveryWindow)
         self._sending: StagedRows | None = None  # the staged group _deliver is sending
         # claimed rows whose outbox commit failed, still to be settled with Kafka (StagedRows)
         self._unstored: tuple[StagedRows, list[OutboxRow]] | None = None
