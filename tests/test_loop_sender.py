@@ -7,6 +7,7 @@ import asyncio
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 from ev_common import contract as c
@@ -45,6 +46,47 @@ def test_a_cancelled_waiter_does_not_cancel_the_group_of_the_others() -> None:
 
     [got_id] = asyncio.run(scenario())
     assert len(producer.calls) == 1 and len(producer.calls[0]) == 2 and got_id in producer.calls[0]
+
+
+class _SlowFirst(_Producer):
+    """The first group's write takes a while (a slow fsync)."""
+
+    def send_many(self, items):
+        if not self.calls and not getattr(self, "slowed", False):
+            self.slowed = True
+            time.sleep(0.2)
+        return super().send_many(items)
+
+
+def test_a_group_queued_while_one_is_written_is_written_after_it_in_queue_order() -> None:
+    producer = _SlowFirst()
+
+    async def scenario() -> None:
+        sender = LoopSender(producer)
+        sender.queue("t", c.envelope(c.EngineOnline("CP1"), source="t", msg_id="first"))
+        await asyncio.sleep(0.05)          # the first group is being written (slowly)
+        sender.queue("t", c.envelope(c.EngineOnline("CP1"), source="t", msg_id="second"))
+        sender.queue("t", c.envelope(c.EngineOnline("CP1"), source="t", msg_id="third"))
+        await sender.durable()
+        await sender.close()
+
+    asyncio.run(scenario())
+    assert producer.calls == [["first"], ["second", "third"]]
+
+
+def test_durable_waits_for_a_group_already_being_written() -> None:
+    producer = _SlowFirst()
+
+    async def scenario() -> int:
+        sender = LoopSender(producer)
+        sender.queue("t", c.envelope(c.EngineOnline("CP1"), source="t", msg_id="first"))
+        await asyncio.sleep(0.05)          # its group was taken and is being written (slowly)
+        await sender.durable()
+        written = len(producer.calls)
+        await sender.close()
+        return written
+
+    assert asyncio.run(scenario()) == 1
 
 
 AWAITED_SCRIPT = textwrap.dedent("""

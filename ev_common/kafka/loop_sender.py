@@ -15,8 +15,10 @@ and when is decided by the outbox; this only decides *when* to call it. A group 
 outbox (disk full, size cap) fails every coroutine waiting on it with the outbox's
 :class:`~ev_common.kafka.outbox.OutboxRefused`: nobody believes an event queued that is not.
 
-Groups may overlap: events queued while a group is being written form the next group, whose
-write the outbox joins to the one under way when it can (its own group commit).
+Order: groups are written one after the other, in the order their events were queued — the
+next group stays open (and grows) while one is being written. Two groups written at once by two
+worker threads could enter the outbox in either order, and a key's later event would then go to
+Kafka before its earlier one.
 """
 from __future__ import annotations
 
@@ -34,25 +36,31 @@ class LoopSender:
 
     def __init__(self, producer) -> None:
         self.producer = producer
-        self._pending: list[tuple[str, c.Envelope]] = []   # events of the open group
-        self._batch: asyncio.Future | None = None          # its completion (None: no open group)
+        self._open: _Group | None = None   # the group new events join (None: none open)
+        self._last: _Group | None = None   # the latest group not yet written (open or being written)
         self._tasks: set[asyncio.Task] = set()
+        self._writing = asyncio.Lock()     # one group written at a time, in order
 
     def queue(self, topic: str, env: c.Envelope) -> None:
         """Add *env* to the open group (opening one if none is). Call on the loop; the event
         is durable once :meth:`durable` returns."""
-        self._pending.append((topic, env))
-        if self._batch is None:
-            self._batch = asyncio.get_running_loop().create_future()
-            task = asyncio.create_task(self._commit(self._batch))
+        group = self._open
+        if group is None:
+            group = self._open = self._last = _Group()
+            task = asyncio.create_task(self._commit(group))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+        group.items.append((topic, env))
 
     async def durable(self) -> None:
-        """Wait until every event queued so far is in the outbox; raises what the outbox raised
-        (e.g. ``OutboxRefused``). A cancelled waiter does not cancel the group."""
-        if self._batch is not None:
-            await asyncio.shield(self._batch)
+        """Wait until every event queued so far is in the outbox (groups are written in order:
+        the latest one last); raises what the outbox raised for it (e.g. ``OutboxRefused``).
+        Each waiter waits on a future of its own: a cancelled waiter cancels nothing else."""
+        group = self._last
+        if group is not None:
+            waiter = asyncio.get_running_loop().create_future()
+            group.waiters.append(waiter)
+            await waiter
 
     async def send(self, topic: str, env: c.Envelope) -> str:
         """Queue *env* and return its id once it is durable (see :meth:`durable`)."""
@@ -73,15 +81,35 @@ class LoopSender:
         """A group of *n* events was refused by the outbox: none of them is queued."""
         log.error("%d event(s) not queued: %s", n, exc)
 
-    async def _commit(self, done: asyncio.Future) -> None:
+    async def _commit(self, group: "_Group") -> None:
         await asyncio.sleep(0)   # let the other coroutines ready in this turn add theirs
-        batch, self._pending, self._batch = self._pending, [], None
-        try:
-            await asyncio.to_thread(self.producer.send_many, batch)
-        except Exception as exc:  # noqa: BLE001 - full disk, outbox cap: every waiter learns it
-            self.refused(len(batch), exc)
-            done.set_exception(exc)
-            done.exception()  # retrieved: a group nobody awaits (timers, commands) is no unhandled error
-            return
-        self.committed(len(batch))
-        done.set_result(len(batch))
+        async with self._writing:  # the group before is written first; ours stays open meanwhile
+            if self._open is group:
+                self._open = None
+            error: BaseException | None = None
+            try:
+                await asyncio.to_thread(self.producer.send_many, group.items)
+            except Exception as exc:  # noqa: BLE001 - full disk, outbox cap: every waiter learns it
+                error = exc
+        if self._last is group:
+            self._last = None
+        if error is None:
+            self.committed(len(group.items))
+        else:
+            self.refused(len(group.items), error)
+        for waiter in group.waiters:
+            if not waiter.done():  # a cancelled waiter is done already
+                if error is None:
+                    waiter.set_result(None)
+                else:
+                    waiter.set_exception(error)
+
+
+class _Group:
+    """Events that share one outbox transaction, and the coroutines waiting for it."""
+
+    __slots__ = ("items", "waiters")
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, c.Envelope]] = []
+        self.waiters: list[asyncio.Future] = []
