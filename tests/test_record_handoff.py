@@ -75,3 +75,18 @@ def test_a_row_over_the_request_size_is_refused_before_it_is_queued(kafka_broker
         assert ok.get(10).topic == topics.cp_events
     finally:
         client.close()
+
+
+def test_a_client_unlike_kafka_python_3_gets_every_row_through_send() -> None:
+    class _OtherClient:  # no accumulator, no sender: not the client this was written against
+        def __init__(self) -> None:
+            self.sent: list[tuple] = []
+
+        def send(self, topic, key=None, value=None):
+            self.sent.append((topic, key, value))
+            return "future"
+
+    client = _OtherClient()
+    hand = RecordHandoff(client).begin()
+    assert hand("t", b"CP001", b"v") == "future"
+    assert client.sent == [("t", b"CP001", b"v")]

@@ -40,17 +40,24 @@ class RecordHandoff:
 
     def __init__(self, kp) -> None:
         self.kp = kp
-        self._kp = kp
         self._send = kp.send
-        acc = getattr(kp, "_accumulator", None)
-        tm = getattr(kp, "_transaction_manager", None)
-        self._direct = (acc is not None and hasattr(acc, "append") and hasattr(kp, "_sender")
-                        and hasattr(kp, "_metadata") and (tm is None or not tm.is_transactional())
-                        and kp.max_usable_produce_magic(kp.config["api_version"]) == 2)
-        self._acc = acc
-        self._max_size = kp.config.get("max_request_size", 1048576)
+        self._acc = getattr(kp, "_accumulator", None)
+        self._direct = self._direct_possible(kp)
+        self._max_size = kp.config.get("max_request_size", 1048576) if self._direct else 0
         self._parts: dict[str, list[TopicPartition]] = {}
         self._hashes: dict[bytes, int] = {}
+
+    def _direct_possible(self, kp) -> bool:
+        """Whether this client looks like the kafka-python 3.0 this was written against (an
+        accumulator, a sender, metadata, record format v2) and is not transactional; any
+        doubt — an attribute missing, a check that raises — means ``send`` for every row."""
+        try:
+            tm = getattr(kp, "_transaction_manager", None)
+            return (self._acc is not None and hasattr(self._acc, "append") and hasattr(kp, "_sender")
+                    and hasattr(kp, "_metadata") and (tm is None or not tm.is_transactional())
+                    and kp.max_usable_produce_magic(kp.config["api_version"]) == 2)
+        except Exception:  # noqa: BLE001 - an unknown client: the ordinary path
+            return False
 
     def begin(self) -> Callable[[str, bytes | None, bytes | None], object]:
         """The hand-over function for one batch of rows: ``hand(topic, key, value)`` → the
@@ -69,7 +76,7 @@ class RecordHandoff:
     def _hand(self, topic: str, key: bytes | None, value: bytes | None) -> object:
         parts = self._parts.get(topic)
         if parts is None:
-            ids = self._kp._metadata.partitions_for_topic(topic)  # noqa: SLF001
+            ids = self.kp._metadata.partitions_for_topic(topic)  # noqa: SLF001
             if not ids:  # unknown yet: send() waits for the metadata
                 return self._send(topic, key=key, value=value)
             parts = self._parts[topic] = [TopicPartition(topic, p) for p in sorted(ids)]
@@ -85,5 +92,5 @@ class RecordHandoff:
             h = self._hashes[key] = murmur2(key) & 0x7FFFFFFF
         future, full, _new_batch, _ = self._acc.append(parts[h % len(parts)], None, key, value, [])
         if full:  # a full batch may leave while the rest is handed over
-            self._kp._sender.wakeup()  # noqa: SLF001 - as send() does
+            self.kp._sender.wakeup()  # noqa: SLF001 - as send() does
         return future
