@@ -89,6 +89,29 @@ def test_durable_waits_for_a_group_already_being_written() -> None:
     assert asyncio.run(scenario()) == 1
 
 
+def test_a_group_whose_writer_is_cancelled_releases_its_waiters_and_takes_no_new_events() -> None:
+    producer = _Producer()
+
+    async def scenario() -> tuple[bool, list[list[str]]]:
+        sender = LoopSender(producer)
+        sender.queue("t", c.envelope(c.EngineOnline("CP1"), source="t", msg_id="lost"))
+        waiting = asyncio.create_task(sender.durable())
+        await asyncio.sleep(0)            # the waiter is registered; the writer has not run yet
+        for task in list(sender._tasks):  # noqa: SLF001 - what a loop shutting down does
+            task.cancel()
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        cancelled = waiting.cancelled()
+        # a later event is written (not added to the abandoned group, which nobody writes)
+        await asyncio.wait_for(sender.send("t", c.envelope(c.EngineOnline("CP1"), source="t", msg_id="later")), 10)
+        await sender.close()
+        return cancelled, producer.calls
+
+    cancelled, calls = asyncio.run(scenario())
+    assert cancelled
+    assert calls == [["later"]]
+
+
 AWAITED_SCRIPT = textwrap.dedent("""
     import asyncio, os, sys
     from ev_common import contract as c

@@ -82,15 +82,26 @@ class LoopSender:
         log.error("%d event(s) not queued: %s", n, exc)
 
     async def _commit(self, group: "_Group") -> None:
-        await asyncio.sleep(0)   # let the other coroutines ready in this turn add theirs
-        async with self._writing:  # the group before is written first; ours stays open meanwhile
+        error: BaseException | None = None
+        try:
+            await asyncio.sleep(0)   # let the other coroutines ready in this turn add theirs
+            async with self._writing:  # the group before is written first; ours stays open meanwhile
+                if self._open is group:
+                    self._open = None
+                try:
+                    await asyncio.to_thread(self.producer.send_many, group.items)
+                except Exception as exc:  # noqa: BLE001 - full disk, outbox cap: every waiter learns it
+                    error = exc
+        except asyncio.CancelledError:
+            # the loop is shutting down: the group may not be written; nobody may keep waiting
+            # for it, nor join it (its events would then never be written)
             if self._open is group:
                 self._open = None
-            error: BaseException | None = None
-            try:
-                await asyncio.to_thread(self.producer.send_many, group.items)
-            except Exception as exc:  # noqa: BLE001 - full disk, outbox cap: every waiter learns it
-                error = exc
+            if self._last is group:
+                self._last = None
+            for waiter in group.waiters:
+                waiter.cancel()
+            raise
         if self._last is group:
             self._last = None
         if error is None:
