@@ -29,9 +29,13 @@ class KeyHashPartitioner(DefaultPartitioner):
         parts = cluster.partitions_for_topic(topic) if serialized_key is not None else None
         if not parts:  # no key, or topic unknown: the default behaviour (random / ValueError)
             return super().partition(topic, key, serialized_key, value, serialized_value, cluster)
-        h = self._hashes.get(serialized_key)
+        return sorted(parts)[self.key_hash(serialized_key) % len(parts)]
+
+    def key_hash(self, key: bytes) -> int:
+        """murmur2 of *key*, positive (Kafka's default partitioner's hash), remembered."""
+        h = self._hashes.get(key)
         if h is None:
             if len(self._hashes) >= self._max_keys:
                 self._hashes.clear()
-            h = self._hashes[serialized_key] = murmur2(serialized_key) & 0x7FFFFFFF
-        return sorted(parts)[h % len(parts)]
+            h = self._hashes[key] = murmur2(key) & 0x7FFFFFFF
+        return h

@@ -28,11 +28,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kafka import errors as kerr
-from kafka.partitioner.default import murmur2
 from kafka.record.default_records import DefaultRecordBatchBuilder
 from kafka.structs import TopicPartition
 
-from ev_common.kafka.key_partitioner import MAX_KEYS
+from ev_common.kafka.key_partitioner import KeyHashPartitioner
 
 
 class RecordHandoff:
@@ -45,7 +44,10 @@ class RecordHandoff:
         self._direct = self._direct_possible(kp)
         self._max_size = kp.config.get("max_request_size", 1048576) if self._direct else 0
         self._parts: dict[str, list[TopicPartition]] = {}
-        self._hashes: dict[bytes, int] = {}
+        # the client's own partitioner when it is ours (one memo of key hashes for both)
+        partitioner = getattr(kp, "config", {}).get("partitioner")
+        self._key_hash = (partitioner if isinstance(partitioner, KeyHashPartitioner)
+                          else KeyHashPartitioner()).key_hash
 
     def _direct_possible(self, kp) -> bool:
         """Whether this client looks like the kafka-python 3.0 this was written against (an
@@ -85,11 +87,7 @@ class RecordHandoff:
         if DefaultRecordBatchBuilder.estimate_size_in_bytes(key, value, []) > self._max_size:
             raise kerr.MessageSizeTooLargeError(
                 f"the record is larger than the maximum request size ({self._max_size} bytes)")
-        h = self._hashes.get(key)
-        if h is None:
-            if len(self._hashes) >= MAX_KEYS:
-                self._hashes.clear()
-            h = self._hashes[key] = murmur2(key) & 0x7FFFFFFF
+        h = self._key_hash(key)
         future, full, _new_batch, _ = self._acc.append(parts[h % len(parts)], None, key, value, [])
         if full:  # a full batch may leave while the rest is handed over
             self.kp._sender.wakeup()  # noqa: SLF001 - as send() does
