@@ -20,7 +20,9 @@ from ev_common.kafka.security import KafkaCredentials, kafka_kwargs
 from ev_common.procs import Proc, WaitTimeout, wait_until  # noqa: F401 - shared with the tests
 
 REPO = Path(__file__).resolve().parent.parent
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
+# where results JSON goes: the committed results by default; a probed run (benchmarks.segments)
+# writes elsewhere, since the probe's own writes are in its figures
+RESULTS_DIR = Path(os.environ.get("EV_BENCH_RESULTS_DIR") or Path(__file__).resolve().parent / "results")
 
 
 # ----------------------------------------------------------------------------- statistics

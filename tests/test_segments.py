@@ -1,0 +1,67 @@
+"""The idle exchange's segment profile (``python -m benchmarks.segments``, issue 14): the
+analysis cuts an exchange where it changes hands, and the probe still finds those points in
+the real processes (a renamed method would silently leave the profile empty)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks.common import REPO
+from benchmarks.segments import analyse, read_probe
+
+# one exchange as the probe writes it, times in ms from 0 (driver, Central, the driver again)
+_EXCHANGE = [
+    (0.0, "driver-driver1-producer kp.send driver-driver1 p.driver.requests"),
+    (0.3, "driver-driver1-network-thread net.send ProduceRequest"),
+    (3.2, "kafka-io-p.central.requests fetch.resp 6"),
+    (3.7, "p.central.requests-consumer polled p.central.requests p.driver.requests 1 0"),
+    (4.0, "MainThread _apply_batch>"),
+    (4.1, "MainThread txn>"),
+    (5.0, "MainThread txn body done"),
+    (5.6, "MainThread txn committed"),
+    (6.2, "p.central-producer kp.send p.central p.driver.notifications"),
+    (6.6, "p.central-network-thread net.send ProduceRequest"),
+    (7.5, "p.central-network-thread sock.send 1086"),
+    (7.9, "kafka-io-kafka-python-3.0.12 fetch.resp 6"),  # the bare baseline's consumer: not ours
+    (10.1, "kafka-io-driver-driver1 fetch.resp 6"),
+    (10.8, "driver-driver1-consumer polled driver-driver1 p.driver.notifications 2 0"),
+    (11.2, "MainThread emit ChargeAuthorized"),
+]
+
+
+def _write(path: Path, stamps: list[tuple[float, str]], t0: float = 1_800_000_000.0) -> None:
+    path.write_text("# -m probe\n" + "".join(f"{t0 + ms / 1e3:.6f} {what}\n" for ms, what in stamps))
+
+
+def test_an_exchange_is_cut_where_it_changes_hands(tmp_path: Path) -> None:
+    driver, central = _EXCHANGE[:2] + _EXCHANGE[12:], _EXCHANGE[2:12]
+    _write(tmp_path / "p.1", driver)  # stamps of two processes, read back in time order
+    _write(tmp_path / "p.2", central)
+    segs = analyse(read_probe(sorted(tmp_path.glob("p.*"))))
+    got = {k: [round(x, 3) for x in v] for k, v in segs.items()}
+    assert got == {"A": [3.7], "A1": [0.3], "A2": [2.9], "A3": [0.5], "B": [0.3], "C": [1.0],
+                   "D": [0.6], "E": [0.6], "F": [4.6], "F1": [0.4], "F2": [3.5], "F2w": [0.9],
+                   "F3": [0.7], "G": [0.4], "total": [11.2]}
+
+
+def test_an_exchange_with_a_missing_point_is_left_out(tmp_path: Path) -> None:
+    _write(tmp_path / "p.1", [s for s in _EXCHANGE if "txn committed" not in s[1]])
+    assert all(v == [] for v in analyse(read_probe([tmp_path / "p.1"])).values())
+
+
+@pytest.mark.slow
+def test_the_probe_finds_every_segment_in_a_real_latency_run(tmp_path: Path) -> None:
+    """A real broker, Central, CP and driver under the probe (3 requests): every segment has
+    a figure, so the probe's points still exist in the code that ships."""
+    env = dict(os.environ, EV_BENCH_RESULTS_DIR=str(tmp_path))
+    run = subprocess.run([sys.executable, "-m", "benchmarks.segments", "--samples", "3"], cwd=REPO,
+                         env=env, capture_output=True, text=True, timeout=280)
+    assert run.returncode == 0, run.stdout[-1500:] + run.stderr[-1500:]
+    summary = json.loads((tmp_path / "segments.json").read_text())["segments"]
+    assert set(summary) >= {"A", "A1", "A2", "A3", "B", "C", "D", "E", "F", "F1", "F2", "F3", "G", "total"}
+    assert all(s["n"] >= 3 for s in summary.values())
