@@ -7,6 +7,10 @@ The driver is :class:`ev_desktop.core.driver.DriverCore` in this process (the co
 request → the Engine started supplying (``SupplyStarted.started_at``, same machine clock);
 then wait for the ticket and go again.
 
+Two phases in one run: the app as it ships (Central's answers come over its WATCH link,
+``ev_desktop.core.notify_link``), then another driver's app with the link off (Kafka only) —
+what the link saves, against baselines of the same minutes.
+
 Baseline: bare produce→consume round trips taken *between* the driver's samples (five after
 each), through the same broker while the same Central and CP run — so both figures see the same
 machine load at the same moments. The idle-broker round trip measured at the start of the run
@@ -64,9 +68,11 @@ BASELINE_PER_SAMPLE = 5
 async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, samples: int,
                  bare: BareRoundTrip, cp: str | None = None,
                  answer_timeout_s: float = 60.0, budget_s: float | None = None,
-                 driver: str = "driver1") -> dict:
+                 driver: str = "driver1", push_link: bool = True) -> dict:
     """*samples* sequential requests for CP *cp* (default CP00001) by *driver*, each followed
-    by :data:`BASELINE_PER_SAMPLE` bare round trips on *bare*.
+    by :data:`BASELINE_PER_SAMPLE` bare round trips on *bare*. *push_link*: the app's WATCH
+    link on (the product's default: answers come over it) or off (Kafka only); with it on,
+    the samples start once it is open.
 
     With *budget_s* (the load benchmark): a request not answered within *answer_timeout_s* is
     counted in ``unanswered`` instead of failing the run, and no new request starts once
@@ -75,7 +81,8 @@ async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, sam
 
     queue: asyncio.Queue = asyncio.Queue()
     core = DriverCore(DriverConfig(bootstrap_servers=bootstrap, central_host="127.0.0.1",
-                                   central_port=central_port, data_dir=work / "driver", topic_prefix=prefix),
+                                   central_port=central_port, data_dir=work / "driver", topic_prefix=prefix,
+                                   push_link=push_link),
                       on_event=lambda ev: queue.put_nowait((time.perf_counter(), time.time(), ev)))
     for _ in range(60):
         try:
@@ -84,6 +91,10 @@ async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, sam
         except Exception:  # noqa: BLE001 - Central still starting
             await asyncio.sleep(0.5)
     core.start()
+    if push_link:
+        wait_s = time.monotonic() + 30
+        while not core.push_link_up and time.monotonic() < wait_s:
+            await asyncio.sleep(0.05)
     auth, notice, denied, baseline = [], [], [], []
     starts: list[tuple[str, float]] = []  # (session, asked at): wall clock, after the warm-up
     walls: list[tuple[str, float, float]] = []  # (request id, asked at, authorized seen at): wall clock
@@ -132,8 +143,9 @@ async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, sam
     finally:
         producer = core._producer  # noqa: SLF001 - how many requests went out while their fsync ran
         sent_while_syncing = producer.sent_while_syncing if producer is not None else None
+        by_link = core.answers_by_link
         await core.close()
-    return {"auth": auth[warm:], "notice": notice[warm:], "starts": starts, "denied": denied,
+    return {"answers_by_link": by_link, "auth": auth[warm:], "notice": notice[warm:], "starts": starts, "denied": denied,
             "baseline": baseline, "unanswered": unanswered, "no_ticket": no_ticket,
             "driver_sent_while_syncing": sent_while_syncing, "walls": walls[warm:]}
 
@@ -213,8 +225,13 @@ def run_latency(broker: Broker, root: Path, quick: bool, rtt: dict) -> BenchResu
     watcher: Proc | None = None
     bare = BareRoundTrip(broker.bootstrap)
     try:
+        # the product as it ships (answers over the WATCH link), then the same exchange with
+        # Kafka only (another driver, link off): what the link saves, in the same run
         out = asyncio.run(_drive(broker.bootstrap, prefix, port, work, samples, bare))
-        watcher = _read_stamps_after(broker.bootstrap, prefix, work, stamps, out)
+        kafka_only = asyncio.run(_drive(broker.bootstrap, prefix, port, work, samples, bare,
+                                        driver="driver2", push_link=False))
+        watcher = _read_stamps_after(broker.bootstrap, prefix, work, stamps,
+                                     {"starts": out["starts"], "walls": kafka_only["walls"]})
     finally:
         bare.close()
         if watcher is not None:
@@ -224,11 +241,14 @@ def run_latency(broker: Broker, root: Path, quick: bool, rtt: dict) -> BenchResu
     charging = [stamps.started_at[s] - w0 for s, w0 in out["starts"] if s in stamps.started_at]
     a, n, ch = summary(out["auth"]), summary(out["notice"]), summary(charging)
     b = summary(out["baseline"])
+    ka, kb = summary(kafka_only["auth"]), summary(kafka_only["baseline"])
     res = BenchResult("latency")
     res.rows += [
         Row("request → authorized (driver) p50", a["p50"] * 1000, b["p50"] * 1000, "ms",
             target="≤ 3× bare RTT", met=a["p50"] <= 3 * b["p50"]),
         Row("request → authorized (driver) p99", a["p99"] * 1000, b["p99"] * 1000, "ms"),
+        Row("request → authorized, Kafka only (no WATCH link) p50", ka["p50"] * 1000, kb["p50"] * 1000, "ms"),
+        Row("request → authorized, Kafka only (no WATCH link) p99", ka["p99"] * 1000, kb["p99"] * 1000, "ms"),
         Row("request → CP charging p50", ch["p50"] * 1000, b["p50"] * 1000, "ms"),
         Row("request → CP charging p99", ch["p99"] * 1000, b["p99"] * 1000, "ms"),
     ]
@@ -238,5 +258,11 @@ def run_latency(broker: Broker, root: Path, quick: bool, rtt: dict) -> BenchResu
                    "bare_round_trip_interleaved_s": out["baseline"], "bare_round_trip_interleaved": b,
                    "bare_round_trip_idle": rtt,
                    "driver_sent_while_syncing": out["driver_sent_while_syncing"],
-                   "legs_p50_ms": breakdown(out["walls"], stamps.stamps)}
+                   "answers_by_link": out["answers_by_link"],
+                   "kafka_only": {"authorized_s": kafka_only["auth"], "authorized": ka,
+                                  "bare_round_trip_interleaved": kb,
+                                  "answers_by_link": kafka_only["answers_by_link"]},
+                   # the legs are the Kafka-only exchange's: record timestamps of the answer on
+                   # Kafka, which the app with a link no longer waits for
+                   "legs_p50_ms": breakdown(kafka_only["walls"], stamps.stamps)}
     return res

@@ -18,6 +18,13 @@ Segments (the driver's request → Central → the driver's answer):
   ``F2`` → the driver's client has the fetch response (``F2w``: of which request built →
   bytes written), ``F3`` → handed over;
 * ``G`` → ``ChargeAuthorized`` emitted; ``total`` A…G.
+
+An answer that came over the driver's WATCH link (the ``latency`` run's first phase; the second
+is Kafka only) has A–D as above, then:
+
+* ``Ep`` commit → Central pushes it on the link (``NotificationPush.deliver``);
+* ``P`` → the driver core takes the pushed envelope (``DriverCore._on_pushed``);
+* ``Gp`` → ``ChargeAuthorized`` emitted; ``totalp`` A…Gp.
 """
 from __future__ import annotations
 
@@ -35,7 +42,8 @@ from pathlib import Path
 from benchmarks.common import REPO, RESULTS_DIR, machine
 
 PROBE_DIR = Path(__file__).resolve().parent / "probe"
-ORDER = ["A", "A1", "A2", "A3", "B", "C", "D", "E", "F", "F1", "F2", "F2w", "F3", "G", "total"]
+ORDER = ["A", "A1", "A2", "A3", "B", "C", "D", "E", "F", "F1", "F2", "F2w", "F3", "G", "total",
+         "Ep", "P", "Gp", "totalp"]
 
 Line = tuple[float, str]  # (unix time, "<thread> <what> <details>")
 
@@ -73,6 +81,21 @@ def analyse(lines: list[Line]) -> dict[str, list[float]]:
 
     for idx, (_, what) in enumerate(lines):
         if " emit ChargeAuthorized" not in what:
+            continue
+        pushed = back(lambda s: " _on_pushed" in s, idx)
+        if pushed is not None and lines[pushed][1].endswith("_on_pushed>"):  # emitted inside it: the link's
+            p = back(lambda s: " deliver>" in s, pushed)
+            e = back(lambda s: " txn committed" in s, p)
+            d = back(lambda s: " txn body done" in s, e)
+            c = back(lambda s: " _apply_batch>" in s, d)
+            b = back(lambda s: "central.requests-consumer polled" in s, c)
+            a = back(lambda s: s.startswith("driver-") and "-producer kp.send" in s and ".driver.requests" in s, b)
+            if None in (a, b, c, d, e, p):
+                continue
+            marks = [a, b, c, d, e, p, pushed, idx]  # type: ignore[list-item]
+            for name, (x, y) in zip(["A", "B", "C", "D", "Ep", "P", "Gp"], zip(marks, marks[1:])):
+                segs[name].append(ms(x, y))
+            segs["totalp"].append(ms(a, idx))  # type: ignore[arg-type]
             continue
         g = back(lambda s: "-consumer polled" in s and s.startswith("driver-") and ".driver.notifications" in s, idx)
         f = back(lambda s: "central-producer kp.send" in s and ".driver.notifications" in s, g)
@@ -123,8 +146,12 @@ def table(summary: dict[str, dict[str, float]]) -> str:
 def _probed_latency(path: Path) -> dict[str, float] | None:
     """The probed run's own p50 and bare round trip (same run), for reading the segments."""
     try:
-        row = json.loads(path.read_text())["rows"][0]
-        return {"ours_ms": float(row["ours"]), "bare_ms": float(row["baseline"])}
+        rows = json.loads(path.read_text())["rows"]
+        found = {"ours_ms": float(rows[0]["ours"]), "bare_ms": float(rows[0]["baseline"])}
+        kafka = [r for r in rows if r["figure"].startswith("request → authorized, Kafka only") and "p50" in r["figure"]]
+        if kafka:
+            found |= {"kafka_only_ms": float(kafka[0]["ours"]), "kafka_only_bare_ms": float(kafka[0]["baseline"])}
+        return found
     except (OSError, ValueError, KeyError, IndexError, TypeError):
         return None
 
@@ -153,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
     if probed:
         print(f"probed run: request → authorized p50 {probed['ours_ms']:.2f} ms, bare round trip "
               f"{probed['bare_ms']:.2f} ms ({probed['ours_ms'] / probed['bare_ms']:.2f}×)")
+        if "kafka_only_ms" in probed:
+            print(f"  Kafka only (no WATCH link): {probed['kafka_only_ms']:.2f} ms, bare round trip "
+                  f"{probed['kafka_only_bare_ms']:.2f} ms "
+                  f"({probed['kafka_only_ms'] / probed['kafka_only_bare_ms']:.2f}×)")
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     out = RESULTS_DIR / "segments.json"
     out.write_text(json.dumps({"benchmark": "segments", "when": time.time(), "machine": machine(),

@@ -147,6 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="live values (progress, telemetry states) enter the Kafka outbox only while it "
                         "holds fewer rows than this: the most an answer or command waits behind "
                         "(env EV_LIVE_ADMIT_ROWS; default %(default)s)")
+    p.add_argument("--push-ping-interval", type=float, default=float(setting("push_ping_interval", "5")),
+                   help="seconds between pings on a quiet driver WATCH link, the link that brings a "
+                        "driver Central's answers without waiting for Kafka "
+                        "(env EV_PUSH_PING_INTERVAL; default %(default)s)")
     add_common_args(p)
     return p
 
@@ -207,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         fault_kill_before_relay=os.environ.get(FAULT_KILL_BEFORE_RELAY) or None,
         processed_ids_retention=args.processed_ids_days * 86400.0,
         event_log_retention=args.event_log_days * 86400.0, prune_interval=args.prune_interval,
-        live_admit_rows=args.live_admit_rows, instance=args.instance_id, standby=args.standby,
+        live_admit_rows=args.live_admit_rows, push_ping_interval=args.push_ping_interval, instance=args.instance_id, standby=args.standby,
         scale_out=args.scale_out, lease_interval=args.lease_interval, lease_length=args.lease_length,
         group_session_timeout=args.group_session_timeout,
         lock_check_interval=args.lock_check_interval, lock_check_timeout=args.lock_check_timeout,

@@ -62,6 +62,9 @@ class CentralConfig:
     # checked after each batch and every live_pump_interval seconds.
     live_admit_rows: int = 50  # 250 -> 50 after load_latency: answer p50 144 -> 54 ms (README, issue 14)
     live_pump_interval: float = 0.02
+    # Driver apps' WATCH links (central_service.notify_push): Central pings a quiet link this
+    # often, so both sides notice a dead peer and a signed-out session's link ends.
+    push_ping_interval: float = 5.0
     # How often the rows of effects already handed to the producer are deleted (all at once,
     # off the answer's path: central_service.effects.EffectRelay.forget_relayed).
     forget_interval: float = 0.25

@@ -45,7 +45,7 @@ import itertools
 import signal
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ev_common import contract as c
 from ev_common.kafka.consumer import Delivery
@@ -73,11 +73,15 @@ class EffectRelay:
     def __init__(self, producer: ReliableProducer, store: Store, topics: Topics, keyring: CpKeyring,
                  counters: Counter[str], *, instance: str, topic_prefix: str,
                  fault_kill_before_relay: str | None = None, notify_keys: NotifyKeyring | None = None,
-                 live_admit_rows: int = 50, own_rows: bool = False) -> None:
+                 live_admit_rows: int = 50, own_rows: bool = False,
+                 push: Callable[[list[c.Envelope]], None] | None = None) -> None:
         """*own_rows* (scale-out): staged effects carry this instance's id and only those are
-        relayed by it (a dead instance's are claimed by another, central_service/scale_out.py)."""
+        relayed by it (a dead instance's are claimed by another, central_service/scale_out.py).
+        *push*: told every committed driver notification as it is relayed (the drivers' WATCH
+        links, :mod:`central_service.notify_push`)."""
         self.producer = producer
         self.own_rows = instance if own_rows else None
+        self.push = push
         # seals driver notifications per driver (ev_common.notify_crypto); made here when not given
         self.notify_keys = notify_keys if notify_keys is not None else NotifyKeyring(store)
         self.store = store
@@ -207,6 +211,8 @@ class EffectRelay:
             envelopes = [(e.topic, c.decode(e.payload)) for e in pending]
             if self.fault_kill_before_relay:
                 self.fault_point(envelopes)
+            if self.push is not None:  # committed: the drivers' links get them first (best effort)
+                self._push([env for topic, env in envelopes if topic == self.topics.driver_notifications])
             rows, lead = self._answers_first(self._live_before(envelopes) + envelopes)
             try:
                 self.producer.send_many(rows, lead=lead)
@@ -219,6 +225,18 @@ class EffectRelay:
                 self.forget_relayed()
             if len(pending) < RELAY_LIMIT:
                 return  # the loop thread is the only writer of our rows: nothing newer
+
+    def _push(self, notifications: list[c.Envelope]) -> None:
+        """The WATCH links are an extra, best-effort way: a fault there must never keep an
+        effect from Kafka (logged, counted, and the relay goes on)."""
+        if not notifications:
+            return
+        try:
+            self.push(notifications)  # type: ignore[misc]
+        except Exception:  # noqa: BLE001
+            self.counters["push_failed"] += 1
+            log.exception("pushing %d notification(s) to drivers' links failed; Kafka still carries them",
+                          len(notifications))
 
     def forget_relayed(self) -> None:
         """Delete the rows of effects already handed to the producer (its outbox holds them).

@@ -61,6 +61,7 @@ from central_service.socket_gateway import SocketGateway
 from central_service.socket_options import central_ssl
 from central_service.socket_server import SocketServer
 from central_service.notify_keys import NotifyKeyring
+from central_service.notify_push import NotificationPush
 from central_service.store import Store
 from central_service.tokens import TokenSigner, load_or_create_secret
 
@@ -98,6 +99,7 @@ class CentralService(KafkaInput, PeriodicTasks, SocketGateway):
         self.notify_keys = NotifyKeyring(self.store)  # driver notification keys: sealing, LOGIN
         self._verifier: CpEventVerifier | None = None
         self.sessions: SessionBook | None = None
+        self.push: NotificationPush | None = None  # drivers' WATCH links
         self.workbench: Workbench | None = None  # operator alerts and queries (OPQUERY)
         self._started_at = time.time()
         self._guard: InstanceGuard | None = None  # this instance's hold on the database
@@ -193,11 +195,13 @@ class CentralService(KafkaInput, PeriodicTasks, SocketGateway):
                                           outbox_max_rows=cfg.outbox_max_rows,
                                           # idle: an answer's outbox fsync overlaps its Kafka hop
                                           send_while_syncing=True)
+        # drivers' WATCH links: their answers without the Kafka hop (notify_push.py, issue 14)
+        self.push = NotificationPush(self.core.counters, ping_interval_s=cfg.push_ping_interval)
         self._effects = EffectRelay(self._producer, self.store, self.topics, self._keyring, self.core.counters,
                                     instance=cfg.instance, topic_prefix=cfg.topic_prefix,
                                     fault_kill_before_relay=cfg.fault_kill_before_relay,
                                     notify_keys=self.notify_keys, live_admit_rows=cfg.live_admit_rows,
-                                    own_rows=cfg.scale_out)
+                                    own_rows=cfg.scale_out, push=self.push.deliver)
         self._effects.relay()  # effects committed before a crash but not handed over yet
         self._effects.send_many(self.core.all_states())
         log.info("loaded %d CPs (all disconnected until their monitors authenticate)", len(self.core.cps))
@@ -206,7 +210,7 @@ class CentralService(KafkaInput, PeriodicTasks, SocketGateway):
                                                 max_failures_per_peer=4 * cfg.login_max_failures,
                                                 lockout_s=cfg.login_lockout))
         self._server = SocketServer(self, cfg.host, cfg.port, cfg.heartbeat_interval, self.core.counters,
-                                    throttle=throttle, tls=central_ssl(cfg), limits=cfg.limits)
+                                    throttle=throttle, tls=central_ssl(cfg), limits=cfg.limits, push=self.push)
         self.port = await self._server.start()
         # counted from the moment Monitors can reconnect (the socket serves), before any request is read
         self.core.start_restart_grace(self.store.previously_connected(), cfg.restart_grace_s)

@@ -31,6 +31,7 @@ class SocketGateway:
     notify_keys: NotifyKeyring
 
     _transact: Callable[[Callable[[], list[c.Payload]]], None]
+    clock: Callable[[], float]
 
     async def authenticate_cp(self, cp_id: str, key: str, ocpp: bool = False) -> tuple[str, str] | None:
         assert self.core is not None
@@ -127,6 +128,22 @@ class SocketGateway:
             return False
         with self.store.atomic():
             return self.sessions.revoke(session_id, *who)
+
+    def watch(self, session_id: str, token: str) -> tuple[str, Callable[[], bool]] | None:
+        """WATCH: (driver id, "is the session still valid?") for a live driver session and its
+        current token, else None. The check runs at every push and ping, so a link ends as soon
+        as its session is signed out or expires (renewals keep it: same session id)."""
+        who = self._token_subject(token)
+        sessions = self.sessions
+        if who is None or who[0] != "driver" or sessions is None:
+            return None
+        driver_id = who[1]
+
+        def alive() -> bool:
+            s = sessions.get(session_id)
+            return (s is not None and s.role == "driver" and s.subject == driver_id
+                    and s.revoked_at is None and self.clock() < s.expires_at)
+        return (driver_id, alive) if alive() else None
 
     def operator_query(self, session_id: str, token: str, name: str, args: str, peer: str) -> list[str]:
         """OPQUERY (docs/protocol.md §6): served by the workbench, which authenticates it."""

@@ -14,6 +14,10 @@ answered with one frame, ``OK#...`` or ``ERR#code#text``. Messages (docs/design.
   (like LOGIN; the session key MACs every OperatorCommand); throttled by the same LoginThrottle.
 - Operator workbench: ``OPQUERY#session_id#token#query#base64 JSON args`` → ``OK#<base64 JSON>``
   or ``ERR#code#text`` (served by :mod:`central_service.workbench`; peer address passed for the audit).
+- Driver: ``WATCH#session_id#token`` → ``OK#ping_interval_s``, then the link is Central's to
+  push on: ``NOTE#<base64 sealed envelope>`` for each of the driver's notifications as it is
+  committed, ``PING`` when quiet, ``BYE#session_ended`` at the end; the app only ACKs
+  (:mod:`central_service.notify_push`).
 - Both: ``RENEW#session_id#token`` → ``OK#token#expires_at`` (the session and its key live on);
   ``LOGOUT#session_id#token`` → ``OK`` (the session is revoked).
 
@@ -33,10 +37,12 @@ import socket
 import ssl
 import struct
 from collections import Counter
+from collections.abc import Callable
 from typing import Protocol
 
 from central_service.connection_limits import ConnectionGate, LinkLimits
 from central_service.domain.login_throttle import LoginThrottle
+from central_service.notify_push import NotificationPush
 from ev_common.framing import ACK, NACK, BadFrame, FramedStream, FrameError, FrameTooSlow, LinkIdle
 
 log = logging.getLogger("central.sockets")
@@ -54,13 +60,14 @@ class CentralGateway(Protocol):
     def history(self, token: str) -> list[dict]: ...
     def operator_query(self, session_id: str, token: str, name: str, args: str, peer: str) -> list[str]: ...
     def operator_signed(self, operator_id: str, action: str, peer: str, outcome: str) -> None: ...
+    def watch(self, session_id: str, token: str) -> tuple[str, Callable[[], bool]] | None: ...
 
 
 class SocketServer:
     def __init__(self, gateway: CentralGateway, host: str, port: int, heartbeat_interval: float,
                  counters: Counter[str], idle_timeout: float = 10.0,
                  throttle: LoginThrottle | None = None, *, tls: ssl.SSLContext | None = None,
-                 limits: LinkLimits | None = None) -> None:
+                 limits: LinkLimits | None = None, push: NotificationPush | None = None) -> None:
         """*tls*: the server context (None: plain text, only when the operator asked for it);
         *limits*: caps and deadlines of every link (:mod:`central_service.connection_limits`);
         *idle_timeout*: how long to wait for the requester's ACK of an answer."""
@@ -73,6 +80,7 @@ class SocketServer:
         self.counters = counters
         self.idle_timeout = idle_timeout
         self.gate = ConnectionGate(self.limits, counters)
+        self.push = push  # drivers' WATCH links (None: WATCH is refused as unknown)
         self._listener: socket.socket | None = None
         self._accepting: asyncio.Task | None = None
         self._conns: set[asyncio.Task] = set()
@@ -176,6 +184,13 @@ class SocketServer:
                     continue
                 last_frame = loop.time()
                 await stream.send_control(ACK)
+                if self.push is not None and frame.fields[:1] == ["WATCH"]:
+                    watcher = self._watch(conn, frame.fields)
+                    await stream.answer(watcher[0])
+                    if watcher[1] is None:
+                        continue
+                    await self.push.serve(stream, *watcher[1])  # the link is the push's now
+                    break
                 try:
                     answer = await self._dispatch(conn, frame.fields)
                 except Exception:  # noqa: BLE001 - one request's bug must not kill the server
@@ -245,6 +260,19 @@ class SocketServer:
             return self.gateway.operator_query(fields[1], fields[2], fields[3],
                                                fields[4] if len(fields) == 5 else "", conn.host)
         return self._bad(conn, fields)
+
+    def _watch(self, conn: "_Connection",
+               fields: list[str]) -> tuple[list[str], tuple[str, Callable[[], bool]] | None]:
+        """``WATCH#session_id#token``: (the answer, (driver id, session check) when accepted)."""
+        if len(fields) != 3:
+            return self._bad(conn, fields), None
+        watched = self.gateway.watch(fields[1], fields[2])
+        if watched is None:
+            self.counters["watch_refused"] += 1
+            log.warning("WATCH of session %s refused from %s", _excerpt(fields[1]), conn.peer)
+            return ["ERR", "invalid_token", "Tu sesión no es válida o ha caducado. Vuelve a iniciar sesión."], None
+        assert self.push is not None
+        return ["OK", f"{self.push.ping_interval_s:g}"], watched
 
     async def _login(self, conn: "_Connection", user_id: str, password: str, *,
                      operator: bool = False) -> list[str]:

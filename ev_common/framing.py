@@ -203,10 +203,32 @@ class FramedStream:
             if not chunk:
                 raise FrameError("connection closed by peer")
             if chunk[:1] in (ACK, NACK) and self._decoder.idle():
-                # control byte(s) first, possibly followed by a frame in the same chunk
-                self._pending.extend(self._decoder.feed(chunk[1:]))
+                # control byte(s) first (a push link's ACKs arrive several in one read),
+                # possibly followed by a frame in the same chunk
+                n = 1
+                while n < len(chunk) and chunk[n:n + 1] in (ACK, NACK):
+                    n += 1
+                self._pending.extend(chunk[i:i + 1] for i in range(1, n))
+                self._pending.extend(self._decoder.feed(chunk[n:]))
                 return chunk[:1]
             self._pending.extend(self._decoder.feed(chunk))
+
+    async def read_item(self, timeout: float) -> bytes | Frame | BadFrame | None:
+        """The next ACK/NACK byte or (bad) frame the peer sends, None when *timeout* passes
+        first (a push link's pace: a frame, or its silence, is the news). A closed link is a
+        :class:`FrameError`."""
+        try:
+            return await asyncio.wait_for(self._read_byte_or_frame(), timeout)
+        except asyncio.TimeoutError:
+            return None
+        except (ConnectionError, OSError) as exc:
+            raise FrameError(f"connection lost: {exc}") from exc
+
+    def push_frame(self, fields: list[str] | tuple[str, ...]) -> int:
+        """Write a frame without waiting (a push on a link the peer only ACKs): the bytes the
+        transport still holds afterwards, so the caller can drop a peer that does not read."""
+        self.writer.write(encode_frame(fields))
+        return self.writer.transport.get_write_buffer_size()
 
     async def read_frame(self) -> Frame | BadFrame:
         while True:

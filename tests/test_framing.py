@@ -165,3 +165,55 @@ def test_request_times_out_when_peer_is_silent() -> None:
             server.close()
 
     asyncio.run(asyncio.wait_for(scenario(), 30))
+
+
+def test_acks_arriving_in_one_read_are_each_an_ack_and_a_frame_after_them_survives() -> None:
+    """A push link's receiver ACKs every frame; several ACKs (and the next frame) often arrive
+    in one read: each ACK counts, none is taken for garbage, the frame after them decodes."""
+    async def scenario() -> None:
+        got: asyncio.Queue = asyncio.Queue()
+
+        async def pusher(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            stream = FramedStream(reader, writer, timeout=5.0)
+            for _ in range(4):
+                await got.put(await stream.read_item(5.0))
+            writer.close()
+
+        server = await asyncio.start_server(pusher, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            client = await FramedStream.connect("127.0.0.1", port, timeout=5.0)
+            client.writer.write(ACK * 3 + encode_frame(["PING", "after"]))
+            await client.writer.drain()
+            items = [await asyncio.wait_for(got.get(), 5) for _ in range(4)]
+            assert items[:3] == [ACK, ACK, ACK]
+            assert items[3] == Frame(["PING", "after"])
+            await client.close()
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    asyncio.run(asyncio.wait_for(scenario(), 30))
+
+
+def test_read_item_is_none_when_the_peer_is_quiet_and_push_frame_writes_without_waiting() -> None:
+    async def scenario() -> None:
+        async def quiet(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            stream = FramedStream(reader, writer, timeout=5.0)
+            assert await stream.read_item(0.05) is None
+            assert stream.push_frame(["NOTE", "x"]) >= 0
+            await stream.read_item(5.0)  # the client's ACK
+            writer.close()
+
+        server = await asyncio.start_server(quiet, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            client = await FramedStream.connect("127.0.0.1", port, timeout=5.0)
+            assert await client.read_frame() == Frame(["NOTE", "x"])
+            await client.send_control(ACK)
+            await client.close()
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    asyncio.run(asyncio.wait_for(scenario(), 30))

@@ -43,10 +43,29 @@ def test_an_exchange_is_cut_where_it_changes_hands(tmp_path: Path) -> None:
     _write(tmp_path / "p.1", driver)  # stamps of two processes, read back in time order
     _write(tmp_path / "p.2", central)
     segs = analyse(read_probe(sorted(tmp_path.glob("p.*"))))
-    got = {k: [round(x, 3) for x in v] for k, v in segs.items()}
+    got = {k: [round(x, 3) for x in v] for k, v in segs.items() if v}
     assert got == {"A": [3.7], "A1": [0.3], "A2": [2.9], "A3": [0.5], "B": [0.3], "C": [1.0],
                    "D": [0.6], "E": [0.6], "F": [4.6], "F1": [0.4], "F2": [3.5], "F2w": [0.9],
                    "F3": [0.7], "G": [0.4], "total": [11.2]}
+
+
+def test_an_answer_over_the_watch_link_is_cut_at_the_push(tmp_path: Path) -> None:
+    """The link's way back: commit → Central pushes → the driver takes it → emitted; the
+    answer's Kafka copy read afterwards (no emit) does not make a second exchange."""
+    link = _EXCHANGE[:8] + [
+        (5.8, "MainThread deliver>"),
+        (5.9, "MainThread deliver<"),
+        (6.2, "p.central-producer kp.send p.central p.driver.notifications"),
+        (6.9, "MainThread _on_pushed>"),
+        (7.1, "MainThread emit ChargeAuthorized"),
+        (7.2, "MainThread _on_pushed<"),
+        (10.8, "driver-driver1-consumer polled driver-driver1 p.driver.notifications 2 0"),
+    ]
+    _write(tmp_path / "p.1", link)
+    segs = analyse(read_probe([tmp_path / "p.1"]))
+    got = {k: [round(x, 3) for x in v] for k, v in segs.items() if v}
+    assert got == {"A": [3.7], "B": [0.3], "C": [1.0], "D": [0.6], "Ep": [0.2], "P": [1.1], "Gp": [0.2],
+                   "totalp": [7.1]}
 
 
 def test_an_exchange_with_a_missing_point_is_left_out(tmp_path: Path) -> None:
@@ -63,5 +82,7 @@ def test_the_probe_finds_every_segment_in_a_real_latency_run(tmp_path: Path) -> 
                          env=env, capture_output=True, text=True, timeout=280)
     assert run.returncode == 0, run.stdout[-1500:] + run.stderr[-1500:]
     summary = json.loads((tmp_path / "segments.json").read_text())["segments"]
-    assert set(summary) >= {"A", "A1", "A2", "A3", "B", "C", "D", "E", "F", "F1", "F2", "F3", "G", "total"}
+    # both phases of the run: answers over the WATCH link, then over Kafka only
+    assert set(summary) >= {"A", "A1", "A2", "A3", "B", "C", "D", "E", "F", "F1", "F2", "F3", "G", "total",
+                            "Ep", "P", "Gp", "totalp"}
     assert all(s["n"] >= 3 for s in summary.values())

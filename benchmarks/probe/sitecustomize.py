@@ -5,7 +5,8 @@ is imported at start-up) when ``EV_PROBE`` names a file prefix; without it, it d
 It wraps, from outside, the points where a driver's request and Central's answer change hands
 — kafka-python's ``send`` / request queued / bytes written / fetch response, our consumer
 handing records over, Central's loop, decision transaction and relay, the outbox's commit,
-the driver core emitting an event — and appends one line per point to ``<prefix>.<pid>``:
+Central pushing on the drivers' WATCH links and the driver core taking a pushed envelope, the
+driver core emitting an event — and appends one line per point to ``<prefix>.<pid>``:
 ``<unix time> <thread name> <what> [details]``. The product code stays unmodified (the
 figures are of the code that ships), and the probe's own writes are in every figure (a few µs
 each). It patches internals of kafka-python 3.0.12: with another version some points may be
@@ -102,12 +103,14 @@ def _install(prefix: str) -> None:
             stamp("emit", type(event).__name__)
             return emit(self, event, sent_at)
         dm.DriverCore._emit = emitted
+        around(dm.DriverCore, "_on_pushed")  # an envelope from the WATCH link
 
     def central() -> None:
         rm = sys.modules["central_service.runtime"]
         em = sys.modules["central_service.effects"]
         around(rm.CentralService, "_apply_batch")
         around(em.EffectRelay, "relay")
+        around(sys.modules["central_service.notify_push"].NotificationPush, "deliver")
         decision = rm.decision
 
         @contextlib.contextmanager
@@ -138,7 +141,8 @@ def _install(prefix: str) -> None:
         "consumer": (consumer, lambda: ready("ev_common.kafka.consumer", "ResilientConsumer")),
         "driver": (driver, lambda: ready("ev_desktop.core.driver", "DriverCore")),
         "central": (central, lambda: ready("central_service.runtime", "CentralService", "decision")
-                    and ready("central_service.effects", "EffectRelay")),
+                    and ready("central_service.effects", "EffectRelay")
+                    and ready("central_service.notify_push", "NotificationPush")),
         "outbox": (outbox, lambda: ready("ev_common.kafka.outbox", "Outbox")
                    and ready("ev_common.kafka.unstored", "SendWhileSyncing")),
     }

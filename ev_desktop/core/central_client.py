@@ -1,10 +1,12 @@
-"""The app's socket client to Central: LOGIN, OPLOGIN, RENEW, LOGOUT and HISTORY (framed protocol).
+"""The app's socket client to Central: LOGIN, OPLOGIN, RENEW, LOGOUT, HISTORY and WATCH (framed protocol).
 
 LOGIN/OPLOGIN answer a token (for this socket link only) and a session id + session key: the
 app MACs its Kafka messages with the key (:mod:`ev_common.msgauth`) and never puts the token in
 a message. RENEW extends the session while the app is open; LOGOUT revokes it.
 
-One short connection per call (Central may restart between calls; nothing to keep alive).
+One short connection per call (Central may restart between calls; nothing to keep alive) —
+except ``WATCH``, the link Central pushes a driver's notifications on, which
+:mod:`.notify_link` keeps open and re-opens.
 Several addresses (an active Central and its standbys, ``--central h1:p,h2:p``): a call tries
 the one that answered last, then the others in turn, before it reports "unreachable";
 ``host``/``port`` name the Central in use (for messages); ``on_answer`` is told the address of
@@ -137,14 +139,16 @@ class CentralClient:
         status bar may say so); False only with an explicit --plaintext-socket."""
         return self.tls.secure
 
-    async def _call(self, fields: list[str]) -> list[str]:
+    def _context(self) -> ssl.SSLContext | None:
         try:
-            context = self.tls.context()
+            return self.tls.context()
         except (OSError, ssl.SSLError) as exc:
             log.warning("CA file for central %s:%s unusable: %s", self.host, self.port, exc)
             raise LoginError("tls", "No se encuentra o no se puede leer el certificado de la CA con el que "
                              "se comprueba la CENTRAL; copie ca.pem del servidor y revise EV_CA_FILE") from exc
-        stream = await self._connect(context)
+
+    async def _call(self, fields: list[str]) -> list[str]:
+        stream = await self._connect(self._context())
         self.last_tls_version = stream.tls_version
         try:
             return await stream.request(fields)
@@ -230,6 +234,27 @@ class CentralClient:
         answer = await self._call(["LOGOUT", session_id, token])
         if answer and answer[0] == "ERR":
             raise self._error(answer)
+
+    async def watch(self, session_id: str, token: str) -> tuple[FramedStream, float]:
+        """``WATCH``: (the open link Central now pushes this driver's notifications on, Central's
+        ping interval in seconds); the caller reads it (:mod:`.notify_link`) and closes it.
+        Failures are :class:`LoginError` (``invalid_token``: the session is over)."""
+        stream = await self._connect(self._context())
+        try:
+            answer = await stream.request(["WATCH", session_id, token])
+        except FrameError as exc:
+            await stream.close()
+            self.centrals.failed()
+            raise LoginError("unreachable", unreachable_text(self.host, self.port)) from exc
+        if answer and answer[0] == "OK" and len(answer) >= 2:
+            try:
+                return stream, float(answer[1])
+            except ValueError:
+                pass
+        await stream.close()
+        if answer and answer[0] == "ERR":
+            raise self._error(answer)
+        raise LoginError("protocol", f"Respuesta inesperada de la CENTRAL: {'#'.join(answer)[:200]}")
 
     async def history(self, token: str) -> list[dict[str, Any]]:
         answer = await self._call(["HISTORY", token])

@@ -11,6 +11,12 @@
   refuses (counts, logs) anything else addressed to it. A brand-new installation skips
   notifications older than an hour before its first start instead of replaying the driver's
   whole history;
+* a ``WATCH`` link to Central (:mod:`.notify_link`) brings Central's *answers* (authorized /
+  denied) the moment they are committed, without the Kafka hop back — the longest part of a
+  request's wait (issue 14). Only answers are taken from it: each is the first notification
+  about its request, so taking it early cannot put anything out of order; every other
+  notification, and every answer too, still comes through Kafka, in order, and the copy that
+  comes second is ignored (same envelope id). With the link down nothing changes but speed;
 * ``request_charge()`` / ``cancel()`` are durable at once, even with Kafka down: the field
   failure this product exists to end was a request silently dropped at that point.
 
@@ -23,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -42,6 +49,7 @@ from .central_client import CentralClient, LoginError, LoginResult
 from .events import (NOTIFICATION_TYPES, DriverEvent, LinkChanged, Notification, OutboxSetAside,
                      RequestCancelled, RequestNotSaved, RequestQueued, ReservationCancelled, StopRequested,
                      SupplyResumed)
+from .notify_link import NotificationLink
 from .notify_reader import NotificationGate
 from .session_keeper import SessionKeeper
 from .tracker import SupplyPhase, SupplyTracker
@@ -54,6 +62,8 @@ log = logging.getLogger(__name__)
 
 EventCallback = Callable[[DriverEvent], None]
 HANDOFF_TIMEOUT_S = 10.0
+# what the WATCH link may show: answers, the first notification about a request
+LINK_TYPES = (contract.ChargeAuthorized, contract.ChargeDenied)
 # a new installation ignores notifications older than its first start minus this margin
 # (generous: covers clock differences between Central's machine and this one)
 HISTORY_MARGIN_S = 3600.0
@@ -69,6 +79,9 @@ class DriverConfig:
     central_timeout_s: float = 5.0
     central_tls: LinkTLS = field(default_factory=LinkTLS.from_env)
     central_fallbacks: tuple[tuple[str, int], ...] = ()  # standby Centrals, tried in turn
+    # Central's answers also over a WATCH link (notify_link.py); off: Kafka only (env
+    # EV_DRIVER_PUSH_LINK=0; the latency benchmark measures both)
+    push_link: bool = field(default_factory=lambda: os.environ.get("EV_DRIVER_PUSH_LINK", "1") != "0")
 
     @property
     def topics(self) -> Topics:
@@ -106,6 +119,9 @@ class DriverCore:
         self._seen_ids: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._seen_lock = threading.Lock()
         self._gate: NotificationGate | None = None  # opens this driver's sealed notifications
+        self._link: NotificationLink | None = None  # Central's answers without the Kafka hop
+        self._link_task: asyncio.Task | None = None
+        self.answers_by_link = 0  # answers shown from the link (the Kafka copy came second)
 
     # ------------------------------------------------------------------ identity
     @property
@@ -148,6 +164,8 @@ class DriverCore:
             self._renewal = self._loop.create_task(self.session.run()) if self.session.usable else None
         if self.tracker is None or self.tracker.driver_id != result.driver_id:
             self.tracker = SupplyTracker(result.driver_id)
+        if self.started:
+            self._start_link()  # a link ended with the last session: open it for this one
         return result
 
     async def history(self) -> list[dict[str, Any]]:
@@ -196,8 +214,46 @@ class DriverCore:
         self._consumer.start()
         if self.session is not None and self.session.usable and self._renewal is None:
             self._renewal = self._loop.create_task(self.session.run())
+        self._start_link()
         log.info("driver=%s started (positions %s, outbox %s, %d queued)", self.driver_id,
                  self.offsets_path(), self.outbox_path(), self._producer.queued)
+
+    # ------------------------------------------------------------------ WATCH link
+    def _start_link(self) -> None:
+        """Open the WATCH link (idempotent; on the loop thread)."""
+        if not self.config.push_link or self._loop is None or self._closed:
+            return
+        if self._link_task is not None and not self._link_task.done():
+            return
+        if self._link is None:
+            self._link = NotificationLink(self._central, self._link_credentials, self._on_pushed)
+        self._link_task = self._loop.create_task(self._link.run(), name=f"push-link-{self.driver_id}")
+
+    @property
+    def push_link_up(self) -> bool:
+        """The WATCH link is open (answers arrive without the Kafka hop)."""
+        return self._link is not None and self._link.connected
+
+    def _link_credentials(self) -> tuple[str, str] | None:
+        s = self.session
+        if s is None or not s.usable or s.lost:
+            return None
+        return s.session_id, s.token
+
+    def _on_pushed(self, env: contract.Envelope) -> None:
+        """Loop thread: an envelope Central pushed on the link. Opened by the same gate as
+        Kafka's records; shown only when it is an answer to this driver seen for the first time
+        (see the module docstring for why only answers)."""
+        gate = self._gate
+        if gate is None or self._closed or env.ts < self._not_before:
+            return
+        for opened in gate.open([_Pushed(opened_from=env)]):
+            body = opened.body
+            if (isinstance(body, LINK_TYPES) and body.driver_id == self.driver_id
+                    and self._first_time(opened.id)):
+                self.answers_by_link += 1
+                log.debug("driver=%s <- (link) %s", self.driver_id, body)
+                self._emit(body, opened.ts)
 
     def _notify_key(self) -> NotifyKey | None:
         return self.login_result.notify_key if self.login_result else None
@@ -321,6 +377,10 @@ class DriverCore:
         if self._renewal is not None:
             self._renewal.cancel()
             self._renewal = None
+        if self._link_task is not None:
+            self._link_task.cancel()
+            await asyncio.gather(self._link_task, return_exceptions=True)
+            self._link_task = None
         consumer, producer = self._consumer, self._producer
         self._consumer = self._producer = None
         loop = asyncio.get_running_loop()
@@ -434,3 +494,17 @@ class DriverCore:
         if not done.wait(HANDOFF_TIMEOUT_S):
             log.warning("driver=%s: loop busy, %d notification(s) handed off without waiting",
                         self.driver_id, len(mine))
+
+
+@dataclass(frozen=True)
+class _Pushed:
+    """A pushed envelope, shaped like a Kafka delivery for the gate (its refusal log names it)."""
+
+    opened_from: contract.Envelope
+    topic: str = "push-link"
+    partition: int | None = None
+    offset: int | None = None
+
+    @property
+    def envelope(self) -> contract.Envelope:
+        return self.opened_from

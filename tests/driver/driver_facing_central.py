@@ -4,7 +4,9 @@ Real framed socket (LOGIN / HISTORY) and real Kafka (driver_requests in, driver_
 out through the project's ReliableProducer/ResilientConsumer). Each ChargeRequested gets the
 scripted answer: ChargeAuthorized → SupplyStartedNotice → SupplyProgress ×3 → Ticket, or
 ChargeDenied for an invalid token / the CP id ``CPBAD``. ``hold_ticket`` (an Event) delays the
-ticket until the test sets it.
+ticket until the test sets it. ``WATCH`` links are accepted for the fake's sessions and kept in
+``watch_links``; the test pushes on them with :meth:`DriverFacingCentral.push` (the scripted
+answers go over Kafka only).
 """
 from __future__ import annotations
 
@@ -60,6 +62,8 @@ class DriverFacingCentral:
         self._consumer: ResilientConsumer | None = None
         self._scripts: list[threading.Thread] = []
         self._lock = threading.Lock()
+        self.watch_links: dict[str, FramedStream] = {}  # driver → its open WATCH link
+        self.watch_opened = 0
 
     # ------------------------------------------------------------------ socket
     def start_socket(self) -> int:
@@ -90,7 +94,11 @@ class DriverFacingCentral:
                     await fs.send_control(NACK)
                     continue
                 await fs.send_control(ACK)
-                await fs.answer(self.answer(frame.fields))
+                answer = self.answer(frame.fields)
+                await fs.answer(answer)
+                if frame.fields[0] == "WATCH" and answer[0] == "OK":
+                    await self._hold_watch(frame.fields[2].removeprefix("tok-"), fs)
+                    return
         except (FrameError, asyncio.TimeoutError, ConnectionError, OSError):
             pass
         finally:
@@ -109,6 +117,11 @@ class DriverFacingCentral:
             if fields[1] != session_for(driver)[0]:
                 return ["ERR", "invalid_token", "unknown session"]
             return ["OK", token_for(driver), f"{time.time() + 3600:.0f}"] if fields[0] == "RENEW" else ["OK"]
+        if fields[0] == "WATCH" and len(fields) == 3:
+            driver = fields[2].removeprefix("tok-")
+            if fields[2] != token_for(driver) or fields[1] != session_for(driver)[0]:
+                return ["ERR", "invalid_token", "unknown session"]
+            return ["OK", "0.2"]
         if fields[0] == "HISTORY" and len(fields) == 2:
             driver = fields[1].removeprefix("tok-")
             if fields[1] != token_for(driver) or driver not in self.passwords:
@@ -116,6 +129,32 @@ class DriverFacingCentral:
             data = json.dumps(self.history.get(driver, [])).encode()
             return ["OK", base64.b64encode(data).decode()]
         return ["ERR", "bad_request", "unknown command"]
+
+    async def _hold_watch(self, driver: str, fs: FramedStream) -> None:
+        """Keep a WATCH link: ping every 0.2 s, swallow the app's ACKs, until it closes."""
+        with self._lock:
+            self.watch_links[driver] = fs
+            self.watch_opened += 1
+        try:
+            while True:
+                if await fs.read_item(0.2) is None:
+                    fs.push_frame(["PING"])
+        finally:
+            with self._lock:
+                if self.watch_links.get(driver) is fs:
+                    del self.watch_links[driver]
+
+    def push(self, driver: str, fields: list[str]) -> None:
+        """Push one frame on *driver*'s WATCH link (from the test's thread)."""
+        fs = self.watch_links[driver]
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(fs.push_frame, fields)
+
+    def drop_watch(self, driver: str) -> None:
+        """Cut *driver*'s WATCH link, as a network failure would."""
+        fs = self.watch_links[driver]
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(fs.writer.transport.abort)
 
     # ------------------------------------------------------------------ Kafka
     def start_kafka(self, bootstrap: str) -> None:
