@@ -7,9 +7,9 @@ The driver is :class:`ev_desktop.core.driver.DriverCore` in this process (the co
 request → the Engine started supplying (``SupplyStarted.started_at``, same machine clock);
 then wait for the ticket and go again.
 
-Two phases in one run: the app as it ships (Central's answers come over its WATCH link,
-``ev_desktop.core.notify_link``), then another driver's app with the link off (Kafka only) —
-what the link saves, against baselines of the same minutes.
+Two apps in one run, taking turns request by request: the app as it ships (Central's answers
+come over its WATCH link, ``ev_desktop.core.notify_link``) and another driver's app with the
+link off (Kafka only) — what the link saves, against baselines of the same minutes.
 
 Baseline: bare produce→consume round trips taken *between* the driver's samples (five after
 each), through the same broker while the same Central and CP run — so both figures see the same
@@ -70,84 +70,119 @@ async def _drive(bootstrap: str, prefix: str, central_port: int, work: Path, sam
                  answer_timeout_s: float = 60.0, budget_s: float | None = None,
                  driver: str = "driver1", push_link: bool = True) -> dict:
     """*samples* sequential requests for CP *cp* (default CP00001) by *driver*, each followed
-    by :data:`BASELINE_PER_SAMPLE` bare round trips on *bare*. *push_link*: the app's WATCH
-    link on (the product's default: answers come over it) or off (Kafka only); with it on,
-    the samples start once it is open.
+    by :data:`BASELINE_PER_SAMPLE` bare round trips on *bare* (see :func:`_drive_apps`)."""
+    [out] = await _drive_apps(bootstrap, prefix, central_port, work, samples, bare, [(driver, push_link)],
+                              cp=cp, answer_timeout_s=answer_timeout_s, budget_s=budget_s)
+    return out
+
+
+class _App:
+    """One driver app of the benchmark and what its samples saw."""
+
+    def __init__(self, core, driver: str, queue: asyncio.Queue) -> None:
+        self.core, self.driver, self.queue = core, driver, queue
+        self.auth: list[float] = []
+        self.notice: list[float] = []
+        self.denied: list[str] = []
+        self.baseline: list[float] = []
+        self.starts: list[tuple[str, float]] = []  # (session, asked at): wall clock, after the warm-up
+        self.walls: list[tuple[str, float, float]] = []  # (request id, asked at, authorized seen at)
+        self.unanswered = self.no_ticket = 0
+
+
+async def _drive_apps(bootstrap: str, prefix: str, central_port: int, work: Path, samples: int,
+                      bare: BareRoundTrip, apps: list[tuple[str, bool]], cp: str | None = None,
+                      answer_timeout_s: float = 60.0, budget_s: float | None = None) -> list[dict]:
+    """*samples* sequential requests for CP *cp* (default CP00001) by each of *apps* (driver
+    id, WATCH link on?), taking turns — one request of each per round, so every app's samples
+    see the same minutes of the run (the broker's JIT still compiling early on made whatever
+    ran first ~5 ms slower on the CP's side) — each followed by :data:`BASELINE_PER_SAMPLE`
+    bare round trips on *bare*. An app with its link on starts once the link is open.
 
     With *budget_s* (the load benchmark): a request not answered within *answer_timeout_s* is
     counted in ``unanswered`` instead of failing the run, and no new request starts once
     *budget_s* has passed."""
     from ev_desktop.core.driver import DriverConfig, DriverCore
 
-    queue: asyncio.Queue = asyncio.Queue()
-    core = DriverCore(DriverConfig(bootstrap_servers=bootstrap, central_host="127.0.0.1",
-                                   central_port=central_port, data_dir=work / "driver", topic_prefix=prefix,
-                                   push_link=push_link),
-                      on_event=lambda ev: queue.put_nowait((time.perf_counter(), time.time(), ev)))
-    for _ in range(60):
-        try:
-            await core.login(driver, "pass123")
-            break
-        except Exception:  # noqa: BLE001 - Central still starting
-            await asyncio.sleep(0.5)
-    core.start()
-    if push_link:
-        wait_s = time.monotonic() + 30
-        while not core.push_link_up and time.monotonic() < wait_s:
-            await asyncio.sleep(0.05)
-    auth, notice, denied, baseline = [], [], [], []
-    starts: list[tuple[str, float]] = []  # (session, asked at): wall clock, after the warm-up
-    walls: list[tuple[str, float, float]] = []  # (request id, asked at, authorized seen at): wall clock
-    unanswered = no_ticket = 0
+    running: list[_App] = []
+    for driver, push_link in apps:
+        queue: asyncio.Queue = asyncio.Queue()
+        core = DriverCore(DriverConfig(bootstrap_servers=bootstrap, central_host="127.0.0.1",
+                                       central_port=central_port, data_dir=work / "driver", topic_prefix=prefix,
+                                       push_link=push_link),
+                          on_event=lambda ev, q=queue: q.put_nowait((time.perf_counter(), time.time(), ev)))
+        for _ in range(60):
+            try:
+                await core.login(driver, "pass123")
+                break
+            except Exception:  # noqa: BLE001 - Central still starting
+                await asyncio.sleep(0.5)
+        core.start()
+        if push_link:
+            wait_s = time.monotonic() + 30
+            while not core.push_link_up and time.monotonic() < wait_s:
+                await asyncio.sleep(0.05)
+        running.append(_App(core, driver, queue))
     warm = 2
     t_start = time.monotonic()
     try:
-        while len(auth) < samples + warm:
+        while any(len(a.auth) < samples + warm for a in running):
             if budget_s is not None and time.monotonic() - t_start > budget_s:
                 break
-            t0, w0 = time.perf_counter(), time.time()
-            rid = core.request_charge(cp or cp_id(1))
-            session = None
-            deadline = time.monotonic() + answer_timeout_s
-            t_auth = t_notice = None
-            while time.monotonic() < deadline:
-                try:
-                    t, w, ev = await asyncio.wait_for(queue.get(), 1.0)
-                except asyncio.TimeoutError:
-                    continue
-                if isinstance(ev, c.ChargeDenied) and ev.request_id == rid:
-                    denied.append(ev.reason)
-                    await asyncio.sleep(0.5)  # CP not available yet (monitor authenticating)
-                    break
-                if isinstance(ev, c.ChargeAuthorized) and ev.request_id == rid:
-                    session, t_auth = ev.session_id, t - t0
-                    walls.append((rid, w0, w))
-                elif isinstance(ev, c.SupplyStartedNotice) and ev.session_id == session:
-                    t_notice = t - t0
-                elif isinstance(ev, c.Ticket) and ev.session_id == session:
-                    auth.append(t_auth)  # the first `warm` samples are dropped below
-                    if t_notice is not None:
-                        notice.append(t_notice)
-                    if len(auth) > warm:
-                        starts.append((session, w0))
-                        baseline += [bare.sample() for _ in range(BASELINE_PER_SAMPLE)]
-                    break
-            else:
-                if budget_s is None:
-                    raise TimeoutError(f"no answer to request {rid} within {answer_timeout_s:.0f} s")
-                if t_auth is None:
-                    unanswered += 1
-                else:  # authorized; the ticket (CP events path) is what did not come in time
-                    no_ticket += 1
-                    auth.append(t_auth)
+            for app in running:
+                if len(app.auth) < samples + warm:
+                    await _one_sample(app, cp, answer_timeout_s, budget_s, warm, bare)
     finally:
-        producer = core._producer  # noqa: SLF001 - how many requests went out while their fsync ran
-        sent_while_syncing = producer.sent_while_syncing if producer is not None else None
-        by_link = core.answers_by_link
-        await core.close()
-    return {"answers_by_link": by_link, "auth": auth[warm:], "notice": notice[warm:], "starts": starts, "denied": denied,
-            "baseline": baseline, "unanswered": unanswered, "no_ticket": no_ticket,
-            "driver_sent_while_syncing": sent_while_syncing, "walls": walls[warm:]}
+        outs = []
+        for app in running:
+            producer = app.core._producer  # noqa: SLF001 - how many requests went out while their fsync ran
+            sent_while_syncing = producer.sent_while_syncing if producer is not None else None
+            by_link = app.core.answers_by_link
+            await app.core.close()
+            outs.append({"answers_by_link": by_link, "auth": app.auth[warm:], "notice": app.notice[warm:],
+                         "starts": app.starts, "denied": app.denied, "baseline": app.baseline,
+                         "unanswered": app.unanswered, "no_ticket": app.no_ticket,
+                         "driver_sent_while_syncing": sent_while_syncing, "walls": app.walls[warm:]})
+    return outs
+
+
+async def _one_sample(app: _App, cp: str | None, answer_timeout_s: float, budget_s: float | None,
+                      warm: int, bare: BareRoundTrip) -> None:
+    """One request by *app*, followed until its ticket (or denied / timed out)."""
+    t0, w0 = time.perf_counter(), time.time()
+    rid = app.core.request_charge(cp or cp_id(1))
+    session = None
+    deadline = time.monotonic() + answer_timeout_s
+    t_auth = t_notice = None
+    while time.monotonic() < deadline:
+        try:
+            t, w, ev = await asyncio.wait_for(app.queue.get(), 1.0)
+        except asyncio.TimeoutError:
+            continue
+        if isinstance(ev, c.ChargeDenied) and ev.request_id == rid:
+            app.denied.append(ev.reason)
+            await asyncio.sleep(0.5)  # CP not available yet (monitor authenticating)
+            return
+        if isinstance(ev, c.ChargeAuthorized) and ev.request_id == rid:
+            session, t_auth = ev.session_id, t - t0
+            app.walls.append((rid, w0, w))
+        elif isinstance(ev, c.SupplyStartedNotice) and ev.session_id == session:
+            t_notice = t - t0
+        elif isinstance(ev, c.Ticket) and ev.session_id == session:
+            app.auth.append(t_auth)  # the first `warm` samples are dropped by the caller
+            if t_notice is not None:
+                app.notice.append(t_notice)
+            if len(app.auth) > warm:
+                app.starts.append((session, w0))
+                app.baseline += [bare.sample() for _ in range(BASELINE_PER_SAMPLE)]
+            return
+    if budget_s is None:
+        raise TimeoutError(f"no answer to request {rid} within {answer_timeout_s:.0f} s")
+    if t_auth is None:
+        app.unanswered += 1
+    else:  # authorized; the ticket (CP events path) is what did not come in time
+        app.no_ticket += 1
+        app.auth.append(t_auth)
 
 
 def breakdown(walls: list[tuple[str, float, float]], stamps: dict) -> dict:
@@ -225,13 +260,13 @@ def run_latency(broker: Broker, root: Path, quick: bool, rtt: dict) -> BenchResu
     watcher: Proc | None = None
     bare = BareRoundTrip(broker.bootstrap)
     try:
-        # the product as it ships (answers over the WATCH link), then the same exchange with
-        # Kafka only (another driver, link off): what the link saves, in the same run
-        out = asyncio.run(_drive(broker.bootstrap, prefix, port, work, samples, bare))
-        kafka_only = asyncio.run(_drive(broker.bootstrap, prefix, port, work, samples, bare,
-                                        driver="driver2", push_link=False))
+        # the product as it ships (answers over the WATCH link) and the same exchange with
+        # Kafka only (another driver, link off), taking turns: what the link saves, same minutes
+        out, kafka_only = asyncio.run(_drive_apps(broker.bootstrap, prefix, port, work, samples, bare,
+                                                  [("driver1", True), ("driver2", False)]))
         watcher = _read_stamps_after(broker.bootstrap, prefix, work, stamps,
-                                     {"starts": out["starts"], "walls": kafka_only["walls"]})
+                                     {"starts": out["starts"] + kafka_only["starts"],
+                                      "walls": kafka_only["walls"]})
     finally:
         bare.close()
         if watcher is not None:
@@ -239,6 +274,7 @@ def run_latency(broker: Broker, root: Path, quick: bool, rtt: dict) -> BenchResu
         for p in (monitor, engine, central):
             p.stop(signal.SIGINT, timeout=15.0)  # a graceful stop, like Ctrl+C
     charging = [stamps.started_at[s] - w0 for s, w0 in out["starts"] if s in stamps.started_at]
+    k_charging = [stamps.started_at[s] - w0 for s, w0 in kafka_only["starts"] if s in stamps.started_at]
     a, n, ch = summary(out["auth"]), summary(out["notice"]), summary(charging)
     b = summary(out["baseline"])
     ka, kb = summary(kafka_only["auth"]), summary(kafka_only["baseline"])
@@ -252,6 +288,10 @@ def run_latency(broker: Broker, root: Path, quick: bool, rtt: dict) -> BenchResu
         Row("request → CP charging p50", ch["p50"] * 1000, b["p50"] * 1000, "ms"),
         Row("request → CP charging p99", ch["p99"] * 1000, b["p99"] * 1000, "ms"),
     ]
+    if k_charging:
+        kch = summary(k_charging)
+        res.rows.append(Row("request → CP charging, Kafka only (no WATCH link) p50", kch["p50"] * 1000,
+                            kb["p50"] * 1000, "ms"))
     res.details = {"samples": samples, "authorized_s": out["auth"], "charging_s": charging,
                    "supply_started_notice_s": out["notice"], "denied_warmup": out["denied"],
                    "authorized": a, "charging": ch, "notice": n,
@@ -259,7 +299,7 @@ def run_latency(broker: Broker, root: Path, quick: bool, rtt: dict) -> BenchResu
                    "bare_round_trip_idle": rtt,
                    "driver_sent_while_syncing": out["driver_sent_while_syncing"],
                    "answers_by_link": out["answers_by_link"],
-                   "kafka_only": {"authorized_s": kafka_only["auth"], "authorized": ka,
+                   "kafka_only": {"authorized_s": kafka_only["auth"], "authorized": ka, "charging_s": k_charging,
                                   "bare_round_trip_interleaved": kb,
                                   "answers_by_link": kafka_only["answers_by_link"]},
                    # the legs are the Kafka-only exchange's: record timestamps of the answer on
