@@ -16,15 +16,17 @@ the app opens them with its notification key exactly as it opens Kafka's.
 Lifetime of a link: opened by ``WATCH#<session_id>#<token>`` (a live driver session and that
 session's current token); Central sends ``PING`` every ``ping_interval_s`` when it has nothing
 else to say, so both sides notice a dead peer; the link ends (``BYE#session_ended``) as soon
-as the session is signed out or expires, and is cut when the peer leaves
-``MAX_UNACKED`` frames unacknowledged or lets ``MAX_BUFFERED`` bytes pile up in Central's
-send buffer (it does not read). At most ``max_links_per_driver`` links per driver (a driver
+as the session is signed out or expires, and is cut when the peer has not answered for
+``SILENT_PINGS`` ping intervals while frames wait for its ACK (a peer gone without a word — a
+cut cable sends no RST), leaves ``MAX_UNACKED`` frames unacknowledged, or lets
+``MAX_BUFFERED`` bytes pile up in Central's send buffer (it does not read). At most ``max_links_per_driver`` links per driver (a driver
 may use two apps); a new one beyond that replaces the oldest.
 
 Everything here runs on Central's loop thread (the socket server's and the effect relay's).
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 from collections import Counter
@@ -36,6 +38,7 @@ from ev_common.framing import ACK, NACK, BadFrame, FramedStream, FrameError
 log = logging.getLogger("central.push")
 
 MAX_UNACKED = 64          # frames sent and not ACKed: a peer that stopped reading is cut
+SILENT_PINGS = 3          # ping intervals without a byte from a peer that owes ACKs: gone
 MAX_BUFFERED = 256 * 1024  # bytes waiting in Central's send buffer for one link
 
 
@@ -46,6 +49,7 @@ class _Link:
         self.alive = alive  # the session is still signed in and valid
         self.unacked = 0
         self.closed = False
+        self.last_heard = 0.0  # loop time of the peer's last byte (set when the link opens)
 
 
 class NotificationPush:
@@ -112,13 +116,13 @@ class NotificationPush:
     def _cut(self, link: _Link, why: str) -> None:
         self.counters["push_links_cut"] += 1
         log.warning("push link of driver=%s cut: %s", link.driver_id, why)
-        self._close(link)
+        self._close(link, abort=True)  # it does not read or answer: a polite close would wait on it
 
-    def _close(self, link: _Link) -> None:
+    def _close(self, link: _Link, abort: bool = False) -> None:
         if link.closed:
             return
         link.closed = True
-        if link.unacked >= MAX_UNACKED:  # it does not read: a polite close would wait on it
+        if abort:
             link.stream.writer.transport.abort()
         else:
             link.stream.writer.close()
@@ -132,7 +136,9 @@ class NotificationPush:
     async def serve(self, stream: FramedStream, driver_id: str, alive: Callable[[], bool]) -> None:
         """Hold a ``WATCH`` link until it ends: count the app's ACKs, ping it when idle, end it
         with the session. Returns when the link is closed (the caller closes the stream)."""
+        loop = asyncio.get_running_loop()
         link = _Link(stream, driver_id, alive)
+        link.last_heard = loop.time()
         links = self._links.setdefault(driver_id, [])
         while len(links) >= self.max_links_per_driver:
             self.counters["push_links_replaced"] += 1
@@ -145,9 +151,14 @@ class NotificationPush:
             while not link.closed:
                 item = await stream.read_item(self.ping_interval_s)
                 if item is None:  # quiet: is the session still valid, is the app still there?
-                    if self._send(link, ["PING"]):
+                    silent_s = loop.time() - link.last_heard
+                    if link.unacked and silent_s >= SILENT_PINGS * self.ping_interval_s:
+                        self._cut(link, f"no answer for {silent_s:.0f} s")
+                    elif self._send(link, ["PING"]):
                         self.counters["push_pings"] += 1
-                elif item == ACK:
+                    continue
+                link.last_heard = loop.time()
+                if item == ACK:
                     link.unacked = max(0, link.unacked - 1)
                 elif item == NACK:  # a frame damaged on the way: the Kafka copy still comes
                     link.unacked = max(0, link.unacked - 1)

@@ -13,6 +13,21 @@ from ev_common.procs import Proc, WaitTimeout, wait_until  # noqa: F401 - shared
 REPO = Path(__file__).resolve().parent.parent
 
 
+async def async_until(pred, timeout: float = 60.0, what: str = "condition", interval: float = 0.02):
+    """:func:`wait_until` for a test running on an asyncio loop: yields to the loop between
+    checks (the events it waits for arrive on it); AssertionError naming *what* on timeout."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = pred()
+        if value:
+            return value
+        await asyncio.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
 def start_private_broker(tmp_path: Path, port: int | None = None) -> LocalBroker:
     """A secure broker this test may stop, kill and restart (same port and data on restart).
 

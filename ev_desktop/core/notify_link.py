@@ -68,6 +68,11 @@ class NotificationLink:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.retry_max_s)
                 continue
+            except Exception:  # noqa: BLE001 - a bug here must not end the link for good
+                log.exception("push link: opening failed unexpectedly; retrying in %.1f s", delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.retry_max_s)
+                continue
             delay = self.retry_min_s
             self.openings += 1
             self._set(True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import time
 
 import pytest
 
@@ -16,19 +15,9 @@ from ev_common.notify_crypto import open_sealed
 from ev_desktop.core.driver import DriverConfig, DriverCore
 from tests.central.conftest import central  # noqa: F401 - the fixture
 from tests.central.support import LOGIN_NOTIFY_KEYS, SESSIONS, SyncFramed, login, operator_login
-from tests.helpers import wait_until
+from tests.helpers import async_until as _until, wait_until
 
 pytestmark = [pytest.mark.kafka]
-
-
-async def _until(pred, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = pred()
-        if value:
-            return value
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _of(events: list, kind: type, **match) -> list:
@@ -178,21 +167,26 @@ def test_a_pushed_answer_is_the_sealed_kafka_envelope_and_signing_out_ends_the_l
         link.close()
 
 
-def test_a_link_that_does_not_read_is_cut_and_central_keeps_serving(central, kafka_broker, data_dir,
-                                                                     monkeypatch):
-    """An app that opens a link and never ACKs is cut once too many frames wait on it; the
-    other drivers' answers and Central's sockets are not held up by it."""
-    from central_service import notify_push
-
-    monkeypatch.setattr(notify_push, "MAX_UNACKED", 3)
+def test_an_app_that_stops_answering_is_cut_and_central_keeps_serving(central, kafka_broker, data_dir):
+    """An app that opens a link and then never ACKs (gone without a word: a cut cable sends no
+    RST) is cut after three ping intervals; another driver's link and Central's socket are not
+    held up by it."""
     svc = central(push_ping_interval=0.1)
-    tok = login(svc.port, "driver1")
+    tok, tok2 = login(svc.port, "driver1"), login(svc.port, "driver2")
     link, answer = _watch(svc.port, SESSIONS[tok][0], tok)
+    other = None
     try:
         assert answer[0] == "OK"
-        # never ACKs: pings pile up unacknowledged until the link is cut
         wait_until(lambda: svc.counters["push_links_cut"] == 1, 30, message="silent link cut")
-        assert svc.push.links() == 0
-        assert login(svc.port, "driver2")  # Central still serves its socket
+        assert svc.push.links("driver1") == 0
+        # an app that answers, at the same pace, keeps its link
+        other, other_answer = _watch(svc.port, SESSIONS[tok2][0], tok2)
+        assert other_answer[0] == "OK"
+        pushed = _Pushed(other)
+        assert [pushed.next(10) for _ in range(10)] == [["PING"]] * 10
+        assert svc.push.links("driver2") == 1 and svc.counters["push_links_cut"] == 1
+        assert login(svc.port, "driver3")  # Central still serves its socket
     finally:
         link.close()
+        if other is not None:
+            other.close()

@@ -17,28 +17,11 @@ from ev_common.notify_crypto import seal
 from ev_common.topics import Topics
 from ev_desktop.core.driver import DriverConfig, DriverCore
 from tests.driver.driver_facing_central import DriverFacingCentral
+from tests.driver.test_driver_kafka import central  # noqa: F401 - the fixture
+from tests.helpers import async_until as until
 from tests.notify_support import as_fake_central, fake_notify_key
 
 pytestmark = pytest.mark.kafka
-
-
-@pytest.fixture
-def central(topics: Topics, kafka_broker: str, data_dir: Path):
-    fake = DriverFacingCentral(topics, data_dir)
-    fake.start_socket()
-    fake.start_kafka(kafka_broker)
-    yield fake
-    fake.stop()
-
-
-async def until(pred, timeout: float = 60.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = pred()
-        if value:
-            return value
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
 def _answer(request_id: str, driver: str = "driver1") -> contract.Envelope:
