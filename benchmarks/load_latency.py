@@ -59,7 +59,9 @@ def _outbox_depth(path: Path) -> int | None:
 
 def run_load_latency(broker: Broker, root: Path, quick: bool, rtt: dict | None) -> BenchResult:
     n_cps = int(os.environ.get("EV_BENCH_LOAD_CPS") or (2000 if quick else 5000))
-    samples = 12 if quick else 40
+    # 100 in a full run: a nearest-rank p99 of 40 samples is their maximum (one disk stall of the
+    # shared machine decided the target); of 100 it is the second highest. The max is a row too.
+    samples = int(os.environ.get("EV_BENCH_LOAD_SAMPLES") or (12 if quick else 100))
     prefix = f"ll{uuid.uuid4().hex[:6]}"
     topics = Topics(prefix)
     ensure_topics(broker.bootstrap, topics, 30)
@@ -130,6 +132,8 @@ def run_load_latency(broker: Broker, root: Path, quick: bool, rtt: dict | None) 
             "ms", target=f"≤ {P50_TARGET_RATIO:.0f}× bare RTT", met=a["p50"] <= P50_TARGET_RATIO * b["p50"]),
         Row(f"under load ({n_cps:,} CPs @1 Hz): request → authorized p99", a["p99"] * 1000, b["p99"] * 1000,
             "ms", target=f"≤ {P99_TARGET_S * 1000:.0f} ms", met=a["p99"] <= P99_TARGET_S),
+        Row(f"under load ({n_cps:,} CPs @1 Hz): request → authorized max of {a['n']}", a["max"] * 1000,
+            b["max"] * 1000, "ms"),
         Row("under load: Central telemetry lag (max over the samples)", max_lag_s, None, "s"),
         Row("under load: rows waiting in Central's producer outbox (max)",
             float(max((v for _, v in depth.samples if isinstance(v, int)), default=float("nan"))), None, "rows"),

@@ -34,6 +34,7 @@ from ev_common.kafka.manual_reader import ManualReader
 from ev_common.kafka.offsets import OffsetStore
 from ev_common.kafka.probe import client_bootstrap, split_bootstrap, unreachable_reason
 from ev_common.kafka.producer import ReliableProducer, describe_error
+from ev_common.kafka.producer_errors import link_trouble
 from ev_common.kafka.security import KafkaCredentials, kafka_kwargs
 from ev_common.kafka.status import LinkState
 
@@ -178,7 +179,7 @@ class ResilientConsumer(GroupMember, ManualReader, ConsumerLag, DeadLetters):
                     break
                 text = f"reading from Kafka at {self.bootstrap} failed, retrying ({describe_error(exc)})"
                 log.warning("consumer %s: %s", self.client_id, text,
-                            exc_info=not isinstance(exc, kerr.KafkaError))
+                            exc_info=not link_trouble(exc))
                 self._drop_client()
                 self._set_status(LinkState.DEGRADED, text)
                 self._stop.wait(backoff.next())

@@ -37,7 +37,7 @@ from ev_common.kafka.key_partitioner import KeyHashPartitioner
 from ev_common.kafka.outbox import DEFAULT_MAX_ROWS, Outbox, OutboxRefused, OutboxRow, StagedRows
 from ev_common.kafka.probe import client_bootstrap, split_bootstrap, unreachable_reason
 from ev_common.kafka.producer_errors import LinkFailure as _LinkFailure, ProducerClosed, Stopped as _Stopped, \
-    describe_error
+    describe_error, link_trouble
 from ev_common.kafka.record_handoff import RecordHandoff
 from ev_common.kafka.security import KafkaCredentials, kafka_kwargs
 from ev_common.kafka.status import LinkState, ProducerStatus, StatusListener, StatusNotifier
@@ -428,7 +428,7 @@ class ReliableProducer(DeliveryWindow, SendWhileSyncing):
         if state == LinkState.OFFLINE and self._ever_connected and self._status.state != LinkState.OFFLINE:
             state = LinkState.DEGRADED  # reconnecting after a success
         log.warning("producer %s: %s", self.client_id, text,
-                    exc_info=not isinstance(exc, (_LinkFailure, kerr.KafkaError)))
+                    exc_info=not link_trouble(exc))
         self._status.set(state, text)
 
     def _drop_client(self, timeout: float = 0.0) -> None:

@@ -8,7 +8,7 @@ from kafka import errors as kerr
 
 from ev_common.kafka.status import LinkState
 
-__all__ = ["PERMANENT", "ProducerClosed", "LinkFailure", "Stopped", "describe_error"]
+__all__ = ["PERMANENT", "ProducerClosed", "LinkFailure", "Stopped", "describe_error", "link_trouble"]
 
 # Errors after which resending the same row can never succeed: the row is quarantined.
 PERMANENT = (kerr.MessageSizeTooLargeError, kerr.RecordListTooLargeError, kerr.InvalidTopicError,
@@ -22,6 +22,15 @@ class ProducerClosed(RuntimeError):
 def describe_error(exc: BaseException) -> str:
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def link_trouble(exc: BaseException) -> bool:
+    """True for the failures a Kafka link simply has — the client's own errors, a broker that
+    vanished (reset, refused, timed out, TLS torn down: ``OSError`` and its kin) — which the
+    log names in one line; anything else is a bug and is logged with its traceback. A broker
+    killed in the middle of a request surfaces as a bare ``ConnectionResetError`` from
+    kafka-python 3.0's offset look-ups, not as a ``KafkaError``."""
+    return isinstance(exc, (kerr.KafkaError, OSError, LinkFailure))
 
 
 class LinkFailure(Exception):
