@@ -15,6 +15,7 @@ import ssl
 import sys
 from pathlib import Path
 
+from ev_common.heap import settle_heap
 from ev_common.logsetup import setup_logging
 from ev_common.pki import InsecureFileError, read_secret
 from ev_common.settings import add_common_args, common_settings, setting
@@ -147,6 +148,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="live values (progress, telemetry states) enter the Kafka outbox only while it "
                         "holds fewer rows than this: the most an answer or command waits behind "
                         "(env EV_LIVE_ADMIT_ROWS; default %(default)s)")
+    p.add_argument("--requests-poll-ms", type=int, default=int(setting("requests_poll_ms", "25")),
+                   help="the requests consumer polls at least this often (ms): bounds how long a "
+                        "request already fetched can wait to be handed over "
+                        "(env EV_REQUESTS_POLL_MS; default %(default)s)")
     p.add_argument("--push-ping-interval", type=float, default=float(setting("push_ping_interval", "5")),
                    help="seconds between pings on a quiet driver WATCH link, the link that brings a "
                         "driver Central's answers without waiting for Kafka "
@@ -211,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         fault_kill_before_relay=os.environ.get(FAULT_KILL_BEFORE_RELAY) or None,
         processed_ids_retention=args.processed_ids_days * 86400.0,
         event_log_retention=args.event_log_days * 86400.0, prune_interval=args.prune_interval,
-        live_admit_rows=args.live_admit_rows, push_ping_interval=args.push_ping_interval, instance=args.instance_id, standby=args.standby,
+        live_admit_rows=args.live_admit_rows, requests_poll_ms=args.requests_poll_ms,
+        push_ping_interval=args.push_ping_interval, instance=args.instance_id, standby=args.standby,
         scale_out=args.scale_out, lease_interval=args.lease_interval, lease_length=args.lease_length,
         group_session_timeout=args.group_session_timeout,
         lock_check_interval=args.lock_check_interval, lock_check_timeout=args.lock_check_timeout,
@@ -224,11 +230,18 @@ def main(argv: list[str] | None = None) -> int:
         stop_requested = True
         services[-1].request_stop()
 
+    async def _settle_when_serving(service: CentralService) -> None:
+        """Once it serves, its start-up heap leaves the collector's full passes (ev_common/heap.py)."""
+        await asyncio.to_thread(service.ready.wait)
+        if service.failed is None and service.port is not None:
+            settle_heap("Central")
+
     async def _main() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, _stop)
         while True:
+            settling = asyncio.create_task(_settle_when_serving(services[-1]))  # noqa: F841 - held while it runs
             await services[-1].run()
             if stop_requested or args.on_lock_loss != "standby" or not isinstance(services[-1].failed, LockLost):
                 return

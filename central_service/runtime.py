@@ -219,7 +219,8 @@ class CentralService(KafkaInput, PeriodicTasks, SocketGateway):
             cfg.bootstrap_servers, [self.topics.driver_requests, self.topics.operator_commands],
             group_id=f"{cfg.topic_prefix}.central.requests", client_id=f"{cfg.topic_prefix}.central.requests",
             on_batch=self._on_request_batch, dead_letters=self._producer,
-            dead_letter_topic=self.topics.dead_letters, consumer_config=self._group_config())
+            dead_letter_topic=self.topics.dead_letters, consumer_config=self._group_config(),
+            poll_timeout_ms=cfg.requests_poll_ms)  # see CentralConfig.requests_poll_ms
         self._consumer = ResilientConsumer(
             cfg.bootstrap_servers, [self.topics.cp_events],
             group_id=f"{cfg.topic_prefix}.central", client_id=f"{cfg.topic_prefix}.central",

@@ -17,6 +17,7 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
+from ev_common.heap import settle_heap
 from ev_common.logsetup import setup_logging
 from ev_common.settings import default_data_dir, setting
 from ev_common.tls_links import add_client_tls_args, link_tls_from_args
@@ -236,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         window.closed.connect(closed.set)
         _close_on_signals(window)
         window.show()
+        settle_heap("ev-desktop")  # the window is up: ev_common/heap.py
         log.info("ev-desktop up: kafka %s, central %s, prefix %s, role %s, data %s", settings.bootstrap_servers,
                  settings.central, settings.topic_prefix, settings.role, data_dir)
         await closed.wait()

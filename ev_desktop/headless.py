@@ -25,6 +25,7 @@ from ev_common.contract import (
     SupplyStartedNotice, Ticket,
 )
 from ev_common.kafka.status import LinkState
+from ev_common.heap import settle_heap
 from ev_common.logsetup import setup_logging
 from ev_common.central_addresses import Address, central_list_arg
 from ev_common.central_addresses import text as central_text
@@ -244,6 +245,7 @@ async def run(args: argparse.Namespace) -> int:
         print(not_saved_text(exc.code, exc.queued), file=sys.stderr, flush=True)
         await core.close()
         return 1
+    settle_heap(f"driver {args.driver_id}")  # signed in and started: ev_common/heap.py
     watcher = None
     if args.reservation_wait is not None:
         watcher = asyncio.create_task(_cancel_stale_reservations(core, args.reservation_wait, printer))

@@ -73,3 +73,19 @@ def test_an_events_batch_makes_way_at_a_slice_boundary_while_a_request_waits(cen
     rest = deliveries[EVENT_SLICE:]
     assert svc.call(lambda: svc._apply_batch(rest, yield_to_requests=True)) == len(rest)
     assert svc.call(lambda: svc._apply_batch(deliveries[:3])) == 3  # the requests' path: all at once
+
+
+def test_the_requests_consumer_polls_within_its_own_bound_while_cp_events_keep_the_default(central,
+                                                                                              monkeypatch):
+    """kafka-python 3.0.12 can hold a fetched request until its next fetch returns (up to
+    fetch_max_wait): a new poll hands it over, so the requests consumer polls at least every
+    ``requests_poll_ms`` (CentralConfig) — from the command line or the environment."""
+    from central_service.cli import build_parser
+
+    assert build_parser().parse_args([]).requests_poll_ms == 25
+    monkeypatch.setenv("EV_REQUESTS_POLL_MS", "40")
+    assert build_parser().parse_args([]).requests_poll_ms == 40
+    assert build_parser().parse_args(["--requests-poll-ms", "10"]).requests_poll_ms == 10
+    svc = central(requests_poll_ms=30)
+    assert svc._requests_consumer._poll_timeout_ms == 30  # noqa: SLF001
+    assert svc._consumer._poll_timeout_ms == 200  # noqa: SLF001
