@@ -102,8 +102,10 @@ async def _drive_apps(bootstrap: str, prefix: str, central_port: int, work: Path
     With *budget_s* (the load benchmark): a request not answered within *answer_timeout_s* is
     counted in ``unanswered`` instead of failing the run, and no new request starts once
     *budget_s* has passed."""
+    from ev_common.heap import settle_heap
     from ev_desktop.core.driver import DriverConfig, DriverCore
 
+    settle_heap("benchmark driver apps")  # as ev_desktop.app does once its window is up, before sign-in
     running: list[_App] = []
     for driver, push_link in apps:
         queue: asyncio.Queue = asyncio.Queue()

@@ -11,8 +11,8 @@ Baseline: bare produce→consume round trips (:class:`BareRoundTrip`) interleave
 driver's samples (five after each) — same broker, same load, same moments.
 
 Also recorded: Central's consumer-group lag on the CP events topic during the samples (is
-Central keeping up at all?), and a py-spy profile of Central for the sampling window (where
-its busy time goes), summarised in the JSON.
+Central keeping up at all?), and a py-spy profile of Central for :data:`PROFILE_S` seconds
+right after the samples, under the same load (where its busy time goes), summarised in the JSON.
 """
 from __future__ import annotations
 
@@ -34,6 +34,10 @@ from benchmarks.seed import cp_id, seed
 
 P99_TARGET_S = 0.100
 P50_TARGET_RATIO = 5.0
+# py-spy samples Central for this long *after* the driver's samples, under the same load. While
+# it sampled during them (200 Hz, every thread) it took 37% of a core of the 2 the machine has
+# (/proc schedstat, 2026-12-02): the profiler itself was part of the tail it was meant to explain.
+PROFILE_S = 20.0
 
 
 def _port_open(port: int) -> bool:
@@ -95,19 +99,21 @@ def run_load_latency(broker: Broker, root: Path, quick: bool, rtt: dict | None) 
         sampler.start()
         depth = Sampler(lambda: _outbox_depth(work / "central-data" / "outbox-central.sqlite3"), 1.0)
         depth.start()
-        rec = pyspy.Recording(central.pid, work / "central-profile.txt")
         bare = BareRoundTrip(broker.bootstrap)
         t0 = time.monotonic()
         out = asyncio.run(_drive(broker.bootstrap, prefix, port, work, samples, bare,
                                  cp=cp_id(requested), answer_timeout_s=30.0,
                                  budget_s=150.0 if quick else 420.0, driver="driver6"))
         window = time.monotonic() - t0
-        profile = rec.stop()
-        rec = None
         sampler.stop()
         depth.stop()
         lag = [(round(t - t0, 1), e - c_) for t, v in sampler.samples if not isinstance(v, Exception)
                for e, c_ in [v]]
+        # Central's profile: after the samples, same load (see PROFILE_S)
+        rec = pyspy.Recording(central.pid, work / "central-profile.txt")
+        time.sleep(5.0 if quick else PROFILE_S)
+        profile = rec.stop()
+        rec = None
         gen_alive = gen.alive()
     finally:
         if rec is not None:
@@ -149,7 +155,7 @@ def run_load_latency(broker: Broker, root: Path, quick: bool, rtt: dict | None) 
                     "central_outbox_rows_series": [(round(t - t0, 1), v) for t, v in depth.samples
                                                    if not isinstance(v, Exception)], "generator_alive_at_end": gen_alive,
                     "generator_output": sent.group(0) if sent else None,
-                    "central_profile": profile}
+                    "central_profile": profile, "central_profile_window": f"{5.0 if quick else PROFILE_S:.0f} s after the samples, same load"}
     print("    Central profile (inclusive % of busy samples):", flush=True)
     for line in pyspy.top_lines(profile):
         print("      " + line, flush=True)

@@ -25,6 +25,14 @@ is Kafka only) has A–D as above, then:
 * ``Ep`` commit → Central pushes it on the link (``NotificationPush.deliver``);
 * ``P`` → the driver core takes the pushed envelope (``DriverCore._on_pushed``);
 * ``Gp`` → ``ChargeAuthorized`` emitted; ``totalp`` A…Gp.
+
+``--bench load_latency``: the same cut of the ``load_latency`` run (5,000 CPs' telemetry; the
+samples are link answers), to find where its *slowest* samples went — the p99 target. Each
+exchange is cut from the sample's own start (:func:`tail_exchanges`): ``W`` ``request_charge``
+→ the driver's produce request written, ``In`` → Central's requests consumer has the fetch
+response holding it, then ``A3`` ``B`` ``C`` ``D`` ``Ep`` ``P`` ``Gp`` as above. It prints the
+p50 of each and the slowest exchanges one by one, with the collections of the oldest generation
+(``gc``) that overlapped them, and writes ``benchmarks/results/segments-load_latency.json``.
 """
 from __future__ import annotations
 
@@ -131,6 +139,87 @@ def analyse(lines: list[Line]) -> dict[str, list[float]]:
     return segs
 
 
+TAIL = ["W", "In", "A3", "B", "C", "D", "Ep", "P", "Gp"]
+WARM_UP = 2  # the benchmark's first samples, left out of its figures (benchmarks.latency._drive_apps)
+
+
+Collection = tuple[float, float, str]  # a gen-2 collection: (start, end, which process)
+
+
+def collections(files: Iterable[Path]) -> list[Collection]:
+    """The oldest generation's collections of every probed process (the probe's ``gc.*``)."""
+    found: list[Collection] = []
+    for path in files:
+        text = path.read_text()
+        head = text.split("\n", 1)[0]
+        who = next((name for flag, name in (("--db", "central"), ("--only", "driver app"),
+                                            ("--count", "generator"), ("--engine", "monitor"),
+                                            ("--topic-prefix", "engine")) if flag in head), path.name)
+        started = None
+        for raw in text.splitlines():
+            if " gc.start" in raw:
+                started = float(raw.split(" ", 1)[0])
+            elif " gc.stop" in raw and started is not None:
+                found.append((started, float(raw.split(" ", 1)[0]), who))
+                started = None
+    return found
+
+
+def tail_exchanges(lines: list[Line], gcs: list[Collection] = ()) -> list[dict]:  # type: ignore[assignment]
+    """Every link exchange of a load run, cut at the points of :data:`TAIL` (ms), with its
+    start (unix time), total, and the *gcs* that overlapped it (which process, ms). Anchored
+    at ``request_charge`` (samples are sequential): under load, matching the request's send
+    backwards from the answer picked an earlier request's."""
+    found: list[dict] = []
+
+    def back(pred: Callable[[str], bool], before: int | None) -> int | None:
+        if before is None:
+            return None
+        return next((j for j in range(before - 1, -1, -1) if pred(lines[j][1])), None)
+
+    def fwd(pred: Callable[[str], bool], after: int, end: int) -> int | None:
+        return next((j for j in range(after + 1, end) if pred(lines[j][1])), None)
+
+    for idx, (_, what) in enumerate(lines):
+        if " emit ChargeAuthorized" not in what:
+            continue
+        pushed = back(lambda s: " _on_pushed" in s, idx)
+        if pushed is None or not lines[pushed][1].endswith("_on_pushed>"):
+            continue
+        p = back(lambda s: " deliver>" in s, pushed)
+        e = back(lambda s: " txn committed" in s, p)
+        d = back(lambda s: " txn body done" in s, e)
+        c = back(lambda s: " _apply_batch>" in s, d)
+        b = back(lambda s: "central.requests-consumer polled" in s, c)
+        r = back(lambda s: " request_charge>" in s, idx)
+        if None in (p, e, d, c, b, r) or b < r:  # type: ignore[operator]
+            continue
+        a2 = back(lambda s: "central.requests fetch.resp" in s, b)
+        w = fwd(lambda s: s.startswith("driver-") and "network-thread net.send ProduceRequest" in s, r, b)
+        if a2 is None or w is None or not r < w < a2:  # type: ignore[operator]
+            continue
+        marks = [r, w, a2, b, c, d, e, p, pushed, idx]
+        start, end = lines[r][0], lines[idx][0]  # type: ignore[index]
+        one = {k: (lines[y][0] - lines[x][0]) * 1e3 for k, x, y in zip(TAIL, marks, marks[1:])}  # type: ignore[index]
+        one |= {"start": start, "total": (end - start) * 1e3,
+                "gc": [f"{who} {(min(g1, end) - max(g0, start)) * 1e3:.1f} ms" for g0, g1, who in gcs
+                       if g0 < end and g1 > start]}
+        found.append(one)
+    return found
+
+
+def tail_table(found: list[dict], slowest: int = 10) -> str:
+    """p50 of each segment, then the *slowest* exchanges one by one."""
+    head = "| | total | " + " | ".join(TAIL) + " | gen-2 collections overlapping |"
+    rows = [head, "|" + "---|" * (len(TAIL) + 3)]
+    rows.append("| p50 | " + " | ".join(f"{statistics.median(x[k] for x in found):.1f}"
+                                         for k in ["total", *TAIL]) + " | |")
+    for x in sorted(found, key=lambda x: -x["total"])[:slowest]:
+        rows.append(f"| {time.strftime('%H:%M:%S', time.gmtime(x['start']))} | "
+                    + " | ".join(f"{x[k]:.1f}" for k in ["total", *TAIL]) + f" | {'; '.join(x['gc'])} |")
+    return "\n".join(rows)
+
+
 def summarise(segs: dict[str, list[float]]) -> dict[str, dict[str, float]]:
     return {k: {"n": len(v), "p50_ms": round(statistics.median(v), 3), "mean_ms": round(statistics.mean(v), 3)}
             for k, v in segs.items() if v}
@@ -156,10 +245,50 @@ def _probed_latency(path: Path) -> dict[str, float] | None:
         return None
 
 
+def main_load(samples: int, quick: bool = False) -> int:
+    """``--bench load_latency``: where the slowest samples under telemetry load went."""
+    work = Path(tempfile.mkdtemp(prefix="evsegments-load-"))
+    env = dict(os.environ, EV_PROBE=str(work / "p"), EV_PROBE_QUIET_TOPICS=".cp.events",
+               EV_BENCH_LOAD_SAMPLES=str(samples), EV_BENCH_RESULTS_DIR=str(work / "results"),
+               PYTHONPATH=os.pathsep.join(filter(None, [str(PROBE_DIR), str(REPO), os.environ.get("PYTHONPATH")])))
+    print(f"segments: probed load_latency run ({samples} samples); stamps in {work}", flush=True)
+    started = time.monotonic()
+    run = subprocess.run([sys.executable, "-m", "benchmarks", "--only", "load_latency",
+                          *(["--quick"] if quick else [])], env=env, cwd=REPO, capture_output=True, text=True)
+    if run.returncode != 0:
+        print(run.stdout[-2000:], run.stderr[-2000:], sep="\n", file=sys.stderr)
+        return run.returncode
+    files = sorted(work.glob("p.*"))
+    found = tail_exchanges(read_probe(files), collections(files))[WARM_UP:]
+    if not found:
+        print("no complete exchange found in the stamps (a kafka-python other than 3.0.12?)", file=sys.stderr)
+        return 1
+    print(tail_table(found))
+    rows = json.loads((work / "results" / f"load_latency{'-quick' if quick else ''}.json").read_text())["rows"]
+    for row in rows[:3]:
+        print(f"probed run: {row['figure']}: {float(row['ours']):.1f} ms")
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    out = RESULTS_DIR / "segments-load_latency.json"
+    out.write_text(json.dumps({"benchmark": "segments", "bench": "load_latency", "when": time.time(),
+                               "machine": machine(), "samples": samples,
+                               "p50_ms": {k: round(statistics.median(x[k] for x in found), 3) for k in ["total", *TAIL]},
+                               "exchanges": found, "probed_rows": rows[:3],
+                               "seconds": round(time.monotonic() - started, 1)}, indent=2) + "\n")
+    print(f"→ {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.segments", description=__doc__.split("\n")[0])
-    ap.add_argument("--samples", type=int, default=60, help="requests in the probed latency run")
+    ap.add_argument("--samples", type=int, default=None,
+                    help="requests in the probed run (default 60; 100 with --bench load_latency)")
+    ap.add_argument("--bench", choices=["latency", "load_latency"], default="latency",
+                    help="which benchmark to probe (load_latency: its slowest samples one by one)")
+    ap.add_argument("--quick", action="store_true", help="load_latency's quick mode (2,000 CPs)")
     args = ap.parse_args(argv)
+    if args.bench == "load_latency":
+        return main_load(args.samples or 100, args.quick)
+    args.samples = args.samples or 60
     work = Path(tempfile.mkdtemp(prefix="evsegments-"))
     env = dict(os.environ, EV_PROBE=str(work / "p"), EV_BENCH_LATENCY_SAMPLES=str(args.samples),
                EV_BENCH_RESULTS_DIR=str(work / "results"),

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.common import REPO
-from benchmarks.segments import analyse, read_probe
+from benchmarks.segments import TAIL, analyse, collections, read_probe, tail_exchanges, tail_table
 
 # one exchange as the probe writes it, times in ms from 0 (driver, Central, the driver again)
 _EXCHANGE = [
@@ -86,3 +86,63 @@ def test_the_probe_finds_every_segment_in_a_real_latency_run(tmp_path: Path) -> 
     assert set(summary) >= {"A", "A1", "A2", "A3", "B", "C", "D", "E", "F", "F1", "F2", "F3", "G", "total",
                             "Ep", "P", "Gp", "totalp"}
     assert all(s["n"] >= 3 for s in summary.values())
+
+
+# one link exchange under load, as the driver app's process and Central's write it (ms from 0):
+# Central's oldest generation is collected while the request waits to be applied
+_LOADED_DRIVER = [
+    (0.0, "MainThread request_charge>"),
+    (0.3, "MainThread request_charge<"),
+    (0.5, "driver-driver6-network-thread net.send ProduceRequest"),
+    (46.5, "MainThread _on_pushed>"),
+    (46.7, "MainThread emit ChargeAuthorized"),
+    (46.8, "MainThread _on_pushed<"),
+]
+_LOADED_CENTRAL = [
+    (3.0, "kafka-io-p.central.requests fetch.resp 12 bytes=400 out=20.0"),
+    (3.4, "p.central.requests-consumer polled p.central.requests p.driver.requests 1 0"),
+    (3.6, "p.central-consumer gc.start 0 cpu=1.0"),
+    (43.6, "p.central-consumer gc.stop 0 cpu=1.005"),
+    (43.8, "MainThread _apply_batch>"),
+    (44.0, "MainThread txn>"),
+    (45.0, "MainThread txn body done"),
+    (45.5, "MainThread txn committed"),
+    (45.7, "MainThread deliver>"),
+]
+
+
+def test_a_slow_sample_under_load_is_cut_from_its_start_with_the_collections_it_met(tmp_path: Path) -> None:
+    _write(tmp_path / "p.1", _LOADED_DRIVER)
+    (tmp_path / "p.1").write_text((tmp_path / "p.1").read_text().replace("# -m probe", "# -m --only load_latency"))
+    _write(tmp_path / "p.2", _LOADED_CENTRAL)
+    (tmp_path / "p.2").write_text((tmp_path / "p.2").read_text().replace("# -m probe", "# -m --port 1 --db x"))
+    files = sorted(tmp_path.glob("p.*"))
+    [one] = tail_exchanges(read_probe(files), collections(files))
+    got = {k: round(v, 3) for k, v in one.items() if k in TAIL or k == "total"}
+    assert got == {"W": 0.5, "In": 2.5, "A3": 0.4, "B": 40.4, "C": 1.2, "D": 0.5, "Ep": 0.2, "P": 0.8,
+                   "Gp": 0.2, "total": 46.7}
+    assert one["gc"] == ["central 40.0 ms"]
+    assert "| 46.7 | 0.5 | 2.5 |" in tail_table([one])
+
+
+def test_an_answer_before_its_request_reached_central_is_not_taken_for_it(tmp_path: Path) -> None:
+    """Sequential samples: the answer must follow the request it is cut for, or the exchange
+    is left out (it was the previous request's: under load, matching backwards did that)."""
+    early = [(t, w) for t, w in _LOADED_CENTRAL if "polled" not in w]
+    _write(tmp_path / "p.1", _LOADED_DRIVER)
+    _write(tmp_path / "p.2", [(-5.0, "p.central.requests-consumer polled p.central.requests p.driver.requests 1 0"),
+                              *early])
+    assert tail_exchanges(read_probe(sorted(tmp_path.glob("p.*")))) == []
+
+
+@pytest.mark.slow
+def test_the_probe_finds_every_point_of_a_loaded_exchange_in_a_real_run(tmp_path: Path) -> None:
+    """A real broker, Central under 200 CPs' telemetry, CP and driver, under the probe (3
+    requests): every sample is cut, so the points ``--bench load_latency`` uses still exist."""
+    env = dict(os.environ, EV_BENCH_RESULTS_DIR=str(tmp_path), EV_BENCH_LOAD_CPS="200")
+    run = subprocess.run([sys.executable, "-m", "benchmarks.segments", "--bench", "load_latency", "--quick",
+                          "--samples", "3"], cwd=REPO, env=env, capture_output=True, text=True, timeout=400)
+    assert run.returncode == 0, run.stdout[-1500:] + run.stderr[-1500:]
+    found = json.loads((tmp_path / "segments-load_latency.json").read_text())
+    assert len(found["exchanges"]) >= 3
+    assert set(found["p50_ms"]) == {"total", *TAIL}
