@@ -49,7 +49,7 @@ from .central_client import CentralClient, LoginError, LoginResult
 from .events import (NOTIFICATION_TYPES, DriverEvent, LinkChanged, Notification, OutboxSetAside,
                      RequestCancelled, RequestNotSaved, RequestQueued, ReservationCancelled, StopRequested,
                      SupplyResumed)
-from .notify_link import NotificationLink
+from .notify_link import NotificationLink, Pushed
 from .notify_reader import NotificationGate
 from .session_keeper import SessionKeeper
 from .tracker import SupplyPhase, SupplyTracker
@@ -247,7 +247,7 @@ class DriverCore:
         gate = self._gate
         if gate is None or self._closed or env.ts < self._not_before:
             return
-        for opened in gate.open([_Pushed(opened_from=env)]):
+        for opened in gate.open([Pushed(opened_from=env)]):
             body = opened.body
             if (isinstance(body, LINK_TYPES) and body.driver_id == self.driver_id
                     and self._first_time(opened.id)):
@@ -494,17 +494,3 @@ class DriverCore:
         if not done.wait(HANDOFF_TIMEOUT_S):
             log.warning("driver=%s: loop busy, %d notification(s) handed off without waiting",
                         self.driver_id, len(mine))
-
-
-@dataclass(frozen=True)
-class _Pushed:
-    """A pushed envelope, shaped like a Kafka delivery for the gate (its refusal log names it)."""
-
-    opened_from: contract.Envelope
-    topic: str = "push-link"
-    partition: int | None = None
-    offset: int | None = None
-
-    @property
-    def envelope(self) -> contract.Envelope:
-        return self.opened_from

@@ -20,6 +20,7 @@ import base64
 import binascii
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ev_common import contract as c
 from ev_common.framing import ACK, NACK, BadFrame, FrameError, FramedStream
@@ -29,6 +30,21 @@ from .central_client import CentralClient, LoginError
 log = logging.getLogger(__name__)
 
 MISSED_PINGS = 3.0  # this many ping intervals without a frame: Central is gone, re-open
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """A pushed envelope, shaped like a Kafka delivery for the notification gate, which opens
+    both the same way (its refusal log names the link as the topic)."""
+
+    opened_from: c.Envelope
+    topic: str = "push-link"
+    partition: int | None = None
+    offset: int | None = None
+
+    @property
+    def envelope(self) -> c.Envelope:
+        return self.opened_from
 
 
 class NotificationLink:
