@@ -26,13 +26,16 @@ is Kafka only) has A–D as above, then:
 * ``P`` → the driver core takes the pushed envelope (``DriverCore._on_pushed``);
 * ``Gp`` → ``ChargeAuthorized`` emitted; ``totalp`` A…Gp.
 
-``--bench load_latency``: the same cut of the ``load_latency`` run (5,000 CPs' telemetry; the
-samples are link answers), to find where its *slowest* samples went — the p99 target. Each
-exchange is cut from the sample's own start (:func:`tail_exchanges`): ``W`` ``request_charge``
-→ the driver's produce request written, ``In`` → Central's requests consumer has the fetch
-response holding it, then ``A3`` ``B`` ``C`` ``D`` ``Ep`` ``P`` ``Gp`` as above. It prints the
-p50 of each and the slowest exchanges one by one, with the collections of the oldest generation
-(``gc``) that overlapped them, and writes ``benchmarks/results/segments-load_latency.json``.
+``--bench load_latency``: the same cut of the ``load_latency`` run (5,000 CPs' telemetry), to
+find where its *slowest* samples went — the p99 target. Each exchange is cut from the sample's
+own start (:func:`tail_exchanges`): ``W`` ``request_charge`` → the driver's produce request
+written, ``In`` → Central's requests consumer has the fetch response holding it, then ``A3``
+``B`` ``C`` ``D`` ``Ep`` ``P`` ``Gp`` as above. Most answers come over the link; when the
+driver's CPU is busy its Kafka consumer thread may hand the Kafka copy over first (``via
+kafka``), and ``P`` then ends when that consumer has it. It prints the p50 of each and the
+slowest exchanges one by one, with the collections of the oldest generation (``gc``) that
+overlapped them, and writes ``benchmarks/results/segments-load_latency.json`` (with the
+samples that could not be cut, if any).
 """
 from __future__ import annotations
 
@@ -69,20 +72,27 @@ def read_probe(files: Iterable[Path]) -> list[Line]:
     return lines
 
 
+def _back(lines: list[Line], pred: Callable[[str], bool], before: int | None) -> int | None:
+    """The last line before index *before* whose text matches *pred*."""
+    if before is None:
+        return None
+    return next((j for j in range(before - 1, -1, -1) if pred(lines[j][1])), None)
+
+
+def _fwd(lines: list[Line], pred: Callable[[str], bool], after: int, end: int) -> int | None:
+    """The first line after index *after*, before *end*, whose text matches *pred*."""
+    return next((j for j in range(after + 1, end) if pred(lines[j][1])), None)
+
+
 def analyse(lines: list[Line]) -> dict[str, list[float]]:
     """Segment durations (ms) of every complete exchange found in *lines* (see module doc)."""
     segs: dict[str, list[float]] = {k: [] for k in ORDER}
 
     def back(pred: Callable[[str], bool], before: int | None) -> int | None:
-        if before is None:
-            return None
-        for j in range(before - 1, -1, -1):
-            if pred(lines[j][1]):
-                return j
-        return None
+        return _back(lines, pred, before)
 
     def fwd(pred: Callable[[str], bool], after: int, end: int) -> int | None:
-        return next((j for j in range(after + 1, end) if pred(lines[j][1])), None)
+        return _fwd(lines, pred, after, end)
 
     def ms(a: int, b: int) -> float:
         return (lines[b][0] - lines[a][0]) * 1e3
@@ -166,42 +176,43 @@ def collections(files: Iterable[Path]) -> list[Collection]:
 
 
 def tail_exchanges(lines: list[Line], gcs: list[Collection] = ()) -> list[dict]:  # type: ignore[assignment]
-    """Every link exchange of a load run, cut at the points of :data:`TAIL` (ms), with its
-    start (unix time), total, and the *gcs* that overlapped it (which process, ms). Anchored
-    at ``request_charge`` (samples are sequential): under load, matching the request's send
-    backwards from the answer picked an earlier request's."""
+    """Every request of a load run that can be cut at the points of :data:`TAIL` (ms), with
+    its ``sample`` (the request's rank in the run, from 0: the benchmark drops the first
+    :data:`WARM_UP`), ``via`` (which copy of the answer the driver took first), start (unix
+    time), total, and the *gcs* that overlapped it (which process, ms).
+
+    Anchored at each ``request_charge`` (samples are sequential): under load, matching the
+    request's send backwards from the answer picked an earlier request's. The answer is the
+    first ``ChargeAuthorized`` before the next request. Central sends it both ways; when the
+    driver's CPU is busy, its Kafka consumer thread can hand the Kafka copy over before the
+    loop reads the link's. ``P`` then ends when the consumer has it instead of at
+    ``_on_pushed``."""
     found: list[dict] = []
-
-    def back(pred: Callable[[str], bool], before: int | None) -> int | None:
-        if before is None:
-            return None
-        return next((j for j in range(before - 1, -1, -1) if pred(lines[j][1])), None)
-
-    def fwd(pred: Callable[[str], bool], after: int, end: int) -> int | None:
-        return next((j for j in range(after + 1, end) if pred(lines[j][1])), None)
-
-    for idx, (_, what) in enumerate(lines):
-        if " emit ChargeAuthorized" not in what:
+    requests = [i for i, (_, what) in enumerate(lines) if " request_charge>" in what]
+    for sample, (r, after) in enumerate(zip(requests, [*requests[1:], len(lines)])):
+        idx = _fwd(lines, lambda s: " emit ChargeAuthorized" in s, r, after)
+        if idx is None:
             continue
-        pushed = back(lambda s: " _on_pushed" in s, idx)
-        if pushed is None or not lines[pushed][1].endswith("_on_pushed>"):
+        pushed = _back(lines, lambda s: " _on_pushed" in s, idx)
+        via = "link" if pushed is not None and lines[pushed][1].endswith("_on_pushed>") else "kafka"
+        if via == "kafka":
+            pushed = _back(lines, lambda s: s.startswith("driver-") and "-consumer polled" in s
+                           and ".driver.notifications" in s, idx)
+        p = _back(lines, lambda s: " deliver>" in s, pushed)
+        e = _back(lines, lambda s: " txn committed" in s, p)
+        d = _back(lines, lambda s: " txn body done" in s, e)
+        c = _back(lines, lambda s: " _apply_batch>" in s, d)
+        b = _back(lines, lambda s: "central.requests-consumer polled" in s, c)
+        if None in (pushed, p, e, d, c, b) or b < r:  # type: ignore[operator]
             continue
-        p = back(lambda s: " deliver>" in s, pushed)
-        e = back(lambda s: " txn committed" in s, p)
-        d = back(lambda s: " txn body done" in s, e)
-        c = back(lambda s: " _apply_batch>" in s, d)
-        b = back(lambda s: "central.requests-consumer polled" in s, c)
-        r = back(lambda s: " request_charge>" in s, idx)
-        if None in (p, e, d, c, b, r) or b < r:  # type: ignore[operator]
-            continue
-        a2 = back(lambda s: "central.requests fetch.resp" in s, b)
-        w = fwd(lambda s: s.startswith("driver-") and "network-thread net.send ProduceRequest" in s, r, b)
+        a2 = _back(lines, lambda s: "central.requests fetch.resp" in s, b)
+        w = _fwd(lines, lambda s: s.startswith("driver-") and "network-thread net.send ProduceRequest" in s, r, b)
         if a2 is None or w is None or not r < w < a2:  # type: ignore[operator]
             continue
         marks = [r, w, a2, b, c, d, e, p, pushed, idx]
-        start, end = lines[r][0], lines[idx][0]  # type: ignore[index]
-        one = {k: (lines[y][0] - lines[x][0]) * 1e3 for k, x, y in zip(TAIL, marks, marks[1:])}  # type: ignore[index]
-        one |= {"start": start, "total": (end - start) * 1e3,
+        start, end = lines[r][0], lines[idx][0]
+        one: dict = {k: (lines[y][0] - lines[x][0]) * 1e3 for k, x, y in zip(TAIL, marks, marks[1:])}  # type: ignore[index]
+        one |= {"sample": sample, "via": via, "start": start, "total": (end - start) * 1e3,
                 "gc": [f"{who} {(min(g1, end) - max(g0, start)) * 1e3:.1f} ms" for g0, g1, who in gcs
                        if g0 < end and g1 > start]}
         found.append(one)
@@ -210,13 +221,14 @@ def tail_exchanges(lines: list[Line], gcs: list[Collection] = ()) -> list[dict]:
 
 def tail_table(found: list[dict], slowest: int = 10) -> str:
     """p50 of each segment, then the *slowest* exchanges one by one."""
-    head = "| | total | " + " | ".join(TAIL) + " | gen-2 collections overlapping |"
-    rows = [head, "|" + "---|" * (len(TAIL) + 3)]
+    head = "| | total | " + " | ".join(TAIL) + " | answer via | gen-2 collections overlapping |"
+    rows = [head, "|" + "---|" * (len(TAIL) + 4)]
     rows.append("| p50 | " + " | ".join(f"{statistics.median(x[k] for x in found):.1f}"
-                                         for k in ["total", *TAIL]) + " | |")
+                                         for k in ["total", *TAIL]) + " | | |")
     for x in sorted(found, key=lambda x: -x["total"])[:slowest]:
         rows.append(f"| {time.strftime('%H:%M:%S', time.gmtime(x['start']))} | "
-                    + " | ".join(f"{x[k]:.1f}" for k in ["total", *TAIL]) + f" | {'; '.join(x['gc'])} |")
+                    + " | ".join(f"{x[k]:.1f}" for k in ["total", *TAIL])
+                    + f" | {x.get('via', 'link')} | {'; '.join(x['gc'])} |")
     return "\n".join(rows)
 
 
@@ -259,10 +271,13 @@ def main_load(samples: int, quick: bool = False) -> int:
         print(run.stdout[-2000:], run.stderr[-2000:], sep="\n", file=sys.stderr)
         return run.returncode
     files = sorted(work.glob("p.*"))
-    found = tail_exchanges(read_probe(files), collections(files))[WARM_UP:]
+    found = [x for x in tail_exchanges(read_probe(files), collections(files)) if x["sample"] >= WARM_UP]
     if not found:
         print("no complete exchange found in the stamps (a kafka-python other than 3.0.12?)", file=sys.stderr)
         return 1
+    uncut = sorted(set(range(WARM_UP, WARM_UP + samples)) - {x["sample"] for x in found})
+    if uncut:
+        print(f"samples not cut (a point missing from the stamps): {uncut}", file=sys.stderr)
     print(tail_table(found))
     rows = json.loads((work / "results" / f"load_latency{'-quick' if quick else ''}.json").read_text())["rows"]
     for row in rows[:3]:
@@ -272,7 +287,7 @@ def main_load(samples: int, quick: bool = False) -> int:
     out.write_text(json.dumps({"benchmark": "segments", "bench": "load_latency", "when": time.time(),
                                "machine": machine(), "samples": samples,
                                "p50_ms": {k: round(statistics.median(x[k] for x in found), 3) for k in ["total", *TAIL]},
-                               "exchanges": found, "probed_rows": rows[:3],
+                               "exchanges": found, "uncut_samples": uncut, "probed_rows": rows[:3],
                                "seconds": round(time.monotonic() - started, 1)}, indent=2) + "\n")
     print(f"→ {out}")
     return 0
