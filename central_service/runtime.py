@@ -289,13 +289,24 @@ class CentralService(KafkaInput, PeriodicTasks, SocketGateway):
 
     def start_in_thread(self, timeout: float = 60.0) -> "CentralService":
         """Run in a background thread (tests, embedding); returns once serving."""
-        self._thread = threading.Thread(target=lambda: asyncio.run(self.run()), name="central", daemon=True)
+        self._thread = threading.Thread(target=self._run_in_thread, name="central", daemon=True)
         self._thread.start()
         if not self.ready.wait(timeout):
             raise TimeoutError("Central did not start in time")
         if self.failed is not None:
             raise RuntimeError(f"Central failed to start: {self.failed!r}") from self.failed
         return self
+
+    def _run_in_thread(self) -> None:
+        """The thread's body. A failure to start is this thread's caller's to report: it is in
+        :attr:`failed` and :meth:`start_in_thread` raises it. Re-raised here too, it would also
+        surface as an unhandled exception of a thread nobody joins on."""
+        try:
+            asyncio.run(self.run())
+        except BaseException:
+            if self.failed is None:
+                raise
+            log.debug("Central's thread ended: %r (reported by start_in_thread)", self.failed)
 
     def stop(self, timeout: float = 30.0) -> None:
         self.request_stop()
