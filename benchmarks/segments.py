@@ -40,6 +40,7 @@ samples that could not be cut, if any).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -88,11 +89,7 @@ def analyse(lines: list[Line]) -> dict[str, list[float]]:
     """Segment durations (ms) of every complete exchange found in *lines* (see module doc)."""
     segs: dict[str, list[float]] = {k: [] for k in ORDER}
 
-    def back(pred: Callable[[str], bool], before: int | None) -> int | None:
-        return _back(lines, pred, before)
-
-    def fwd(pred: Callable[[str], bool], after: int, end: int) -> int | None:
-        return _fwd(lines, pred, after, end)
+    back, fwd = functools.partial(_back, lines), functools.partial(_fwd, lines)
 
     def ms(a: int, b: int) -> float:
         return (lines[b][0] - lines[a][0]) * 1e3
@@ -228,7 +225,7 @@ def tail_table(found: list[dict], slowest: int = 10) -> str:
     for x in sorted(found, key=lambda x: -x["total"])[:slowest]:
         rows.append(f"| {time.strftime('%H:%M:%S', time.gmtime(x['start']))} | "
                     + " | ".join(f"{x[k]:.1f}" for k in ["total", *TAIL])
-                    + f" | {x.get('via', 'link')} | {'; '.join(x['gc'])} |")
+                    + f" | {x['via']} | {'; '.join(x['gc'])} |")
     return "\n".join(rows)
 
 
