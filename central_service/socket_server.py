@@ -44,6 +44,7 @@ from central_service.connection_limits import ConnectionGate, LinkLimits
 from central_service.domain.login_throttle import LoginThrottle
 from central_service.notify_push import NotificationPush
 from ev_common.framing import ACK, NACK, BadFrame, FramedStream, FrameError, FrameTooSlow, LinkIdle
+from ev_common.tasks import cancel_and_wait
 
 log = logging.getLogger("central.sockets")
 
@@ -99,14 +100,13 @@ class SocketServer:
 
     async def stop(self) -> None:
         if self._accepting is not None:
-            self._accepting.cancel()
-            await asyncio.gather(self._accepting, return_exceptions=True)
+            await cancel_and_wait([self._accepting])
         if self._listener is not None:
             self._listener.close()
-        for task in list(self._conns):
-            task.cancel()
-        if self._conns:
-            await asyncio.gather(*self._conns, return_exceptions=True)
+        # a connection cancelled as its frame arrives would serve on (ev_common.tasks says why)
+        stuck = await cancel_and_wait(list(self._conns))
+        if stuck:
+            log.warning("socket server: %d connection(s) still open after stopping; left behind", len(stuck))
 
     async def _accept_forever(self) -> None:
         loop = asyncio.get_running_loop()

@@ -13,6 +13,7 @@ import logging
 from typing import Protocol
 
 from ev_common.framing import ACK, NACK, BadFrame, FrameError, FramedStream
+from ev_common.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +40,10 @@ class EngineServer:
     async def close(self) -> None:
         if self._server is not None:
             self._server.close()
-        for task in list(self._conns):
-            task.cancel()
-        if self._conns:
-            await asyncio.gather(*self._conns, return_exceptions=True)
+        # a connection cancelled as its frame arrives would serve on (ev_common.tasks says why)
+        stuck = await cancel_and_wait(list(self._conns))
+        if stuck:
+            log.warning("engine server: %d connection(s) still open after closing; left behind", len(stuck))
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()

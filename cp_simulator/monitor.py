@@ -24,6 +24,7 @@ from ev_common.framing import FrameError, FramedStream
 from ev_common.tls_links import LinkTLS
 from ev_common.kafka.backoff import Backoff
 from ev_common.pki import ca_file
+from ev_common.tasks import cancel_and_wait
 from cp_simulator.console import Console
 
 log = logging.getLogger(__name__)
@@ -73,9 +74,11 @@ class Monitor:
         try:
             await asyncio.gather(*tasks)
         finally:
-            for t in tasks:
-                t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            # both links read framed sockets: a plain cancel can be swallowed (ev_common.tasks)
+            stuck = await cancel_and_wait(tasks)
+            if stuck:
+                log.warning("monitor %s: %s did not stop; left behind", self.cfg.cp_id,
+                            ", ".join(sorted(t.get_name() for t in stuck if isinstance(t, asyncio.Task))))
 
     # ------------------------------------------------------------------------ engine link
     def _set_health(self, ok: bool, reason: str = "") -> None:

@@ -10,6 +10,7 @@ import sys
 from ev_common import cp_credentials
 from ev_common.logsetup import setup_logging
 from ev_common.settings import DEFAULT_CENTRAL, host_port_arg, setting
+from ev_common.tasks import cancel_and_wait
 from ev_common.tls_links import add_client_tls_args, link_tls_from_args
 from cp_simulator.console import Console
 from ev_common.central_addresses import central_list_arg
@@ -92,9 +93,7 @@ async def _run(cfg: MonitorConfig) -> None:
     task = asyncio.create_task(monitor.run())
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    task.cancel()
-    stopper.cancel()
-    await asyncio.gather(task, stopper, return_exceptions=True)
+    await cancel_and_wait([task, stopper])
     console.line("Monitor detenido")
 
 

@@ -34,6 +34,7 @@ from cp_simulator.monitor import MonitorConfig
 from ev_common import contract as c
 from ev_common import cp_credentials
 from ev_common.cp_credentials import CredentialsError
+from ev_common.tasks import cancel_and_wait
 from ev_common.tls_links import LinkTLS
 from ev_common.topics import Topics
 from ocpp_gateway import basic_auth, connectors
@@ -360,8 +361,7 @@ class Gateway:
     async def _stop_monitor(self, slot: CpSlot) -> None:
         task, slot.monitor_task, slot.monitor = slot.monitor_task, None, None
         if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            await cancel_and_wait([task])  # a plain cancel can be swallowed (ev_common.tasks)
 
     # ------------------------------------------------------------------- Kafka
     def publish(self, slot: CpSlot, body: c.Payload, msg_id: str | None) -> None:

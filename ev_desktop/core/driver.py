@@ -42,6 +42,7 @@ from ev_common.contract import ChargeCancelled, ChargeRequested
 from ev_common.kafka.consumer import RetryLater
 from ev_common.kafka.status import LinkState, ProducerStatus
 from ev_common.notify_crypto import NotifyKey
+from ev_common.tasks import cancel_and_wait
 from ev_common.tls_links import LinkTLS
 from ev_common.topics import Topics
 
@@ -371,16 +372,22 @@ class DriverCore:
                 return ev
         return None
 
-    async def close(self, flush_timeout: float = 2.0) -> None:
-        """Stop consuming; give pending sends a moment; the rest stays in the outbox."""
+    async def close(self, flush_timeout: float = 2.0, link_timeout: float = 3.0) -> None:
+        """Stop consuming; give pending sends a moment; the rest stays in the outbox.
+
+        The consumer is stopped whatever the other tasks do: a WATCH link or a renewal that
+        does not end within *link_timeout* is logged and left behind (the process exits
+        anyway) — never waited on while the consumer retries "driver core closing" forever."""
         self._closed = True
-        if self._renewal is not None:
-            self._renewal.cancel()
-            self._renewal = None
-        if self._link_task is not None:
-            self._link_task.cancel()
-            await asyncio.gather(self._link_task, return_exceptions=True)
-            self._link_task = None
+        if self._link is not None:
+            self._link.stop()
+        tasks = [t for t in (self._renewal, self._link_task) if t is not None]
+        self._renewal = self._link_task = None
+        stuck = await cancel_and_wait(tasks, link_timeout)
+        if stuck:
+            log.warning("driver=%s: %s still running %.1f s after closing; left behind", self.driver_id,
+                        ", ".join(sorted(t.get_name() for t in stuck if isinstance(t, asyncio.Task))),
+                        link_timeout)
         consumer, producer = self._consumer, self._producer
         self._consumer = self._producer = None
         loop = asyncio.get_running_loop()

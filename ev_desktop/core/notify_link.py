@@ -48,7 +48,7 @@ class Pushed:
 
 
 class NotificationLink:
-    """``await run()`` keeps the link open until cancelled or the session ends."""
+    """``await run()`` keeps the link open until :meth:`stop`, a cancel, or the session ends."""
 
     def __init__(self, client: CentralClient, credentials: Callable[[], tuple[str, str] | None],
                  on_envelope: Callable[[c.Envelope], None], *, retry_min_s: float = 0.5,
@@ -68,10 +68,24 @@ class NotificationLink:
         self.received = 0   # notifications pushed and handed on
         self.bad = 0        # frames that did not decode (ACKed away; Kafka brings the real one)
         self.openings = 0   # links opened
+        self._stopping = False
+        self._stream: FramedStream | None = None
+
+    def stop(self) -> None:
+        """End :meth:`run` for good, whatever it is awaiting (on the loop thread).
+
+        A cancel alone is not enough: on Python 3.11 a cancel arriving as a frame does is
+        swallowed by ``wait_for`` (:mod:`ev_common.tasks` says how), and the link would read
+        on. The flag is checked after every frame and before every (re)opening, and the open
+        socket is aborted, so a read in progress ends now rather than at the next ping."""
+        self._stopping = True
+        stream = self._stream
+        if stream is not None:
+            stream.writer.transport.abort()
 
     async def run(self) -> None:
         delay = self.retry_min_s
-        while True:
+        while not self._stopping:
             creds = self._credentials()
             if creds is None or not all(creds):
                 log.info("push link: no session, not opened")
@@ -89,14 +103,22 @@ class NotificationLink:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.retry_max_s)
                 continue
+            if self._stopping:  # stopped while it opened
+                await stream.close()
+                return
             delay = self.retry_min_s
             self.openings += 1
+            self._stream = stream
             self._set(True)
             try:
                 ended = await self._read(stream, max(ping_s, 0.1) * MISSED_PINGS)
             finally:
+                self._stream = None
                 self._set(False)
                 await stream.close()
+            if self._stopping:
+                log.info("push link: closed by the app")
+                return
             if ended:
                 log.info("push link: Central ended it (session over); not re-opened until the next sign-in")
                 return
@@ -105,7 +127,7 @@ class NotificationLink:
     async def _read(self, stream: FramedStream, silence_s: float) -> bool:
         """Serve one open link; True when Central ended it (``BYE``), False when it broke."""
         try:
-            while True:
+            while not self._stopping:
                 item = await stream.read_item(silence_s)
                 if item is None:
                     log.warning("push link: nothing from Central in %.0f s; re-opening", silence_s)
@@ -126,6 +148,7 @@ class NotificationLink:
                     self.bad += 1
                     log.info("push link: unknown frame %r ignored", fields[0][:40])
                 await stream.send_control(ACK)
+            return False  # stopped
         except (FrameError, ConnectionError, OSError) as exc:
             log.info("push link closed: %s", exc)
             return False

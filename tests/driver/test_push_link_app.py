@@ -123,3 +123,41 @@ def test_a_dropped_link_is_reopened_and_bye_ends_it_until_the_next_sign_in(centr
         await until(lambda: central.watch_opened == 3 and core.push_link_up, 30, "link for the new session")
 
     _run(central, kafka_broker, topics, data_dir, body)
+
+
+def test_closing_stops_the_consumer_even_when_a_link_task_will_not_end(central, kafka_broker, topics,
+                                                                       data_dir):
+    """The field case (load e2e): a link that ignores its cancel must not keep the app alive
+    with its consumer retrying "driver core closing" forever."""
+    async def scenario() -> tuple[bool, bool, int]:
+        core = DriverCore(DriverConfig(kafka_broker, "127.0.0.1", central.port, data_dir, topics.prefix,
+                                       central_timeout_s=10), lambda e: None)
+        await core.login("driver1", "pass123")
+        core.start()
+        await until(lambda: core.push_link_up, 30, "link open")
+        consumer = core._consumer
+        release = asyncio.Event()
+        cancels = 0
+
+        async def stubborn() -> None:
+            nonlocal cancels
+            while not release.is_set():
+                try:
+                    await asyncio.sleep(3600)
+                except asyncio.CancelledError:
+                    cancels += 1
+
+        real_link = core._link_task
+        core._link_task = asyncio.create_task(stubborn(), name="stubborn-link")
+        await asyncio.sleep(0)  # it runs up to its first await
+        await core.close(link_timeout=0.5)
+        alive = consumer._thread.is_alive()
+        release.set()
+        core._link_task = None
+        stubborn_done = real_link is not None and real_link.done()
+        return alive, stubborn_done, cancels
+
+    consumer_alive, real_link_ended, cancels = asyncio.run(asyncio.wait_for(scenario(), 120))
+    assert not consumer_alive
+    assert real_link_ended  # stop() ended the real link although its task was not the one awaited
+    assert cancels >= 1
