@@ -28,6 +28,26 @@ async def async_until(pred, timeout: float = 60.0, what: str = "condition", inte
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
+class Stubborn:
+    """A task body that ignores every cancel until :attr:`release` is set: a task that will not
+    end, for what must not wait on one forever (``await Stubborn().run()``)."""
+
+    def __init__(self) -> None:
+        import asyncio
+
+        self.cancels = 0
+        self.release = asyncio.Event()
+
+    async def run(self) -> None:
+        import asyncio
+
+        while not self.release.is_set():
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                self.cancels += 1
+
+
 def start_private_broker(tmp_path: Path, port: int | None = None) -> LocalBroker:
     """A secure broker this test may stop, kill and restart (same port and data on restart).
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 
 from ev_common.tasks import cancel_and_wait
+from tests.helpers import Stubborn
 
 
 def test_a_cancel_swallowed_by_the_task_is_delivered_again() -> None:
@@ -56,24 +57,14 @@ def test_a_cancel_lost_in_wait_for_as_a_frame_arrives_still_ends_the_reader() ->
 
 def test_a_task_that_never_ends_is_handed_back_not_waited_on() -> None:
     async def scenario() -> tuple[set, int, asyncio.Task]:
-        cancels = 0
-        release = asyncio.Event()
-
-        async def stubborn() -> None:
-            nonlocal cancels
-            while not release.is_set():
-                try:
-                    await asyncio.sleep(3600)
-                except asyncio.CancelledError:
-                    cancels += 1
-
-        task = asyncio.create_task(stubborn(), name="stubborn")
+        body = Stubborn()
+        task = asyncio.create_task(body.run(), name="stubborn")
         await asyncio.sleep(0)
         stuck = await cancel_and_wait([task], timeout=0.3, recancel_s=0.05)
-        release.set()
+        body.release.set()
         task.cancel()  # let it go (it exits once released)
         await asyncio.wait({task}, timeout=30)
-        return stuck, cancels, task
+        return stuck, body.cancels, task
 
     stuck, cancels, task = asyncio.run(scenario())
     assert stuck == {task}

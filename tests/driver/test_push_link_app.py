@@ -18,6 +18,7 @@ from ev_common.topics import Topics
 from ev_desktop.core.driver import DriverConfig, DriverCore
 from tests.driver.driver_facing_central import DriverFacingCentral
 from tests.driver.test_driver_kafka import central  # noqa: F401 - the fixture
+from tests.helpers import Stubborn
 from tests.helpers import async_until as until
 from tests.notify_support import as_fake_central, fake_notify_key
 
@@ -136,26 +137,15 @@ def test_closing_stops_the_consumer_even_when_a_link_task_will_not_end(central, 
         core.start()
         await until(lambda: core.push_link_up, 30, "link open")
         consumer = core._consumer
-        release = asyncio.Event()
-        cancels = 0
-
-        async def stubborn() -> None:
-            nonlocal cancels
-            while not release.is_set():
-                try:
-                    await asyncio.sleep(3600)
-                except asyncio.CancelledError:
-                    cancels += 1
-
+        stubborn = Stubborn()
         real_link = core._link_task
-        core._link_task = asyncio.create_task(stubborn(), name="stubborn-link")
+        core._link_task = asyncio.create_task(stubborn.run(), name="stubborn-link")
         await asyncio.sleep(0)  # it runs up to its first await
         await core.close(link_timeout=0.5)
         alive = consumer._thread.is_alive()
-        release.set()
-        core._link_task = None
-        stubborn_done = real_link is not None and real_link.done()
-        return alive, stubborn_done, cancels
+        stubborn.release.set()
+        real_link_done = real_link is not None and real_link.done()
+        return alive, real_link_done, stubborn.cancels
 
     consumer_alive, real_link_ended, cancels = asyncio.run(asyncio.wait_for(scenario(), 120))
     assert not consumer_alive
