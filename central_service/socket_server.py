@@ -104,9 +104,7 @@ class SocketServer:
         if self._listener is not None:
             self._listener.close()
         # a connection cancelled as its frame arrives would serve on (ev_common.tasks says why)
-        stuck = await cancel_and_wait(list(self._conns))
-        if stuck:
-            log.warning("socket server: %d connection(s) still open after stopping; left behind", len(stuck))
+        await cancel_and_wait(list(self._conns), owner="socket server connections")
 
     async def _accept_forever(self) -> None:
         loop = asyncio.get_running_loop()

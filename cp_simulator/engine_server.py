@@ -41,9 +41,7 @@ class EngineServer:
         if self._server is not None:
             self._server.close()
         # a connection cancelled as its frame arrives would serve on (ev_common.tasks says why)
-        stuck = await cancel_and_wait(list(self._conns))
-        if stuck:
-            log.warning("engine server: %d connection(s) still open after closing; left behind", len(stuck))
+        await cancel_and_wait(list(self._conns), owner="engine server connections")
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()

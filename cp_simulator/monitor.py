@@ -75,10 +75,7 @@ class Monitor:
             await asyncio.gather(*tasks)
         finally:
             # both links read framed sockets: a plain cancel can be swallowed (ev_common.tasks)
-            stuck = await cancel_and_wait(tasks)
-            if stuck:
-                log.warning("monitor %s: %s did not stop; left behind", self.cfg.cp_id,
-                            ", ".join(sorted(t.get_name() for t in stuck if isinstance(t, asyncio.Task))))
+            await cancel_and_wait(tasks, owner=f"monitor {self.cfg.cp_id}")
 
     # ------------------------------------------------------------------------ engine link
     def _set_health(self, ok: bool, reason: str = "") -> None:

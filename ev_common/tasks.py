@@ -16,17 +16,21 @@ returned, for the caller to log and leave behind, instead of hanging a shutdown.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable
+
+log = logging.getLogger(__name__)
 
 __all__ = ["cancel_and_wait"]
 
 
 async def cancel_and_wait(tasks: Iterable[asyncio.Future], timeout: float = 5.0, *,
-                          recancel_s: float = 0.5) -> set[asyncio.Future]:
+                          recancel_s: float = 0.5, owner: str = "") -> set[asyncio.Future]:
     """Cancel *tasks* and wait until they end, cancelling again every *recancel_s* those that
     have not (a cleanup — a TLS close_notify — gets that long before it is interrupted).
 
-    Returns the tasks still running after *timeout* (empty: all ended). Their outcomes —
+    Returns the tasks still running after *timeout* (empty: all ended), and logs them — by
+    name, as *owner*'s — as a warning. Their outcomes —
     results, exceptions, cancellations — are consumed: a shutdown is not the place to raise a
     task's old error, and asyncio would otherwise log it as never retrieved."""
     given = set(tasks)
@@ -45,4 +49,8 @@ async def cancel_and_wait(tasks: Iterable[asyncio.Future], timeout: float = 5.0,
     for t in ended:
         if not t.cancelled():
             t.exception()  # retrieved: never "Task exception was never retrieved"
+    if pending:
+        names = sorted(t.get_name() if isinstance(t, asyncio.Task) else repr(t) for t in pending)
+        log.warning("%s: %d task(s) still running %.1f s after they were cancelled, left behind: %s",
+                    owner or "shutdown", len(pending), timeout, ", ".join(names))
     return pending

@@ -55,12 +55,12 @@ def test_a_cancel_lost_in_wait_for_as_a_frame_arrives_still_ends_the_reader() ->
     assert asyncio.run(scenario()) == set()
 
 
-def test_a_task_that_never_ends_is_handed_back_not_waited_on() -> None:
+def test_a_task_that_never_ends_is_handed_back_not_waited_on_and_named_in_the_log(caplog) -> None:
     async def scenario() -> tuple[set, int, asyncio.Task]:
         body = Stubborn()
         task = asyncio.create_task(body.run(), name="stubborn")
         await asyncio.sleep(0)
-        stuck = await cancel_and_wait([task], timeout=0.3, recancel_s=0.05)
+        stuck = await cancel_and_wait([task], timeout=0.3, recancel_s=0.05, owner="driver=d1")
         body.release.set()
         task.cancel()  # let it go (it exits once released)
         await asyncio.wait({task}, timeout=30)
@@ -69,6 +69,8 @@ def test_a_task_that_never_ends_is_handed_back_not_waited_on() -> None:
     stuck, cancels, task = asyncio.run(scenario())
     assert stuck == {task}
     assert cancels >= 2  # cancelled again, not once
+    assert any(r.levelname == "WARNING" and "driver=d1" in r.getMessage() and "stubborn" in r.getMessage()
+               for r in caplog.records)
 
 
 def test_a_task_that_fails_while_ending_does_not_raise_from_the_shutdown() -> None:

@@ -383,11 +383,7 @@ class DriverCore:
             self._link.stop()
         tasks = [t for t in (self._renewal, self._link_task) if t is not None]
         self._renewal = self._link_task = None
-        stuck = await cancel_and_wait(tasks, link_timeout)
-        if stuck:
-            log.warning("driver=%s: %s still running %.1f s after closing; left behind", self.driver_id,
-                        ", ".join(sorted(t.get_name() for t in stuck if isinstance(t, asyncio.Task))),
-                        link_timeout)
+        await cancel_and_wait(tasks, link_timeout, owner=f"driver={self.driver_id}")
         consumer, producer = self._consumer, self._producer
         self._consumer = self._producer = None
         loop = asyncio.get_running_loop()
